@@ -1,0 +1,160 @@
+# sealnet build.  `make` builds into build/, `make check` runs every test,
+# `make demo` boots the demo image, `make fuzz` builds the libFuzzer targets.
+#
+# Variants share one source tree; each generates its own codec in $(BUILD)/gen:
+#   build/            gcc, -O2: the tools and images people run
+#   build/asan/       clang, ASan+UBSan: the unit tests again
+#   build/fuzz/       clang, libFuzzer+ASan+UBSan: one binary per target
+#
+# Each part of the tree adds itself through a fragment in mk/.
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CXX_FOR_TOOLS := g++
+BUILD ?= build
+GEN := $(BUILD)/gen
+OBJ := $(BUILD)/obj
+SAN ?=
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wvla -Wformat=2 -Wno-unused-parameter
+CFLAGS := -std=c17 -D_GNU_SOURCE -O2 -g -fno-strict-aliasing $(WARN) \
+	-Iinclude -Iruntime -I$(GEN) $(EXTRA_CFLAGS)
+LDLIBS :=
+
+ifeq ($(SAN),address)
+CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(SAN),fuzz)
+CFLAGS += -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -DSEALNET_FUZZING
+endif
+
+# Filled in by the fragments.
+RUNTIME_SRCS :=
+BINS :=
+SCRIPT_TESTS :=
+FUZZ_TARGETS :=
+TEST_NAMES :=
+FORMAT_SRCS :=
+RUNTIME_GEN_OBJS :=
+GENERATED_HEADERS := $(GEN)/schema_hash.h
+
+# Extra per-target sources are named through variables (TEST_SRCS_x).
+.SECONDEXPANSION:
+
+.PHONY: all deps check demo fuzz fuzz-long format format-check clean tests
+RUNTIME_LIB := $(BUILD)/lib/libsealnet.a
+
+all: deps
+
+include $(sort $(wildcard mk/*.mk))
+
+RUNTIME_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(RUNTIME_SRCS)) $(RUNTIME_GEN_OBJS)
+all: $(BINS) $(BUILD)/images/demo.json
+
+tests: $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
+
+deps:
+	@scripts/install-deps.sh
+
+# ---- generated codec ----
+
+$(GEN)/sealnet.bfbs: schema/sealnet.fbs
+	@mkdir -p $(GEN)
+	flatc -b --schema -o $(GEN) $<
+
+$(GEN)/cpp/sealnet_generated.h: schema/sealnet.fbs
+	@mkdir -p $(GEN)/cpp
+	flatc --cpp --gen-object-api -o $(GEN)/cpp $<
+
+$(GEN)/python/.stamp: schema/sealnet.fbs
+	@mkdir -p $(GEN)/python
+	flatc --python -o $(GEN)/python $<
+	@touch $@
+
+$(GEN)/schema_hash.h: schema/sealnet.fbs scripts/schema-hash.sh
+	@mkdir -p $(GEN)
+	scripts/schema-hash.sh $< > $@.tmp && mv $@.tmp $@
+
+
+# ---- compile rules ----
+
+$(OBJ)/%.o: %.c | $(GENERATED_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJ)/gen/%.o: $(GEN)/%.c | $(GENERATED_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(RUNTIME_LIB): $(RUNTIME_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---- unit tests: tests/NAME.c -> $(BUILD)/tests/NAME ----
+# A fragment adds NAME to TEST_NAMES, and may set TEST_SRCS_NAME (extra
+# sources, e.g. supervisor/image.c) and TEST_LDLIBS_NAME.
+
+$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(patsubst %.c,$(OBJ)/%.o,$$(TEST_SRCS_$$*)) $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS_$*)) \
+		$(RUNTIME_LIB) $(TEST_LDLIBS_$*) $(LDLIBS)
+
+# ---- fuzz targets: fuzz/NAME.c or fuzz/NAME.cc -> build/fuzz/NAME ----
+# A fragment adds NAME to FUZZ_TARGETS, and may set FUZZ_SRCS_NAME and
+# FUZZ_LDLIBS_NAME.
+
+FUZZ_BIN_DIR := build/fuzz
+fuzz-targets: $(addprefix $(FUZZ_BIN_DIR)/,$(FUZZ_TARGETS))
+.PHONY: fuzz-targets
+
+$(FUZZ_BIN_DIR)/%: fuzz/%.c $$(patsubst %.c,$(OBJ)/%.o,$$(FUZZ_SRCS_$$*)) $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*)) $(RUNTIME_LIB) \
+		$(FUZZ_LDLIBS_$*) $(LDLIBS)
+
+$(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(patsubst %.c,$(OBJ)/%.o,$$(FUZZ_SRCS_$$*)) $(RUNTIME_LIB) $(GEN)/cpp/sealnet_generated.h
+	@mkdir -p $(@D)
+	clang++ -std=c++17 -O1 -g -Iinclude -Iruntime -I$(GEN) -I$(GEN)/cpp \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*)) \
+		$(RUNTIME_LIB) $(FUZZ_LDLIBS_$*) $(LDLIBS)
+
+# ---- check ----
+
+check: deps
+	$(MAKE) all
+	$(MAKE) BUILD=build/asan CC=clang SAN=address tests
+	$(MAKE) format-check
+	scripts/run-tests build/asan/tests $(SCRIPT_TESTS)
+	$(MAKE) fuzz
+	scripts/fuzz-run --smoke $(FUZZ_TARGETS)
+
+# ---- fuzzing ----
+
+fuzz: deps
+	$(MAKE) BUILD=build/fuzz CC=clang SAN=fuzz fuzz-targets
+
+# The long run that feeds the ledger: FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 3600
+fuzz-long: fuzz
+	scripts/fuzz-run --seconds $(FUZZ_SECONDS) --ledger fuzz/LEDGER.tsv $(FUZZ_TARGETS)
+
+# ---- formatting ----
+
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf build

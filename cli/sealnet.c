@@ -1,0 +1,47 @@
+/*
+ * sealnet: the command-line front end.  Each subcommand lives in its own
+ * file; this one only dispatches.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} subcommands[] = {
+	{"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
+	{"image", cli_image, "image build ...   build an image from compartments"},
+	{"audit", cli_audit, "audit IMAGE       print what each compartment may do"},
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: sealnet COMMAND ...\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
+	     i++)
+		fprintf(out, "  sealnet %s\n", subcommands[i].usage);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]);
+	     i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sealnet: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
