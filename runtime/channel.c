@@ -1,0 +1,484 @@
+/*
+ * Channels.  Layout of the shared mapping:
+ *
+ *   header: per side { schema hash, ready } { tail } { head }
+ *           { doorbell, sleeping, space_wanted }, dead
+ *   ring 0: written by side 0, read by side 1
+ *   ring 1: written by side 1, read by side 0
+ *
+ * A record is an 8-byte header (u32 length, u32 zero) and the message,
+ * padded to 8 bytes.  A length of WRAP means "continue at offset 0".
+ * Indices are free-running u32 byte counts; ring sizes are powers of two,
+ * so `index & (size - 1)` is the offset and `tail - head` the bytes in use.
+ */
+#include "channel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "schema_hash.h"
+
+#define CACHELINE	  64
+#define RECORD_HEADER	  8u
+#define WRAP		  UINT32_MAX
+#define SCHEMA_HASH_BYTES 32
+
+struct side_shm {
+	_Alignas(CACHELINE) _Atomic uint32_t ready;
+	uint8_t schema_hash[SCHEMA_HASH_BYTES];
+	/* Producer index of this side's ring. */
+	_Alignas(CACHELINE) _Atomic uint32_t tail;
+	/* Consumer index into the peer's ring. */
+	_Alignas(CACHELINE) _Atomic uint32_t head;
+	/* Bumped by the peer; this side sleeps on it. */
+	_Alignas(CACHELINE) _Atomic uint32_t doorbell;
+	_Atomic uint32_t sleeping;
+	/* Set while this side waits for space in its own ring. */
+	_Atomic uint32_t space_wanted;
+};
+
+struct sn_channel_shm {
+	struct side_shm side[2];
+	_Alignas(CACHELINE) _Atomic uint32_t dead;
+	_Alignas(CACHELINE) uint8_t rings[];
+};
+
+static const uint8_t our_schema_hash[SCHEMA_HASH_BYTES] =
+    SEALNET_SCHEMA_SHA256_BYTES;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t
+record_bytes(size_t len)
+{
+	return RECORD_HEADER + (((uint32_t)len + 7u) & ~7u);
+}
+
+static int
+futex_wake(_Atomic uint32_t *word)
+{
+	return (int)syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void
+eventfd_ring(int fd)
+{
+	uint64_t one = 1;
+
+	/* A full counter already wakes the reader: EAGAIN is fine. */
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return;
+}
+
+/* Wakes `side` the way it said it sleeps.  Whatever a hostile peer wrote
+ * there, we do one harmless thing. */
+static void
+wake_side(struct sn_channel_shm *shm, unsigned side, int eventfd)
+{
+	struct side_shm *s = &shm->side[side];
+
+	atomic_fetch_add(&s->doorbell, 1);
+	switch (atomic_load(&s->sleeping)) {
+	case SN_CHANNEL_AWAKE:
+		break;
+	case SN_CHANNEL_SLEEP_EVENTFD:
+		eventfd_ring(eventfd);
+		break;
+	default:
+		futex_wake(&s->doorbell);
+		break;
+	}
+}
+
+/* ---- the parent's side ---- */
+
+static size_t
+map_bytes_for(uint32_t ring_bytes)
+{
+	return sizeof(struct sn_channel_shm) + 2 * (size_t)ring_bytes;
+}
+
+int
+sn_channel_create(uint32_t ring_bytes, struct sn_channel_fds *out)
+{
+	int fd, e0 = -1, e1 = -1, rc;
+
+	if (ring_bytes < SN_CHANNEL_MIN_RING ||
+	    ring_bytes > SN_CHANNEL_MAX_RING ||
+	    (ring_bytes & (ring_bytes - 1)) != 0)
+		return -EINVAL;
+	fd = memfd_create("sealnet-channel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	/* Sealed, so neither end can shrink the mapping under the other
+	 * (which would turn the other's next access into SIGBUS). */
+	if (ftruncate(fd, (off_t)map_bytes_for(ring_bytes)) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) <
+		0)
+		goto fail;
+	e0 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	e1 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e0 < 0 || e1 < 0)
+		goto fail;
+	out->shm = fd;
+	out->eventfd[0] = e0;
+	out->eventfd[1] = e1;
+	return 0;
+fail:
+	rc = -errno;
+	close(fd);
+	if (e0 >= 0)
+		close(e0);
+	if (e1 >= 0)
+		close(e1);
+	return rc;
+}
+
+void
+sn_channel_fds_close(struct sn_channel_fds *fds)
+{
+	int *all[] = {&fds->shm, &fds->eventfd[0], &fds->eventfd[1]};
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (*all[i] >= 0) {
+			close(*all[i]);
+			*all[i] = -1;
+		}
+}
+
+/* The ring size follows from the sealed file size, never from anything
+ * written inside the mapping. */
+static int
+ring_bytes_of(int shm_fd, uint32_t *ring_bytes, size_t *map_bytes)
+{
+	struct stat st;
+	size_t rings;
+
+	if (fstat(shm_fd, &st) < 0)
+		return -errno;
+	if ((size_t)st.st_size <= sizeof(struct sn_channel_shm))
+		return -EINVAL;
+	rings = ((size_t)st.st_size - sizeof(struct sn_channel_shm)) / 2;
+	if (rings < SN_CHANNEL_MIN_RING || rings > SN_CHANNEL_MAX_RING ||
+	    (rings & (rings - 1)) != 0 ||
+	    map_bytes_for((uint32_t)rings) != (size_t)st.st_size)
+		return -EINVAL;
+	*ring_bytes = (uint32_t)rings;
+	*map_bytes = (size_t)st.st_size;
+	return 0;
+}
+
+int
+sn_channel_mark_dead(const struct sn_channel_fds *fds)
+{
+	struct sn_channel_shm *shm;
+	uint32_t ring_bytes;
+	size_t map_bytes;
+	int rc;
+
+	rc = ring_bytes_of(fds->shm, &ring_bytes, &map_bytes);
+	if (rc < 0)
+		return rc;
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fds->shm, 0);
+	if (shm == MAP_FAILED)
+		return -errno;
+	atomic_store(&shm->dead, 1);
+	for (unsigned s = 0; s < 2; s++) {
+		atomic_fetch_add(&shm->side[s].doorbell, 1);
+		futex_wake(&shm->side[s].doorbell);
+		eventfd_ring(fds->eventfd[s]);
+	}
+	munmap(shm, sizeof(*shm));
+	return 0;
+}
+
+/* ---- a compartment's side ---- */
+
+int
+sn_channel_attach(struct sn_channel *ch, const struct sn_channel_fds *fds,
+		  unsigned side, const char *peer_name)
+{
+	void *map;
+	int rc;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->eventfd_self = ch->eventfd_peer = -1;
+	if (side > 1 || strlen(peer_name) >= sizeof(ch->peer_name))
+		return -EINVAL;
+	rc = ring_bytes_of(fds->shm, &ch->ring_bytes, &ch->map_bytes);
+	if (rc < 0)
+		return rc;
+	map = mmap(NULL, ch->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fds->shm, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	ch->shm = map;
+	ch->side = side;
+	ch->tx_ring = ch->shm->rings + (size_t)side * ch->ring_bytes;
+	ch->rx_ring = ch->shm->rings + (size_t)(1 - side) * ch->ring_bytes;
+	/* Half a ring, so a message always fits after a wrap marker. */
+	ch->max_message = ch->ring_bytes / 2 - RECORD_HEADER;
+	ch->eventfd_self = fds->eventfd[side];
+	ch->eventfd_peer = fds->eventfd[1 - side];
+	strcpy(ch->peer_name, peer_name);
+	/* Start from whatever the (fresh) mapping says we consumed and
+	 * produced: zero for a new channel. */
+	ch->tail = atomic_load(&ch->shm->side[side].tail);
+	ch->head = atomic_load(&ch->shm->side[side].head);
+	return 0;
+}
+
+static void
+hex(const uint8_t *bytes, char *out)
+{
+	for (int i = 0; i < SCHEMA_HASH_BYTES; i++)
+		sprintf(out + 2 * i, "%02x", bytes[i]);
+}
+
+int
+sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
+		size_t errlen)
+{
+	struct side_shm *mine = &ch->shm->side[ch->side];
+	struct side_shm *peer = &ch->shm->side[1 - ch->side];
+	uint8_t theirs[SCHEMA_HASH_BYTES];
+
+	memcpy(mine->schema_hash, our_schema_hash, SCHEMA_HASH_BYTES);
+	atomic_store(&mine->ready, 1);
+	wake_side(ch->shm, 1 - ch->side, ch->eventfd_peer);
+	for (;;) {
+		uint32_t bell = atomic_load(&mine->doorbell);
+
+		if (atomic_load(&ch->shm->dead))
+			return -SEALNET_ECOMPARTMENT;
+		if (atomic_load(&peer->ready))
+			break;
+		if (now_ns() >= deadline_ns) {
+			snprintf(err, errlen, "%s did not open the channel",
+				 ch->peer_name);
+			return -ETIMEDOUT;
+		}
+		struct timespec ts = {0, 1000000};
+		atomic_store(&mine->sleeping, SN_CHANNEL_SLEEP_FUTEX);
+		if (!atomic_load(&peer->ready))
+			syscall(SYS_futex, &mine->doorbell, FUTEX_WAIT, bell,
+				&ts, NULL, 0);
+		atomic_store(&mine->sleeping, SN_CHANNEL_AWAKE);
+	}
+	/* Copy once: the peer may keep rewriting its hash. */
+	memcpy(theirs, peer->schema_hash, SCHEMA_HASH_BYTES);
+	if (memcmp(theirs, our_schema_hash, SCHEMA_HASH_BYTES) != 0) {
+		char a[2 * SCHEMA_HASH_BYTES + 1], b[2 * SCHEMA_HASH_BYTES + 1];
+
+		hex(our_schema_hash, a);
+		hex(theirs, b);
+		snprintf(err, errlen,
+			 "schema mismatch with %s: ours is %s, theirs is %s",
+			 ch->peer_name, a, b);
+		ch->broken = true;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+void
+sn_channel_detach(struct sn_channel *ch)
+{
+	if (ch->shm != NULL)
+		munmap(ch->shm, ch->map_bytes);
+	ch->shm = NULL;
+}
+
+static int
+broken(struct sn_channel *ch)
+{
+	ch->broken = true;
+	ch->stats.rejected++;
+	return -EBADMSG;
+}
+
+/* Bytes free in our ring, or -EBADMSG if the consumer's index is absurd. */
+static int64_t
+tx_free(struct sn_channel *ch)
+{
+	uint32_t head = atomic_load_explicit(&ch->shm->side[1 - ch->side].head,
+					     memory_order_acquire);
+	uint32_t used = ch->tail - head;
+
+	if (used > ch->ring_bytes || (used & 7u) != 0)
+		return broken(ch);
+	return (int64_t)(ch->ring_bytes - used);
+}
+
+/* Bytes a record of len needs at the current tail, wrap included. */
+static uint32_t
+tx_need(const struct sn_channel *ch, size_t len)
+{
+	uint32_t pos = ch->tail & (ch->ring_bytes - 1);
+	uint32_t need = record_bytes(len);
+
+	return pos + need > ch->ring_bytes ? ch->ring_bytes - pos + need : need;
+}
+
+int
+sn_channel_send(struct sn_channel *ch, const void *msg, size_t len)
+{
+	uint32_t pos, need, header[2] = {0, 0};
+	int64_t space;
+
+	if (atomic_load(&ch->shm->dead))
+		return -SEALNET_ECOMPARTMENT;
+	if (ch->broken)
+		return -EPIPE;
+	if (len > ch->max_message)
+		return -EMSGSIZE;
+	space = tx_free(ch);
+	if (space < 0)
+		return -EPIPE;
+	need = tx_need(ch, len);
+	if (need > space) {
+		ch->stats.full++;
+		return -EAGAIN;
+	}
+	pos = ch->tail & (ch->ring_bytes - 1);
+	if (pos + record_bytes(len) > ch->ring_bytes) {
+		header[0] = WRAP;
+		memcpy(ch->tx_ring + pos, header, sizeof(header));
+		pos = 0;
+	}
+	header[0] = (uint32_t)len;
+	memcpy(ch->tx_ring + pos, header, sizeof(header));
+	memcpy(ch->tx_ring + pos + RECORD_HEADER, msg, len);
+	ch->tail += need;
+	atomic_store_explicit(&ch->shm->side[ch->side].tail, ch->tail,
+			      memory_order_release);
+	ch->stats.sent++;
+	wake_side(ch->shm, 1 - ch->side, ch->eventfd_peer);
+	return 0;
+}
+
+bool
+sn_channel_readable(const struct sn_channel *ch)
+{
+	return ch->broken || atomic_load(&ch->shm->dead) ||
+	       atomic_load_explicit(&ch->shm->side[1 - ch->side].tail,
+				    memory_order_acquire) != ch->head;
+}
+
+ssize_t
+sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
+{
+	struct side_shm *peer = &ch->shm->side[1 - ch->side];
+	uint32_t tail, avail, pos, len, need;
+
+	if (ch->broken)
+		return -EBADMSG;
+	/* One read of the peer's index; everything below uses the copy. */
+	tail = atomic_load_explicit(&peer->tail, memory_order_acquire);
+	avail = tail - ch->head;
+	if (avail == 0)
+		return atomic_load(&ch->shm->dead) ? -SEALNET_ECOMPARTMENT
+						   : -EAGAIN;
+	if (avail > ch->ring_bytes || (avail & 7u) != 0)
+		return broken(ch);
+	pos = ch->head & (ch->ring_bytes - 1);
+	memcpy(&len, ch->rx_ring + pos, sizeof(len));
+	if (len == WRAP) {
+		uint32_t skip = ch->ring_bytes - pos;
+
+		if (skip >= avail)
+			return broken(ch);
+		avail -= skip;
+		pos = 0;
+		memcpy(&len, ch->rx_ring, sizeof(len));
+		need = skip;
+	} else {
+		need = 0;
+	}
+	/* len is checked before record_bytes() so the sum cannot wrap. */
+	if (len > ch->max_message || record_bytes(len) > avail ||
+	    pos + record_bytes(len) > ch->ring_bytes)
+		return broken(ch);
+	if (len > cap)
+		return -ENOBUFS;
+	memcpy(dst, ch->rx_ring + pos + RECORD_HEADER, len);
+	ch->head += need + record_bytes(len);
+	atomic_store_explicit(&ch->shm->side[ch->side].head, ch->head,
+			      memory_order_release);
+	ch->stats.received++;
+	/* A producer blocked on space asked to be told. */
+	if (atomic_load(&peer->space_wanted))
+		wake_side(ch->shm, 1 - ch->side, ch->eventfd_peer);
+	return (ssize_t)len;
+}
+
+int
+sn_channel_wait_writable(struct sn_channel *ch, size_t len,
+			 uint64_t deadline_ns)
+{
+	struct side_shm *mine = &ch->shm->side[ch->side];
+
+	if (len > ch->max_message)
+		return -EMSGSIZE;
+	for (;;) {
+		uint32_t bell = atomic_load(&mine->doorbell);
+		int64_t space;
+
+		if (atomic_load(&ch->shm->dead))
+			return -SEALNET_ECOMPARTMENT;
+		atomic_store(&mine->space_wanted, 1);
+		space = tx_free(ch);
+		if (space < 0) {
+			atomic_store(&mine->space_wanted, 0);
+			return -EPIPE;
+		}
+		if (tx_need(ch, len) <= space) {
+			atomic_store(&mine->space_wanted, 0);
+			return 0;
+		}
+		uint64_t now = now_ns();
+		if (deadline_ns && now >= deadline_ns) {
+			atomic_store(&mine->space_wanted, 0);
+			return -ETIMEDOUT;
+		}
+		/* Bounded sleeps: a deadline of 0 means no deadline. */
+		uint64_t wait = deadline_ns ? deadline_ns - now : 100000000u;
+		if (wait > 100000000u)
+			wait = 100000000u;
+		struct timespec ts = {(time_t)(wait / 1000000000u),
+				      (long)(wait % 1000000000u)};
+		atomic_store(&mine->sleeping, SN_CHANNEL_SLEEP_FUTEX);
+		syscall(SYS_futex, &mine->doorbell, FUTEX_WAIT, bell, &ts, NULL,
+			0);
+		atomic_store(&mine->sleeping, SN_CHANNEL_AWAKE);
+	}
+}
+
+_Atomic uint32_t *
+sn_channel_doorbell(struct sn_channel *ch)
+{
+	return &ch->shm->side[ch->side].doorbell;
+}
+
+void
+sn_channel_set_sleep(struct sn_channel *ch, enum sn_channel_sleep how)
+{
+	atomic_store(&ch->shm->side[ch->side].sleeping, how);
+}
