@@ -1,0 +1,220 @@
+/*
+ * Calls between compartments.
+ *
+ * A compartment is one process running one event loop.  It talks to each
+ * other compartment it may call, or that may call it, through one channel;
+ * the runtime calls the far end of a channel a peer.  Everything here runs
+ * on the loop's thread.
+ *
+ * Caller side: sn_call() sends a request and runs the loop until the reply
+ * arrives, the deadline passes, or the peer dies; requests that arrive
+ * meanwhile (callbacks) are served.  sn_call_async() returns at once and
+ * reports the outcome to a function.
+ *
+ * Callee side: a table maps each export the compartment implements to a
+ * handler.  A handler answers at once with sn_reply_ok()/sn_reply_error(),
+ * or keeps a struct sn_deferred and answers later, when the work it waits
+ * for completes.  The runtime has already checked that the peer may call
+ * that export, that the message verifies and that its body is the one the
+ * export takes.
+ */
+#ifndef SEALNET_CALL_H
+#define SEALNET_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "fb.h"
+#include "loop.h"
+#include "sealnet/errors.h"
+#include "sealnet_msg.h"
+
+/* The largest message any channel carries. */
+#define SN_MAX_MESSAGE (64u * 1024u)
+/* A peer's calls to us that may be unanswered at once: past this we stop
+ * reading its ring, so a flood fills the flooder's own ring. */
+#define SN_MAX_IN_FLIGHT 16u
+/* Our calls to one peer that may be unanswered at once. */
+#define SN_MAX_PENDING	 32u
+#define SN_MAX_PEERS	 32u
+#define SN_PEER_NAME_MAX 32u
+#define SN_EXPORT_WORDS	 2u /* bitmap over export ids < 128 */
+
+struct sn_compartment;
+struct sn_peer;
+struct sn_incoming;
+
+typedef void (*sn_reply_fn)(void *ctx, int status, const sn_message_ref *reply);
+
+struct sn_pending_call {
+	uint64_t call_id; /* 0: free slot */
+	uint16_t export_id;
+	int timer;
+	/* Synchronous calls copy the reply here; asynchronous ones call done.
+	 */
+	uint8_t *reply_buf;
+	size_t reply_cap;
+	size_t reply_len;
+	uint32_t reply_pos;
+	int status;
+	bool complete;
+	sn_reply_fn done;
+	void *done_ctx;
+	struct sn_peer *peer;
+};
+
+/* A reply built but not yet accepted by a full ring.  Bounded by
+ * SN_MAX_IN_FLIGHT per peer, because an unsent reply still counts as in
+ * flight. */
+struct sn_outbox_entry {
+	uint8_t *msg;
+	size_t len;
+};
+
+struct sn_peer_stats {
+	uint64_t calls_served;
+	uint64_t calls_refused;	    /* export not imported by this peer */
+	uint64_t messages_rejected; /* failed verification */
+	uint64_t replies_unmatched; /* reply to no call of ours, or too late */
+	uint64_t replies_queued;    /* ring was full when a reply was ready */
+};
+
+struct sn_peer {
+	struct sn_channel channel;
+	struct sn_compartment *owner;
+	char name[SN_PEER_NAME_MAX];
+	/* Exports of ours this peer may call: set from the image by whoever
+	 * starts the compartment, never from anything the peer sends. */
+	uint64_t may_call[SN_EXPORT_WORDS];
+	/* Bumped when the peer dies: a deferred reply for an earlier
+	 * incarnation must not reach its successor. */
+	uint32_t incarnation;
+	bool dead;
+	uint32_t in_flight;
+	uint64_t next_call_id;
+	struct sn_pending_call pending[SN_MAX_PENDING];
+	struct sn_outbox_entry outbox[SN_MAX_IN_FLIGHT];
+	uint32_t outbox_head, outbox_count;
+	struct sn_peer_stats stats;
+};
+
+/* What a handler receives.  The request is valid only until the handler
+ * returns; to answer later, take a struct sn_deferred with sn_defer(). */
+struct sn_incoming {
+	struct sn_peer *peer;
+	uint64_t call_id;
+	uint64_t deadline_ns;
+	uint16_t export_id;
+	sn_message_ref request;
+	bool answered;
+};
+
+struct sn_deferred {
+	struct sn_peer *peer;
+	uint32_t incarnation;
+	uint64_t call_id;
+	uint64_t deadline_ns;
+	uint16_t export_id;
+};
+
+/*
+ * Builds a reply body.  The builder already holds the reply's Message
+ * table; the function starts the body table in it and returns its
+ * position, or 0 if it failed (the builder's sticky error says why).
+ */
+typedef uint32_t (*sn_body_fn)(sn_builder *b, void *ctx);
+
+struct sn_handler {
+	uint16_t export_id;
+	void (*serve)(void *ctx, struct sn_incoming *in);
+};
+
+struct sn_compartment {
+	const char *name;
+	struct sn_loop loop;
+	struct sn_peer *peers[SN_MAX_PEERS];
+	unsigned npeers;
+	const struct sn_handler *handlers;
+	unsigned nhandlers;
+	void *ctx;
+	/* Private copies of received messages are verified here. */
+	_Alignas(8) uint8_t rx[SN_MAX_MESSAGE];
+	/* Replies and requests are built here, one at a time. */
+	_Alignas(8) uint8_t tx[SN_MAX_MESSAGE];
+	sn_builder tx_builder;
+	uint32_t tx_message;
+	/* Peers whose outbox holds replies a full ring did not take. */
+	unsigned peers_with_outbox;
+};
+
+int sn_compartment_init(struct sn_compartment *c, const char *name,
+			const struct sn_handler *handlers, unsigned nhandlers,
+			void *ctx);
+
+/*
+ * Joins the channel `fds` (side `side`, made by the parent) to the
+ * compartment as a peer named `peer_name`, and performs the schema
+ * handshake.  On -EPROTO, err holds both schema hashes.
+ */
+int sn_compartment_add_peer(struct sn_compartment *c, struct sn_peer *p,
+			    const struct sn_channel_fds *fds, unsigned side,
+			    const char *peer_name, uint64_t deadline_ns,
+			    char *err, size_t errlen);
+
+/* Allows the peer to call export_id on us. */
+void sn_peer_allow(struct sn_peer *p, uint16_t export_id);
+
+/* Serves calls until sn_loop_stop(&c->loop). */
+int sn_compartment_serve(struct sn_compartment *c);
+
+/* One turn of sn_compartment_serve(): waits for work, does it, returns. */
+int sn_compartment_serve_step(struct sn_compartment *c);
+
+/*
+ * Calls export_id on the peer and waits for the reply until timeout_ns
+ * from now.  body_type and body are the request body, built by the caller
+ * with sn_call_builder(); the reply is copied into reply_buf and *reply
+ * refers to it.  Returns the reply's status (0 or a negative errno),
+ * -ETIMEDOUT, -EAGAIN if the ring stayed full, or -SEALNET_ECOMPARTMENT if
+ * the peer is or became dead.
+ */
+int sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
+	    uint32_t body, uint64_t timeout_ns, uint8_t *reply_buf,
+	    size_t reply_cap, sn_message_ref *reply);
+
+/*
+ * The builder a request body goes into: it already holds the request's
+ * Message table.  Valid until the next call or reply.
+ */
+sn_builder *sn_call_builder(struct sn_compartment *c);
+
+/*
+ * Sends a request and returns at once; done runs later with the status
+ * and, on success, the reply (valid only during done).  Returns 0, or a
+ * negative errno if the request could not be sent (done will not run).
+ */
+int sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
+		  uint32_t body, uint64_t timeout_ns, sn_reply_fn done,
+		  void *done_ctx);
+
+/* The builder for a reply body to `in`, already holding the reply. */
+sn_builder *sn_reply_builder(struct sn_compartment *c);
+
+int sn_reply_ok(struct sn_incoming *in, uint8_t body_type, uint32_t body);
+int sn_reply_error(struct sn_incoming *in, int negative_errno);
+
+/* Keeps what is needed to answer `in` after the handler returns. */
+void sn_defer(struct sn_incoming *in, struct sn_deferred *out);
+int sn_deferred_ok(struct sn_deferred *d, uint8_t body_type, uint32_t body);
+int sn_deferred_error(struct sn_deferred *d, int negative_errno);
+
+/*
+ * Tells the runtime that the peer has died (the parent marked its channel
+ * dead): calls in flight to it fail with -SEALNET_ECOMPARTMENT, and
+ * deferred replies to it are dropped.
+ */
+void sn_peer_died(struct sn_peer *p);
+
+#endif
