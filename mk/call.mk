@@ -1,3 +1,5 @@
 
 RUNTIME_SRCS += runtime/call.c runtime/log.c
 FORMAT_SRCS += runtime/call.c runtime/call.h runtime/log.c runtime/log.h
+TEST_NAMES += call_test
+FORMAT_SRCS += tests/call_test.c

@@ -11,3 +11,6 @@ $(GEN)/fbsgen: tools/fbsgen/fbsgen.cc
 $(GEN)/sealnet_msg.h: $(GEN)/sealnet_msg.c
 $(GEN)/sealnet_msg.c: $(GEN)/fbsgen $(GEN)/sealnet.bfbs
 	$(GEN)/fbsgen $(GEN)/sealnet.bfbs $(GEN)/sealnet_msg.h $@
+
+TEST_NAMES += codec_test
+FORMAT_SRCS += tests/codec_test.c

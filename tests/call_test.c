@@ -1,0 +1,336 @@
+/*
+ * Calls between two real processes: what a caller sees when the callee
+ * answers, answers late, refuses, is flooded, is sent garbage, or dies.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "harness.h"
+
+#define MS 1000000ull
+
+/* ---- the callee compartment ---- */
+
+struct callee_state {
+	struct sn_compartment *c;
+	struct sn_deferred parked[SN_MAX_IN_FLIGHT];
+	unsigned nparked;
+	int stats_fd;
+};
+
+static void
+serve_echo(void *ctx, struct sn_incoming *in)
+{
+	struct callee_state *s = ctx;
+	uint32_t len;
+	const uint8_t *data =
+	    sn_bytes_data(sn_message_body_as_bytes(in->request), &len);
+	sn_builder *b = sn_reply_builder(s->c);
+	uint32_t body = sn_bytes_start(b);
+
+	sn_bytes_add_data(b, body, data, len);
+	sn_reply_ok(in, SN_BODY_BYTES, body);
+}
+
+static void
+answer_parked(void *ctx)
+{
+	struct callee_state *s = ctx;
+
+	for (unsigned i = 0; i < s->nparked; i++)
+		sn_deferred_ok(&s->parked[i], SN_BODY_EMPTY,
+			       sn_empty_start(sn_reply_builder(s->c)));
+	s->nparked = 0;
+}
+
+/* runtime_null parks the call and answers 50 ms later, as a connect is
+ * answered when its handshake completes. */
+static void
+serve_null_later(void *ctx, struct sn_incoming *in)
+{
+	struct callee_state *s = ctx;
+
+	sn_defer(in, &s->parked[s->nparked++]);
+	if (s->nparked == 1)
+		sn_loop_add_timer(&s->c->loop, sn_now_ns() + 50 * MS,
+				  answer_parked, s);
+}
+
+static const struct sn_handler handlers[] = {
+    {SN_EXPORT_RUNTIME_ECHO, serve_echo},
+    {SN_EXPORT_RUNTIME_NULL, serve_null_later},
+    {SN_EXPORT_SUPERVISOR_LOG, serve_echo},
+};
+
+static struct sn_compartment callee_compartment;
+
+static void
+callee_main(const struct sn_channel_fds *fds, int stats_fd)
+{
+	static struct callee_state s;
+	static struct sn_peer peer;
+	char err[256];
+
+	s.c = &callee_compartment;
+	s.stats_fd = stats_fd;
+	sn_compartment_init(s.c, "Runtime", handlers, 3, &s);
+	if (sn_compartment_add_peer(s.c, &peer, fds, 1, "tester",
+				    sn_now_ns() + 5000 * MS, err,
+				    sizeof(err)) < 0)
+		_exit(1);
+	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_ECHO);
+	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_NULL);
+	/* supervisor_log is implemented but not imported by "tester". */
+	for (;;) {
+		if (sn_compartment_serve_step(s.c) < 0)
+			_exit(1);
+		/* The test reads these to see what the callee counted. */
+		if (pwrite(stats_fd, &peer.stats, sizeof(peer.stats), 0) < 0)
+			_exit(1);
+	}
+}
+
+/* ---- the caller: this process ---- */
+
+static struct sn_compartment caller;
+static struct sn_peer callee;
+static struct sn_channel_fds fds;
+static pid_t callee_pid;
+static int stats_fd;
+static _Alignas(8) uint8_t reply_buf[SN_MAX_MESSAGE];
+
+static int
+start_callee(void)
+{
+	char err[256];
+	char path[] = "/tmp/sealnet-call-test-XXXXXX";
+
+	stats_fd = mkstemp(path);
+	if (stats_fd < 0)
+		return -1;
+	unlink(path);
+	if (sn_channel_create(256 * 1024, &fds) < 0)
+		return -1;
+	callee_pid = fork();
+	if (callee_pid == 0)
+		callee_main(&fds, stats_fd);
+	sn_compartment_init(&caller, "tester", NULL, 0, NULL);
+	return sn_compartment_add_peer(&caller, &callee, &fds, 0, "Runtime",
+				       sn_now_ns() + 5000 * MS, err,
+				       sizeof(err));
+}
+
+static void
+stop_callee(void)
+{
+	if (callee_pid > 0) {
+		kill(callee_pid, SIGKILL);
+		waitpid(callee_pid, NULL, 0);
+		callee_pid = 0;
+	}
+	sn_channel_fds_close(&fds);
+	close(stats_fd);
+}
+
+static struct sn_peer_stats
+callee_stats(void)
+{
+	struct sn_peer_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (pread(stats_fd, &st, sizeof(st), 0) != sizeof(st))
+		memset(&st, 0xff, sizeof(st));
+	return st;
+}
+
+/* The callee publishes its counters after each turn of its loop, which may
+ * end just after our reply arrived: wait a little for them. */
+#define CALLEE_STAT(field, expected)                                           \
+	({                                                                     \
+		uint64_t end_ = sn_now_ns() + 2000 * MS, v_;                   \
+		while ((v_ = callee_stats().field) != (expected) &&            \
+		       sn_now_ns() < end_)                                     \
+			usleep(1000);                                          \
+		v_;                                                            \
+	})
+
+static int
+echo(const void *data, size_t len, const uint8_t **out, uint32_t *outlen,
+     uint64_t timeout_ns)
+{
+	sn_message_ref reply;
+	sn_builder *b = sn_call_builder(&caller);
+	uint32_t body = sn_bytes_start(b);
+	int rc;
+
+	sn_bytes_add_data(b, body, data, len);
+	rc = sn_call(&callee, SN_EXPORT_RUNTIME_ECHO, SN_BODY_BYTES, body,
+		     timeout_ns, reply_buf, sizeof(reply_buf), &reply);
+	if (rc == 0)
+		*out = sn_bytes_data(sn_message_body_as_bytes(reply), outlen);
+	return rc;
+}
+
+static int
+call_empty(uint16_t export_id, uint64_t timeout_ns)
+{
+	sn_builder *b = sn_call_builder(&caller);
+	uint32_t body = sn_empty_start(b);
+
+	return sn_call(&callee, export_id, SN_BODY_EMPTY, body, timeout_ns,
+		       reply_buf, sizeof(reply_buf), NULL);
+}
+
+TEST(echo_returns_the_bytes_sent)
+{
+	static uint8_t big[32 * 1024];
+	const uint8_t *out;
+	uint32_t outlen;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	CHECK_EQ_INT(echo("hello", 5, &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(outlen, 5);
+	CHECK(memcmp(out, "hello", 5) == 0);
+	CHECK_EQ_INT(echo(big, sizeof(big), &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(outlen, sizeof(big));
+	CHECK(memcmp(out, big, sizeof(big)) == 0);
+}
+
+TEST(export_not_imported_is_refused_and_counted)
+{
+	uint64_t before = callee_stats().calls_refused;
+	uint8_t body_ok = 0;
+	const uint8_t *out;
+	uint32_t outlen;
+
+	/* supervisor_log takes a Log body; send a well-formed one. */
+	sn_builder *b = sn_call_builder(&caller);
+	uint32_t log = sn_log_start(b);
+	sn_log_add_level(b, log, SN_LOG_LEVEL_INFO);
+	sn_log_add_text(b, log, "x", 1);
+	CHECK_EQ_INT(sn_call(&callee, SN_EXPORT_SUPERVISOR_LOG, SN_BODY_LOG,
+			     log, 1000 * MS, reply_buf, sizeof(reply_buf),
+			     NULL),
+		     -EPERM);
+	/* The callee counted it, and still serves what is allowed. */
+	CHECK_EQ_INT(echo("ok", 2, &out, &outlen, 1000 * MS), 0);
+	body_ok = outlen == 2;
+	CHECK(body_ok);
+	CHECK_EQ_INT(CALLEE_STAT(calls_refused, before + 1), before + 1);
+}
+
+TEST(deferred_reply_arrives_later)
+{
+	uint64_t t0 = sn_now_ns();
+
+	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 2000 * MS), 0);
+	CHECK(sn_now_ns() - t0 >= 45 * MS);
+}
+
+TEST(deadline_passes_before_the_answer)
+{
+	uint64_t t0 = sn_now_ns();
+	int rc = call_empty(SN_EXPORT_RUNTIME_NULL, 10 * MS);
+	uint64_t took = sn_now_ns() - t0;
+
+	CHECK_EQ_INT(rc, -ETIMEDOUT);
+	CHECK(took >= 10 * MS && took < 45 * MS);
+	/* The late reply is discarded, not mistaken for the next call's. */
+	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 2000 * MS), 0);
+}
+
+static unsigned async_done, async_ok;
+
+static void
+count_reply(void *ctx, int status, const sn_message_ref *reply)
+{
+	async_done++;
+	if (status == 0 && reply != NULL)
+		async_ok++;
+}
+
+TEST(flood_is_held_back_not_dropped)
+{
+	/* More calls than the callee takes in flight, each parked 50 ms:
+	 * the surplus waits in our ring; every call is answered. */
+	unsigned sent = 0;
+
+	async_done = async_ok = 0;
+	for (unsigned i = 0; i < SN_MAX_PENDING; i++) {
+		sn_builder *b = sn_call_builder(&caller);
+		uint32_t body = sn_empty_start(b);
+
+		if (sn_call_async(&callee, SN_EXPORT_RUNTIME_NULL,
+				  SN_BODY_EMPTY, body, 3000 * MS, count_reply,
+				  NULL) == 0)
+			sent++;
+	}
+	CHECK_EQ_INT(sent, SN_MAX_PENDING);
+	for (uint64_t end = sn_now_ns() + 3000 * MS;
+	     async_done < sent && sn_now_ns() < end;)
+		sn_loop_run_once(&caller.loop, end);
+	CHECK_EQ_INT(async_done, sent);
+	CHECK_EQ_INT(async_ok, sent);
+}
+
+TEST(garbage_is_rejected_and_counted)
+{
+	static _Alignas(8) uint8_t junk[256];
+	uint64_t before = callee_stats().messages_rejected;
+	const uint8_t *out;
+	uint32_t outlen;
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 31 + 1);
+	CHECK_EQ_INT(sn_channel_send(&callee.channel, junk, sizeof(junk)), 0);
+	CHECK_EQ_INT(echo("still here", 10, &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(CALLEE_STAT(messages_rejected, before + 1), before + 1);
+}
+
+TEST(callee_death_fails_the_call_in_flight)
+{
+	uint64_t t0;
+	int rc;
+
+	/* runtime_null is parked for 50 ms; the callee dies meanwhile. */
+	if (fork() == 0) {
+		usleep(10000);
+		kill(callee_pid, SIGKILL);
+		sn_channel_mark_dead(&fds);
+		_exit(0);
+	}
+	t0 = sn_now_ns();
+	rc = call_empty(SN_EXPORT_RUNTIME_NULL, 5000 * MS);
+	CHECK_EQ_INT(rc, -SEALNET_ECOMPARTMENT);
+	CHECK(sn_now_ns() - t0 < 1000 * MS);
+	/* Later calls fail at once with the same documented error. */
+	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 5000 * MS),
+		     -SEALNET_ECOMPARTMENT);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+int
+main(void)
+{
+	if (start_callee() < 0) {
+		printf("FAIL call_test: could not start the callee\n");
+		stop_callee();
+		return 1;
+	}
+	RUN(echo_returns_the_bytes_sent);
+	RUN(export_not_imported_is_refused_and_counted);
+	RUN(deferred_reply_arrives_later);
+	RUN(deadline_passes_before_the_answer);
+	RUN(flood_is_held_back_not_dropped);
+	RUN(garbage_is_rejected_and_counted);
+	RUN(callee_death_fails_the_call_in_flight);
+	stop_callee();
+	HARNESS_EXIT();
+}
