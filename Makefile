@@ -130,10 +130,12 @@ $(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(patsubst %.c,$(OBJ)/%.o,$$(FUZZ_SRCS_$$*)) $(RUN
 
 # ---- check ----
 
+# The unit tests run twice: as shipped (gcc -O2) and under ASan+UBSan.
 check: deps
-	$(MAKE) all
-	$(MAKE) BUILD=build/asan CC=clang SAN=address tests
 	$(MAKE) format-check
+	$(MAKE) all tests crosscheck-tools
+	$(MAKE) BUILD=build/asan CC=clang SAN=address tests
+	scripts/run-tests build/tests
 	scripts/run-tests build/asan/tests $(SCRIPT_TESTS)
 	$(MAKE) fuzz
 	scripts/fuzz-run --smoke $(FUZZ_TARGETS)

@@ -12,9 +12,10 @@ static const struct subcommand {
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } subcommands[] = {
-	{"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
-	{"image", cli_image, "image build ...   build an image from compartments"},
-	{"audit", cli_audit, "audit IMAGE       print what each compartment may do"},
+    {"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
+    {"image", cli_image, "image build ...   build an image from compartments"},
+    {"audit", cli_audit,
+     "audit IMAGE       print what each compartment may do"},
 };
 
 static void
