@@ -14,3 +14,17 @@ $(GEN)/sealnet_msg.c: $(GEN)/fbsgen $(GEN)/sealnet.bfbs
 
 TEST_NAMES += codec_test
 FORMAT_SRCS += tests/codec_test.c
+
+# The official C++ verifier, for the cross-checks.
+$(BUILD)/tests-cpp/official_verify: tests/official_verify.cc $(GEN)/cpp/sealnet_generated.h
+	@mkdir -p $(@D)
+	$(CXX_FOR_TOOLS) -std=c++17 -O1 -Wall -Wextra -Werror -I$(GEN)/cpp -o $@ $<
+
+CROSSCHECK_TOOLS := $(BUILD)/tests-cpp/official_verify $(GEN)/python/.stamp \
+	$(BUILD)/tests/codec_test $(BUILD)/bin/sealnet
+SCRIPT_TESTS += tests/codec-crosscheck.sh
+crosscheck-tools: $(CROSSCHECK_TOOLS)
+.PHONY: crosscheck-tools
+
+FUZZ_TARGETS += verify differential
+FORMAT_SRCS += fuzz/verify.c fuzz/differential.cc tests/official_verify.cc

@@ -329,7 +329,13 @@ gen_accessors(const reflection::Object *o)
 		h << "static inline bool\n"
 		  << t << "_has_" << f->name()->str() << "(" << r
 		  << " r)\n{\n\treturn " << get << " != 0;\n}\n";
-		if (is_scalar(bt)) {
+		if (bt == reflection::Bool) {
+			// Any byte may arrive; only 0 is false.
+			h << "static inline bool\n"
+			  << fn << "(" << r << " r)\n{\n\tuint32_t p = " << get
+			  << ";\n\treturn p ? r.buf[p] != 0 : "
+			  << field_default(f) << ";\n}\n";
+		} else if (is_scalar(bt)) {
 			auto s = scalar(bt);
 			h << "static inline " << s.ctype << "\n"
 			  << fn << "(" << r << " r)\n{\n\tuint32_t p = " << get
@@ -865,6 +871,26 @@ main(int argc, char **argv)
 		  << ref(o) << "){v.buf, v.len, root};\n\treturn 0;\n}\n\n";
 	}
 	gen_exports(find_enum("Export"), find_enum("Body"));
+
+	// Any body table as a root, for tests and fuzzing: verify, and on
+	// success print it, which reads every field.
+	h << "int sn_body_verify_as_root(uint8_t type, const void *buf, size_t "
+	     "len, FILE *print_to, sn_verify_error *err);\n";
+	c << "int\nsn_body_verify_as_root(uint8_t type, const void *buf, "
+	     "size_t len, FILE *print_to, sn_verify_error *err)\n{\n\t"
+	     "int rc;\n\n\tswitch (type) {\n";
+	for (auto v : *find_enum("Body")->values()) {
+		if (v->value() == 0)
+			continue;
+		auto m = object(v->union_type()->index());
+		std::string sn = snake(last_component(m->name()->str()));
+		c << "\tcase " << v->value() << ": {\n\t\t" << ref(m)
+		  << " r;\n\t\trc = " << table_c(m)
+		  << "_verify_as_root(buf, len, &r, err);\n\t\tif (rc == 0 "
+		     "&& print_to)\n\t\t\tprint_"
+		  << sn << "(print_to, r, 0);\n\t\treturn rc;\n\t}\n";
+	}
+	c << "\tdefault:\n\t\treturn -EINVAL;\n\t}\n}\n\n";
 
 	// The root: the buffer, then the envelope's rules.
 	h << "int sn_message_verify(const void *buf, size_t len, "
