@@ -1,5 +1,10 @@
 # The boundary runtime: channels, the event loop and handles.
 RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c
 FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
-	runtime/loop.h runtime/handle.c runtime/handle.h \
+	runtime/loop.h runtime/handle.c runtime/handle.h runtime/channel_shm.h \
 	include/sealnet/errors.h
+
+FUZZ_TARGETS += channel_receive
+FORMAT_SRCS += fuzz/channel_receive.c
+TEST_NAMES += channel_test
+FORMAT_SRCS += tests/channel_test.c

@@ -7,7 +7,7 @@
  *   ring 1: written by side 1, read by side 0
  *
  * A record is an 8-byte header (u32 length, u32 zero) and the message,
- * padded to 8 bytes.  A length of WRAP means "continue at offset 0".
+ * padded to 8 bytes.  A length of SN_SHM_WRAP means "continue at offset 0".
  * Indices are free-running u32 byte counts; ring sizes are powers of two,
  * so `index & (size - 1)` is the offset and `tail - head` the bytes in use.
  */
@@ -25,34 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel_shm.h"
 #include "schema_hash.h"
 
-#define CACHELINE	  64
-#define RECORD_HEADER	  8u
-#define WRAP		  UINT32_MAX
-#define SCHEMA_HASH_BYTES 32
-
-struct side_shm {
-	_Alignas(CACHELINE) _Atomic uint32_t ready;
-	uint8_t schema_hash[SCHEMA_HASH_BYTES];
-	/* Producer index of this side's ring. */
-	_Alignas(CACHELINE) _Atomic uint32_t tail;
-	/* Consumer index into the peer's ring. */
-	_Alignas(CACHELINE) _Atomic uint32_t head;
-	/* Bumped by the peer; this side sleeps on it. */
-	_Alignas(CACHELINE) _Atomic uint32_t doorbell;
-	_Atomic uint32_t sleeping;
-	/* Set while this side waits for space in its own ring. */
-	_Atomic uint32_t space_wanted;
-};
-
-struct sn_channel_shm {
-	struct side_shm side[2];
-	_Alignas(CACHELINE) _Atomic uint32_t dead;
-	_Alignas(CACHELINE) uint8_t rings[];
-};
-
-static const uint8_t our_schema_hash[SCHEMA_HASH_BYTES] =
+static const uint8_t our_schema_hash[SN_SHM_HASH_BYTES] =
     SEALNET_SCHEMA_SHA256_BYTES;
 
 static uint64_t
@@ -67,7 +43,7 @@ now_ns(void)
 static uint32_t
 record_bytes(size_t len)
 {
-	return RECORD_HEADER + (((uint32_t)len + 7u) & ~7u);
+	return SN_SHM_RECORD_HEADER + (((uint32_t)len + 7u) & ~7u);
 }
 
 static int
@@ -91,7 +67,7 @@ eventfd_ring(int fd)
 static void
 wake_side(struct sn_channel_shm *shm, unsigned side, int eventfd)
 {
-	struct side_shm *s = &shm->side[side];
+	struct sn_channel_side_shm *s = &shm->side[side];
 
 	atomic_fetch_add(&s->doorbell, 1);
 	switch (atomic_load(&s->sleeping)) {
@@ -234,7 +210,7 @@ sn_channel_attach(struct sn_channel *ch, const struct sn_channel_fds *fds,
 	ch->tx_ring = ch->shm->rings + (size_t)side * ch->ring_bytes;
 	ch->rx_ring = ch->shm->rings + (size_t)(1 - side) * ch->ring_bytes;
 	/* Half a ring, so a message always fits after a wrap marker. */
-	ch->max_message = ch->ring_bytes / 2 - RECORD_HEADER;
+	ch->max_message = ch->ring_bytes / 2 - SN_SHM_RECORD_HEADER;
 	ch->eventfd_self = fds->eventfd[side];
 	ch->eventfd_peer = fds->eventfd[1 - side];
 	strcpy(ch->peer_name, peer_name);
@@ -248,7 +224,7 @@ sn_channel_attach(struct sn_channel *ch, const struct sn_channel_fds *fds,
 static void
 hex(const uint8_t *bytes, char *out)
 {
-	for (int i = 0; i < SCHEMA_HASH_BYTES; i++)
+	for (int i = 0; i < SN_SHM_HASH_BYTES; i++)
 		sprintf(out + 2 * i, "%02x", bytes[i]);
 }
 
@@ -256,11 +232,11 @@ int
 sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 		size_t errlen)
 {
-	struct side_shm *mine = &ch->shm->side[ch->side];
-	struct side_shm *peer = &ch->shm->side[1 - ch->side];
-	uint8_t theirs[SCHEMA_HASH_BYTES];
+	struct sn_channel_side_shm *mine = &ch->shm->side[ch->side];
+	struct sn_channel_side_shm *peer = &ch->shm->side[1 - ch->side];
+	uint8_t theirs[SN_SHM_HASH_BYTES];
 
-	memcpy(mine->schema_hash, our_schema_hash, SCHEMA_HASH_BYTES);
+	memcpy(mine->schema_hash, our_schema_hash, SN_SHM_HASH_BYTES);
 	atomic_store(&mine->ready, 1);
 	wake_side(ch->shm, 1 - ch->side, ch->eventfd_peer);
 	for (;;) {
@@ -283,9 +259,9 @@ sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 		atomic_store(&mine->sleeping, SN_CHANNEL_AWAKE);
 	}
 	/* Copy once: the peer may keep rewriting its hash. */
-	memcpy(theirs, peer->schema_hash, SCHEMA_HASH_BYTES);
-	if (memcmp(theirs, our_schema_hash, SCHEMA_HASH_BYTES) != 0) {
-		char a[2 * SCHEMA_HASH_BYTES + 1], b[2 * SCHEMA_HASH_BYTES + 1];
+	memcpy(theirs, peer->schema_hash, SN_SHM_HASH_BYTES);
+	if (memcmp(theirs, our_schema_hash, SN_SHM_HASH_BYTES) != 0) {
+		char a[2 * SN_SHM_HASH_BYTES + 1], b[2 * SN_SHM_HASH_BYTES + 1];
 
 		hex(our_schema_hash, a);
 		hex(theirs, b);
@@ -359,13 +335,13 @@ sn_channel_send(struct sn_channel *ch, const void *msg, size_t len)
 	}
 	pos = ch->tail & (ch->ring_bytes - 1);
 	if (pos + record_bytes(len) > ch->ring_bytes) {
-		header[0] = WRAP;
+		header[0] = SN_SHM_WRAP;
 		memcpy(ch->tx_ring + pos, header, sizeof(header));
 		pos = 0;
 	}
 	header[0] = (uint32_t)len;
 	memcpy(ch->tx_ring + pos, header, sizeof(header));
-	memcpy(ch->tx_ring + pos + RECORD_HEADER, msg, len);
+	memcpy(ch->tx_ring + pos + SN_SHM_RECORD_HEADER, msg, len);
 	ch->tail += need;
 	atomic_store_explicit(&ch->shm->side[ch->side].tail, ch->tail,
 			      memory_order_release);
@@ -385,7 +361,7 @@ sn_channel_readable(const struct sn_channel *ch)
 ssize_t
 sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 {
-	struct side_shm *peer = &ch->shm->side[1 - ch->side];
+	struct sn_channel_side_shm *peer = &ch->shm->side[1 - ch->side];
 	uint32_t tail, avail, pos, len, need;
 
 	if (ch->broken)
@@ -400,7 +376,7 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 		return broken(ch);
 	pos = ch->head & (ch->ring_bytes - 1);
 	memcpy(&len, ch->rx_ring + pos, sizeof(len));
-	if (len == WRAP) {
+	if (len == SN_SHM_WRAP) {
 		uint32_t skip = ch->ring_bytes - pos;
 
 		if (skip >= avail)
@@ -418,10 +394,11 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 		return broken(ch);
 	if (len > cap)
 		return -ENOBUFS;
-	memcpy(dst, ch->rx_ring + pos + RECORD_HEADER, len);
+	memcpy(dst, ch->rx_ring + pos + SN_SHM_RECORD_HEADER, len);
 	ch->head += need + record_bytes(len);
-	atomic_store_explicit(&ch->shm->side[ch->side].head, ch->head,
-			      memory_order_release);
+	/* Sequentially consistent: the load of space_wanted below must not
+	 * move before this store, or a producer going to sleep is missed. */
+	atomic_store(&ch->shm->side[ch->side].head, ch->head);
 	ch->stats.received++;
 	/* A producer blocked on space asked to be told. */
 	if (atomic_load(&peer->space_wanted))
@@ -433,7 +410,7 @@ int
 sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 			 uint64_t deadline_ns)
 {
-	struct side_shm *mine = &ch->shm->side[ch->side];
+	struct sn_channel_side_shm *mine = &ch->shm->side[ch->side];
 
 	if (len > ch->max_message)
 		return -EMSGSIZE;
@@ -481,4 +458,6 @@ void
 sn_channel_set_sleep(struct sn_channel *ch, enum sn_channel_sleep how)
 {
 	atomic_store(&ch->shm->side[ch->side].sleeping, how);
+	/* The caller's next look at the rings must follow this store. */
+	atomic_thread_fence(memory_order_seq_cst);
 }
