@@ -397,6 +397,51 @@ find_handler(const struct sn_compartment *c, uint16_t export_id)
 	return NULL;
 }
 
+static bool
+same_host(const char *held, const char *s, uint32_t len)
+{
+	return s != NULL && strlen(held) == len && memcmp(held, s, len) == 0;
+}
+
+/* A request presenting a static capability is served only if the caller
+ * holds an identical one: the value proves nothing by itself. */
+static bool
+peer_holds_presented(const struct sn_peer *p, const sn_message_ref *m)
+{
+	int kind;
+	uint32_t pos = sn_message_presented_capability(*m, &kind);
+
+	if (kind == 0)
+		return true;
+	for (unsigned i = 0; i < p->nheld; i++) {
+		const struct sn_capability *h = &p->held[i];
+
+		if (kind == SN_CAPABILITY_CONNECTION &&
+		    h->kind == SN_CAPABILITY_CONNECTION) {
+			sn_connection_capability_ref r = {m->buf, m->len, pos};
+			uint32_t len;
+			const char *host =
+			    sn_connection_capability_host(r, &len);
+
+			if (h->protocol ==
+				sn_connection_capability_protocol(r) &&
+			    h->port == sn_connection_capability_port(r) &&
+			    same_host(h->host, host, len))
+				return true;
+		} else if (kind == SN_CAPABILITY_BIND &&
+			   h->kind == SN_CAPABILITY_BIND) {
+			sn_bind_capability_ref r = {m->buf, m->len, pos};
+
+			if (h->port == sn_bind_capability_port(r) &&
+			    h->max_connections ==
+				sn_bind_capability_max_connections(r) &&
+			    h->ipv6 == sn_bind_capability_ipv6(r))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void
 serve_request(struct sn_peer *p, const sn_message_ref *m)
 {
@@ -418,6 +463,16 @@ serve_request(struct sn_peer *p, const sn_message_ref *m)
 			sn_log("refused %s from %s: not imported (%llu so far)",
 			       sn_export_name(in.export_id), p->name,
 			       (unsigned long long)p->stats.calls_refused);
+		sn_reply_error(&in, -EPERM);
+		return;
+	}
+	if (!peer_holds_presented(p, m)) {
+		if (sn_log_worth(++p->stats.capabilities_refused))
+			sn_log(
+			    "refused %s from %s: presented a capability it "
+			    "does not hold (%llu so far)",
+			    sn_export_name(in.export_id), p->name,
+			    (unsigned long long)p->stats.capabilities_refused);
 		sn_reply_error(&in, -EPERM);
 		return;
 	}
@@ -463,8 +518,9 @@ peer_readable(void *ctx, struct sn_channel *ch)
 			break;
 		if (n < 0) {
 			sn_log("channel to %s: %s", p->name,
-			       n == -EBADMSG ? "peer broke the ring"
-					     : "peer died");
+			       n == -EBADMSG  ? "peer broke the ring"
+			       : n == -EPROTO ? "its schema differs"
+					      : "peer died");
 			sn_peer_died(p);
 			return;
 		}
@@ -536,14 +592,11 @@ sn_compartment_init(struct sn_compartment *c, const char *name,
 	return sn_loop_init(&c->loop);
 }
 
-int
-sn_compartment_add_peer(struct sn_compartment *c, struct sn_peer *p,
-			const struct sn_channel_fds *fds, unsigned side,
-			const char *peer_name, uint64_t deadline_ns, char *err,
-			size_t errlen)
+static int
+peer_setup(struct sn_compartment *c, struct sn_peer *p,
+	   const struct sn_channel_fds *fds, unsigned side,
+	   const char *peer_name)
 {
-	int rc;
-
 	if (c->npeers >= SN_MAX_PEERS)
 		return -ENOSPC;
 	if (strlen(peer_name) >= sizeof(p->name))
@@ -553,18 +606,95 @@ sn_compartment_add_peer(struct sn_compartment *c, struct sn_peer *p,
 	strcpy(p->name, peer_name);
 	for (unsigned i = 0; i < SN_MAX_PENDING; i++)
 		p->pending[i].timer = -1;
-	rc = sn_channel_attach(&p->channel, fds, side, peer_name);
-	if (rc < 0)
-		return rc;
-	rc = sn_channel_open(&p->channel, deadline_ns, err, errlen);
-	if (rc == 0)
-		rc = sn_loop_add_channel(&c->loop, &p->channel, peer_readable,
-					 p);
+	return sn_channel_attach(&p->channel, fds, side, peer_name);
+}
+
+static int
+peer_join_loop(struct sn_compartment *c, struct sn_peer *p)
+{
+	int rc = sn_loop_add_channel(&c->loop, &p->channel, peer_readable, p);
+
 	if (rc < 0) {
 		sn_channel_detach(&p->channel);
 		return rc;
 	}
 	c->peers[c->npeers++] = p;
+	return 0;
+}
+
+int
+sn_compartment_add_peer(struct sn_compartment *c, struct sn_peer *p,
+			const struct sn_channel_fds *fds, unsigned side,
+			const char *peer_name, uint64_t deadline_ns, char *err,
+			size_t errlen)
+{
+	int rc = peer_setup(c, p, fds, side, peer_name);
+
+	if (rc < 0)
+		return rc;
+	rc = sn_channel_open(&p->channel, deadline_ns, err, errlen);
+	if (rc < 0) {
+		sn_channel_detach(&p->channel);
+		return rc;
+	}
+	return peer_join_loop(c, p);
+}
+
+int
+sn_compartment_attach_peer(struct sn_compartment *c, struct sn_peer *p,
+			   const struct sn_channel_fds *fds, unsigned side,
+			   const char *peer_name)
+{
+	int rc = peer_setup(c, p, fds, side, peer_name);
+
+	if (rc < 0)
+		return rc;
+	sn_channel_announce(&p->channel);
+	return peer_join_loop(c, p);
+}
+
+int
+sn_peer_reattach(struct sn_peer *p, const struct sn_channel_fds *fds,
+		 unsigned side)
+{
+	struct sn_compartment *c = p->owner;
+	int rc;
+
+	/* Whatever was in flight belongs to the predecessor. */
+	sn_peer_died(p);
+	sn_channel_detach(&p->channel);
+	rc = sn_channel_attach(&p->channel, fds, side, p->name);
+	if (rc < 0)
+		return rc;
+	sn_channel_announce(&p->channel);
+	rc = sn_loop_add_channel(&c->loop, &p->channel, peer_readable, p);
+	if (rc < 0)
+		return rc;
+	p->dead = false;
+	return 0;
+}
+
+uint32_t
+sn_peer_identity(const struct sn_peer *p)
+{
+	const struct sn_compartment *c = p->owner;
+
+	for (unsigned i = 0; i < c->npeers; i++)
+		if (c->peers[i] == p)
+			return (i + 1) << 16 | (p->incarnation & 0xffffu);
+	return 0;
+}
+
+int
+sn_peer_grant(struct sn_peer *p, const struct sn_capability *cap)
+{
+	if (p->nheld >= SN_MAX_HELD_CAPABILITIES)
+		return -ENOSPC;
+	if ((cap->kind != SN_CAPABILITY_CONNECTION &&
+	     cap->kind != SN_CAPABILITY_BIND) ||
+	    memchr(cap->host, 0, sizeof(cap->host)) == NULL)
+		return -EINVAL;
+	p->held[p->nheld++] = *cap;
 	return 0;
 }
 

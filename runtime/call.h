@@ -32,7 +32,7 @@
 #include "sealnet_msg.h"
 
 /* The largest message any channel carries. */
-#define SN_MAX_MESSAGE (64u * 1024u)
+#define SN_MAX_MESSAGE SN_CHANNEL_MAX_MESSAGE
 /* A peer's calls to us that may be unanswered at once: past this we stop
  * reading its ring, so a flood fills the flooder's own ring. */
 #define SN_MAX_IN_FLIGHT 16u
@@ -41,6 +41,24 @@
 #define SN_MAX_PEERS	 32u
 #define SN_PEER_NAME_MAX 32u
 #define SN_EXPORT_WORDS	 2u /* bitmap over export ids < 128 */
+
+/* Static capabilities a peer holds, as the image grants them. */
+#define SN_MAX_HELD_CAPABILITIES 16u
+#define SN_HOST_MAX		 253u
+
+enum sn_capability_kind {
+	SN_CAPABILITY_CONNECTION = 1,
+	SN_CAPABILITY_BIND = 2,
+};
+
+struct sn_capability {
+	enum sn_capability_kind kind;
+	uint8_t protocol; /* SN_PROTOCOL_TCP or _UDP; connections only */
+	bool ipv6;	  /* binds only */
+	uint16_t port;
+	uint16_t max_connections; /* binds only */
+	char host[SN_HOST_MAX + 1];
+};
 
 struct sn_compartment;
 struct sn_peer;
@@ -75,8 +93,9 @@ struct sn_outbox_entry {
 
 struct sn_peer_stats {
 	uint64_t calls_served;
-	uint64_t calls_refused;	    /* export not imported by this peer */
-	uint64_t messages_rejected; /* failed verification */
+	uint64_t calls_refused;	       /* export not imported by this peer */
+	uint64_t capabilities_refused; /* presented one it does not hold */
+	uint64_t messages_rejected;    /* failed verification */
 	uint64_t replies_unmatched; /* reply to no call of ours, or too late */
 	uint64_t replies_queued;    /* ring was full when a reply was ready */
 };
@@ -88,6 +107,10 @@ struct sn_peer {
 	/* Exports of ours this peer may call: set from the image by whoever
 	 * starts the compartment, never from anything the peer sends. */
 	uint64_t may_call[SN_EXPORT_WORDS];
+	/* Static capabilities the peer holds, likewise from the image.  A
+	 * request presenting any other is refused before a handler runs. */
+	struct sn_capability held[SN_MAX_HELD_CAPABILITIES];
+	unsigned nheld;
 	/* Bumped when the peer dies: a deferred reply for an earlier
 	 * incarnation must not reach its successor. */
 	uint32_t incarnation;
@@ -163,8 +186,26 @@ int sn_compartment_add_peer(struct sn_compartment *c, struct sn_peer *p,
 			    const char *peer_name, uint64_t deadline_ns,
 			    char *err, size_t errlen);
 
+/* Who the peer is, as a handle owner: which peer, and which incarnation
+ * of it, so a successor does not inherit its predecessor's handles. */
+uint32_t sn_peer_identity(const struct sn_peer *p);
+
 /* Allows the peer to call export_id on us. */
 void sn_peer_allow(struct sn_peer *p, uint16_t export_id);
+
+/* Records that the peer holds cap.  -ENOSPC past SN_MAX_HELD_CAPABILITIES,
+ * -EINVAL for a malformed one. */
+int sn_peer_grant(struct sn_peer *p, const struct sn_capability *cap);
+
+/* Joins a channel like sn_compartment_add_peer, without waiting for the
+ * peer: its schema hash is checked before its first message is read. */
+int sn_compartment_attach_peer(struct sn_compartment *c, struct sn_peer *p,
+			       const struct sn_channel_fds *fds, unsigned side,
+			       const char *peer_name);
+
+/* Replaces a dead peer's channel with the one its successor was given. */
+int sn_peer_reattach(struct sn_peer *p, const struct sn_channel_fds *fds,
+		     unsigned side);
 
 /* Serves calls until sn_loop_stop(&c->loop). */
 int sn_compartment_serve(struct sn_compartment *c);

@@ -12,6 +12,7 @@
  * so `index & (size - 1)` is the offset and `tail - head` the bytes in use.
  */
 #include "channel.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -211,6 +212,8 @@ sn_channel_attach(struct sn_channel *ch, const struct sn_channel_fds *fds,
 	ch->rx_ring = ch->shm->rings + (size_t)(1 - side) * ch->ring_bytes;
 	/* Half a ring, so a message always fits after a wrap marker. */
 	ch->max_message = ch->ring_bytes / 2 - SN_SHM_RECORD_HEADER;
+	if (ch->max_message > SN_CHANNEL_MAX_MESSAGE)
+		ch->max_message = SN_CHANNEL_MAX_MESSAGE;
 	ch->eventfd_self = fds->eventfd[side];
 	ch->eventfd_peer = fds->eventfd[1 - side];
 	strcpy(ch->peer_name, peer_name);
@@ -228,17 +231,67 @@ hex(const uint8_t *bytes, char *out)
 		sprintf(out + 2 * i, "%02x", bytes[i]);
 }
 
+static void
+describe_mismatch(const struct sn_channel *ch, const uint8_t *theirs, char *err,
+		  size_t errlen)
+{
+	char a[2 * SN_SHM_HASH_BYTES + 1], b[2 * SN_SHM_HASH_BYTES + 1];
+
+	hex(our_schema_hash, a);
+	hex(theirs, b);
+	snprintf(err, errlen,
+		 "schema mismatch with %s: ours is %s, theirs is %s",
+		 ch->peer_name, a, b);
+}
+
+/*
+ * 1 when the peer has announced a hash equal to ours, 0 when it has not
+ * announced yet, -EPROTO (and the channel broken) when the hashes differ.
+ */
+static int
+check_peer(struct sn_channel *ch, char *err, size_t errlen)
+{
+	struct sn_channel_side_shm *peer = &ch->shm->side[1 - ch->side];
+	uint8_t theirs[SN_SHM_HASH_BYTES];
+
+	if (ch->peer_checked)
+		return 1;
+	if (!atomic_load(&peer->ready))
+		return 0;
+	/* Copy once: the peer may keep rewriting its hash. */
+	memcpy(theirs, peer->schema_hash, SN_SHM_HASH_BYTES);
+	if (memcmp(theirs, our_schema_hash, SN_SHM_HASH_BYTES) != 0) {
+		char text[200];
+
+		describe_mismatch(ch, theirs, err ? err : text,
+				  err ? errlen : sizeof(text));
+		if (!err)
+			sn_log("%s", text);
+		ch->broken = true;
+		return -EPROTO;
+	}
+	ch->peer_checked = true;
+	return 1;
+}
+
+void
+sn_channel_announce(struct sn_channel *ch)
+{
+	struct sn_channel_side_shm *mine = &ch->shm->side[ch->side];
+
+	memcpy(mine->schema_hash, our_schema_hash, SN_SHM_HASH_BYTES);
+	atomic_store(&mine->ready, 1);
+	wake_side(ch->shm, 1 - ch->side, ch->eventfd_peer);
+}
+
 int
 sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 		size_t errlen)
 {
 	struct sn_channel_side_shm *mine = &ch->shm->side[ch->side];
 	struct sn_channel_side_shm *peer = &ch->shm->side[1 - ch->side];
-	uint8_t theirs[SN_SHM_HASH_BYTES];
 
-	memcpy(mine->schema_hash, our_schema_hash, SN_SHM_HASH_BYTES);
-	atomic_store(&mine->ready, 1);
-	wake_side(ch->shm, 1 - ch->side, ch->eventfd_peer);
+	sn_channel_announce(ch);
 	for (;;) {
 		uint32_t bell = atomic_load(&mine->doorbell);
 
@@ -258,20 +311,7 @@ sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 				&ts, NULL, 0);
 		atomic_store(&mine->sleeping, SN_CHANNEL_AWAKE);
 	}
-	/* Copy once: the peer may keep rewriting its hash. */
-	memcpy(theirs, peer->schema_hash, SN_SHM_HASH_BYTES);
-	if (memcmp(theirs, our_schema_hash, SN_SHM_HASH_BYTES) != 0) {
-		char a[2 * SN_SHM_HASH_BYTES + 1], b[2 * SN_SHM_HASH_BYTES + 1];
-
-		hex(our_schema_hash, a);
-		hex(theirs, b);
-		snprintf(err, errlen,
-			 "schema mismatch with %s: ours is %s, theirs is %s",
-			 ch->peer_name, a, b);
-		ch->broken = true;
-		return -EPROTO;
-	}
-	return 0;
+	return check_peer(ch, err, errlen) < 0 ? -EPROTO : 0;
 }
 
 void
@@ -363,9 +403,16 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 {
 	struct sn_channel_side_shm *peer = &ch->shm->side[1 - ch->side];
 	uint32_t tail, avail, pos, len, need;
+	int rc;
 
 	if (ch->broken)
 		return -EBADMSG;
+	rc = check_peer(ch, NULL, 0);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return atomic_load(&ch->shm->dead) ? -SEALNET_ECOMPARTMENT
+						   : -EAGAIN;
 	/* One read of the peer's index; everything below uses the copy. */
 	tail = atomic_load_explicit(&peer->tail, memory_order_acquire);
 	avail = tail - ch->head;

@@ -28,8 +28,12 @@ struct sn_channel_fds {
 	int eventfd[2]; /* eventfd[s] wakes side s when it sleeps in poll */
 };
 
-#define SN_CHANNEL_MIN_RING 4096u
-#define SN_CHANNEL_MAX_RING (16u * 1024u * 1024u)
+/* The largest message any channel carries, whatever its ring size: a
+ * receiver's private buffer is this big, so a longer record can only be
+ * a broken peer. */
+#define SN_CHANNEL_MAX_MESSAGE (64u * 1024u)
+#define SN_CHANNEL_MIN_RING    4096u
+#define SN_CHANNEL_MAX_RING    (16u * 1024u * 1024u)
 
 /* How a side sleeps, as it publishes it for the peer. */
 enum sn_channel_sleep {
@@ -59,6 +63,8 @@ struct sn_channel {
 	uint32_t head;
 	int eventfd_self, eventfd_peer;
 	bool broken;
+	/* The peer's schema hash has been read and matched ours. */
+	bool peer_checked;
 	char peer_name[32];
 	struct sn_channel_stats stats;
 };
@@ -76,8 +82,15 @@ int sn_channel_mark_dead(const struct sn_channel_fds *fds);
 int sn_channel_attach(struct sn_channel *ch, const struct sn_channel_fds *fds,
 		      unsigned side, const char *peer_name);
 /*
- * Publishes our schema hash and waits, until deadline_ns (CLOCK_MONOTONIC),
- * for the peer's.  Different hashes: -EPROTO, and err names both.
+ * Publishes our schema hash and returns at once.  The peer's hash is
+ * checked before the first message is read from it: until the peer has
+ * announced, receive returns -EAGAIN; if the hashes differ, -EPROTO.
+ * Compartments use this, so that no event loop waits on a peer.
+ */
+void sn_channel_announce(struct sn_channel *ch);
+/*
+ * Announces, then waits until deadline_ns (CLOCK_MONOTONIC) for the peer's
+ * hash.  Different hashes: -EPROTO, and err names both.
  */
 int sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 		    size_t errlen);
@@ -94,7 +107,8 @@ int sn_channel_send(struct sn_channel *ch, const void *msg, size_t len);
  * Copies one message into dst and releases its ring space.  Returns its
  * length; -EAGAIN when there is none; -ENOBUFS when cap is too small;
  * -EBADMSG when the peer wrote something impossible (the channel is then
- * broken); -SEALNET_ECOMPARTMENT when the channel is dead and drained.
+ * broken); -EPROTO when the peer's schema differs (likewise broken);
+ * -SEALNET_ECOMPARTMENT when the channel is dead and drained.
  */
 ssize_t sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap);
 

@@ -892,6 +892,50 @@ main(int argc, char **argv)
 	}
 	c << "\tdefault:\n\t\treturn -EINVAL;\n\t}\n}\n\n";
 
+	// Static capabilities presented in a request body: the runtime checks
+	// each against what the image says the caller holds, so no callee
+	// can forget to.
+	h << "/* The capability a request body presents: 0 if none, else the\n"
+	     " * position of its ConnectionCapability (*kind = 1) or\n"
+	     " * BindCapability (*kind = 2) table. */\n"
+	     "uint32_t sn_message_presented_capability(sn_message_ref m, int "
+	     "*kind);\n";
+	int body_id = -1;
+	for (auto f : fields_of(schema->root_table()))
+		if (f->name()->str() == "body")
+			body_id = f->id();
+	if (body_id < 0)
+		die("the root table has no body");
+	c << "uint32_t\nsn_message_presented_capability(sn_message_ref m, int "
+	     "*kind)\n{\n\tuint32_t body = sn_fb_deref(m.buf, "
+	     "sn_fb_field(m.buf, m.pos, "
+	  << body_id
+	  << "));\n\n\t*kind "
+	     "= 0;\n\tif (!body)\n\t\treturn 0;\n\tswitch "
+	     "(sn_message_body_type(m)) {\n";
+	for (auto v : *find_enum("Body")->values()) {
+		if (v->value() == 0)
+			continue;
+		auto m = object(v->union_type()->index());
+		for (auto f : fields_of(m)) {
+			if (f->type()->base_type() != reflection::Obj)
+				continue;
+			std::string cap = last_component(
+			    object(f->type()->index())->name()->str());
+			int kind = cap == "ConnectionCapability" ? 1
+				   : cap == "BindCapability"	 ? 2
+								 : 0;
+			if (!kind)
+				continue;
+			c << "\tcase " << v->value()
+			  << ":\n\t\t*kind = " << kind
+			  << ";\n\t\treturn sn_fb_deref(m.buf, "
+			     "sn_fb_field(m.buf, body, "
+			  << f->id() << "));\n";
+		}
+	}
+	c << "\tdefault:\n\t\treturn 0;\n\t}\n}\n\n";
+
 	// The root: the buffer, then the envelope's rules.
 	h << "int sn_message_verify(const void *buf, size_t len, "
 	     "sn_message_ref *out, sn_verify_error *err);\n";

@@ -1,0 +1,339 @@
+/* A supervised compartment: boot message, control socket, death note. */
+#include "boot.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define FDS_PER_PEER	3u
+#define MAX_CONTROL_FDS (FDS_PER_PEER * SN_MAX_PEERS)
+
+static struct sn_peer peers[SN_MAX_PEERS];
+static char compartment_name[SN_PEER_NAME_MAX];
+static uint32_t incarnation;
+static _Alignas(8) uint8_t control_buf[SN_MAX_MESSAGE];
+
+uint32_t
+sn_compartment_incarnation(void)
+{
+	return incarnation;
+}
+
+/* A forbidden syscall traps here: leave its number where the supervisor
+ * looks, then die of the same signal.  Only async-signal-safe calls. */
+static void
+on_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	int nr = info->si_syscall;
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+
+	(void)uctx;
+	if (write(SN_DEATH_NOTE_FD, &nr, sizeof(nr)) < 0) {
+		/* Nothing more to do: we die either way. */
+	}
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+static ssize_t
+receive_control(uint8_t *buf, size_t cap, int *fds, unsigned *nfds)
+{
+	union {
+		struct cmsghdr align;
+		char space[CMSG_SPACE(sizeof(int) * MAX_CONTROL_FDS)];
+	} control;
+	struct iovec iov = {buf, cap};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = control.space,
+			    .msg_controllen = sizeof(control.space)};
+	ssize_t n;
+
+	*nfds = 0;
+	do
+		n = recvmsg(SN_CONTROL_FD, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(fd));
+			if (*nfds < MAX_CONTROL_FDS)
+				fds[(*nfds)++] = fd;
+			else
+				close(fd);
+		}
+	}
+	/* A truncated message or descriptor list is not a message. */
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		for (unsigned i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		return -EMSGSIZE;
+	}
+	return n;
+}
+
+static int
+copy_text(char *dst, size_t cap, const char *s, uint32_t len)
+{
+	if (s == NULL || len == 0 || len >= cap || memchr(s, 0, len))
+		return -EINVAL;
+	memcpy(dst, s, len);
+	dst[len] = 0;
+	return 0;
+}
+
+/* The permissions and capabilities the image gives a peer. */
+static int
+apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
+{
+	memset(p->may_call, 0, sizeof(p->may_call));
+	p->nheld = 0;
+	for (uint32_t i = 0; i < sn_boot_peer_may_call_count(bp); i++)
+		sn_peer_allow(
+		    p, sn_permission_export(sn_boot_peer_may_call_at(bp, i)));
+	for (uint32_t i = 0; i < sn_boot_peer_connections_count(bp); i++) {
+		sn_connection_capability_ref r =
+		    sn_boot_peer_connections_at(bp, i);
+		struct sn_capability cap = {
+		    .kind = SN_CAPABILITY_CONNECTION,
+		    .protocol = sn_connection_capability_protocol(r),
+		    .port = sn_connection_capability_port(r),
+		};
+		uint32_t len;
+		const char *host = sn_connection_capability_host(r, &len);
+
+		if (copy_text(cap.host, sizeof(cap.host), host, len) < 0 ||
+		    sn_peer_grant(p, &cap) < 0)
+			return -EINVAL;
+	}
+	for (uint32_t i = 0; i < sn_boot_peer_binds_count(bp); i++) {
+		sn_bind_capability_ref r = sn_boot_peer_binds_at(bp, i);
+		struct sn_capability cap = {
+		    .kind = SN_CAPABILITY_BIND,
+		    .port = sn_bind_capability_port(r),
+		    .max_connections = sn_bind_capability_max_connections(r),
+		    .ipv6 = sn_bind_capability_ipv6(r),
+		};
+
+		if (sn_peer_grant(p, &cap) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+peer_fds(sn_boot_peer_ref bp, const int *fds, struct sn_channel_fds *out,
+	 unsigned *side)
+{
+	*side = sn_boot_peer_side(bp);
+	if (*side > 1)
+		return -EINVAL;
+	out->shm = fds[0];
+	out->eventfd[0] = fds[1];
+	out->eventfd[1] = fds[2];
+	return 0;
+}
+
+struct sn_peer *
+sn_compartment_peer(struct sn_compartment *c, const char *name)
+{
+	for (unsigned i = 0; i < c->npeers; i++)
+		if (strcmp(c->peers[i]->name, name) == 0)
+			return c->peers[i];
+	return NULL;
+}
+
+static int
+apply_boot(struct sn_compartment *c, sn_boot_ref boot, const int *fds,
+	   unsigned nfds)
+{
+	uint32_t npeers = sn_boot_peers_count(boot), len;
+	const char *name = sn_boot_compartment(boot, &len);
+
+	if (copy_text(compartment_name, sizeof(compartment_name), name, len) <
+	    0)
+		return -EINVAL;
+	if (npeers > SN_MAX_PEERS || nfds != FDS_PER_PEER * npeers)
+		return -EINVAL;
+	c->name = compartment_name;
+	sn_log_set_name(compartment_name);
+	incarnation = sn_boot_incarnation(boot);
+	for (uint32_t i = 0; i < npeers; i++) {
+		sn_boot_peer_ref bp = sn_boot_peers_at(boot, i);
+		const char *peer_name = sn_boot_peer_name(bp, &len);
+		char pname[SN_PEER_NAME_MAX];
+		struct sn_channel_fds cf;
+		unsigned side;
+		int rc;
+
+		if (copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
+		    sn_compartment_peer(c, pname) != NULL ||
+		    peer_fds(bp, fds + FDS_PER_PEER * i, &cf, &side) < 0)
+			return -EINVAL;
+		rc = sn_compartment_attach_peer(c, &peers[i], &cf, side, pname);
+		if (rc < 0)
+			return rc;
+		rc = apply_grants(&peers[i], bp);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
+		     const int *fds, unsigned nfds)
+{
+	sn_boot_peer_ref bp = sn_peer_restarted_peer(pr);
+	const char *peer_name;
+	char pname[SN_PEER_NAME_MAX];
+	struct sn_channel_fds cf;
+	struct sn_peer *p;
+	unsigned side;
+	uint32_t len;
+	int rc;
+
+	peer_name = sn_boot_peer_name(bp, &len);
+	if (nfds != FDS_PER_PEER ||
+	    copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
+	    (p = sn_compartment_peer(c, pname)) == NULL ||
+	    peer_fds(bp, fds, &cf, &side) < 0)
+		return -EINVAL;
+	rc = sn_peer_reattach(p, &cf, side);
+	if (rc == 0)
+		rc = apply_grants(p, bp);
+	if (rc == 0)
+		sn_log("%s restarted (incarnation %u); new channel open", pname,
+		       sn_peer_restarted_incarnation(pr));
+	return rc;
+}
+
+int
+sn_control_message(struct sn_compartment *c, const uint8_t *msg, size_t len,
+		   const int *fds, unsigned nfds)
+{
+	sn_verify_error err;
+	sn_message_ref m;
+	int rc = -EINVAL;
+
+	/* msg is already a private copy: recvmsg wrote it here. */
+	if (sn_message_verify(msg, len, &m, &err) < 0) {
+		sn_log("control message rejected at byte %u: %s", err.offset,
+		       err.reason);
+		rc = -EBADMSG;
+	} else if (sn_message_call_type(m) != SN_CALL_TYPE_REQUEST) {
+		rc = -EINVAL;
+	} else if (sn_message_export(m) == SN_EXPORT_COMPARTMENT_BOOT) {
+		/* Boot happens once; a second one is refused. */
+		rc = c->name == compartment_name
+			 ? -EALREADY
+			 : apply_boot(c, sn_message_body_as_boot(m), fds, nfds);
+		if (rc == 0)
+			return 0;
+	} else if (sn_message_export(m) ==
+		   SN_EXPORT_COMPARTMENT_PEER_RESTARTED) {
+		rc = apply_peer_restarted(
+		    c, sn_message_body_as_peer_restarted(m), fds, nfds);
+		if (rc == 0)
+			return 0;
+	}
+	/* Descriptors of a refused message must not linger. */
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	return rc;
+}
+
+static void
+control_readable(void *ctx, int fd, short revents)
+{
+	struct sn_compartment *c = ctx;
+	int fds[MAX_CONTROL_FDS];
+	unsigned nfds;
+	ssize_t n;
+
+	(void)fd;
+	n = receive_control(control_buf, sizeof(control_buf), fds, &nfds);
+	if (n == 0 || (n < 0 && n != -EAGAIN && n != -EMSGSIZE)) {
+		/* The supervisor is gone: so are we. */
+		sn_loop_stop(&c->loop);
+		return;
+	}
+	if (n > 0 &&
+	    sn_control_message(c, control_buf, (size_t)n, fds, nfds) < 0)
+		sn_log("control message refused");
+	(void)revents;
+}
+
+static int
+send_ready(struct sn_compartment *c)
+{
+	_Alignas(8) static uint8_t buf[512];
+	sn_builder b;
+	uint32_t ready, msg;
+	size_t len;
+
+	sn_builder_init(&b, buf, sizeof(buf));
+	msg = sn_message_start(&b);
+	sn_message_add_call_id(&b, msg, 1);
+	sn_message_add_call_type(&b, msg, SN_CALL_TYPE_REQUEST);
+	sn_message_add_export(&b, msg, SN_EXPORT_SUPERVISOR_READY);
+	ready = sn_ready_start(&b);
+	sn_ready_add_compartment(&b, ready, c->name, strlen(c->name));
+	sn_message_add_body(&b, msg, SN_BODY_READY, ready);
+	if (sn_builder_finish(&b, msg, &len) < 0)
+		return -ENOBUFS;
+	return write(SN_CONTROL_FD, buf, len) == (ssize_t)len ? 0 : -errno;
+}
+
+int
+sn_compartment_boot(struct sn_compartment *c, const struct sn_handler *handlers,
+		    unsigned nhandlers, void *ctx)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys,
+			       .sa_flags = SA_SIGINFO};
+	int fds[MAX_CONTROL_FDS];
+	unsigned nfds;
+	ssize_t n;
+	int rc;
+
+	sigaction(SIGSYS, &sa, NULL);
+	rc = sn_compartment_init(c, "booting", handlers, nhandlers, ctx);
+	if (rc < 0)
+		return rc;
+	n = receive_control(control_buf, sizeof(control_buf), fds, &nfds);
+	if (n <= 0) {
+		sn_log("no boot message from the supervisor");
+		return n < 0 ? (int)n : -EPIPE;
+	}
+	rc = sn_control_message(c, control_buf, (size_t)n, fds, nfds);
+	if (rc < 0) {
+		sn_log("boot message refused: %s", strerror(-rc));
+		return rc;
+	}
+	rc = sn_loop_add_fd(&c->loop, SN_CONTROL_FD, POLLIN, control_readable,
+			    c);
+	if (rc == 0)
+		rc = send_ready(c);
+	return rc;
+}
+
+int
+sn_compartment_run(struct sn_compartment *c)
+{
+	return sn_compartment_serve(c);
+}

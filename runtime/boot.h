@@ -1,0 +1,52 @@
+/*
+ * A compartment started by the supervisor.
+ *
+ * The supervisor starts each compartment with two descriptors beyond
+ * stdio: SN_CONTROL_FD, a SOCK_SEQPACKET socket to the supervisor, and
+ * SN_DEATH_NOTE_FD, the write end of a pipe.  The first message on the
+ * control socket is compartment_boot: the compartment's name and, for each
+ * peer the image joins it to, the channel's descriptors, which of our
+ * exports the peer may call and which static capabilities it holds.  The
+ * runtime applies all of it; the compartment's own code only supplies its
+ * handlers:
+ *
+ *	int main(void)
+ *	{
+ *		static struct sn_compartment c;
+ *		if (sn_compartment_boot(&c, handlers, N, &state) < 0)
+ *			return 1;
+ *		return sn_compartment_run(&c);
+ *	}
+ */
+#ifndef SEALNET_BOOT_H
+#define SEALNET_BOOT_H
+
+#include "call.h"
+
+#define SN_CONTROL_FD	 3
+#define SN_DEATH_NOTE_FD 4
+
+/* Reads and applies the boot message, then tells the supervisor we are
+ * ready.  Returns 0 or a negative errno; reasons go to the log. */
+int sn_compartment_boot(struct sn_compartment *c,
+			const struct sn_handler *handlers, unsigned nhandlers,
+			void *ctx);
+
+/* The peer the image calls `name`, or NULL. */
+struct sn_peer *sn_compartment_peer(struct sn_compartment *c, const char *name);
+
+/* Serves until the supervisor goes away. */
+int sn_compartment_run(struct sn_compartment *c);
+
+/* The incarnation the supervisor gave us: 1, then one more per restart. */
+uint32_t sn_compartment_incarnation(void);
+
+/*
+ * Handles one control message, as received: verified, then applied.
+ * fds are the descriptors that came with it; the function takes them.
+ * Exposed for the fuzz target.
+ */
+int sn_control_message(struct sn_compartment *c, const uint8_t *msg, size_t len,
+		       const int *fds, unsigned nfds);
+
+#endif
