@@ -54,7 +54,7 @@ all: deps
 include $(sort $(wildcard mk/*.mk))
 
 RUNTIME_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(RUNTIME_SRCS)) $(RUNTIME_GEN_OBJS)
-all: $(BINS) $(BUILD)/images/demo.json
+all: $(BINS) $(BUILD)/images/demo.json $(BUILD)/images/test.json compartments
 
 tests: $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
 
@@ -102,7 +102,7 @@ $(RUNTIME_LIB): $(RUNTIME_OBJS)
 # A fragment adds NAME to TEST_NAMES, and may set TEST_SRCS_NAME (extra
 # sources, e.g. supervisor/image.c) and TEST_LDLIBS_NAME.
 
-$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(patsubst %.c,$(OBJ)/%.o,$$(TEST_SRCS_$$*)) $(RUNTIME_LIB)
+$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS_$*)) \
 		$(RUNTIME_LIB) $(TEST_LDLIBS_$*) $(LDLIBS)
@@ -115,13 +115,13 @@ FUZZ_BIN_DIR := build/fuzz
 fuzz-targets: $(addprefix $(FUZZ_BIN_DIR)/,$(FUZZ_TARGETS))
 .PHONY: fuzz-targets
 
-$(FUZZ_BIN_DIR)/%: fuzz/%.c $$(patsubst %.c,$(OBJ)/%.o,$$(FUZZ_SRCS_$$*)) $(RUNTIME_LIB)
+$(FUZZ_BIN_DIR)/%: fuzz/%.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*)) $(RUNTIME_LIB) \
 		$(FUZZ_LDLIBS_$*) $(LDLIBS)
 
-$(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(patsubst %.c,$(OBJ)/%.o,$$(FUZZ_SRCS_$$*)) $(RUNTIME_LIB) $(GEN)/cpp/sealnet_generated.h
+$(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB) $(GEN)/cpp/sealnet_generated.h
 	@mkdir -p $(@D)
 	clang++ -std=c++17 -O1 -g -Iinclude -Iruntime -I$(GEN) -I$(GEN)/cpp \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -134,7 +134,8 @@ $(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(patsubst %.c,$(OBJ)/%.o,$$(FUZZ_SRCS_$$*)) $(RUN
 check: deps
 	$(MAKE) format-check
 	$(MAKE) all tests crosscheck-tools
-	$(MAKE) BUILD=build/asan CC=clang SAN=address tests
+	$(MAKE) BUILD=build/asan CC=clang SAN=address tests \
+		build/asan/bin/sealnet compartment-objs
 	scripts/run-tests build/tests
 	scripts/run-tests build/asan/tests $(SCRIPT_TESTS)
 	$(MAKE) fuzz

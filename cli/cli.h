@@ -10,5 +10,6 @@
 int cli_msg(int argc, char **argv);
 int cli_image(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_run(int argc, char **argv);
 
 #endif

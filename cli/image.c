@@ -1,11 +1,54 @@
-/* Placeholder until this subcommand is implemented. */
+/*
+ * sealnet image build -o IMAGE BINARY...
+ *
+ * Reads the manifest each compartment binary carries and writes the image.
+ */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
+#include "image.h"
+
+static struct image img;
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: sealnet image build -o IMAGE BINARY...\n"
+			"       sealnet image check IMAGE\n");
+	return 2;
+}
 
 int
 cli_image(int argc, char **argv)
 {
-	fprintf(stderr, "sealnet: 'image' is not built yet\n");
-	return 2;
+	char err[512];
+
+	if (argc == 3 && strcmp(argv[1], "check") == 0) {
+		if (image_load(&img, argv[2], err, sizeof(err)) < 0) {
+			fprintf(stderr, "sealnet: %s\n", err);
+			return 1;
+		}
+		printf("%s: %u compartments, image is valid\n", argv[2],
+		       img.ncompartments);
+		return 0;
+	}
+	if (argc < 5 || strcmp(argv[1], "build") != 0 ||
+	    strcmp(argv[2], "-o") != 0)
+		return usage();
+	if (image_build(&img, argv + 4, (unsigned)(argc - 4), err,
+			sizeof(err)) < 0) {
+		fprintf(stderr, "sealnet: %s\n", err);
+		return 1;
+	}
+	FILE *out = fopen(argv[3], "we");
+	if (out == NULL) {
+		perror(argv[3]);
+		return 1;
+	}
+	if (image_write(&img, out, false) < 0 || fclose(out) != 0) {
+		fprintf(stderr, "sealnet: writing %s failed\n", argv[3]);
+		return 1;
+	}
+	return 0;
 }

@@ -13,9 +13,11 @@ static const struct subcommand {
 	const char *usage;
 } subcommands[] = {
     {"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
-    {"image", cli_image, "image build ...   build an image from compartments"},
+    {"image", cli_image,
+     "image build -o IMAGE BINARY...   build an image from compartments"},
     {"audit", cli_audit,
      "audit IMAGE       print what each compartment may do"},
+    {"run", cli_run, "run IMAGE [--tap IFNAME]   boot an image"},
 };
 
 static void

@@ -1,17 +1,39 @@
-# The demo: for now two compartments and the calls between them.
-DEMO_SRCS := demo/two_compartments.c
-BINS += $(BUILD)/bin/sealnet-demo
-FORMAT_SRCS += $(DEMO_SRCS)
+# Compartment binaries.  Each is linked statically: inside its sandbox
+# there is no file to load a shared library from.
+COMPARTMENT_LDFLAGS := -static
+DEMO_COMPARTMENTS := runtime_service app
+TEST_COMPARTMENTS := hostile sneaky netapi_refuser
+FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.c)
 
-$(BUILD)/bin/sealnet-demo: $(patsubst %.c,$(OBJ)/%.o,$(DEMO_SRCS)) $(RUNTIME_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
 
-# Placeholder until images are built from compartments.
-$(BUILD)/images/demo.json:
+$(BUILD)/compartments/%: $(OBJ)/demo/compartments/%.o $(RUNTIME_LIB)
 	@mkdir -p $(@D)
-	echo '{"placeholder": true}' > $@
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+compartments: $(COMPARTMENT_BINS)
+.PHONY: compartments
+
+# The demo image, built from the manifests the binaries carry.
+$(BUILD)/images/demo.json: $(BUILD)/bin/sealnet $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS))
+	@mkdir -p $(@D)
+	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)
 
 demo: deps
 	$(MAKE) all
-	$(BUILD)/bin/sealnet-demo
+	scripts/demo.sh $(BUILD)
+
+# Compiling the compartments with every compiler catches its warnings; the
+# sanitizer builds cannot link them statically, so they stop here.
+compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_COMPARTMENTS))) \
+	$(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(TEST_COMPARTMENTS)))
+.PHONY: compartment-objs
+
+# The test image: the demo's compartments plus the hostile ones.
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(COMPARTMENT_BINS)
+	@mkdir -p $(@D)
+	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

@@ -7,7 +7,7 @@ packages=(
 	build-essential clang clang-format libclang-rt-14-dev
 	flatbuffers-compiler libflatbuffers-dev python3 python3-flatbuffers
 	libseccomp-dev libc-ares-dev libbearssl-dev
-	libjansson-dev libelf-dev
+	libjansson-dev libelf-dev libssl-dev
 	jq iproute2 coreutils
 )
 

@@ -168,6 +168,53 @@ build_log(sn_builder *b)
 }
 
 static int
+build_ready(sn_builder *b)
+{
+	uint32_t m =
+	    start_message(b, SN_CALL_TYPE_REQUEST, SN_EXPORT_SUPERVISOR_READY);
+	uint32_t body = sn_ready_start(b);
+
+	sn_ready_add_compartment(b, body, "app", 3);
+	sn_message_add_body(b, m, SN_BODY_READY, body);
+	return finish(b, m);
+}
+
+/* A boot message: vectors of tables inside a vector of tables. */
+static int
+build_boot(sn_builder *b)
+{
+	uint32_t m =
+	    start_message(b, SN_CALL_TYPE_REQUEST, SN_EXPORT_COMPARTMENT_BOOT);
+	uint32_t boot = sn_boot_start(b), peers, peer, perms, perm, conns, cap,
+		 binds, bind;
+
+	sn_boot_add_compartment(b, boot, "NetAPI", 6);
+	sn_boot_add_incarnation(b, boot, 2);
+	peers = sn_boot_start_peers(b, boot, 1);
+	peer = sn_boot_peer_start(b);
+	sn_boot_peer_add_name(b, peer, "app", 3);
+	sn_boot_peer_add_side(b, peer, 1);
+	perms = sn_boot_peer_start_may_call(b, peer, 1);
+	perm = sn_permission_start(b);
+	sn_permission_add_export(b, perm, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
+	sn_builder_set_table_at(b, perms, 0, perm);
+	conns = sn_boot_peer_start_connections(b, peer, 1);
+	cap = sn_connection_capability_start(b);
+	sn_connection_capability_add_protocol(b, cap, SN_PROTOCOL_TCP);
+	sn_connection_capability_add_host(b, cap, "example.test", 12);
+	sn_connection_capability_add_port(b, cap, 443);
+	sn_builder_set_table_at(b, conns, 0, cap);
+	binds = sn_boot_peer_start_binds(b, peer, 1);
+	bind = sn_bind_capability_start(b);
+	sn_bind_capability_add_port(b, bind, 8080);
+	sn_bind_capability_add_max_connections(b, bind, 2);
+	sn_builder_set_table_at(b, binds, 0, bind);
+	sn_builder_set_table_at(b, peers, 0, peer);
+	sn_message_add_body(b, m, SN_BODY_BOOT, boot);
+	return finish(b, m);
+}
+
+static int
 build_null(sn_builder *b)
 {
 	uint32_t m =
@@ -185,7 +232,8 @@ static const struct sample {
     {"resolved", build_resolved}, {"mqtt_connect", build_mqtt_connect},
     {"time", build_time},	  {"failed_reply", build_failed_reply},
     {"listen", build_listen},	  {"log", build_log},
-    {"null", build_null},
+    {"null", build_null},	  {"ready", build_ready},
+    {"boot", build_boot},
 };
 
 static int

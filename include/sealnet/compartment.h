@@ -1,0 +1,150 @@
+/*
+ * What a compartment declares about itself, as on CHERIoT: its name, the
+ * exports it offers, the exports of others it calls, the static
+ * capabilities it holds, its quotas and its restart policy.
+ *
+ * Each declaration is a fixed-size record in the ELF section
+ * "sealnet_manifest" of the compartment's binary.  `sealnet image build`
+ * reads that section, so the binary describes itself and the image is
+ * derived from the code, not written beside it.  Nothing here grants
+ * anything at run time: the supervisor grants what the image says.
+ *
+ *	SEALNET_COMPARTMENT("app");
+ *	SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
+ *	SEALNET_CONNECTION_CAPABILITY(example, SEALNET_TCP, "example.test",
+ *443);
+ *	...
+ *	network_socket_connect_tcp(timeout, SEALNET_CAPABILITY(example));
+ */
+#ifndef SEALNET_COMPARTMENT_H
+#define SEALNET_COMPARTMENT_H
+
+#include <stdint.h>
+
+#define SEALNET_MANIFEST_MAGIC	  0x534e4d31u /* "SNM1" */
+#define SEALNET_MANIFEST_NAME_MAX 64
+#define SEALNET_MANIFEST_TEXT_MAX 254
+
+enum sealnet_declaration_kind {
+	SEALNET_DECLARE_COMPARTMENT = 1,
+	SEALNET_DECLARE_EXPORT = 2,
+	SEALNET_DECLARE_IMPORT = 3,
+	SEALNET_DECLARE_CONNECTION = 4,
+	SEALNET_DECLARE_BIND = 5,
+	SEALNET_DECLARE_QUOTA = 6,
+	SEALNET_DECLARE_RESTART = 7,
+	SEALNET_DECLARE_SYSCALL = 8,
+	SEALNET_DECLARE_DEVICE = 9,
+};
+
+/* Connection capability protocols; the values of the schema's Protocol. */
+#define SEALNET_TCP 1
+#define SEALNET_UDP 2
+
+/*
+ * One declaration.  `name` holds the compartment, export, capability,
+ * quota, policy, syscall or device name; `text` the import's export or the
+ * capability's host.  Strings are NUL-terminated within their arrays; the
+ * image builder rejects records that are not.
+ */
+struct sealnet_declaration {
+	uint32_t magic;
+	uint16_t kind;
+	uint16_t port;
+	uint64_t number; /* max_connections, quota value, restart limit */
+	uint8_t protocol;
+	uint8_t ipv6;
+	uint8_t reserved[6];
+	char name[SEALNET_MANIFEST_NAME_MAX];
+	char text[SEALNET_MANIFEST_TEXT_MAX + 2];
+};
+
+#define SEALNET_DECLARATION_(id)                                               \
+	__attribute__((section("sealnet_manifest"), used, aligned(8)))         \
+	const struct sealnet_declaration id
+
+#define SEALNET_CAT_(a, b)	a##b
+#define SEALNET_CAT(a, b)	SEALNET_CAT_(a, b)
+#define SEALNET_UNIQUE_(prefix) SEALNET_CAT(prefix, __COUNTER__)
+
+#define SEALNET_COMPARTMENT(compartment_name)                                  \
+	static SEALNET_DECLARATION_(sealnet_declared_compartment) = {          \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_COMPARTMENT,                               \
+	    .name = compartment_name}
+
+#define SEALNET_EXPORT(export_name)                                            \
+	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_export_)) = {      \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_EXPORT,                                    \
+	    .name = #export_name}
+
+#define SEALNET_IMPORT(compartment_name, export_name)                          \
+	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_import_)) = {      \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_IMPORT,                                    \
+	    .name = #compartment_name,                                         \
+	    .text = #export_name}
+
+/* A capability is passed by name: SEALNET_CAPABILITY(name). */
+#define SEALNET_CAPABILITY(capability_name)                                    \
+	(&SEALNET_CAT(sealnet_capability_, capability_name))
+
+#define SEALNET_CONNECTION_CAPABILITY(capability_name, proto, host_name,       \
+				      port_number)                             \
+	static SEALNET_DECLARATION_(                                           \
+	    SEALNET_CAT(sealnet_capability_, capability_name)) = {             \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_CONNECTION,                                \
+	    .port = (port_number),                                             \
+	    .protocol = (proto),                                               \
+	    .name = #capability_name,                                          \
+	    .text = host_name}
+
+#define SEALNET_BIND_CAPABILITY(capability_name, port_number, max_conns,       \
+				is_ipv6)                                       \
+	static SEALNET_DECLARATION_(                                           \
+	    SEALNET_CAT(sealnet_capability_, capability_name)) = {             \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_BIND,                                      \
+	    .port = (port_number),                                             \
+	    .number = (max_conns),                                             \
+	    .ipv6 = (is_ipv6),                                                 \
+	    .name = #capability_name}
+
+/*
+ * Quotas: memory_bytes, descriptors, sockets, buffered_bytes,
+ * tls_sessions, mqtt_connections.  Undeclared ones take the defaults
+ * that `sealnet image build` documents.
+ */
+#define SEALNET_QUOTA(resource, value)                                         \
+	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_quota_)) = {       \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_QUOTA,                                     \
+	    .number = (value),                                                 \
+	    .name = #resource}
+
+/* policy: always, on_failure or never; restarts: the most within a minute
+ * before the supervisor gives up and reports a crash loop. */
+#define SEALNET_RESTART(policy, restarts)                                      \
+	static SEALNET_DECLARATION_(sealnet_declared_restart) = {              \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_RESTART,                                   \
+	    .number = (restarts),                                              \
+	    .name = #policy}
+
+/* A system call beyond the runtime's own allowlist. */
+#define SEALNET_SYSCALL(syscall_name)                                          \
+	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_syscall_)) = {     \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_SYSCALL,                                   \
+	    .name = #syscall_name}
+
+/* The network device; the image lets only the Firewall declare it. */
+#define SEALNET_DEVICE(device_name)                                            \
+	static SEALNET_DECLARATION_(sealnet_declared_device) = {               \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_DEVICE,                                    \
+	    .name = #device_name}
+
+#endif

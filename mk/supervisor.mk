@@ -1,0 +1,18 @@
+# The supervisor: the image, the sandbox, and `sealnet run`.
+SUPERVISOR_SRCS := supervisor/image.c supervisor/sandbox.c \
+	supervisor/supervisor.c
+SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
+FORMAT_SRCS += $(SUPERVISOR_SRCS) $(SUPERVISOR_SRCS:.c=.h) \
+	include/sealnet/compartment.h
+CLI_EXTRA_OBJS += $(patsubst %.c,$(OBJ)/%.o,$(SUPERVISOR_SRCS))
+CLI_LDLIBS += $(SUPERVISOR_LDLIBS)
+CFLAGS += -Isupervisor
+
+FUZZ_TARGETS += image_parse control_messages
+FORMAT_SRCS += fuzz/image_parse.c fuzz/control_messages.c
+FUZZ_SRCS_image_parse := supervisor/image.c
+FUZZ_LDLIBS_image_parse := $(SUPERVISOR_LDLIBS)
+FUZZ_SRCS_control_messages := $(SUPERVISOR_SRCS)
+FUZZ_LDLIBS_control_messages := $(SUPERVISOR_LDLIBS)
+
+SCRIPT_TESTS += tests/image-audit-test.sh tests/supervisor-test.sh

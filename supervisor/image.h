@@ -1,0 +1,116 @@
+/*
+ * The image: every compartment, what it may call, what it may reach, its
+ * quotas, restart policy and sandbox.  The single source of truth: the
+ * supervisor enforces exactly what it says and the audit prints exactly
+ * it.  It is built from the manifests in the compartment binaries and
+ * stored as JSON.
+ *
+ * Caller-owned state, fixed bounds, no hidden allocation in the model;
+ * the JSON library allocates only while parsing or printing.
+ */
+#ifndef SEALNET_IMAGE_H
+#define SEALNET_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "call.h"
+
+#define IMAGE_VERSION	       1
+#define IMAGE_MAX_COMPARTMENTS 16
+#define IMAGE_MAX_EXPORTS      32
+#define IMAGE_MAX_CALLS	       48
+#define IMAGE_MAX_SYSCALLS     96
+#define IMAGE_NAME_MAX	       64
+#define IMAGE_PATH_MAX	       4096
+#define IMAGE_SHA256_HEX       65
+
+enum image_quota {
+	QUOTA_MEMORY_BYTES,
+	QUOTA_DESCRIPTORS,
+	QUOTA_SOCKETS,
+	QUOTA_BUFFERED_BYTES,
+	QUOTA_TLS_SESSIONS,
+	QUOTA_MQTT_CONNECTIONS,
+	QUOTA_COUNT
+};
+
+enum image_restart {
+	RESTART_ALWAYS,
+	RESTART_ON_FAILURE,
+	RESTART_NEVER,
+};
+
+struct image_call {
+	char compartment[IMAGE_NAME_MAX];
+	uint16_t export_id;
+};
+
+struct image_capability {
+	char name[IMAGE_NAME_MAX];
+	struct sn_capability cap;
+};
+
+struct image_compartment {
+	char name[IMAGE_NAME_MAX];
+	char binary[IMAGE_PATH_MAX];
+	char sha256[IMAGE_SHA256_HEX];
+	uint16_t exports[IMAGE_MAX_EXPORTS];
+	unsigned nexports;
+	struct image_call calls[IMAGE_MAX_CALLS];
+	unsigned ncalls;
+	struct image_capability caps[SN_MAX_HELD_CAPABILITIES];
+	unsigned ncaps;
+	uint64_t quota[QUOTA_COUNT];
+	enum image_restart restart;
+	unsigned max_restarts; /* within a minute */
+	/* Syscall numbers for this machine's architecture, names kept for
+	 * printing. */
+	char syscalls[IMAGE_MAX_SYSCALLS][32];
+	unsigned nsyscalls;
+	bool device; /* holds the network device */
+};
+
+struct image {
+	char schema_sha256[IMAGE_SHA256_HEX];
+	struct image_compartment compartments[IMAGE_MAX_COMPARTMENTS];
+	unsigned ncompartments;
+};
+
+const char *image_quota_name(enum image_quota q);
+const char *image_restart_name(enum image_restart r);
+
+/* Reads the manifest section of each binary and builds the image.  On
+ * failure returns -1 with a reason in err. */
+int image_build(struct image *img, char *const binaries[], unsigned n,
+		char *err, size_t errlen);
+
+/*
+ * Parses and checks an image: every field present and in range, every
+ * call aimed at an export that the named compartment offers, no unknown
+ * keys.  Anything wrong rejects the whole image, with a reason.
+ */
+int image_parse(struct image *img, const char *json, size_t len, char *err,
+		size_t errlen);
+/* Reads and parses the file, and checks that it was built for this
+ * sealnet's schema. */
+int image_load(struct image *img, const char *path, char *err, size_t errlen);
+
+/* Writes the image file, or the audit view (same compartments, no
+ * header). */
+int image_write(const struct image *img, FILE *out, bool audit_view);
+
+const struct image_compartment *image_find(const struct image *img,
+					   const char *name);
+int image_index(const struct image *img, const char *name);
+
+/* The SHA-256 of a file's contents, read through fd, as hex. */
+int image_sha256_fd(int fd, char hex[IMAGE_SHA256_HEX]);
+
+/* The syscalls every compartment gets: what the runtime and a static C
+ * library need, nothing that opens files or sockets. */
+extern const char *const image_base_syscalls[];
+
+#endif

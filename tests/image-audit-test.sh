@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The image and the audit: built from the binaries' own declarations,
+# printed in cheriot-audit's shape, queried with the jq policy, and
+# refused when anything in it is wrong.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+sealnet=$build/bin/sealnet
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+pass() { echo "PASS $*"; }
+fail() {
+	echo "FAIL $*"
+	failed=1
+}
+expect() { # description, expected, actual
+	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: expected $2, got $3"; fi
+}
+q() { "$sealnet" audit "$tmp/image.json" | jq -c -L "$root/audit" "include \"network_stack\"; $1"; }
+
+bins=()
+for c in runtime_service app hostile netapi_refuser sneaky; do
+	bins+=("$build/compartments/$c")
+done
+"$sealnet" image build -o "$tmp/image.json" "${bins[@]}" ||
+	fail "image build"
+
+expect "every compartment is in the audit" \
+	'["NetAPI","Runtime","app","hostile","sneaky"]' \
+	"$(q '.compartments | keys')"
+expect "the binary's hash is the file's" \
+	"$(sha256sum "$build/compartments/app" | cut -d' ' -f1)" \
+	"$("$sealnet" audit "$tmp/image.json" | jq -r '.compartments.app.binary_sha256')"
+expect "exports come from the declarations" \
+	'["network_socket_connect_tcp"]' "$(q '.compartments.NetAPI.exports')"
+expect "all_connection_capabilities names the owner" \
+	'[{"name":"allowed","type":"TCP","host":"allowed.test","port":443,"owner":"hostile"}]' \
+	"$(q 'all_connection_capabilities')"
+expect "all_bind_capabilities is empty here" '[]' "$(q 'all_bind_capabilities')"
+expect "compartments_calling finds who may call an export" \
+	'["app","hostile"]' "$(q 'compartments_calling("runtime_echo")')"
+expect "compartments_calling takes a regex" \
+	'["hostile"]' "$(q 'compartments_calling("^network_socket_")')"
+expect "declared syscalls extend only their own compartment" \
+	'[true,false]' \
+	"$(q '[(.compartments.app.sandbox.syscalls | index("sysinfo") != null), (.compartments.Runtime.sandbox.syscalls | index("sysinfo") != null)]')"
+expect "no compartment's allowlist holds socket or open" \
+	'[]' \
+	"$(q '[.compartments[].sandbox.syscalls[] | select(test("^(socket|open|openat|connect|execve)$"))]')"
+expect "quotas and restart policy are in the image" \
+	'[67108864,"on_failure",2]' \
+	"$(q '[.compartments.app.quotas.memory_bytes, .compartments.sneaky.restart.policy, .compartments.sneaky.restart.max_restarts_per_minute]')"
+expect "the test image has the intended call graph" true "$(q 'valid')"
+
+# The policy notices what it exists to notice.
+"$sealnet" audit "$tmp/image.json" |
+	jq '.compartments.app.imports += [{"kind":"call","compartment":"Firewall","export":"firewall_rule_add"}]
+	    | .compartments.hostile.sandbox.device = true' >"$tmp/bad-audit.json"
+expect "valid is false when an application may add firewall rules" \
+	'[false,2]' \
+	"$(jq -c -L "$root/audit" 'include "network_stack"; [valid, (violations | length)]' "$tmp/bad-audit.json")"
+
+# Images that must be refused, each with a reason.
+refused() { # description, jq edit, expected reason
+	jq "$2" "$tmp/image.json" >"$tmp/bad.json"
+	local out
+	if out=$("$sealnet" audit "$tmp/bad.json" 2>&1); then
+		fail "$1: accepted"
+	elif ! grep -qF -- "$3" <<<"$out"; then
+		fail "$1: reason was: $out"
+	else
+		pass "$1 is refused: $out"
+	fi
+}
+refused "an unknown key" '.compartments.app.extra = 1' 'unknown key "extra"'
+refused "a call to an export nobody offers" \
+	'.compartments.app.imports += [{"kind":"call","compartment":"Runtime","export":"dns_resolve"}]' \
+	'which does not export it'
+refused "a call into a compartment not in the image" \
+	'.compartments.app.imports += [{"kind":"call","compartment":"DNS","export":"dns_resolve"}]' \
+	'which is not in the image'
+refused "an upper-case host" \
+	'(.compartments.hostile.imports[] | select(.kind == "connection") | .host) = "Allowed.test"' 'not a lower-case host name'
+refused "an unknown syscall" \
+	'.compartments.app.sandbox.syscalls += ["no_such_call"]' 'unknown syscall'
+refused "a sandbox weaker than sealnet's" \
+	'.compartments.app.sandbox.mounts = "host"' 'asks for less isolation'
+refused "another schema" \
+	'.schema_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"' \
+	'was built for schema'
+refused "port 0" '(.compartments.hostile.imports[] | select(.kind == "connection") | .port) = 0' 'port 0'
+
+# A binary without declarations is not a compartment.
+if out=$("$sealnet" image build -o "$tmp/x.json" /bin/true 2>&1); then
+	fail "a binary without a manifest was accepted"
+else
+	pass "a binary without a manifest is refused: $out"
+fi
+
+# The supervisor checks each binary against its hash before starting.
+jq '.compartments.app.binary_sha256 = "'"$(printf '0%.0s' {1..64})"'"' \
+	"$tmp/image.json" >"$tmp/tampered.json"
+if out=$(timeout 10 "$sealnet" run "$tmp/tampered.json" 2>&1); then
+	fail "a binary that differs from its hash was started"
+elif grep -q 'refusing to start' <<<"$out"; then
+	pass "a binary that differs from its hash is not started"
+else
+	fail "tampered binary: $out"
+fi
+exit "$failed"
