@@ -15,9 +15,16 @@
 #define MAX_CONTROL_FDS (FDS_PER_PEER * SN_MAX_PEERS)
 
 static struct sn_peer peers[SN_MAX_PEERS];
+static struct sn_compartment *self;
 static char compartment_name[SN_PEER_NAME_MAX];
 static uint32_t incarnation;
 static _Alignas(8) uint8_t control_buf[SN_MAX_MESSAGE];
+
+struct sn_compartment *
+sn_compartment_self(void)
+{
+	return self;
+}
 
 uint32_t
 sn_compartment_incarnation(void)
@@ -217,9 +224,12 @@ apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
 	rc = sn_peer_reattach(p, &cf, side);
 	if (rc == 0)
 		rc = apply_grants(p, bp);
-	if (rc == 0)
+	if (rc == 0) {
 		sn_log("%s restarted (incarnation %u); new channel open", pname,
 		       sn_peer_restarted_incarnation(pr));
+		if (c->peer_restarted)
+			c->peer_restarted(c->ctx, p);
+	}
 	return rc;
 }
 
@@ -325,6 +335,7 @@ sn_compartment_boot(struct sn_compartment *c, const struct sn_handler *handlers,
 		sn_log("boot message refused: %s", strerror(-rc));
 		return rc;
 	}
+	self = c;
 	rc = sn_loop_add_fd(&c->loop, SN_CONTROL_FD, POLLIN, control_readable,
 			    c);
 	if (rc == 0)

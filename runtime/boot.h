@@ -32,6 +32,9 @@ int sn_compartment_boot(struct sn_compartment *c,
 			const struct sn_handler *handlers, unsigned nhandlers,
 			void *ctx);
 
+/* The compartment that booted in this process, or NULL. */
+struct sn_compartment *sn_compartment_self(void);
+
 /* The peer the image calls `name`, or NULL. */
 struct sn_peer *sn_compartment_peer(struct sn_compartment *c, const char *name);
 

@@ -170,6 +170,9 @@ struct sn_compartment {
 	uint32_t tx_message;
 	/* Peers whose outbox holds replies a full ring did not take. */
 	unsigned peers_with_outbox;
+	/* Called after a peer's successor has been joined, for state that
+	 * belonged to the predecessor (a Firewall's rules for TCPIP). */
+	void (*peer_restarted)(void *ctx, struct sn_peer *p);
 };
 
 int sn_compartment_init(struct sn_compartment *c, const char *name,

@@ -1,0 +1,425 @@
+/* The Firewall's frame filter.  Every length read from a frame is checked
+ * against the bytes actually present before it is used. */
+#include "filter.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define ETH_HLEN       14
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP  0x0806
+#define ETHERTYPE_IPV6 0x86dd
+#define PROTO_ICMP     1
+#define PROTO_TCP      6
+#define PROTO_UDP      17
+#define PROTO_ICMPV6   58
+#define TCP_SYN	       0x02
+#define TCP_ACK	       0x10
+
+static const char *const verdict_names[FILTER_VERDICTS] = {
+    "pass", "malformed", "ethertype", "protocol",    "no_rule",
+    "icmp", "nd",	 "dns",	      "server_full",
+};
+
+const char *
+filter_verdict_name(enum filter_verdict v)
+{
+	return v < FILTER_VERDICTS ? verdict_names[v] : "?";
+}
+
+void
+filter_init(struct filter *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int
+filter_addr_from(struct filter_addr *out, const uint8_t *bytes, size_t len)
+{
+	memset(out, 0, sizeof(*out));
+	if (len == 4) {
+		out->b[10] = out->b[11] = 0xff;
+		memcpy(out->b + 12, bytes, 4);
+		return 0;
+	}
+	if (len == 16) {
+		memcpy(out->b, bytes, 16);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ---- rules ---- */
+
+static struct filter_rule *
+rule_find(struct filter *f, uint8_t protocol, uint16_t local_port,
+	  const struct filter_addr *remote, uint16_t remote_port)
+{
+	/* A plain scan over every slot: no sorted table whose bounds can
+	 * be got wrong, and a removed rule is simply not in_use. */
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
+		struct filter_rule *r = &f->rules[i];
+
+		if (r->in_use && r->protocol == protocol &&
+		    r->local_port == local_port &&
+		    r->remote_port == remote_port &&
+		    memcmp(&r->remote, remote, sizeof(*remote)) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static struct filter_rule *
+rule_insert(struct filter *f, uint8_t protocol, uint16_t local_port,
+	    const struct filter_addr *remote, uint16_t remote_port)
+{
+	struct filter_rule *r =
+	    rule_find(f, protocol, local_port, remote, remote_port);
+
+	if (r != NULL)
+		return r;
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
+		if (!f->rules[i].in_use) {
+			r = &f->rules[i];
+			*r = (struct filter_rule){.in_use = true,
+						  .protocol = protocol,
+						  .local_port = local_port,
+						  .remote_port = remote_port,
+						  .remote = *remote};
+			return r;
+		}
+	return NULL;
+}
+
+int
+filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
+		const struct filter_addr *remote, uint16_t remote_port)
+{
+	if ((protocol != PROTO_TCP && protocol != PROTO_UDP) ||
+	    local_port == 0 || remote_port == 0)
+		return -EINVAL;
+	return rule_insert(f, protocol, local_port, remote, remote_port)
+		   ? 0
+		   : -ENOSPC;
+}
+
+static struct filter_server_port *
+server_find(struct filter *f, uint8_t protocol, uint16_t port)
+{
+	for (unsigned i = 0; i < FILTER_MAX_SERVER_PORTS; i++)
+		if (f->servers[i].in_use &&
+		    f->servers[i].protocol == protocol &&
+		    f->servers[i].port == port)
+			return &f->servers[i];
+	return NULL;
+}
+
+int
+filter_rule_remove(struct filter *f, uint8_t protocol, uint16_t local_port,
+		   const struct filter_addr *remote, uint16_t remote_port)
+{
+	struct filter_rule *r =
+	    rule_find(f, protocol, local_port, remote, remote_port);
+	struct filter_server_port *s;
+
+	if (r == NULL)
+		return -ENOENT;
+	if (r->from_server_port &&
+	    (s = server_find(f, protocol, local_port)) != NULL &&
+	    s->connections > 0)
+		s->connections--;
+	memset(r, 0, sizeof(*r));
+	return 0;
+}
+
+void
+filter_rules_clear(struct filter *f)
+{
+	memset(f->rules, 0, sizeof(f->rules));
+	for (unsigned i = 0; i < FILTER_MAX_SERVER_PORTS; i++)
+		f->servers[i].connections = 0;
+}
+
+unsigned
+filter_rule_count(const struct filter *f)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
+		n += f->rules[i].in_use;
+	return n;
+}
+
+int
+filter_server_port_add(struct filter *f, uint8_t protocol, uint16_t port,
+		       bool ipv6, uint16_t max_connections)
+{
+	if (protocol != PROTO_TCP || port == 0 || max_connections == 0)
+		return -EINVAL;
+	if (server_find(f, protocol, port))
+		return -EADDRINUSE;
+	for (unsigned i = 0; i < FILTER_MAX_SERVER_PORTS; i++)
+		if (!f->servers[i].in_use) {
+			f->servers[i] = (struct filter_server_port){
+			    .in_use = true,
+			    .protocol = protocol,
+			    .ipv6 = ipv6,
+			    .port = port,
+			    .max_connections = max_connections};
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+int
+filter_server_port_remove(struct filter *f, uint8_t protocol, uint16_t port)
+{
+	struct filter_server_port *s = server_find(f, protocol, port);
+
+	if (s == NULL)
+		return -ENOENT;
+	/* Its connections' rules go with it. */
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
+		if (f->rules[i].in_use && f->rules[i].from_server_port &&
+		    f->rules[i].protocol == protocol &&
+		    f->rules[i].local_port == port)
+			memset(&f->rules[i], 0, sizeof(f->rules[i]));
+	memset(s, 0, sizeof(*s));
+	return 0;
+}
+
+void
+filter_dns_open(struct filter *f, const struct filter_addr *server)
+{
+	f->dns_open = true;
+	f->dns_server = *server;
+}
+
+void
+filter_dns_close(struct filter *f)
+{
+	f->dns_open = false;
+}
+
+/* ---- frames ---- */
+
+/* One transport header's view: which flow it belongs to, from our side. */
+struct flow {
+	uint8_t protocol;
+	struct filter_addr remote;
+	uint16_t local_port, remote_port;
+	uint8_t tcp_flags;
+	bool ipv6;
+};
+
+/*
+ * Reads the transport ports of an IP payload.  For ICMP errors the quoted
+ * packet is read the other way round: it is one we sent (inbound error)
+ * or one we received (outbound error).
+ */
+static int
+read_ports(struct flow *fl, enum filter_direction dir, const uint8_t *l4,
+	   size_t len)
+{
+	size_t need = fl->protocol == PROTO_TCP ? 20 : 8;
+
+	if (len < need)
+		return -1;
+	uint16_t src = be16(l4), dst = be16(l4 + 2);
+	fl->local_port = dir == FILTER_IN ? dst : src;
+	fl->remote_port = dir == FILTER_IN ? src : dst;
+	fl->tcp_flags = fl->protocol == PROTO_TCP ? l4[13] : 0;
+	return 0;
+}
+
+static bool
+flow_allowed(struct filter *f, const struct flow *fl)
+{
+	return rule_find(f, fl->protocol, fl->local_port, &fl->remote,
+			 fl->remote_port) != NULL;
+}
+
+/* Parses an IPv4 or IPv6 header at p; fills the flow's protocol and the
+ * remote address; returns the payload or NULL. */
+static const uint8_t *
+read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
+	size_t len, size_t *payload_len, uint8_t *hop_limit)
+{
+	if (len < 1)
+		return NULL;
+	if ((p[0] >> 4) == 4) {
+		size_t ihl = (size_t)(p[0] & 0x0f) * 4, total;
+
+		if (len < 20 || ihl < 20 || ihl > len)
+			return NULL;
+		total = be16(p + 2);
+		if (total < ihl || total > len)
+			return NULL;
+		/* Fragments carry no ports to check: refuse them. */
+		if ((be16(p + 6) & 0x3fff) != 0)
+			return NULL;
+		fl->ipv6 = false;
+		fl->protocol = p[9];
+		*hop_limit = p[8];
+		filter_addr_from(&fl->remote, p + (dir == FILTER_IN ? 12 : 16),
+				 4);
+		*payload_len = total - ihl;
+		return p + ihl;
+	}
+	if ((p[0] >> 4) == 6) {
+		size_t plen;
+
+		if (len < 40)
+			return NULL;
+		plen = be16(p + 4);
+		if (plen > len - 40)
+			return NULL;
+		fl->ipv6 = true;
+		/* Extension headers are not followed: such packets fall to
+		 * the protocol check and are dropped. */
+		fl->protocol = p[6];
+		*hop_limit = p[7];
+		filter_addr_from(&fl->remote, p + (dir == FILTER_IN ? 8 : 24),
+				 16);
+		*payload_len = plen;
+		return p + 40;
+	}
+	return NULL;
+}
+
+static enum filter_verdict
+icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
+	   size_t len)
+{
+	struct flow q = {0};
+	size_t qlen;
+	uint8_t hop;
+	const uint8_t *l4;
+
+	/* The quoted packet went the other way. */
+	l4 = read_ip(&q, dir == FILTER_IN ? FILTER_OUT : FILTER_IN, quoted, len,
+		     &qlen, &hop);
+	if (l4 == NULL)
+		return FILTER_DROP_ICMP;
+	/* Quotes may be cut short: only the first 8 bytes are promised. */
+	if ((q.protocol != PROTO_TCP && q.protocol != PROTO_UDP) ||
+	    (size_t)(quoted + len - l4) < 8)
+		return FILTER_DROP_ICMP;
+	uint16_t src = be16(l4), dst = be16(l4 + 2);
+	q.local_port = dir == FILTER_IN ? src : dst;
+	q.remote_port = dir == FILTER_IN ? dst : src;
+	return flow_allowed(f, &q) ? FILTER_PASS : FILTER_DROP_ICMP;
+}
+
+static enum filter_verdict
+decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
+	  size_t len)
+{
+	struct flow fl = {0};
+	size_t plen;
+	uint8_t hop;
+	const uint8_t *l4 = read_ip(&fl, dir, p, len, &plen, &hop);
+
+	if (l4 == NULL)
+		return FILTER_DROP_MALFORMED;
+	switch (fl.protocol) {
+	case PROTO_ICMP:
+		if (fl.ipv6 || plen < 8)
+			return FILTER_DROP_ICMP;
+		/* Destination unreachable and time exceeded only. */
+		if (l4[0] != 3 && l4[0] != 11)
+			return FILTER_DROP_ICMP;
+		return icmp_error(f, dir, l4 + 8, plen - 8);
+	case PROTO_ICMPV6:
+		if (!fl.ipv6 || plen < 8)
+			return FILTER_DROP_ND;
+		switch (l4[0]) {
+		case 1: /* destination unreachable */
+		case 2: /* packet too big */
+		case 3: /* time exceeded */
+			return icmp_error(f, dir, l4 + 8, plen - 8);
+		case 133: /* router solicitation */
+		case 143: /* MLDv2 report */
+			return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
+		case 134: /* router advertisement */
+			return dir == FILTER_IN && hop == 255 ? FILTER_PASS
+							      : FILTER_DROP_ND;
+		case 135: /* neighbour solicitation */
+		case 136: /* neighbour advertisement */
+			return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
+		default:
+			return FILTER_DROP_ND;
+		}
+	case PROTO_TCP:
+	case PROTO_UDP:
+		break;
+	default:
+		return FILTER_DROP_PROTOCOL;
+	}
+	if (read_ports(&fl, dir, l4, plen) < 0)
+		return FILTER_DROP_MALFORMED;
+	if (fl.protocol == PROTO_UDP && !fl.ipv6 &&
+	    ((dir == FILTER_OUT && fl.local_port == 68 &&
+	      fl.remote_port == 67) ||
+	     (dir == FILTER_IN && fl.local_port == 68 && fl.remote_port == 67)))
+		return FILTER_PASS; /* DHCPv4 */
+	if (fl.protocol == PROTO_UDP && fl.remote_port == 53 &&
+	    !flow_allowed(f, &fl)) {
+		if (f->dns_open &&
+		    memcmp(&fl.remote, &f->dns_server, sizeof(fl.remote)) == 0)
+			return FILTER_PASS;
+		return FILTER_DROP_DNS;
+	}
+	if (flow_allowed(f, &fl))
+		return FILTER_PASS;
+	if (dir == FILTER_IN && fl.protocol == PROTO_TCP &&
+	    (fl.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		struct filter_server_port *s =
+		    server_find(f, PROTO_TCP, fl.local_port);
+		struct filter_rule *r;
+
+		if (s == NULL || (fl.ipv6 && !s->ipv6))
+			return FILTER_DROP_NO_RULE;
+		if (s->connections >= s->max_connections)
+			return FILTER_DROP_SERVER_FULL;
+		r = rule_insert(f, PROTO_TCP, fl.local_port, &fl.remote,
+				fl.remote_port);
+		if (r == NULL)
+			return FILTER_DROP_SERVER_FULL;
+		r->from_server_port = true;
+		s->connections++;
+		return FILTER_PASS;
+	}
+	return FILTER_DROP_NO_RULE;
+}
+
+enum filter_verdict
+filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
+	     size_t len)
+{
+	enum filter_verdict v;
+
+	if (len < ETH_HLEN) {
+		v = FILTER_DROP_MALFORMED;
+	} else {
+		switch (be16(frame + 12)) {
+		case ETHERTYPE_ARP:
+			v = FILTER_PASS;
+			break;
+		case ETHERTYPE_IPV4:
+		case ETHERTYPE_IPV6:
+			v = decide_ip(f, dir, frame + ETH_HLEN, len - ETH_HLEN);
+			break;
+		default:
+			v = FILTER_DROP_ETHERTYPE;
+		}
+	}
+	f->counts[v]++;
+	return v;
+}

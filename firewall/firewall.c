@@ -1,0 +1,242 @@
+/*
+ * The Firewall compartment: the only holder of the network device.  Frames
+ * read from the TAP device are filtered and handed to TCPIP; frames TCPIP
+ * sends are filtered and written to the device.  Its rules change only
+ * through the exports the image lets NetAPI (and, for removal, TCPIP)
+ * call; when TCPIP restarts, every rule goes.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "filter.h"
+#include "log.h"
+#include "sealnet/compartment.h"
+
+SEALNET_COMPARTMENT("Firewall");
+SEALNET_DEVICE(tap);
+SEALNET_EXPORT(firewall_frame_send);
+SEALNET_EXPORT(firewall_rule_add);
+SEALNET_EXPORT(firewall_rule_remove);
+SEALNET_EXPORT(firewall_rules_clear);
+SEALNET_EXPORT(firewall_server_port_add);
+SEALNET_EXPORT(firewall_server_port_remove);
+SEALNET_EXPORT(firewall_dns_lookup_begin);
+SEALNET_EXPORT(firewall_dns_lookup_end);
+SEALNET_IMPORT(TCPIP, tcpip_frame_receive);
+SEALNET_RESTART(always, 10);
+
+#define DEVICE_FD 6
+#define MS	  1000000ull
+#define MAX_FRAME 1518
+
+static struct sn_compartment compartment;
+static struct sn_peer *tcpip;
+static struct filter filter;
+static uint64_t tcpip_busy;
+
+static void
+count_drop(enum filter_verdict v, enum filter_direction dir)
+{
+	if (sn_log_worth(filter.counts[v]))
+		sn_log("dropped %s frame: %s (%llu so far)",
+		       dir == FILTER_IN ? "inbound" : "outbound",
+		       filter_verdict_name(v),
+		       (unsigned long long)filter.counts[v]);
+}
+
+static void
+frame_delivered(void *ctx, int status, const sn_message_ref *reply)
+{
+}
+
+static void
+device_readable(void *ctx, int fd, short revents)
+{
+	uint8_t frame[MAX_FRAME + 64];
+
+	/* A bounded batch: the channels get their turn too. */
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = read(fd, frame, sizeof(frame));
+		enum filter_verdict v;
+
+		if (n <= 0)
+			return;
+		v = filter_frame(&filter, FILTER_IN, frame, (size_t)n);
+		if (v != FILTER_PASS) {
+			count_drop(v, FILTER_IN);
+			continue;
+		}
+		sn_builder *b = sn_call_builder(&compartment);
+		uint32_t body = sn_frame_start(b);
+		sn_frame_add_data(b, body, frame, (size_t)n);
+		if (sn_call_async(tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
+				  SN_BODY_FRAME, body, 1000 * MS,
+				  frame_delivered, NULL) < 0 &&
+		    sn_log_worth(++tcpip_busy))
+			sn_log("TCPIP is behind: %llu frames not delivered",
+			       (unsigned long long)tcpip_busy);
+	}
+}
+
+static void
+serve_frame_send(void *ctx, struct sn_incoming *in)
+{
+	uint32_t len;
+	const uint8_t *data =
+	    sn_frame_data(sn_message_body_as_frame(in->request), &len);
+	enum filter_verdict v =
+	    len <= MAX_FRAME ? filter_frame(&filter, FILTER_OUT, data, len)
+			     : FILTER_DROP_MALFORMED;
+
+	if (v != FILTER_PASS) {
+		count_drop(v, FILTER_OUT);
+		sn_reply_error(in, -EPERM);
+		return;
+	}
+	if (write(DEVICE_FD, data, len) != (ssize_t)len) {
+		sn_reply_error(in, -EIO);
+		return;
+	}
+	sn_reply_ok(in, SN_BODY_EMPTY,
+		    sn_empty_start(sn_reply_builder(&compartment)));
+}
+
+static int
+rule_of(struct sn_incoming *in, uint8_t *protocol, uint16_t *local_port,
+	struct filter_addr *remote, uint16_t *remote_port)
+{
+	sn_firewall_rule_ref r = sn_message_body_as_firewall_rule(in->request);
+	sn_endpoint_ref ep = sn_firewall_rule_remote(r);
+	uint32_t len;
+	const uint8_t *a = sn_endpoint_address(ep, &len);
+
+	*protocol = sn_firewall_rule_protocol(r) == SN_PROTOCOL_TCP   ? 6
+		    : sn_firewall_rule_protocol(r) == SN_PROTOCOL_UDP ? 17
+								      : 0;
+	*local_port = sn_firewall_rule_local_port(r);
+	*remote_port = sn_endpoint_port(ep);
+	return filter_addr_from(remote, a, len);
+}
+
+static void
+answer(struct sn_incoming *in, int rc)
+{
+	if (rc < 0)
+		sn_reply_error(in, rc);
+	else
+		sn_reply_ok(in, SN_BODY_EMPTY,
+			    sn_empty_start(sn_reply_builder(&compartment)));
+}
+
+static void
+serve_rule_add(void *ctx, struct sn_incoming *in)
+{
+	uint8_t proto;
+	uint16_t lport, rport;
+	struct filter_addr remote;
+	int rc = rule_of(in, &proto, &lport, &remote, &rport);
+
+	answer(in,
+	       rc < 0 ? rc
+		      : filter_rule_add(&filter, proto, lport, &remote, rport));
+}
+
+static void
+serve_rule_remove(void *ctx, struct sn_incoming *in)
+{
+	uint8_t proto;
+	uint16_t lport, rport;
+	struct filter_addr remote;
+	int rc = rule_of(in, &proto, &lport, &remote, &rport);
+
+	answer(in, rc < 0 ? rc
+			  : filter_rule_remove(&filter, proto, lport, &remote,
+					       rport));
+}
+
+static void
+serve_rules_clear(void *ctx, struct sn_incoming *in)
+{
+	filter_rules_clear(&filter);
+	answer(in, 0);
+}
+
+static void
+serve_server_port(void *ctx, struct sn_incoming *in)
+{
+	sn_server_port_ref s = sn_message_body_as_server_port(in->request);
+	uint8_t proto = sn_server_port_protocol(s) == SN_PROTOCOL_TCP ? 6 : 0;
+
+	if (in->export_id == SN_EXPORT_FIREWALL_SERVER_PORT_ADD)
+		answer(in, filter_server_port_add(
+			       &filter, proto, sn_server_port_port(s),
+			       sn_server_port_ipv6(s),
+			       sn_server_port_max_connections(s)));
+	else
+		answer(in, filter_server_port_remove(&filter, proto,
+						     sn_server_port_port(s)));
+}
+
+static void
+serve_dns_lookup(void *ctx, struct sn_incoming *in)
+{
+	sn_dns_lookup_ref l = sn_message_body_as_dns_lookup(in->request);
+	sn_endpoint_ref ep = sn_dns_lookup_server(l);
+	struct filter_addr server;
+	uint32_t len;
+	const uint8_t *a = sn_endpoint_address(ep, &len);
+
+	if (in->export_id == SN_EXPORT_FIREWALL_DNS_LOOKUP_END) {
+		filter_dns_close(&filter);
+		answer(in, 0);
+		return;
+	}
+	if (filter_addr_from(&server, a, len) < 0) {
+		answer(in, -EINVAL);
+		return;
+	}
+	filter_dns_open(&filter, &server);
+	answer(in, 0);
+}
+
+/* A new TCPIP knows none of the old one's connections. */
+static void
+peer_restarted(void *ctx, struct sn_peer *p)
+{
+	if (p == tcpip) {
+		sn_log("TCPIP restarted: clearing %u rules",
+		       filter_rule_count(&filter));
+		filter_rules_clear(&filter);
+	}
+}
+
+static const struct sn_handler handlers[] = {
+    {SN_EXPORT_FIREWALL_FRAME_SEND, serve_frame_send},
+    {SN_EXPORT_FIREWALL_RULE_ADD, serve_rule_add},
+    {SN_EXPORT_FIREWALL_RULE_REMOVE, serve_rule_remove},
+    {SN_EXPORT_FIREWALL_RULES_CLEAR, serve_rules_clear},
+    {SN_EXPORT_FIREWALL_SERVER_PORT_ADD, serve_server_port},
+    {SN_EXPORT_FIREWALL_SERVER_PORT_REMOVE, serve_server_port},
+    {SN_EXPORT_FIREWALL_DNS_LOOKUP_BEGIN, serve_dns_lookup},
+    {SN_EXPORT_FIREWALL_DNS_LOOKUP_END, serve_dns_lookup},
+};
+
+int
+main(void)
+{
+	filter_init(&filter);
+	if (sn_compartment_boot(&compartment, handlers,
+				sizeof(handlers) / sizeof(handlers[0]),
+				NULL) < 0)
+		return 1;
+	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	if (tcpip == NULL)
+		return 1;
+	compartment.peer_restarted = peer_restarted;
+	if (sn_loop_add_fd(&compartment.loop, DEVICE_FD, POLLIN,
+			   device_readable, NULL) < 0)
+		return 1;
+	return sn_compartment_run(&compartment) < 0;
+}
