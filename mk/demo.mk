@@ -2,7 +2,7 @@
 # there is no file to load a shared library from.
 COMPARTMENT_LDFLAGS := -static
 DEMO_COMPARTMENTS := runtime_service app
-TEST_COMPARTMENTS := hostile sneaky netapi_refuser
+TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.c)
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
@@ -34,6 +34,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(COMPARTMENT_BINS)
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

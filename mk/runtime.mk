@@ -1,8 +1,10 @@
 # The boundary runtime: channels, the event loop and handles.
-RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c
+RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c \
+	runtime/network.c
 FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
 	runtime/loop.h runtime/handle.c runtime/handle.h runtime/channel_shm.h \
-	runtime/boot.c runtime/boot.h \
+	runtime/boot.c runtime/boot.h runtime/network.c \
+	include/sealnet/network.h \
 	include/sealnet/errors.h
 
 FUZZ_TARGETS += channel_receive

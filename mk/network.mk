@@ -1,0 +1,39 @@
+# The network compartments: Firewall, TCPIP (lwIP), NetAPI.
+NETWORK_COMPARTMENTS := firewall tcpip netapi
+FORMAT_SRCS += firewall/filter.c firewall/filter.h firewall/firewall.c \
+	tcpip/tcpip.c netapi/netapi.c tcpip/port/lwipopts.h \
+	tcpip/port/arch/cc.h tcpip/port/sealnet_lwip_hooks.h
+
+$(BUILD)/compartments/firewall: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filter.o $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OBJ)/tcpip/tcpip.o: CFLAGS += $(LWIP_INCLUDES)
+$(OBJ)/tcpip/tcpip.o: $(LWIP_DIR)/core/tcp.c
+$(BUILD)/compartments/tcpip: $(OBJ)/tcpip/tcpip.o $(LWIP_LIB) $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ -lbearssl $(LDLIBS)
+
+$(BUILD)/compartments/netapi: $(OBJ)/netapi/netapi.o $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+compartments: $(addprefix $(BUILD)/compartments/,$(NETWORK_COMPARTMENTS))
+compartment-objs: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filter.o \
+	$(OBJ)/tcpip/tcpip.o $(OBJ)/netapi/netapi.o
+
+TEST_NAMES += filter_test
+TEST_SRCS_filter_test := firewall/filter.c
+FORMAT_SRCS += tests/filter_test.c
+FUZZ_TARGETS += filter_frame
+FUZZ_SRCS_filter_frame := firewall/filter.c
+FORMAT_SRCS += fuzz/filter_frame.c
+CFLAGS += -Ifirewall
+
+# A host-side echo server the network tests run in their server namespace.
+$(BUILD)/tools/echo_server: $(OBJ)/tests/tools/echo_server.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+all: $(BUILD)/tools/echo_server
+FORMAT_SRCS += tests/tools/echo_server.c
+SCRIPT_TESTS += tests/network-test.sh

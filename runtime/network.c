@@ -1,0 +1,220 @@
+/* The application side of the network API: each function is one call to
+ * NetAPI or TCPIP, made through the compartment that booted. */
+#include "sealnet/network.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boot.h"
+
+#define CHUNK (SN_MAX_MESSAGE - 512)
+
+static _Alignas(8) uint8_t reply_buf[SN_MAX_MESSAGE];
+
+static struct sn_peer *
+peer(const char *name)
+{
+	struct sn_compartment *c = sn_compartment_self();
+
+	return c ? sn_compartment_peer(c, name) : NULL;
+}
+
+static sn_handle
+to_handle(sealnet_socket s)
+{
+	return (sn_handle){s.slot, s.generation, s.tag};
+}
+
+static int
+created(int rc, sn_message_ref *reply, sealnet_socket *out)
+{
+	sn_handle h;
+
+	if (rc < 0)
+		return rc;
+	sn_socket_created_socket(sn_message_body_as_socket_created(*reply), &h);
+	*out = (sealnet_socket){h.slot, h.generation, h.tag};
+	return 0;
+}
+
+static uint32_t
+connection_capability(sn_builder *b, const struct sealnet_declaration *d)
+{
+	uint32_t cap = sn_connection_capability_start(b);
+
+	sn_connection_capability_add_protocol(b, cap, d->protocol);
+	sn_connection_capability_add_host(b, cap, d->text, strlen(d->text));
+	sn_connection_capability_add_port(b, cap, d->port);
+	return cap;
+}
+
+int
+network_socket_connect_tcp(uint64_t timeout_ns,
+			   const struct sealnet_declaration *capability,
+			   sealnet_socket *out)
+{
+	struct sn_peer *p = peer("NetAPI");
+	sn_message_ref reply;
+
+	if (p == NULL)
+		return -EPERM;
+	if (capability->kind != SEALNET_DECLARE_CONNECTION)
+		return -EINVAL;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_connect_start(b);
+	sn_connect_add_capability(b, body,
+				  connection_capability(b, capability));
+	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
+			       SN_BODY_CONNECT, body, timeout_ns, reply_buf,
+			       sizeof(reply_buf), &reply),
+		       &reply, out);
+}
+
+int
+network_socket_listen_tcp(uint64_t timeout_ns,
+			  const struct sealnet_declaration *capability,
+			  sealnet_socket *out)
+{
+	struct sn_peer *p = peer("NetAPI");
+	sn_message_ref reply;
+
+	if (p == NULL)
+		return -EPERM;
+	if (capability->kind != SEALNET_DECLARE_BIND)
+		return -EINVAL;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_listen_start(b);
+	uint32_t cap = sn_bind_capability_start(b);
+	sn_bind_capability_add_port(b, cap, capability->port);
+	sn_bind_capability_add_max_connections(b, cap,
+					       (uint16_t)capability->number);
+	sn_bind_capability_add_ipv6(b, cap, capability->ipv6 != 0);
+	sn_listen_add_capability(b, body, cap);
+	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP,
+			       SN_BODY_LISTEN, body, timeout_ns, reply_buf,
+			       sizeof(reply_buf), &reply),
+		       &reply, out);
+}
+
+int
+network_socket_accept_tcp(uint64_t timeout_ns, sealnet_socket listener,
+			  sealnet_socket *out)
+{
+	struct sn_peer *p = peer("TCPIP");
+	sn_message_ref reply;
+	sn_handle h = to_handle(listener);
+
+	if (p == NULL)
+		return -EPERM;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_socket_reference_start(b);
+	sn_socket_reference_add_socket(b, body, &h);
+	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP,
+			       SN_BODY_SOCKET_REFERENCE, body, timeout_ns,
+			       reply_buf, sizeof(reply_buf), &reply),
+		       &reply, out);
+}
+
+static ssize_t
+receive(uint64_t timeout_ns, sealnet_socket s, size_t max, const uint8_t **data)
+{
+	struct sn_peer *p = peer("TCPIP");
+	sn_message_ref reply;
+	sn_handle h = to_handle(s);
+	uint32_t len;
+	int rc;
+
+	if (p == NULL)
+		return -EPERM;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_receive_start(b);
+	sn_receive_add_socket(b, body, &h);
+	sn_receive_add_max_bytes(b, body,
+				 (uint32_t)(max > CHUNK ? CHUNK : max));
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVE, body,
+		     timeout_ns, reply_buf, sizeof(reply_buf), &reply);
+	if (rc < 0)
+		return rc;
+	*data = sn_received_data(sn_message_body_as_received(reply), &len);
+	/* The reply is verified, but its size is the peer's word: hold it
+	 * to what was asked for. */
+	return len > max ? -EPROTO : (ssize_t)len;
+}
+
+ssize_t
+network_socket_receive_preallocated(uint64_t timeout_ns, sealnet_socket s,
+				    void *buf, size_t len)
+{
+	const uint8_t *data;
+	ssize_t n = receive(timeout_ns, s, len, &data);
+
+	if (n > 0)
+		memcpy(buf, data, (size_t)n);
+	return n;
+}
+
+ssize_t
+network_socket_receive(uint64_t timeout_ns, sealnet_socket s, void **buf)
+{
+	const uint8_t *data;
+	ssize_t n = receive(timeout_ns, s, CHUNK, &data);
+
+	if (n <= 0)
+		return n;
+	*buf = malloc((size_t)n);
+	if (*buf == NULL)
+		return -ENOMEM;
+	memcpy(*buf, data, (size_t)n);
+	return n;
+}
+
+ssize_t
+network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
+		    size_t len)
+{
+	struct sn_peer *p = peer("TCPIP");
+	uint64_t deadline = sn_now_ns() + timeout_ns;
+	sn_handle h = to_handle(s);
+	size_t done = 0;
+
+	if (p == NULL)
+		return -EPERM;
+	while (done < len) {
+		size_t n = len - done > CHUNK ? CHUNK : len - done;
+		uint64_t now = sn_now_ns();
+		int rc;
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		sn_builder *b = sn_call_builder(p->owner);
+		uint32_t body = sn_send_start(b);
+		sn_send_add_socket(b, body, &h);
+		sn_send_add_data(b, body, (const uint8_t *)data + done, n);
+		rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SEND,
+			     body, deadline - now, reply_buf, sizeof(reply_buf),
+			     NULL);
+		if (rc == -EAGAIN)
+			continue; /* another socket's send was in progress */
+		if (rc < 0)
+			return rc;
+		done += n;
+	}
+	return (ssize_t)len;
+}
+
+int
+network_socket_close(uint64_t timeout_ns, sealnet_socket s)
+{
+	struct sn_peer *p = peer("TCPIP");
+	sn_handle h = to_handle(s);
+
+	if (p == NULL)
+		return -EPERM;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_socket_reference_start(b);
+	sn_socket_reference_add_socket(b, body, &h);
+	return sn_call(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+		       SN_BODY_SOCKET_REFERENCE, body, timeout_ns, reply_buf,
+		       sizeof(reply_buf), NULL);
+}

@@ -1,0 +1,829 @@
+/*
+ * The TCPIP compartment: lwIP's raw API on one thread, with no device and
+ * no network of its own.  Frames arrive from the Firewall as calls
+ * (tcpip_frame_receive) and leave as calls to it (firewall_frame_send).
+ *
+ * Sockets are handles owned by the compartment NetAPI created them for;
+ * calls that wait (connect, accept, receive, send into a full window) are
+ * deferred and answered from lwIP's callbacks, or fail at their deadline.
+ *
+ * One rule keeps the single reply buffer safe: lwIP may emit frames (and
+ * so build a call to the Firewall) inside any lwIP function, so a reply
+ * is built only after the lwIP work for it is done.
+ */
+#include <bearssl/bearssl_hmac.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "boot.h"
+#include "handle.h"
+#include "log.h"
+#include "sealnet/compartment.h"
+
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/init.h"
+#include "lwip/ip6_addr.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+#include "sealnet_lwip_hooks.h"
+
+SEALNET_COMPARTMENT("TCPIP");
+SEALNET_EXPORT(tcpip_frame_receive);
+SEALNET_EXPORT(tcpip_socket_connect);
+SEALNET_EXPORT(tcpip_socket_listen);
+SEALNET_EXPORT(tcpip_address_get);
+SEALNET_EXPORT(network_socket_accept_tcp);
+SEALNET_EXPORT(network_socket_close);
+SEALNET_EXPORT(network_socket_receive);
+SEALNET_EXPORT(network_socket_send);
+SEALNET_IMPORT(Firewall, firewall_frame_send);
+SEALNET_QUOTA(memory_bytes, 256 << 20);
+SEALNET_RESTART(always, 10);
+
+#define MS	    1000000ull
+#define MAX_SOCKETS 64
+#define MAX_FRAME   1518
+/* What fits in one reply with room for the envelope. */
+#define MAX_CHUNK (SN_MAX_MESSAGE - 512)
+
+enum sock_state { SOCK_FREE, SOCK_CONNECTING, SOCK_OPEN, SOCK_LISTENING };
+
+struct sock {
+	enum sock_state state;
+	struct tcp_pcb *pcb;
+	struct sn_handle_id id;
+	uint32_t owner; /* peer identity of the owner */
+	struct sn_peer *owner_peer;
+	struct pbuf *rx;  /* received, not yet handed out */
+	bool peer_closed; /* FIN received */
+	int error;	  /* set when lwIP reported the pcb gone */
+	struct sock *listener;
+	unsigned accepted; /* open connections of a listener */
+	unsigned max_connections;
+	struct sock *backlog[8]; /* accepted, not yet asked for */
+	unsigned nbacklog;
+	/* At most one waiting call of each kind per socket. */
+	struct sn_deferred connect_wait, accept_wait, recv_wait, send_wait;
+	bool connect_waiting, accept_waiting, recv_waiting, send_waiting;
+	uint32_t recv_max;
+	int timer;
+};
+
+static struct sn_compartment compartment;
+static struct sn_peer *firewall;
+static struct netif netif;
+static struct sock socks[MAX_SOCKETS];
+static struct sn_handle_entry handle_slots[MAX_SOCKETS];
+static struct sn_handle_table handles;
+static uint8_t isn_key[32];
+static struct {
+	uint64_t frames_in, frames_out, frames_out_dropped;
+} stats;
+
+/* ---- lwIP's platform ---- */
+
+u32_t
+sys_now(void)
+{
+	return (u32_t)(sn_now_ns() / MS);
+}
+
+uint32_t
+sealnet_lwip_rand(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		abort();
+	return r;
+}
+
+u32_t
+sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
+		const ip_addr_t *remote_ip, u16_t remote_port)
+{
+	br_hmac_key_context kc;
+	br_hmac_context hc;
+	uint8_t out[32];
+	uint32_t f;
+
+	br_hmac_key_init(&kc, &br_sha256_vtable, isn_key, sizeof(isn_key));
+	br_hmac_init(&hc, &kc, 0);
+	br_hmac_update(&hc, local_ip, sizeof(*local_ip));
+	br_hmac_update(&hc, &local_port, sizeof(local_port));
+	br_hmac_update(&hc, remote_ip, sizeof(*remote_ip));
+	br_hmac_update(&hc, &remote_port, sizeof(remote_port));
+	br_hmac_out(&hc, out);
+	memcpy(&f, out, sizeof(f));
+	/* RFC 6528: a 4 us clock plus the keyed hash. */
+	return (u32_t)(sn_now_ns() / 4000u) + f;
+}
+
+/* ---- frames ---- */
+
+static void
+frame_sent(void *ctx, int status, const sn_message_ref *reply)
+{
+	if (status < 0)
+		stats.frames_out_dropped++;
+}
+
+static err_t
+link_output(struct netif *nif, struct pbuf *p)
+{
+	sn_builder *b;
+	uint32_t body;
+	uint8_t *data;
+	int rc;
+
+	if (p->tot_len > MAX_FRAME)
+		return ERR_BUF;
+	b = sn_call_builder(&compartment);
+	body = sn_frame_start(b);
+	data = sn_frame_reserve_data(b, body, p->tot_len);
+	if (data == NULL)
+		return ERR_MEM;
+	pbuf_copy_partial(p, data, p->tot_len, 0);
+	rc = sn_call_async(firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
+			   SN_BODY_FRAME, body, 1000 * MS, frame_sent, NULL);
+	if (rc < 0) {
+		/* The Firewall is behind or restarting: TCP retransmits. */
+		stats.frames_out_dropped++;
+		return ERR_MEM;
+	}
+	stats.frames_out++;
+	return ERR_OK;
+}
+
+static void
+serve_frame_receive(void *ctx, struct sn_incoming *in)
+{
+	uint32_t len;
+	const uint8_t *data =
+	    sn_frame_data(sn_message_body_as_frame(in->request), &len);
+	struct pbuf *p;
+
+	/* Frames come from the Firewall only (the image says so); even so,
+	 * a frame is bounded and copied before lwIP sees it. */
+	if (len < SIZEOF_ETH_HDR || len > MAX_FRAME) {
+		sn_reply_error(in, -EINVAL);
+		return;
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (p == NULL) {
+		sn_reply_error(in, -ENOMEM);
+		return;
+	}
+	pbuf_take(p, data, (u16_t)len);
+	stats.frames_in++;
+	if (netif.input(p, &netif) != ERR_OK)
+		pbuf_free(p);
+	sn_reply_ok(in, SN_BODY_EMPTY,
+		    sn_empty_start(sn_reply_builder(&compartment)));
+}
+
+/* ---- addresses ---- */
+
+static void
+status_changed(struct netif *nif)
+{
+	char a[IP4ADDR_STRLEN_MAX], g[IP4ADDR_STRLEN_MAX];
+
+	if (ip4_addr_isany_val(*netif_ip4_addr(nif)))
+		return;
+	ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof(a));
+	ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof(g));
+	sn_log(
+	    "address %s/%d, gateway %s%s", a,
+	    32 - __builtin_popcount(~ip4_addr_get_u32(netif_ip4_netmask(nif))),
+	    g, dhcp_supplied_address(nif) ? ", by DHCP" : "");
+}
+
+static err_t
+netif_setup(struct netif *nif)
+{
+	nif->name[0] = 's';
+	nif->name[1] = 'n';
+	nif->mtu = 1500;
+	nif->hwaddr_len = ETH_HWADDR_LEN;
+	nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
+		     NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
+	nif->output = etharp_output;
+	nif->output_ip6 = ethip6_output;
+	nif->linkoutput = link_output;
+	return ERR_OK;
+}
+
+static void
+append_endpoint(sn_builder *b, uint32_t vec, uint32_t i, const ip_addr_t *a)
+{
+	uint32_t ep = sn_endpoint_start(b);
+
+	if (IP_IS_V6(a)) {
+		sn_endpoint_add_family(b, ep, SN_ADDRESS_FAMILY_IPV6);
+		sn_endpoint_add_address(b, ep, ip_2_ip6(a)->addr, 16);
+	} else {
+		sn_endpoint_add_family(b, ep, SN_ADDRESS_FAMILY_IPV4);
+		sn_endpoint_add_address(b, ep, &ip_2_ip4(a)->addr, 4);
+	}
+	sn_builder_set_table_at(b, vec, i, ep);
+}
+
+static void
+serve_address_get(void *ctx, struct sn_incoming *in)
+{
+	ip_addr_t addrs[1 + LWIP_IPV6_NUM_ADDRESSES];
+	unsigned n = 0;
+
+	if (!ip4_addr_isany_val(*netif_ip4_addr(&netif))) {
+		ip_addr_copy_from_ip4(addrs[n], *netif_ip4_addr(&netif));
+		n++;
+	}
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		if (!ip6_addr_isvalid(netif_ip6_addr_state(&netif, i)))
+			continue;
+		ip_addr_copy_from_ip6(addrs[n], *netif_ip6_addr(&netif, i));
+		n++;
+	}
+	if (n == 0) {
+		sn_reply_error(in, -EAGAIN);
+		return;
+	}
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t info = sn_address_info_start(b);
+	uint32_t vec = sn_address_info_start_addresses(b, info, n);
+	for (unsigned i = 0; i < n; i++)
+		append_endpoint(b, vec, i, &addrs[i]);
+	sn_reply_ok(in, SN_BODY_ADDRESS_INFO, info);
+}
+
+/* ---- sockets ---- */
+
+static struct sock *
+sock_alloc(void)
+{
+	for (unsigned i = 0; i < MAX_SOCKETS; i++)
+		if (socks[i].state == SOCK_FREE) {
+			memset(&socks[i], 0, sizeof(socks[i]));
+			socks[i].timer = -1;
+			return &socks[i];
+		}
+	return NULL;
+}
+
+static struct sock *
+sock_lookup(struct sn_incoming *in, sn_handle h)
+{
+	struct sn_handle_id id = {h.slot, h.generation, h.tag};
+	void *object;
+
+	if (sn_handle_lookup(&handles, sn_peer_identity(in->peer), &id,
+			     &object) < 0) {
+		if (sn_log_worth(handles.refused))
+			sn_log("refused a socket handle from %s (%llu so far)",
+			       in->peer->name,
+			       (unsigned long long)handles.refused);
+		return NULL;
+	}
+	return object;
+}
+
+static void
+reply_socket(struct sn_deferred *d, struct sock *s)
+{
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_socket_created_start(b);
+	sn_handle h = {s->id.slot, s->id.generation, s->id.tag};
+
+	sn_socket_created_add_socket(b, body, &h);
+	sn_socket_created_add_local_port(b, body,
+					 s->pcb ? s->pcb->local_port : 0);
+	sn_deferred_ok(d, SN_BODY_SOCKET_CREATED, body);
+}
+
+static void sock_free(struct sock *s);
+
+/* lwIP freed the pcb (reset, timeout, or abort). */
+static void
+on_error(void *arg, err_t err)
+{
+	struct sock *s = arg;
+	int e = err == ERR_RST	  ? -ECONNRESET
+		: err == ERR_ABRT ? -ECONNABORTED
+				  : -ETIMEDOUT;
+
+	s->pcb = NULL;
+	s->error = e;
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		sn_deferred_error(&s->connect_wait,
+				  err == ERR_RST ? -ECONNREFUSED : e);
+		sock_free(s);
+		return;
+	}
+	if (s->recv_waiting) {
+		s->recv_waiting = false;
+		sn_deferred_error(&s->recv_wait, e);
+	}
+	if (s->send_waiting) {
+		s->send_waiting = false;
+		sn_deferred_error(&s->send_wait, e);
+	}
+}
+
+static void
+sock_free(struct sock *s)
+{
+	if (s->pcb) {
+		tcp_arg(s->pcb, NULL);
+		tcp_recv(s->pcb, NULL);
+		tcp_sent(s->pcb, NULL);
+		tcp_err(s->pcb, NULL);
+		if (s->state == SOCK_LISTENING)
+			tcp_accept(s->pcb, NULL);
+		if (tcp_close(s->pcb) != ERR_OK)
+			tcp_abort(s->pcb);
+	}
+	if (s->rx)
+		pbuf_free(s->rx);
+	if (s->listener && s->listener->accepted)
+		s->listener->accepted--;
+	if (s->timer >= 0)
+		sn_loop_cancel_timer(&compartment.loop, s->timer);
+	sn_handle_release(&handles, s->owner, &s->id, NULL);
+	memset(s, 0, sizeof(*s));
+	s->state = SOCK_FREE;
+}
+
+/* Hands out what is queued, up to what the caller asked for. */
+static void
+deliver(struct sock *s)
+{
+	uint32_t n;
+	sn_builder *b;
+	uint32_t body;
+	uint8_t *data;
+
+	if (!s->recv_waiting)
+		return;
+	if (s->rx == NULL) {
+		if (s->peer_closed || s->error) {
+			s->recv_waiting = false;
+			sn_deferred_error(&s->recv_wait,
+					  s->error ? s->error : -ENOTCONN);
+		}
+		return;
+	}
+	n = s->rx->tot_len;
+	if (n > s->recv_max)
+		n = s->recv_max;
+	if (n > MAX_CHUNK)
+		n = MAX_CHUNK;
+	b = sn_reply_builder(&compartment);
+	body = sn_received_start(b);
+	data = sn_received_reserve_data(b, body, n);
+	if (data == NULL) {
+		s->recv_waiting = false;
+		sn_deferred_error(&s->recv_wait, -ENOMEM);
+		return;
+	}
+	pbuf_copy_partial(s->rx, data, (u16_t)n, 0);
+	s->recv_waiting = false;
+	sn_deferred_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
+	/* After the reply: tcp_recved may send a window update. */
+	s->rx = pbuf_free_header(s->rx, (u16_t)n);
+	if (s->pcb)
+		tcp_recved(s->pcb, (u16_t)n);
+}
+
+static err_t
+on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct sock *s = arg;
+
+	if (p == NULL) {
+		s->peer_closed = true;
+	} else if (s->rx) {
+		pbuf_cat(s->rx, p);
+	} else {
+		s->rx = p;
+	}
+	deliver(s);
+	return ERR_OK;
+}
+
+static void try_send(struct sock *s);
+
+static err_t
+on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	try_send(arg);
+	return ERR_OK;
+}
+
+static void
+attach_pcb(struct sock *s, struct tcp_pcb *pcb)
+{
+	s->pcb = pcb;
+	tcp_arg(pcb, s);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_error);
+	tcp_nagle_disable(pcb);
+}
+
+static err_t
+on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct sock *s = arg;
+
+	s->state = SOCK_OPEN;
+	if (s->timer >= 0) {
+		sn_loop_cancel_timer(&compartment.loop, s->timer);
+		s->timer = -1;
+	}
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		reply_socket(&s->connect_wait, s);
+	}
+	return ERR_OK;
+}
+
+static void
+connect_timed_out(void *arg)
+{
+	struct sock *s = arg;
+
+	s->timer = -1;
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		sn_deferred_error(&s->connect_wait, -ETIMEDOUT);
+	}
+	sock_free(s);
+}
+
+static int
+endpoint_to_ip(sn_endpoint_ref ep, ip_addr_t *out)
+{
+	uint32_t len;
+	const uint8_t *a = sn_endpoint_address(ep, &len);
+
+	if (sn_endpoint_family(ep) == SN_ADDRESS_FAMILY_IPV4 && len == 4) {
+		uint32_t v;
+		memcpy(&v, a, 4);
+		ip_addr_set_ip4_u32_val(*out, v);
+		return 0;
+	}
+	if (sn_endpoint_family(ep) == SN_ADDRESS_FAMILY_IPV6 && len == 16) {
+		memset(out, 0, sizeof(*out));
+		IP_SET_TYPE_VAL(*out, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(out)->addr, a, 16);
+		ip6_addr_assign_zone(ip_2_ip6(out), IP6_UNKNOWN, &netif);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The owner named in a request from NetAPI, as a peer of ours. */
+static struct sn_peer *
+owner_peer(const char *name, uint32_t len)
+{
+	char owner[SN_PEER_NAME_MAX];
+
+	if (name == NULL || len == 0 || len >= sizeof(owner))
+		return NULL;
+	memcpy(owner, name, len);
+	owner[len] = 0;
+	return sn_compartment_peer(&compartment, owner);
+}
+
+static int
+sock_own(struct sock *s, struct sn_peer *owner)
+{
+	s->owner_peer = owner;
+	s->owner = sn_peer_identity(owner);
+	return sn_handle_alloc(&handles, s->owner, s, &s->id);
+}
+
+static void
+serve_socket_connect(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_connect_ref req =
+	    sn_message_body_as_socket_connect(in->request);
+	uint32_t len;
+	const char *name = sn_socket_connect_owner(req, &len);
+	struct sn_peer *owner = owner_peer(name, len);
+	sn_endpoint_ref remote = sn_socket_connect_remote(req);
+	struct sock *s;
+	ip_addr_t ip;
+	struct tcp_pcb *pcb;
+	err_t err;
+
+	if (owner == NULL) {
+		/* The owner has no channel to us: it could not use it. */
+		sn_reply_error(in, -EPERM);
+		return;
+	}
+	if (sn_socket_connect_protocol(req) != SN_PROTOCOL_TCP ||
+	    remote.pos == 0 || endpoint_to_ip(remote, &ip) < 0 ||
+	    sn_socket_connect_local_port(req) == 0) {
+		sn_reply_error(in, -EINVAL);
+		return;
+	}
+	s = sock_alloc();
+	pcb = s ? tcp_new_ip_type(IP_GET_TYPE(&ip)) : NULL;
+	if (pcb == NULL || sock_own(s, owner) < 0) {
+		if (pcb)
+			tcp_abort(pcb);
+		sn_reply_error(in, -ENOMEM);
+		return;
+	}
+	s->state = SOCK_CONNECTING;
+	attach_pcb(s, pcb);
+	/* NetAPI chose the local port and opened the firewall for it. */
+	err = tcp_bind(pcb, IP_ANY_TYPE, sn_socket_connect_local_port(req));
+	if (err == ERR_OK)
+		err = tcp_connect(pcb, &ip, sn_endpoint_port(remote),
+				  on_connected);
+	if (err != ERR_OK) {
+		sock_free(s);
+		sn_reply_error(in, err == ERR_USE   ? -EADDRINUSE
+				   : err == ERR_RTE ? -EHOSTUNREACH
+						    : -ENOMEM);
+		return;
+	}
+	sn_defer(in, &s->connect_wait);
+	s->connect_waiting = true;
+	if (in->deadline_ns)
+		s->timer = sn_loop_add_timer(&compartment.loop, in->deadline_ns,
+					     connect_timed_out, s);
+}
+
+static err_t
+on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct sock *l = arg, *s;
+
+	if (err != ERR_OK || pcb == NULL)
+		return ERR_VAL;
+	/* The bind capability's limit, counted per listener. */
+	if (l->accepted >= l->max_connections ||
+	    l->nbacklog >= sizeof(l->backlog) / sizeof(l->backlog[0]) ||
+	    (s = sock_alloc()) == NULL || sock_own(s, l->owner_peer) < 0) {
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	s->state = SOCK_OPEN;
+	s->listener = l;
+	l->accepted++;
+	attach_pcb(s, pcb);
+	if (l->accept_waiting) {
+		l->accept_waiting = false;
+		reply_socket(&l->accept_wait, s);
+	} else {
+		l->backlog[l->nbacklog++] = s;
+	}
+	return ERR_OK;
+}
+
+static void
+serve_socket_listen(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_listen_ref req =
+	    sn_message_body_as_socket_listen(in->request);
+	uint32_t len;
+	const char *name = sn_socket_listen_owner(req, &len);
+	struct sn_peer *owner = owner_peer(name, len);
+	struct sock *s;
+	struct tcp_pcb *pcb, *lpcb;
+
+	if (owner == NULL) {
+		sn_reply_error(in, -EPERM);
+		return;
+	}
+	s = sock_alloc();
+	pcb = s ? tcp_new_ip_type(sn_socket_listen_ipv6(req) ? IPADDR_TYPE_ANY
+							     : IPADDR_TYPE_V4)
+		: NULL;
+	if (pcb == NULL ||
+	    tcp_bind(pcb,
+		     sn_socket_listen_ipv6(req) ? IP_ANY_TYPE : IP4_ADDR_ANY,
+		     sn_socket_listen_port(req)) != ERR_OK ||
+	    (lpcb = tcp_listen(pcb)) == NULL || sock_own(s, owner) < 0) {
+		if (pcb)
+			tcp_abort(pcb);
+		sn_reply_error(in, -EADDRINUSE);
+		return;
+	}
+	s->state = SOCK_LISTENING;
+	s->pcb = lpcb;
+	s->max_connections = sn_socket_listen_max_connections(req);
+	tcp_arg(lpcb, s);
+	tcp_accept(lpcb, on_accept);
+	struct sn_deferred d;
+	sn_defer(in, &d);
+	reply_socket(&d, s);
+}
+
+static void
+serve_accept(void *ctx, struct sn_incoming *in)
+{
+	sn_handle h;
+	struct sock *l;
+
+	sn_socket_reference_socket(
+	    sn_message_body_as_socket_reference(in->request), &h);
+	l = sock_lookup(in, h);
+	if (l == NULL || l->state != SOCK_LISTENING) {
+		sn_reply_error(in, l ? -EINVAL : -EPERM);
+		return;
+	}
+	if (l->nbacklog > 0) {
+		struct sock *s = l->backlog[0];
+		struct sn_deferred d;
+
+		memmove(l->backlog, l->backlog + 1,
+			--l->nbacklog * sizeof(l->backlog[0]));
+		sn_defer(in, &d);
+		reply_socket(&d, s);
+		return;
+	}
+	if (l->accept_waiting) {
+		sn_reply_error(in, -EBUSY);
+		return;
+	}
+	sn_defer(in, &l->accept_wait);
+	l->accept_waiting = true;
+}
+
+static void
+serve_receive(void *ctx, struct sn_incoming *in)
+{
+	sn_receive_ref req = sn_message_body_as_receive(in->request);
+	sn_handle h;
+	struct sock *s;
+
+	sn_receive_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_OPEN) {
+		sn_reply_error(in, s ? -ENOTCONN : -EPERM);
+		return;
+	}
+	if (s->recv_waiting) {
+		sn_reply_error(in, -EBUSY);
+		return;
+	}
+	s->recv_max =
+	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
+	sn_defer(in, &s->recv_wait);
+	s->recv_waiting = true;
+	deliver(s);
+}
+
+/* The data of a waiting send, copied into lwIP as its window allows.  The
+ * request itself is gone once the handler returns, so a send waits only
+ * until lwIP has taken all of it. */
+static struct {
+	uint8_t buf[SN_MAX_MESSAGE];
+	uint32_t len, done;
+	struct sock *s;
+} pending_send;
+
+static void
+try_send(struct sock *s)
+{
+	uint32_t room, n;
+
+	if (!s->send_waiting || pending_send.s != s || s->pcb == NULL)
+		return;
+	room = tcp_sndbuf(s->pcb);
+	n = pending_send.len - pending_send.done;
+	if (n > room)
+		n = room;
+	if (n > 0xffff)
+		n = 0xffff;
+	if (n > 0 && tcp_write(s->pcb, pending_send.buf + pending_send.done,
+			       (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+		pending_send.done += n;
+		tcp_output(s->pcb);
+	}
+	if (pending_send.done < pending_send.len)
+		return;
+	s->send_waiting = false;
+	pending_send.s = NULL;
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_sent_start(b);
+	sn_sent_add_bytes(b, body, pending_send.len);
+	sn_deferred_ok(&s->send_wait, SN_BODY_SENT, body);
+}
+
+static void
+serve_send(void *ctx, struct sn_incoming *in)
+{
+	sn_send_ref req = sn_message_body_as_send(in->request);
+	sn_handle h;
+	struct sock *s;
+	uint32_t len;
+	const uint8_t *data = sn_send_data(req, &len);
+
+	sn_send_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_OPEN || s->pcb == NULL) {
+		sn_reply_error(in, s == NULL  ? -EPERM
+				   : s->error ? s->error
+					      : -ENOTCONN);
+		return;
+	}
+	/* One send in progress at a time, across all sockets: a caller
+	 * that sends before the last one finished waits its turn. */
+	if (pending_send.s != NULL) {
+		sn_reply_error(in, -EAGAIN);
+		return;
+	}
+	memcpy(pending_send.buf, data, len);
+	pending_send.len = len;
+	pending_send.done = 0;
+	pending_send.s = s;
+	sn_defer(in, &s->send_wait);
+	s->send_waiting = true;
+	try_send(s);
+}
+
+static void
+serve_close(void *ctx, struct sn_incoming *in)
+{
+	sn_handle h;
+	struct sock *s;
+
+	sn_socket_reference_socket(
+	    sn_message_body_as_socket_reference(in->request), &h);
+	s = sock_lookup(in, h);
+	if (s == NULL) {
+		sn_reply_error(in, -EPERM);
+		return;
+	}
+	if (pending_send.s == s)
+		pending_send.s = NULL;
+	/* Tell lwIP all was read first, or it answers the close with RST. */
+	if (s->pcb && s->rx)
+		tcp_recved(s->pcb, s->rx->tot_len);
+	sock_free(s);
+	sn_reply_ok(in, SN_BODY_EMPTY,
+		    sn_empty_start(sn_reply_builder(&compartment)));
+}
+
+static const struct sn_handler handlers[] = {
+    {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frame_receive},
+    {SN_EXPORT_TCPIP_SOCKET_CONNECT, serve_socket_connect},
+    {SN_EXPORT_TCPIP_SOCKET_LISTEN, serve_socket_listen},
+    {SN_EXPORT_TCPIP_ADDRESS_GET, serve_address_get},
+    {SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP, serve_accept},
+    {SN_EXPORT_NETWORK_SOCKET_CLOSE, serve_close},
+    {SN_EXPORT_NETWORK_SOCKET_RECEIVE, serve_receive},
+    {SN_EXPORT_NETWORK_SOCKET_SEND, serve_send},
+};
+
+static void
+tick(void *ctx)
+{
+	sys_check_timeouts();
+	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 10 * MS, tick, NULL);
+}
+
+int
+main(void)
+{
+	ip4_addr_t any = {0};
+
+	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key))
+		return 1;
+	sn_handle_table_init(&handles, handle_slots, MAX_SOCKETS);
+	if (sn_compartment_boot(&compartment, handlers,
+				sizeof(handlers) / sizeof(handlers[0]),
+				NULL) < 0)
+		return 1;
+	firewall = sn_compartment_peer(&compartment, "Firewall");
+	if (firewall == NULL)
+		return 1;
+	lwip_init();
+	netif_add(&netif, &any, &any, &any, NULL, netif_setup, ethernet_input);
+	/* A random, locally administered MAC for each start. */
+	if (getrandom(netif.hwaddr, ETH_HWADDR_LEN, 0) != ETH_HWADDR_LEN)
+		return 1;
+	netif.hwaddr[0] = (uint8_t)((netif.hwaddr[0] & 0xfe) | 0x02);
+	netif_set_status_callback(&netif, status_changed);
+	netif_set_default(&netif);
+	netif_set_up(&netif);
+	netif_set_link_up(&netif);
+	netif_create_ip6_linklocal_address(&netif, 1);
+	netif.ip6_autoconfig_enabled = 1;
+	dhcp_start(&netif);
+	tick(NULL);
+	return sn_compartment_run(&compartment) < 0;
+}
