@@ -2,7 +2,7 @@
 # in scripts/fetch-lwip.sh), built with our configuration in tcpip/port.
 LWIP_ROOT := build/third_party
 LWIP_DIR := $(LWIP_ROOT)/lwip-2.1.3/src
-LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c \
+LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
 	core/memp.c core/netif.c core/pbuf.c core/stats.c core/sys.c core/tcp.c \
 	core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
 	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \

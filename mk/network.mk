@@ -1,7 +1,7 @@
 # The network compartments: Firewall, TCPIP (lwIP), NetAPI.
-NETWORK_COMPARTMENTS := firewall tcpip netapi
+NETWORK_COMPARTMENTS := firewall tcpip netapi dns
 FORMAT_SRCS += firewall/filter.c firewall/filter.h firewall/firewall.c \
-	tcpip/tcpip.c netapi/netapi.c tcpip/port/lwipopts.h \
+	tcpip/tcpip.c netapi/netapi.c dns/dns.c tcpip/port/lwipopts.h \
 	tcpip/port/arch/cc.h tcpip/port/sealnet_lwip_hooks.h
 
 $(BUILD)/compartments/firewall: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filter.o $(RUNTIME_LIB)
@@ -18,9 +18,13 @@ $(BUILD)/compartments/netapi: $(OBJ)/netapi/netapi.o $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/compartments/dns: $(OBJ)/dns/dns.o $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ -lcares $(LDLIBS)
+
 compartments: $(addprefix $(BUILD)/compartments/,$(NETWORK_COMPARTMENTS))
 compartment-objs: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filter.o \
-	$(OBJ)/tcpip/tcpip.o $(OBJ)/netapi/netapi.o
+	$(OBJ)/tcpip/tcpip.o $(OBJ)/netapi/netapi.o $(OBJ)/dns/dns.o
 
 TEST_NAMES += filter_test
 TEST_SRCS_filter_test := firewall/filter.c

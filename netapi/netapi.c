@@ -28,6 +28,9 @@ SEALNET_IMPORT(Firewall, firewall_server_port_remove);
 SEALNET_IMPORT(TCPIP, tcpip_socket_connect);
 SEALNET_IMPORT(TCPIP, tcpip_socket_listen);
 SEALNET_IMPORT(TCPIP, tcpip_address_get);
+SEALNET_IMPORT(Firewall, firewall_dns_lookup_begin);
+SEALNET_IMPORT(Firewall, firewall_dns_lookup_end);
+SEALNET_IMPORT(DNS, dns_resolve);
 SEALNET_RESTART(always, 10);
 
 #define MS	     1000000ull
@@ -47,10 +50,13 @@ struct op {
 	bool ipv6;
 	unsigned tries;
 	int failure; /* the error to report once the hole is closed */
+	char host[SN_HOST_MAX + 1];
+	uint8_t dns_server[16];
+	uint8_t dns_family;
 };
 
 static struct sn_compartment compartment;
-static struct sn_peer *firewall, *tcpip;
+static struct sn_peer *firewall, *tcpip, *dns;
 static struct op ops[MAX_OPS];
 
 static struct op *
@@ -206,6 +212,129 @@ add_rule(struct op *op)
 		fail(op, -EAGAIN);
 }
 
+/* ---- names: DNS hole open, resolve, DNS hole closed ---- */
+
+static uint32_t
+dns_lookup_body(sn_builder *b, const struct op *op)
+{
+	uint32_t l = sn_dns_lookup_start(b), ep = sn_endpoint_start(b);
+
+	sn_endpoint_add_family(b, ep, op->dns_family);
+	sn_endpoint_add_address(b, ep, op->dns_server,
+				op->dns_family == SN_ADDRESS_FAMILY_IPV6 ? 16
+									 : 4);
+	sn_endpoint_add_port(b, ep, 53);
+	sn_dns_lookup_add_server(b, l, ep);
+	return l;
+}
+
+static void
+dns_hole_closed(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct op *op = ctx;
+
+	if (status < 0)
+		sn_log("could not close the DNS hole: %d", status);
+	if (op->failure < 0)
+		fail(op, op->failure);
+	else
+		add_rule(op);
+}
+
+static void
+resolved(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct op *op = ctx;
+
+	op->failure = status;
+	if (status == 0) {
+		sn_resolved_ref r = sn_message_body_as_resolved(*reply);
+		/* The first address; IPv4 first, as DNS lists them. */
+		sn_endpoint_ref e = sn_resolved_addresses_at(r, 0);
+		uint32_t len;
+		const uint8_t *a = e.pos ? sn_endpoint_address(e, &len) : NULL;
+
+		if (a == NULL || (len != 4 && len != 16)) {
+			op->failure = -EHOSTUNREACH;
+		} else {
+			memcpy(op->addr, a, len);
+			op->family = len == 4 ? SN_ADDRESS_FAMILY_IPV4
+					      : SN_ADDRESS_FAMILY_IPV6;
+		}
+	}
+	/* The hole closes whatever the answer was. */
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t body = dns_lookup_body(b, op);
+	if (sn_call_async(firewall, SN_EXPORT_FIREWALL_DNS_LOOKUP_END,
+			  SN_BODY_DNS_LOOKUP, body, STEP_TIMEOUT,
+			  dns_hole_closed, op) < 0)
+		dns_hole_closed(op, -EAGAIN, NULL);
+}
+
+static void
+dns_hole_open(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct op *op = ctx;
+
+	if (status < 0) {
+		fail(op, status);
+		return;
+	}
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t req = sn_resolve_start(b);
+	sn_resolve_add_host(b, req, op->host, strlen(op->host));
+	if (sn_call_async(dns, SN_EXPORT_DNS_RESOLVE, SN_BODY_RESOLVE, req,
+			  remaining(op), resolved, op) < 0)
+		resolved(op, -EAGAIN, NULL);
+}
+
+static void
+got_dns_server(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct op *op = ctx;
+	sn_address_info_ref info;
+	uint32_t len;
+	const uint8_t *a = NULL;
+
+	if (status == 0) {
+		info = sn_message_body_as_address_info(*reply);
+		if (sn_address_info_dns_servers_count(info) > 0)
+			a = sn_endpoint_address(
+			    sn_address_info_dns_servers_at(info, 0), &len);
+	}
+	if (a == NULL || (len != 4 && len != 16)) {
+		sn_log("%s: cannot resolve %s: no DNS server yet", op->owner,
+		       op->host);
+		fail(op, status < 0 ? status : -EHOSTUNREACH);
+		return;
+	}
+	memcpy(op->dns_server, a, len);
+	op->dns_family =
+	    len == 4 ? SN_ADDRESS_FAMILY_IPV4 : SN_ADDRESS_FAMILY_IPV6;
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t body = dns_lookup_body(b, op);
+	if (sn_call_async(firewall, SN_EXPORT_FIREWALL_DNS_LOOKUP_BEGIN,
+			  SN_BODY_DNS_LOOKUP, body, STEP_TIMEOUT, dns_hole_open,
+			  op) < 0)
+		fail(op, -EAGAIN);
+}
+
+static void
+resolve_then_connect(struct op *op)
+{
+	if (dns == NULL) {
+		sn_log("%s: cannot resolve %s: this image has no DNS "
+		       "compartment",
+		       op->owner, op->host);
+		fail(op, -EHOSTUNREACH);
+		return;
+	}
+	if (sn_call_async(tcpip, SN_EXPORT_TCPIP_ADDRESS_GET, SN_BODY_EMPTY,
+			  sn_empty_start(sn_call_builder(&compartment)),
+			  STEP_TIMEOUT, got_dns_server, op) < 0)
+		fail(op, -EAGAIN);
+}
+
 static int
 parse_literal(const char *host, uint32_t len, struct op *op)
 {
@@ -247,11 +376,14 @@ serve_connect(void *ctx, struct sn_incoming *in)
 	}
 	op->remote_port = sn_connection_capability_port(cap);
 	rc = parse_literal(host, len, op);
-	if (rc < 0) {
-		/* Names need the DNS compartment. */
-		sn_log("%s: cannot resolve %.*s: this image has no resolver",
-		       op->owner, (int)len, host);
+	if (rc == -EINVAL) {
 		fail(op, rc);
+		return;
+	}
+	if (rc < 0) {
+		memcpy(op->host, host, len);
+		op->host[len] = 0;
+		resolve_then_connect(op);
 		return;
 	}
 	add_rule(op);
@@ -397,6 +529,8 @@ main(void)
 		return 1;
 	firewall = sn_compartment_peer(&compartment, "Firewall");
 	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	/* Optional: without it, only literal addresses can be reached. */
+	dns = sn_compartment_peer(&compartment, "DNS");
 	if (firewall == NULL || tcpip == NULL)
 		return 1;
 	return sn_compartment_run(&compartment) < 0;

@@ -22,6 +22,7 @@
 #include "sealnet/compartment.h"
 
 #include "lwip/dhcp.h"
+#include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/init.h"
@@ -30,6 +31,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
+#include "lwip/udp.h"
 #include "netif/ethernet.h"
 #include "sealnet_lwip_hooks.h"
 
@@ -42,6 +44,9 @@ SEALNET_EXPORT(network_socket_accept_tcp);
 SEALNET_EXPORT(network_socket_close);
 SEALNET_EXPORT(network_socket_receive);
 SEALNET_EXPORT(network_socket_send);
+SEALNET_EXPORT(network_socket_udp);
+SEALNET_EXPORT(network_socket_send_to);
+SEALNET_EXPORT(network_socket_receive_from);
 SEALNET_IMPORT(Firewall, firewall_frame_send);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
@@ -52,7 +57,21 @@ SEALNET_RESTART(always, 10);
 /* What fits in one reply with room for the envelope. */
 #define MAX_CHUNK (SN_MAX_MESSAGE - 512)
 
-enum sock_state { SOCK_FREE, SOCK_CONNECTING, SOCK_OPEN, SOCK_LISTENING };
+enum sock_state {
+	SOCK_FREE,
+	SOCK_CONNECTING,
+	SOCK_OPEN,
+	SOCK_LISTENING,
+	SOCK_UDP
+};
+
+#define MAX_DATAGRAMS 16
+
+struct datagram {
+	struct pbuf *p;
+	ip_addr_t from;
+	u16_t port;
+};
 
 struct sock {
 	enum sock_state state;
@@ -73,6 +92,10 @@ struct sock {
 	bool connect_waiting, accept_waiting, recv_waiting, send_waiting;
 	uint32_t recv_max;
 	int timer;
+	/* UDP: its pcb and the datagrams not yet handed out. */
+	struct udp_pcb *udp;
+	struct datagram queue[MAX_DATAGRAMS];
+	unsigned nqueue;
 };
 
 static struct sn_compartment compartment;
@@ -255,11 +278,19 @@ serve_address_get(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, -EAGAIN);
 		return;
 	}
+	ip_addr_t servers[DNS_MAX_SERVERS];
+	unsigned nservers = 0;
+	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++)
+		if (!ip_addr_isany(dns_getserver(i)))
+			servers[nservers++] = *dns_getserver(i);
 	sn_builder *b = sn_reply_builder(&compartment);
 	uint32_t info = sn_address_info_start(b);
 	uint32_t vec = sn_address_info_start_addresses(b, info, n);
 	for (unsigned i = 0; i < n; i++)
 		append_endpoint(b, vec, i, &addrs[i]);
+	vec = sn_address_info_start_dns_servers(b, info, nservers);
+	for (unsigned i = 0; i < nservers; i++)
+		append_endpoint(b, vec, i, &servers[i]);
 	sn_reply_ok(in, SN_BODY_ADDRESS_INFO, info);
 }
 
@@ -340,6 +371,15 @@ on_error(void *arg, err_t err)
 static void
 sock_free(struct sock *s)
 {
+	/* Whoever still waits on this socket is told it is gone. */
+	if (s->connect_waiting)
+		sn_deferred_error(&s->connect_wait, -ENOTCONN);
+	if (s->accept_waiting)
+		sn_deferred_error(&s->accept_wait, -ENOTCONN);
+	if (s->recv_waiting)
+		sn_deferred_error(&s->recv_wait, -ENOTCONN);
+	if (s->send_waiting)
+		sn_deferred_error(&s->send_wait, -ENOTCONN);
 	if (s->pcb) {
 		tcp_arg(s->pcb, NULL);
 		tcp_recv(s->pcb, NULL);
@@ -352,6 +392,10 @@ sock_free(struct sock *s)
 	}
 	if (s->rx)
 		pbuf_free(s->rx);
+	if (s->udp)
+		udp_remove(s->udp);
+	for (unsigned i = 0; i < s->nqueue; i++)
+		pbuf_free(s->queue[i].p);
 	if (s->listener && s->listener->accepted)
 		s->listener->accepted--;
 	if (s->timer >= 0)
@@ -778,6 +822,171 @@ serve_close(void *ctx, struct sn_incoming *in)
 		    sn_empty_start(sn_reply_builder(&compartment)));
 }
 
+/* ---- UDP ---- */
+
+static void
+deliver_datagram(struct sock *s)
+{
+	struct datagram *d = &s->queue[0];
+	sn_builder *b;
+	uint32_t body, n;
+	uint8_t *data;
+
+	if (!s->recv_waiting || s->nqueue == 0)
+		return;
+	n = d->p->tot_len;
+	if (n > s->recv_max)
+		n = s->recv_max; /* the rest of the datagram is discarded */
+	b = sn_reply_builder(&compartment);
+	body = sn_received_start(b);
+	data = sn_received_reserve_data(b, body, n);
+	if (data != NULL) {
+		uint32_t from = sn_endpoint_start(b);
+
+		pbuf_copy_partial(d->p, data, (u16_t)n, 0);
+		if (IP_IS_V6(&d->from)) {
+			sn_endpoint_add_family(b, from, SN_ADDRESS_FAMILY_IPV6);
+			sn_endpoint_add_address(b, from,
+						ip_2_ip6(&d->from)->addr, 16);
+		} else {
+			sn_endpoint_add_family(b, from, SN_ADDRESS_FAMILY_IPV4);
+			sn_endpoint_add_address(b, from,
+						&ip_2_ip4(&d->from)->addr, 4);
+		}
+		sn_endpoint_add_port(b, from, d->port);
+		sn_received_add_from(b, body, from);
+	}
+	s->recv_waiting = false;
+	if (data != NULL)
+		sn_deferred_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
+	else
+		sn_deferred_error(&s->recv_wait, -ENOMEM);
+	pbuf_free(d->p);
+	memmove(s->queue, s->queue + 1, --s->nqueue * sizeof(s->queue[0]));
+}
+
+static void
+on_datagram(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+	    const ip_addr_t *addr, u16_t port)
+{
+	struct sock *s = arg;
+
+	/* A full queue drops, as UDP does; the sender was told nothing
+	 * would be kept. */
+	if (s->nqueue >= MAX_DATAGRAMS) {
+		pbuf_free(p);
+		return;
+	}
+	s->queue[s->nqueue++] = (struct datagram){p, *addr, port};
+	deliver_datagram(s);
+}
+
+static void
+serve_udp(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_listen_ref req =
+	    sn_message_body_as_socket_listen(in->request);
+	bool v6 = sn_socket_listen_ipv6(req);
+	uint16_t port = sn_socket_listen_port(req);
+	struct sock *s = sock_alloc();
+	struct udp_pcb *pcb =
+	    s ? udp_new_ip_type(v6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4) : NULL;
+	err_t err = ERR_USE;
+
+	if (pcb == NULL || sock_own(s, in->peer) < 0) {
+		if (pcb)
+			udp_remove(pcb);
+		sn_reply_error(in, -ENOMEM);
+		return;
+	}
+	/* Port 0: a random one, not lwIP's next in sequence. */
+	for (int tries = 0; tries < 8 && err == ERR_USE; tries++)
+		err = udp_bind(
+		    pcb, v6 ? IP_ANY_TYPE : IP4_ADDR_ANY,
+		    port ? port : (u16_t)(49152 + sealnet_lwip_rand() % 16384));
+	s->state = SOCK_UDP;
+	s->udp = pcb;
+	if (err != ERR_OK) {
+		sock_free(s);
+		sn_reply_error(in, -EADDRINUSE);
+		return;
+	}
+	udp_recv(pcb, on_datagram, s);
+	struct sn_deferred d;
+	sn_defer(in, &d);
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_socket_created_start(b);
+	sn_handle h = {s->id.slot, s->id.generation, s->id.tag};
+	sn_socket_created_add_socket(b, body, &h);
+	sn_socket_created_add_local_port(b, body, pcb->local_port);
+	sn_deferred_ok(&d, SN_BODY_SOCKET_CREATED, body);
+}
+
+static void
+serve_send_to(void *ctx, struct sn_incoming *in)
+{
+	sn_send_ref req = sn_message_body_as_send(in->request);
+	sn_endpoint_ref to = sn_send_to(req);
+	uint32_t len;
+	const uint8_t *data = sn_send_data(req, &len);
+	struct sock *s;
+	struct pbuf *p;
+	ip_addr_t ip;
+	sn_handle h;
+	err_t err;
+
+	sn_send_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_UDP) {
+		sn_reply_error(in, s ? -EINVAL : -EPERM);
+		return;
+	}
+	if (to.pos == 0 || endpoint_to_ip(to, &ip) < 0 || len > 65507) {
+		sn_reply_error(in, -EINVAL);
+		return;
+	}
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	if (p == NULL) {
+		sn_reply_error(in, -ENOMEM);
+		return;
+	}
+	pbuf_take(p, data, (u16_t)len);
+	err = udp_sendto(s->udp, p, &ip, sn_endpoint_port(to));
+	pbuf_free(p);
+	if (err != ERR_OK) {
+		sn_reply_error(in, err == ERR_RTE ? -EHOSTUNREACH : -ENOMEM);
+		return;
+	}
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_sent_start(b);
+	sn_sent_add_bytes(b, body, len);
+	sn_reply_ok(in, SN_BODY_SENT, body);
+}
+
+static void
+serve_receive_from(void *ctx, struct sn_incoming *in)
+{
+	sn_receive_ref req = sn_message_body_as_receive(in->request);
+	sn_handle h;
+	struct sock *s;
+
+	sn_receive_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_UDP) {
+		sn_reply_error(in, s ? -EINVAL : -EPERM);
+		return;
+	}
+	if (s->recv_waiting) {
+		sn_reply_error(in, -EBUSY);
+		return;
+	}
+	s->recv_max =
+	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
+	sn_defer(in, &s->recv_wait);
+	s->recv_waiting = true;
+	deliver_datagram(s);
+}
+
 static const struct sn_handler handlers[] = {
     {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frame_receive},
     {SN_EXPORT_TCPIP_SOCKET_CONNECT, serve_socket_connect},
@@ -787,6 +996,9 @@ static const struct sn_handler handlers[] = {
     {SN_EXPORT_NETWORK_SOCKET_CLOSE, serve_close},
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE, serve_receive},
     {SN_EXPORT_NETWORK_SOCKET_SEND, serve_send},
+    {SN_EXPORT_NETWORK_SOCKET_UDP, serve_udp},
+    {SN_EXPORT_NETWORK_SOCKET_SEND_TO, serve_send_to},
+    {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, serve_receive_from},
 };
 
 static void

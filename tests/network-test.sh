@@ -74,7 +74,8 @@ ip -n "$dev" link set tap0 master br0
 for l in lo vd tap0 br0; do ip -n "$dev" link set "$l" up; done
 
 ip netns exec "$srv" dnsmasq --conf-file=/dev/null --keep-in-foreground \
-	--interface=vs --bind-interfaces --no-resolv --no-hosts --port=0 \
+	--interface=vs --bind-interfaces --no-resolv --no-hosts \
+	--local=/test/ --address=/echo.test/10.0.0.1 \
 	--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h --no-ping \
 	--dhcp-leasefile="$tmp/leases" --pid-file="$tmp/dnsmasq.pid" \
 	--user=root --log-dhcp 2>"$tmp/dnsmasq.log" &
@@ -85,27 +86,28 @@ pids+=($!)
 # ---- the stack ----
 "$build/bin/sealnet" image build -o "$tmp/net.json" \
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
-	"$build/compartments/netapi" "$build/compartments/tcp_test" ||
+	"$build/compartments/netapi" "$build/compartments/dns" \
+	"$build/compartments/tcp_test" ||
 	fail "image build"
 ip netns exec "$dev" "$build/bin/sealnet" run "$tmp/net.json" --tap tap0 \
 	>"$tmp/run.log" 2>&1 &
 sv_pid=$!
 
-check "all four compartments become ready" \
-	wait_for 'all 4 compartments ready' 10
+check "all five compartments become ready" \
+	wait_for 'all 5 compartments ready' 10
 check "TCPIP gets an address by DHCP through the Firewall" \
 	wait_for 'TCPIP: address 10\.0\.0\.[0-9]+/24, gateway [0-9.]+, by DHCP' 30
 grep -oE 'TCPIP: address [^,]+' "$tmp/run.log" | sed 's/^/  /'
 check "the application sees the address" wait_for 'RESULT address: ok' 30
 check "the application is done" wait_for 'RESULT done' 120
 grep 'RESULT' "$tmp/run.log" | sed 's/^/  /'
-check "connect through NetAPI succeeds" has 'RESULT connect: ok'
+check "connect by name, through NetAPI and DNS, succeeds" has 'RESULT connect: ok'
 check "10 MiB echo through the stack, checksums match" \
 	has 'RESULT echo: 10485760 bytes sent, 10485760 back in [0-9]+ ms, checksums match'
 check "a host:port without a capability is refused" \
 	has 'RESULT not granted: refused \(-EPERM\)'
 check "no compartment but the test app ended" \
-	bash -c "! grep -E '(Firewall|TCPIP|NetAPI) \(incarnation [0-9]+\) ' '$tmp/run.log'"
+	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS) \(incarnation [0-9]+\) ' '$tmp/run.log'"
 
 kill -TERM "$sv_pid"
 wait "$sv_pid"

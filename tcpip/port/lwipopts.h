@@ -10,12 +10,15 @@
 
 uint32_t sealnet_lwip_rand(void);
 
-#define NO_SYS			   1
-#define SYS_LIGHTWEIGHT_PROT	   0
-#define LWIP_SOCKET		   0
-#define LWIP_NETCONN		   0
-#define LWIP_RAW		   0
-#define LWIP_DNS		   0
+#define NO_SYS		     1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET	     0
+#define LWIP_NETCONN	     0
+#define LWIP_RAW	     0
+/* lwIP's resolver is never called (DNS is a compartment of its own);
+ * it is built so that DHCP records the servers it offers. */
+#define LWIP_DNS		   1
+#define LWIP_DNS_SECURE		   7
 #define LWIP_STATS		   0
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   1
@@ -50,6 +53,10 @@ uint32_t sealnet_lwip_rand(void);
 #define LWIP_ARP		      1
 #define LWIP_ETHERNET		      1
 #define ETHARP_SUPPORT_STATIC_ENTRIES 0
+/* Keep every packet sent while a neighbour is resolved, not only the
+ * last: A and AAAA questions leave together. */
+#define ARP_QUEUEING	   1
+#define MEMP_NUM_ARP_QUEUE 64
 
 /* Addresses: DHCP or static for IPv4, SLAAC for IPv6. */
 #define LWIP_IPV4 1

@@ -18,7 +18,7 @@ SEALNET_IMPORT(NetAPI, network_host_get);
 SEALNET_IMPORT(TCPIP, network_socket_send);
 SEALNET_IMPORT(TCPIP, network_socket_receive);
 SEALNET_IMPORT(TCPIP, network_socket_close);
-SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "10.0.0.1", 7007);
+SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "echo.test", 7007);
 SEALNET_RESTART(never, 0);
 
 #define MS    1000000ull
