@@ -49,7 +49,8 @@ struct child {
 	int note_fd;	/* read end of the death note */
 	int exe_fd;	/* the verified binary */
 	uint32_t incarnation;
-	bool ready;
+	bool ready;	 /* this incarnation said so */
+	bool ever_ready; /* some incarnation did: for the start-up figure */
 	uint64_t started_ns, died_ns, restart_at_ns;
 	uint64_t restarts[1000]; /* times of recent restarts, a ring */
 	unsigned nrestarts;
@@ -429,6 +430,8 @@ recent_restarts(struct child *ch, uint64_t now)
 	return n;
 }
 
+static bool control_readable(unsigned self);
+
 static void
 reaped(struct child *ch, int status)
 {
@@ -437,6 +440,9 @@ reaped(struct child *ch, int status)
 	uint64_t now = now_ns();
 	bool failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
+	/* What it said before dying still counts: it may have been ready. */
+	while (control_readable(self))
+		;
 	describe_death(ch, status, why, sizeof(why));
 	ch->died_ns = now;
 	ch->pid = 0;
@@ -509,7 +515,8 @@ restart_due(void)
 	}
 }
 
-static void
+/* Handles one message if there is one; false when there was none. */
+static bool
 control_readable(unsigned self)
 {
 	static _Alignas(8) uint8_t buf[SN_MAX_MESSAGE];
@@ -517,20 +524,19 @@ control_readable(unsigned self)
 	ssize_t n = recv(ch->control_fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (n <= 0)
-		return; /* death is reported by SIGCHLD */
+		return false; /* death is reported by SIGCHLD */
 	if (supervisor_control_message(ch->ic->name, buf, (size_t)n) != 1 ||
 	    ch->ready)
-		return;
+		return true;
 	ch->ready = true;
-	if (ch->incarnation > 1) {
+	ch->ever_ready = true;
+	if (ch->incarnation > 1)
 		fprintf(stderr,
 			"sealnet: %s ready again, %.1f ms after it died\n",
 			ch->ic->name, (double)(now_ns() - ch->died_ns) / 1e6);
-		return;
-	}
 	for (unsigned i = 0; i < sv.img->ncompartments; i++)
-		if (!sv.child[i].ready)
-			return;
+		if (!sv.child[i].ever_ready)
+			return true;
 	if (!sv.all_ready_reported) {
 		sv.all_ready_reported = true;
 		fprintf(stderr,
@@ -538,6 +544,7 @@ control_readable(unsigned self)
 			"start\n",
 			sv.img->ncompartments, ms_since(sv.boot_ns));
 	}
+	return true;
 }
 
 /* ---- set-up and the loop ---- */
