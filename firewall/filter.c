@@ -146,6 +146,14 @@ filter_rules_clear(struct filter *f)
 		f->servers[i].connections = 0;
 }
 
+void
+filter_reset(struct filter *f)
+{
+	memset(f->rules, 0, sizeof(f->rules));
+	memset(f->servers, 0, sizeof(f->servers));
+	f->dns_open = false;
+}
+
 unsigned
 filter_rule_count(const struct filter *f)
 {

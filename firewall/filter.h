@@ -89,6 +89,8 @@ int filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 int filter_rule_remove(struct filter *f, uint8_t protocol, uint16_t local_port,
 		       const struct filter_addr *remote, uint16_t remote_port);
 void filter_rules_clear(struct filter *f);
+/* Rules and server ports: everything TCPIP's sockets stood for. */
+void filter_reset(struct filter *f);
 unsigned filter_rule_count(const struct filter *f);
 
 int filter_server_port_add(struct filter *f, uint8_t protocol, uint16_t port,

@@ -206,9 +206,10 @@ static void
 peer_restarted(void *ctx, struct sn_peer *p)
 {
 	if (p == tcpip) {
-		sn_log("TCPIP restarted: clearing %u rules",
+		sn_log("TCPIP restarted: clearing %u rules and every server "
+		       "port",
 		       filter_rule_count(&filter));
-		filter_rules_clear(&filter);
+		filter_reset(&filter);
 	}
 }
 

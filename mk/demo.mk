@@ -1,6 +1,7 @@
 # Compartment binaries.  Each is linked statically: inside its sandbox
 # there is no file to load a shared library from.
 COMPARTMENT_LDFLAGS := -static
+# Runtime and app: the smallest pair, used by the supervisor's tests.
 DEMO_COMPARTMENTS := runtime_service app
 TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.c)
@@ -18,8 +19,10 @@ $(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(RUNTIME_LIB)
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments
 
-# The demo image, built from the manifests the binaries carry.
-$(BUILD)/images/demo.json: $(BUILD)/bin/sealnet $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS))
+# The demo image: the network stack and the two examples, built from the
+# declarations the binaries carry.
+DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns http_client http_server
+$(BUILD)/images/demo.json: $(BUILD)/bin/sealnet $(addprefix $(BUILD)/compartments/,$(DEMO_IMAGE_COMPARTMENTS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)
 

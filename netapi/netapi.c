@@ -59,6 +59,14 @@ static struct sn_compartment compartment;
 static struct sn_peer *firewall, *tcpip, *dns;
 static struct op ops[MAX_OPS];
 
+/* Server ports registered with the Firewall, and for whom: they are
+ * withdrawn when that compartment dies. */
+#define MAX_SERVERS 16
+static struct server {
+	struct sn_peer *owner;
+	uint16_t port;
+} servers[MAX_SERVERS];
+
 static struct op *
 op_alloc(struct sn_incoming *in)
 {
@@ -417,6 +425,12 @@ listening(void *ctx, int status, const sn_message_ref *reply)
 			fail(op, status);
 		return;
 	}
+	for (unsigned i = 0; i < MAX_SERVERS; i++)
+		if (servers[i].owner == NULL) {
+			servers[i].owner = op->reply.peer;
+			servers[i].port = op->local_port;
+			break;
+		}
 	socket_made(ctx, status, reply);
 }
 
@@ -495,6 +509,18 @@ addresses(void *ctx, int status, const sn_message_ref *reply)
 		sn_endpoint_add_address(b, ep, a, len);
 		sn_builder_set_table_at(b, vec, i, ep);
 	}
+	n = sn_address_info_dns_servers_count(in);
+	vec = sn_address_info_start_dns_servers(b, info, n);
+	for (uint32_t i = 0; i < n; i++) {
+		sn_endpoint_ref e = sn_address_info_dns_servers_at(in, i);
+		uint32_t len;
+		const uint8_t *a = sn_endpoint_address(e, &len);
+		uint32_t ep = sn_endpoint_start(b);
+
+		sn_endpoint_add_family(b, ep, sn_endpoint_family(e));
+		sn_endpoint_add_address(b, ep, a, len);
+		sn_builder_set_table_at(b, vec, i, ep);
+	}
 	sn_deferred_ok(&op->reply, SN_BODY_ADDRESS_INFO, info);
 	op->in_use = false;
 }
@@ -514,6 +540,37 @@ serve_host_get(void *ctx, struct sn_incoming *in)
 		fail(op, -EAGAIN);
 }
 
+static void
+server_port_withdrawn(void *ctx, int status, const sn_message_ref *reply)
+{
+}
+
+static void
+peer_died(void *ctx, struct sn_peer *p)
+{
+	for (unsigned i = 0; i < MAX_SERVERS; i++) {
+		if (servers[i].owner != p)
+			continue;
+		sn_builder *b = sn_call_builder(&compartment);
+		uint32_t sp = sn_server_port_start(b);
+		sn_server_port_add_protocol(b, sp, SN_PROTOCOL_TCP);
+		sn_server_port_add_port(b, sp, servers[i].port);
+		sn_call_async(firewall, SN_EXPORT_FIREWALL_SERVER_PORT_REMOVE,
+			      SN_BODY_SERVER_PORT, sp, STEP_TIMEOUT,
+			      server_port_withdrawn, NULL);
+		servers[i].owner = NULL;
+	}
+}
+
+/* A new TCPIP has no listening sockets, and the Firewall forgot every
+ * server port with the old one. */
+static void
+peer_restarted(void *ctx, struct sn_peer *p)
+{
+	if (p == tcpip)
+		memset(servers, 0, sizeof(servers));
+}
+
 static const struct sn_handler handlers[] = {
     {SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, serve_connect},
     {SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP, serve_listen},
@@ -529,6 +586,8 @@ main(void)
 		return 1;
 	firewall = sn_compartment_peer(&compartment, "Firewall");
 	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	compartment.peer_died = peer_died;
+	compartment.peer_restarted = peer_restarted;
 	/* Optional: without it, only literal addresses can be reached. */
 	dns = sn_compartment_peer(&compartment, "DNS");
 	if (firewall == NULL || tcpip == NULL)

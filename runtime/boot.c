@@ -18,12 +18,21 @@ static struct sn_peer peers[SN_MAX_PEERS];
 static struct sn_compartment *self;
 static char compartment_name[SN_PEER_NAME_MAX];
 static uint32_t incarnation;
+static uint8_t hardware_address[6];
+static bool have_hardware_address;
 static _Alignas(8) uint8_t control_buf[SN_MAX_MESSAGE];
 
 struct sn_compartment *
 sn_compartment_self(void)
 {
 	return self;
+}
+
+bool
+sn_compartment_hardware_address(uint8_t out[6])
+{
+	memcpy(out, hardware_address, sizeof(hardware_address));
+	return have_hardware_address;
 }
 
 uint32_t
@@ -180,6 +189,11 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, const int *fds,
 	c->name = compartment_name;
 	sn_log_set_name(compartment_name);
 	incarnation = sn_boot_incarnation(boot);
+	const uint8_t *hw = sn_boot_hardware_address(boot, &len);
+	if (hw != NULL && len == sizeof(hardware_address)) {
+		memcpy(hardware_address, hw, len);
+		have_hardware_address = true;
+	}
 	for (uint32_t i = 0; i < npeers; i++) {
 		sn_boot_peer_ref bp = sn_boot_peers_at(boot, i);
 		const char *peer_name = sn_boot_peer_name(bp, &len);

@@ -41,6 +41,9 @@ struct sn_peer *sn_compartment_peer(struct sn_compartment *c, const char *name);
 /* Serves until the supervisor goes away. */
 int sn_compartment_run(struct sn_compartment *c);
 
+/* The stack's Ethernet address from the boot message; false if none. */
+bool sn_compartment_hardware_address(uint8_t out[6]);
+
 /* The incarnation the supervisor gave us: 1, then one more per restart. */
 uint32_t sn_compartment_incarnation(void);
 

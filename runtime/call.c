@@ -574,6 +574,8 @@ sn_peer_died(struct sn_peer *p)
 			c->peers_with_outbox--;
 	}
 	p->in_flight = 0;
+	if (c->peer_died)
+		c->peer_died(c->ctx, p);
 }
 
 /* ---- set-up ---- */

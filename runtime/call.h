@@ -173,6 +173,8 @@ struct sn_compartment {
 	/* Called after a peer's successor has been joined, for state that
 	 * belonged to the predecessor (a Firewall's rules for TCPIP). */
 	void (*peer_restarted)(void *ctx, struct sn_peer *p);
+	/* Called when a peer has died, for what it owned here (sockets). */
+	void (*peer_died)(void *ctx, struct sn_peer *p);
 };
 
 int sn_compartment_init(struct sn_compartment *c, const char *name,

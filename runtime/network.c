@@ -50,6 +50,43 @@ connection_capability(sn_builder *b, const struct sealnet_declaration *d)
 }
 
 int
+network_start(uint64_t timeout_ns)
+{
+	struct sn_peer *p = peer("NetAPI");
+	uint64_t end = sn_now_ns() + timeout_ns;
+
+	if (p == NULL)
+		return -EPERM;
+	while (sn_now_ns() < end) {
+		sn_message_ref m;
+		int rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
+				 sn_empty_start(sn_call_builder(p->owner)),
+				 end - sn_now_ns(), reply_buf,
+				 sizeof(reply_buf), &m);
+
+		if (rc == 0) {
+			sn_address_info_ref info =
+			    sn_message_body_as_address_info(m);
+			bool v4 = false;
+
+			for (uint32_t i = 0;
+			     i < sn_address_info_addresses_count(info); i++)
+				v4 |= sn_endpoint_family(
+					  sn_address_info_addresses_at(info,
+								       i)) ==
+				      SN_ADDRESS_FAMILY_IPV4;
+			if (v4 && sn_address_info_dns_servers_count(info) > 0)
+				return 0;
+		} else if (rc != -EAGAIN) {
+			return rc;
+		}
+		/* Serve what arrives meanwhile, then ask again. */
+		sn_loop_run_once(&p->owner->loop, sn_now_ns() + 100000000ull);
+	}
+	return -ETIMEDOUT;
+}
+
+int
 network_socket_connect_tcp(uint64_t timeout_ns,
 			   const struct sealnet_declaration *capability,
 			   sealnet_socket *out)

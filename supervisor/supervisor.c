@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -63,6 +64,7 @@ static struct {
 	unsigned nlinks;
 	int signal_fd, devnull_fd, device_fd;
 	uint64_t boot_ns;
+	uint8_t hardware_address[6];
 	bool all_ready_reported;
 	bool stopping;
 } sv;
@@ -268,6 +270,8 @@ send_boot(unsigned self)
 	boot = sn_boot_start(&b);
 	sn_boot_add_compartment(&b, boot, ch->ic->name, strlen(ch->ic->name));
 	sn_boot_add_incarnation(&b, boot, ch->incarnation);
+	sn_boot_add_hardware_address(&b, boot, sv.hardware_address,
+				     sizeof(sv.hardware_address));
 	vec = sn_boot_start_peers(&b, boot, npeers);
 	for (unsigned i = 0; i < sv.nlinks; i++) {
 		struct link *l = &sv.links[i];
@@ -685,6 +689,12 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 	if (sv.signal_fd < 0)
 		return 1;
 	sv.boot_ns = now_ns();
+	/* Random and locally administered, fixed for this run. */
+	if (getrandom(sv.hardware_address, sizeof(sv.hardware_address), 0) !=
+	    sizeof(sv.hardware_address))
+		return 1;
+	sv.hardware_address[0] =
+	    (uint8_t)((sv.hardware_address[0] & 0xfe) | 0x02);
 	for (unsigned i = 0; i < img->ncompartments; i++)
 		if (start(i) < 0) {
 			fprintf(stderr, "sealnet: cannot start %s: %s\n",

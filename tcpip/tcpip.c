@@ -48,6 +48,7 @@ SEALNET_EXPORT(network_socket_udp);
 SEALNET_EXPORT(network_socket_send_to);
 SEALNET_EXPORT(network_socket_receive_from);
 SEALNET_IMPORT(Firewall, firewall_frame_send);
+SEALNET_IMPORT(Firewall, firewall_rule_remove);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
 
@@ -368,6 +369,75 @@ on_error(void *arg, err_t err)
 	}
 }
 
+/*
+ * A connection's hole in the Firewall closes a while after the connection
+ * does: the last FIN and ACK still have to pass.  Holes waiting to close
+ * are kept here; if too many wait, the oldest way out is to close at once.
+ */
+#define HOLE_LINGER_NS (5000 * MS)
+#define MAX_LINGERING  64
+
+static struct hole {
+	bool in_use;
+	bool v6;
+	uint8_t remote[16];
+	uint16_t local_port, remote_port;
+} lingering[MAX_LINGERING];
+
+static void
+hole_closed(void *ctx, int status, const sn_message_ref *reply)
+{
+}
+
+static void
+close_hole_now(void *ctx)
+{
+	struct hole *h = ctx;
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t rule = sn_firewall_rule_start(b);
+	uint32_t ep;
+
+	sn_firewall_rule_add_protocol(b, rule, SN_PROTOCOL_TCP);
+	sn_firewall_rule_add_local_port(b, rule, h->local_port);
+	ep = sn_endpoint_start(b);
+	sn_endpoint_add_family(
+	    b, ep, h->v6 ? SN_ADDRESS_FAMILY_IPV6 : SN_ADDRESS_FAMILY_IPV4);
+	sn_endpoint_add_address(b, ep, h->remote, h->v6 ? 16 : 4);
+	sn_endpoint_add_port(b, ep, h->remote_port);
+	sn_firewall_rule_add_remote(b, rule, ep);
+	sn_call_async(firewall, SN_EXPORT_FIREWALL_RULE_REMOVE,
+		      SN_BODY_FIREWALL_RULE, rule, 1000 * MS, hole_closed,
+		      NULL);
+	h->in_use = false;
+}
+
+static void
+close_hole(struct tcp_pcb *pcb)
+{
+	struct hole *h = NULL;
+
+	for (unsigned i = 0; i < MAX_LINGERING && h == NULL; i++)
+		if (!lingering[i].in_use)
+			h = &lingering[i];
+	if (h == NULL) {
+		static struct hole now;
+		h = &now;
+	}
+	h->in_use = true;
+	h->v6 = IP_IS_V6(&pcb->remote_ip);
+	if (h->v6)
+		memcpy(h->remote, ip_2_ip6(&pcb->remote_ip)->addr, 16);
+	else
+		memcpy(h->remote, &ip_2_ip4(&pcb->remote_ip)->addr, 4);
+	h->local_port = pcb->local_port;
+	h->remote_port = pcb->remote_port;
+	if (h >= lingering && h < lingering + MAX_LINGERING &&
+	    sn_loop_add_timer(&compartment.loop, sn_now_ns() + HOLE_LINGER_NS,
+			      close_hole_now, h) > 0)
+		return;
+	close_hole_now(h);
+}
+
 static void
 sock_free(struct sock *s)
 {
@@ -380,6 +450,8 @@ sock_free(struct sock *s)
 		sn_deferred_error(&s->recv_wait, -ENOTCONN);
 	if (s->send_waiting)
 		sn_deferred_error(&s->send_wait, -ENOTCONN);
+	if (s->pcb && s->state != SOCK_LISTENING && s->pcb->remote_port)
+		close_hole(s->pcb);
 	if (s->pcb) {
 		tcp_arg(s->pcb, NULL);
 		tcp_recv(s->pcb, NULL);
@@ -1001,6 +1073,18 @@ static const struct sn_handler handlers[] = {
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, serve_receive_from},
 };
 
+/* A dead owner's sockets are closed: its successor cannot use them. */
+static void
+owner_died(void *ctx, struct sn_peer *p)
+{
+	for (unsigned i = 0; i < MAX_SOCKETS; i++)
+		if (socks[i].state != SOCK_FREE && socks[i].owner_peer == p) {
+			if (pending_send.s == &socks[i])
+				pending_send.s = NULL;
+			sock_free(&socks[i]);
+		}
+}
+
 static void
 tick(void *ctx)
 {
@@ -1023,12 +1107,17 @@ main(void)
 	firewall = sn_compartment_peer(&compartment, "Firewall");
 	if (firewall == NULL)
 		return 1;
+	compartment.peer_died = owner_died;
 	lwip_init();
 	netif_add(&netif, &any, &any, &any, NULL, netif_setup, ethernet_input);
-	/* A random, locally administered MAC for each start. */
-	if (getrandom(netif.hwaddr, ETH_HWADDR_LEN, 0) != ETH_HWADDR_LEN)
-		return 1;
-	netif.hwaddr[0] = (uint8_t)((netif.hwaddr[0] & 0xfe) | 0x02);
+	/* The supervisor's address keeps the DHCP lease across restarts;
+	 * without one, a random locally administered address. */
+	if (!sn_compartment_hardware_address(netif.hwaddr)) {
+		if (getrandom(netif.hwaddr, ETH_HWADDR_LEN, 0) !=
+		    ETH_HWADDR_LEN)
+			return 1;
+		netif.hwaddr[0] = (uint8_t)((netif.hwaddr[0] & 0xfe) | 0x02);
+	}
 	netif_set_status_callback(&netif, status_changed);
 	netif_set_default(&netif);
 	netif_set_up(&netif);

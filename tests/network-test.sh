@@ -14,22 +14,14 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
 tmp=$(mktemp -d)
-srv=sn-srv-$$
-dev=sn-dev-$$
-pids=()
+# shellcheck source=../scripts/testnet.sh
+. "$root/scripts/testnet.sh"
 sv_pid=
 failed=0
 
 cleanup() {
 	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid" 2>/dev/null
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$srv" 2>/dev/null
-	ip netns del "$dev" 2>/dev/null
+	testnet_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -59,29 +51,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # ---- the throwaway network ----
-ip netns add "$srv" && ip netns add "$dev" || {
-	echo "FAIL network-test: cannot make namespaces"
+testnet_up "$tmp" echo.test || {
+	echo "FAIL network-test: cannot build the test network"
 	exit 1
 }
-ip link add vs netns "$srv" type veth peer name vd netns "$dev"
-ip -n "$srv" addr add 10.0.0.1/24 dev vs
-ip -n "$srv" link set lo up
-ip -n "$srv" link set vs up
-ip -n "$dev" link add br0 type bridge stp_state 0 forward_delay 0
-ip -n "$dev" tuntap add tap0 mode tap
-ip -n "$dev" link set vd master br0
-ip -n "$dev" link set tap0 master br0
-for l in lo vd tap0 br0; do ip -n "$dev" link set "$l" up; done
-
-ip netns exec "$srv" dnsmasq --conf-file=/dev/null --keep-in-foreground \
-	--interface=vs --bind-interfaces --no-resolv --no-hosts \
-	--local=/test/ --address=/echo.test/10.0.0.1 \
-	--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h --no-ping \
-	--dhcp-leasefile="$tmp/leases" --pid-file="$tmp/dnsmasq.pid" \
-	--user=root --log-dhcp 2>"$tmp/dnsmasq.log" &
-pids+=($!)
-ip netns exec "$srv" "$build/tools/echo_server" 7007 &
-pids+=($!)
+testnet_spawn "$build/tools/echo_server" 7007
 
 # ---- the stack ----
 "$build/bin/sealnet" image build -o "$tmp/net.json" \
@@ -89,7 +63,7 @@ pids+=($!)
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/tcp_test" ||
 	fail "image build"
-ip netns exec "$dev" "$build/bin/sealnet" run "$tmp/net.json" --tap tap0 \
+ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/net.json" --tap tap0 \
 	>"$tmp/run.log" 2>&1 &
 sv_pid=$!
 
@@ -117,6 +91,6 @@ if [ "$failed" -ne 0 ]; then
 	echo "---- sealnet ----"
 	cat "$tmp/run.log"
 	echo "---- dnsmasq ----"
-	tail -20 "$tmp/dnsmasq.log"
+	tail -20 "$tmp/dnsmasq.log" 2>/dev/null
 fi
 exit "$failed"

@@ -25,6 +25,10 @@ typedef struct {
 	uint64_t tag;
 } sealnet_socket;
 
+/* Waits until the stack has an IPv4 address and a DNS server (DHCP done):
+ * 0, or -ETIMEDOUT. */
+int network_start(uint64_t timeout_ns);
+
 int network_socket_connect_tcp(uint64_t timeout_ns,
 			       const struct sealnet_declaration *capability,
 			       sealnet_socket *out);

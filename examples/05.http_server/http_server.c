@@ -1,0 +1,85 @@
+/*
+ * Serves one page on TCP port 80, to at most four clients at once (the
+ * bind capability's limit, which the Firewall enforces on incoming SYNs).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "boot.h"
+#include "log.h"
+#include "sealnet/compartment.h"
+#include "sealnet/network.h"
+
+SEALNET_COMPARTMENT("http_server");
+SEALNET_IMPORT(NetAPI, network_socket_listen_tcp);
+SEALNET_IMPORT(NetAPI, network_host_get);
+SEALNET_IMPORT(TCPIP, network_socket_accept_tcp);
+SEALNET_IMPORT(TCPIP, network_socket_send);
+SEALNET_IMPORT(TCPIP, network_socket_receive);
+SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_BIND_CAPABILITY(web, 80, 4, false);
+SEALNET_RESTART(on_failure, 5);
+
+#define SECOND 1000000000ull
+
+static struct sn_compartment compartment;
+
+static const char page[] =
+    "<!doctype html>\n<title>sealnet</title>\n"
+    "<p>Served by a sealnet application compartment, through NetAPI, "
+    "TCPIP and the Firewall, each in its own sandbox.</p>\n";
+
+static void
+serve(sealnet_socket c, unsigned long count)
+{
+	char request[2048], header[256];
+	size_t have = 0;
+
+	/* Read the request head; its contents do not change the page. */
+	while (have < sizeof(request) - 1) {
+		ssize_t n = network_socket_receive_preallocated(
+		    5 * SECOND, c, request + have, sizeof(request) - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		request[have] = 0;
+		if (strstr(request, "\r\n\r\n"))
+			break;
+	}
+	int len = snprintf(header, sizeof(header),
+			   "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
+			   "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+			   sizeof(page) - 1);
+	if (network_socket_send(5 * SECOND, c, header, (size_t)len) >= 0 &&
+	    network_socket_send(5 * SECOND, c, page, sizeof(page) - 1) >= 0)
+		sn_log("served request %lu", count);
+	network_socket_close(SECOND, c);
+}
+
+int
+main(void)
+{
+	sealnet_socket listener, c;
+	unsigned long count = 0;
+	int rc;
+
+	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+		return 1;
+	rc = network_start(30 * SECOND);
+	if (rc == 0)
+		rc = network_socket_listen_tcp(
+		    5 * SECOND, SEALNET_CAPABILITY(web), &listener);
+	if (rc < 0) {
+		sn_log("cannot listen on port 80: %s", strerror(-rc));
+		return 1;
+	}
+	sn_log("listening on port 80");
+	for (;;) {
+		rc = network_socket_accept_tcp(3600 * SECOND, listener, &c);
+		if (rc == 0)
+			serve(c, ++count);
+		else if (rc != -ETIMEDOUT)
+			return 1;
+	}
+}

@@ -1,0 +1,13 @@
+# The examples: application compartments, each in its own folder.
+FORMAT_SRCS += examples/02.http/http.c examples/05.http_server/http_server.c
+
+$(BUILD)/compartments/http_client: $(OBJ)/examples/02.http/http.o $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/compartments/http_server: $(OBJ)/examples/05.http_server/http_server.o $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+compartments: $(BUILD)/compartments/http_client $(BUILD)/compartments/http_server
+compartment-objs: $(OBJ)/examples/02.http/http.o $(OBJ)/examples/05.http_server/http_server.o
