@@ -13,6 +13,7 @@
 #define PROTO_TCP      6
 #define PROTO_UDP      17
 #define PROTO_ICMPV6   58
+#define TCP_RST	       0x04
 #define TCP_SYN	       0x02
 #define TCP_ACK	       0x10
 
@@ -151,7 +152,7 @@ filter_reset(struct filter *f)
 {
 	memset(f->rules, 0, sizeof(f->rules));
 	memset(f->servers, 0, sizeof(f->servers));
-	f->dns_open = false;
+	f->dns_lookups = 0;
 }
 
 unsigned
@@ -205,14 +206,15 @@ filter_server_port_remove(struct filter *f, uint8_t protocol, uint16_t port)
 void
 filter_dns_open(struct filter *f, const struct filter_addr *server)
 {
-	f->dns_open = true;
+	f->dns_lookups++;
 	f->dns_server = *server;
 }
 
 void
 filter_dns_close(struct filter *f)
 {
-	f->dns_open = false;
+	if (f->dns_lookups > 0)
+		f->dns_lookups--;
 }
 
 /* ---- frames ---- */
@@ -379,18 +381,26 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		return FILTER_PASS; /* DHCPv4 */
 	if (fl.protocol == PROTO_UDP && fl.remote_port == 53 &&
 	    !flow_allowed(f, &fl)) {
-		if (f->dns_open &&
+		if (f->dns_lookups > 0 &&
 		    memcmp(&fl.remote, &f->dns_server, sizeof(fl.remote)) == 0)
 			return FILTER_PASS;
 		return FILTER_DROP_DNS;
 	}
-	if (flow_allowed(f, &fl))
+	struct filter_rule *r = rule_find(f, fl.protocol, fl.local_port,
+					  &fl.remote, fl.remote_port);
+	if (r != NULL) {
+		/* A reset ends a connection a SYN let in, whichever side sent
+		 * it, and frees its place under the port's limit: a scanner's
+		 * half-open connections must not use it up. */
+		if (r->from_server_port && (fl.tcp_flags & TCP_RST))
+			filter_rule_remove(f, fl.protocol, fl.local_port,
+					   &fl.remote, fl.remote_port);
 		return FILTER_PASS;
+	}
 	if (dir == FILTER_IN && fl.protocol == PROTO_TCP &&
 	    (fl.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
 		struct filter_server_port *s =
 		    server_find(f, PROTO_TCP, fl.local_port);
-		struct filter_rule *r;
 
 		if (s == NULL || (fl.ipv6 && !s->ipv6))
 			return FILTER_DROP_NO_RULE;

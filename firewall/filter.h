@@ -71,7 +71,8 @@ struct filter_server_port {
 struct filter {
 	struct filter_rule rules[FILTER_MAX_RULES];
 	struct filter_server_port servers[FILTER_MAX_SERVER_PORTS];
-	bool dns_open;
+	/* Lookups in progress: the hole stays open while any is. */
+	unsigned dns_lookups;
 	struct filter_addr dns_server;
 	uint64_t counts[FILTER_VERDICTS];
 };
@@ -98,6 +99,7 @@ int filter_server_port_add(struct filter *f, uint8_t protocol, uint16_t port,
 int filter_server_port_remove(struct filter *f, uint8_t protocol,
 			      uint16_t port);
 
+/* Each open is matched by one close; lookups may overlap. */
 void filter_dns_open(struct filter *f, const struct filter_addr *server);
 void filter_dns_close(struct filter *f);
 

@@ -374,7 +374,7 @@ on_error(void *arg, err_t err)
  * does: the last FIN and ACK still have to pass.  Holes waiting to close
  * are kept here; if too many wait, the oldest way out is to close at once.
  */
-#define HOLE_LINGER_NS (5000 * MS)
+#define HOLE_LINGER_NS (2000 * MS)
 #define MAX_LINGERING  64
 
 static struct hole {

@@ -241,6 +241,26 @@ TEST(dns_only_from_the_server_while_a_lookup_is_open)
 	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
 }
 
+TEST(overlapping_lookups_keep_the_dns_hole_open)
+{
+	struct filter_addr s = addr(server4, 4);
+	size_t n;
+
+	filter_init(&f);
+	filter_dns_open(&f, &s);
+	filter_dns_open(&f, &s);
+	/* The first lookup ends; the second still waits for its answer. */
+	filter_dns_close(&f);
+	n = ipv4(server4, us4, 17, 8);
+	ports(34, 53, 40001, 0);
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+	filter_dns_close(&f);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+	/* An extra close does not open anything. */
+	filter_dns_close(&f);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+}
+
 TEST(a_server_port_admits_syns_up_to_its_limit)
 {
 	struct filter_addr c1 = addr(server4, 4);
@@ -259,6 +279,20 @@ TEST(a_server_port_admits_syns_up_to_its_limit)
 	/* One closes: room for one more. */
 	CHECK_EQ_INT(filter_rule_remove(&f, 6, 80, &c1, 40001), 0);
 	CHECK_EQ_INT(in(tcp4_in(server4, 40003, 80, 0x02)), FILTER_PASS);
+}
+
+TEST(a_reset_frees_a_place_under_the_limit)
+{
+	filter_init(&f);
+	CHECK_EQ_INT(filter_server_port_add(&f, 6, 80, false, 1), 0);
+	/* A scanner: SYN, our SYN-ACK, its RST. */
+	CHECK_EQ_INT(in(tcp4_in(other4, 50505, 80, 0x02)), FILTER_PASS);
+	CHECK_EQ_INT(out(tcp4_out(other4, 80, 50505)), FILTER_PASS);
+	CHECK_EQ_INT(in(tcp4_in(other4, 50505, 80, 0x04)), FILTER_PASS);
+	CHECK_EQ_INT(filter_rule_count(&f), 0);
+	/* The reset flow is closed again, and the place is free. */
+	CHECK_EQ_INT(in(tcp4_in(other4, 50505, 80, 0x10)), FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(in(tcp4_in(server4, 40001, 80, 0x02)), FILTER_PASS);
 }
 
 TEST(malformed_and_fragmented_packets_are_dropped)
@@ -294,7 +328,9 @@ main(void)
 	RUN(icmp_passes_only_as_an_error_about_an_allowed_flow);
 	RUN(neighbour_discovery_only_on_link);
 	RUN(dns_only_from_the_server_while_a_lookup_is_open);
+	RUN(overlapping_lookups_keep_the_dns_hole_open);
 	RUN(a_server_port_admits_syns_up_to_its_limit);
+	RUN(a_reset_frees_a_place_under_the_limit);
 	RUN(malformed_and_fragmented_packets_are_dropped);
 	HARNESS_EXIT();
 }

@@ -61,27 +61,79 @@ testnet_spawn "$build/tools/echo_server" 7007
 "$build/bin/sealnet" image build -o "$tmp/net.json" \
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
 	"$build/compartments/netapi" "$build/compartments/dns" \
-	"$build/compartments/tcp_test" ||
+	"$build/compartments/tcp_test" "$build/compartments/http_server" ||
 	fail "image build"
 ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/net.json" --tap tap0 \
 	>"$tmp/run.log" 2>&1 &
 sv_pid=$!
 
-check "all five compartments become ready" \
-	wait_for 'all 5 compartments ready' 10
+check "all six compartments become ready" \
+	wait_for 'all 6 compartments ready' 10
 check "TCPIP gets an address by DHCP through the Firewall" \
 	wait_for 'TCPIP: address 10\.0\.0\.[0-9]+/24, gateway [0-9.]+, by DHCP' 30
 grep -oE 'TCPIP: address [^,]+' "$tmp/run.log" | sed 's/^/  /'
 check "the application sees the address" wait_for 'RESULT address: ok' 30
-check "the application is done" wait_for 'RESULT done' 120
+check "the echo test ran" wait_for 'RESULT not granted' 120
 grep 'RESULT' "$tmp/run.log" | sed 's/^/  /'
 check "connect by name, through NetAPI and DNS, succeeds" has 'RESULT connect: ok'
 check "10 MiB echo through the stack, checksums match" \
 	has 'RESULT echo: 10485760 bytes sent, 10485760 back in [0-9]+ ms, checksums match'
 check "a host:port without a capability is refused" \
 	has 'RESULT not granted: refused \(-EPERM\)'
-check "no compartment but the test app ended" \
-	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS) \(incarnation [0-9]+\) ' '$tmp/run.log'"
+check "no part of the stack died so far" \
+	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS|http_server) \(incarnation [0-9]+\) ' '$tmp/run.log'"
+
+# ---- the server example: only its port is open, up to its limit ----
+addr=$(grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' "$tmp/run.log" | head -1 | grep -oE '10\.0\.0\.[0-9]+')
+wait_for 'http_server: listening on port 80' 10
+open_ports=$(ip netns exec "$TESTNET_SRV" nmap -Pn -n -T4 -p 1-1024,7007,49152-49200 \
+	--max-retries 1 --host-timeout 60s "$addr" 2>/dev/null |
+	grep -E '^[0-9]+/tcp +open' | cut -d/ -f1 | tr '\n' ' ')
+echo "  nmap from the server side finds open: ${open_ports:-nothing}"
+check "nmap finds only the bound port open" test "$open_ports" == "80 "
+cat >"$tmp/limit.py" <<'EOPY'
+import socket, sys, time
+held = [socket.create_connection((sys.argv[1], 80), timeout=5) for _ in range(4)]
+try:
+    socket.create_connection((sys.argv[1], 80), timeout=2)
+    print("fifth connection accepted")
+except OSError:
+    print("fifth connection refused")
+# The clients leave; their places free up once their connections are
+# closed on both sides.
+for h in held:
+    h.close()
+deadline = time.time() + 30
+while True:
+    try:
+        s = socket.create_connection((sys.argv[1], 80), timeout=3)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        print("after they left: " + s.recv(100).split(b"\r\n")[0].decode())
+        break
+    except OSError:
+        if time.time() > deadline:
+            print("after they left: still refused")
+            break
+EOPY
+limit_out=$(ip netns exec "$TESTNET_SRV" /usr/bin/python3 "$tmp/limit.py" "$addr" 2>&1)
+echo "$limit_out" | sed 's/^/  /'
+check "four clients at once, a fifth is held off" \
+	grep -q 'fifth connection refused' <<<"$limit_out"
+check "when they leave, a new client is served" \
+	grep -q 'after they left: HTTP/1.0 200 OK' <<<"$limit_out"
+
+# ---- TCPIP killed during a transfer ----
+testnet_spawn "$build/tools/echo_server" 7008 # the signal to begin
+check "a long transfer starts" wait_for 'RESULT transfer: started' 30
+sleep 0.5
+tcpip_pid=$(grep -oE 'started TCPIP \(pid [0-9]+' "$tmp/run.log" | tail -1 | grep -oE '[0-9]+$')
+kill -KILL "$tcpip_pid"
+check "the application gets an error, not a hang" \
+	wait_for 'RESULT transfer interrupted after [0-9]+ bytes' 15
+check "a new connection works after TCPIP restarts" \
+	wait_for 'RESULT reconnected [0-9.]+ ms after the error; echo ok' 40
+grep -E 'RESULT (transfer|reconnected)' "$tmp/run.log" | sed 's/^/  /'
+check "the application is done" wait_for 'RESULT done' 30
 
 kill -TERM "$sv_pid"
 wait "$sv_pid"

@@ -19,6 +19,8 @@ SEALNET_IMPORT(TCPIP, network_socket_send);
 SEALNET_IMPORT(TCPIP, network_socket_receive);
 SEALNET_IMPORT(TCPIP, network_socket_close);
 SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "echo.test", 7007);
+/* The test opens this port when it wants the long transfer to begin. */
+SEALNET_CONNECTION_CAPABILITY(go_signal, SEALNET_TCP, "echo.test", 7008);
 SEALNET_RESTART(never, 0);
 
 #define MS    1000000ull
@@ -124,6 +126,84 @@ echo_test(void)
 	sn_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
 }
 
+/* Echoes until something breaks; returns the error and the byte count. */
+static int
+echo_until_error(sealnet_socket s, size_t *moved)
+{
+	for (;;) {
+		ssize_t n = network_socket_send(5000 * MS, s, out, CHUNK);
+		size_t got = 0;
+
+		if (n < 0)
+			return (int)n;
+		while (got < CHUNK) {
+			n = network_socket_receive_preallocated(
+			    5000 * MS, s, in, CHUNK - got);
+			if (n < 0)
+				return (int)n;
+			got += (size_t)n;
+		}
+		*moved += CHUNK;
+	}
+}
+
+/* A transfer that TCPIP's death interrupts: the error, then how long
+ * until a new connection works again. */
+static void
+transfer_across_a_restart(void)
+{
+	sealnet_socket s;
+	size_t moved = 0;
+	uint64_t t_err, t_ok;
+	int rc;
+
+	sn_log("RESULT transfer: waiting for the signal");
+	while (network_socket_connect_tcp(
+		   1000 * MS, SEALNET_CAPABILITY(go_signal), &s) < 0)
+		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * MS);
+	network_socket_close(1000 * MS, s);
+	rc = network_socket_connect_tcp(5000 * MS,
+					SEALNET_CAPABILITY(echo_server), &s);
+	if (rc < 0) {
+		sn_log("RESULT transfer: connect failed: %s", strerror(-rc));
+		return;
+	}
+	sn_log("RESULT transfer: started");
+	rc = echo_until_error(s, &moved);
+	t_err = sn_now_ns();
+	sn_log("RESULT transfer interrupted after %zu bytes: %s", moved,
+	       strerror(-rc));
+	network_socket_close(1000 * MS, s);
+	for (int last = 0;;) {
+		rc = network_socket_connect_tcp(
+		    1000 * MS, SEALNET_CAPABILITY(echo_server), &s);
+		if (rc == 0)
+			break;
+		if (rc != last)
+			sn_log("reconnect: %s", strerror(-rc));
+		last = rc;
+		if (sn_now_ns() - t_err > 30000 * MS) {
+			sn_log("RESULT reconnect: gave up: %s", strerror(-rc));
+			return;
+		}
+		sn_loop_run_once(&compartment.loop, sn_now_ns() + 20 * MS);
+	}
+	t_ok = sn_now_ns();
+	moved = 0;
+	network_socket_send(5000 * MS, s, out, CHUNK);
+	while (moved < CHUNK) {
+		ssize_t n = network_socket_receive_preallocated(
+		    5000 * MS, s, in + moved, CHUNK - moved);
+		if (n < 0)
+			break;
+		moved += (size_t)n;
+	}
+	sn_log("RESULT reconnected %.1f ms after the error; echo %s",
+	       (double)(t_ok - t_err) / 1e6,
+	       moved == CHUNK && memcmp(in, out, CHUNK) == 0 ? "ok" : "FAILED");
+	network_socket_close(1000 * MS, s);
+}
+
 int
 main(void)
 {
@@ -139,6 +219,7 @@ main(void)
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
 	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
+	transfer_across_a_restart();
 	sn_log("RESULT done");
 	return 0;
 }
