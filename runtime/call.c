@@ -201,14 +201,17 @@ sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	if (pc == NULL)
 		return -EBUSY;
 	pc->export_id = export_id;
-	pc->done = done;
-	pc->done_ctx = done_ctx;
 	rc =
 	    send_request(p, pc, export_id, body_type, body, deadline_ns, false);
 	if (rc < 0) {
+		/* Reported here only: had `done` been set, finding the peer
+		 * dead while sending would also have called it, and the
+		 * caller would answer its own caller twice. */
 		pending_free(pc);
 		return rc;
 	}
+	pc->done = done;
+	pc->done_ctx = done_ctx;
 	if (deadline_ns) {
 		pc->timer = sn_loop_add_timer(&p->owner->loop, deadline_ns,
 					      pending_timed_out, pc);
@@ -362,29 +365,38 @@ sn_defer(struct sn_incoming *in, struct sn_deferred *out)
 	};
 }
 
-static bool
-deferred_current(const struct sn_deferred *d)
+/* A call is answered once: the answer uses the deferred reply up. */
+static struct sn_peer *
+deferred_take(struct sn_deferred *d)
 {
-	return d->peer != NULL && !d->peer->dead &&
-	       d->incarnation == d->peer->incarnation;
+	struct sn_peer *p = d->peer;
+
+	d->peer = NULL;
+	if (p == NULL || p->dead || d->incarnation != p->incarnation)
+		return NULL;
+	return p;
 }
 
 int
 sn_deferred_ok(struct sn_deferred *d, uint8_t body_type, uint32_t body)
 {
-	if (!deferred_current(d))
+	struct sn_peer *p = deferred_take(d);
+
+	if (p == NULL)
 		return -SEALNET_ECOMPARTMENT;
-	return send_reply(d->peer, d->call_id, d->export_id, d->deadline_ns, 0,
+	return send_reply(p, d->call_id, d->export_id, d->deadline_ns, 0,
 			  body_type, body);
 }
 
 int
 sn_deferred_error(struct sn_deferred *d, int negative_errno)
 {
-	if (!deferred_current(d))
+	struct sn_peer *p = deferred_take(d);
+
+	if (p == NULL)
 		return -SEALNET_ECOMPARTMENT;
-	begin_message(d->peer->owner);
-	return send_reply(d->peer, d->call_id, d->export_id, d->deadline_ns,
+	begin_message(p->owner);
+	return send_reply(p, d->call_id, d->export_id, d->deadline_ns,
 			  negative_errno, SN_BODY_NONE, 0);
 }
 

@@ -317,6 +317,32 @@ TEST(callee_death_fails_the_call_in_flight)
 		;
 }
 
+/* A call that finds the callee dead while sending is reported once, by
+ * the return value: a callback as well would make a compartment that
+ * relays the call answer its own caller twice. */
+TEST(async_call_to_a_dead_callee_is_reported_once)
+{
+	sn_builder *b;
+	int rc;
+
+	stop_callee();
+	if (start_callee() < 0) {
+		CHECK(!"could not restart the callee");
+		return;
+	}
+	kill(callee_pid, SIGKILL);
+	waitpid(callee_pid, NULL, 0);
+	callee_pid = 0;
+	sn_channel_mark_dead(&fds);
+	async_done = async_ok = 0;
+	b = sn_call_builder(&caller);
+	rc = sn_call_async(&callee, SN_EXPORT_RUNTIME_NULL, SN_BODY_EMPTY,
+			   sn_empty_start(b), 1000 * MS, count_reply, NULL);
+	CHECK_EQ_INT(rc, -SEALNET_ECOMPARTMENT);
+	sn_loop_run_once(&caller.loop, sn_now_ns() + 20 * MS);
+	CHECK_EQ_INT(async_done, 0);
+}
+
 int
 main(void)
 {
@@ -332,6 +358,7 @@ main(void)
 	RUN(flood_is_held_back_not_dropped);
 	RUN(garbage_is_rejected_and_counted);
 	RUN(callee_death_fails_the_call_in_flight);
+	RUN(async_call_to_a_dead_callee_is_reported_once);
 	stop_callee();
 	HARNESS_EXIT();
 }
