@@ -17,11 +17,13 @@ LWIP_INCLUDES := -Itcpip/port -I$(LWIP_DIR)/include
 LWIP_CFLAGS := -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-Wno-unused-parameter $(LWIP_INCLUDES) $(filter -fsanitize% -fno-%,$(CFLAGS))
 
-$(LWIP_DIR)/core/tcp.c: scripts/fetch-lwip.sh
+LWIP_FETCHED := $(LWIP_ROOT)/lwip-2.1.3/.fetched
+
+$(LWIP_FETCHED): scripts/fetch-lwip.sh
 	scripts/fetch-lwip.sh $(LWIP_ROOT)
 	@touch $@
 
-$(addprefix $(LWIP_DIR)/,$(LWIP_FILES)): $(LWIP_DIR)/core/tcp.c
+$(addprefix $(LWIP_DIR)/,$(LWIP_FILES)): | $(LWIP_FETCHED)
 
 $(OBJ)/lwip/%.o: $(LWIP_DIR)/%.c tcpip/port/lwipopts.h
 	@mkdir -p $(@D)

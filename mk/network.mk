@@ -9,7 +9,7 @@ $(BUILD)/compartments/firewall: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filte
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(OBJ)/tcpip/tcpip.o: CFLAGS += $(LWIP_INCLUDES)
-$(OBJ)/tcpip/tcpip.o: $(LWIP_DIR)/core/tcp.c
+$(OBJ)/tcpip/tcpip.o: | $(LWIP_FETCHED)
 $(BUILD)/compartments/tcpip: $(OBJ)/tcpip/tcpip.o $(LWIP_LIB) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ -lbearssl $(LDLIBS)
@@ -34,10 +34,10 @@ FUZZ_SRCS_filter_frame := firewall/filter.c
 FORMAT_SRCS += fuzz/filter_frame.c
 CFLAGS += -Ifirewall
 
-# A host-side echo server the network tests run in their server namespace.
-$(BUILD)/tools/echo_server: $(OBJ)/tests/tools/echo_server.o
+# Host-side peers the network tests and the TCP benchmark run.
+$(BUILD)/tools/%: $(OBJ)/tests/tools/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
-all: $(BUILD)/tools/echo_server
-FORMAT_SRCS += tests/tools/echo_server.c
+all: $(BUILD)/tools/echo_server $(BUILD)/tools/tcp_peer
+FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c
 SCRIPT_TESTS += tests/network-test.sh
