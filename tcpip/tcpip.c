@@ -74,13 +74,21 @@ struct datagram {
 	u16_t port;
 };
 
+/* lwIP hands data up in pieces under 64 KiB, joined here while the sum
+ * stays under it: two neighbouring chains past the first hold more than
+ * 64 KiB between them, so a window's worth never needs more than this. */
+#define RX_CHAINS (2 * TCP_WND / 0x10000 + 2)
+
 struct sock {
 	enum sock_state state;
 	struct tcp_pcb *pcb;
 	struct sn_handle_id id;
 	uint32_t owner; /* peer identity of the owner */
 	struct sn_peer *owner_peer;
-	struct pbuf *rx;  /* received, not yet handed out */
+	/* Received, not yet handed out: chains of pbufs, oldest first.  A
+	 * chain's length is 16 bits, and the window is larger. */
+	struct pbuf *rx[RX_CHAINS];
+	unsigned nrx;
 	bool peer_closed; /* FIN received */
 	int error;	  /* set when lwIP reported the pcb gone */
 	struct sock *listener;
@@ -462,8 +470,8 @@ sock_free(struct sock *s)
 		if (tcp_close(s->pcb) != ERR_OK)
 			tcp_abort(s->pcb);
 	}
-	if (s->rx)
-		pbuf_free(s->rx);
+	for (unsigned i = 0; i < s->nrx; i++)
+		pbuf_free(s->rx[i]);
 	if (s->udp)
 		udp_remove(s->udp);
 	for (unsigned i = 0; i < s->nqueue; i++)
@@ -488,7 +496,7 @@ deliver(struct sock *s)
 
 	if (!s->recv_waiting)
 		return;
-	if (s->rx == NULL) {
+	if (s->nrx == 0) {
 		if (s->peer_closed || s->error) {
 			s->recv_waiting = false;
 			sn_deferred_error(&s->recv_wait,
@@ -496,7 +504,7 @@ deliver(struct sock *s)
 		}
 		return;
 	}
-	n = s->rx->tot_len;
+	n = s->rx[0]->tot_len;
 	if (n > s->recv_max)
 		n = s->recv_max;
 	if (n > MAX_CHUNK)
@@ -509,11 +517,13 @@ deliver(struct sock *s)
 		sn_deferred_error(&s->recv_wait, -ENOMEM);
 		return;
 	}
-	pbuf_copy_partial(s->rx, data, (u16_t)n, 0);
+	pbuf_copy_partial(s->rx[0], data, (u16_t)n, 0);
 	s->recv_waiting = false;
 	sn_deferred_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
 	/* After the reply: tcp_recved may send a window update. */
-	s->rx = pbuf_free_header(s->rx, (u16_t)n);
+	s->rx[0] = pbuf_free_header(s->rx[0], (u16_t)n);
+	if (s->rx[0] == NULL)
+		memmove(&s->rx[0], &s->rx[1], --s->nrx * sizeof(s->rx[0]));
 	if (s->pcb)
 		tcp_recved(s->pcb, (u16_t)n);
 }
@@ -525,10 +535,14 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 
 	if (p == NULL) {
 		s->peer_closed = true;
-	} else if (s->rx) {
-		pbuf_cat(s->rx, p);
+	} else if (s->nrx > 0 &&
+		   s->rx[s->nrx - 1]->tot_len + p->tot_len <= 0xffff) {
+		pbuf_cat(s->rx[s->nrx - 1], p);
+	} else if (s->nrx < RX_CHAINS) {
+		s->rx[s->nrx++] = p;
 	} else {
-		s->rx = p;
+		/* Cannot happen within the window; lwIP keeps it if so. */
+		return ERR_MEM;
 	}
 	deliver(s);
 	return ERR_OK;
@@ -887,8 +901,8 @@ serve_close(void *ctx, struct sn_incoming *in)
 	if (pending_send.s == s)
 		pending_send.s = NULL;
 	/* Tell lwIP all was read first, or it answers the close with RST. */
-	if (s->pcb && s->rx)
-		tcp_recved(s->pcb, s->rx->tot_len);
+	for (unsigned i = 0; s->pcb && i < s->nrx; i++)
+		tcp_recved(s->pcb, s->rx[i]->tot_len);
 	sock_free(s);
 	sn_reply_ok(in, SN_BODY_EMPTY,
 		    sn_empty_start(sn_reply_builder(&compartment)));
