@@ -25,7 +25,7 @@ LDLIBS :=
 
 ifeq ($(SAN),address)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -O1
+	-fno-omit-frame-pointer -O1 -DSEALNET_DEBUG
 LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(SAN),fuzz)
