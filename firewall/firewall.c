@@ -56,8 +56,9 @@ device_readable(void *ctx, int fd, short revents)
 {
 	uint8_t frame[MAX_FRAME + 64];
 
-	/* A bounded batch: the channels get their turn too. */
-	for (int i = 0; i < 64; i++) {
+	/* A bounded batch, well under the calls that may be pending: the
+	 * replies, and the other channels, get their turn too. */
+	for (int i = 0; i < 32; i++) {
 		ssize_t n = read(fd, frame, sizeof(frame));
 		enum filter_verdict v;
 

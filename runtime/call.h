@@ -37,7 +37,7 @@
  * reading its ring, so a flood fills the flooder's own ring. */
 #define SN_MAX_IN_FLIGHT 16u
 /* Our calls to one peer that may be unanswered at once. */
-#define SN_MAX_PENDING	 32u
+#define SN_MAX_PENDING	 128u
 #define SN_MAX_PEERS	 32u
 #define SN_PEER_NAME_MAX 32u
 #define SN_EXPORT_WORDS	 2u /* bitmap over export ids < 128 */

@@ -54,6 +54,11 @@ testnet_down() {
 		wait "$p" 2>/dev/null
 	done
 	TESTNET_PIDS=()
+	# Servers fork per connection: whatever still runs in the server
+	# namespace was started here, so it goes too.
+	for p in $(ip netns pids "$TESTNET_SRV" 2>/dev/null); do
+		kill -KILL "$p" 2>/dev/null
+	done
 	ip netns del "$TESTNET_SRV" 2>/dev/null
 	ip netns del "$TESTNET_DEV" 2>/dev/null
 	return 0

@@ -1,0 +1,147 @@
+/*
+ * The kernel's side of the TCP benchmark.
+ *
+ *   tcp_peer sink PORT            accept, read until EOF, repeat
+ *   tcp_peer source PORT BYTES    accept, write BYTES, close, repeat
+ *   tcp_peer send HOST PORT BYTES     connect, write, print MB/s
+ *   tcp_peer recv HOST PORT BYTES     connect, read BYTES, print MB/s
+ *   tcp_peer connect HOST PORT N      N x (getaddrinfo + connect),
+ *                                     print the median in microseconds
+ */
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static char buf[256 * 1024];
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+listen_on(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((unsigned short)port)};
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0)
+		return -1;
+	return s;
+}
+
+static int
+connect_to(const char *host, const char *port)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
+	int s;
+
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -1;
+	s = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (connect(s, ai->ai_addr, ai->ai_addrlen) < 0) {
+		close(s);
+		s = -1;
+	}
+	freeaddrinfo(ai);
+	return s;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);
+	if (argc >= 3 &&
+	    (!strcmp(argv[1], "sink") || !strcmp(argv[1], "source"))) {
+		int l = listen_on(atoi(argv[2]));
+		long long bytes = argc > 3 ? atoll(argv[3]) : 0;
+
+		if (l < 0)
+			return 1;
+		for (;;) {
+			int c = accept(l, NULL, NULL);
+			if (c < 0)
+				continue;
+			if (fork() == 0) {
+				if (argv[1][1] == 'i')
+					while (read(c, buf, sizeof(buf)) > 0)
+						;
+				else
+					for (long long left = bytes;
+					     left > 0;) {
+						ssize_t n = write(
+						    c, buf,
+						    left < (long long)sizeof(
+							       buf)
+							? (size_t)left
+							: sizeof(buf));
+						if (n <= 0)
+							break;
+						left -= n;
+					}
+				_exit(0);
+			}
+			close(c);
+		}
+	}
+	if (argc == 5 &&
+	    (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv"))) {
+		long long bytes = atoll(argv[4]), done = 0;
+		int s = connect_to(argv[2], argv[3]);
+		double t0 = now();
+
+		if (s < 0)
+			return 1;
+		while (done < bytes) {
+			ssize_t n = argv[1][0] == 's'
+					? write(s, buf, sizeof(buf))
+					: read(s, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			done += n;
+		}
+		if (argv[1][0] == 's')
+			shutdown(s, SHUT_WR);
+		printf("%.1f\n", (double)done / 1e6 / (now() - t0));
+		return done < bytes;
+	}
+	if (argc == 5 && !strcmp(argv[1], "connect")) {
+		int n = atoi(argv[4]);
+		double *t = calloc((size_t)n, sizeof(double));
+
+		for (int i = 0; i < n; i++) {
+			double t0 = now();
+			int s = connect_to(argv[2], argv[3]);
+			t[i] = now() - t0;
+			if (s < 0)
+				return 1;
+			close(s);
+		}
+		qsort(t, (size_t)n, sizeof(double), cmp);
+		printf("%.0f\n", t[n / 2] * 1e6);
+		return 0;
+	}
+	fprintf(stderr, "usage: see tcp_peer.c\n");
+	return 2;
+}
