@@ -139,6 +139,23 @@ filter_rule_remove(struct filter *f, uint8_t protocol, uint16_t local_port,
 	return 0;
 }
 
+unsigned
+filter_port_close(struct filter *f, uint8_t protocol, uint16_t local_port)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
+		struct filter_rule *r = &f->rules[i];
+
+		if (r->in_use && !r->from_server_port &&
+		    r->protocol == protocol && r->local_port == local_port) {
+			memset(r, 0, sizeof(*r));
+			n++;
+		}
+	}
+	return n;
+}
+
 void
 filter_rules_clear(struct filter *f)
 {

@@ -89,6 +89,9 @@ int filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 /* Removes exactly the matching rule: -ENOENT if there is none. */
 int filter_rule_remove(struct filter *f, uint8_t protocol, uint16_t local_port,
 		       const struct filter_addr *remote, uint16_t remote_port);
+/* Every rule of one local port, as when a UDP socket closes: how many. */
+unsigned filter_port_close(struct filter *f, uint8_t protocol,
+			   uint16_t local_port);
 void filter_rules_clear(struct filter *f);
 /* Rules and server ports: everything TCPIP's sockets stood for. */
 void filter_reset(struct filter *f);

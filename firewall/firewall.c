@@ -24,6 +24,7 @@ SEALNET_EXPORT(firewall_server_port_add);
 SEALNET_EXPORT(firewall_server_port_remove);
 SEALNET_EXPORT(firewall_dns_lookup_begin);
 SEALNET_EXPORT(firewall_dns_lookup_end);
+SEALNET_EXPORT(firewall_port_close);
 SEALNET_IMPORT(TCPIP, tcpip_frame_receive);
 SEALNET_RESTART(always, 10);
 
@@ -202,6 +203,22 @@ serve_dns_lookup(void *ctx, struct sn_incoming *in)
 	answer(in, 0);
 }
 
+static void
+serve_port_close(void *ctx, struct sn_incoming *in)
+{
+	sn_local_port_ref p = sn_message_body_as_local_port(in->request);
+	uint8_t proto = sn_local_port_protocol(p) == SN_PROTOCOL_UDP   ? 17
+			: sn_local_port_protocol(p) == SN_PROTOCOL_TCP ? 6
+								       : 0;
+
+	if (proto == 0) {
+		answer(in, -EINVAL);
+		return;
+	}
+	filter_port_close(&filter, proto, sn_local_port_port(p));
+	answer(in, 0);
+}
+
 /* A new TCPIP knows none of the old one's connections. */
 static void
 peer_restarted(void *ctx, struct sn_peer *p)
@@ -223,6 +240,7 @@ static const struct sn_handler handlers[] = {
     {SN_EXPORT_FIREWALL_SERVER_PORT_REMOVE, serve_server_port},
     {SN_EXPORT_FIREWALL_DNS_LOOKUP_BEGIN, serve_dns_lookup},
     {SN_EXPORT_FIREWALL_DNS_LOOKUP_END, serve_dns_lookup},
+    {SN_EXPORT_FIREWALL_PORT_CLOSE, serve_port_close},
 };
 
 int

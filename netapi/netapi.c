@@ -21,6 +21,7 @@ SEALNET_COMPARTMENT("NetAPI");
 SEALNET_EXPORT(network_socket_connect_tcp);
 SEALNET_EXPORT(network_socket_listen_tcp);
 SEALNET_EXPORT(network_host_get);
+SEALNET_EXPORT(network_socket_udp_authorise_host);
 SEALNET_IMPORT(Firewall, firewall_rule_add);
 SEALNET_IMPORT(Firewall, firewall_rule_remove);
 SEALNET_IMPORT(Firewall, firewall_server_port_add);
@@ -28,6 +29,7 @@ SEALNET_IMPORT(Firewall, firewall_server_port_remove);
 SEALNET_IMPORT(TCPIP, tcpip_socket_connect);
 SEALNET_IMPORT(TCPIP, tcpip_socket_listen);
 SEALNET_IMPORT(TCPIP, tcpip_address_get);
+SEALNET_IMPORT(TCPIP, tcpip_socket_port);
 SEALNET_IMPORT(Firewall, firewall_dns_lookup_begin);
 SEALNET_IMPORT(Firewall, firewall_dns_lookup_end);
 SEALNET_IMPORT(DNS, dns_resolve);
@@ -41,6 +43,8 @@ SEALNET_RESTART(always, 10);
 struct op {
 	bool in_use;
 	bool listen;
+	bool udp; /* authorising a UDP socket's peer, not connecting */
+	sn_handle socket;
 	struct sn_deferred reply;
 	char owner[SN_PEER_NAME_MAX];
 	uint8_t family; /* SN_ADDRESS_FAMILY_* */
@@ -50,7 +54,7 @@ struct op {
 	bool ipv6;
 	unsigned tries;
 	int failure; /* the error to report once the hole is closed */
-	char host[SN_HOST_MAX + 1];
+	char host[SN_HOST_MAX + 1]; /* empty for a literal address */
 	uint8_t dns_server[16];
 	uint8_t dns_family;
 };
@@ -113,6 +117,12 @@ endpoint(sn_builder *b, const struct op *op)
 
 /* ---- connect: rule, then socket ---- */
 
+static uint8_t
+protocol(const struct op *op)
+{
+	return op->udp ? SN_PROTOCOL_UDP : SN_PROTOCOL_TCP;
+}
+
 static void add_rule(struct op *op);
 
 static void
@@ -136,7 +146,7 @@ close_hole(struct op *op, int failure)
 	uint32_t rule = sn_firewall_rule_start(b);
 
 	op->failure = failure;
-	sn_firewall_rule_add_protocol(b, rule, SN_PROTOCOL_TCP);
+	sn_firewall_rule_add_protocol(b, rule, protocol(op));
 	sn_firewall_rule_add_local_port(b, rule, op->local_port);
 	sn_firewall_rule_add_remote(b, rule, endpoint(b, op));
 	if (sn_call_async(firewall, SN_EXPORT_FIREWALL_RULE_REMOVE,
@@ -184,6 +194,15 @@ rule_added(void *ctx, int status, const sn_message_ref *reply)
 		fail(op, status);
 		return;
 	}
+	if (op->udp) {
+		sn_builder *rb = sn_reply_builder(&compartment);
+		uint32_t body = sn_authorised_start(rb);
+
+		sn_authorised_add_remote(rb, body, endpoint(rb, op));
+		sn_deferred_ok(&op->reply, SN_BODY_AUTHORISED, body);
+		op->in_use = false;
+		return;
+	}
 	sn_builder *b = sn_call_builder(&compartment);
 	uint32_t req = sn_socket_connect_start(b);
 	sn_socket_connect_add_owner(b, req, op->owner, strlen(op->owner));
@@ -202,16 +221,17 @@ add_rule(struct op *op)
 	uint16_t r;
 
 	/* A random ephemeral port, so ports say nothing and cannot be
-	 * predicted. */
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
+	 * predicted.  A UDP socket already has its port. */
+	if (!op->udp && getrandom(&r, sizeof(r), 0) != sizeof(r)) {
 		fail(op, -EIO);
 		return;
 	}
-	op->local_port = (uint16_t)(49152 + r % 16384);
+	if (!op->udp)
+		op->local_port = (uint16_t)(49152 + r % 16384);
 	op->tries++;
 	sn_builder *b = sn_call_builder(&compartment);
 	uint32_t rule = sn_firewall_rule_start(b);
-	sn_firewall_rule_add_protocol(b, rule, SN_PROTOCOL_TCP);
+	sn_firewall_rule_add_protocol(b, rule, protocol(op));
 	sn_firewall_rule_add_local_port(b, rule, op->local_port);
 	sn_firewall_rule_add_remote(b, rule, endpoint(b, op));
 	if (sn_call_async(firewall, SN_EXPORT_FIREWALL_RULE_ADD,
@@ -363,15 +383,44 @@ parse_literal(const char *host, uint32_t len, struct op *op)
 	return -EHOSTUNREACH;
 }
 
+/* The capability's host and port, copied: the request is gone once the
+ * handler returns.  On failure the caller has been answered. */
+static int
+target(struct op *op, sn_connection_capability_ref cap)
+{
+	uint32_t len;
+	const char *host = sn_connection_capability_host(cap, &len);
+	int rc;
+
+	op->remote_port = sn_connection_capability_port(cap);
+	rc = parse_literal(host, len, op);
+	if (rc == -EINVAL) {
+		fail(op, rc);
+		return rc;
+	}
+	if (rc < 0) {
+		memcpy(op->host, host, len);
+		op->host[len] = 0;
+	}
+	return 0;
+}
+
+/* A name is resolved first; then the Firewall rule. */
+static void
+reach(struct op *op)
+{
+	if (op->host[0])
+		resolve_then_connect(op);
+	else
+		add_rule(op);
+}
+
 static void
 serve_connect(void *ctx, struct sn_incoming *in)
 {
 	sn_connection_capability_ref cap =
 	    sn_connect_capability(sn_message_body_as_connect(in->request));
-	uint32_t len;
-	const char *host = sn_connection_capability_host(cap, &len);
 	struct op *op;
-	int rc;
 
 	if (sn_connection_capability_protocol(cap) != SN_PROTOCOL_TCP) {
 		sn_reply_error(in, -EINVAL);
@@ -382,19 +431,56 @@ serve_connect(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, -EAGAIN);
 		return;
 	}
-	op->remote_port = sn_connection_capability_port(cap);
-	rc = parse_literal(host, len, op);
-	if (rc == -EINVAL) {
-		fail(op, rc);
+	if (target(op, cap) == 0)
+		reach(op);
+}
+
+/* ---- UDP: the socket's port, the name, then a rule ---- */
+
+static void
+udp_port_known(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct op *op = ctx;
+
+	if (status < 0) {
+		fail(op, status);
 		return;
 	}
-	if (rc < 0) {
-		memcpy(op->host, host, len);
-		op->host[len] = 0;
-		resolve_then_connect(op);
+	op->local_port = sn_socket_created_local_port(
+	    sn_message_body_as_socket_created(*reply));
+	reach(op);
+}
+
+static void
+serve_udp_authorise(void *ctx, struct sn_incoming *in)
+{
+	sn_udp_authorise_ref req =
+	    sn_message_body_as_udp_authorise(in->request);
+	sn_connection_capability_ref cap = sn_udp_authorise_capability(req);
+	struct op *op;
+
+	if (sn_connection_capability_protocol(cap) != SN_PROTOCOL_UDP) {
+		sn_reply_error(in, -EINVAL);
 		return;
 	}
-	add_rule(op);
+	op = op_alloc(in);
+	if (op == NULL) {
+		sn_reply_error(in, -EAGAIN);
+		return;
+	}
+	op->udp = true;
+	if (target(op, cap) < 0)
+		return;
+	sn_udp_authorise_socket(req, &op->socket);
+	/* The socket must be the caller's: TCPIP checks, and names its
+	 * port. */
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t q = sn_socket_of_start(b);
+	sn_socket_of_add_owner(b, q, op->owner, strlen(op->owner));
+	sn_socket_of_add_socket(b, q, &op->socket);
+	if (sn_call_async(tcpip, SN_EXPORT_TCPIP_SOCKET_PORT, SN_BODY_SOCKET_OF,
+			  q, remaining(op), udp_port_known, op) < 0)
+		fail(op, -EAGAIN);
 }
 
 /* ---- listen: server port, then socket ---- */
@@ -575,6 +661,7 @@ static const struct sn_handler handlers[] = {
     {SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, serve_connect},
     {SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP, serve_listen},
     {SN_EXPORT_NETWORK_HOST_GET, serve_host_get},
+    {SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST, serve_udp_authorise},
 };
 
 int

@@ -255,3 +255,136 @@ network_socket_close(uint64_t timeout_ns, sealnet_socket s)
 		       SN_BODY_SOCKET_REFERENCE, body, timeout_ns, reply_buf,
 		       sizeof(reply_buf), NULL);
 }
+
+/* ---- UDP ---- */
+
+static uint32_t
+endpoint_of(sn_builder *b, const sealnet_address *a)
+{
+	uint32_t ep = sn_endpoint_start(b);
+
+	sn_endpoint_add_family(
+	    b, ep, a->ipv6 ? SN_ADDRESS_FAMILY_IPV6 : SN_ADDRESS_FAMILY_IPV4);
+	sn_endpoint_add_address(b, ep, a->address, a->ipv6 ? 16 : 4);
+	sn_endpoint_add_port(b, ep, a->port);
+	return ep;
+}
+
+static int
+address_of(sn_endpoint_ref ep, sealnet_address *out)
+{
+	uint32_t len;
+	const uint8_t *a = ep.pos ? sn_endpoint_address(ep, &len) : NULL;
+
+	if (a == NULL || (len != 4 && len != 16))
+		return -EPROTO;
+	memset(out, 0, sizeof(*out));
+	out->ipv6 = len == 16;
+	memcpy(out->address, a, len);
+	out->port = sn_endpoint_port(ep);
+	return 0;
+}
+
+int
+network_socket_udp(uint64_t timeout_ns, int ipv6, sealnet_socket *out)
+{
+	struct sn_peer *p = peer("TCPIP");
+	struct sn_compartment *self = sn_compartment_self();
+	sn_message_ref reply;
+
+	if (p == NULL)
+		return -EPERM;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_socket_listen_start(b);
+	sn_socket_listen_add_owner(b, body, self->name, strlen(self->name));
+	sn_socket_listen_add_ipv6(b, body, ipv6 != 0);
+	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_UDP,
+			       SN_BODY_SOCKET_LISTEN, body, timeout_ns,
+			       reply_buf, sizeof(reply_buf), &reply),
+		       &reply, out);
+}
+
+int
+network_socket_udp_authorise_host(uint64_t timeout_ns, sealnet_socket s,
+				  const struct sealnet_declaration *capability,
+				  sealnet_address *remote)
+{
+	struct sn_peer *p = peer("NetAPI");
+	sn_message_ref reply;
+	sn_handle h = to_handle(s);
+	int rc;
+
+	if (p == NULL)
+		return -EPERM;
+	if (capability->kind != SEALNET_DECLARE_CONNECTION ||
+	    capability->protocol != SEALNET_UDP)
+		return -EINVAL;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_udp_authorise_start(b);
+	sn_udp_authorise_add_socket(b, body, &h);
+	sn_udp_authorise_add_capability(b, body,
+					connection_capability(b, capability));
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST,
+		     SN_BODY_UDP_AUTHORISE, body, timeout_ns, reply_buf,
+		     sizeof(reply_buf), &reply);
+	if (rc < 0)
+		return rc;
+	return address_of(
+	    sn_authorised_remote(sn_message_body_as_authorised(reply)), remote);
+}
+
+ssize_t
+network_socket_send_to(uint64_t timeout_ns, sealnet_socket s,
+		       const sealnet_address *to, const void *data, size_t len)
+{
+	struct sn_peer *p = peer("TCPIP");
+	sn_handle h = to_handle(s);
+	int rc;
+
+	if (p == NULL)
+		return -EPERM;
+	if (len > CHUNK)
+		return -EMSGSIZE;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_send_start(b);
+	sn_send_add_socket(b, body, &h);
+	sn_send_add_data(b, body, data, len);
+	sn_send_add_to(b, body, endpoint_of(b, to));
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_SEND_TO, SN_BODY_SEND, body,
+		     timeout_ns, reply_buf, sizeof(reply_buf), NULL);
+	return rc < 0 ? rc : (ssize_t)len;
+}
+
+ssize_t
+network_socket_receive_from(uint64_t timeout_ns, sealnet_socket s, void *buf,
+			    size_t len, sealnet_address *from)
+{
+	struct sn_peer *p = peer("TCPIP");
+	sn_message_ref reply;
+	sn_handle h = to_handle(s);
+	sn_received_ref r;
+	const uint8_t *data;
+	uint32_t n;
+	int rc;
+
+	if (p == NULL)
+		return -EPERM;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_receive_start(b);
+	sn_receive_add_socket(b, body, &h);
+	sn_receive_add_max_bytes(b, body,
+				 (uint32_t)(len > CHUNK ? CHUNK : len));
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, SN_BODY_RECEIVE,
+		     body, timeout_ns, reply_buf, sizeof(reply_buf), &reply);
+	if (rc < 0)
+		return rc;
+	r = sn_message_body_as_received(reply);
+	data = sn_received_data(r, &n);
+	if (n > len)
+		return -EPROTO;
+	rc = address_of(sn_received_from(r), from);
+	if (rc < 0)
+		return rc;
+	memcpy(buf, data, n);
+	return (ssize_t)n;
+}

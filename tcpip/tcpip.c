@@ -47,8 +47,10 @@ SEALNET_EXPORT(network_socket_send);
 SEALNET_EXPORT(network_socket_udp);
 SEALNET_EXPORT(network_socket_send_to);
 SEALNET_EXPORT(network_socket_receive_from);
+SEALNET_EXPORT(tcpip_socket_port);
 SEALNET_IMPORT(Firewall, firewall_frame_send);
 SEALNET_IMPORT(Firewall, firewall_rule_remove);
+SEALNET_IMPORT(Firewall, firewall_port_close);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
 
@@ -317,21 +319,39 @@ sock_alloc(void)
 	return NULL;
 }
 
+/* A waiting call whose caller has given up (its deadline passed) makes way
+ * for the next one: it is answered -ETIMEDOUT, which that caller drops. */
+static bool
+wait_over(struct sn_deferred *d)
+{
+	if (d->deadline_ns == 0 || sn_now_ns() < d->deadline_ns)
+		return false;
+	sn_deferred_error(d, -ETIMEDOUT);
+	return true;
+}
+
+/* The socket `h` names, if `owner` holds it. */
 static struct sock *
-sock_lookup(struct sn_incoming *in, sn_handle h)
+sock_of(struct sn_peer *owner, sn_handle h)
 {
 	struct sn_handle_id id = {h.slot, h.generation, h.tag};
 	void *object;
 
-	if (sn_handle_lookup(&handles, sn_peer_identity(in->peer), &id,
-			     &object) < 0) {
+	if (sn_handle_lookup(&handles, sn_peer_identity(owner), &id, &object) <
+	    0) {
 		if (sn_log_worth(handles.refused))
 			sn_log("refused a socket handle from %s (%llu so far)",
-			       in->peer->name,
+			       owner->name,
 			       (unsigned long long)handles.refused);
 		return NULL;
 	}
 	return object;
+}
+
+static struct sock *
+sock_lookup(struct sn_incoming *in, sn_handle h)
+{
+	return sock_of(in->peer, h);
 }
 
 static void
@@ -472,8 +492,18 @@ sock_free(struct sock *s)
 	}
 	for (unsigned i = 0; i < s->nrx; i++)
 		pbuf_free(s->rx[i]);
-	if (s->udp)
+	if (s->udp) {
+		/* What NetAPI authorised for this port goes with it. */
+		sn_builder *b = sn_call_builder(&compartment);
+		uint32_t lp = sn_local_port_start(b);
+
+		sn_local_port_add_protocol(b, lp, SN_PROTOCOL_UDP);
+		sn_local_port_add_port(b, lp, s->udp->local_port);
+		sn_call_async(firewall, SN_EXPORT_FIREWALL_PORT_CLOSE,
+			      SN_BODY_LOCAL_PORT, lp, 1000 * MS, hole_closed,
+			      NULL);
 		udp_remove(s->udp);
+	}
 	for (unsigned i = 0; i < s->nqueue; i++)
 		pbuf_free(s->queue[i].p);
 	if (s->listener && s->listener->accepted)
@@ -784,7 +814,7 @@ serve_accept(void *ctx, struct sn_incoming *in)
 		reply_socket(&d, s);
 		return;
 	}
-	if (l->accept_waiting) {
+	if (l->accept_waiting && !wait_over(&l->accept_wait)) {
 		sn_reply_error(in, -EBUSY);
 		return;
 	}
@@ -805,7 +835,7 @@ serve_receive(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, s ? -ENOTCONN : -EPERM);
 		return;
 	}
-	if (s->recv_waiting) {
+	if (s->recv_waiting && !wait_over(&s->recv_wait)) {
 		sn_reply_error(in, -EBUSY);
 		return;
 	}
@@ -1008,6 +1038,35 @@ serve_udp(void *ctx, struct sn_incoming *in)
 	sn_deferred_ok(&d, SN_BODY_SOCKET_CREATED, body);
 }
 
+/* NetAPI, before it opens the Firewall for a UDP socket: is it really the
+ * named compartment's, and on which port? */
+static void
+serve_socket_port(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_of_ref req = sn_message_body_as_socket_of(in->request);
+	uint32_t len;
+	const char *name = sn_socket_of_owner(req, &len);
+	struct sn_peer *owner = owner_peer(name, len);
+	struct sock *s;
+	sn_handle h;
+
+	sn_socket_of_socket(req, &h);
+	s = owner ? sock_of(owner, h) : NULL;
+	if (s == NULL) {
+		sn_reply_error(in, -EPERM);
+		return;
+	}
+	if (s->state != SOCK_UDP) {
+		sn_reply_error(in, -EINVAL);
+		return;
+	}
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_socket_created_start(b);
+	sn_socket_created_add_socket(b, body, &h);
+	sn_socket_created_add_local_port(b, body, s->udp->local_port);
+	sn_reply_ok(in, SN_BODY_SOCKET_CREATED, body);
+}
+
 static void
 serve_send_to(void *ctx, struct sn_incoming *in)
 {
@@ -1062,7 +1121,7 @@ serve_receive_from(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, s ? -EINVAL : -EPERM);
 		return;
 	}
-	if (s->recv_waiting) {
+	if (s->recv_waiting && !wait_over(&s->recv_wait)) {
 		sn_reply_error(in, -EBUSY);
 		return;
 	}
@@ -1085,6 +1144,7 @@ static const struct sn_handler handlers[] = {
     {SN_EXPORT_NETWORK_SOCKET_UDP, serve_udp},
     {SN_EXPORT_NETWORK_SOCKET_SEND_TO, serve_send_to},
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, serve_receive_from},
+    {SN_EXPORT_TCPIP_SOCKET_PORT, serve_socket_port},
 };
 
 /* A dead owner's sockets are closed: its successor cannot use them. */

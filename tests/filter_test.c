@@ -165,6 +165,34 @@ TEST(removing_a_rule_removes_that_rule_and_no_other)
 		     FILTER_DROP_NO_RULE);
 }
 
+static size_t
+udp4_in(const uint8_t *from, unsigned sport, unsigned dport)
+{
+	size_t n = ipv4(from, us4, 17, 8);
+
+	ports(34, sport, dport, 0);
+	return n;
+}
+
+TEST(closing_a_udp_port_removes_its_rules_and_no_other)
+{
+	struct filter_addr s = addr(server4, 4), o = addr(other4, 4);
+
+	filter_init(&f);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &s, 7), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &o, 7), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50011, &s, 7), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50010, &s, 7), 0);
+	CHECK_EQ_INT(in(udp4_in(server4, 7, 50010)), FILTER_PASS);
+	CHECK_EQ_INT(filter_port_close(&f, 17, 50010), 2);
+	CHECK_EQ_INT(in(udp4_in(server4, 7, 50010)), FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(in(udp4_in(other4, 7, 50010)), FILTER_DROP_NO_RULE);
+	/* Another port and the same port over TCP keep their rules. */
+	CHECK_EQ_INT(in(udp4_in(server4, 7, 50011)), FILTER_PASS);
+	CHECK_EQ_INT(in(tcp4_in(server4, 7, 50010, 0x10)), FILTER_PASS);
+	CHECK_EQ_INT(filter_rule_count(&f), 2);
+}
+
 TEST(ipv6_is_filtered_like_ipv4)
 {
 	struct filter_addr s = addr(server6, 16);
@@ -324,6 +352,7 @@ main(void)
 	RUN(arp_and_dhcp_pass);
 	RUN(a_rule_opens_exactly_its_flow);
 	RUN(removing_a_rule_removes_that_rule_and_no_other);
+	RUN(closing_a_udp_port_removes_its_rules_and_no_other);
 	RUN(ipv6_is_filtered_like_ipv4);
 	RUN(icmp_passes_only_as_an_error_about_an_allowed_flow);
 	RUN(neighbour_discovery_only_on_link);

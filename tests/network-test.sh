@@ -56,6 +56,7 @@ testnet_up "$tmp" echo.test || {
 	exit 1
 }
 testnet_spawn "$build/tools/echo_server" 7007
+testnet_spawn "$build/tools/echo_server" udp 7009
 
 # ---- the stack ----
 "$build/bin/sealnet" image build -o "$tmp/net.json" \
@@ -80,6 +81,10 @@ check "10 MiB echo through the stack, checksums match" \
 	has 'RESULT echo: 10485760 bytes sent, 10485760 back in [0-9]+ ms, checksums match'
 check "a host:port without a capability is refused" \
 	has 'RESULT not granted: refused \(-EPERM\)'
+check "a UDP socket reaches no one until its peer is authorised" \
+	has 'RESULT udp before authorising: nothing came back'
+check "UDP round trip to an authorised peer" \
+	has 'RESULT udp round trip: ok in [0-9.]+ ms, from 10\.0\.0\.1:7009'
 check "no part of the stack died so far" \
 	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS|http_server) \(incarnation [0-9]+\) ' '$tmp/run.log'"
 

@@ -25,6 +25,13 @@ typedef struct {
 	uint64_t tag;
 } sealnet_socket;
 
+/* A peer's address, as UDP calls give and take it. */
+typedef struct {
+	uint8_t ipv6;	     /* 0: IPv4, the first 4 bytes of address */
+	uint8_t address[16]; /* network byte order */
+	uint16_t port;
+} sealnet_address;
+
 /* Waits until the stack has an IPv4 address and a DNS server (DHCP done):
  * 0, or -ETIMEDOUT. */
 int network_start(uint64_t timeout_ns);
@@ -49,5 +56,22 @@ ssize_t network_socket_receive(uint64_t timeout_ns, sealnet_socket s,
 ssize_t network_socket_send(uint64_t timeout_ns, sealnet_socket s,
 			    const void *data, size_t len);
 int network_socket_close(uint64_t timeout_ns, sealnet_socket s);
+
+/* UDP.  A new socket reaches no one: each peer is let through the
+ * Firewall by presenting a UDP connection capability for it, which
+ * resolves its name and gives its address for send_to. */
+int network_socket_udp(uint64_t timeout_ns, int ipv6, sealnet_socket *out);
+int
+network_socket_udp_authorise_host(uint64_t timeout_ns, sealnet_socket s,
+				  const struct sealnet_declaration *capability,
+				  sealnet_address *remote);
+/* One datagram; returns len. */
+ssize_t network_socket_send_to(uint64_t timeout_ns, sealnet_socket s,
+			       const sealnet_address *to, const void *data,
+			       size_t len);
+/* One datagram, cut to len bytes, and who sent it. */
+ssize_t network_socket_receive_from(uint64_t timeout_ns, sealnet_socket s,
+				    void *buf, size_t len,
+				    sealnet_address *from);
 
 #endif

@@ -18,7 +18,12 @@ SEALNET_IMPORT(NetAPI, network_host_get);
 SEALNET_IMPORT(TCPIP, network_socket_send);
 SEALNET_IMPORT(TCPIP, network_socket_receive);
 SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_IMPORT(TCPIP, network_socket_udp);
+SEALNET_IMPORT(TCPIP, network_socket_send_to);
+SEALNET_IMPORT(TCPIP, network_socket_receive_from);
+SEALNET_IMPORT(NetAPI, network_socket_udp_authorise_host);
 SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "echo.test", 7007);
+SEALNET_CONNECTION_CAPABILITY(udp_echo, SEALNET_UDP, "echo.test", 7009);
 /* The test opens this port when it wants the long transfer to begin. */
 SEALNET_CONNECTION_CAPABILITY(go_signal, SEALNET_TCP, "echo.test", 7008);
 SEALNET_RESTART(never, 0);
@@ -126,6 +131,56 @@ echo_test(void)
 	sn_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
 }
 
+/* A datagram to the UDP echo port: dropped by the Firewall until that
+ * peer is authorised, then echoed. */
+static void
+udp_round_trip(void)
+{
+	static const char ping[] = "sealnet udp ping";
+	char back[64];
+	sealnet_address to, from;
+	sealnet_socket s;
+	uint64_t t0;
+	ssize_t n;
+	int rc;
+
+	rc = network_socket_udp(1000 * MS, 0, &s);
+	if (rc < 0) {
+		sn_log("RESULT udp: no socket: %s", strerror(-rc));
+		return;
+	}
+	/* The address, but no Firewall rule for it yet. */
+	memset(&to, 0, sizeof(to));
+	memcpy(to.address, (const uint8_t[]){10, 0, 0, 1}, 4);
+	to.port = 7009;
+	network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	n = network_socket_receive_from(500 * MS, s, back, sizeof(back), &from);
+	sn_log("RESULT udp before authorising: %s",
+	       n == -ETIMEDOUT ? "nothing came back" : "an answer came");
+	rc = network_socket_udp_authorise_host(
+	    5000 * MS, s, SEALNET_CAPABILITY(udp_echo), &to);
+	if (rc < 0) {
+		sn_log("RESULT udp: authorise failed: %s", strerror(-rc));
+		network_socket_close(1000 * MS, s);
+		return;
+	}
+	t0 = sn_now_ns();
+	n = network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	if (n == (ssize_t)sizeof(ping))
+		n = network_socket_receive_from(2000 * MS, s, back,
+						sizeof(back), &from);
+	if (n == (ssize_t)sizeof(ping) && memcmp(back, ping, sizeof(ping)) == 0)
+		sn_log("RESULT udp round trip: ok in %.2f ms, from "
+		       "%u.%u.%u.%u:%u",
+		       (double)(sn_now_ns() - t0) / 1e6, from.address[0],
+		       from.address[1], from.address[2], from.address[3],
+		       from.port);
+	else
+		sn_log("RESULT udp round trip: failed: %s",
+		       n < 0 ? strerror((int)-n) : "wrong bytes");
+	network_socket_close(1000 * MS, s);
+}
+
 /* Echoes until something breaks; returns the error and the byte count. */
 static int
 echo_until_error(sealnet_socket s, size_t *moved)
@@ -214,8 +269,10 @@ main(void)
 		return 1;
 	rc = wait_for_address();
 	sn_log("RESULT address: %s", rc == 0 ? "ok" : strerror(-rc));
-	if (rc == 0)
+	if (rc == 0) {
 		echo_test();
+		udp_round_trip();
+	}
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
 	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));

@@ -1,13 +1,37 @@
 /*
- * A TCP echo server for the network tests, run in the server namespace:
- * echo_server PORT.  One process per connection.
+ * Echo servers for the network tests, run in the server namespace:
+ *   echo_server PORT        TCP, one process per connection
+ *   echo_server udp PORT    UDP, each datagram back to its sender
  */
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+static int
+udp_echo(const struct sockaddr_in *a)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	char buf[65536];
+
+	if (s < 0 || bind(s, (const struct sockaddr *)a, sizeof(*a)) < 0) {
+		perror("echo_server");
+		return 1;
+	}
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n >= 0)
+			sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from,
+			       fl);
+	}
+}
 
 int
 main(int argc, char **argv)
@@ -15,6 +39,10 @@ main(int argc, char **argv)
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	int one = 1, s;
 
+	if (argc == 3 && strcmp(argv[1], "udp") == 0) {
+		a.sin_port = htons((unsigned short)atoi(argv[2]));
+		return udp_echo(&a);
+	}
 	if (argc != 2)
 		return 2;
 	a.sin_port = htons((unsigned short)atoi(argv[1]));
