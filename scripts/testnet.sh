@@ -8,6 +8,9 @@
 #                 on bridge br0; sealnet runs here with --tap tap0
 #
 # testnet_up TMPDIR NAME...   NAME... are answered with 10.0.0.1
+#                             With TESTNET_DNS set to an address, DHCP
+#                             names that address as the DNS server
+#                             instead, and the caller runs one there.
 # testnet_spawn CMD...        runs CMD in the server namespace, tracked
 TESTNET_SRV=sn-srv-$$
 TESTNET_DEV=sn-dev-$$
@@ -20,6 +23,9 @@ testnet_up() {
 	for name in "$@"; do
 		dns_args+=(--address="/$name/10.0.0.1")
 	done
+	if [ -n "${TESTNET_DNS:-}" ]; then
+		dns_args=(--port=0 --dhcp-option="option:dns-server,$TESTNET_DNS")
+	fi
 	ip netns add "$TESTNET_SRV" && ip netns add "$TESTNET_DEV" || return 1
 	ip link add vs netns "$TESTNET_SRV" type veth peer name vd netns "$TESTNET_DEV" &&
 		ip -n "$TESTNET_SRV" addr add 10.0.0.1/24 dev vs &&

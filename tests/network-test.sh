@@ -6,10 +6,15 @@
 #   dev: the other veth end and a TAP device on bridge br0; sealnet runs
 #        here and its Firewall holds the TAP device
 #
-# Checks that TCPIP gets an address by DHCP through the Firewall, that an
-# application echoes 10 MiB through Firewall, TCPIP and NetAPI with
-# matching checksums, and that a host it holds no capability for is
-# refused.  Needs root.
+#   srv also holds 10.0.0.3, the DNS server DHCP names (tools/fake_dns.py,
+#   which forges answers for some names), and 10.0.0.9, a rogue host.
+#
+# Checks DHCP through the Firewall; a 10 MiB echo by name with matching
+# checksums; UDP only to an authorised peer; that a host without a
+# capability is refused and no packet reaches it; forged DNS answers and
+# forged TCP segments are ignored; nmap sees only the bound port; the
+# connection limit; and recovery when TCPIP is killed mid-transfer.
+# Needs root.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
@@ -22,9 +27,11 @@ failed=0
 cleanup() {
 	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid" 2>/dev/null
 	testnet_down
+	[ -n "$KEEP_PCAP" ] && cp "$tmp/wire.pcap" "$KEEP_PCAP"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+KEEP_PCAP=${KEEP_PCAP:-}
 
 pass() { echo "PASS $*"; }
 fail() {
@@ -51,10 +58,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # ---- the throwaway network ----
-testnet_up "$tmp" echo.test || {
+TESTNET_DNS=10.0.0.3
+testnet_up "$tmp" || {
 	echo "FAIL network-test: cannot build the test network"
 	exit 1
 }
+ip -n "$TESTNET_SRV" addr add 10.0.0.3/24 dev vs
+ip -n "$TESTNET_SRV" addr add 10.0.0.9/24 dev vs
+testnet_spawn /usr/bin/python3 -u "$root/tests/tools/fake_dns.py" \
+	10.0.0.3 10.0.0.9 10.0.0.1 10.0.0.66 >"$tmp/dns.log" 2>&1
+# Everything on the wire, as the server side sees it.
+testnet_spawn tcpdump -i vs -n -U -s 128 -w "$tmp/wire.pcap" 2>/dev/null
+capture_pid=${TESTNET_PIDS[-1]}
 testnet_spawn "$build/tools/echo_server" 7007
 testnet_spawn "$build/tools/echo_server" udp 7009
 
@@ -85,6 +100,27 @@ check "a UDP socket reaches no one until its peer is authorised" \
 	has 'RESULT udp before authorising: nothing came back'
 check "UDP round trip to an authorised peer" \
 	has 'RESULT udp round trip: ok in [0-9.]+ ms, from 10\.0\.0\.1:7009'
+
+# ---- forged DNS answers ----
+check "the forged answers were sent" wait_for 'RESULT dns answer with the wrong port' 30
+grep 'RESULT dns' "$tmp/run.log" | sed 's/^/  /'
+for what in id server port; do
+	check "a DNS answer with the wrong $what is ignored" \
+		has "RESULT dns answer with the wrong $what: ignored, the real server answered"
+done
+
+# ---- forged TCP segments ----
+if wait_for 'RESULT spoof: holding a connection' 30; then
+	sleep 0.3
+	client=$(ip netns exec "$TESTNET_SRV" ss -Htn state established '( sport = :7007 )' | awk '{print $4}' | head -1)
+	sent=$(ip netns exec "$TESTNET_SRV" /usr/bin/python3 "$root/tests/tools/inject_tcp.py" \
+		"$tmp/wire.pcap" 10.0.0.1:7007 "$client" 10.0.0.9 2>&1)
+	echo "  injected into the connection from $client: $sent segments"
+fi
+testnet_spawn "$build/tools/echo_server" 7011 # the attack is over
+check "forged resets and data do not touch a connection" \
+	wait_for 'RESULT spoof: after the attack, 1 MiB echoed, checksums match' 30
+
 check "no part of the stack died so far" \
 	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS|http_server) \(incarnation [0-9]+\) ' '$tmp/run.log'"
 
@@ -144,6 +180,18 @@ kill -TERM "$sv_pid"
 wait "$sv_pid"
 check "the supervisor stops cleanly" test $? -eq 0
 sv_pid=
+
+# ---- what the wire saw, once the capture is complete ----
+kill -INT "$capture_pid"
+wait "$capture_pid" 2>/dev/null
+on_wire() { tcpdump -r "$tmp/wire.pcap" -n "$1" 2>/dev/null | wc -l; }
+check "the capture saw the traffic" test "$(on_wire 'tcp port 7007')" -gt 1000
+check "no packet went to the host without a capability" \
+	test "$(on_wire 'dst host 10.0.0.1 and tcp dst port 22')" -eq 0
+check "exactly one datagram reached the UDP peer: the authorised one" \
+	test "$(on_wire 'udp dst port 7009')" -eq 1
+check "no packet went to the forged DNS address" \
+	test "$(on_wire 'dst host 10.0.0.66 or arp host 10.0.0.66')" -eq 0
 if [ "$failed" -ne 0 ]; then
 	echo "---- sealnet ----"
 	cat "$tmp/run.log"

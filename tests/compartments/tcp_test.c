@@ -24,8 +24,14 @@ SEALNET_IMPORT(TCPIP, network_socket_receive_from);
 SEALNET_IMPORT(NetAPI, network_socket_udp_authorise_host);
 SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "echo.test", 7007);
 SEALNET_CONNECTION_CAPABILITY(udp_echo, SEALNET_UDP, "echo.test", 7009);
-/* The test opens this port when it wants the long transfer to begin. */
+/* The test opens these ports when it wants the next step to begin. */
 SEALNET_CONNECTION_CAPABILITY(go_signal, SEALNET_TCP, "echo.test", 7008);
+SEALNET_CONNECTION_CAPABILITY(spoof_done, SEALNET_TCP, "echo.test", 7011);
+/* Names the test's DNS server answers with a forgery first. */
+SEALNET_CONNECTION_CAPABILITY(wrongid, SEALNET_TCP, "wrongid.test", 7007);
+SEALNET_CONNECTION_CAPABILITY(wrongserver, SEALNET_TCP, "wrongserver.test",
+			      7007);
+SEALNET_CONNECTION_CAPABILITY(wrongport, SEALNET_TCP, "wrongport.test", 7007);
 SEALNET_RESTART(never, 0);
 
 #define MS    1000000ull
@@ -131,6 +137,98 @@ echo_test(void)
 	sn_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
 }
 
+/* Echoes n bytes over s; 0 if they all came back unchanged. */
+static int
+echo_some(sealnet_socket s, size_t n)
+{
+	uint64_t sent_sum = 0xcbf29ce484222325ull, got_sum = sent_sum;
+	size_t sent = 0, got = 0;
+
+	while (sent < n) {
+		size_t k = n - sent < CHUNK ? n - sent : CHUNK;
+		ssize_t r;
+
+		for (size_t i = 0; i < k; i++)
+			out[i] = (uint8_t)((sent + i) * 40503u >> 7);
+		r = network_socket_send(5000 * MS, s, out, k);
+		if (r < 0)
+			return (int)r;
+		sent_sum = fnv(sent_sum, out, k);
+		sent += k;
+		while (got < sent) {
+			r = network_socket_receive_preallocated(5000 * MS, s,
+								in, sent - got);
+			if (r < 0)
+				return (int)r;
+			got_sum = fnv(got_sum, in, (size_t)r);
+			got += (size_t)r;
+		}
+	}
+	return sent_sum == got_sum ? 0 : -EBADMSG;
+}
+
+static void
+wait_for_signal(const struct sealnet_declaration *signal)
+{
+	sealnet_socket s;
+
+	while (network_socket_connect_tcp(1000 * MS, signal, &s) < 0)
+		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * MS);
+	network_socket_close(1000 * MS, s);
+}
+
+/* Each name's first answer is forged to send us elsewhere; only the true
+ * one reaches the echo server. */
+static void
+forged_dns_answers(void)
+{
+	static const struct {
+		const char *what;
+		const struct sealnet_declaration *cap;
+	} names[] = {
+	    {"wrong id", SEALNET_CAPABILITY(wrongid)},
+	    {"wrong server", SEALNET_CAPABILITY(wrongserver)},
+	    {"wrong port", SEALNET_CAPABILITY(wrongport)},
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		sealnet_socket s;
+		int rc =
+		    network_socket_connect_tcp(3000 * MS, names[i].cap, &s);
+
+		if (rc == 0) {
+			rc = echo_some(s, 4096);
+			network_socket_close(1000 * MS, s);
+		}
+		sn_log("RESULT dns answer with the %s: %s", names[i].what,
+		       rc == 0 ? "ignored, the real server answered"
+			       : strerror(-rc));
+	}
+}
+
+/* The test injects forged segments into this connection meanwhile. */
+static void
+spoofed_segments(void)
+{
+	sealnet_socket s;
+	int rc = network_socket_connect_tcp(
+	    5000 * MS, SEALNET_CAPABILITY(echo_server), &s);
+
+	if (rc == 0)
+		rc = echo_some(s, 65536);
+	if (rc < 0) {
+		sn_log("RESULT spoof: no connection to attack: %s",
+		       strerror(-rc));
+		return;
+	}
+	sn_log("RESULT spoof: holding a connection");
+	wait_for_signal(SEALNET_CAPABILITY(spoof_done));
+	rc = echo_some(s, 1u << 20);
+	sn_log("RESULT spoof: after the attack, %s",
+	       rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
+	network_socket_close(1000 * MS, s);
+}
+
 /* A datagram to the UDP echo port: dropped by the Firewall until that
  * peer is authorised, then echoed. */
 static void
@@ -213,10 +311,7 @@ transfer_across_a_restart(void)
 	int rc;
 
 	sn_log("RESULT transfer: waiting for the signal");
-	while (network_socket_connect_tcp(
-		   1000 * MS, SEALNET_CAPABILITY(go_signal), &s) < 0)
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * MS);
-	network_socket_close(1000 * MS, s);
+	wait_for_signal(SEALNET_CAPABILITY(go_signal));
 	rc = network_socket_connect_tcp(5000 * MS,
 					SEALNET_CAPABILITY(echo_server), &s);
 	if (rc < 0) {
@@ -276,6 +371,8 @@ main(void)
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
 	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
+	forged_dns_answers();
+	spoofed_segments();
 	transfer_across_a_restart();
 	sn_log("RESULT done");
 	return 0;

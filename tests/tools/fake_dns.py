@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""A DNS server for the network tests that also attacks its client.
+
+    fake_dns.py SERVER_ADDR ROGUE_ADDR REAL_ADDR FAKE_ADDR
+
+Answers A questions for any name with REAL_ADDR (AAAA: no records), from
+SERVER_ADDR port 53, which DHCP names as the DNS server.  Before the true
+answer it sends a forged one that would send the client to FAKE_ADDR:
+
+    wrongid.*      from the server's port 53, with another query id
+    wrongserver.*  from ROGUE_ADDR port 53, with the right id
+    wrongport.*    from the server's address, port 5353, with the right id
+
+A resolver that takes a forged answer connects to FAKE_ADDR, where nothing
+listens; one that drops them connects to REAL_ADDR.
+"""
+import socket
+import struct
+import sys
+import time
+
+server_addr, rogue_addr, real_addr, fake_addr = sys.argv[1:5]
+
+
+def question(msg):
+    """The question's name, its bytes and its type."""
+    pos, labels = 12, []
+    while msg[pos]:
+        n = msg[pos]
+        labels.append(msg[pos + 1:pos + 1 + n].decode())
+        pos += 1 + n
+    qtype = struct.unpack("!H", msg[pos + 1:pos + 3])[0]
+    return ".".join(labels), msg[12:pos + 5], qtype
+
+
+def answer(qid, qbytes, qtype, addr):
+    flags = 0x8180  # a response, recursion desired and available
+    if qtype != 1:
+        return struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 0) + qbytes
+    rr = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(addr)
+    return struct.pack("!HHHHHH", qid, flags, 1, 1, 0, 0) + qbytes + rr
+
+
+def bound(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    return s
+
+
+main = bound(server_addr, 53)
+rogue = bound(rogue_addr, 53)
+other_port = bound(server_addr, 5353)
+forged = 0
+while True:
+    msg, client = main.recvfrom(4096)
+    if len(msg) < 17:
+        continue
+    qid = struct.unpack("!H", msg[:2])[0]
+    name, qbytes, qtype = question(msg)
+    if qtype == 1 and name.startswith("wrongid."):
+        main.sendto(answer(qid ^ 0x5A5A, qbytes, 1, fake_addr), client)
+        forged += 1
+    elif qtype == 1 and name.startswith("wrongserver."):
+        rogue.sendto(answer(qid, qbytes, 1, fake_addr), client)
+        forged += 1
+    elif qtype == 1 and name.startswith("wrongport."):
+        other_port.sendto(answer(qid, qbytes, 1, fake_addr), client)
+        forged += 1
+    else:
+        main.sendto(answer(qid, qbytes, qtype, real_addr), client)
+        continue
+    print(f"fake_dns: forged an answer for {name} ({forged} so far)",
+          flush=True)
+    # The forgery first; the true answer a moment later.
+    time.sleep(0.05)
+    main.sendto(answer(qid, qbytes, 1, real_addr), client)
