@@ -1,9 +1,11 @@
 # The boundary runtime: channels, the event loop and handles.
 RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c \
+	runtime/frames.c \
 	runtime/network.c
 FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
 	runtime/loop.h runtime/handle.c runtime/handle.h runtime/channel_shm.h \
-	runtime/boot.c runtime/boot.h runtime/network.c \
+	runtime/boot.c runtime/boot.h runtime/network.c runtime/frames.c \
+	runtime/frames.h \
 	include/sealnet/network.h \
 	include/sealnet/errors.h
 
@@ -11,3 +13,5 @@ FUZZ_TARGETS += channel_receive
 FORMAT_SRCS += fuzz/channel_receive.c
 TEST_NAMES += channel_test
 FORMAT_SRCS += tests/channel_test.c
+TEST_NAMES += frames_test
+FORMAT_SRCS += tests/frames_test.c

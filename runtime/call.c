@@ -725,6 +725,8 @@ sn_compartment_serve_step(struct sn_compartment *c)
 	rc = sn_loop_run_once(&c->loop, deadline_ns);
 	if (rc < 0 && rc != -ETIMEDOUT)
 		return rc;
+	if (c->turn_done)
+		c->turn_done(c->ctx);
 	for (unsigned i = 0; i < c->npeers; i++) {
 		struct sn_peer *p = c->peers[i];
 

@@ -175,6 +175,9 @@ struct sn_compartment {
 	void (*peer_restarted)(void *ctx, struct sn_peer *p);
 	/* Called when a peer has died, for what it owned here (sockets). */
 	void (*peer_died)(void *ctx, struct sn_peer *p);
+	/* Called after each turn of sn_compartment_serve(), before it
+	 * waits: the place to send what the turn gathered (frames). */
+	void (*turn_done)(void *ctx);
 };
 
 int sn_compartment_init(struct sn_compartment *c, const char *name,

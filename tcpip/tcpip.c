@@ -17,6 +17,7 @@
 #include <sys/random.h>
 
 #include "boot.h"
+#include "frames.h"
 #include "handle.h"
 #include "log.h"
 #include "sealnet/compartment.h"
@@ -117,7 +118,7 @@ static struct sn_handle_entry handle_slots[MAX_SOCKETS];
 static struct sn_handle_table handles;
 static uint8_t isn_key[32];
 static struct {
-	uint64_t frames_in, frames_out, frames_out_dropped;
+	uint64_t frames_in, frames_in_dropped, frames_out, frames_out_dropped;
 } stats;
 
 /* ---- lwIP's platform ---- */
@@ -168,56 +169,64 @@ frame_sent(void *ctx, int status, const sn_message_ref *reply)
 		stats.frames_out_dropped++;
 }
 
+/* Frames lwIP sends during a turn of the loop, sent at its end. */
+static struct sn_frames outgoing;
+
+static void
+send_frames(void *ctx)
+{
+	unsigned n = outgoing.count;
+
+	if (sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
+			   frame_sent) < 0)
+		/* The Firewall is behind or restarting: TCP retransmits. */
+		stats.frames_out_dropped += n;
+	else
+		stats.frames_out += n;
+}
+
 static err_t
 link_output(struct netif *nif, struct pbuf *p)
 {
-	sn_builder *b;
-	uint32_t body;
-	uint8_t *data;
-	int rc;
+	uint8_t *slot = sn_frames_reserve(&outgoing, p->tot_len);
 
-	if (p->tot_len > MAX_FRAME)
-		return ERR_BUF;
-	b = sn_call_builder(&compartment);
-	body = sn_frame_start(b);
-	data = sn_frame_reserve_data(b, body, p->tot_len);
-	if (data == NULL)
-		return ERR_MEM;
-	pbuf_copy_partial(p, data, p->tot_len, 0);
-	rc = sn_call_async(firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
-			   SN_BODY_FRAME, body, 1000 * MS, frame_sent, NULL);
-	if (rc < 0) {
-		/* The Firewall is behind or restarting: TCP retransmits. */
-		stats.frames_out_dropped++;
-		return ERR_MEM;
+	if (slot == NULL && p->tot_len <= SN_FRAMES_MAX_FRAME) {
+		send_frames(NULL);
+		slot = sn_frames_reserve(&outgoing, p->tot_len);
 	}
-	stats.frames_out++;
+	if (slot == NULL)
+		return ERR_BUF;
+	pbuf_copy_partial(p, slot, p->tot_len, 0);
 	return ERR_OK;
 }
 
 static void
-serve_frame_receive(void *ctx, struct sn_incoming *in)
+receive_one(void *ctx, const uint8_t *data, uint32_t len)
 {
-	uint32_t len;
-	const uint8_t *data =
-	    sn_frame_data(sn_message_body_as_frame(in->request), &len);
 	struct pbuf *p;
 
 	/* Frames come from the Firewall only (the image says so); even so,
 	 * a frame is bounded and copied before lwIP sees it. */
 	if (len < SIZEOF_ETH_HDR || len > MAX_FRAME) {
-		sn_reply_error(in, -EINVAL);
+		stats.frames_in_dropped++;
 		return;
 	}
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (p == NULL) {
-		sn_reply_error(in, -ENOMEM);
+		stats.frames_in_dropped++;
 		return;
 	}
 	pbuf_take(p, data, (u16_t)len);
 	stats.frames_in++;
 	if (netif.input(p, &netif) != ERR_OK)
 		pbuf_free(p);
+}
+
+static void
+serve_frame_receive(void *ctx, struct sn_incoming *in)
+{
+	sn_frames_each(sn_message_body_as_frames(in->request), receive_one,
+		       NULL);
 	sn_reply_ok(in, SN_BODY_EMPTY,
 		    sn_empty_start(sn_reply_builder(&compartment)));
 }
@@ -1182,6 +1191,7 @@ main(void)
 	if (firewall == NULL)
 		return 1;
 	compartment.peer_died = owner_died;
+	compartment.turn_done = send_frames;
 	lwip_init();
 	netif_add(&netif, &any, &any, &any, NULL, netif_setup, ethernet_input);
 	/* The supervisor's address keeps the DHCP lease across restarts;

@@ -1,0 +1,41 @@
+/*
+ * Ethernet frames gathered during one turn of a compartment's loop and
+ * sent to the peer as one call (schema table Frames): the Firewall and
+ * TCPIP exchange every frame this way.  Caller-owned, no allocation.
+ */
+#ifndef SEALNET_FRAMES_H
+#define SEALNET_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "call.h"
+
+/* Well under a message, with room for each frame's table. */
+#define SN_FRAMES_MAX	    32u
+#define SN_FRAMES_MAX_BYTES (48u * 1024u)
+#define SN_FRAMES_MAX_FRAME 1518u
+
+struct sn_frames {
+	uint8_t data[SN_FRAMES_MAX_BYTES];
+	uint16_t len[SN_FRAMES_MAX];
+	unsigned count;
+	uint32_t bytes;
+};
+
+/* Room for one frame of len bytes, or NULL when the batch is full (send
+ * it first) or the frame is too long. */
+uint8_t *sn_frames_reserve(struct sn_frames *f, size_t len);
+
+/* Sends the batch, if any, as one call of `export_id` to p and empties it.
+ * Returns the number of frames sent, or a negative errno (the frames are
+ * dropped: TCP retransmits, as after a loss on the wire). */
+int sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id,
+		   sn_reply_fn done);
+
+/* The frames of a received Frames body, one at a time: returns the count
+ * and calls fn for each frame. */
+typedef void (*sn_frame_fn)(void *ctx, const uint8_t *frame, uint32_t len);
+uint32_t sn_frames_each(sn_frames_ref r, sn_frame_fn fn, void *ctx);
+
+#endif
