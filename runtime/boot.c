@@ -119,6 +119,10 @@ apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
 {
 	memset(p->may_call, 0, sizeof(p->may_call));
 	p->nheld = 0;
+	p->quota[SN_QUOTA_SOCKETS] = sn_boot_peer_sockets(bp);
+	p->quota[SN_QUOTA_BUFFERED_BYTES] = sn_boot_peer_buffered_bytes(bp);
+	p->quota[SN_QUOTA_TLS_SESSIONS] = sn_boot_peer_tls_sessions(bp);
+	p->quota[SN_QUOTA_MQTT_CONNECTIONS] = sn_boot_peer_mqtt_connections(bp);
 	for (uint32_t i = 0; i < sn_boot_peer_may_call_count(bp); i++)
 		sn_peer_allow(
 		    p, sn_permission_export(sn_boot_peer_may_call_at(bp, i)));

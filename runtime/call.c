@@ -688,6 +688,21 @@ sn_peer_reattach(struct sn_peer *p, const struct sn_channel_fds *fds,
 	return 0;
 }
 
+int
+sn_quota_take(struct sn_peer *p, enum sn_quota q, uint64_t n)
+{
+	if (n > p->quota[q] - p->quota_used[q])
+		return -EDQUOT;
+	p->quota_used[q] += n;
+	return 0;
+}
+
+void
+sn_quota_give(struct sn_peer *p, enum sn_quota q, uint64_t n)
+{
+	p->quota_used[q] -= n < p->quota_used[q] ? n : p->quota_used[q];
+}
+
 uint32_t
 sn_peer_identity(const struct sn_peer *p)
 {

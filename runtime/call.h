@@ -100,6 +100,16 @@ struct sn_peer_stats {
 	uint64_t replies_queued;    /* ring was full when a reply was ready */
 };
 
+/* Resources a compartment holds for a peer, bounded by the peer's quotas
+ * in the image. */
+enum sn_quota {
+	SN_QUOTA_SOCKETS,
+	SN_QUOTA_BUFFERED_BYTES,
+	SN_QUOTA_TLS_SESSIONS,
+	SN_QUOTA_MQTT_CONNECTIONS,
+	SN_QUOTA_COUNT
+};
+
 struct sn_peer {
 	struct sn_channel channel;
 	struct sn_compartment *owner;
@@ -111,6 +121,9 @@ struct sn_peer {
 	 * request presenting any other is refused before a handler runs. */
 	struct sn_capability held[SN_MAX_HELD_CAPABILITIES];
 	unsigned nheld;
+	/* What this compartment may hold for the peer, from the image, and
+	 * what it holds now. */
+	uint64_t quota[SN_QUOTA_COUNT], quota_used[SN_QUOTA_COUNT];
 	/* Bumped when the peer dies: a deferred reply for an earlier
 	 * incarnation must not reach its successor. */
 	uint32_t incarnation;
@@ -153,6 +166,10 @@ struct sn_handler {
 	uint16_t export_id;
 	void (*serve)(void *ctx, struct sn_incoming *in);
 };
+
+/* Takes n of q for p: 0, or -EDQUOT (and nothing taken) past its quota. */
+int sn_quota_take(struct sn_peer *p, enum sn_quota q, uint64_t n);
+void sn_quota_give(struct sn_peer *p, enum sn_quota q, uint64_t n);
 
 struct sn_compartment {
 	const char *name;

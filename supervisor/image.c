@@ -39,11 +39,13 @@ static const char *const quota_keys[QUOTA_COUNT + 1] = {
     "memory_bytes", "descriptors",	"sockets", "buffered_bytes",
     "tls_sessions", "mqtt_connections", NULL,
 };
+/* Without a declaration: enough sockets and buffer for a client or a
+ * small server; no TLS sessions or MQTT connections. */
 static const uint64_t quota_defaults[QUOTA_COUNT] = {
-    64u << 20, 64, 0, 0, 0, 0,
+    64u << 20, 64, 16, 1u << 20, 0, 0,
 };
 static const uint64_t quota_limits[QUOTA_COUNT] = {
-    1ull << 34, 4096, 1024, 1ull << 32, 256, 256,
+    1ull << 34, 4096, 1024, (1ull << 32) - 1, 256, 256,
 };
 static const char *const restart_names[] = {"always", "on_failure", "never"};
 

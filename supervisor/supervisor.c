@@ -161,6 +161,13 @@ build_peer(sn_builder *b, unsigned self, unsigned other, unsigned side)
 
 	sn_boot_peer_add_name(b, peer, them->name, strlen(them->name));
 	sn_boot_peer_add_side(b, peer, (uint8_t)side);
+	sn_boot_peer_add_sockets(b, peer, (uint32_t)them->quota[QUOTA_SOCKETS]);
+	sn_boot_peer_add_buffered_bytes(
+	    b, peer, (uint32_t)them->quota[QUOTA_BUFFERED_BYTES]);
+	sn_boot_peer_add_tls_sessions(
+	    b, peer, (uint32_t)them->quota[QUOTA_TLS_SESSIONS]);
+	sn_boot_peer_add_mqtt_connections(
+	    b, peer, (uint32_t)them->quota[QUOTA_MQTT_CONNECTIONS]);
 	for (unsigned i = 0; i < them->ncalls; i++)
 		nperm += strcmp(them->calls[i].compartment, me->name) == 0;
 	vec = sn_boot_peer_start_may_call(b, peer, nperm);

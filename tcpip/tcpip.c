@@ -92,8 +92,9 @@ struct sock {
 	 * chain's length is 16 bits, and the window is larger. */
 	struct pbuf *rx[RX_CHAINS];
 	unsigned nrx;
-	bool peer_closed; /* FIN received */
-	int error;	  /* set when lwIP reported the pcb gone */
+	bool peer_closed;  /* FIN received */
+	uint32_t buffered; /* received, not handed out: the owner's quota */
+	int error;	   /* set when lwIP reported the pcb gone */
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */
 	unsigned max_connections;
@@ -116,6 +117,7 @@ static struct netif netif;
 static struct sock socks[MAX_SOCKETS];
 static struct sn_handle_entry handle_slots[MAX_SOCKETS];
 static struct sn_handle_table handles;
+static uint64_t quota_refusals;
 static uint8_t isn_key[32];
 static struct {
 	uint64_t frames_in, frames_in_dropped, frames_out, frames_out_dropped;
@@ -520,6 +522,11 @@ sock_free(struct sock *s)
 	if (s->timer >= 0)
 		sn_loop_cancel_timer(&compartment.loop, s->timer);
 	sn_handle_release(&handles, s->owner, &s->id, NULL);
+	if (s->owner_peer) {
+		sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
+		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
+			      s->buffered);
+	}
 	memset(s, 0, sizeof(*s));
 	s->state = SOCK_FREE;
 }
@@ -560,6 +567,8 @@ deliver(struct sock *s)
 	s->recv_waiting = false;
 	sn_deferred_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
 	/* After the reply: tcp_recved may send a window update. */
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, n);
+	s->buffered -= n;
 	s->rx[0] = pbuf_free_header(s->rx[0], (u16_t)n);
 	if (s->rx[0] == NULL)
 		memmove(&s->rx[0], &s->rx[1], --s->nrx * sizeof(s->rx[0]));
@@ -572,6 +581,15 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct sock *s = arg;
 
+	if (p != NULL && sn_quota_take(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
+				       p->tot_len) < 0) {
+		/* Over the owner's quota: lwIP keeps the data, stops taking
+		 * more on this connection, and offers it again later.  TCP
+		 * slows down; nothing is lost. */
+		return ERR_MEM;
+	}
+	if (p != NULL)
+		s->buffered += p->tot_len;
 	if (p == NULL) {
 		s->peer_closed = true;
 	} else if (s->nrx > 0 &&
@@ -581,6 +599,9 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		s->rx[s->nrx++] = p;
 	} else {
 		/* Cannot happen within the window; lwIP keeps it if so. */
+		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
+			      p->tot_len);
+		s->buffered -= p->tot_len;
 		return ERR_MEM;
 	}
 	deliver(s);
@@ -672,12 +693,29 @@ owner_peer(const char *name, uint32_t len)
 	return sn_compartment_peer(&compartment, owner);
 }
 
+/* Makes s the owner's, within its socket quota: 0, -EDQUOT or -ENOMEM. */
 static int
 sock_own(struct sock *s, struct sn_peer *owner)
 {
-	s->owner_peer = owner;
+	int rc = sn_quota_take(owner, SN_QUOTA_SOCKETS, 1);
+
+	if (rc < 0) {
+		if (sn_log_worth(++quota_refusals))
+			sn_log(
+			    "%s is at its quota of %llu sockets (%llu "
+			    "refused so far)",
+			    owner->name,
+			    (unsigned long long)owner->quota[SN_QUOTA_SOCKETS],
+			    (unsigned long long)quota_refusals);
+		return rc;
+	}
 	s->owner = sn_peer_identity(owner);
-	return sn_handle_alloc(&handles, s->owner, s, &s->id);
+	if (sn_handle_alloc(&handles, s->owner, s, &s->id) < 0) {
+		sn_quota_give(owner, SN_QUOTA_SOCKETS, 1);
+		return -ENOMEM;
+	}
+	s->owner_peer = owner;
+	return 0;
 }
 
 static void
@@ -693,6 +731,7 @@ serve_socket_connect(void *ctx, struct sn_incoming *in)
 	ip_addr_t ip;
 	struct tcp_pcb *pcb;
 	err_t err;
+	int rc = -ENOMEM;
 
 	if (owner == NULL) {
 		/* The owner has no channel to us: it could not use it. */
@@ -707,10 +746,10 @@ serve_socket_connect(void *ctx, struct sn_incoming *in)
 	}
 	s = sock_alloc();
 	pcb = s ? tcp_new_ip_type(IP_GET_TYPE(&ip)) : NULL;
-	if (pcb == NULL || sock_own(s, owner) < 0) {
+	if (pcb == NULL || (rc = sock_own(s, owner)) < 0) {
 		if (pcb)
 			tcp_abort(pcb);
-		sn_reply_error(in, -ENOMEM);
+		sn_reply_error(in, pcb ? rc : -ENOMEM);
 		return;
 	}
 	s->state = SOCK_CONNECTING;
@@ -771,22 +810,29 @@ serve_socket_listen(void *ctx, struct sn_incoming *in)
 	struct sn_peer *owner = owner_peer(name, len);
 	struct sock *s;
 	struct tcp_pcb *pcb, *lpcb;
+	int rc;
 
 	if (owner == NULL) {
 		sn_reply_error(in, -EPERM);
 		return;
 	}
 	s = sock_alloc();
-	pcb = s ? tcp_new_ip_type(sn_socket_listen_ipv6(req) ? IPADDR_TYPE_ANY
-							     : IPADDR_TYPE_V4)
-		: NULL;
+	rc = s ? sock_own(s, owner) : -ENOMEM;
+	if (rc < 0) {
+		sn_reply_error(in, rc);
+		return;
+	}
+	pcb = tcp_new_ip_type(sn_socket_listen_ipv6(req) ? IPADDR_TYPE_ANY
+							 : IPADDR_TYPE_V4);
 	if (pcb == NULL ||
 	    tcp_bind(pcb,
 		     sn_socket_listen_ipv6(req) ? IP_ANY_TYPE : IP4_ADDR_ANY,
 		     sn_socket_listen_port(req)) != ERR_OK ||
-	    (lpcb = tcp_listen(pcb)) == NULL || sock_own(s, owner) < 0) {
+	    (lpcb = tcp_listen(pcb)) == NULL) {
+		/* tcp_listen frees pcb only when it succeeds. */
 		if (pcb)
 			tcp_abort(pcb);
+		sock_free(s);
 		sn_reply_error(in, -EADDRINUSE);
 		return;
 	}
@@ -986,6 +1032,8 @@ deliver_datagram(struct sock *s)
 		sn_deferred_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
 	else
 		sn_deferred_error(&s->recv_wait, -ENOMEM);
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, d->p->tot_len);
+	s->buffered -= d->p->tot_len;
 	pbuf_free(d->p);
 	memmove(s->queue, s->queue + 1, --s->nqueue * sizeof(s->queue[0]));
 }
@@ -998,10 +1046,13 @@ on_datagram(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 
 	/* A full queue drops, as UDP does; the sender was told nothing
 	 * would be kept. */
-	if (s->nqueue >= MAX_DATAGRAMS) {
+	if (s->nqueue >= MAX_DATAGRAMS ||
+	    sn_quota_take(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, p->tot_len) <
+		0) {
 		pbuf_free(p);
 		return;
 	}
+	s->buffered += p->tot_len;
 	s->queue[s->nqueue++] = (struct datagram){p, *addr, port};
 	deliver_datagram(s);
 }
@@ -1018,10 +1069,12 @@ serve_udp(void *ctx, struct sn_incoming *in)
 	    s ? udp_new_ip_type(v6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4) : NULL;
 	err_t err = ERR_USE;
 
-	if (pcb == NULL || sock_own(s, in->peer) < 0) {
+	int rc = pcb ? sock_own(s, in->peer) : -ENOMEM;
+
+	if (rc < 0) {
 		if (pcb)
 			udp_remove(pcb);
-		sn_reply_error(in, -ENOMEM);
+		sn_reply_error(in, rc);
 		return;
 	}
 	/* Port 0: a random one, not lwIP's next in sequence. */

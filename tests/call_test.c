@@ -343,6 +343,30 @@ TEST(async_call_to_a_dead_callee_is_reported_once)
 	CHECK_EQ_INT(async_done, 0);
 }
 
+TEST(quotas_bound_what_is_held_for_a_peer)
+{
+	struct sn_peer p;
+
+	memset(&p, 0, sizeof(p));
+	p.quota[SN_QUOTA_SOCKETS] = 2;
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_SOCKETS, 1), 0);
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_SOCKETS, 1), 0);
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_SOCKETS, 1), -EDQUOT);
+	sn_quota_give(&p, SN_QUOTA_SOCKETS, 1);
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_SOCKETS, 1), 0);
+	/* Taking more than is left takes nothing. */
+	p.quota[SN_QUOTA_BUFFERED_BYTES] = 1000;
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_BUFFERED_BYTES, 600), 0);
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_BUFFERED_BYTES, 500), -EDQUOT);
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_BUFFERED_BYTES, 400), 0);
+	/* Giving back more than is held cannot wrap below zero. */
+	sn_quota_give(&p, SN_QUOTA_BUFFERED_BYTES, 5000);
+	CHECK_EQ_INT(p.quota_used[SN_QUOTA_BUFFERED_BYTES], 0);
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_BUFFERED_BYTES, 1000), 0);
+	/* Nothing at all without a quota. */
+	CHECK_EQ_INT(sn_quota_take(&p, SN_QUOTA_TLS_SESSIONS, 1), -EDQUOT);
+}
+
 int
 main(void)
 {
@@ -355,6 +379,7 @@ main(void)
 	RUN(export_not_imported_is_refused_and_counted);
 	RUN(deferred_reply_arrives_later);
 	RUN(deadline_passes_before_the_answer);
+	RUN(quotas_bound_what_is_held_for_a_peer);
 	RUN(flood_is_held_back_not_dropped);
 	RUN(garbage_is_rejected_and_counted);
 	RUN(callee_death_fails_the_call_in_flight);

@@ -121,6 +121,9 @@ testnet_spawn "$build/tools/echo_server" 7011 # the attack is over
 check "forged resets and data do not touch a connection" \
 	wait_for 'RESULT spoof: after the attack, 1 MiB echoed, checksums match' 30
 
+check "TCPIP holds no more sockets for a compartment than its quota" \
+	has 'RESULT socket quota: 4 sockets, then refused \(-EDQUOT\); after a close, another one'
+
 check "no part of the stack died so far" \
 	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS|http_server) \(incarnation [0-9]+\) ' '$tmp/run.log'"
 

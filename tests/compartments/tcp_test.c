@@ -33,6 +33,8 @@ SEALNET_CONNECTION_CAPABILITY(wrongserver, SEALNET_TCP, "wrongserver.test",
 			      7007);
 SEALNET_CONNECTION_CAPABILITY(wrongport, SEALNET_TCP, "wrongport.test", 7007);
 SEALNET_RESTART(never, 0);
+/* Small, so the test can reach it; more than any step needs at once. */
+SEALNET_QUOTA(sockets, 4);
 
 #define MS    1000000ull
 #define TOTAL (10u << 20)
@@ -279,6 +281,24 @@ udp_round_trip(void)
 	network_socket_close(1000 * MS, s);
 }
 
+/* TCPIP holds at most the image's quota of sockets for us. */
+static void
+socket_quota(void)
+{
+	sealnet_socket s[5];
+	int n = 0, rc = 0, again;
+
+	while (n < 5 && (rc = network_socket_udp(1000 * MS, 0, &s[n])) == 0)
+		n++;
+	network_socket_close(1000 * MS, s[0]);
+	again = network_socket_udp(1000 * MS, 0, &s[0]);
+	sn_log("RESULT socket quota: %d sockets, then %s; after a close, %s", n,
+	       rc == -EDQUOT ? "refused (-EDQUOT)" : strerror(-rc),
+	       again == 0 ? "another one" : strerror(-again));
+	for (int i = again == 0 ? 0 : 1; i < n; i++)
+		network_socket_close(1000 * MS, s[i]);
+}
+
 /* Echoes until something breaks; returns the error and the byte count. */
 static int
 echo_until_error(sealnet_socket s, size_t *moved)
@@ -367,6 +387,7 @@ main(void)
 	if (rc == 0) {
 		echo_test();
 		udp_round_trip();
+		socket_quota();
 	}
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
