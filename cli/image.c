@@ -14,8 +14,12 @@ static struct image img;
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: sealnet image build -o IMAGE BINARY...\n"
-			"       sealnet image check IMAGE\n");
+	fprintf(stderr,
+		"usage: sealnet image build -o IMAGE [--ipv4 ADDRESS/PREFIX "
+		"--gateway ADDRESS] [--dns ADDRESS] BINARY...\n"
+		"       sealnet image check IMAGE\n"
+		"Without --ipv4 the stack takes its address by DHCP; without "
+		"--dns, its DNS server too.\n");
 	return 2;
 }
 
@@ -36,8 +40,25 @@ cli_image(int argc, char **argv)
 	if (argc < 5 || strcmp(argv[1], "build") != 0 ||
 	    strcmp(argv[2], "-o") != 0)
 		return usage();
-	if (image_build(&img, argv + 4, (unsigned)(argc - 4), err,
-			sizeof(err)) < 0) {
+	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
+	int first = 4;
+	for (; first + 1 < argc && strncmp(argv[first], "--", 2) == 0;
+	     first += 2) {
+		if (strcmp(argv[first], "--ipv4") == 0)
+			ipv4 = argv[first + 1];
+		else if (strcmp(argv[first], "--gateway") == 0)
+			gateway = argv[first + 1];
+		else if (strcmp(argv[first], "--dns") == 0)
+			dns = argv[first + 1];
+		else
+			return usage();
+	}
+	if (first >= argc)
+		return usage();
+	if (image_build(&img, argv + first, (unsigned)(argc - first), err,
+			sizeof(err)) < 0 ||
+	    image_network_set(&img.network, ipv4, gateway, dns, err,
+			      sizeof(err)) < 0) {
 		fprintf(stderr, "sealnet: %s\n", err);
 		return 1;
 	}

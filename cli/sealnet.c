@@ -14,7 +14,8 @@ static const struct subcommand {
 } subcommands[] = {
     {"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
     {"image", cli_image,
-     "image build -o IMAGE BINARY...   build an image from compartments"},
+     "image build -o IMAGE [--ipv4 A/P --gateway G] [--dns D] BINARY...\n"
+     "                                  build an image from compartments"},
     {"audit", cli_audit,
      "audit IMAGE       print what each compartment may do"},
     {"run", cli_run, "run IMAGE [--tap IFNAME]   boot an image"},

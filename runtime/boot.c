@@ -20,6 +20,7 @@ static char compartment_name[SN_PEER_NAME_MAX];
 static uint32_t incarnation;
 static uint8_t hardware_address[6];
 static bool have_hardware_address;
+static struct sn_network_config network_config;
 static _Alignas(8) uint8_t control_buf[SN_MAX_MESSAGE];
 
 struct sn_compartment *
@@ -33,6 +34,44 @@ sn_compartment_hardware_address(uint8_t out[6])
 {
 	memcpy(out, hardware_address, sizeof(hardware_address));
 	return have_hardware_address;
+}
+
+void
+sn_compartment_network_config(struct sn_network_config *out)
+{
+	*out = network_config;
+}
+
+/* The image's addresses, each checked for its family's length. */
+static void
+take_network_config(sn_network_config_ref n)
+{
+	uint32_t len;
+	const uint8_t *a;
+
+	memset(&network_config, 0, sizeof(network_config));
+	if (n.pos == 0)
+		return;
+	sn_endpoint_ref ip = sn_network_config_ipv4(n);
+	sn_endpoint_ref gw = sn_network_config_gateway(n);
+	sn_endpoint_ref dns = sn_network_config_dns(n);
+	if (ip.pos && gw.pos && sn_network_config_prefix_length(n) <= 32 &&
+	    (a = sn_endpoint_address(ip, &len)) != NULL && len == 4) {
+		memcpy(network_config.ipv4, a, 4);
+		a = sn_endpoint_address(gw, &len);
+		if (a != NULL && len == 4) {
+			memcpy(network_config.gateway, a, 4);
+			network_config.prefix_length =
+			    sn_network_config_prefix_length(n);
+			network_config.static_ipv4 = true;
+		}
+	}
+	if (dns.pos && (a = sn_endpoint_address(dns, &len)) != NULL &&
+	    (len == 4 || len == 16)) {
+		memcpy(network_config.dns, a, len);
+		network_config.dns_family =
+		    len == 4 ? SN_ADDRESS_FAMILY_IPV4 : SN_ADDRESS_FAMILY_IPV6;
+	}
 }
 
 uint32_t
@@ -198,6 +237,7 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, const int *fds,
 		memcpy(hardware_address, hw, len);
 		have_hardware_address = true;
 	}
+	take_network_config(sn_boot_network(boot));
 	for (uint32_t i = 0; i < npeers; i++) {
 		sn_boot_peer_ref bp = sn_boot_peers_at(boot, i);
 		const char *peer_name = sn_boot_peer_name(bp, &len);

@@ -44,6 +44,17 @@ int sn_compartment_run(struct sn_compartment *c);
 /* The stack's Ethernet address from the boot message; false if none. */
 bool sn_compartment_hardware_address(uint8_t out[6]);
 
+/* The image's network configuration; a field's family is 0 when the image
+ * leaves it to DHCP. */
+struct sn_network_config {
+	uint8_t ipv4[4], gateway[4];
+	uint8_t prefix_length;
+	bool static_ipv4;
+	uint8_t dns[16];
+	uint8_t dns_family; /* SN_ADDRESS_FAMILY_*, 0 for none */
+};
+void sn_compartment_network_config(struct sn_network_config *out);
+
 /* The incarnation the supervisor gave us: 1, then one more per restart. */
 uint32_t sn_compartment_incarnation(void);
 

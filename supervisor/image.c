@@ -2,6 +2,7 @@
  * every load. */
 #include "image.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -540,6 +541,84 @@ compartment_json(const struct image_compartment *c)
 }
 
 int
+image_network_set(struct image_network *n, const char *ipv4,
+		  const char *gateway, const char *dns, char *err,
+		  size_t errlen)
+{
+	if ((ipv4 == NULL) != (gateway == NULL))
+		return fail(err, errlen,
+			    "network: a static address needs a gateway, and "
+			    "a gateway an address");
+	if (ipv4 != NULL) {
+		char addr[INET_ADDRSTRLEN];
+		const char *slash = strchr(ipv4, '/');
+		char *end;
+		long prefix;
+
+		if (slash == NULL || (size_t)(slash - ipv4) >= sizeof(addr))
+			return fail(err, errlen,
+				    "network.ipv4: \"%s\" is not "
+				    "ADDRESS/PREFIX",
+				    ipv4);
+		memcpy(addr, ipv4, (size_t)(slash - ipv4));
+		addr[slash - ipv4] = 0;
+		prefix = strtol(slash + 1, &end, 10);
+		if (inet_pton(AF_INET, addr, n->ipv4) != 1 || *end != 0 ||
+		    end == slash + 1 || prefix < 1 || prefix > 32)
+			return fail(err, errlen,
+				    "network.ipv4: \"%s\" is not "
+				    "ADDRESS/PREFIX",
+				    ipv4);
+		if (inet_pton(AF_INET, gateway, n->gateway) != 1)
+			return fail(err, errlen,
+				    "network.gateway: \"%s\" is not an IPv4 "
+				    "address",
+				    gateway);
+		n->prefix_length = (uint8_t)prefix;
+		n->static_ipv4 = true;
+	}
+	if (dns != NULL) {
+		if (inet_pton(AF_INET, dns, n->dns) == 1) {
+			n->dns_ipv6 = false;
+		} else if (inet_pton(AF_INET6, dns, n->dns) == 1) {
+			n->dns_ipv6 = true;
+		} else {
+			return fail(err, errlen,
+				    "network.dns: \"%s\" is not an address",
+				    dns);
+		}
+		n->has_dns = true;
+	}
+	return 0;
+}
+
+static json_t *
+network_json(const struct image_network *n)
+{
+	json_t *o = json_object();
+	char a[INET6_ADDRSTRLEN + 4];
+
+	/* Every key is always there: "dhcp" says where the value comes
+	 * from. */
+	if (n->static_ipv4) {
+		inet_ntop(AF_INET, n->ipv4, a, sizeof(a));
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%u",
+			 n->prefix_length);
+		json_object_set_new(o, "ipv4", json_string(a));
+		inet_ntop(AF_INET, n->gateway, a, sizeof(a));
+		json_object_set_new(o, "gateway", json_string(a));
+	} else {
+		json_object_set_new(o, "ipv4", json_string("dhcp"));
+		json_object_set_new(o, "gateway", json_string("dhcp"));
+	}
+	if (n->has_dns)
+		inet_ntop(n->dns_ipv6 ? AF_INET6 : AF_INET, n->dns, a,
+			  sizeof(a));
+	json_object_set_new(o, "dns", json_string(n->has_dns ? a : "dhcp"));
+	return o;
+}
+
+int
 image_write(const struct image *img, FILE *out, bool audit_view)
 {
 	json_t *root = json_object(), *all = json_object();
@@ -555,6 +634,7 @@ image_write(const struct image *img, FILE *out, bool audit_view)
 		json_object_set_new(all, img->compartments[i].name,
 				    compartment_json(&img->compartments[i]));
 	json_object_set_new(root, "compartments", all);
+	json_object_set_new(root, "network", network_json(&img->network));
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);
@@ -850,12 +930,36 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 	return 0;
 }
 
+static int
+parse_network(struct image_network *n, json_t *v, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"ipv4", "gateway", "dns", NULL};
+	const char *text[3] = {NULL, NULL, NULL};
+
+	if (!json_is_object(v))
+		return fail(err, errlen, "image.network: not an object");
+	if (only_keys(v, keys, "network", err, errlen) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		json_t *s = json_object_get(v, keys[i]);
+
+		if (!json_is_string(s))
+			return fail(err, errlen,
+				    "network.%s: not an address or \"dhcp\"",
+				    keys[i]);
+		text[i] = strcmp(json_string_value(s), "dhcp") == 0
+			      ? NULL
+			      : json_string_value(s);
+	}
+	return image_network_set(n, text[0], text[1], text[2], err, errlen);
+}
+
 int
 image_parse(struct image *img, const char *json, size_t len, char *err,
 	    size_t errlen)
 {
 	static const char *const keys[] = {"sealnet_image", "schema_sha256",
-					   "compartments", NULL};
+					   "compartments", "network", NULL};
 	json_error_t jerr;
 	json_t *root, *all, *v;
 	const char *name;
@@ -897,6 +1001,9 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 			goto out;
 		img->ncompartments++;
 	}
+	if (parse_network(&img->network, json_object_get(root, "network"), err,
+			  errlen) < 0)
+		goto out;
 	rc = check_image(img, err, errlen);
 out:
 	json_decref(root);

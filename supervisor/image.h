@@ -73,8 +73,19 @@ struct image_compartment {
 	bool device; /* holds the network device */
 };
 
+/* Addresses the image gives instead of DHCP. */
+struct image_network {
+	bool static_ipv4; /* ipv4, prefix_length and gateway */
+	uint8_t ipv4[4], gateway[4];
+	uint8_t prefix_length;
+	bool has_dns;
+	bool dns_ipv6;
+	uint8_t dns[16];
+};
+
 struct image {
 	char schema_sha256[IMAGE_SHA256_HEX];
+	struct image_network network;
 	struct image_compartment compartments[IMAGE_MAX_COMPARTMENTS];
 	unsigned ncompartments;
 };
@@ -101,6 +112,12 @@ int image_load(struct image *img, const char *path, char *err, size_t errlen);
 /* Writes the image file, or the audit view (same compartments, no
  * header). */
 int image_write(const struct image *img, FILE *out, bool audit_view);
+
+/* Sets the image's static IPv4 address ("A.B.C.D/P") and gateway, and
+ * its DNS server (IPv4 or IPv6); any may be NULL.  -1 with a reason. */
+int image_network_set(struct image_network *n, const char *ipv4,
+		      const char *gateway, const char *dns, char *err,
+		      size_t errlen);
 
 const struct image_compartment *image_find(const struct image *img,
 					   const char *name);

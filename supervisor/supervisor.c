@@ -149,6 +149,36 @@ imports_from(const struct image_compartment *caller, const char *callee)
 	return false;
 }
 
+static uint32_t
+endpoint(sn_builder *b, const uint8_t *address, bool ipv6)
+{
+	uint32_t ep = sn_endpoint_start(b);
+
+	sn_endpoint_add_family(
+	    b, ep, ipv6 ? SN_ADDRESS_FAMILY_IPV6 : SN_ADDRESS_FAMILY_IPV4);
+	sn_endpoint_add_address(b, ep, address, ipv6 ? 16 : 4);
+	return ep;
+}
+
+/* The image's addresses, for TCPIP (the others ignore them). */
+static uint32_t
+build_network(sn_builder *b)
+{
+	const struct image_network *n = &sv.img->network;
+	uint32_t nc = sn_network_config_start(b);
+
+	if (n->static_ipv4) {
+		sn_network_config_add_prefix_length(b, nc, n->prefix_length);
+		sn_network_config_add_ipv4(b, nc, endpoint(b, n->ipv4, false));
+		sn_network_config_add_gateway(b, nc,
+					      endpoint(b, n->gateway, false));
+	}
+	if (n->has_dns)
+		sn_network_config_add_dns(b, nc,
+					  endpoint(b, n->dns, n->dns_ipv6));
+	return nc;
+}
+
 /* The peer entry that tells compartment `self` about its link to
  * `other`. */
 static uint32_t
@@ -279,6 +309,8 @@ send_boot(unsigned self)
 	sn_boot_add_incarnation(&b, boot, ch->incarnation);
 	sn_boot_add_hardware_address(&b, boot, sv.hardware_address,
 				     sizeof(sv.hardware_address));
+	if (sv.img->network.static_ipv4 || sv.img->network.has_dns)
+		sn_boot_add_network(&b, boot, build_network(&b));
 	vec = sn_boot_start_peers(&b, boot, npeers);
 	for (unsigned i = 0; i < sv.nlinks; i++) {
 		struct link *l = &sv.links[i];

@@ -235,6 +235,45 @@ serve_frame_receive(void *ctx, struct sn_incoming *in)
 
 /* ---- addresses ---- */
 
+static ip_addr_t image_dns;
+static bool have_image_dns;
+
+/* Static addresses from the image; DHCP for whatever it leaves out. */
+static void
+configure(void)
+{
+	struct sn_network_config c;
+
+	sn_compartment_network_config(&c);
+	if (c.dns_family == SN_ADDRESS_FAMILY_IPV4) {
+		uint32_t v;
+
+		memcpy(&v, c.dns, 4);
+		ip_addr_set_ip4_u32_val(image_dns, v);
+		have_image_dns = true;
+	} else if (c.dns_family == SN_ADDRESS_FAMILY_IPV6) {
+		IP_SET_TYPE_VAL(image_dns, IPADDR_TYPE_V6);
+		memcpy(ip_2_ip6(&image_dns)->addr, c.dns, 16);
+		have_image_dns = true;
+	}
+	if (c.static_ipv4) {
+		ip4_addr_t ip, mask, gw;
+		uint32_t v;
+
+		memcpy(&v, c.ipv4, 4);
+		ip4_addr_set_u32(&ip, v);
+		memcpy(&v, c.gateway, 4);
+		ip4_addr_set_u32(&gw, v);
+		ip4_addr_set_u32(
+		    &mask, c.prefix_length == 0
+			       ? 0
+			       : lwip_htonl(~0u << (32 - c.prefix_length)));
+		netif_set_addr(&netif, &ip, &mask, &gw);
+	} else {
+		dhcp_start(&netif);
+	}
+}
+
 static void
 status_changed(struct netif *nif)
 {
@@ -247,7 +286,7 @@ status_changed(struct netif *nif)
 	sn_log(
 	    "address %s/%d, gateway %s%s", a,
 	    32 - __builtin_popcount(~ip4_addr_get_u32(netif_ip4_netmask(nif))),
-	    g, dhcp_supplied_address(nif) ? ", by DHCP" : "");
+	    g, dhcp_supplied_address(nif) ? ", by DHCP" : ", from the image");
 }
 
 static err_t
@@ -302,7 +341,10 @@ serve_address_get(void *ctx, struct sn_incoming *in)
 	}
 	ip_addr_t servers[DNS_MAX_SERVERS];
 	unsigned nservers = 0;
-	for (u8_t i = 0; i < DNS_MAX_SERVERS; i++)
+	/* The image's server, if it names one, instead of DHCP's. */
+	if (have_image_dns)
+		servers[nservers++] = image_dns;
+	for (u8_t i = 0; !have_image_dns && i < DNS_MAX_SERVERS; i++)
 		if (!ip_addr_isany(dns_getserver(i)))
 			servers[nservers++] = *dns_getserver(i);
 	sn_builder *b = sn_reply_builder(&compartment);
@@ -1261,7 +1303,7 @@ main(void)
 	netif_set_link_up(&netif);
 	netif_create_ip6_linklocal_address(&netif, 1);
 	netif.ip6_autoconfig_enabled = 1;
-	dhcp_start(&netif);
+	configure();
 	tick(NULL);
 	return sn_compartment_run(&compartment) < 0;
 }

@@ -91,6 +91,17 @@ refused "another schema" \
 	'was built for schema'
 refused "port 0" '(.compartments.hostile.imports[] | select(.kind == "connection") | .port) = 0' 'port 0'
 
+refused "a static address without a prefix" \
+	'.network.ipv4 = "10.0.0.5" | .network.gateway = "10.0.0.1"' \
+	'network.ipv4: "10.0.0.5" is not ADDRESS/PREFIX'
+refused "a static address without a gateway" \
+	'.network.ipv4 = "10.0.0.5/24"' 'needs a gateway'
+refused "a DNS server that is not an address" \
+	'.network.dns = "dns.example"' 'network.dns: "dns.example" is not an address'
+expect "without addresses in the image, the audit says DHCP" \
+	'{"ipv4":"dhcp","gateway":"dhcp","dns":"dhcp"}' \
+	"$("$sealnet" audit "$tmp/image.json" | jq -c .network)"
+
 # A binary without declarations is not a compartment.
 if out=$("$sealnet" image build -o "$tmp/x.json" /bin/true 2>&1); then
 	fail "a binary without a manifest was accepted"

@@ -108,6 +108,8 @@ for what in id server port; do
 	check "a DNS answer with the wrong $what is ignored" \
 		has "RESULT dns answer with the wrong $what: ignored, the real server answered"
 done
+check "a CNAME is followed to its address" \
+	wait_for 'RESULT dns cname: followed to the address' 10
 
 # ---- forged TCP segments ----
 if wait_for 'RESULT spoof: holding a connection' 30; then
@@ -182,6 +184,36 @@ check "the application is done" wait_for 'RESULT done' 30
 kill -TERM "$sv_pid"
 wait "$sv_pid"
 check "the supervisor stops cleanly" test $? -eq 0
+sv_pid=
+
+# ---- addresses from the image instead of DHCP ----
+mkdir -p "$tmp/www"
+echo "static page" >"$tmp/www/index.html"
+testnet_spawn /usr/bin/python3 -m http.server 80 --bind 10.0.0.1 \
+	--directory "$tmp/www" >/dev/null 2>&1
+discovers=$(grep -c DHCPDISCOVER "$tmp/dnsmasq.log")
+"$build/bin/sealnet" image build -o "$tmp/static.json" \
+	--ipv4 10.0.0.40/24 --gateway 10.0.0.1 --dns 10.0.0.3 \
+	"$build/compartments/firewall" "$build/compartments/tcpip" \
+	"$build/compartments/netapi" "$build/compartments/dns" \
+	"$build/compartments/http_client" "$build/compartments/http_server" ||
+	fail "image build with static addresses"
+check "the audit shows the image's addresses" \
+	bash -c "'$build/bin/sealnet' audit '$tmp/static.json' | jq -e '.network == {\"ipv4\": \"10.0.0.40/24\", \"gateway\": \"10.0.0.1\", \"dns\": \"10.0.0.3\"}' >/dev/null"
+ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/static.json" --tap tap0 \
+	>"$tmp/run.log" 2>&1 &
+sv_pid=$!
+check "TCPIP takes its address from the image" \
+	wait_for 'TCPIP: address 10\.0\.0\.40/24, gateway 10\.0\.0\.1, from the image' 10
+check "a name resolves through the image's DNS server" \
+	wait_for 'http_client: HTTP/1.0 200 OK' 20
+wait_for 'http_server: listening on port 80' 10
+check "a client on the network reaches the image's address" \
+	bash -c "ip netns exec '$TESTNET_SRV' /usr/bin/python3 -c 'import urllib.request,sys; sys.exit(urllib.request.urlopen(\"http://10.0.0.40/\", timeout=5).status != 200)'"
+check "no DHCP request was made" \
+	test "$(grep -c DHCPDISCOVER "$tmp/dnsmasq.log")" -eq "$discovers"
+kill -TERM "$sv_pid"
+wait "$sv_pid"
 sv_pid=
 
 # ---- what the wire saw, once the capture is complete ----
