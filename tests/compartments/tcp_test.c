@@ -32,6 +32,8 @@ SEALNET_CONNECTION_CAPABILITY(wrongid, SEALNET_TCP, "wrongid.test", 7007);
 SEALNET_CONNECTION_CAPABILITY(wrongserver, SEALNET_TCP, "wrongserver.test",
 			      7007);
 SEALNET_CONNECTION_CAPABILITY(wrongport, SEALNET_TCP, "wrongport.test", 7007);
+/* Answered with a CNAME to another name, then that name's address. */
+SEALNET_CONNECTION_CAPABILITY(alias, SEALNET_TCP, "alias.test", 7007);
 SEALNET_RESTART(never, 0);
 /* Small, so the test can reach it; more than any step needs at once. */
 SEALNET_QUOTA(sockets, 4);
@@ -206,6 +208,21 @@ forged_dns_answers(void)
 		       rc == 0 ? "ignored, the real server answered"
 			       : strerror(-rc));
 	}
+}
+
+static void
+cname_followed(void)
+{
+	sealnet_socket s;
+	int rc = network_socket_connect_tcp(3000 * MS,
+					    SEALNET_CAPABILITY(alias), &s);
+
+	if (rc == 0) {
+		rc = echo_some(s, 4096);
+		network_socket_close(1000 * MS, s);
+	}
+	sn_log("RESULT dns cname: %s",
+	       rc == 0 ? "followed to the address" : strerror(-rc));
 }
 
 /* The test injects forged segments into this connection meanwhile. */
@@ -393,6 +410,7 @@ main(void)
 	sn_log("RESULT not granted: %s",
 	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
 	forged_dns_answers();
+	cname_followed();
 	spoofed_segments();
 	transfer_across_a_restart();
 	sn_log("RESULT done");

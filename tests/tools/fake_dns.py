@@ -13,6 +13,8 @@ answer it sends a forged one that would send the client to FAKE_ADDR:
 
 A resolver that takes a forged answer connects to FAKE_ADDR, where nothing
 listens; one that drops them connects to REAL_ADDR.
+
+    alias.*        a CNAME to real.test, then real.test's A record
 """
 import socket
 import struct
@@ -41,6 +43,18 @@ def answer(qid, qbytes, qtype, addr):
     return struct.pack("!HHHHHH", qid, flags, 1, 1, 0, 0) + qbytes + rr
 
 
+def cname_answer(qid, qbytes):
+    """alias.X -> real.test -> REAL_ADDR, in one answer."""
+    target = b"\x04real\x04test\x00"
+    cname = struct.pack("!HHHIH", 0xC00C, 5, 1, 60, len(target)) + target
+    # real.test sits right after the CNAME's fixed part: 12 + question + 12.
+    at = 12 + len(qbytes) + 12
+    a = struct.pack("!HHHIH", 0xC000 | at, 1, 1, 60, 4) + \
+        socket.inet_aton(real_addr)
+    return struct.pack("!HHHHHH", qid, 0x8180, 1, 2, 0, 0) + qbytes + \
+        cname + a
+
+
 def bound(addr, port):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -58,6 +72,9 @@ while True:
         continue
     qid = struct.unpack("!H", msg[:2])[0]
     name, qbytes, qtype = question(msg)
+    if qtype == 1 and name.startswith("alias."):
+        main.sendto(cname_answer(qid, qbytes), client)
+        continue
     if qtype == 1 and name.startswith("wrongid."):
         main.sendto(answer(qid ^ 0x5A5A, qbytes, 1, fake_addr), client)
         forged += 1
