@@ -121,6 +121,15 @@ $(FUZZ_BIN_DIR)/%: fuzz/%.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*
 		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*)) $(RUNTIME_LIB) \
 		$(FUZZ_LDLIBS_$*) $(LDLIBS)
 
+# A compartment's exports, NAME_calls: fuzz/compartment_calls.c with the
+# compartment's own objects (FUZZ_SRCS_NAME_calls, FUZZ_DEPS_NAME_calls).
+$(FUZZ_BIN_DIR)/%_calls: fuzz/compartment_calls.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*_calls))) $$(FUZZ_DEPS_$$*_calls) $(RUNTIME_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*_calls)) \
+		$(FUZZ_DEPS_$*_calls) $(RUNTIME_LIB) $(FUZZ_LDLIBS_$*_calls) \
+		$(LDLIBS)
+
 $(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB) $(GEN)/cpp/sealnet_generated.h
 	@mkdir -p $(@D)
 	clang++ -std=c++17 -O1 -g -Iinclude -Iruntime -I$(GEN) -I$(GEN)/cpp \

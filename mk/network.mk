@@ -34,6 +34,23 @@ FUZZ_SRCS_filter_frame := firewall/filter.c
 FORMAT_SRCS += fuzz/filter_frame.c
 CFLAGS += -Ifirewall
 
+# Each compartment's exports, called by a fuzzer that may call them all.
+FUZZ_TARGETS += firewall_calls tcpip_calls netapi_calls dns_calls
+FUZZ_SRCS_firewall_calls := firewall/firewall.c firewall/filter.c
+FUZZ_SRCS_tcpip_calls := tcpip/tcpip.c
+FUZZ_DEPS_tcpip_calls := $(LWIP_LIB)
+FUZZ_LDLIBS_tcpip_calls := -lbearssl
+FUZZ_SRCS_netapi_calls := netapi/netapi.c
+FUZZ_SRCS_dns_calls := dns/dns.c
+FUZZ_LDLIBS_dns_calls := -lcares
+FORMAT_SRCS += fuzz/compartment_calls.c
+ifeq ($(SAN),fuzz)
+# The harness boots the compartment through its own main.
+$(OBJ)/firewall/firewall.o $(OBJ)/tcpip/tcpip.o $(OBJ)/netapi/netapi.o \
+	$(OBJ)/dns/dns.o: CFLAGS += -Dmain=compartment_main \
+	-Wno-missing-prototypes
+endif
+
 # Host-side peers the network tests and the TCP benchmark run.
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o
 	@mkdir -p $(@D)

@@ -730,12 +730,18 @@ sn_peer_grant(struct sn_peer *p, const struct sn_capability *cap)
 int
 sn_compartment_serve_step(struct sn_compartment *c)
 {
-	uint64_t deadline_ns = 0;
+	return sn_compartment_serve_step_until(c, 0);
+}
+
+int
+sn_compartment_serve_step_until(struct sn_compartment *c, uint64_t deadline_ns)
+{
 	int rc;
 
 	/* Queued replies wait for ring space, which no wake-up announces:
 	 * look again soon while any are queued. */
-	if (c->peers_with_outbox)
+	if (c->peers_with_outbox &&
+	    (deadline_ns == 0 || deadline_ns > sn_now_ns() + 1000000))
 		deadline_ns = sn_now_ns() + 1000000;
 	rc = sn_loop_run_once(&c->loop, deadline_ns);
 	if (rc < 0 && rc != -ETIMEDOUT)

@@ -237,6 +237,9 @@ int sn_compartment_serve(struct sn_compartment *c);
 
 /* One turn of sn_compartment_serve(): waits for work, does it, returns. */
 int sn_compartment_serve_step(struct sn_compartment *c);
+/* The same, waiting no later than deadline_ns (0: no limit). */
+int sn_compartment_serve_step_until(struct sn_compartment *c,
+				    uint64_t deadline_ns);
 
 /*
  * Calls export_id on the peer and waits for the reply until timeout_ns

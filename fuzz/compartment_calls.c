@@ -1,0 +1,271 @@
+/*
+ * Every export of one compartment, called with arbitrary bytes by a peer
+ * that may call all of them.  Linked with the compartment's own source,
+ * whose main() (renamed compartment_main by the build) boots it exactly
+ * as the supervisor would: the compartment's name, exports and imports
+ * are read from its own declarations.
+ *
+ * Each input is one message on the caller's channel.  The compartment
+ * serves it; whatever it asks of the compartments it imports is answered
+ * at once with -EIO, so every call chain runs on to its end, through its
+ * failure paths.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "sealnet/compartment.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int compartment_main(void);
+
+extern const struct sealnet_declaration __start_sealnet_manifest[];
+extern const struct sealnet_declaration __stop_sealnet_manifest[];
+
+#define FUZZER	  "fuzzer"
+#define MAX_PEERS 8
+#define RING	  (256u * 1024u)
+#define DEVICE_FD 6
+
+/* The harness's end of each channel: [0] is the caller's. */
+static struct sn_channel ends[MAX_PEERS];
+static struct sn_channel_fds fds[MAX_PEERS];
+static char names[MAX_PEERS][SN_PEER_NAME_MAX];
+static unsigned npeers;
+static _Alignas(8) uint8_t buf[SN_MAX_MESSAGE];
+
+static int
+export_id(const char *name)
+{
+	for (int id = 1; id < 128; id++) {
+		const char *n = sn_export_name(id);
+
+		if (n != NULL && strcmp(n, name) == 0)
+			return id;
+	}
+	return -1;
+}
+
+static const char *
+own_name(void)
+{
+	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
+	     d < __stop_sealnet_manifest; d++)
+		if (d->magic == SEALNET_MANIFEST_MAGIC &&
+		    d->kind == SEALNET_DECLARE_COMPARTMENT)
+			return d->name;
+	return NULL;
+}
+
+static void
+add_peer(const char *name)
+{
+	for (unsigned i = 0; i < npeers; i++)
+		if (strcmp(names[i], name) == 0)
+			return;
+	if (npeers < MAX_PEERS)
+		snprintf(names[npeers++], SN_PEER_NAME_MAX, "%s", name);
+}
+
+static uint32_t
+connection(sn_builder *b, uint8_t protocol, const char *host, uint16_t port)
+{
+	uint32_t c = sn_connection_capability_start(b);
+
+	sn_connection_capability_add_protocol(b, c, protocol);
+	sn_connection_capability_add_host(b, c, host, strlen(host));
+	sn_connection_capability_add_port(b, c, port);
+	return c;
+}
+
+/* The caller may call every export and holds the capabilities the seeds
+ * present; the imported compartments may call nothing. */
+static uint32_t
+boot_peer(sn_builder *b, unsigned i)
+{
+	uint32_t p = sn_boot_peer_start(b);
+	unsigned nexports = 0;
+
+	sn_boot_peer_add_name(b, p, names[i], strlen(names[i]));
+	sn_boot_peer_add_side(b, p, 0);
+	sn_boot_peer_add_sockets(b, p, 64);
+	sn_boot_peer_add_buffered_bytes(b, p, 1u << 20);
+	if (i != 0)
+		return p;
+	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
+	     d < __stop_sealnet_manifest; d++)
+		nexports += d->magic == SEALNET_MANIFEST_MAGIC &&
+			    d->kind == SEALNET_DECLARE_EXPORT &&
+			    export_id(d->name) > 0;
+	uint32_t vec = sn_boot_peer_start_may_call(b, p, nexports);
+	unsigned k = 0;
+	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
+	     d < __stop_sealnet_manifest; d++) {
+		int id;
+
+		if (d->magic != SEALNET_MANIFEST_MAGIC ||
+		    d->kind != SEALNET_DECLARE_EXPORT ||
+		    (id = export_id(d->name)) <= 0)
+			continue;
+		uint32_t perm = sn_permission_start(b);
+		sn_permission_add_export(b, perm, (uint16_t)id);
+		sn_builder_set_table_at(b, vec, k++, perm);
+	}
+	uint32_t conns = sn_boot_peer_start_connections(b, p, 3);
+	sn_builder_set_table_at(b, conns, 0,
+				connection(b, SEALNET_TCP, "echo.test", 7007));
+	sn_builder_set_table_at(b, conns, 1,
+				connection(b, SEALNET_TCP, "10.0.0.1", 80));
+	sn_builder_set_table_at(b, conns, 2,
+				connection(b, SEALNET_UDP, "echo.test", 7009));
+	uint32_t binds = sn_boot_peer_start_binds(b, p, 1);
+	uint32_t bind = sn_bind_capability_start(b);
+	sn_bind_capability_add_port(b, bind, 80);
+	sn_bind_capability_add_max_connections(b, bind, 4);
+	sn_builder_set_table_at(b, binds, 0, bind);
+	return p;
+}
+
+/* Plays the supervisor: a boot message on the control socket, with each
+ * channel's descriptors. */
+static int
+send_boot(int control, const char *name)
+{
+	int sendfds[MAX_PEERS * 3];
+	sn_builder b;
+	size_t len;
+
+	sn_builder_init(&b, buf, sizeof(buf));
+	uint32_t msg = sn_message_start(&b);
+	sn_message_add_call_id(&b, msg, 1);
+	sn_message_add_call_type(&b, msg, SN_CALL_TYPE_REQUEST);
+	sn_message_add_export(&b, msg, SN_EXPORT_COMPARTMENT_BOOT);
+	uint32_t boot = sn_boot_start(&b);
+	sn_boot_add_compartment(&b, boot, name, strlen(name));
+	sn_boot_add_incarnation(&b, boot, 1);
+	sn_boot_add_hardware_address(&b, boot,
+				     (const uint8_t[]){2, 0, 0, 0, 0, 1}, 6);
+	uint32_t vec = sn_boot_start_peers(&b, boot, npeers);
+	for (unsigned i = 0; i < npeers; i++)
+		sn_builder_set_table_at(&b, vec, i, boot_peer(&b, i));
+	sn_message_add_body(&b, msg, SN_BODY_BOOT, boot);
+	if (sn_builder_finish(&b, msg, &len) < 0)
+		return -1;
+	for (unsigned i = 0; i < npeers; i++) {
+		sendfds[3 * i] = fds[i].shm;
+		sendfds[3 * i + 1] = fds[i].eventfd[0];
+		sendfds[3 * i + 2] = fds[i].eventfd[1];
+	}
+	char space[CMSG_SPACE(sizeof(sendfds))];
+	struct iovec iov = {buf, len};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = space,
+			    .msg_controllen =
+				CMSG_SPACE(sizeof(int) * 3 * npeers)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * 3 * npeers);
+	memcpy(CMSG_DATA(cm), sendfds, sizeof(int) * 3 * npeers);
+	return sendmsg(control, &mh, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static void
+boot(void)
+{
+	const char *name = own_name();
+	int sv[2], dev;
+
+	if (name == NULL)
+		abort();
+	add_peer(FUZZER);
+	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
+	     d < __stop_sealnet_manifest; d++)
+		if (d->magic == SEALNET_MANIFEST_MAGIC &&
+		    d->kind == SEALNET_DECLARE_IMPORT)
+			add_peer(d->name);
+	/* The control socket and, for the Firewall, a device that is always
+	 * empty and swallows every frame, at the numbers a compartment
+	 * expects: taken first, from descriptors above them, so that
+	 * neither closes the other. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 ||
+	    (dev = open("/dev/null", O_RDWR)) < 0)
+		abort();
+	int ours = fcntl(sv[0], F_DUPFD_CLOEXEC, 100);
+	int theirs = fcntl(sv[1], F_DUPFD, 100);
+	int device = fcntl(dev, F_DUPFD, 100);
+	close(sv[0]);
+	close(sv[1]);
+	close(dev);
+	if (ours < 0 || theirs < 0 || device < 0 ||
+	    dup2(theirs, SN_CONTROL_FD) < 0 || dup2(device, DEVICE_FD) < 0)
+		abort();
+	for (unsigned i = 0; i < npeers; i++) {
+		if (sn_channel_create(RING, &fds[i]) < 0 ||
+		    sn_channel_attach(&ends[i], &fds[i], 1, names[i]) < 0)
+			abort();
+		sn_channel_announce(&ends[i]);
+	}
+	if (send_boot(ours, name) < 0 || compartment_main() != 0)
+		abort();
+}
+
+/* Answers each request the compartment made with -EIO; drops the rest. */
+static void
+answer_all(void)
+{
+	for (unsigned i = 0; i < npeers; i++) {
+		ssize_t n;
+
+		while ((n = sn_channel_receive(&ends[i], buf, sizeof(buf))) >
+		       0) {
+			sn_verify_error err;
+			sn_message_ref m;
+			sn_builder b;
+			size_t len;
+
+			if (i == 0 ||
+			    sn_message_verify(buf, (size_t)n, &m, &err) < 0 ||
+			    sn_message_call_type(m) != SN_CALL_TYPE_REQUEST)
+				continue;
+			uint64_t id = sn_message_call_id(m);
+			uint16_t export = sn_message_export(m);
+			static _Alignas(8) uint8_t reply[256];
+			sn_builder_init(&b, reply, sizeof(reply));
+			uint32_t r = sn_message_start(&b);
+			sn_message_add_call_id(&b, r, id);
+			sn_message_add_call_type(&b, r, SN_CALL_TYPE_REPLY);
+			sn_message_add_export(&b, r, export);
+			sn_message_add_status(&b, r, -EIO);
+			if (sn_builder_finish(&b, r, &len) == 0)
+				sn_channel_send(&ends[i], reply, len);
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int booted;
+	struct sn_compartment *c;
+
+	if (!booted) {
+		boot();
+		booted = 1;
+	}
+	c = sn_compartment_self();
+	if (size == 0 || size > SN_MAX_MESSAGE ||
+	    sn_channel_send(&ends[0], data, size) < 0)
+		return 0;
+	/* A few turns, so calls the compartment made are answered. */
+	for (int turn = 0; turn < 4; turn++) {
+		sn_compartment_serve_step_until(c, sn_now_ns() + 1000);
+		answer_all();
+	}
+	return 0;
+}
