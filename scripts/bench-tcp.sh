@@ -2,7 +2,8 @@
 # sealnet-bench tcp: 100 MB each way through sealnet and through the
 # kernel's TCP over the same bridge, in one run, on a throwaway network;
 # then connect latency, and each compartment's resident memory.  Prints
-# one JSON object per line.  Run as root.
+# one JSON object per line.  Run as root.  KEEP_LOG=FILE keeps the stack's
+# log, for when a figure needs explaining.
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +14,7 @@ sv_pid=
 cleanup() {
 	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid"
 	testnet_down
+	[ -n "${KEEP_LOG:-}" ] && cp "$tmp/log" "$KEEP_LOG"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
