@@ -372,15 +372,30 @@ sock_alloc(void)
 	return NULL;
 }
 
-/* A waiting call whose caller has given up (its deadline passed) makes way
- * for the next one: it is answered -ETIMEDOUT, which that caller drops. */
+/* Data or a connection is not handed to a caller this close to giving
+ * up: the answer could arrive after it stopped waiting, and be lost. */
+#define GIVING_UP_NS (2 * MS)
+
+/* A waiting call whose caller has given up (or is about to) makes way: it
+ * is answered -ETIMEDOUT, which that caller drops, and what it waited for
+ * stays for the next call. */
 static bool
-wait_over(struct sn_deferred *d)
+wait_over(struct sn_deferred *d, uint64_t margin_ns)
 {
-	if (d->deadline_ns == 0 || sn_now_ns() < d->deadline_ns)
+	if (d->deadline_ns == 0 || sn_now_ns() + margin_ns < d->deadline_ns)
 		return false;
 	sn_deferred_error(d, -ETIMEDOUT);
 	return true;
+}
+
+/* Whether a call still waits on `waiting`, clearing it if its caller has
+ * given up.  A call answered as it arrives needs no margin. */
+static bool
+still_waiting(bool *waiting, struct sn_deferred *d, uint64_t margin_ns)
+{
+	if (*waiting && wait_over(d, margin_ns))
+		*waiting = false;
+	return *waiting;
 }
 
 /* The socket `h` names, if `owner` holds it. */
@@ -575,14 +590,14 @@ sock_free(struct sock *s)
 
 /* Hands out what is queued, up to what the caller asked for. */
 static void
-deliver(struct sock *s)
+deliver(struct sock *s, uint64_t margin_ns)
 {
 	uint32_t n;
 	sn_builder *b;
 	uint32_t body;
 	uint8_t *data;
 
-	if (!s->recv_waiting)
+	if (!still_waiting(&s->recv_waiting, &s->recv_wait, margin_ns))
 		return;
 	if (s->nrx == 0) {
 		if (s->peer_closed || s->error) {
@@ -646,7 +661,7 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		s->buffered -= p->tot_len;
 		return ERR_MEM;
 	}
-	deliver(s);
+	deliver(s, GIVING_UP_NS);
 	return ERR_OK;
 }
 
@@ -833,7 +848,7 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->listener = l;
 	l->accepted++;
 	attach_pcb(s, pcb);
-	if (l->accept_waiting) {
+	if (still_waiting(&l->accept_waiting, &l->accept_wait, GIVING_UP_NS)) {
 		l->accept_waiting = false;
 		reply_socket(&l->accept_wait, s);
 	} else {
@@ -911,7 +926,7 @@ serve_accept(void *ctx, struct sn_incoming *in)
 		reply_socket(&d, s);
 		return;
 	}
-	if (l->accept_waiting && !wait_over(&l->accept_wait)) {
+	if (l->accept_waiting && !wait_over(&l->accept_wait, 0)) {
 		sn_reply_error(in, -EBUSY);
 		return;
 	}
@@ -932,7 +947,7 @@ serve_receive(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, s ? -ENOTCONN : -EPERM);
 		return;
 	}
-	if (s->recv_waiting && !wait_over(&s->recv_wait)) {
+	if (s->recv_waiting && !wait_over(&s->recv_wait, 0)) {
 		sn_reply_error(in, -EBUSY);
 		return;
 	}
@@ -940,7 +955,7 @@ serve_receive(void *ctx, struct sn_incoming *in)
 	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
 	sn_defer(in, &s->recv_wait);
 	s->recv_waiting = true;
-	deliver(s);
+	deliver(s, 0);
 }
 
 /* The data of a waiting send, copied into lwIP as its window allows.  The
@@ -1038,14 +1053,15 @@ serve_close(void *ctx, struct sn_incoming *in)
 /* ---- UDP ---- */
 
 static void
-deliver_datagram(struct sock *s)
+deliver_datagram(struct sock *s, uint64_t margin_ns)
 {
 	struct datagram *d = &s->queue[0];
 	sn_builder *b;
 	uint32_t body, n;
 	uint8_t *data;
 
-	if (!s->recv_waiting || s->nqueue == 0)
+	if (s->nqueue == 0 ||
+	    !still_waiting(&s->recv_waiting, &s->recv_wait, margin_ns))
 		return;
 	n = d->p->tot_len;
 	if (n > s->recv_max)
@@ -1096,7 +1112,7 @@ on_datagram(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	}
 	s->buffered += p->tot_len;
 	s->queue[s->nqueue++] = (struct datagram){p, *addr, port};
-	deliver_datagram(s);
+	deliver_datagram(s, GIVING_UP_NS);
 }
 
 static void
@@ -1225,7 +1241,7 @@ serve_receive_from(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, s ? -EINVAL : -EPERM);
 		return;
 	}
-	if (s->recv_waiting && !wait_over(&s->recv_wait)) {
+	if (s->recv_waiting && !wait_over(&s->recv_wait, 0)) {
 		sn_reply_error(in, -EBUSY);
 		return;
 	}
@@ -1233,7 +1249,7 @@ serve_receive_from(void *ctx, struct sn_incoming *in)
 	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
 	sn_defer(in, &s->recv_wait);
 	s->recv_waiting = true;
-	deliver_datagram(s);
+	deliver_datagram(s, 0);
 }
 
 static const struct sn_handler handlers[] = {
