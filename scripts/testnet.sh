@@ -2,8 +2,9 @@
 # file, then call testnet_up; testnet_down removes everything it made,
 # and is safe to call more than once.
 #
-#   $TESTNET_SRV  namespace with veth end "vs" = 10.0.0.1/24, running
-#                 dnsmasq (DHCP 10.0.0.50-99, DNS for the names given)
+#   $TESTNET_SRV  namespace with veth end "vs" = 10.0.0.1/24 and
+#                 fd00::1/64, running dnsmasq (DHCP 10.0.0.50-99, router
+#                 advertisements for fd00::/64, DNS for the names given)
 #   $TESTNET_DEV  namespace with the other veth end and TAP device "tap0"
 #                 on bridge br0; sealnet runs here with --tap tap0
 #
@@ -29,6 +30,7 @@ testnet_up() {
 	ip netns add "$TESTNET_SRV" && ip netns add "$TESTNET_DEV" || return 1
 	ip link add vs netns "$TESTNET_SRV" type veth peer name vd netns "$TESTNET_DEV" &&
 		ip -n "$TESTNET_SRV" addr add 10.0.0.1/24 dev vs &&
+		ip -n "$TESTNET_SRV" addr add fd00::1/64 dev vs nodad &&
 		ip -n "$TESTNET_SRV" link set lo up &&
 		ip -n "$TESTNET_SRV" link set vs up &&
 		ip -n "$TESTNET_DEV" link add br0 type bridge stp_state 0 forward_delay 0 &&
@@ -42,6 +44,7 @@ testnet_up() {
 		--interface=vs --bind-interfaces --no-resolv --no-hosts \
 		"${dns_args[@]}" \
 		--dhcp-range=10.0.0.50,10.0.0.99,255.255.255.0,1h --no-ping \
+		--enable-ra --dhcp-range=::,constructor:vs,ra-only \
 		--dhcp-leasefile="$tmp/leases" --pid-file="$tmp/dnsmasq.pid" \
 		--user=root --log-facility="$tmp/dnsmasq.log"
 }

@@ -107,9 +107,17 @@ static bool
 host_name(const char *s)
 {
 	size_t n = strlen(s), label = 0;
+	unsigned char a6[16];
+	char canonical[INET6_ADDRSTRLEN];
 
 	if (n == 0 || n > SN_HOST_MAX)
 		return false;
+	/* An IPv6 address, written one way only, so that two capabilities
+	 * for one address are one string. */
+	if (strchr(s, ':') != NULL)
+		return inet_pton(AF_INET6, s, a6) == 1 &&
+		       inet_ntop(AF_INET6, a6, canonical, sizeof(canonical)) &&
+		       strcmp(canonical, s) == 0;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
 
@@ -780,7 +788,8 @@ parse_import(struct image_compartment *c, json_t *o, char *err, size_t errlen)
 				    "%s: type is neither TCP nor UDP", where);
 		if (!host_name(ic->cap.host))
 			return fail(err, errlen,
-				    "%s: \"%s\" is not a lower-case host name",
+				    "%s: \"%s\" is not a lower-case host name "
+				    "or address",
 				    where, ic->cap.host);
 		ic->cap.kind = SN_CAPABILITY_CONNECTION;
 		ic->cap.protocol = strcmp(type, "TCP") == 0 ? SN_PROTOCOL_TCP

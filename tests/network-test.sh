@@ -110,6 +110,9 @@ for what in id server port; do
 done
 check "a CNAME is followed to its address" \
 	wait_for 'RESULT dns cname: followed to the address' 10
+check "an IPv6 address by SLAAC, and TCP over IPv6" \
+	wait_for 'RESULT ipv6: address by SLAAC, 64 KiB echoed, checksums match' 20
+grep 'RESULT ipv6' "$tmp/run.log" | sed 's/^/  /'
 
 # ---- forged TCP segments ----
 if wait_for 'RESULT spoof: holding a connection' 30; then
@@ -123,6 +126,8 @@ testnet_spawn "$build/tools/echo_server" 7011 # the attack is over
 check "forged resets and data do not touch a connection" \
 	wait_for 'RESULT spoof: after the attack, 1 MiB echoed, checksums match' 30
 
+check "data that arrives after a receive timed out goes to the next one" \
+	has 'RESULT late data: kept for the next receive'
 check "TCPIP holds no more sockets for a compartment than its quota" \
 	has 'RESULT socket quota: 4 sockets, then refused \(-EDQUOT\); after a close, another one'
 
@@ -192,6 +197,11 @@ echo "static page" >"$tmp/www/index.html"
 testnet_spawn /usr/bin/python3 -m http.server 80 --bind 10.0.0.1 \
 	--directory "$tmp/www" >/dev/null 2>&1
 discovers=$(grep -c DHCPDISCOVER "$tmp/dnsmasq.log")
+# With its address given, the stack is up at once: the server must be too.
+for _ in $(seq 100); do
+	ip netns exec "$TESTNET_SRV" ss -Hltn 'sport = :80' | grep -q . && break
+	sleep 0.05
+done
 "$build/bin/sealnet" image build -o "$tmp/static.json" \
 	--ipv4 10.0.0.40/24 --gateway 10.0.0.1 --dns 10.0.0.3 \
 	"$build/compartments/firewall" "$build/compartments/tcpip" \

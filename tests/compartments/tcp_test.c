@@ -34,6 +34,8 @@ SEALNET_CONNECTION_CAPABILITY(wrongserver, SEALNET_TCP, "wrongserver.test",
 SEALNET_CONNECTION_CAPABILITY(wrongport, SEALNET_TCP, "wrongport.test", 7007);
 /* Answered with a CNAME to another name, then that name's address. */
 SEALNET_CONNECTION_CAPABILITY(alias, SEALNET_TCP, "alias.test", 7007);
+/* The echo server again, over IPv6, at the address SLAAC's prefix gives. */
+SEALNET_CONNECTION_CAPABILITY(echo6, SEALNET_TCP, "fd00::1", 7007);
 SEALNET_RESTART(never, 0);
 /* Small, so the test can reach it; more than any step needs at once. */
 SEALNET_QUOTA(sockets, 4);
@@ -64,10 +66,12 @@ fnv(uint64_t h, const uint8_t *p, size_t n)
 	return h;
 }
 
+/* Waits until the stack has an address of this family; with prefix_byte
+ * set, one that starts with it (not link-local). */
 static int
-wait_for_address(void)
+wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 {
-	uint64_t end = sn_now_ns() + 30000 * MS;
+	uint64_t end = sn_now_ns() + timeout_ns;
 	static _Alignas(8) uint8_t reply[4096];
 
 	while (sn_now_ns() < end) {
@@ -77,18 +81,29 @@ wait_for_address(void)
 				 sn_empty_start(sn_call_builder(&compartment)),
 				 1000 * MS, reply, sizeof(reply), &m);
 
-		/* Link-local IPv6 comes first; the echo server is IPv4. */
 		for (uint32_t i = 0;
 		     rc == 0 && i < sn_address_info_addresses_count(
 					sn_message_body_as_address_info(m));
-		     i++)
-			if (sn_endpoint_family(sn_address_info_addresses_at(
-				sn_message_body_as_address_info(m), i)) ==
-			    SN_ADDRESS_FAMILY_IPV4)
+		     i++) {
+			sn_endpoint_ref e = sn_address_info_addresses_at(
+			    sn_message_body_as_address_info(m), i);
+			uint32_t len;
+			const uint8_t *a = sn_endpoint_address(e, &len);
+
+			if (sn_endpoint_family(e) == family &&
+			    (prefix_byte < 0 ||
+			     (len > 0 && a[0] == prefix_byte)))
 				return 0;
+		}
 		sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * MS);
 	}
 	return -ETIMEDOUT;
+}
+
+static int
+wait_for_address(void)
+{
+	return wait_for_family(SN_ADDRESS_FAMILY_IPV4, -1, 30000 * MS);
 }
 
 static void
@@ -210,6 +225,29 @@ forged_dns_answers(void)
 	}
 }
 
+/* SLAAC from the network's router advertisements, then TCP over IPv6
+ * through the Firewall's IPv6 rules. */
+static void
+ipv6_echo(void)
+{
+	sealnet_socket s;
+	int rc = wait_for_family(SN_ADDRESS_FAMILY_IPV6, 0xfd, 15000 * MS);
+
+	if (rc < 0) {
+		sn_log("RESULT ipv6: no address from SLAAC: %s", strerror(-rc));
+		return;
+	}
+	rc = network_socket_connect_tcp(3000 * MS, SEALNET_CAPABILITY(echo6),
+					&s);
+	if (rc == 0) {
+		rc = echo_some(s, 65536);
+		network_socket_close(1000 * MS, s);
+	}
+	sn_log("RESULT ipv6: %s",
+	       rc == 0 ? "address by SLAAC, 64 KiB echoed, checksums match"
+		       : strerror(-rc));
+}
+
 static void
 cname_followed(void)
 {
@@ -295,6 +333,40 @@ udp_round_trip(void)
 	else
 		sn_log("RESULT udp round trip: failed: %s",
 		       n < 0 ? strerror((int)-n) : "wrong bytes");
+	network_socket_close(1000 * MS, s);
+}
+
+/* A receive that timed out must not take data that arrives later: the
+ * next receive gets it, so the stream stays whole. */
+static void
+receive_after_timeout(void)
+{
+	static const char msg[] = "after a timeout";
+	sealnet_socket s;
+	char got[sizeof(msg)];
+	ssize_t n;
+	int rc = network_socket_connect_tcp(
+	    5000 * MS, SEALNET_CAPABILITY(echo_server), &s);
+
+	if (rc < 0) {
+		sn_log("RESULT late data: no connection: %s", strerror(-rc));
+		return;
+	}
+	n = network_socket_receive_preallocated(50 * MS, s, got, sizeof(got));
+	if (n != -ETIMEDOUT) {
+		sn_log("RESULT late data: the first receive gave %zd", n);
+		network_socket_close(1000 * MS, s);
+		return;
+	}
+	network_socket_send(1000 * MS, s, msg, sizeof(msg));
+	/* The echo arrives while nobody is receiving. */
+	sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * MS);
+	n = network_socket_receive_preallocated(2000 * MS, s, got, sizeof(got));
+	sn_log("RESULT late data: %s",
+	       n == (ssize_t)sizeof(msg) && memcmp(got, msg, sizeof(msg)) == 0
+		   ? "kept for the next receive"
+	       : n < 0 ? strerror((int)-n)
+		       : "wrong bytes");
 	network_socket_close(1000 * MS, s);
 }
 
@@ -405,12 +477,14 @@ main(void)
 		echo_test();
 		udp_round_trip();
 		socket_quota();
+		receive_after_timeout();
 	}
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
 	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
 	forged_dns_answers();
 	cname_followed();
+	ipv6_echo();
 	spoofed_segments();
 	transfer_across_a_restart();
 	sn_log("RESULT done");

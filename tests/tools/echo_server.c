@@ -37,7 +37,8 @@ int
 main(int argc, char **argv)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET};
-	int one = 1, s;
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+	int one = 1, zero = 0, s;
 
 	if (argc == 3 && strcmp(argv[1], "udp") == 0) {
 		a.sin_port = htons((unsigned short)atoi(argv[2]));
@@ -45,11 +46,13 @@ main(int argc, char **argv)
 	}
 	if (argc != 2)
 		return 2;
-	a.sin_port = htons((unsigned short)atoi(argv[1]));
+	/* IPv4 and IPv6 on one socket. */
+	a6.sin6_port = htons((unsigned short)atoi(argv[1]));
 	signal(SIGCHLD, SIG_IGN);
-	s = socket(AF_INET, SOCK_STREAM, 0);
+	s = socket(AF_INET6, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (s < 0 || bind(s, (struct sockaddr *)&a6, sizeof(a6)) < 0 ||
 	    listen(s, 16) < 0) {
 		perror("echo_server");
 		return 1;
