@@ -118,13 +118,18 @@ check "an IPv6 address by SLAAC, and TCP over IPv6" \
 grep 'RESULT ipv6' "$tmp/run.log" | sed 's/^/  /'
 
 # ---- forged TCP segments ----
+sent=none
 if wait_for 'RESULT spoof: holding a connection' 30; then
 	sleep 0.3
-	client=$(ip netns exec "$TESTNET_SRV" ss -Htn state established '( sport = :7007 )' | awk '{print $4}' | head -1)
+	# The echo server is dual-stack: ss shows IPv4 peers as [::ffff:a.b.c.d].
+	client=$(ip netns exec "$TESTNET_SRV" ss -Htn state established '( sport = :7007 )' |
+		awk '{print $4}' | sed -E 's/^\[::ffff:([0-9.]+)\]/\1/' | head -1)
 	sent=$(ip netns exec "$TESTNET_SRV" /usr/bin/python3 "$root/tests/tools/inject_tcp.py" \
 		"$tmp/wire.pcap" 10.0.0.1:7007 "$client" 10.0.0.9 2>&1)
 	echo "  injected into the connection from $client: $sent segments"
 fi
+check "forged segments were sent into a live connection" \
+	grep -qxE '[1-9][0-9]*' <<<"$sent"
 testnet_spawn "$build/tools/echo_server" 7011 # the attack is over
 check "forged resets and data do not touch a connection" \
 	wait_for 'RESULT spoof: after the attack, 1 MiB echoed, checksums match' 30

@@ -8,11 +8,15 @@ connection's addresses and ports but sequence numbers far outside its
 window, as a blind attacker's would be.  Sends resets, data, and data
 from ROGUE_ADDR and from another port; prints how many segments it sent.
 """
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 
 from scapy.all import IP, TCP, Raw, rdpcap, send
+from scapy.error import Scapy_Exception
 
 capture, server, client, rogue = sys.argv[1:5]
 saddr, sport = server.rsplit(":", 1)
@@ -22,12 +26,19 @@ sport, cport = int(sport), int(cport)
 # Where the server's byte stream has got to: the client's next expected
 # sequence number.
 # The capture may lag behind the wire: wait for the connection to appear.
+# tcpdump picks the connection's segments out of a capture of the whole
+# test, which scapy would take minutes to parse.
 rcv_nxt = None
+only = tempfile.NamedTemporaryFile(suffix=".pcap", delete=False).name
 for _ in range(50):
+    subprocess.run(["tcpdump", "-r", capture, "-w", only,
+                    f"tcp and src host {saddr} and src port {sport} and "
+                    f"dst host {caddr} and dst port {cport}"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        packets = rdpcap(capture)
-    except (EOFError, OSError, ValueError):
-        packets = []  # caught mid-write: read it again
+        packets = rdpcap(only)
+    except (EOFError, OSError, ValueError, Scapy_Exception):
+        packets = []  # none yet, or caught mid-write: read it again
     for p in packets:
         if TCP in p and IP in p and p[IP].src == saddr and \
                 p[IP].dst == caddr and p[TCP].sport == sport and \
@@ -36,6 +47,7 @@ for _ in range(50):
     if rcv_nxt is not None:
         break
     time.sleep(0.1)
+os.unlink(only)
 if rcv_nxt is None:
     sys.exit("inject_tcp: the capture has no segment of that connection")
 
