@@ -212,6 +212,7 @@ network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 {
 	struct sn_peer *p = peer("TCPIP");
 	uint64_t deadline = sn_now_ns() + timeout_ns;
+	sn_message_ref reply;
 	sn_handle h = to_handle(s);
 	size_t done = 0;
 
@@ -220,22 +221,28 @@ network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 	while (done < len) {
 		size_t n = len - done > CHUNK ? CHUNK : len - done;
 		uint64_t now = sn_now_ns();
+		uint32_t taken;
 		int rc;
 
 		if (now >= deadline)
-			return -ETIMEDOUT;
+			return done > 0 ? (ssize_t)done : -ETIMEDOUT;
 		sn_builder *b = sn_call_builder(p->owner);
 		uint32_t body = sn_send_start(b);
 		sn_send_add_socket(b, body, &h);
 		sn_send_add_data(b, body, (const uint8_t *)data + done, n);
 		rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SEND,
 			     body, deadline - now, reply_buf, sizeof(reply_buf),
-			     NULL);
-		if (rc == -EAGAIN)
-			continue; /* another socket's send was in progress */
+			     &reply);
+		/* What was taken is on its way: report it, and let the next
+		 * call meet the error. */
 		if (rc < 0)
-			return rc;
-		done += n;
+			return done > 0 ? (ssize_t)done : rc;
+		/* 0: no room when asked, room now.  More than was offered is
+		 * a lie the peer cannot tell. */
+		taken = sn_sent_bytes(sn_message_body_as_sent(reply));
+		if (taken > n)
+			return -EPROTO;
+		done += taken;
 	}
 	return (ssize_t)len;
 }

@@ -665,12 +665,12 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	return ERR_OK;
 }
 
-static void try_send(struct sock *s);
+static void send_room_back(struct sock *s);
 
 static err_t
 on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
-	try_send(arg);
+	send_room_back(arg);
 	return ERR_OK;
 }
 
@@ -958,41 +958,36 @@ serve_receive(void *ctx, struct sn_incoming *in)
 	deliver(s, 0);
 }
 
-/* The data of a waiting send, copied into lwIP as its window allows.  The
- * request itself is gone once the handler returns, so a send waits only
- * until lwIP has taken all of it. */
-static struct {
-	uint8_t buf[SN_MAX_MESSAGE];
-	uint32_t len, done;
-	struct sock *s;
-} pending_send;
-
-static void
-try_send(struct sock *s)
+/* A send takes what lwIP's send buffer has room for now and says how much
+ * it took; the caller sends the rest.  Only a send that finds no room at
+ * all waits, holding no data, and is answered "0 taken" once room is back,
+ * so no socket's data waits in TCPIP on another's, and nothing is taken
+ * for a caller that has given up. */
+static uint32_t
+sent_body(uint32_t taken)
 {
-	uint32_t room, n;
-
-	if (!s->send_waiting || pending_send.s != s || s->pcb == NULL)
-		return;
-	room = tcp_sndbuf(s->pcb);
-	n = pending_send.len - pending_send.done;
-	if (n > room)
-		n = room;
-	if (n > 0xffff)
-		n = 0xffff;
-	if (n > 0 && tcp_write(s->pcb, pending_send.buf + pending_send.done,
-			       (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
-		pending_send.done += n;
-		tcp_output(s->pcb);
-	}
-	if (pending_send.done < pending_send.len)
-		return;
-	s->send_waiting = false;
-	pending_send.s = NULL;
 	sn_builder *b = sn_reply_builder(&compartment);
 	uint32_t body = sn_sent_start(b);
-	sn_sent_add_bytes(b, body, pending_send.len);
-	sn_deferred_ok(&s->send_wait, SN_BODY_SENT, body);
+	sn_sent_add_bytes(b, body, taken);
+	return body;
+}
+
+/* Room enough to be worth a call: lwIP's own low-water mark. */
+static bool
+send_room(struct tcp_pcb *pcb)
+{
+	return tcp_sndbuf(pcb) >= TCP_SNDLOWAT &&
+	       tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
+}
+
+static void
+send_room_back(struct sock *s)
+{
+	if (s->pcb == NULL || !send_room(s->pcb) ||
+	    !still_waiting(&s->send_waiting, &s->send_wait, 0))
+		return;
+	s->send_waiting = false;
+	sn_deferred_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
 }
 
 static void
@@ -1001,7 +996,7 @@ serve_send(void *ctx, struct sn_incoming *in)
 	sn_send_ref req = sn_message_body_as_send(in->request);
 	sn_handle h;
 	struct sock *s;
-	uint32_t len;
+	uint32_t len, n;
 	const uint8_t *data = sn_send_data(req, &len);
 
 	sn_send_socket(req, &h);
@@ -1012,19 +1007,26 @@ serve_send(void *ctx, struct sn_incoming *in)
 					      : -ENOTCONN);
 		return;
 	}
-	/* One send in progress at a time, across all sockets: a caller
-	 * that sends before the last one finished waits its turn. */
-	if (pending_send.s != NULL) {
-		sn_reply_error(in, -EAGAIN);
+	if (still_waiting(&s->send_waiting, &s->send_wait, 0)) {
+		sn_reply_error(in, -EBUSY);
 		return;
 	}
-	memcpy(pending_send.buf, data, len);
-	pending_send.len = len;
-	pending_send.done = 0;
-	pending_send.s = s;
+	n = len < tcp_sndbuf(s->pcb) ? len : tcp_sndbuf(s->pcb);
+	if (n > 0xffff)
+		n = 0xffff;
+	/* ERR_MEM: lwIP's segment queue is full, though bytes are free. */
+	if (n > 0 &&
+	    tcp_write(s->pcb, data, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+		tcp_output(s->pcb);
+		sn_reply_ok(in, SN_BODY_SENT, sent_body(n));
+		return;
+	}
+	if (len == 0) {
+		sn_reply_ok(in, SN_BODY_SENT, sent_body(0));
+		return;
+	}
 	sn_defer(in, &s->send_wait);
 	s->send_waiting = true;
-	try_send(s);
 }
 
 static void
@@ -1040,8 +1042,6 @@ serve_close(void *ctx, struct sn_incoming *in)
 		sn_reply_error(in, -EPERM);
 		return;
 	}
-	if (pending_send.s == s)
-		pending_send.s = NULL;
 	/* Tell lwIP all was read first, or it answers the close with RST. */
 	for (unsigned i = 0; s->pcb && i < s->nrx; i++)
 		tcp_recved(s->pcb, s->rx[i]->tot_len);
@@ -1273,8 +1273,6 @@ owner_died(void *ctx, struct sn_peer *p)
 {
 	for (unsigned i = 0; i < MAX_SOCKETS; i++)
 		if (socks[i].state != SOCK_FREE && socks[i].owner_peer == p) {
-			if (pending_send.s == &socks[i])
-				pending_send.s = NULL;
 			sock_free(&socks[i]);
 		}
 }

@@ -136,6 +136,8 @@ check "forged resets and data do not touch a connection" \
 
 check "data that arrives after a receive timed out goes to the next one" \
 	has 'RESULT late data: kept for the next receive'
+check "a peer that stops reading stalls no other connection" \
+	has 'RESULT stalled peer: stalled after [0-9]+ KiB; another connection echoed 256 KiB meanwhile: ok'
 check "TCPIP holds no more sockets for a compartment than its quota" \
 	has 'RESULT socket quota: 4 sockets, then refused \(-EDQUOT\); after a close, another one'
 

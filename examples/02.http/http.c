@@ -48,6 +48,16 @@ main(void)
 		return 1;
 	}
 	n = network_socket_send(10 * SECOND, s, request, sizeof(request) - 1);
+	if (n != (ssize_t)sizeof(request) - 1) {
+		if (n < 0)
+			sn_log("cannot send the request: %s",
+			       strerror((int)-n));
+		else
+			sn_log("cannot send the request: only %zd bytes went",
+			       n);
+		network_socket_close(SECOND, s);
+		return 1;
+	}
 	while (n >= 0 && have < sizeof(response) - 1) {
 		n = network_socket_receive_preallocated(
 		    10 * SECOND, s, response + have,

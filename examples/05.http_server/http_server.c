@@ -51,8 +51,9 @@ serve(sealnet_socket c, unsigned long count)
 			   "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
 			   "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 			   sizeof(page) - 1);
-	if (network_socket_send(5 * SECOND, c, header, (size_t)len) >= 0 &&
-	    network_socket_send(5 * SECOND, c, page, sizeof(page) - 1) >= 0)
+	if (network_socket_send(5 * SECOND, c, header, (size_t)len) == len &&
+	    network_socket_send(5 * SECOND, c, page, sizeof(page) - 1) ==
+		(ssize_t)sizeof(page) - 1)
 		sn_log("served request %lu", count);
 	network_socket_close(SECOND, c);
 }

@@ -52,7 +52,9 @@ ssize_t network_socket_receive_preallocated(uint64_t timeout_ns,
 /* As above, into a buffer the call allocates (free() it). */
 ssize_t network_socket_receive(uint64_t timeout_ns, sealnet_socket s,
 			       void **buf);
-/* Sends all of data, or fails; returns len. */
+/* Sends all of data and returns len.  If the timeout passes or the
+ * connection fails part way, returns how much was sent (the next call
+ * meets the error), or the error if nothing was. */
 ssize_t network_socket_send(uint64_t timeout_ns, sealnet_socket s,
 			    const void *data, size_t len);
 int network_socket_close(uint64_t timeout_ns, sealnet_socket s);

@@ -68,6 +68,22 @@ fnv(uint64_t h, const uint8_t *p, size_t n)
 
 /* Waits until the stack has an address of this family; with prefix_byte
  * set, one that starts with it (not link-local). */
+/* All of it, or the error that stopped it: a short send is followed by
+ * another, which meets the error. */
+static int
+send_all(uint64_t timeout_ns, sealnet_socket s, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = network_socket_send(timeout_ns, s, p, len);
+
+		if (n < 0)
+			return (int)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int
 wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 {
@@ -128,7 +144,7 @@ echo_test(void)
 	while (sent < TOTAL) {
 		for (size_t i = 0; i < CHUNK; i++)
 			out[i] = (uint8_t)((sent + i) * 2654435761u >> 13);
-		rc = (int)network_socket_send(5000 * MS, s, out, CHUNK);
+		rc = send_all(5000 * MS, s, out, CHUNK);
 		if (rc < 0) {
 			sn_log("RESULT echo: send failed: %s", strerror(-rc));
 			return;
@@ -169,7 +185,7 @@ echo_some(sealnet_socket s, size_t n)
 
 		for (size_t i = 0; i < k; i++)
 			out[i] = (uint8_t)((sent + i) * 40503u >> 7);
-		r = network_socket_send(5000 * MS, s, out, k);
+		r = send_all(5000 * MS, s, out, k);
 		if (r < 0)
 			return (int)r;
 		sent_sum = fnv(sent_sum, out, k);
@@ -370,6 +386,47 @@ receive_after_timeout(void)
 	network_socket_close(1000 * MS, s);
 }
 
+/* A peer that stops reading stalls its own connection and no other: sends
+ * on a second socket go on while the first cannot move. */
+static void
+stalled_peer(void)
+{
+	sealnet_socket stalled, other;
+	size_t pushed = 0;
+	ssize_t n = 0;
+	int rc = network_socket_connect_tcp(
+	    5000 * MS, SEALNET_CAPABILITY(echo_server), &stalled);
+
+	if (rc < 0) {
+		sn_log("RESULT stalled peer: no connection: %s", strerror(-rc));
+		return;
+	}
+	/* Its echo is never read, so both directions fill and stop. */
+	while (pushed < (64u << 20)) {
+		n = network_socket_send(300 * MS, stalled, out, CHUNK);
+		if (n != CHUNK)
+			break;
+		pushed += CHUNK;
+	}
+	if (n == CHUNK || (n < 0 && n != -ETIMEDOUT)) {
+		sn_log("RESULT stalled peer: no stall after %zu bytes: %s",
+		       pushed, n < 0 ? strerror((int)-n) : "still sending");
+		network_socket_close(1000 * MS, stalled);
+		return;
+	}
+	pushed += n > 0 ? (size_t)n : 0;
+	rc = network_socket_connect_tcp(
+	    5000 * MS, SEALNET_CAPABILITY(echo_server), &other);
+	if (rc == 0) {
+		rc = echo_some(other, 256 * 1024);
+		network_socket_close(1000 * MS, other);
+	}
+	sn_log("RESULT stalled peer: stalled after %zu KiB; another "
+	       "connection echoed 256 KiB meanwhile: %s",
+	       pushed / 1024, rc == 0 ? "ok" : strerror(-rc));
+	network_socket_close(1000 * MS, stalled);
+}
+
 /* TCPIP holds at most the image's quota of sockets for us. */
 static void
 socket_quota(void)
@@ -393,7 +450,7 @@ static int
 echo_until_error(sealnet_socket s, size_t *moved)
 {
 	for (;;) {
-		ssize_t n = network_socket_send(5000 * MS, s, out, CHUNK);
+		ssize_t n = send_all(5000 * MS, s, out, CHUNK);
 		size_t got = 0;
 
 		if (n < 0)
@@ -478,6 +535,7 @@ main(void)
 		udp_round_trip();
 		socket_quota();
 		receive_after_timeout();
+		stalled_peer();
 	}
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
