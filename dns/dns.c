@@ -29,8 +29,10 @@ SEALNET_IMPORT(TCPIP, network_socket_receive_from);
 SEALNET_IMPORT(TCPIP, network_socket_close);
 SEALNET_RESTART(always, 10);
 
-#define MS	      1000000ull
-#define MAX_LOOKUPS   8
+#define MS 1000000ull
+/* Twice what NetAPI lets one caller have in progress; each lookup's
+ * socket counts against this compartment's quota of 16. */
+#define MAX_LOOKUPS   16
 #define MAX_ADDRESSES 8
 #define RETRY_NS      (1000 * MS)
 

@@ -35,10 +35,12 @@ SEALNET_IMPORT(Firewall, firewall_dns_lookup_end);
 SEALNET_IMPORT(DNS, dns_resolve);
 SEALNET_RESTART(always, 10);
 
-#define MS	     1000000ull
-#define MAX_OPS	     32
-#define STEP_TIMEOUT (2000 * MS)
-#define PORT_TRIES   4
+#define MS	1000000ull
+#define MAX_OPS 32
+/* No caller may hold more than this many, so none can take them all. */
+#define MAX_OPS_PER_CALLER 8
+#define STEP_TIMEOUT	   (2000 * MS)
+#define PORT_TRIES	   4
 
 struct op {
 	bool in_use;
@@ -71,9 +73,24 @@ static struct server {
 	uint16_t port;
 } servers[MAX_SERVERS];
 
+static uint64_t ops_refused;
+
 static struct op *
 op_alloc(struct sn_incoming *in)
 {
+	unsigned mine = 0;
+
+	for (unsigned i = 0; i < MAX_OPS; i++)
+		mine +=
+		    ops[i].in_use && strcmp(ops[i].owner, in->peer->name) == 0;
+	if (mine >= MAX_OPS_PER_CALLER) {
+		if (sn_log_worth(++ops_refused))
+			sn_log("%s has %u calls in progress, the most one "
+			       "caller may have; refused another (%llu so far)",
+			       in->peer->name, mine,
+			       (unsigned long long)ops_refused);
+		return NULL;
+	}
 	for (unsigned i = 0; i < MAX_OPS; i++)
 		if (!ops[i].in_use) {
 			memset(&ops[i], 0, sizeof(ops[i]));

@@ -136,6 +136,8 @@ check "forged resets and data do not touch a connection" \
 
 check "data that arrives after a receive timed out goes to the next one" \
 	has 'RESULT late data: kept for the next receive'
+check "NetAPI works on at most 8 calls of one caller at once" \
+	has 'RESULT netapi caller limit: 8 in progress, the 9th refused \(-EAGAIN\); once they ended, a connect: ok'
 check "a peer that stops reading stalls no other connection" \
 	has 'RESULT stalled peer: stalled after [0-9]+ KiB; another connection echoed 256 KiB meanwhile: ok'
 check "TCPIP holds no more sockets for a compartment than its quota" \

@@ -36,6 +36,8 @@ SEALNET_CONNECTION_CAPABILITY(wrongport, SEALNET_TCP, "wrongport.test", 7007);
 SEALNET_CONNECTION_CAPABILITY(alias, SEALNET_TCP, "alias.test", 7007);
 /* The echo server again, over IPv6, at the address SLAAC's prefix gives. */
 SEALNET_CONNECTION_CAPABILITY(echo6, SEALNET_TCP, "fd00::1", 7007);
+/* A name the test's DNS server never answers. */
+SEALNET_CONNECTION_CAPABILITY(silent, SEALNET_TCP, "silent.test", 7012);
 SEALNET_RESTART(never, 0);
 /* Small, so the test can reach it; more than any step needs at once. */
 SEALNET_QUOTA(sockets, 4);
@@ -427,6 +429,71 @@ stalled_peer(void)
 	network_socket_close(1000 * MS, stalled);
 }
 
+/* NetAPI works on at most 8 calls of one caller at a time, so no caller
+ * can hold all of its slots: the 9th is refused at once. */
+static unsigned flood_answered;
+static int flood_status[9];
+
+static void
+flood_reply(void *ctx, int status, const sn_message_ref *reply)
+{
+	flood_status[(uintptr_t)ctx] = status;
+	flood_answered++;
+}
+
+static void
+netapi_caller_limit(void)
+{
+	struct sn_peer *netapi = sn_compartment_peer(&compartment, "NetAPI");
+	const struct sealnet_declaration *d = SEALNET_CAPABILITY(silent);
+	uint64_t end = sn_now_ns() + 5000 * MS;
+	unsigned held = 0;
+	sealnet_socket s;
+	int rc;
+
+	for (uintptr_t i = 0; i < 9; i++) {
+		sn_builder *b = sn_call_builder(&compartment);
+		uint32_t body = sn_connect_start(b);
+		uint32_t cap = sn_connection_capability_start(b);
+
+		sn_connection_capability_add_protocol(b, cap, d->protocol);
+		sn_connection_capability_add_host(b, cap, d->text,
+						  strlen(d->text));
+		sn_connection_capability_add_port(b, cap, d->port);
+		sn_connect_add_capability(b, body, cap);
+		flood_status[i] = 1; /* not answered yet */
+		if (sn_call_async(netapi, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
+				  SN_BODY_CONNECT, body, 1000 * MS, flood_reply,
+				  (void *)i) < 0) {
+			sn_log("RESULT netapi caller limit: call %u not sent",
+			       (unsigned)i);
+			return;
+		}
+	}
+	/* The 9th is answered before the others can be. */
+	while (flood_status[8] == 1 && sn_now_ns() < end)
+		sn_loop_run_once(&compartment.loop, end);
+	for (unsigned i = 0; i < 8; i++)
+		held += flood_status[i] == 1;
+	if (flood_status[8] != -EAGAIN || held != 8) {
+		sn_log("RESULT netapi caller limit: the 9th got %d with %u "
+		       "in progress",
+		       flood_status[8], held);
+		return;
+	}
+	while (flood_answered < 9 && sn_now_ns() < end)
+		sn_loop_run_once(&compartment.loop, end);
+	/* NetAPI ends each at its deadline, as the caller does. */
+	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * MS);
+	rc = network_socket_connect_tcp(5000 * MS,
+					SEALNET_CAPABILITY(echo_server), &s);
+	if (rc == 0)
+		network_socket_close(1000 * MS, s);
+	sn_log("RESULT netapi caller limit: 8 in progress, the 9th refused "
+	       "(-EAGAIN); once they ended, a connect: %s",
+	       rc == 0 ? "ok" : strerror(-rc));
+}
+
 /* TCPIP holds at most the image's quota of sockets for us. */
 static void
 socket_quota(void)
@@ -536,6 +603,7 @@ main(void)
 		socket_quota();
 		receive_after_timeout();
 		stalled_peer();
+		netapi_caller_limit();
 	}
 	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",

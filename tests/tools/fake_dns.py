@@ -15,6 +15,7 @@ A resolver that takes a forged answer connects to FAKE_ADDR, where nothing
 listens; one that drops them connects to REAL_ADDR.
 
     alias.*        a CNAME to real.test, then real.test's A record
+    silent.*       no answer at all
 """
 import socket
 import struct
@@ -72,6 +73,8 @@ while True:
         continue
     qid = struct.unpack("!H", msg[:2])[0]
     name, qbytes, qtype = question(msg)
+    if name.startswith("silent."):
+        continue
     if qtype == 1 and name.startswith("alias."):
         main.sendto(cname_answer(qid, qbytes), client)
         continue
