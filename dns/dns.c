@@ -19,6 +19,7 @@
 #include "boot.h"
 #include "log.h"
 #include "sealnet/compartment.h"
+#include "sockets.h"
 
 SEALNET_COMPARTMENT("DNS");
 SEALNET_EXPORT(dns_resolve);
@@ -409,5 +410,7 @@ main(void)
 	tcpip = sn_compartment_peer(&compartment, "TCPIP");
 	if (tcpip == NULL)
 		return 1;
+	/* A lookup's socket that TCPIP made after the lookup gave up. */
+	sn_peer_on_late_reply(tcpip, sn_release_late_socket);
 	return sn_compartment_run(&compartment) < 0;
 }

@@ -4,7 +4,7 @@ RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c
 	runtime/network.c
 FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
 	runtime/loop.h runtime/handle.c runtime/handle.h runtime/channel_shm.h \
-	runtime/boot.c runtime/boot.h runtime/network.c runtime/frames.c \
+	runtime/boot.c runtime/boot.h runtime/network.c runtime/sockets.h runtime/frames.c \
 	runtime/frames.h \
 	include/sealnet/network.h \
 	include/sealnet/errors.h

@@ -40,7 +40,12 @@ SEALNET_RESTART(always, 10);
 /* No caller may hold more than this many, so none can take them all. */
 #define MAX_OPS_PER_CALLER 8
 #define STEP_TIMEOUT	   (2000 * MS)
-#define PORT_TRIES	   4
+/* TCPIP's answer to a call that makes a socket for the caller always
+ * reaches NetAPI, even one made just after the caller's deadline, and is
+ * passed on: the socket is the caller's, and only the caller's runtime can
+ * close what it never received (sn_peer_on_late_reply). */
+#define SOCKET_GRACE (100 * MS)
+#define PORT_TRIES   4
 
 struct op {
 	bool in_use;
@@ -227,8 +232,8 @@ rule_added(void *ctx, int status, const sn_message_ref *reply)
 	sn_socket_connect_add_remote(b, req, endpoint(b, op));
 	sn_socket_connect_add_local_port(b, req, op->local_port);
 	if (sn_call_async(tcpip, SN_EXPORT_TCPIP_SOCKET_CONNECT,
-			  SN_BODY_SOCKET_CONNECT, req, remaining(op),
-			  socket_made, op) < 0)
+			  SN_BODY_SOCKET_CONNECT, req,
+			  remaining(op) + SOCKET_GRACE, socket_made, op) < 0)
 		close_hole(op, -EAGAIN);
 }
 
@@ -553,8 +558,8 @@ server_port_added(void *ctx, int status, const sn_message_ref *reply)
 	sn_socket_listen_add_ipv6(b, req, op->ipv6);
 	sn_socket_listen_add_max_connections(b, req, op->max_connections);
 	if (sn_call_async(tcpip, SN_EXPORT_TCPIP_SOCKET_LISTEN,
-			  SN_BODY_SOCKET_LISTEN, req, remaining(op), listening,
-			  op) < 0)
+			  SN_BODY_SOCKET_LISTEN, req,
+			  remaining(op) + SOCKET_GRACE, listening, op) < 0)
 		listening(op, -EAGAIN, NULL);
 }
 

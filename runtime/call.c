@@ -89,6 +89,22 @@ pending_alloc(struct sn_peer *p)
 	return NULL;
 }
 
+/* The oldest record goes first when more are given up on at once. */
+static void
+abandon(struct sn_pending_call *pc)
+{
+	struct sn_peer *p = pc->peer;
+
+	p->abandoned[p->next_abandoned++ % SN_MAX_ABANDONED] =
+	    (struct sn_abandoned_call){pc->call_id, pc->export_id};
+}
+
+void
+sn_peer_on_late_reply(struct sn_peer *p, sn_late_reply_fn fn)
+{
+	p->late_reply = fn;
+}
+
 static void
 pending_free(struct sn_pending_call *pc)
 {
@@ -155,6 +171,7 @@ sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 		}
 		if (deadline_ns && sn_now_ns() >= deadline_ns) {
 			pc->status = -ETIMEDOUT;
+			abandon(pc);
 			break;
 		}
 		rc = sn_loop_run_once(&c->loop, deadline_ns);
@@ -182,6 +199,7 @@ pending_timed_out(void *ctx)
 	void *done_ctx = pc->done_ctx;
 
 	pc->timer = -1;
+	abandon(pc);
 	pending_free(pc);
 	done(done_ctx, -ETIMEDOUT, NULL);
 }
@@ -225,6 +243,29 @@ sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	return 0;
 }
 
+/* A reply to no pending call: late, if we gave up on that call, and then
+ * taken once; otherwise never asked for. */
+static void
+late_reply(struct sn_peer *p, const sn_message_ref *m)
+{
+	uint64_t call_id = sn_message_call_id(*m);
+	uint16_t export_id = sn_message_export(*m);
+
+	for (unsigned i = 0; i < SN_MAX_ABANDONED; i++) {
+		struct sn_abandoned_call *a = &p->abandoned[i];
+
+		if (call_id == 0 || a->call_id != call_id ||
+		    a->export_id != export_id)
+			continue;
+		a->call_id = 0;
+		p->stats.replies_late++;
+		if (sn_message_status(*m) == 0 && p->late_reply != NULL)
+			p->late_reply(p, export_id, m);
+		return;
+	}
+	p->stats.replies_unmatched++;
+}
+
 static void
 take_reply(struct sn_peer *p, const sn_message_ref *m, size_t len)
 {
@@ -238,8 +279,7 @@ take_reply(struct sn_peer *p, const sn_message_ref *m, size_t len)
 			break;
 		}
 	if (pc == NULL || pc->export_id != sn_message_export(*m)) {
-		/* Late (we gave up on it) or never asked for. */
-		p->stats.replies_unmatched++;
+		late_reply(p, m);
 		return;
 	}
 	status = sn_message_status(*m);
@@ -561,6 +601,8 @@ sn_peer_died(struct sn_peer *p)
 		return;
 	p->dead = true;
 	p->incarnation++;
+	/* Its successor answers none of them. */
+	memset(p->abandoned, 0, sizeof(p->abandoned));
 	sn_loop_remove_channel(&c->loop, &p->channel);
 	for (unsigned i = 0; i < SN_MAX_PENDING; i++) {
 		struct sn_pending_call *pc = &p->pending[i];

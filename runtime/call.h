@@ -66,6 +66,20 @@ struct sn_incoming;
 
 typedef void (*sn_reply_fn)(void *ctx, int status, const sn_message_ref *reply);
 
+/* A successful reply that came after its caller gave up (see
+ * sn_peer_on_late_reply). */
+typedef void (*sn_late_reply_fn)(struct sn_peer *p, uint16_t export_id,
+				 const sn_message_ref *reply);
+
+/* Calls given up on whose answers may still come: enough for a burst of
+ * timeouts, each answered within moments of its deadline. */
+#define SN_MAX_ABANDONED 32u
+
+struct sn_abandoned_call {
+	uint64_t call_id; /* 0: none */
+	uint16_t export_id;
+};
+
 struct sn_pending_call {
 	uint64_t call_id; /* 0: free slot */
 	uint16_t export_id;
@@ -96,8 +110,9 @@ struct sn_peer_stats {
 	uint64_t calls_refused;	       /* export not imported by this peer */
 	uint64_t capabilities_refused; /* presented one it does not hold */
 	uint64_t messages_rejected;    /* failed verification */
-	uint64_t replies_unmatched; /* reply to no call of ours, or too late */
-	uint64_t replies_queued;    /* ring was full when a reply was ready */
+	uint64_t replies_unmatched;    /* reply to no call of ours */
+	uint64_t replies_late;	       /* to a call we had given up on */
+	uint64_t replies_queued; /* ring was full when a reply was ready */
 };
 
 /* Resources a compartment holds for a peer, bounded by the peer's quotas
@@ -131,6 +146,9 @@ struct sn_peer {
 	uint32_t in_flight;
 	uint64_t next_call_id;
 	struct sn_pending_call pending[SN_MAX_PENDING];
+	struct sn_abandoned_call abandoned[SN_MAX_ABANDONED];
+	unsigned next_abandoned;
+	sn_late_reply_fn late_reply;
 	struct sn_outbox_entry outbox[SN_MAX_IN_FLIGHT];
 	uint32_t outbox_head, outbox_count;
 	struct sn_peer_stats stats;
@@ -267,6 +285,15 @@ sn_builder *sn_call_builder(struct sn_compartment *c);
 int sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 		  uint32_t body, uint64_t timeout_ns, sn_reply_fn done,
 		  void *done_ctx);
+
+/*
+ * A callee may finish a call just as its caller's deadline passes; the
+ * caller has returned -ETIMEDOUT, but whatever the callee made for it (a
+ * socket, a session) exists.  fn receives each such successful reply, so
+ * the caller can release what nobody will use.  Without it they are
+ * counted and dropped.
+ */
+void sn_peer_on_late_reply(struct sn_peer *p, sn_late_reply_fn fn);
 
 /* The builder for a reply body to `in`, already holding the reply. */
 sn_builder *sn_reply_builder(struct sn_compartment *c);

@@ -1,6 +1,7 @@
 /* The application side of the network API: each function is one call to
  * NetAPI or TCPIP, made through the compartment that booted. */
 #include "sealnet/network.h"
+#include "sockets.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,12 +13,39 @@
 
 static _Alignas(8) uint8_t reply_buf[SN_MAX_MESSAGE];
 
+static void
+late_socket_closed(void *ctx, int status, const sn_message_ref *reply)
+{
+}
+
+void
+sn_release_late_socket(struct sn_peer *from, uint16_t export_id,
+		       const sn_message_ref *reply)
+{
+	struct sn_peer *tcpip = sn_compartment_peer(from->owner, "TCPIP");
+	sn_handle h;
+
+	if (tcpip == NULL ||
+	    sn_message_body_type(*reply) != SN_BODY_SOCKET_CREATED)
+		return;
+	sn_socket_created_socket(sn_message_body_as_socket_created(*reply), &h);
+	sn_builder *b = sn_call_builder(tcpip->owner);
+	uint32_t ref = sn_socket_reference_start(b);
+	sn_socket_reference_add_socket(b, ref, &h);
+	sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+		      SN_BODY_SOCKET_REFERENCE, ref, 1000000000ull,
+		      late_socket_closed, NULL);
+}
+
 static struct sn_peer *
 peer(const char *name)
 {
 	struct sn_compartment *c = sn_compartment_self();
+	struct sn_peer *p = c ? sn_compartment_peer(c, name) : NULL;
 
-	return c ? sn_compartment_peer(c, name) : NULL;
+	if (p != NULL)
+		sn_peer_on_late_reply(p, sn_release_late_socket);
+	return p;
 }
 
 static sn_handle
