@@ -30,6 +30,7 @@
 #include "lwip/ip6_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "lwip/udp.h"
@@ -82,6 +83,14 @@ struct datagram {
  * 64 KiB between them, so a window's worth never needs more than this. */
 #define RX_CHAINS (2 * TCP_WND / 0x10000 + 2)
 
+/* A connection's hole in the Firewall: the rule NetAPI added for it, or
+ * the one an inbound SYN to a server port made. */
+struct hole {
+	bool in_use;
+	ip_addr_t remote;
+	uint16_t local_port, remote_port;
+};
+
 struct sock {
 	enum sock_state state;
 	struct tcp_pcb *pcb;
@@ -95,6 +104,7 @@ struct sock {
 	bool peer_closed;  /* FIN received */
 	uint32_t buffered; /* received, not handed out: the owner's quota */
 	int error;	   /* set when lwIP reported the pcb gone */
+	struct hole conn;  /* once connected: its hole, closed after it */
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */
 	unsigned max_connections;
@@ -466,19 +476,18 @@ on_error(void *arg, err_t err)
 }
 
 /*
- * A connection's hole in the Firewall closes a while after the connection
- * does: the last FIN and ACK still have to pass.  Holes waiting to close
- * are kept here; if too many wait, the oldest way out is to close at once.
+ * A connection's hole in the Firewall stays open while lwIP still works on
+ * the connection after its socket is gone: our FIN, the peer's FIN and the
+ * last ACK have to pass, however long the peer takes.  Each tick closes
+ * the holes whose connection has left lwIP's active list (freed, or in
+ * TIME_WAIT with its last ACK sent).  A lingering hole belongs to a live
+ * pcb or one freed since the last tick, so the table cannot outgrow twice
+ * lwIP's pool of them.
  */
-#define HOLE_LINGER_NS (2000 * MS)
-#define MAX_LINGERING  64
+#define MAX_LINGERING (2 * MEMP_NUM_TCP_PCB)
 
-static struct hole {
-	bool in_use;
-	bool v6;
-	uint8_t remote[16];
-	uint16_t local_port, remote_port;
-} lingering[MAX_LINGERING];
+static struct hole lingering[MAX_LINGERING];
+static uint64_t holes_closed_early;
 
 static void
 hole_closed(void *ctx, int status, const sn_message_ref *reply)
@@ -486,19 +495,24 @@ hole_closed(void *ctx, int status, const sn_message_ref *reply)
 }
 
 static void
-close_hole_now(void *ctx)
+close_hole_now(struct hole *h)
 {
-	struct hole *h = ctx;
 	sn_builder *b = sn_call_builder(&compartment);
 	uint32_t rule = sn_firewall_rule_start(b);
+	bool v6 = IP_IS_V6(&h->remote);
 	uint32_t ep;
 
 	sn_firewall_rule_add_protocol(b, rule, SN_PROTOCOL_TCP);
 	sn_firewall_rule_add_local_port(b, rule, h->local_port);
 	ep = sn_endpoint_start(b);
 	sn_endpoint_add_family(
-	    b, ep, h->v6 ? SN_ADDRESS_FAMILY_IPV6 : SN_ADDRESS_FAMILY_IPV4);
-	sn_endpoint_add_address(b, ep, h->remote, h->v6 ? 16 : 4);
+	    b, ep, v6 ? SN_ADDRESS_FAMILY_IPV6 : SN_ADDRESS_FAMILY_IPV4);
+	if (v6)
+		sn_endpoint_add_address(
+		    b, ep, (const uint8_t *)ip_2_ip6(&h->remote)->addr, 16);
+	else
+		sn_endpoint_add_address(
+		    b, ep, (const uint8_t *)&ip_2_ip4(&h->remote)->addr, 4);
 	sn_endpoint_add_port(b, ep, h->remote_port);
 	sn_firewall_rule_add_remote(b, rule, ep);
 	sn_call_async(firewall, SN_EXPORT_FIREWALL_RULE_REMOVE,
@@ -507,31 +521,53 @@ close_hole_now(void *ctx)
 	h->in_use = false;
 }
 
+/* The hole of a connection whose socket is gone: closed once lwIP is
+ * done with the connection. */
 static void
-close_hole(struct tcp_pcb *pcb)
+close_hole(const struct hole *conn)
 {
-	struct hole *h = NULL;
+	for (unsigned i = 0; i < MAX_LINGERING; i++)
+		if (!lingering[i].in_use) {
+			lingering[i] = *conn;
+			lingering[i].in_use = true;
+			return;
+		}
+	struct hole now = *conn;
+	if (sn_log_worth(++holes_closed_early))
+		sn_log("%llu firewall holes closed before their connection "
+		       "ended: too many closing at once",
+		       (unsigned long long)holes_closed_early);
+	close_hole_now(&now);
+}
 
-	for (unsigned i = 0; i < MAX_LINGERING && h == NULL; i++)
-		if (!lingering[i].in_use)
-			h = &lingering[i];
-	if (h == NULL) {
-		static struct hole now;
-		h = &now;
-	}
-	h->in_use = true;
-	h->v6 = IP_IS_V6(&pcb->remote_ip);
-	if (h->v6)
-		memcpy(h->remote, ip_2_ip6(&pcb->remote_ip)->addr, 16);
-	else
-		memcpy(h->remote, &ip_2_ip4(&pcb->remote_ip)->addr, 4);
-	h->local_port = pcb->local_port;
-	h->remote_port = pcb->remote_port;
-	if (h >= lingering && h < lingering + MAX_LINGERING &&
-	    sn_loop_add_timer(&compartment.loop, sn_now_ns() + HOLE_LINGER_NS,
-			      close_hole_now, h) > 0)
-		return;
-	close_hole_now(h);
+static bool
+still_in_lwip(const struct hole *h)
+{
+	for (struct tcp_pcb *p = tcp_active_pcbs; p != NULL; p = p->next)
+		if (p->local_port == h->local_port &&
+		    p->remote_port == h->remote_port &&
+		    ip_addr_cmp(&p->remote_ip, &h->remote))
+			return true;
+	return false;
+}
+
+static void
+sweep_holes(void)
+{
+	for (unsigned i = 0; i < MAX_LINGERING; i++)
+		if (lingering[i].in_use && !still_in_lwip(&lingering[i]))
+			close_hole_now(&lingering[i]);
+}
+
+/* Kept apart from the pcb, which lwIP frees on a reset or a timeout while
+ * the socket lives on. */
+static void
+remember_hole(struct sock *s)
+{
+	s->conn.in_use = true;
+	ip_addr_copy(s->conn.remote, s->pcb->remote_ip);
+	s->conn.local_port = s->pcb->local_port;
+	s->conn.remote_port = s->pcb->remote_port;
 }
 
 static void
@@ -546,8 +582,8 @@ sock_free(struct sock *s)
 		sn_deferred_error(&s->recv_wait, -ENOTCONN);
 	if (s->send_waiting)
 		sn_deferred_error(&s->send_wait, -ENOTCONN);
-	if (s->pcb && s->state != SOCK_LISTENING && s->pcb->remote_port)
-		close_hole(s->pcb);
+	if (s->conn.in_use)
+		close_hole(&s->conn);
 	if (s->pcb) {
 		tcp_arg(s->pcb, NULL);
 		tcp_recv(s->pcb, NULL);
@@ -690,7 +726,21 @@ on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct sock *s = arg;
 
+	if (s->connect_waiting && wait_over(&s->connect_wait, GIVING_UP_NS)) {
+		/* Answered -ETIMEDOUT: the socket would reach its owner
+		 * after it gave up, and nobody would ever close it. */
+		s->connect_waiting = false;
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		tcp_sent(pcb, NULL);
+		tcp_err(pcb, NULL);
+		tcp_abort(pcb);
+		s->pcb = NULL;
+		sock_free(s);
+		return ERR_ABRT;
+	}
 	s->state = SOCK_OPEN;
+	remember_hole(s);
 	if (s->timer >= 0) {
 		sn_loop_cancel_timer(&compartment.loop, s->timer);
 		s->timer = -1;
@@ -848,6 +898,7 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->listener = l;
 	l->accepted++;
 	attach_pcb(s, pcb);
+	remember_hole(s);
 	if (still_waiting(&l->accept_waiting, &l->accept_wait, GIVING_UP_NS)) {
 		l->accept_waiting = false;
 		reply_socket(&l->accept_wait, s);
@@ -1281,6 +1332,7 @@ static void
 tick(void *ctx)
 {
 	sys_check_timeouts();
+	sweep_holes();
 	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 10 * MS, tick, NULL);
 }
 

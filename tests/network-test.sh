@@ -136,6 +136,8 @@ check "forged resets and data do not touch a connection" \
 
 check "data that arrives after a receive timed out goes to the next one" \
 	has 'RESULT late data: kept for the next receive'
+check "connects that time out leave no socket and no connection behind" \
+	has 'RESULT connect timeouts: [0-9]+ connected, [1-9][0-9]* timed out; then 4 of 4 sockets could be opened$'
 check "NetAPI works on at most 8 calls of one caller at once" \
 	has 'RESULT netapi caller limit: 8 in progress, the 9th refused \(-EAGAIN\); once they ended, a connect: ok'
 check "a peer that stops reading stalls no other connection" \
