@@ -181,8 +181,10 @@ network_socket_accept_tcp(uint64_t timeout_ns, sealnet_socket listener,
 		       &reply, out);
 }
 
-static ssize_t
-receive(uint64_t timeout_ns, sealnet_socket s, size_t max, const uint8_t **data)
+/* Asks TCPIP, through `export_id`, for up to max bytes of s. */
+static int
+ask_receive(uint16_t export_id, uint64_t timeout_ns, sealnet_socket s,
+	    size_t max, sn_received_ref *out)
 {
 	struct sn_peer *p = peer("TCPIP");
 	sn_message_ref reply;
@@ -197,14 +199,29 @@ receive(uint64_t timeout_ns, sealnet_socket s, size_t max, const uint8_t **data)
 	sn_receive_add_socket(b, body, &h);
 	sn_receive_add_max_bytes(b, body,
 				 (uint32_t)(max > CHUNK ? CHUNK : max));
-	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVE, body,
-		     timeout_ns, reply_buf, sizeof(reply_buf), &reply);
+	rc = sn_call(p, export_id, SN_BODY_RECEIVE, body, timeout_ns, reply_buf,
+		     sizeof(reply_buf), &reply);
 	if (rc < 0)
 		return rc;
-	*data = sn_received_data(sn_message_body_as_received(reply), &len);
+	*out = sn_message_body_as_received(reply);
 	/* The reply is verified, but its size is the peer's word: hold it
 	 * to what was asked for. */
-	return len > max ? -EPROTO : (ssize_t)len;
+	sn_received_data(*out, &len);
+	return len > max ? -EPROTO : 0;
+}
+
+static ssize_t
+receive(uint64_t timeout_ns, sealnet_socket s, size_t max, const uint8_t **data)
+{
+	sn_received_ref r;
+	uint32_t len;
+	int rc = ask_receive(SN_EXPORT_NETWORK_SOCKET_RECEIVE, timeout_ns, s,
+			     max, &r);
+
+	if (rc < 0)
+		return rc;
+	*data = sn_received_data(r, &len);
+	return (ssize_t)len;
 }
 
 ssize_t
@@ -394,29 +411,15 @@ ssize_t
 network_socket_receive_from(uint64_t timeout_ns, sealnet_socket s, void *buf,
 			    size_t len, sealnet_address *from)
 {
-	struct sn_peer *p = peer("TCPIP");
-	sn_message_ref reply;
-	sn_handle h = to_handle(s);
 	sn_received_ref r;
 	const uint8_t *data;
 	uint32_t n;
-	int rc;
+	int rc = ask_receive(SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, timeout_ns,
+			     s, len, &r);
 
-	if (p == NULL)
-		return -EPERM;
-	sn_builder *b = sn_call_builder(p->owner);
-	uint32_t body = sn_receive_start(b);
-	sn_receive_add_socket(b, body, &h);
-	sn_receive_add_max_bytes(b, body,
-				 (uint32_t)(len > CHUNK ? CHUNK : len));
-	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, SN_BODY_RECEIVE,
-		     body, timeout_ns, reply_buf, sizeof(reply_buf), &reply);
 	if (rc < 0)
 		return rc;
-	r = sn_message_body_as_received(reply);
 	data = sn_received_data(r, &n);
-	if (n > len)
-		return -EPROTO;
 	rc = address_of(sn_received_from(r), from);
 	if (rc < 0)
 		return rc;
