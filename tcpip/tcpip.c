@@ -570,6 +570,16 @@ remember_hole(struct sock *s)
 	s->conn.remote_port = s->pcb->remote_port;
 }
 
+/* lwIP calls nothing of ours for pcb from now on. */
+static void
+pcb_detach(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+}
+
 static void
 sock_free(struct sock *s)
 {
@@ -585,10 +595,7 @@ sock_free(struct sock *s)
 	if (s->conn.in_use)
 		close_hole(&s->conn);
 	if (s->pcb) {
-		tcp_arg(s->pcb, NULL);
-		tcp_recv(s->pcb, NULL);
-		tcp_sent(s->pcb, NULL);
-		tcp_err(s->pcb, NULL);
+		pcb_detach(s->pcb);
 		if (s->state == SOCK_LISTENING)
 			tcp_accept(s->pcb, NULL);
 		if (tcp_close(s->pcb) != ERR_OK)
@@ -730,10 +737,7 @@ on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		/* Answered -ETIMEDOUT: the socket would reach its owner
 		 * after it gave up, and nobody would ever close it. */
 		s->connect_waiting = false;
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
+		pcb_detach(pcb);
 		tcp_abort(pcb);
 		s->pcb = NULL;
 		sock_free(s);
