@@ -38,6 +38,12 @@ fail() {
 	echo "FAIL $*"
 	failed=1
 }
+# The stack on the TAP device in the dev namespace; its log is run.log.
+run_image() {
+	ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$1" --tap tap0 \
+		>"$tmp/run.log" 2>&1 &
+	sv_pid=$!
+}
 has() { grep -qE -- "$1" "$tmp/run.log"; }
 wait_for() {
 	local end=$((SECONDS + $2))
@@ -82,9 +88,7 @@ testnet_spawn "$build/tools/echo_server" udp 7009
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/tcp_test" "$build/compartments/http_server" ||
 	fail "image build"
-ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/net.json" --tap tap0 \
-	>"$tmp/run.log" 2>&1 &
-sv_pid=$!
+run_image "$tmp/net.json"
 
 check "all six compartments become ready" \
 	wait_for 'all 6 compartments ready' 10
@@ -224,9 +228,7 @@ done
 	fail "image build with static addresses"
 check "the audit shows the image's addresses" \
 	bash -c "'$build/bin/sealnet' audit '$tmp/static.json' | jq -e '.network == {\"ipv4\": \"10.0.0.40/24\", \"gateway\": \"10.0.0.1\", \"dns\": \"10.0.0.3\"}' >/dev/null"
-ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/static.json" --tap tap0 \
-	>"$tmp/run.log" 2>&1 &
-sv_pid=$!
+run_image "$tmp/static.json"
 check "TCPIP takes its address from the image" \
 	wait_for 'TCPIP: address 10\.0\.0\.40/24, gateway 10\.0\.0\.1, from the image' 10
 check "a name resolves through the image's DNS server" \
