@@ -1,0 +1,32 @@
+/*
+ * Every bound the supervisor applies to a compartment, in one place.
+ * The reasons are in docs/supervisor.md; what each bounds is said here.
+ */
+#ifndef SEALNET_SUPERVISOR_BOUNDS_H
+#define SEALNET_SUPERVISOR_BOUNDS_H
+
+#define MS_NS 1000000ull
+#define S_NS  1000000000ull
+
+/* Restarts: an incarnation that became ready and then died waits the
+ * base delay; each death before ready doubles it, up to the maximum.
+ * The image's restart limit counts restarts within the window. */
+#define RESTART_BASE_DELAY_NS (10ull * MS_NS)
+#define RESTART_MAX_DELAY_NS  (5000ull * MS_NS)
+#define RESTART_WINDOW_NS     (60ull * S_NS)
+/* More than any image may ask for (its limit is at most 1000 a minute). */
+#define RESTART_HISTORY 1024u
+
+/* A compartment's standard output and error: each line keeps at most
+ * OUTPUT_LINE_MAX bytes; at most OUTPUT_LINES_PER_SECOND lines a second
+ * on average pass, with bursts of OUTPUT_BURST_LINES.  Drops are
+ * reported at most once per OUTPUT_REPORT_NS. */
+#define OUTPUT_LINE_MAX		512u
+#define OUTPUT_LINES_PER_SECOND 100u
+#define OUTPUT_BURST_LINES	200u
+#define OUTPUT_REPORT_NS	(1000ull * MS_NS)
+/* Bytes read from one compartment's pipe per turn of the loop, so that
+ * one flooding compartment cannot keep the supervisor from the others. */
+#define OUTPUT_READ_PER_TURN (256u * 1024u)
+
+#endif
