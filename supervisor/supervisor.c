@@ -22,14 +22,12 @@
 
 #include "boot.h"
 #include "channel.h"
+#include "restart.h"
 #include "sandbox.h"
 #include "sealnet_msg.h"
 
 #define RING_BYTES	  (256u * 1024u)
 #define MAX_LINKS	  (IMAGE_MAX_COMPARTMENTS * (IMAGE_MAX_COMPARTMENTS - 1) / 2)
-#define BACKOFF_FIRST_NS  (10ull * 1000000ull)
-#define BACKOFF_MAX_NS	  (5000ull * 1000000ull)
-#define RESTART_WINDOW_NS (60ull * 1000000000ull)
 #define STOP_GRACE_NS	  (2000ull * 1000000ull)
 
 /* One channel between two compartments, as long as both incarnations
@@ -53,8 +51,7 @@ struct child {
 	bool ready;	 /* this incarnation said so */
 	bool ever_ready; /* some incarnation did: for the start-up figure */
 	uint64_t started_ns, died_ns, restart_at_ns;
-	uint64_t restarts[1000]; /* times of recent restarts, a ring */
-	unsigned nrestarts;
+	struct restart_history restarts;
 };
 
 static struct {
@@ -463,16 +460,6 @@ describe_death(struct child *ch, int status, char *out, size_t cap)
 	}
 }
 
-static unsigned
-recent_restarts(struct child *ch, uint64_t now)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < ch->nrestarts && i < 1000; i++)
-		n += now - ch->restarts[i] < RESTART_WINDOW_NS;
-	return n;
-}
-
 static bool control_readable(unsigned self);
 
 static void
@@ -503,27 +490,29 @@ reaped(struct child *ch, int status)
 	}
 	fprintf(stderr, "sealnet: %s (incarnation %u) %s\n", ch->ic->name,
 		ch->incarnation, why);
-	if (sv.stopping || ch->ic->restart == RESTART_NEVER ||
-	    (ch->ic->restart == RESTART_ON_FAILURE && !failed)) {
+	if (sv.stopping) {
 		ch->state = CHILD_STOPPED;
 		return;
 	}
-	unsigned recent = recent_restarts(ch, now);
-	if (recent >= ch->ic->max_restarts) {
+	struct restart_plan plan =
+	    restart_decide(&ch->restarts, ch->ic->restart, ch->ic->max_restarts,
+			   failed, ch->ready, now);
+	if (plan.verdict == RESTART_NOT_NEEDED) {
+		ch->state = CHILD_STOPPED;
+		return;
+	}
+	if (plan.verdict == RESTART_CRASH_LOOP) {
 		fprintf(stderr,
 			"sealnet: %s: crash loop: %u restarts in the last "
 			"minute, the image allows %u; not restarting\n",
-			ch->ic->name, recent, ch->ic->max_restarts);
+			ch->ic->name, plan.recent, ch->ic->max_restarts);
 		ch->state = CHILD_GAVE_UP;
 		return;
 	}
-	uint64_t backoff = BACKOFF_FIRST_NS << (recent < 7 ? recent : 7);
-	if (backoff > BACKOFF_MAX_NS)
-		backoff = BACKOFF_MAX_NS;
-	ch->restart_at_ns = now + backoff;
+	ch->restart_at_ns = now + plan.delay_ns;
 	ch->state = CHILD_WAITING;
 	fprintf(stderr, "sealnet: %s: restarting in %llu ms\n", ch->ic->name,
-		(unsigned long long)(backoff / 1000000));
+		(unsigned long long)(plan.delay_ns / MS_NS));
 }
 
 static void
@@ -549,7 +538,7 @@ restart_due(void)
 
 		if (ch->state != CHILD_WAITING || now < ch->restart_at_ns)
 			continue;
-		ch->restarts[ch->nrestarts++ % 1000] = now;
+		restart_record(&ch->restarts, now);
 		if (start(i) < 0) {
 			fprintf(stderr, "sealnet: %s: restart failed: %s\n",
 				ch->ic->name, strerror(errno));
@@ -624,6 +613,7 @@ prepare(const struct image *img, const struct supervisor_options *opt)
 		char hash[IMAGE_SHA256_HEX];
 
 		ch->ic = &img->compartments[i];
+		restart_history_init(&ch->restarts);
 		/* Hash the very file that will run: the exec goes through
 		 * this descriptor, so the path cannot be swapped between. */
 		ch->exe_fd = open(ch->ic->binary, O_RDONLY | O_CLOEXEC);
