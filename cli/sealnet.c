@@ -18,7 +18,9 @@ static const struct subcommand {
      "                                  build an image from compartments"},
     {"audit", cli_audit,
      "audit IMAGE       print what each compartment may do"},
-    {"run", cli_run, "run IMAGE [--tap IFNAME]   boot an image"},
+    {"run", cli_run,
+     "run IMAGE [--tap IFNAME] [--events FILE]\n"
+     "                                  boot an image"},
 };
 
 static void

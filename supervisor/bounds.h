@@ -8,6 +8,9 @@
 #define MS_NS 1000000ull
 #define S_NS  1000000000ull
 
+/* Each direction of a channel between two compartments. */
+#define CHANNEL_RING_BYTES (256u * 1024u)
+
 /* Restarts: an incarnation that became ready and then died waits the
  * base delay; each death before ready doubles it, up to the maximum.
  * The image's restart limit counts restarts within the window. */
@@ -16,6 +19,9 @@
 #define RESTART_WINDOW_NS     (60ull * S_NS)
 /* More than any image may ask for (its limit is at most 1000 a minute). */
 #define RESTART_HISTORY 1024u
+
+/* Stopping: SIGTERM, then SIGKILL for whatever is left after this. */
+#define STOP_GRACE_NS (2000ull * MS_NS)
 
 /* A compartment's standard output and error: each line keeps at most
  * OUTPUT_LINE_MAX bytes; at most OUTPUT_LINES_PER_SECOND lines a second
@@ -28,5 +34,11 @@
 /* Bytes read from one compartment's pipe per turn of the loop, so that
  * one flooding compartment cannot keep the supervisor from the others. */
 #define OUTPUT_READ_PER_TURN (256u * 1024u)
+
+/* Messages to a compartment that its control socket has not taken yet.
+ * One that would overflow the queue, or a queue whose oldest message has
+ * waited longer than CONTROL_STALL_NS, gets the compartment killed. */
+#define CONTROL_QUEUE_MAX 32u
+#define CONTROL_STALL_NS  (2000ull * MS_NS)
 
 #endif
