@@ -22,9 +22,26 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "boot.h"
+
+/*
+ * ioctl requests a compartment may make: TCGETS only, which is how the C
+ * library's isatty() asks whether a stream is a terminal.  It changes
+ * nothing, and no compartment holds a terminal to ask about.  Nothing
+ * that drives a terminal (TIOCSTI above all) or a network device (the
+ * TUN and SIOCS* requests): the Firewall reads and writes the TAP device
+ * the supervisor set up and needs no request on it.
+ */
+static const unsigned long allowed_ioctls[] = {TCGETS};
+
+/* fcntl commands: descriptor and status flags only.  Never F_DUPFD or
+ * F_DUPFD_CLOEXEC (which place a descriptor on a chosen number), nor
+ * locks, leases, owners, signals, seals or pipe sizes. */
+static const unsigned long allowed_fcntls[] = {F_GETFD, F_SETFD, F_GETFL,
+					       F_SETFL};
 
 static void
 step_failed(const char *name, const char *step)
@@ -120,6 +137,25 @@ limits(const struct image_compartment *c)
 		   : 0;
 }
 
+/* An argument compared as the kernel reads it: these are unsigned int
+ * there, so the upper half of the register does not count. */
+#define LOW32 0xffffffffull
+
+static int
+allow_each(scmp_filter_ctx f, int nr, unsigned arg, const unsigned long *v,
+	   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct scmp_arg_cmp cmp = {arg, SCMP_CMP_MASKED_EQ, LOW32,
+					   v[i]};
+		int rc = seccomp_rule_add_array(f, SCMP_ACT_ALLOW, nr, 1, &cmp);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* One syscall of the image's list, with the argument checks some need. */
 static int
 allow(scmp_filter_ctx f, int nr)
@@ -130,6 +166,17 @@ allow(scmp_filter_ctx f, int nr)
 		return seccomp_rule_add(
 		    f, SCMP_ACT_ALLOW, nr, 1,
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)SANDBOX_SELF_PID, 0));
+	if (nr == SCMP_SYS(prlimit64)) /* its own limits only: pid 0 */
+		return seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 1,
+					SCMP_A0(SCMP_CMP_EQ, 0, 0));
+	if (nr == SCMP_SYS(ioctl))
+		return allow_each(f, nr, 1, allowed_ioctls,
+				  sizeof(allowed_ioctls) /
+				      sizeof(allowed_ioctls[0]));
+	if (nr == SCMP_SYS(fcntl))
+		return allow_each(f, nr, 1, allowed_fcntls,
+				  sizeof(allowed_fcntls) /
+				      sizeof(allowed_fcntls[0]));
 	return seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
 }
 

@@ -10,18 +10,22 @@
 #             supervisor lines, a seek back over the log, a 256 MiB flood
 #   restarts  200 real crashes of a peer; a peer that never reads its
 #             control socket; one that closes it; descriptor counts
+#   exec      a program written into a memfd and executed
+#   device    ioctls on the TAP device
 #
 # With no arguments every scenario runs; name some to run only those:
-# tests/attack/sandbox-attacks.sh restarts (terminal and log are the two
-# halves of the terminal attack).
+# tests/attack/sandbox-attacks.sh restarts exec (terminal and log are the
+# two halves of the terminal attack).
 #
-# Every process started is stopped by pid.
+# Network namespaces are made here, named with $$, and deleted at the end;
+# every process started is stopped by pid.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build}
 sealnet=$build/bin/sealnet
 cbin=$build/compartments
 tmp=$(mktemp -d)
+netns=sn-att-$$
 failed=0
 supervisors=() # pids of every supervisor started
 started_files=() # event files, for the compartments they started
@@ -60,6 +64,7 @@ cleanup() {
 			is_compartment "$p" && kill -KILL "$p" 2>/dev/null
 		done
 	done
+	ip netns del "$netns" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -247,8 +252,9 @@ EOF
 		return "$bad"
 	}
 	check "terminal: no compartment holds a terminal or has one as its controlling terminal" no_terminal
-	check "terminal: the attack runs to its end" \
-		wait_line "$tmp/tty.log" '^terminal: attack over' 10
+	check "terminal: TIOCSTI is refused by the syscall filter, and named" \
+		quietly wait_event "$tmp/tty.events" 0 '.event=="died" and
+			.compartment=="terminal" and .syscall=="ioctl"' 10
 	sleep 0.5
 	quietly kill -TERM "${tty_pid:-0}"
 	wait "$tty_harness"
@@ -368,8 +374,74 @@ scenario_restarts() {
 
 
 
+# ---- exec ----
+scenario_exec() {
+	echo "== exec: a program written into a memfd"
+	image "$tmp/exec.json" "${pair[@]}" "$cbin/attack_exec" || fail "exec image builds"
+	run exec "$tmp/exec.json"
+	check "exec: fcntl(F_DUPFD) kills it, named" \
+		quietly wait_event "$tmp/exec.events" 0 '.event=="died" and
+			.compartment=="exec" and .incarnation==1 and .syscall=="fcntl"' 10
+	check "exec: execveat after boot kills it, named" \
+		quietly wait_event "$tmp/exec.events" 0 '.event=="died" and
+			.compartment=="exec" and .incarnation==2 and .syscall=="execveat"' 10
+	check "exec: execve kills it, named" \
+		quietly wait_event "$tmp/exec.events" 0 '.event=="died" and
+			.compartment=="exec" and .incarnation==3 and .syscall=="execve"' 10
+	check "exec: the fourth incarnation runs" \
+		wait_line "$tmp/exec.log" '^exec: incarnation 4: no more attacks' 10
+	grep '^exec: ATTACK' "$tmp/exec.log" | sed 's/^/  /'
+	check "exec: the unhashed program never ran" \
+		bash -c "! grep -q 'UNHASHED CODE RAN' '$tmp/exec.log'"
+	check "exec: Runtime and app lost nothing" \
+		no_events "$tmp/exec.events" '.event=="died" and .compartment!="exec"'
+	stop exec || fail "exec: the supervisor stops"
+	show_on_failure exec
+}
+
+# ---- device ----
+scenario_device() {
+	echo "== device: ioctls on the TAP device"
+	ip netns add "$netns" || fail "device: a network namespace"
+	tap=tapatt
+	image "$tmp/device.json" "${pair[@]}" "$cbin/attack_device" || fail "device image builds"
+	: >"$tmp/device.events"
+	: >"$tmp/device.log"
+	ip netns exec "$netns" "$sealnet" run "$tmp/device.json" --tap "$tap" \
+		--events "$tmp/device.events" >"$tmp/device.log" 2>&1 &
+	device_pid=$!
+	supervisors+=("$device_pid")
+	started_files+=("$tmp/device.events")
+	check "device: all three compartments become ready" \
+		quietly wait_event "$tmp/device.events" 0 '.event=="all_ready"' 10
+	ip -n "$netns" link set "$tap" up
+	tapfile() { ip netns exec "$netns" cat "/sys/class/net/$tap/$1" 2>/dev/null; }
+	check "device: the fifth incarnation runs" \
+		wait_line "$tmp/device.log" '^Firewall: incarnation 5: no more attacks' 20
+	grep '^Firewall: ATTACK' "$tmp/device.log" | sed 's/^/  /'
+	for i in 1 2 3 4; do
+		why=$(events_after "$tmp/device.events" 0 ".event==\"died\" and .compartment==\"Firewall\" and .incarnation==$i" | jq -r .why)
+		say "incarnation $i: ${why:-did not die}"
+	done
+	check "device: each of the four ioctls killed it, named" \
+		test "$(jq -s '[.[] | select(.event=="died" and .compartment=="Firewall" and .syscall=="ioctl")] | length' "$tmp/device.events")" -eq 4
+	flags=$(tapfile tun_flags)
+	say "$tap: tun_flags $flags, owner $(tapfile owner), address $(tapfile address), carrier $(tapfile carrier)"
+	check "device: it is not persistent" test "$(((flags & 0x800)))" -eq 0
+	check "device: its owner is unchanged" test "$(tapfile owner)" = -1
+	check "device: its address is not the attacker's" \
+		test "$(tapfile address)" != 02:de:ad:be:ef:01
+	check "device: its carrier is up" test "$(tapfile carrier)" = 1
+	kill -TERM "$device_pid"
+	wait "$device_pid"
+	check "device: it went away with the supervisor" \
+		bash -c "! ip -n '$netns' link show '$tap' >/dev/null 2>&1"
+	ip netns del "$netns"
+	show_on_failure device
+}
+
 # Every scenario by default; or those named: sandbox-attacks.sh uids exec
-all_scenarios=(terminal log restarts)
+all_scenarios=(terminal log restarts exec device)
 [ $# -gt 0 ] || set -- "${all_scenarios[@]}"
 for s in "$@"; do
 	if declare -F "scenario_$s" >/dev/null; then
