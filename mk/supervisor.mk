@@ -1,7 +1,7 @@
 # The supervisor: the image, the sandbox, and `sealnet run`.
 SUPERVISOR_SRCS := supervisor/image.c supervisor/sandbox.c \
 	supervisor/supervisor.c supervisor/output.c supervisor/restart.c \
-	supervisor/events.c
+	supervisor/events.c supervisor/uids.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
 FORMAT_SRCS += $(SUPERVISOR_SRCS) $(SUPERVISOR_SRCS:.c=.h) \
 	supervisor/bounds.h include/sealnet/compartment.h

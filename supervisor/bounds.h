@@ -41,4 +41,11 @@
 #define CONTROL_QUEUE_MAX 32u
 #define CONTROL_STALL_NS  (2000ull * MS_NS)
 
+/* Compartment uids: blocks of UID_BLOCK_SIZE, one block per running
+ * supervisor, taken from UID_BLOCKS blocks starting at UID_FIRST. */
+#define UID_FIRST      61000u
+#define UID_BLOCK_SIZE 16u /* IMAGE_MAX_COMPARTMENTS */
+#define UID_BLOCKS     64u
+#define UID_LOCK_DIR   "/run/sealnet"
+
 #endif

@@ -22,9 +22,6 @@
  * the supervisor should not wait for it. */
 #define SANDBOX_CLONE_FLAGS CLONE_NEWPID
 
-/* The uid a compartment runs as when the supervisor is root. */
-#define SANDBOX_UID_BASE 61000u
-
 /* The compartment's own pid, inside its pid namespace. */
 #define SANDBOX_SELF_PID 1
 

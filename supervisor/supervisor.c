@@ -36,6 +36,7 @@
 #include "restart.h"
 #include "sandbox.h"
 #include "sealnet_msg.h"
+#include "uids.h"
 
 #define MAX_LINKS    (IMAGE_MAX_COMPARTMENTS * (IMAGE_MAX_COMPARTMENTS - 1) / 2)
 #define FDS_PER_LINK 3u
@@ -100,6 +101,7 @@ static struct {
 	struct link links[MAX_LINKS];
 	unsigned nlinks;
 	int signal_fd, devnull_fd, device_fd;
+	struct uid_block uids;
 	struct event_log events;
 	bool notify; /* seccomp user notification */
 	uint64_t boot_ns;
@@ -1195,9 +1197,12 @@ open_device(const char *name)
 static int
 prepare(const struct image *img, const struct supervisor_options *opt)
 {
+	char why[256];
+
 	memset(&sv, 0, sizeof(sv));
 	sv.img = img;
 	sv.device_fd = -1;
+	sv.uids.lock_fd = -1;
 	event_log_none(&sv.events);
 	if (opt->events != NULL &&
 	    event_log_open(&sv.events, opt->events) < 0) {
@@ -1213,13 +1218,17 @@ prepare(const struct image *img, const struct supervisor_options *opt)
 		    "(seccomp user notification, Linux 5.5): a forbidden "
 		    "syscall kills without being named, and the binary's exec "
 		    "is limited by descriptor number instead");
+	if (geteuid() == 0 && uid_block_take(&sv.uids, why, sizeof(why)) < 0) {
+		say("no uids for the compartments: %s", why);
+		return -1;
+	}
 	for (unsigned i = 0; i < img->ncompartments; i++) {
 		struct child *ch = &sv.child[i];
 		char hash[IMAGE_SHA256_HEX];
 
 		ch->ic = &img->compartments[i];
 		ch->control_fd = ch->output_fd = ch->listener_fd = -1;
-		ch->uid = geteuid() == 0 ? SANDBOX_UID_BASE + i : 0;
+		ch->uid = sv.uids.lock_fd >= 0 ? sv.uids.first + i : 0;
 		restart_history_init(&ch->restarts);
 		output_init(&ch->output, now_ns());
 		/* Hash the very file that will run: the exec goes through
@@ -1262,9 +1271,10 @@ prepare(const struct image *img, const struct supervisor_options *opt)
 				sv.links[sv.nlinks++] =
 				    (struct link){.a = a, .b = b};
 	event("boot", NULL,
-	      json_pack("{s:i, s:i, s:s}", "pid", (int)getpid(), "compartments",
-			(int)img->ncompartments, "seccomp",
-			sv.notify ? "notify" : "kill"));
+	      json_pack("{s:i, s:i, s:s, s:i}", "pid", (int)getpid(),
+			"compartments", (int)img->ncompartments, "seccomp",
+			sv.notify ? "notify" : "kill", "uid_first",
+			sv.uids.lock_fd >= 0 ? (int)sv.uids.first : -1));
 	return 0;
 }
 
@@ -1464,6 +1474,7 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 	if (sv.stop_signal)
 		say("%s: stopping", strsignal(sv.stop_signal));
 	stop_all();
+	uid_block_release(&sv.uids);
 	event_log_close(&sv.events);
 	return rc == 0 ? 0 : 1;
 }

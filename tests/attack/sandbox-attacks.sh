@@ -10,6 +10,8 @@
 #             supervisor lines, a seek back over the log, a 256 MiB flood
 #   restarts  200 real crashes of a peer; a peer that never reads its
 #             control socket; one that closes it; descriptor counts
+#   uids      two supervisors at once; a spy in one looks for the other's
+#             compartments with process_vm_readv and prlimit64
 #   exec      a program written into a memfd and executed
 #   device    ioctls on the TAP device
 #
@@ -374,6 +376,63 @@ scenario_restarts() {
 
 
 
+# ---- uids: two runs at once ----
+scenario_uids() {
+	echo "== uids: two supervisors at once, a spy in one"
+	image "$tmp/victims.json" "${pair[@]}" "$cbin/netapi_refuser" || fail "victims image builds"
+	image "$tmp/spies.json" "${pair[@]}" "$cbin/attack_spy" || fail "spies image builds"
+	run victims "$tmp/victims.json"
+	check "uids: the first run is ready" \
+		quietly wait_event "$tmp/victims.events" 0 '.event=="all_ready"' 10
+	victims_mark=$(position "$tmp/victims.log")
+	run spies "$tmp/spies.json"
+	check "uids: the second run is ready" \
+		quietly wait_event "$tmp/spies.events" 0 '.event=="all_ready"' 10
+	uids_of() {
+		local p
+		for p in $(jq -r 'select(.event=="started") | .pid' "$1"); do
+			awk '/^Uid:/ {print $2}' "/proc/$p/status" 2>/dev/null
+		done | sort -u
+	}
+	victim_uids=$(uids_of "$tmp/victims.events" | tr '\n' ' ')
+	spy_uids=$(uids_of "$tmp/spies.events" | tr '\n' ' ')
+	say "first run's uids: $victim_uids; second run's: $spy_uids"
+	check "uids: the two runs share no uid" \
+		test -z "$(comm -12 <(uids_of "$tmp/victims.events") <(uids_of "$tmp/spies.events"))"
+	own_ns() { # each compartment is pid 1 of a pid namespace of its own
+		local p line
+		for p in $(jq -r 'select(.event=="started") | .pid' "$1"); do
+			[ -d "/proc/$p" ] || continue
+			line=$(awk '/^NSpid:/ {print $2, $3, NF}' "/proc/$p/status")
+			[ "$line" = "$p 1 3" ] || { echo "  pid $p: NSpid $line"; return 1; }
+		done
+	}
+	check "uids: every compartment is pid 1 of its own pid namespace" \
+		own_ns "$tmp/victims.events"
+	check "uids: the spy's scan ends" \
+		wait_line "$tmp/spies.log" '^spy: ATTACK process_vm_readv' 60
+	grep '^spy: ATTACK' "$tmp/spies.log" | sed 's/^/  /'
+	say "pid_max is $(cat /proc/sys/kernel/pid_max); the spy scans pids up to 65536;" \
+		"the first run's highest pid is $(jq -r 'select(.event=="started") | .pid' "$tmp/victims.events" | sort -n | tail -1)"
+	check "uids: process_vm_readv finds no other process" \
+		grep -qE '^spy: ATTACK process_vm_readv on pids 1 to [0-9]+: 0 other processes seen \(first 0\), 0 readable' "$tmp/spies.log"
+	check "uids: prlimit64 on another pid kills the spy, named" \
+		quietly wait_event "$tmp/spies.events" 0 '.event=="died" and
+			.compartment=="spy" and .syscall=="prlimit64"' 20
+	check "uids: no limit of another process was changed" \
+		bash -c "! grep -q '^spy: ATTACK prlimit64:' '$tmp/spies.log'"
+	# The first run's app reports after the second run began cover the
+	# attack; a compartment left with no room to write a file would die
+	# writing one.
+	check "uids: the first run's app kept calling during the attack" \
+		app_reports_after "$tmp/victims.log" "$victims_mark" 3 "of the first run"
+	check "uids: the first run lost no compartment" \
+		no_events "$tmp/victims.events" '.event=="died"'
+	check "uids: the first run stops cleanly" stop victims
+	check "uids: the second run stops cleanly" stop spies
+	show_on_failure spies
+}
+
 # ---- exec ----
 scenario_exec() {
 	echo "== exec: a program written into a memfd"
@@ -441,7 +500,7 @@ scenario_device() {
 }
 
 # Every scenario by default; or those named: sandbox-attacks.sh uids exec
-all_scenarios=(terminal log restarts exec device)
+all_scenarios=(terminal log restarts uids exec device)
 [ $# -gt 0 ] || set -- "${all_scenarios[@]}"
 for s in "$@"; do
 	if declare -F "scenario_$s" >/dev/null; then
