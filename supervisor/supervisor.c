@@ -40,8 +40,15 @@
 
 #define MAX_LINKS    (IMAGE_MAX_COMPARTMENTS * (IMAGE_MAX_COMPARTMENTS - 1) / 2)
 #define FDS_PER_LINK 3u
+/* A compartment binary bigger than this is refused: the copy is held in
+ * memory for the whole run. */
+#define BINARY_MAX_BYTES (256ull << 20)
 /* Control messages read from one compartment per turn of the loop. */
 #define CONTROL_READS_PER_TURN 16u
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010u
+#endif
 
 /* One channel between two compartments, as long as both incarnations
  * that hold it live. */
@@ -82,6 +89,7 @@ struct child {
 	int listener_fd;   /* its seccomp listener; -1 until handed over */
 	bool exec_allowed; /* the one exec, of the binary, went through */
 	int exe_fd;	   /* the verified binary */
+	bool exe_sealed;   /* ... in a sealed memfd (else its file) */
 	uint32_t incarnation;
 	bool ready;	 /* this incarnation said so */
 	bool ever_ready; /* some incarnation did: for the start-up figure */
@@ -677,6 +685,24 @@ open_links(unsigned self)
 	return 0;
 }
 
+/* The file, if the copy in a sealed memfd is not to be had: then it is
+ * hashed again before every start. */
+static int
+exe_matches_image(struct child *ch)
+{
+	char hash[IMAGE_SHA256_HEX];
+
+	if (image_sha256_fd(ch->exe_fd, hash) < 0)
+		return -EIO;
+	if (strcmp(hash, ch->ic->sha256) != 0) {
+		say("%s: %s has SHA-256 %s, the image says %s; refusing to "
+		    "start",
+		    ch->ic->name, ch->ic->binary, hash, ch->ic->sha256);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int
 start(unsigned self)
 {
@@ -684,6 +710,8 @@ start(unsigned self)
 	int control[2], output[2], rc;
 	pid_t pid;
 
+	if (!ch->exe_sealed && exe_matches_image(ch) < 0)
+		return -EPERM;
 	ch->incarnation++;
 	rc = open_links(self);
 	if (rc < 0)
@@ -1195,6 +1223,88 @@ open_device(const char *name)
 }
 
 static int
+copy_all(int from, int to)
+{
+	static uint8_t buf[65536];
+	uint64_t total = 0;
+
+	for (;;) {
+		ssize_t n = read(from, buf, sizeof(buf));
+
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return errno == EINTR ? copy_all(from, to) : -errno;
+		total += (uint64_t)n;
+		if (total > BINARY_MAX_BYTES)
+			return -EFBIG;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno != EINTR)
+				return -errno;
+			if (w > 0)
+				off += w;
+		}
+	}
+}
+
+/*
+ * The binary, copied once into a memfd that is then sealed against any
+ * change, and hashed there: every incarnation runs exactly these bytes,
+ * whatever happens to the file afterwards.  If the kernel forbids
+ * executable memfds, the file itself is used and hashed before every
+ * start.
+ */
+static int
+load_binary(struct child *ch, bool *sealed)
+{
+	const char *path = ch->ic->binary;
+	int src, mem, rc;
+	struct stat st;
+
+	*sealed = false;
+	src = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (src < 0)
+		return -errno;
+	if (fstat(src, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* A FIFO or a device would hang the copy, or never end. */
+		say("%s: %s is not a regular file; refusing to start",
+		    ch->ic->name, path);
+		close(src);
+		return -EPERM;
+	}
+	mem = memfd_create(ch->ic->name,
+			   MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (mem < 0 && errno == EINVAL) /* before Linux 6.3 */
+		mem =
+		    memfd_create(ch->ic->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mem < 0) {
+		say("%s: no executable memfd (%s): running the file itself, "
+		    "hashed before every start",
+		    ch->ic->name, strerror(errno));
+		ch->exe_fd = src;
+		return exe_matches_image(ch);
+	}
+	rc = copy_all(src, mem);
+	close(src);
+	if (rc == 0 &&
+	    fcntl(mem, F_ADD_SEALS,
+		  F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		rc = -errno;
+	ch->exe_fd = mem;
+	if (rc == 0)
+		rc = exe_matches_image(ch);
+	if (rc < 0) {
+		close(mem);
+		ch->exe_fd = -1;
+		return rc;
+	}
+	*sealed = true;
+	return 0;
+}
+
+static int
 prepare(const struct image *img, const struct supervisor_options *opt)
 {
 	char why[256];
@@ -1224,27 +1334,18 @@ prepare(const struct image *img, const struct supervisor_options *opt)
 	}
 	for (unsigned i = 0; i < img->ncompartments; i++) {
 		struct child *ch = &sv.child[i];
-		char hash[IMAGE_SHA256_HEX];
+		int rc;
 
 		ch->ic = &img->compartments[i];
 		ch->control_fd = ch->output_fd = ch->listener_fd = -1;
 		ch->uid = sv.uids.lock_fd >= 0 ? sv.uids.first + i : 0;
 		restart_history_init(&ch->restarts);
 		output_init(&ch->output, now_ns());
-		/* Hash the very file that will run: the exec goes through
-		 * this descriptor, so the path cannot be swapped between. */
-		ch->exe_fd = open(ch->ic->binary, O_RDONLY | O_CLOEXEC);
-		if (ch->exe_fd < 0) {
-			say("%s: %s: %s", ch->ic->name, ch->ic->binary,
-			    strerror(errno));
-			return -1;
-		}
-		if (image_sha256_fd(ch->exe_fd, hash) < 0 ||
-		    strcmp(hash, ch->ic->sha256) != 0) {
-			say("%s: %s has SHA-256 %s, the image says %s; "
-			    "refusing "
-			    "to start",
-			    ch->ic->name, ch->ic->binary, hash, ch->ic->sha256);
+		rc = load_binary(ch, &ch->exe_sealed);
+		if (rc < 0) {
+			if (rc != -EPERM)
+				say("%s: %s: %s", ch->ic->name, ch->ic->binary,
+				    strerror(-rc));
 			return -1;
 		}
 		if (ch->ic->device) {

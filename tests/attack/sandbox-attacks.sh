@@ -13,6 +13,7 @@
 #   uids      two supervisors at once; a spy in one looks for the other's
 #             compartments with process_vm_readv and prlimit64
 #   exec      a program written into a memfd and executed
+#   rewrite   a binary rewritten in place between restarts
 #   device    ioctls on the TAP device
 #
 # With no arguments every scenario runs; name some to run only those:
@@ -458,6 +459,37 @@ scenario_exec() {
 	show_on_failure exec
 }
 
+# ---- rewrite ----
+scenario_rewrite() {
+	echo "== rewrite: the binary overwritten between restarts"
+	mkdir -p "$tmp/bin"
+	cp "$cbin/attack_crasher" "$tmp/bin/crasher"
+	image "$tmp/rewrite.json" "${pair[@]}" "$tmp/bin/crasher" || fail "rewrite image builds"
+	run rewrite "$tmp/rewrite.json"
+	quietly wait_event "$tmp/rewrite.events" 0 '.event=="ready" and .compartment=="crasher" and .incarnation==3' 10
+	# While an incarnation executes the file, the kernel refuses to write it
+	# (ETXTBSY); between a death and the restart it does not.  Try until the
+	# write goes through.
+	written=
+	for _ in $(seq 500); do
+		if (cat "$cbin/attack_substitute" >"$tmp/bin/crasher") 2>/dev/null; then
+			written=1
+			break
+		fi
+		sleep 0.01
+	done
+	mark=$(position "$tmp/rewrite.events")
+	say "file rewritten in place: ${written:-no}; $(cmp -s "$cbin/attack_substitute" "$tmp/bin/crasher" && echo "it holds the substitute now")"
+	check "rewrite: the file could be rewritten" test -n "$written"
+	check "rewrite: five more incarnations start and become ready" \
+		quietly wait_event "$tmp/rewrite.events" "$mark" '.event=="ready" and
+			.compartment=="crasher" and .incarnation >= 8' 10
+	check "rewrite: the rewritten bytes never ran" \
+		bash -c "! grep -q 'SUBSTITUTE RAN' '$tmp/rewrite.log'"
+	stop rewrite || fail "rewrite: the supervisor stops"
+	show_on_failure rewrite
+}
+
 # ---- device ----
 scenario_device() {
 	echo "== device: ioctls on the TAP device"
@@ -500,7 +532,7 @@ scenario_device() {
 }
 
 # Every scenario by default; or those named: sandbox-attacks.sh uids exec
-all_scenarios=(terminal log restarts uids exec device)
+all_scenarios=(terminal log restarts uids exec rewrite device)
 [ $# -gt 0 ] || set -- "${all_scenarios[@]}"
 for s in "$@"; do
 	if declare -F "scenario_$s" >/dev/null; then
