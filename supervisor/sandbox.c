@@ -3,14 +3,16 @@
  * possible.  The child is already in its own pid namespace (the clone
  * made it so).  Then: a session of its own, new mount, network, IPC and
  * UTS namespaces, descriptors, the empty root (which needs privilege),
- * the uid (which gives privilege up), limits, no_new_privs, the syscall
- * filter, and last the exec of the verified binary.
+ * the uid (which gives privilege up), the parent-death signal (which the
+ * uid change would clear), limits, no_new_privs, the syscall filter, and
+ * last the exec of the verified copy of the binary.
  */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,6 +120,26 @@ drop_user(uid_t uid)
 	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * Dies with the supervisor.  The uid change clears the parent-death
+ * signal, so it is set after it; and the supervisor may have died before
+ * it was set, which its end of the control socket tells (getppid() says
+ * nothing in a new pid namespace).
+ */
+static int
+die_with_supervisor(void)
+{
+	struct pollfd p = {SN_CONTROL_FD, 0, 0};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&p, 1, 0) < 0)
+		return -1;
+	if (p.revents & (POLLHUP | POLLERR)) {
+		errno = ESRCH;
+		return -1;
+	}
 	return 0;
 }
 
@@ -265,8 +287,6 @@ sandbox_enter_and_exec(const struct sandbox_plan *p)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* No controlling terminal, and out of the operator's process
 	 * group: ^C at the terminal is for the supervisor. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return step_failed(c->name, "parent-death signal");
 	if (setsid() < 0)
 		return step_failed(c->name, "new session");
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) <
@@ -278,6 +298,8 @@ sandbox_enter_and_exec(const struct sandbox_plan *p)
 		return step_failed(c->name, "empty root");
 	if (drop_user(p->uid) < 0)
 		return step_failed(c->name, "unprivileged user");
+	if (die_with_supervisor() < 0)
+		return step_failed(c->name, "parent-death signal");
 	if (limits(c) < 0)
 		return step_failed(c->name, "resource limits");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

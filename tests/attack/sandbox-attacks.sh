@@ -14,11 +14,12 @@
 #             compartments with process_vm_readv and prlimit64
 #   exec      a program written into a memfd and executed
 #   rewrite   a binary rewritten in place between restarts
+#   kill -9   the supervisor killed outright
 #   device    ioctls on the TAP device
 #
 # With no arguments every scenario runs; name some to run only those:
-# tests/attack/sandbox-attacks.sh restarts exec (terminal and log are the
-# two halves of the terminal attack).
+# tests/attack/sandbox-attacks.sh uids exec (terminal and log are the two
+# halves of the terminal attack, kill9 is kill -9).
 #
 # Network namespaces are made here, named with $$, and deleted at the end;
 # every process started is stopped by pid.
@@ -46,11 +47,15 @@ check() { # description, then a command that must succeed
 quietly() { "$@" >/dev/null 2>&1; }
 say() { echo "  $*"; }
 
-# A compartment process of ours: its uid is one the supervisor hands out.
+# A live compartment process of ours: its uid is one the supervisor
+# hands out.  A zombie is dead already (an orphan waits for init to reap
+# it, which may take a while).
 is_compartment() {
-	local uid
+	local uid state
 	uid=$(awk '/^Uid:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
-	[ -n "$uid" ] && [ "$uid" -ge 61000 ] && [ "$uid" -lt 62024 ]
+	state=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	[ -n "$uid" ] && [ "$uid" -ge 61000 ] && [ "$uid" -lt 62024 ] &&
+		[ "$state" != Z ]
 }
 
 cleanup() {
@@ -490,6 +495,36 @@ scenario_rewrite() {
 	show_on_failure rewrite
 }
 
+# ---- kill -9 ----
+scenario_kill9() {
+	echo "== kill -9: the supervisor killed outright"
+	# The closer no longer reads its control socket, so it cannot learn from
+	# it that the supervisor is gone.
+	image "$tmp/nine.json" "${pair[@]}" "$cbin/attack_closer" ||
+		fail "kill -9 image builds"
+	run nine "$tmp/nine.json"
+	check "kill -9: the three compartments become ready" \
+		quietly wait_event "$tmp/nine.events" 0 '.event=="all_ready"' 10
+	check "kill -9: the closer closes its control socket" \
+		wait_line "$tmp/nine.log" '^closer: control socket closed' 10
+	pids=$(jq -r 'select(.event=="started") | .pid' "$tmp/nine.events")
+	kill -KILL "$nine_pid"
+	wait "$nine_pid" 2>/dev/null
+	left_after() { # seconds: compartments still there after that long
+		local end=$((SECONDS + $1)) left p
+		while :; do
+			left=0
+			for p in $pids; do is_compartment "$p" && left=$((left + 1)); done
+			[ "$left" -eq 0 ] || [ $SECONDS -ge $end ] && break
+			sleep 0.05
+		done
+		echo "$left"
+	}
+	left=$(left_after 2)
+	say "compartments left 2 s after kill -9 of the supervisor: $left"
+	check "kill -9: no compartment outlives the supervisor" test "$left" -eq 0
+}
+
 # ---- device ----
 scenario_device() {
 	echo "== device: ioctls on the TAP device"
@@ -532,7 +567,7 @@ scenario_device() {
 }
 
 # Every scenario by default; or those named: sandbox-attacks.sh uids exec
-all_scenarios=(terminal log restarts uids exec rewrite device)
+all_scenarios=(terminal log restarts uids exec rewrite kill9 device)
 [ $# -gt 0 ] || set -- "${all_scenarios[@]}"
 for s in "$@"; do
 	if declare -F "scenario_$s" >/dev/null; then
