@@ -1,7 +1,7 @@
 # The attack suite: hostile compartments, each going after the supervisor
 # or the sandbox one way, booted by tests/attack/sandbox-attacks.sh.
 ATTACK_COMPARTMENTS := terminal crasher deaf closer spy exec substitute \
-	device
+	device hog
 ATTACK_BINS := $(addprefix $(BUILD)/compartments/attack_,$(ATTACK_COMPARTMENTS))
 FORMAT_SRCS += $(addprefix tests/attack/compartments/,$(addsuffix .c,$(ATTACK_COMPARTMENTS)))
 

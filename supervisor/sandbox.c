@@ -150,9 +150,17 @@ limits(const struct image_compartment *c)
 			     c->quota[QUOTA_MEMORY_BYTES]};
 	struct rlimit files = {c->quota[QUOTA_DESCRIPTORS],
 			       c->quota[QUOTA_DESCRIPTORS]};
+	/* Soft and hard alike: at the limit the kernel sends SIGKILL (a
+	 * SIGXCPU first would be ignored by a pid namespace's init). */
+	struct rlimit cpu = {c->quota[QUOTA_CPU_SECONDS],
+			     c->quota[QUOTA_CPU_SECONDS]};
 	struct rlimit none = {0, 0};
 
+	/* No files to write (RLIMIT_FSIZE): a descriptor that reaches a
+	 * file by mistake still cannot grow it. */
 	return setrlimit(RLIMIT_AS, &mem) || setrlimit(RLIMIT_NOFILE, &files) ||
+		       setrlimit(RLIMIT_CPU, &cpu) ||
+		       setrlimit(RLIMIT_FSIZE, &none) ||
 		       setrlimit(RLIMIT_CORE, &none) ||
 		       setrlimit(RLIMIT_NPROC, &none)
 		   ? -1

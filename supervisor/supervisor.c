@@ -798,6 +798,9 @@ static json_t *
 describe_death(struct child *ch, int status, const struct rusage *ru, char *out,
 	       size_t cap)
 {
+	double cpu_s =
+	    (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	    (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
 	char name[64];
 
 	if (ch->killed == KILLED_FORBIDDEN_SYSCALL) {
@@ -818,6 +821,16 @@ describe_death(struct child *ch, int status, const struct rusage *ru, char *out,
 			 WEXITSTATUS(status));
 		return json_pack("{s:s, s:i}", "cause", "exit", "exit_status",
 				 WEXITSTATUS(status));
+	}
+	/* The kernel's SIGKILL at RLIMIT_CPU: nothing else of ours sends
+	 * one to a running incarnation without saying so above. */
+	if (WTERMSIG(status) == SIGKILL &&
+	    cpu_s + 0.5 >= (double)ch->ic->quota[QUOTA_CPU_SECONDS]) {
+		snprintf(out, cap,
+			 "killed by the kernel: it used its %llu s of CPU time",
+			 (unsigned long long)ch->ic->quota[QUOTA_CPU_SECONDS]);
+		return json_pack("{s:s, s:i, s:f}", "cause", "cpu_limit",
+				 "signal", SIGKILL, "cpu_seconds", cpu_s);
 	}
 	/* SIGSYS cannot come from elsewhere: a pid namespace's init
 	 * ignores signals it has no handler for. */

@@ -16,6 +16,7 @@
 #   rewrite   a binary rewritten in place between restarts
 #   kill -9   the supervisor killed outright
 #   device    ioctls on the TAP device
+#   hog       a compartment that spins
 #
 # With no arguments every scenario runs; name some to run only those:
 # tests/attack/sandbox-attacks.sh uids exec (terminal and log are the two
@@ -376,12 +377,6 @@ scenario_restarts() {
 	show_on_failure restarts
 }
 
-
-
-
-
-
-
 # ---- uids: two runs at once ----
 scenario_uids() {
 	echo "== uids: two supervisors at once, a spy in one"
@@ -566,8 +561,31 @@ scenario_device() {
 	show_on_failure device
 }
 
+# ---- hog ----
+scenario_hog() {
+	echo "== hog: a compartment that spins"
+	image "$tmp/hog.json" "${pair[@]}" "$cbin/attack_hog" || fail "hog image builds"
+	run hog "$tmp/hog.json"
+	check "hog: it starts spinning" wait_line "$tmp/hog.log" '^hog: spinning' 10
+	hog=$(pid_of "$tmp/hog.events" hog)
+	limits=$(grep -E '^Max (cpu time|file size)' "/proc/$hog/limits" 2>/dev/null)
+	echo "$limits" | sed 's/^/  hog: /'
+	check "hog: its limits are 2 s of CPU time and no file growth" \
+		bash -c "grep -qE '^Max cpu time +2 +2 ' <<<'$limits' &&
+			grep -qE '^Max file size +0 +0 ' <<<'$limits'"
+	if died=$(wait_event "$tmp/hog.events" 0 '.event=="died" and .compartment=="hog"' 30); then
+		say "hog: $(jq -r .why <<<"$died") (after $(jq -r .cpu_seconds <<<"$died") s of CPU time)"
+	fi
+	check "hog: the kernel kills it at its CPU time limit" \
+		test "$(jq -r '.cause // empty' <<<"${died:-{\}}")" = cpu_limit
+	check "hog: the app's calls succeed while it spins" \
+		app_during "$tmp/hog.log" '^hog: spinning' '^sealnet: hog \(incarnation 1\)' "while the hog spins"
+	stop hog || fail "hog: the supervisor stops"
+	show_on_failure hog
+}
+
 # Every scenario by default; or those named: sandbox-attacks.sh uids exec
-all_scenarios=(terminal log restarts uids exec rewrite kill9 device)
+all_scenarios=(terminal log restarts uids exec rewrite kill9 device hog)
 [ $# -gt 0 ] || set -- "${all_scenarios[@]}"
 for s in "$@"; do
 	if declare -F "scenario_$s" >/dev/null; then
