@@ -13,5 +13,5 @@ FUZZ_TARGETS += channel_receive
 FORMAT_SRCS += fuzz/channel_receive.c
 TEST_NAMES += channel_test
 FORMAT_SRCS += tests/channel_test.c
-TEST_NAMES += frames_test
-FORMAT_SRCS += tests/frames_test.c
+TEST_NAMES += frames_test boot_test
+FORMAT_SRCS += tests/frames_test.c tests/boot_test.c
