@@ -257,6 +257,7 @@ static void
 sleep_futex(struct sn_loop *l, uint64_t wake_ns)
 {
 	struct waitv w[SN_LOOP_MAX_CHANNELS];
+	unsigned channel_of[SN_LOOP_MAX_CHANNELS];
 	struct timespec ts = abs_timespec(wake_ns);
 	unsigned n = 0;
 
@@ -268,16 +269,23 @@ sleep_futex(struct sn_loop *l, uint64_t wake_ns)
 		if (l->channels[i].paused)
 			continue;
 		bell = sn_channel_doorbell(l->channels[i].ch);
+		channel_of[n] = i;
 		w[n++] = (struct waitv){.val = atomic_load(bell),
 					.uaddr = (uintptr_t)bell,
 					.flags = FUTEX2_SIZE_U32};
 	}
 	set_sleep(l, SN_CHANNEL_SLEEP_FUTEX);
 	if (!any_readable(l)) {
-		if (n > 0)
-			syscall(SYS_futex_waitv, w, n, 0, wake_ns ? &ts : NULL,
-				CLOCK_MONOTONIC);
-		else if (wake_ns)
+		if (n > 0) {
+			long woken =
+			    syscall(SYS_futex_waitv, w, n, 0,
+				    wake_ns ? &ts : NULL, CLOCK_MONOTONIC);
+
+			/* The index of the doorbell that was rung. */
+			if (woken >= 0 && (unsigned long)woken < n)
+				sn_channel_woke_idle(
+				    l->channels[channel_of[woken]].ch);
+		} else if (wake_ns)
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
 					NULL);
 		else
@@ -292,6 +300,7 @@ static int
 sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 {
 	struct pollfd p[SN_LOOP_MAX_FDS + SN_LOOP_MAX_CHANNELS];
+	struct sn_channel *woke[SN_LOOP_MAX_CHANNELS];
 	struct sn_loop_fd fds[SN_LOOP_MAX_FDS];
 	unsigned nfds = l->nfds, n = 0;
 	struct timespec ts = {0, 0};
@@ -302,9 +311,11 @@ sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 		p[n++] = (struct pollfd){fds[i].fd, fds[i].events, 0};
 	if (block) {
 		for (unsigned i = 0; i < l->nchannels; i++)
-			if (!l->channels[i].paused)
+			if (!l->channels[i].paused) {
+				woke[n - nfds] = l->channels[i].ch;
 				p[n++] = (struct pollfd){
 				    l->channels[i].ch->eventfd_self, POLLIN, 0};
+			}
 		set_sleep(l, SN_CHANNEL_SLEEP_EVENTFD);
 		if (any_readable(l)) {
 			block = false;
@@ -319,6 +330,7 @@ sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 				uint64_t drain;
 				if (read(p[i].fd, &drain, sizeof(drain)) < 0)
 					continue;
+				sn_channel_woke_idle(woke[i - nfds]);
 			}
 		for (unsigned i = 0; i < nfds; i++)
 			if (p[i].revents) {

@@ -3,10 +3,13 @@
  * its peer is honest, and what it still gets when the peer is not.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -229,6 +232,60 @@ TEST(open_times_out_without_a_peer)
 	sn_channel_fds_close(&p.fds);
 }
 
+TEST(data_before_the_announcement_breaks_the_channel)
+{
+	struct pair p;
+	uint32_t header[2] = {8, 0};
+
+	CHECK_EQ_INT(sn_channel_create(4096, &p.fds), 0);
+	CHECK_EQ_INT(sn_channel_attach(&p.a, &p.fds, 0, "b"), 0);
+	CHECK_EQ_INT(sn_channel_attach(&p.b, &p.fds, 1, "a"), 0);
+	sn_channel_announce(&p.a);
+	/* b never announces, yet writes a record and moves its tail: an
+	 * honest peer cannot, and waiting for the announcement would spin
+	 * on a channel that always looks readable. */
+	memcpy(p.b.tx_ring, header, sizeof(header));
+	atomic_store(&p.b.shm->side[1].tail, 16);
+	CHECK(sn_channel_readable(&p.a));
+	CHECK_EQ_INT(sn_channel_receive(&p.a, buf, sizeof(buf)), -EBADMSG);
+	CHECK_EQ_INT(p.a.stats.rejected, 1);
+	CHECK(sn_channel_readable(&p.a));
+	pair_close(&p);
+}
+
+TEST(nothing_to_read_and_not_announced_is_just_empty)
+{
+	struct pair p;
+
+	CHECK_EQ_INT(sn_channel_create(4096, &p.fds), 0);
+	CHECK_EQ_INT(sn_channel_attach(&p.a, &p.fds, 0, "b"), 0);
+	CHECK_EQ_INT(sn_channel_receive(&p.a, buf, sizeof(buf)), -EAGAIN);
+	CHECK(!sn_channel_readable(&p.a));
+	CHECK_EQ_INT(p.a.stats.rejected, 0);
+	sn_channel_detach(&p.a);
+	sn_channel_fds_close(&p.fds);
+}
+
+TEST(channel_memory_can_never_be_executed)
+{
+	struct sn_channel_fds fds;
+	int status;
+	pid_t pid;
+
+	CHECK_EQ_INT(sn_channel_create(4096, &fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		char *const argv[] = {"channel", NULL}, *const envp[] = {NULL};
+
+		fexecve(fds.shm, argv, envp);
+		_exit(errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	sn_channel_fds_close(&fds);
+	/* Refused for want of permission, not for what the bytes are. */
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* ---- across processes ---- */
 
 static void
@@ -332,6 +389,83 @@ TEST(stream_across_processes_futex_wakeups)
 TEST(stream_across_processes_poll_wakeups)
 {
 	CHECK_EQ_INT(stream(true), 0);
+}
+
+static void
+note_breakage(void *ctx, struct sn_channel *ch)
+{
+	ssize_t *last = ctx;
+
+	*last = sn_channel_receive(ch, buf, sizeof(buf));
+}
+
+/* A peer that rings our doorbell (futex and eventfd alike) without ever
+ * producing a message. */
+static void
+ring_for_nothing(struct sn_channel_fds *fds)
+{
+	struct sn_channel ch;
+	uint64_t one = 1;
+
+	if (sn_channel_attach(&ch, fds, 1, "ringer") < 0)
+		_exit(1);
+	sn_channel_announce(&ch);
+	for (;;) {
+		atomic_fetch_add(&ch.shm->side[0].doorbell, 1);
+		syscall(SYS_futex, &ch.shm->side[0].doorbell, FUTEX_WAKE, 1,
+			NULL, NULL, 0);
+		if (write(fds->eventfd[0], &one, sizeof(one)) < 0)
+			sched_yield();
+	}
+}
+
+static int
+cut_off_after_idle_wakes(bool with_fd)
+{
+	struct sn_channel_fds fds;
+	struct sn_channel ch;
+	struct sn_loop loop;
+	ssize_t last = 0;
+	int status, pipefd[2];
+	pid_t pid;
+
+	if (sn_channel_create(4096, &fds) < 0 || pipe(pipefd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		ring_for_nothing(&fds);
+	sn_loop_init(&loop);
+	if (with_fd)
+		sn_loop_add_fd(&loop, pipefd[0], POLLIN, NULL, NULL);
+	sn_channel_attach(&ch, &fds, 0, "ringer");
+	sn_channel_announce(&ch);
+	sn_loop_add_channel(&loop, &ch, note_breakage, &last);
+	uint64_t end = sn_now_ns() + 10000 * MS;
+	while (last != -EBADMSG && sn_now_ns() < end)
+		sn_loop_run_once(&loop, end);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	printf("  %s: cut off after %llu idle wake-ups\n",
+	       with_fd ? "ppoll" : "futex",
+	       (unsigned long long)ch.stats.idle_wakes);
+	sn_channel_detach(&ch);
+	sn_channel_fds_close(&fds);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return last == -EBADMSG &&
+		       ch.stats.idle_wakes >= SN_CHANNEL_MAX_IDLE_WAKES
+		   ? 0
+		   : -1;
+}
+
+TEST(a_peer_that_wakes_us_for_nothing_is_cut_off_futex)
+{
+	CHECK_EQ_INT(cut_off_after_idle_wakes(false), 0);
+}
+
+TEST(a_peer_that_wakes_us_for_nothing_is_cut_off_ppoll)
+{
+	CHECK_EQ_INT(cut_off_after_idle_wakes(true), 0);
 }
 
 TEST(mark_dead_wakes_a_sleeping_receiver)
@@ -510,6 +644,11 @@ main(void)
 	RUN(received_copy_is_immune_to_later_writes);
 	RUN(schema_mismatch_names_both_hashes);
 	RUN(open_times_out_without_a_peer);
+	RUN(data_before_the_announcement_breaks_the_channel);
+	RUN(channel_memory_can_never_be_executed);
+	RUN(nothing_to_read_and_not_announced_is_just_empty);
+	RUN(a_peer_that_wakes_us_for_nothing_is_cut_off_futex);
+	RUN(a_peer_that_wakes_us_for_nothing_is_cut_off_ppoll);
 	RUN(stream_across_processes_futex_wakeups);
 	RUN(stream_across_processes_poll_wakeups);
 	RUN(mark_dead_wakes_a_sleeping_receiver);
