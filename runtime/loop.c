@@ -146,6 +146,8 @@ sn_loop_add_timer(struct sn_loop *l, uint64_t deadline_ns, sn_timer_cb cb,
 		t->cb = cb;
 		t->ctx = ctx;
 		t->id = l->next_timer_id;
+		if (l->ntimers++ == 0 || deadline_ns < l->earliest_ns)
+			l->earliest_ns = deadline_ns;
 		/* Ids are never 0 and not reused soon, so a stale cancel
 		 * cannot hit a newer timer in the same slot. */
 		l->next_timer_id =
@@ -162,6 +164,8 @@ sn_loop_cancel_timer(struct sn_loop *l, int id)
 	for (unsigned i = 0; i < SN_LOOP_MAX_TIMERS; i++)
 		if (id > 0 && l->timers[i].id == id) {
 			l->timers[i].id = 0;
+			/* earliest_ns stays a lower bound. */
+			l->ntimers--;
 			return 0;
 		}
 	return -ENOENT;
@@ -173,12 +177,16 @@ sn_loop_stop(struct sn_loop *l)
 	l->stopping = true;
 }
 
+static uint64_t next_timer(const struct sn_loop *l);
+
 /* Runs due timers in deadline order; returns how many ran. */
 static int
 run_timers(struct sn_loop *l, uint64_t now)
 {
 	int ran = 0;
 
+	if (l->ntimers == 0 || now < l->earliest_ns)
+		return 0;
 	for (;;) {
 		struct sn_loop_timer *due = NULL;
 
@@ -189,9 +197,12 @@ run_timers(struct sn_loop *l, uint64_t now)
 			    (due == NULL || t->deadline_ns < due->deadline_ns))
 				due = t;
 		}
-		if (due == NULL)
+		if (due == NULL) {
+			l->earliest_ns = next_timer(l);
 			return ran;
+		}
 		due->id = 0;
+		l->ntimers--;
 		due->cb(due->ctx);
 		ran++;
 	}
@@ -202,6 +213,8 @@ next_timer(const struct sn_loop *l)
 {
 	uint64_t next = 0;
 
+	if (l->ntimers == 0)
+		return 0;
 	for (unsigned i = 0; i < SN_LOOP_MAX_TIMERS; i++) {
 		const struct sn_loop_timer *t = &l->timers[i];
 
@@ -370,6 +383,22 @@ sn_loop_wait(struct sn_loop *l, uint64_t deadline_ns)
 		return -EINVAL; /* it would have to dispatch descriptors */
 	wait_ready(l, deadline_ns);
 	return deadline_ns && sn_now_ns() >= deadline_ns ? -ETIMEDOUT : 0;
+}
+
+int
+sn_loop_dispatch_ready(struct sn_loop *l)
+{
+	int ran;
+
+	ASSERT_OWNER(l);
+	if (l->stopping)
+		return -ECANCELED;
+	ran = run_timers(l, sn_now_ns()) + run_channels(l);
+	/* As in run_once: descriptors are looked at when nothing else was
+	 * ready, which saves a system call on a busy turn. */
+	if (l->nfds > 0 && ran == 0)
+		ran = sleep_poll(l, 0, false);
+	return ran;
 }
 
 int

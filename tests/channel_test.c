@@ -543,6 +543,40 @@ TEST(timers_fire_in_deadline_order_and_cancel)
 	CHECK_EQ_INT(sn_loop_run_once(&loop, sn_now_ns() + 5 * MS), -ETIMEDOUT);
 }
 
+static struct sn_loop *rearm_loop;
+
+static void
+rearm_sooner(void *ctx)
+{
+	record(ctx);
+	/* Sooner than any timer left: the loop must not skip it. */
+	sn_loop_add_timer(rearm_loop, sn_now_ns() + 1 * MS, record, (void *)5);
+}
+
+TEST(timers_cancelled_first_or_added_while_firing_keep_their_time)
+{
+	struct sn_loop loop;
+	uint64_t now = sn_now_ns();
+	int first;
+
+	sn_loop_init(&loop);
+	rearm_loop = &loop;
+	norder = 0;
+	first = sn_loop_add_timer(&loop, now + 5 * MS, record, (void *)9);
+	sn_loop_add_timer(&loop, now + 10 * MS, rearm_sooner, (void *)4);
+	sn_loop_add_timer(&loop, now + 200 * MS, record, (void *)6);
+	/* The earliest goes; the others keep their deadlines. */
+	CHECK_EQ_INT(sn_loop_cancel_timer(&loop, first), 0);
+	while (norder < 2)
+		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+	CHECK(order[0] == 4 && order[1] == 5);
+	CHECK(sn_now_ns() - now < 150 * MS);
+	while (norder < 3)
+		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+	CHECK(order[2] == 6);
+	CHECK_EQ_INT(loop.ntimers, 0);
+}
+
 static void
 on_readable_fd(void *ctx, int fd, short revents)
 {
@@ -653,6 +687,7 @@ main(void)
 	RUN(stream_across_processes_poll_wakeups);
 	RUN(mark_dead_wakes_a_sleeping_receiver);
 	RUN(timers_fire_in_deadline_order_and_cancel);
+	RUN(timers_cancelled_first_or_added_while_firing_keep_their_time);
 	RUN(descriptor_callbacks_fire);
 	RUN(handles_cannot_be_forged_or_reused);
 	RUN(handle_table_full_is_enomem);
