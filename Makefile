@@ -160,6 +160,19 @@ FUZZ_SECONDS ?= 3600
 fuzz-long: fuzz
 	scripts/fuzz-run --seconds $(FUZZ_SECONDS) --ledger fuzz/LEDGER.tsv $(FUZZ_TARGETS)
 
+# What each fuzz target's past iterations vouch for (scripts/fuzz-ledger):
+# its harness, the folders of the sources it links beyond the runtime,
+# the runtime, the codec and the public headers.  A change to any of them
+# starts its count again.
+FUZZ_COMMON_CODE := runtime include schema tools/fbsgen
+fuzz-targets-list:
+	@echo $(FUZZ_TARGETS)
+fuzz-code-%:
+	@echo $(FUZZ_COMMON_CODE) $(wildcard fuzz/$*.c fuzz/$*.cc) \
+		$(if $(filter %_calls,$*),fuzz/compartment_calls.c) \
+		$(sort $(dir $(FUZZ_SRCS_$*))) $(FUZZ_CODE_$*)
+.PHONY: fuzz-targets-list
+
 # ---- formatting ----
 
 format:

@@ -39,6 +39,7 @@ FUZZ_TARGETS += firewall_calls tcpip_calls netapi_calls dns_calls
 FUZZ_SRCS_firewall_calls := firewall/firewall.c firewall/filter.c
 FUZZ_SRCS_tcpip_calls := tcpip/tcpip.c
 FUZZ_DEPS_tcpip_calls := $(LWIP_LIB)
+FUZZ_CODE_tcpip_calls := scripts/fetch-lwip.sh
 FUZZ_LDLIBS_tcpip_calls := -lbearssl
 FUZZ_SRCS_netapi_calls := netapi/netapi.c
 FUZZ_SRCS_dns_calls := dns/dns.c
