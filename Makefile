@@ -52,6 +52,8 @@ RUNTIME_LIB := $(BUILD)/lib/libsealnet.a
 all: deps
 
 include $(sort $(wildcard mk/*.mk))
+# Each compartment's folder brings its own fragment.
+include $(sort $(wildcard compartments/*/build.mk))
 
 RUNTIME_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(RUNTIME_SRCS)) $(RUNTIME_GEN_OBJS)
 all: $(BINS) $(BUILD)/images/demo.json $(BUILD)/images/test.json compartments
@@ -99,10 +101,14 @@ $(RUNTIME_LIB): $(RUNTIME_OBJS)
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 # ---- unit tests: tests/NAME.c -> $(BUILD)/tests/NAME ----
-# A fragment adds NAME to TEST_NAMES, and may set TEST_SRCS_NAME (extra
-# sources, e.g. supervisor/image.c) and TEST_LDLIBS_NAME.
+# A fragment adds NAME to TEST_NAMES, and may set TEST_MAIN_NAME (the
+# test's own source, when it lives beside the code it tests rather than
+# in tests/), TEST_SRCS_NAME (extra sources, e.g. supervisor/image.c) and
+# TEST_LDLIBS_NAME.
 
-$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
+test_main = $(or $(TEST_MAIN_$(1)),tests/$(1).c)
+
+$(BUILD)/tests/%: $$(patsubst %.c,$(OBJ)/%.o,$$(call test_main,$$*)) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS_$*)) \
 		$(RUNTIME_LIB) $(TEST_LDLIBS_$*) $(LDLIBS)
@@ -115,7 +121,8 @@ FUZZ_BIN_DIR := build/fuzz
 fuzz-targets: $(addprefix $(FUZZ_BIN_DIR)/,$(FUZZ_TARGETS))
 .PHONY: fuzz-targets
 
-$(FUZZ_BIN_DIR)/%: fuzz/%.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB)
+# A target whose harness lives beside its code names it in FUZZ_MAIN_NAME.
+$(FUZZ_BIN_DIR)/%: $$(or $$(FUZZ_MAIN_$$*),fuzz/$$*.c) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*)) $(RUNTIME_LIB) \
@@ -168,7 +175,7 @@ FUZZ_COMMON_CODE := runtime include schema tools/fbsgen
 fuzz-targets-list:
 	@echo $(FUZZ_TARGETS)
 fuzz-code-%:
-	@echo $(FUZZ_COMMON_CODE) $(wildcard fuzz/$*.c fuzz/$*.cc) \
+	@echo $(FUZZ_COMMON_CODE) $(wildcard fuzz/$*.c fuzz/$*.cc) $(FUZZ_MAIN_$*) \
 		$(if $(filter %_calls,$*),fuzz/compartment_calls.c) \
 		$(sort $(dir $(FUZZ_SRCS_$*))) $(FUZZ_CODE_$*)
 .PHONY: fuzz-targets-list
