@@ -33,6 +33,8 @@ CFLAGS += -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -DSEALNET_FUZZING
 endif
 
+FUZZ_BIN_DIR := build/fuzz
+
 # Filled in by the fragments.
 RUNTIME_SRCS :=
 BINS :=
@@ -106,9 +108,11 @@ $(RUNTIME_LIB): $(RUNTIME_OBJS)
 # in tests/), TEST_SRCS_NAME (extra sources, e.g. supervisor/image.c) and
 # TEST_LDLIBS_NAME.
 
+# (No % may appear in the rule itself: make would put the stem there.)
 test_main = $(or $(TEST_MAIN_$(1)),tests/$(1).c)
+test_obj = $(patsubst %.c,$(OBJ)/%.o,$(call test_main,$(1)))
 
-$(BUILD)/tests/%: $$(patsubst %.c,$(OBJ)/%.o,$$(call test_main,$$*)) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
+$(BUILD)/tests/%: $$(call test_obj,$$*) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS_$*)) \
 		$(RUNTIME_LIB) $(TEST_LDLIBS_$*) $(LDLIBS)
@@ -117,7 +121,6 @@ $(BUILD)/tests/%: $$(patsubst %.c,$(OBJ)/%.o,$$(call test_main,$$*)) $$(addprefi
 # A fragment adds NAME to FUZZ_TARGETS, and may set FUZZ_SRCS_NAME and
 # FUZZ_LDLIBS_NAME.
 
-FUZZ_BIN_DIR := build/fuzz
 fuzz-targets: $(addprefix $(FUZZ_BIN_DIR)/,$(FUZZ_TARGETS))
 .PHONY: fuzz-targets
 
