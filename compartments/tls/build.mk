@@ -57,3 +57,13 @@ FORMAT_SRCS += compartments/tls/fuzz/session.c \
 	compartments/tls/fuzz/make_seeds.c compartments/tls/fuzz/fuzz_input.h \
 	compartments/tls/fuzz/seed_ca.h
 
+# The engine's micro-benchmark: figures, not a test (`make tls-bench`).
+$(BUILD)/tools/tls_bench: $(OBJ)/compartments/tls/tests/bench.o \
+	$(patsubst %.c,$(OBJ)/%.o,$(TLS_ENGINE_SRCS) $(TLS_TEST_PEER))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
+
+tls-bench: $(BUILD)/tools/tls_bench
+	$< $(TLS_BENCH_ARGS)
+.PHONY: tls-bench
+FORMAT_SRCS += compartments/tls/tests/bench.c
