@@ -219,6 +219,10 @@ configure_context(SSL_CTX *ctx)
 	/* A server that cannot do secure renegotiation's handshake
 	 * extension is refused outright. */
 	SSL_CTX_clear_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
+	/* An idle session gives its 16 KiB record buffers back: 19 KiB a
+	 * session instead of 53 (README.md), at no cost we could measure
+	 * in throughput. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
 	/* Our own cache, and not OpenSSL's: it knows nothing of owners. */
