@@ -178,7 +178,9 @@ struct tls_session {
 
 /*
  * Starts a session and writes the ClientHello (take it with
- * tls_session_take).  On failure the session needs no free.
+ * tls_session_take).  On failure the session needs no free.  OpenSSL's
+ * callbacks find the session by its address: it must not move until
+ * tls_session_free.
  * Returns 0, -EINVAL (bad host, ALPN list or time; unknown identity) or
  * -ENOMEM.
  */
