@@ -12,14 +12,6 @@ TEST_NAMES += tls_engine_test
 TEST_MAIN_tls_engine_test := compartments/tls/tests/engine_test.c
 TEST_SRCS_tls_engine_test := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER)
 TEST_LDLIBS_tls_engine_test := $(TLS_LDLIBS) -lseccomp
-# Linked here rather than by the generic rule, which under secondary
-# expansion turns the `%` of its patsubst into the stem and so compiles
-# TEST_MAIN without CFLAGS.
-TLS_TEST_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(TEST_MAIN_tls_engine_test) \
-	$(TEST_SRCS_tls_engine_test))
-$(BUILD)/tests/tls_engine_test: $(TLS_TEST_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS_tls_engine_test) $(LDLIBS)
 
 FORMAT_SRCS += compartments/tls/engine.c compartments/tls/engine.h \
 	include/sealnet/tls.h compartments/tls/tests/engine_test.c \
@@ -33,9 +25,7 @@ FUZZ_MAIN_tls_engine := compartments/tls/fuzz/session.c
 FUZZ_SRCS_tls_engine := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER)
 FUZZ_LDLIBS_tls_engine := $(TLS_LDLIBS)
 FUZZ_CODE_tls_engine := compartments/tls/fuzz
-# build/fuzz, not $(FUZZ_BIN_DIR): the top Makefile sets that only after
-# the fragments are read.
-build/fuzz/tls_engine: CFLAGS += -Icompartments/tls \
+$(FUZZ_BIN_DIR)/tls_engine: CFLAGS += -Icompartments/tls \
 	-Icompartments/tls/tests -Icompartments/tls/fuzz
 $(OBJ)/compartments/tls/fuzz/%.o: CFLAGS += -Icompartments/tls/tests \
 	-Icompartments/tls/fuzz
