@@ -1,0 +1,29 @@
+# The SNTP compartment's pure modules (no I/O, time passed in): NTP
+# packets, server selection, NTS-KE records and NTS for NTP, with their
+# tests and fuzz targets.  The compartment itself (sockets, the TLS side
+# of NTS-KE, the shared time record) is not built yet.
+SNTP_DIR := compartments/sntp
+
+# The folder's headers are private to it.
+$(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
+$(FUZZ_BIN_DIR)/sntp_%: CFLAGS += -I$(SNTP_DIR)
+
+FORMAT_SRCS += $(SNTP_DIR)/sntp_const.h $(SNTP_DIR)/tests/hex.h
+
+# ---- NTP packets ----
+FORMAT_SRCS += $(SNTP_DIR)/ntp.c $(SNTP_DIR)/ntp.h $(SNTP_DIR)/tests/ntp_test.c
+SNTP_TESTS := ntp
+TEST_MAIN_sntp_ntp_test := $(SNTP_DIR)/tests/ntp_test.c
+TEST_SRCS_sntp_ntp_test := $(SNTP_DIR)/ntp.c
+
+# Each test links from its own object, compiled with the folder's
+# CFLAGS.  An explicit rule takes precedence over the top Makefile's
+# pattern rule, which hands a test's source straight to the linker
+# without CFLAGS.
+TEST_NAMES += $(foreach t,$(SNTP_TESTS),sntp_$(t)_test)
+SNTP_TEST_BINS := $(foreach t,$(SNTP_TESTS),$(BUILD)/tests/sntp_$(t)_test)
+$(SNTP_TEST_BINS): $(BUILD)/tests/sntp_%_test: \
+		$(OBJ)/$(SNTP_DIR)/tests/%_test.o \
+		$$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_sntp_$$*_test)))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS_sntp_$*_test) $(LDLIBS)
