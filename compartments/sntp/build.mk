@@ -16,6 +16,13 @@ SNTP_TESTS := ntp
 TEST_MAIN_sntp_ntp_test := $(SNTP_DIR)/tests/ntp_test.c
 TEST_SRCS_sntp_ntp_test := $(SNTP_DIR)/ntp.c
 
+# ---- AES-SIV (OpenSSL's libcrypto) ----
+FORMAT_SRCS += $(SNTP_DIR)/siv.c $(SNTP_DIR)/siv.h $(SNTP_DIR)/tests/siv_test.c
+SNTP_TESTS += siv
+TEST_MAIN_sntp_siv_test := $(SNTP_DIR)/tests/siv_test.c
+TEST_SRCS_sntp_siv_test := $(SNTP_DIR)/siv.c
+TEST_LDLIBS_sntp_siv_test := -lcrypto
+
 # Each test links from its own object, compiled with the folder's
 # CFLAGS.  An explicit rule takes precedence over the top Makefile's
 # pattern rule, which hands a test's source straight to the linker
