@@ -23,6 +23,14 @@ TEST_MAIN_sntp_siv_test := $(SNTP_DIR)/tests/siv_test.c
 TEST_SRCS_sntp_siv_test := $(SNTP_DIR)/siv.c
 TEST_LDLIBS_sntp_siv_test := -lcrypto
 
+# ---- server selection and poll intervals ----
+FORMAT_SRCS += $(SNTP_DIR)/select.c $(SNTP_DIR)/select.h \
+	$(SNTP_DIR)/tests/select_test.c
+SNTP_TESTS += select
+TEST_MAIN_sntp_select_test := $(SNTP_DIR)/tests/select_test.c
+TEST_SRCS_sntp_select_test := $(SNTP_DIR)/select.c
+TEST_LDLIBS_sntp_select_test := -lm
+
 # Each test links from its own object, compiled with the folder's
 # CFLAGS.  An explicit rule takes precedence over the top Makefile's
 # pattern rule, which hands a test's source straight to the linker
