@@ -31,6 +31,13 @@ TEST_MAIN_sntp_select_test := $(SNTP_DIR)/tests/select_test.c
 TEST_SRCS_sntp_select_test := $(SNTP_DIR)/select.c
 TEST_LDLIBS_sntp_select_test := -lm
 
+# ---- NTS-KE records ----
+FORMAT_SRCS += $(SNTP_DIR)/nts_ke.c $(SNTP_DIR)/nts_ke.h \
+	$(SNTP_DIR)/tests/nts_ke_test.c
+SNTP_TESTS += nts_ke
+TEST_MAIN_sntp_nts_ke_test := $(SNTP_DIR)/tests/nts_ke_test.c
+TEST_SRCS_sntp_nts_ke_test := $(SNTP_DIR)/nts_ke.c
+
 # Each test links from its own object, compiled with the folder's
 # CFLAGS.  An explicit rule takes precedence over the top Makefile's
 # pattern rule, which hands a test's source straight to the linker

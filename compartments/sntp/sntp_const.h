@@ -91,6 +91,9 @@
 #define NTS_KE_MAX_SERVER_LEN 255
 /* What the client request holds: three records, 16 bytes. */
 #define NTS_KE_REQUEST_LEN 16
+/* The longest record body the parser keeps: a cookie or a server name.
+ * Longer bodies of records it does not need are skipped, not stored. */
+#define NTS_KE_MAX_KEPT_BODY 256
 
 /* ---- NTS for NTP packets (RFC 8915 section 5) ---- */
 
