@@ -38,6 +38,18 @@ SNTP_TESTS += nts_ke
 TEST_MAIN_sntp_nts_ke_test := $(SNTP_DIR)/tests/nts_ke_test.c
 TEST_SRCS_sntp_nts_ke_test := $(SNTP_DIR)/nts_ke.c
 
+# ---- NTS for NTP packets ----
+# tests/nts_server.c plays the server with the same codec.
+SNTP_NTS_SRCS := $(addprefix $(SNTP_DIR)/,nts.c ntp.c siv.c nts_ke.c \
+	tests/nts_server.c)
+FORMAT_SRCS += $(SNTP_DIR)/nts.c $(SNTP_DIR)/nts.h \
+	$(SNTP_DIR)/tests/nts_server.c $(SNTP_DIR)/tests/nts_server.h \
+	$(SNTP_DIR)/tests/nts_test.c
+SNTP_TESTS += nts
+TEST_MAIN_sntp_nts_test := $(SNTP_DIR)/tests/nts_test.c
+TEST_SRCS_sntp_nts_test := $(SNTP_NTS_SRCS)
+TEST_LDLIBS_sntp_nts_test := -lcrypto
+
 # Each test links from its own object, compiled with the folder's
 # CFLAGS.  An explicit rule takes precedence over the top Makefile's
 # pattern rule, which hands a test's source straight to the linker
