@@ -6,7 +6,6 @@ SNTP_DIR := compartments/sntp
 
 # The folder's headers are private to it.
 $(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
-$(FUZZ_BIN_DIR)/sntp_%: CFLAGS += -I$(SNTP_DIR)
 
 FORMAT_SRCS += $(SNTP_DIR)/sntp_const.h $(SNTP_DIR)/tests/hex.h
 
@@ -44,11 +43,19 @@ SNTP_NTS_SRCS := $(addprefix $(SNTP_DIR)/,nts.c ntp.c siv.c nts_ke.c \
 	tests/nts_server.c)
 FORMAT_SRCS += $(SNTP_DIR)/nts.c $(SNTP_DIR)/nts.h \
 	$(SNTP_DIR)/tests/nts_server.c $(SNTP_DIR)/tests/nts_server.h \
-	$(SNTP_DIR)/tests/nts_test.c
+	$(SNTP_DIR)/tests/nts_test.c $(SNTP_DIR)/tests/chrony_nts.h
 SNTP_TESTS += nts
 TEST_MAIN_sntp_nts_test := $(SNTP_DIR)/tests/nts_test.c
 TEST_SRCS_sntp_nts_test := $(SNTP_NTS_SRCS)
 TEST_LDLIBS_sntp_nts_test := -lcrypto
+
+# One NTS exchange with a real server (tests/nts-chrony-interop.sh runs
+# it against chrony by hand); built on request, not by `make`.
+FORMAT_SRCS += $(SNTP_DIR)/tests/nts_probe.c
+$(BUILD)/tools/sntp_nts_probe: $(OBJ)/$(SNTP_DIR)/tests/nts_probe.o \
+		$(patsubst %.c,$(OBJ)/%.o,$(filter-out %/nts_server.c,$(SNTP_NTS_SRCS)))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # Each test links from its own object, compiled with the folder's
 # CFLAGS.  An explicit rule takes precedence over the top Makefile's

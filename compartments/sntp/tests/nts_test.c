@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../../../tests/harness.h"
+#include "chrony_nts.h"
+#include "hex.h"
 #include "nts.h"
 #include "nts_server.h"
 
@@ -502,6 +504,53 @@ TEST(extra_and_malformed_cookies)
 	CHECK_EQ_INT(nts_jar_count(&client.jar), 7);
 }
 
+/*
+ * chrony's answer to a request these modules made: the NTS-KE response
+ * parses, our encoder rebuilds the very request chrony accepted from
+ * its identifier and nonce, and chrony's reply verifies once.
+ */
+TEST(chrony_exchange)
+{
+	static struct nts_ke_response ke;
+	uint8_t stream[1024], captured[NTP_MAX_PACKET_LEN];
+	size_t stream_len, captured_len;
+	uint64_t xmt = 0;
+
+	stream_len = hex_decode(chrony_ke_response, stream, sizeof(stream));
+	CHECK(stream_len > 0);
+	nts_ke_response_init(&ke);
+	CHECK_EQ_INT(nts_ke_response_feed(&ke, stream, stream_len), 1);
+	CHECK_EQ_INT(ke.aead, NTS_AEAD_AES_SIV_CMAC_256);
+	CHECK_EQ_INT(ke.cookie_count, 8);
+	CHECK_EQ_INT(ke.cookies[0].len, 100);
+	CHECK(hex_decode(chrony_c2s, keys.c2s, NTS_KEY_LEN) == NTS_KEY_LEN);
+	CHECK(hex_decode(chrony_s2c, keys.s2c, NTS_KEY_LEN) == NTS_KEY_LEN);
+	CHECK_EQ_INT(nts_client_init(&client, &keys, &ke), 0);
+
+	captured_len =
+	    hex_decode(chrony_nts_request, captured, sizeof(captured));
+	CHECK_EQ_INT(captured_len, 48 + 36 + 104 + 40);
+	for (int i = 40; i < 48; i++)
+		xmt = xmt << 8 | captured[i];
+	/* Identifier at 52, nonce in the authenticator at 188 + 8. */
+	req_len = nts_request_encode(&client, req, sizeof(req), xmt,
+				     captured + 52, captured + 196);
+	CHECK_EQ_INT(req_len, captured_len);
+	CHECK(memcmp(req, captured, captured_len) == 0);
+
+	rep_len = (int)hex_decode(chrony_nts_reply, rep, sizeof(rep));
+	CHECK(rep_len > 0);
+	rep[rep_len - 1] ^= 1;
+	CHECK_EQ_INT(verify(NTS_REQUIRED), -EKEYREJECTED);
+	rep[rep_len - 1] ^= 1;
+	CHECK_EQ_INT(verify(NTS_REQUIRED), 0);
+	CHECK(info.authenticated);
+	CHECK_EQ_INT(info.ntp.stratum, 8);
+	CHECK_EQ_INT(info.new_cookies, 1);
+	CHECK_EQ_INT(nts_jar_count(&client.jar), 8);
+	CHECK_EQ_INT(verify(NTS_REQUIRED), -EALREADY);
+}
+
 int
 main(void)
 {
@@ -525,5 +574,6 @@ main(void)
 	RUN(authenticator_lengths_are_checked);
 	RUN(only_encrypted_cookies_are_taken);
 	RUN(extra_and_malformed_cookies);
+	RUN(chrony_exchange);
 	HARNESS_EXIT();
 }
