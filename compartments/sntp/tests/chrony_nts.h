@@ -1,7 +1,7 @@
 /*
  * One NTS exchange with chrony 4.3 (Debian 12) as the server, made by
  * tests/nts-chrony-interop.sh with tests/nts_probe: the NTS-KE response
- * as it came out of TLS, the two keys exported from that session, our
+ * as it came out of TLS, the two keys exported from that connection, our
  * request and chrony's reply.  The keys belong to a throwaway
  * certificate and server key that no longer exist.
  */
