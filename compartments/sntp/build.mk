@@ -6,6 +6,8 @@ SNTP_DIR := compartments/sntp
 
 # The folder's headers are private to it.
 $(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
+# (The top Makefile sets FUZZ_BIN_DIR after this fragment is read.)
+build/fuzz/sntp_%: CFLAGS += -I$(SNTP_DIR)
 
 FORMAT_SRCS += $(SNTP_DIR)/sntp_const.h $(SNTP_DIR)/tests/hex.h
 
@@ -56,6 +58,20 @@ $(BUILD)/tools/sntp_nts_probe: $(OBJ)/$(SNTP_DIR)/tests/nts_probe.o \
 		$(patsubst %.c,$(OBJ)/%.o,$(filter-out %/nts_server.c,$(SNTP_NTS_SRCS)))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
+# ---- fuzz targets ----
+FORMAT_SRCS += $(SNTP_DIR)/fuzz/ntp_packet.c $(SNTP_DIR)/fuzz/nts_ke_records.c \
+	$(SNTP_DIR)/fuzz/nts_reply.c
+FUZZ_TARGETS += sntp_ntp_packet sntp_nts_ke_records sntp_nts_reply
+FUZZ_MAIN_sntp_ntp_packet := $(SNTP_DIR)/fuzz/ntp_packet.c
+FUZZ_SRCS_sntp_ntp_packet := $(SNTP_DIR)/ntp.c $(SNTP_DIR)/select.c
+FUZZ_LDLIBS_sntp_ntp_packet := -lm
+FUZZ_MAIN_sntp_nts_ke_records := $(SNTP_DIR)/fuzz/nts_ke_records.c
+FUZZ_SRCS_sntp_nts_ke_records := $(SNTP_DIR)/nts_ke.c
+FUZZ_MAIN_sntp_nts_reply := $(SNTP_DIR)/fuzz/nts_reply.c
+FUZZ_SRCS_sntp_nts_reply := $(SNTP_NTS_SRCS)
+FUZZ_LDLIBS_sntp_nts_reply := -lcrypto
+build/fuzz/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
 
 # Each test links from its own object, compiled with the folder's
 # CFLAGS.  An explicit rule takes precedence over the top Makefile's
