@@ -6,8 +6,7 @@ SNTP_DIR := compartments/sntp
 
 # The folder's headers are private to it.
 $(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
-# (The top Makefile sets FUZZ_BIN_DIR after this fragment is read.)
-build/fuzz/sntp_%: CFLAGS += -I$(SNTP_DIR)
+$(FUZZ_BIN_DIR)/sntp_%: CFLAGS += -I$(SNTP_DIR)
 
 FORMAT_SRCS += $(SNTP_DIR)/sntp_const.h $(SNTP_DIR)/tests/hex.h
 
@@ -71,16 +70,6 @@ FUZZ_SRCS_sntp_nts_ke_records := $(SNTP_DIR)/nts_ke.c
 FUZZ_MAIN_sntp_nts_reply := $(SNTP_DIR)/fuzz/nts_reply.c
 FUZZ_SRCS_sntp_nts_reply := $(SNTP_NTS_SRCS)
 FUZZ_LDLIBS_sntp_nts_reply := -lcrypto
-build/fuzz/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
+$(FUZZ_BIN_DIR)/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
 
-# Each test links from its own object, compiled with the folder's
-# CFLAGS.  An explicit rule takes precedence over the top Makefile's
-# pattern rule, which hands a test's source straight to the linker
-# without CFLAGS.
 TEST_NAMES += $(foreach t,$(SNTP_TESTS),sntp_$(t)_test)
-SNTP_TEST_BINS := $(foreach t,$(SNTP_TESTS),$(BUILD)/tests/sntp_$(t)_test)
-$(SNTP_TEST_BINS): $(BUILD)/tests/sntp_%_test: \
-		$(OBJ)/$(SNTP_DIR)/tests/%_test.o \
-		$$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_sntp_$$*_test)))
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LDLIBS_sntp_$*_test) $(LDLIBS)
