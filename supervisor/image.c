@@ -507,8 +507,20 @@ capability_json(const struct image_capability *ic)
 			 "ipv6", c->ipv6);
 }
 
+/* What the schema says the export does, for the audit's policy. */
 static json_t *
-compartment_json(const struct image_compartment *c)
+roles_json(uint16_t export_id)
+{
+	const sn_export_info *e = sn_export_info_get(export_id);
+	json_t *roles = json_array();
+
+	for (unsigned i = 0; e != NULL && e->roles[i] != NULL; i++)
+		json_array_append_new(roles, json_string(e->roles[i]));
+	return roles;
+}
+
+static json_t *
+compartment_json(const struct image_compartment *c, bool audit_view)
 {
 	json_t *o = json_object(), *exports = json_array(),
 	       *imports = json_array(), *quotas = json_object(),
@@ -520,12 +532,19 @@ compartment_json(const struct image_compartment *c)
 		json_array_append_new(
 		    exports, json_string(sn_export_name(c->exports[i])));
 	json_object_set_new(o, "exports", exports);
-	for (unsigned i = 0; i < c->ncalls; i++)
-		json_array_append_new(
-		    imports,
+	for (unsigned i = 0; i < c->ncalls; i++) {
+		json_t *call =
 		    json_pack("{s:s, s:s, s:s}", "kind", "call", "compartment",
 			      c->calls[i].compartment, "export",
-			      sn_export_name(c->calls[i].export_id)));
+			      sn_export_name(c->calls[i].export_id));
+
+		/* Roles come from this sealnet's schema, not from the image
+		 * file, so the file does not carry them. */
+		if (audit_view)
+			json_object_set_new(call, "roles",
+					    roles_json(c->calls[i].export_id));
+		json_array_append_new(imports, call);
+	}
 	for (unsigned i = 0; i < c->ncaps; i++)
 		json_array_append_new(imports, capability_json(&c->caps[i]));
 	json_object_set_new(o, "imports", imports);
@@ -639,8 +658,9 @@ image_write(const struct image *img, FILE *out, bool audit_view)
 				    json_string(img->schema_sha256));
 	}
 	for (unsigned i = 0; i < img->ncompartments; i++)
-		json_object_set_new(all, img->compartments[i].name,
-				    compartment_json(&img->compartments[i]));
+		json_object_set_new(
+		    all, img->compartments[i].name,
+		    compartment_json(&img->compartments[i], audit_view));
 	json_object_set_new(root, "compartments", all);
 	json_object_set_new(root, "network", network_json(&img->network));
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -61,6 +61,68 @@ expect "valid is false when an application may add firewall rules" \
 	'[false,2]' \
 	"$(jq -c -L "$root/audit" 'include "network_stack"; [valid, (violations | length)]' "$tmp/bad-audit.json")"
 
+# ---- every Firewall export against the policy ----
+# The policy decides by the roles the schema gives each export, so every
+# export the Firewall's service declares, imported by an application, must
+# break `valid`, and the violation must name it.  The list comes from the
+# schema, so a new export is tested the day it is added.
+demo=$build/images/demo.json
+firewall_exports=$(awk '/^rpc_service Firewall/ {on = 1; next}
+	on && /^}/ {on = 0} on {sub(/\(.*/, ""); gsub(/[ \t]/, ""); print}' \
+	"$root/schema/sealnet.fbs")
+tested=0
+for e in $firewall_exports; do
+	jq --arg e "$e" '.compartments.Firewall.exports |= (. + [$e] | unique)
+		| .compartments.http_client.imports +=
+		  [{"kind":"call","compartment":"Firewall","export":$e}]' \
+		"$demo" >"$tmp/fw.json"
+	verdict=$("$sealnet" audit "$tmp/fw.json" |
+		jq -c -L "$root/audit" --arg e "$e" 'include "network_stack";
+			[valid, any(violations[]; startswith("http_client may call \($e)"))]')
+	expect "an application that may call $e breaks valid, by name" \
+		'[false,true]' "$verdict"
+	tested=$((tested + 1))
+done
+expect "every Firewall export in the schema was tried" \
+	"$(grep -c 'firewall_[a-z_]*(.*sealnet_role' "$root/schema/sealnet.fbs")" "$tested"
+expect "the demo image, as built, has the intended call graph" true \
+	"$("$sealnet" audit "$demo" | jq -c -L "$root/audit" 'include "network_stack"; valid')"
+expect "the audit prints each import's roles" \
+	'["closes_holes","connection_holes"]' \
+	"$("$sealnet" audit "$demo" | jq -c '.compartments.TCPIP.imports[] | select(.export == "firewall_port_close") | .roles')"
+expect "an audit without roles is not valid" false \
+	"$("$sealnet" audit "$demo" | jq -c -L "$root/audit" 'include "network_stack";
+		del(.compartments[].imports[].roles) | valid')"
+expect "TCPIP may close a connection's holes, not end a DNS lookup" \
+	'["TCPIP may call firewall_dns_lookup_end, but TCPIP closes only a connection'"'"'s holes, when lwIP is done with it; NetAPI closes the rest"]' \
+	"$("$sealnet" audit "$(jq '.compartments.TCPIP.imports += [{"kind":"call","compartment":"Firewall","export":"firewall_dns_lookup_end"}]' "$demo" >"$tmp/tcpip.json" && echo "$tmp/tcpip.json")" |
+		jq -c -L "$root/audit" 'include "network_stack"; violations')"
+
+# The generator refuses an export that does not say what it does, or says
+# it in words the policy does not know.
+fbs_refused() { # description, sed edit, expected reason
+	sed "$2" "$root/schema/sealnet.fbs" >"$tmp/s.fbs"
+	local out
+	if ! (cd "$tmp" && flatc -b --schema s.fbs) 2>"$tmp/flatc.err"; then
+		fail "$1: flatc: $(cat "$tmp/flatc.err")"
+	elif out=$("$build/gen/fbsgen" "$tmp/s.bfbs" "$tmp/s.h" "$tmp/s.c" 2>&1); then
+		fail "$1: fbsgen accepted it"
+	elif grep -qF -- "$3" <<<"$out"; then
+		pass "$1 is refused: $out"
+	else
+		fail "$1: reason was: $out"
+	fi
+}
+fbs_refused "an export without a sealnet_role" \
+	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty/' \
+	'firewall_port_close has no sealnet_role'
+fbs_refused "a misspelt role" \
+	's/"closes_holes connection_holes");$/"close_holes connection_holes");/' \
+	'unknown sealnet_role close_holes'
+fbs_refused "a hole closed without saying which" \
+	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty (sealnet_role: "closes_holes")/' \
+	'exactly one kind'
+
 # Images that must be refused, each with a reason.
 refused() { # description, jq edit, expected reason
 	jq "$2" "$tmp/image.json" >"$tmp/bad.json"
