@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "schema_hash.h"
@@ -60,6 +61,105 @@ const char *
 image_restart_name(enum image_restart r)
 {
 	return restart_names[r];
+}
+
+/* The length of the UTF-8 sequence at s if it is valid and no control
+ * character, else 0.  Overlong forms, surrogates and C1 controls
+ * (U+0080-U+009F, which some terminals obey as escapes) are not. */
+static size_t
+printable_utf8(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	/* A continuation byte is never 0, so this stops at the end. */
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp <= 0x9f)
+		return 0;
+	return n;
+}
+
+char *
+image_escape(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t out = 0;
+
+	if (cap == 0)
+		return dst;
+	while (*s) {
+		char piece[5];
+		size_t n = 1;
+		const void *from = s;
+
+		if (*s >= 0x80)
+			n = printable_utf8(s);
+		if (n == 0 || *s < 0x20 || *s == 0x7f) {
+			snprintf(piece, sizeof(piece), "\\x%02x", *s);
+			from = piece;
+			n = 4;
+		}
+		if (n >= cap - out)
+			break;
+		memcpy(dst + out, from, n);
+		out += n;
+		/* An escaped byte stands for one input byte. */
+		s += from == (const void *)piece ? 1 : n;
+	}
+	dst[out] = 0;
+	return dst;
+}
+
+bool
+image_needs_escape(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p >= 0x80 ? printable_utf8(p) : 1;
+
+		if (n == 0 || *p < 0x20 || *p == 0x7f)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int
+image_open_regular(const char *path, char *err, size_t errlen)
+{
+	char shown[256];
+	struct stat st;
+	int fd, flags;
+
+	/* O_NONBLOCK: opening a FIFO with no writer would wait forever. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s",
+			 image_escape(shown, sizeof(shown), path),
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "%s: not a regular file",
+			 image_escape(shown, sizeof(shown), path));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -457,12 +557,21 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 	for (unsigned i = 0; i < n; i++) {
 		struct image_compartment *c = &img->compartments[i];
 		char *path = realpath(binaries[i], NULL);
+		char shown[256];
 		int fd, rc;
 
+		image_escape(shown, sizeof(shown), binaries[i]);
 		if (path == NULL || strlen(path) >= sizeof(c->binary)) {
 			free(path);
-			return fail(err, errlen, "%s: %s", binaries[i],
+			return fail(err, errlen, "%s: %s", shown,
 				    strerror(errno ? errno : ENAMETOOLONG));
+		}
+		/* The path is printed by the supervisor and the audit. */
+		if (image_needs_escape(path)) {
+			free(path);
+			return fail(err, errlen,
+				    "%s: the path holds control characters",
+				    shown);
 		}
 		strcpy(c->binary, path);
 		free(path);
@@ -471,10 +580,9 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 			if (add_syscall(c, image_base_syscalls[k], err,
 					errlen) < 0)
 				return -1;
-		fd = open(c->binary, O_RDONLY | O_CLOEXEC);
+		fd = image_open_regular(c->binary, err, errlen);
 		if (fd < 0)
-			return fail(err, errlen, "%s: %s", c->binary,
-				    strerror(errno));
+			return -1;
 		rc = read_manifest(c, fd, why, sizeof(why));
 		if (rc == 0 && image_sha256_fd(fd, c->sha256) < 0)
 			rc = fail(why, sizeof(why), "cannot hash");
@@ -483,7 +591,7 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 			rc = fail(why, sizeof(why),
 				  "no SEALNET_COMPARTMENT declaration");
 		if (rc < 0)
-			return fail(err, errlen, "%s: %s", binaries[i], why);
+			return fail(err, errlen, "%s: %s", shown, why);
 		img->ncompartments++;
 	}
 	return check_image(img, err, errlen);
@@ -876,6 +984,10 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 	if (c->binary[0] != '/')
 		return fail(err, errlen, "%s.binary: not an absolute path",
 			    c->name);
+	if (image_needs_escape(c->binary))
+		return fail(err, errlen,
+			    "%s.binary: the path holds control characters",
+			    c->name);
 	if (!hex64(c->sha256))
 		return fail(err, errlen,
 			    "%s.binary_sha256: not 64 lower-case hex digits",
@@ -1042,24 +1154,32 @@ out:
 int
 image_load(struct image *img, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	int fd = image_open_regular(path, err, errlen);
+	char shown[256];
+	FILE *f;
 	char *buf;
 	long len;
 	int rc;
 
-	if (f == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0)
+		return -1;
+	image_escape(shown, sizeof(shown), path);
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return fail(err, errlen, "%s: %s", shown, strerror(errno));
+	}
 	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 ||
 	    len > (1 << 22) || fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
 		return fail(err, errlen, "%s: unreadable or larger than 4 MiB",
-			    path);
+			    shown);
 	}
 	buf = malloc((size_t)len + 1);
 	if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len) {
 		free(buf);
 		fclose(f);
-		return fail(err, errlen, "%s: read failed", path);
+		return fail(err, errlen, "%s: read failed", shown);
 	}
 	fclose(f);
 	rc = image_parse(img, buf, (size_t)len, err, errlen);
@@ -1068,7 +1188,7 @@ image_load(struct image *img, const char *path, char *err, size_t errlen)
 	    strcmp(img->schema_sha256, SEALNET_SCHEMA_SHA256_HEX) != 0)
 		return fail(err, errlen,
 			    "%s was built for schema %s; this sealnet has %s",
-			    path, img->schema_sha256,
+			    shown, img->schema_sha256,
 			    SEALNET_SCHEMA_SHA256_HEX);
 	return rc;
 }

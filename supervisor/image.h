@@ -126,6 +126,28 @@ int image_index(const struct image *img, const char *name);
 /* The SHA-256 of a file's contents, read through fd, as hex. */
 int image_sha256_fd(int fd, char hex[IMAGE_SHA256_HEX]);
 
+/*
+ * Opens path for reading, close-on-exec, if it is a regular file.  A FIFO,
+ * a device such as /dev/zero, a socket or a directory is refused without
+ * blocking on the open or reading forever.  Whatever hashes or runs a
+ * binary named in an image opens it through this.  Returns the descriptor,
+ * or -1 with a reason in err.
+ */
+int image_open_regular(const char *path, char *err, size_t errlen);
+
+/*
+ * Copies src into dst (cap bytes, always terminated, cut short if need
+ * be) with every byte a terminal would act on written as \xNN: C0
+ * controls, DEL, C1 controls whether raw or UTF-8 encoded, and bytes that
+ * are not UTF-8.  Escaping twice changes nothing more, so a message may
+ * quote an escaped string and be escaped again as a whole.  Image strings
+ * and messages that quote them go through this before they reach a
+ * terminal.  Returns dst.
+ */
+char *image_escape(char *dst, size_t cap, const char *src);
+/* True when image_escape would change s. */
+bool image_needs_escape(const char *s);
+
 /* The syscalls every compartment gets: what the runtime and a static C
  * library need, nothing that opens files or sockets. */
 extern const char *const image_base_syscalls[];

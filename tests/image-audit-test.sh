@@ -123,6 +123,60 @@ fbs_refused "a hole closed without saying which" \
 	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty (sealnet_role: "closes_holes")/' \
 	'exactly one kind'
 
+# ---- files that are not files, and strings that are not text ----
+mkfifo "$tmp/fifo"
+for path in "$tmp/fifo" /dev/zero; do
+	out=$(timeout 10 "$sealnet" image build -o "$tmp/x.json" "$path" 2>&1)
+	rc=$?
+	if [ $rc -eq 124 ]; then
+		fail "image build on $path hangs"
+	elif [ $rc -ne 0 ] && grep -qF 'not a regular file' <<<"$out"; then
+		pass "image build refuses $path at once: $out"
+	else
+		fail "image build on $path: exit $rc: $out"
+	fi
+	out=$(timeout 10 "$sealnet" image check "$path" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -qF 'not a regular file' <<<"$out"; then
+		pass "image check refuses $path at once"
+	else
+		fail "image check on $path: exit $rc: $out"
+	fi
+done
+# Control characters in image strings reach no terminal: every message
+# that quotes one escapes it.
+no_controls() { # description, jq edit, file argument or "", expected text
+	jq "$2" "$tmp/image.json" >"$tmp/esc.json"
+	local out
+	out=$("$sealnet" image check "$tmp/esc.json" 2>&1)
+	if [ $? -eq 0 ]; then
+		fail "$1: accepted"
+	elif LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' <<<"$out" ||
+		LC_ALL=C grep -q $'\xc2[\x80-\x9f]' <<<"$out"; then
+		fail "$1: a control character reached the terminal: $(od -c <<<"$out" | head -3)"
+	elif ! grep -qF -- "$3" <<<"$out"; then
+		fail "$1: expected $3 in: $out"
+	else
+		pass "$1 is escaped: $out"
+	fi
+}
+no_controls "an escape sequence in an unknown key" \
+	'.compartments.app["x\u001b]0;owned\u0007"] = 1' 'x\x1b]0;owned\x07'
+no_controls "a C1 control in a compartment name" \
+	'.compartments["a\u009bb"] = .compartments.app | del(.compartments.app)' 'a\xc2\x9bb'
+no_controls "a newline in a binary path" \
+	'.compartments.app.binary = "/bin/a\nFAKE: ok"' 'the path holds control characters'
+no_controls "a terminal reset in a syscall name" \
+	'.compartments.app.sandbox.syscalls += ["read\u001bc"]' 'read\x1bc'
+no_controls "an escape in a host name" \
+	'(.compartments.hostile.imports[] | select(.kind == "connection") | .host) = "a\u001b[2J"' 'a\x1b[2J'
+out=$("$sealnet" image check "$tmp/$(printf 'name\033[31m')" 2>&1)
+if LC_ALL=C grep -q $'\x1b' <<<"$out"; then
+	fail "a control character in the image's own path reached the terminal"
+else
+	pass "the image's own path is escaped: $out"
+fi
+
 # Images that must be refused, each with a reason.
 refused() { # description, jq edit, expected reason
 	jq "$2" "$tmp/image.json" >"$tmp/bad.json"
