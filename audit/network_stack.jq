@@ -74,7 +74,19 @@ def violations:
   + ([.compartments | to_entries[] | .key as $c
       | .value.exports[] | select(startswith("firewall_")) | select($c != "Firewall")]
      | if length > 0 then ["firewall exports outside the Firewall: \(join(", "))"]
-       else [] end);
+       else [] end)
+  # sealnet itself names the syscalls that reach outside a sandbox; an
+  # audit without that list cannot be judged either.
+  + [.compartments | to_entries[]
+     | if (.value.sandbox | has("dangerous_syscalls") | not) then
+         "the audit does not say which of \(.key)'s syscalls are dangerous: audit with this sealnet"
+       elif (.value.sandbox.dangerous_syscalls | length) > 0 then
+         "\(.key) may call \(.value.sandbox.dangerous_syscalls | join(", ")), which reach outside its sandbox"
+         + (if .value.sandbox.allow_dangerous_syscalls
+            then " (the image was built with --allow-dangerous-syscalls)"
+            else "" end)
+       else empty end];
 
-# True when the image has the stack's intended call graph.
+# True when the image has the stack's intended call graph and no
+# compartment may reach outside its sandbox.
 def valid: violations | length == 0;

@@ -20,10 +20,16 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: sealnet image build -o IMAGE [--ipv4 ADDRESS/PREFIX "
-		"--gateway ADDRESS] [--dns ADDRESS] BINARY...\n"
+		"--gateway ADDRESS] [--dns ADDRESS]\n"
+		"                           [--allow-dangerous-syscalls] "
+		"BINARY...\n"
 		"       sealnet image check IMAGE\n"
 		"Without --ipv4 the stack takes its address by DHCP; without "
-		"--dns, its DNS server too.\n");
+		"--dns, its DNS server too.\n"
+		"A compartment that declares a syscall that reaches outside "
+		"its sandbox (ptrace,\nexecve, mount, io_uring_setup, ...) is "
+		"refused unless --allow-dangerous-syscalls\nis given; the "
+		"image then records it, and the audit shows it.\n");
 	return 2;
 }
 
@@ -47,8 +53,14 @@ cli_image(int argc, char **argv)
 	    strcmp(argv[2], "-o") != 0)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
+	bool allow_dangerous = false;
 	int first = 4;
 	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
+		if (strcmp(argv[first], "--allow-dangerous-syscalls") == 0) {
+			allow_dangerous = true;
+			first++;
+			continue;
+		}
 		if (first + 1 >= argc)
 			return usage();
 		if (strcmp(argv[first], "--ipv4") == 0)
@@ -63,8 +75,8 @@ cli_image(int argc, char **argv)
 	}
 	if (first >= argc)
 		return usage();
-	if (image_build(&img, argv + first, (unsigned)(argc - first), err,
-			sizeof(err)) < 0 ||
+	if (image_build(&img, argv + first, (unsigned)(argc - first),
+			allow_dangerous, err, sizeof(err)) < 0 ||
 	    image_network_set(&img.network, ipv4, gateway, dns, err,
 			      sizeof(err)) < 0)
 		return cli_error(err);

@@ -15,7 +15,8 @@ static const struct subcommand {
 } subcommands[] = {
     {"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
     {"image", cli_image,
-     "image build -o IMAGE [--ipv4 A/P --gateway G] [--dns D] BINARY...\n"
+     "image build -o IMAGE [--ipv4 A/P --gateway G] [--dns D]\n"
+     "                    [--allow-dangerous-syscalls] BINARY...\n"
      "                                  build an image from compartments\n"
      "  sealnet image check IMAGE       parse and check an image"},
     {"audit", cli_audit,

@@ -33,6 +33,36 @@ const char *const image_base_syscalls[] = {
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid",
     "tgkill", "exit", "exit_group", NULL};
 
+/* Why each is dangerous is printed in the refusal, so it says what the
+ * syscall gives a compartment that the sandbox otherwise takes away. */
+const struct image_dangerous_syscall image_dangerous_syscalls[] = {
+    {"ptrace", true, "controls other processes"},
+    {"process_vm_readv", true, "reads other processes' memory"},
+    {"process_vm_writev", true, "writes other processes' memory"},
+    {"io_uring_setup", true, "starts work the syscall filter never sees"},
+    {"io_uring_enter", true, "starts work the syscall filter never sees"},
+    {"io_uring_register", true, "starts work the syscall filter never sees"},
+    {"bpf", true, "loads programs into the kernel"},
+    {"mount", true, "changes the files the sandbox sees"},
+    {"umount2", true, "changes the files the sandbox sees"},
+    {"pivot_root", true, "changes the files the sandbox sees"},
+    {"fsopen", true, "changes the files the sandbox sees"},
+    {"fsmount", true, "changes the files the sandbox sees"},
+    {"move_mount", true, "changes the files the sandbox sees"},
+    {"open_tree", true, "changes the files the sandbox sees"},
+    {"unshare", true, "makes namespaces of its own"},
+    {"setns", true, "enters other namespaces"},
+    {"execve", true, "runs code the image did not hash"},
+    {"execveat", true, "runs code the image did not hash"},
+    /* Named by the audit, not refused: the uid of each compartment is
+     * its own, so a signal reaches only itself, and its network
+     * namespace is empty, so a socket reaches only its own loopback. */
+    {"kill", false, "signals other processes"},
+    {"tkill", false, "signals other processes"},
+    {"socket", false, "opens sockets beside the network stack"},
+    {NULL, false, NULL},
+};
+
 static const char *const quota_names[QUOTA_COUNT] = {
     "memory_bytes",   "descriptors",  "sockets",
     "buffered_bytes", "tls_sessions", "mqtt_connections",
@@ -61,6 +91,15 @@ const char *
 image_restart_name(enum image_restart r)
 {
 	return restart_names[r];
+}
+
+const struct image_dangerous_syscall *
+image_syscall_danger(const char *name)
+{
+	for (unsigned i = 0; image_dangerous_syscalls[i].name; i++)
+		if (strcmp(image_dangerous_syscalls[i].name, name) == 0)
+			return &image_dangerous_syscalls[i];
+	return NULL;
 }
 
 /* The length of the UTF-8 sequence at s if it is valid and no control
@@ -299,6 +338,19 @@ check_image(const struct image *img, char *err, size_t errlen)
 			return fail(err, errlen,
 				    "two compartments are named %s", c->name);
 		devices += c->device;
+		for (unsigned k = 0; k < c->nsyscalls; k++) {
+			const struct image_dangerous_syscall *d =
+			    image_syscall_danger(c->syscalls[k]);
+
+			if (d != NULL && d->refused &&
+			    !c->allow_dangerous_syscalls)
+				return fail(err, errlen,
+					    "%s may call %s, which %s; "
+					    "refused unless the image is "
+					    "built with "
+					    "--allow-dangerous-syscalls",
+					    c->name, d->name, d->why);
+		}
 		for (unsigned e = 0; e < c->nexports; e++)
 			for (unsigned j = 0; j < i; j++)
 				if (exports(&img->compartments[j],
@@ -544,8 +596,8 @@ read_manifest(struct image_compartment *c, int fd, char *err, size_t errlen)
 }
 
 int
-image_build(struct image *img, char *const binaries[], unsigned n, char *err,
-	    size_t errlen)
+image_build(struct image *img, char *const binaries[], unsigned n,
+	    bool allow_dangerous, char *err, size_t errlen)
 {
 	char why[256];
 
@@ -592,6 +644,14 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 				  "no SEALNET_COMPARTMENT declaration");
 		if (rc < 0)
 			return fail(err, errlen, "%s: %s", shown, why);
+		for (unsigned k = 0; allow_dangerous && k < c->nsyscalls; k++) {
+			const struct image_dangerous_syscall *d =
+			    image_syscall_danger(c->syscalls[k]);
+
+			/* Only where it is needed, so the audit shows who. */
+			if (d != NULL && d->refused)
+				c->allow_dangerous_syscalls = true;
+		}
 		img->ncompartments++;
 	}
 	return check_image(img, err, errlen);
@@ -666,12 +726,23 @@ compartment_json(const struct image_compartment *c, bool audit_view)
 		      "max_restarts_per_minute", (json_int_t)c->max_restarts));
 	for (unsigned i = 0; i < c->nsyscalls; i++)
 		json_array_append_new(syscalls, json_string(c->syscalls[i]));
-	json_object_set_new(o, "sandbox",
-			    json_pack("{s:o, s:s, s:b, s:s, s:s, s:b}",
-				      "syscalls", syscalls, "network",
-				      c->device ? "device" : "none", "device",
-				      c->device, "mounts", "empty", "user",
-				      "unprivileged", "no_new_privs", 1));
+	json_t *sandbox = json_pack(
+	    "{s:o, s:s, s:b, s:s, s:s, s:b, s:b}", "syscalls", syscalls,
+	    "network", c->device ? "device" : "none", "device", c->device,
+	    "mounts", "empty", "user", "unprivileged", "no_new_privs", 1,
+	    "allow_dangerous_syscalls", c->allow_dangerous_syscalls);
+	/* Derived from the syscalls by this sealnet, for the policy; the
+	 * image file does not carry it. */
+	if (audit_view) {
+		json_t *dangerous = json_array();
+
+		for (unsigned i = 0; i < c->nsyscalls; i++)
+			if (image_syscall_danger(c->syscalls[i]) != NULL)
+				json_array_append_new(
+				    dangerous, json_string(c->syscalls[i]));
+		json_object_set_new(sandbox, "dangerous_syscalls", dangerous);
+	}
+	json_object_set_new(o, "sandbox", sandbox);
 	return o;
 }
 
@@ -964,9 +1035,14 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 	    "quotas", "restart",       "sandbox", NULL};
 	static const char *const restart_keys[] = {
 	    "policy", "max_restarts_per_minute", NULL};
-	static const char *const sandbox_keys[] = {
-	    "syscalls", "network",	"device", "mounts",
-	    "user",	"no_new_privs", NULL};
+	static const char *const sandbox_keys[] = {"syscalls",
+						   "network",
+						   "device",
+						   "mounts",
+						   "user",
+						   "no_new_privs",
+						   "allow_dangerous_syscalls",
+						   NULL};
 	json_t *v, *arr, *sandbox, *restart;
 	size_t i;
 	uint64_t n;
@@ -1042,6 +1118,13 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 		return fail(err, errlen, "%s.sandbox.device: not a boolean",
 			    c->name);
 	c->device = json_is_true(v);
+	v = json_object_get(sandbox, "allow_dangerous_syscalls");
+	if (!json_is_boolean(v))
+		return fail(err, errlen,
+			    "%s.sandbox.allow_dangerous_syscalls: not a "
+			    "boolean",
+			    c->name);
+	c->allow_dangerous_syscalls = json_is_true(v);
 	/* The remaining sandbox keys describe what the supervisor always
 	 * does; an image cannot ask for less. */
 	if (!string_is(json_object_get(sandbox, "network"),

@@ -123,6 +123,77 @@ fbs_refused "a hole closed without saying which" \
 	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty (sealnet_role: "closes_holes")/' \
 	'exactly one kind'
 
+# ---- grants that reach outside the sandbox ----
+# Each syscall here lets a compartment act beyond its sandbox.  The audit
+# names every one; the worst are refused by `image check` and `run`
+# unless the image was built to accept them, and then the audit says so.
+for sc in ptrace kill process_vm_readv process_vm_writev io_uring_setup \
+	io_uring_enter io_uring_register mount bpf socket execve execveat; do
+	jq --arg s "$sc" '.compartments.app.sandbox.syscalls += [$s]' \
+		"$tmp/image.json" >"$tmp/d.json"
+	jq '.compartments.app.sandbox.allow_dangerous_syscalls = true' \
+		"$tmp/d.json" >"$tmp/d-allowed.json"
+	if out=$("$sealnet" image check "$tmp/d.json" 2>&1); then
+		refused=no
+		audited=$tmp/d.json
+	elif grep -qF "app may call $sc" <<<"$out" &&
+		grep -qF -- "--allow-dangerous-syscalls" <<<"$out"; then
+		refused=yes
+		audited=$tmp/d-allowed.json
+	else
+		fail "a grant of $sc: $out"
+		continue
+	fi
+	verdict=$("$sealnet" audit "$audited" | jq -c -L "$root/audit" --arg s "$sc" \
+		'include "network_stack"; [valid, any(violations[]; startswith("app may call \($s),"))]')
+	expect "a grant of $sc is a violation the audit names (refused without the flag: $refused)" \
+		'[false,true]' "$verdict"
+	echo "$sc $refused" >>"$tmp/dangers"
+done
+expect "ptrace, process_vm_*, io_uring_*, mount, bpf and execve* are refused; kill and socket are named only" \
+	"ptrace yes,kill no,process_vm_readv yes,process_vm_writev yes,io_uring_setup yes,io_uring_enter yes,io_uring_register yes,mount yes,bpf yes,socket no,execve yes,execveat yes," \
+	"$(tr ' \n' ' ,' <"$tmp/dangers")"
+expect "the audit shows that the image accepted them" \
+	'"app may call execveat, which reach outside its sandbox (the image was built with --allow-dangerous-syscalls)"' \
+	"$("$sealnet" audit "$tmp/d-allowed.json" | jq -c -L "$root/audit" 'include "network_stack"; violations[0]')"
+jq '.compartments.app.sandbox.syscalls += ["ptrace"]' "$tmp/image.json" >"$tmp/ptrace.json"
+if out=$(timeout 10 "$sealnet" run "$tmp/ptrace.json" 2>&1); then
+	fail "sealnet run started an image that grants ptrace"
+elif grep -qF 'app may call ptrace' <<<"$out" && ! grep -q 'started' <<<"$out"; then
+	pass "sealnet run refuses an image that grants ptrace, before starting anything: $out"
+else
+	fail "sealnet run on an image that grants ptrace: $out"
+fi
+jq '.compartments.app.sandbox.device = true | .compartments.app.sandbox.network = "device"' \
+	"$tmp/image.json" >"$tmp/dev.json"
+expect "a compartment other than the Firewall holding the device is a violation" \
+	'[false,["app holds the network device; only the Firewall may"]]' \
+	"$("$sealnet" audit "$tmp/dev.json" | jq -c -L "$root/audit" 'include "network_stack"; [valid, violations]')"
+
+# A compartment that declares ptrace: refused at build, accepted with the
+# flag, and then only that compartment carries it.
+cat >"$tmp/danger.c" <<'EOC'
+#include "sealnet/compartment.h"
+SEALNET_COMPARTMENT("danger");
+SEALNET_SYSCALL(ptrace);
+int main(void) { return 0; }
+EOC
+if ! gcc -I"$root/include" -I"$root/runtime" -I"$build/gen" -o "$tmp/danger" "$tmp/danger.c" 2>"$tmp/cc.err"; then
+	fail "compiling a compartment that declares ptrace: $(cat "$tmp/cc.err")"
+elif out=$("$sealnet" image build -o "$tmp/danger.json" "$tmp/danger" "${bins[@]}" 2>&1); then
+	fail "image build accepted a compartment that declares ptrace"
+elif ! grep -qF 'danger may call ptrace' <<<"$out"; then
+	fail "image build refused ptrace, but said: $out"
+elif ! "$sealnet" image build -o "$tmp/danger.json" --allow-dangerous-syscalls \
+	"$tmp/danger" "${bins[@]}"; then
+	fail "image build --allow-dangerous-syscalls refused it"
+else
+	pass "image build refuses a compartment that declares ptrace: $out"
+	expect "with --allow-dangerous-syscalls, only that compartment is marked" \
+		'["danger"]' \
+		"$("$sealnet" audit "$tmp/danger.json" | jq -c '[.compartments | to_entries[] | select(.value.sandbox.allow_dangerous_syscalls) | .key]')"
+fi
+
 # ---- files that are not files, and strings that are not text ----
 mkfifo "$tmp/fifo"
 for path in "$tmp/fifo" /dev/zero; do
