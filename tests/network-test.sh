@@ -203,13 +203,27 @@ check "when they leave, a new client is served" \
 	grep -q 'after they left: HTTP/1.0 200 OK' <<<"$limit_out"
 
 # ---- TCPIP killed during a transfer ----
+# Every call in flight to a compartment that dies fails with
+# -ENOTRECOVERABLE at once; a stack that only hung until its 5 s
+# time-outs would give -ETIMEDOUT, later.  The application prints the
+# wall-clock time of its error, to be set against the kill's.
+max_error_ms=1000
 testnet_spawn "$build/tools/echo_server" 7008 # the signal to begin
 check "a long transfer starts" wait_for 'RESULT transfer: started' 30
 sleep 0.5
 tcpip_pid=$(grep -oE 'started TCPIP \(pid [0-9]+' "$tmp/run.log" | tail -1 | grep -oE '[0-9]+$')
+killed_at=$(date +%s.%N)
 kill -KILL "$tcpip_pid"
 check "the application gets an error, not a hang" \
 	wait_for 'RESULT transfer interrupted after [0-9]+ bytes' 15
+error_line=$(grep -oE 'RESULT transfer interrupted after .*' "$tmp/run.log")
+check "the error is -ENOTRECOVERABLE, the documented one for a dead compartment" \
+	grep -qE ': -ENOTRECOVERABLE \(-[0-9]+\) at [0-9]+\.[0-9]+$' <<<"$error_line"
+error_at=$(grep -oE '[0-9]+\.[0-9]+$' <<<"$error_line")
+error_ms=$(awk -v e="${error_at:-0}" -v k="$killed_at" 'BEGIN { printf "%.0f", (e - k) * 1000 }')
+echo "  the error came $error_ms ms after the kill"
+check "it comes within $max_error_ms ms of the kill, after it" \
+	test "$error_ms" -ge 0 -a "$error_ms" -le "$max_error_ms"
 check "a new connection works after TCPIP restarts" \
 	wait_for 'RESULT reconnected [0-9.]+ ms after the error; echo ok' 40
 grep -E 'RESULT (transfer|reconnected)' "$tmp/run.log" | sed 's/^/  /'

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "boot.h"
 #include "log.h"
@@ -603,8 +604,18 @@ transfer_across_a_restart(void)
 	sn_log("RESULT transfer: started");
 	rc = echo_until_error(s, &moved);
 	t_err = sn_now_ns();
-	sn_log("RESULT transfer interrupted after %zu bytes: %s", moved,
-	       strerror(-rc));
+	/* Wall-clock time, so the test can tell how long after its kill the
+	 * error came: -ENOTRECOVERABLE at once, not -ETIMEDOUT 5 s later. */
+	struct timespec wall = {0, 0};
+	if (clock_gettime(CLOCK_REALTIME, &wall) < 0)
+		sn_log("no wall-clock time: the test will see 0");
+	sn_log("RESULT transfer interrupted after %zu bytes: %s (%d) at "
+	       "%lld.%06ld",
+	       moved,
+	       rc == -SEALNET_ECOMPARTMENT ? "-ENOTRECOVERABLE"
+	       : rc == -ETIMEDOUT	   ? "-ETIMEDOUT"
+					   : strerror(-rc),
+	       rc, (long long)wall.tv_sec, wall.tv_nsec / 1000);
 	network_socket_close(1000 * MS, s);
 	for (int last = 0;;) {
 		rc = network_socket_connect_tcp(
