@@ -323,13 +323,22 @@ udp_round_trip(void)
 		sn_log("RESULT udp: no socket: %s", strerror(-rc));
 		return;
 	}
-	/* The address, but no Firewall rule for it yet. */
+	/* The address, but no Firewall rule for it yet.  TCPIP takes the
+	 * datagram; the Firewall must drop it, which only the wire can show.
+	 * What send_to said is printed, so the test knows it was tried. */
 	memset(&to, 0, sizeof(to));
 	memcpy(to.address, (const uint8_t[]){10, 0, 0, 1}, 4);
 	to.port = 7009;
-	network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	n = network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	if (n != (ssize_t)sizeof(ping)) {
+		sn_log("RESULT udp before authorising: not sent: %s",
+		       n < 0 ? strerror((int)-n) : "short");
+		network_socket_close(1000 * MS, s);
+		return;
+	}
 	n = network_socket_receive_from(500 * MS, s, back, sizeof(back), &from);
-	sn_log("RESULT udp before authorising: %s",
+	sn_log("RESULT udp before authorising: %zu bytes sent, %s",
+	       sizeof(ping),
 	       n == -ETIMEDOUT ? "nothing came back" : "an answer came");
 	rc = network_socket_udp_authorise_host(
 	    5000 * MS, s, SEALNET_CAPABILITY(udp_echo), &to);
