@@ -240,6 +240,9 @@ echo "static page" >"$tmp/www/index.html"
 testnet_spawn /usr/bin/python3 -m http.server 80 --bind 10.0.0.1 \
 	--directory "$tmp/www" >/dev/null 2>&1
 discovers=$(grep -c DHCPDISCOVER "$tmp/dnsmasq.log")
+# The count below means something only if dnsmasq logs what DHCP did.
+check "dnsmasq logged the first stack's DHCP requests ($discovers)" \
+	test "$discovers" -ge 1
 # With its address given, the stack is up at once: the server must be too.
 for _ in $(seq 100); do
 	ip netns exec "$TESTNET_SRV" ss -Hltn 'sport = :80' | grep -q . && break
