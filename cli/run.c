@@ -24,9 +24,7 @@ cli_run(int argc, char **argv)
 		fprintf(stderr, "usage: sealnet run IMAGE [--tap IFNAME]\n");
 		return 2;
 	}
-	if (image_load(&img, argv[1], err, sizeof(err)) < 0) {
-		fprintf(stderr, "sealnet: %s\n", err);
-		return 1;
-	}
+	if (image_load(&img, argv[1], err, sizeof(err)) < 0)
+		return cli_error(err);
 	return supervisor_run(&img, &opt);
 }

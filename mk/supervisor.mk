@@ -16,3 +16,8 @@ FUZZ_SRCS_control_messages := $(SUPERVISOR_SRCS)
 FUZZ_LDLIBS_control_messages := $(SUPERVISOR_LDLIBS)
 
 SCRIPT_TESTS += tests/image-audit-test.sh tests/supervisor-test.sh
+
+TEST_NAMES += image_test
+TEST_SRCS_image_test := supervisor/image.c
+TEST_LDLIBS_image_test := $(SUPERVISOR_LDLIBS)
+FORMAT_SRCS += tests/image_test.c

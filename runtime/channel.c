@@ -433,6 +433,11 @@ sn_channel_readable(const struct sn_channel *ch)
 				    memory_order_acquire) != ch->head;
 }
 
+#ifdef SEALNET_TEST_HOOKS
+void (*sn_channel_test_after_copy)(struct sn_channel *ch, uint32_t pos,
+				   uint32_t len);
+#endif
+
 ssize_t
 sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 {
@@ -484,6 +489,10 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 	if (len > cap)
 		return -ENOBUFS;
 	memcpy(dst, ch->rx_ring + pos + SN_SHM_RECORD_HEADER, len);
+#ifdef SEALNET_TEST_HOOKS
+	if (sn_channel_test_after_copy != NULL)
+		sn_channel_test_after_copy(ch, pos + SN_SHM_RECORD_HEADER, len);
+#endif
 	ch->head += need + record_bytes(len);
 	ch->idle_wakes = 0;
 	/* Sequentially consistent: the load of space_wanted below must not

@@ -120,6 +120,14 @@ int sn_channel_send(struct sn_channel *ch, const void *msg, size_t len);
  */
 ssize_t sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap);
 
+#ifdef SEALNET_TEST_HOOKS
+/* Test builds only: called by receive just after it copied the record at
+ * rx_ring[pos], len bytes, where a peer's write would land between the
+ * copy and the caller's verification. */
+extern void (*sn_channel_test_after_copy)(struct sn_channel *ch, uint32_t pos,
+					  uint32_t len);
+#endif
+
 /* True when receive would not return -EAGAIN: data, breakage or death. */
 bool sn_channel_readable(const struct sn_channel *ch);
 

@@ -19,6 +19,7 @@
 #include "harness.h"
 #include "loop.h"
 #include "schema_hash.h"
+#include "sealnet_msg.h"
 
 #define MS 1000000ull
 
@@ -185,16 +186,55 @@ TEST(hostile_consumer_cannot_make_us_overwrite)
 	pair_close(&p);
 }
 
+/* A hostile peer that rewrites the record it sent the moment receive has
+ * copied it: every byte, so the message no longer verifies and its
+ * payload reads "tampered". */
+static unsigned tamper_count;
+
+static void
+tamper(struct sn_channel *ch, uint32_t pos, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		ch->rx_ring[pos + i] = (uint8_t) "tampered"[i % 8];
+	tamper_count++;
+}
+
 TEST(received_copy_is_immune_to_later_writes)
 {
+	static _Alignas(8) uint8_t msg[256], got[256];
 	struct pair p;
-	char got[16] = {0};
+	sn_builder b;
+	sn_message_ref m;
+	sn_verify_error err;
+	uint32_t root, body, n;
+	size_t len;
+	ssize_t rc;
+
+	sn_builder_init(&b, msg, sizeof(msg));
+	root = sn_message_start(&b);
+	sn_message_add_call_id(&b, root, 1);
+	sn_message_add_call_type(&b, root, SN_CALL_TYPE_REQUEST);
+	sn_message_add_export(&b, root, SN_EXPORT_RUNTIME_ECHO);
+	body = sn_bytes_start(&b);
+	sn_bytes_add_data(&b, body, "original", 8);
+	sn_message_add_body(&b, root, SN_BODY_BYTES, body);
+	CHECK_EQ_INT(sn_builder_finish(&b, root, &len), 0);
 
 	CHECK_EQ_INT(pair_open(&p, 4096), 0);
-	CHECK_EQ_INT(sn_channel_send(&p.a, "original", 8), 0);
-	CHECK_EQ_INT(sn_channel_receive(&p.b, got, sizeof(got)), 8);
-	memcpy(p.a.tx_ring + SN_SHM_RECORD_HEADER, "tampered", 8);
-	CHECK(memcmp(got, "original", 8) == 0);
+	CHECK_EQ_INT(sn_channel_send(&p.a, msg, len), 0);
+	tamper_count = 0;
+	sn_channel_test_after_copy = tamper;
+	rc = sn_channel_receive(&p.b, got, sizeof(got));
+	sn_channel_test_after_copy = NULL;
+	CHECK_EQ_INT(rc, (ssize_t)len);
+	/* The attack was made: the ring now holds the peer's bytes. */
+	CHECK_EQ_INT(tamper_count, 1);
+	CHECK(memcmp(p.a.tx_ring + SN_SHM_RECORD_HEADER, "tampered", 8) == 0);
+	/* What receive handed over is what was sent, and verifies. */
+	CHECK(memcmp(got, msg, len) == 0);
+	CHECK_EQ_INT(sn_message_verify(got, (size_t)rc, &m, &err), 0);
+	const uint8_t *data = sn_bytes_data(sn_message_body_as_bytes(m), &n);
+	CHECK(data != NULL && n == 8 && memcmp(data, "original", 8) == 0);
 	pair_close(&p);
 }
 
