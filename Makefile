@@ -33,6 +33,8 @@ CFLAGS += -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -DSEALNET_FUZZING
 endif
 
+FUZZ_BIN_DIR := build/fuzz
+
 # Filled in by the fragments.
 RUNTIME_SRCS :=
 BINS :=
@@ -52,6 +54,8 @@ RUNTIME_LIB := $(BUILD)/lib/libsealnet.a
 all: deps
 
 include $(sort $(wildcard mk/*.mk))
+# Each compartment's folder brings its own fragment.
+include $(sort $(wildcard compartments/*/build.mk))
 
 RUNTIME_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(RUNTIME_SRCS)) $(RUNTIME_GEN_OBJS)
 all: $(BINS) $(BUILD)/images/demo.json $(BUILD)/images/test.json compartments
@@ -99,10 +103,16 @@ $(RUNTIME_LIB): $(RUNTIME_OBJS)
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 # ---- unit tests: tests/NAME.c -> $(BUILD)/tests/NAME ----
-# A fragment adds NAME to TEST_NAMES, and may set TEST_SRCS_NAME (extra
-# sources, e.g. supervisor/image.c) and TEST_LDLIBS_NAME.
+# A fragment adds NAME to TEST_NAMES, and may set TEST_MAIN_NAME (the
+# test's own source, when it lives beside the code it tests rather than
+# in tests/), TEST_SRCS_NAME (extra sources, e.g. supervisor/image.c) and
+# TEST_LDLIBS_NAME.
 
-$(BUILD)/tests/%: $(OBJ)/tests/%.o $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
+# (No % may appear in the rule itself: make would put the stem there.)
+test_main = $(or $(TEST_MAIN_$(1)),tests/$(1).c)
+test_obj = $(patsubst %.c,$(OBJ)/%.o,$(call test_main,$(1)))
+
+$(BUILD)/tests/%: $$(call test_obj,$$*) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS_$*)) \
 		$(RUNTIME_LIB) $(TEST_LDLIBS_$*) $(LDLIBS)
@@ -111,11 +121,11 @@ $(BUILD)/tests/%: $(OBJ)/tests/%.o $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_S
 # A fragment adds NAME to FUZZ_TARGETS, and may set FUZZ_SRCS_NAME and
 # FUZZ_LDLIBS_NAME.
 
-FUZZ_BIN_DIR := build/fuzz
 fuzz-targets: $(addprefix $(FUZZ_BIN_DIR)/,$(FUZZ_TARGETS))
 .PHONY: fuzz-targets
 
-$(FUZZ_BIN_DIR)/%: fuzz/%.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB)
+# A target whose harness lives beside its code names it in FUZZ_MAIN_NAME.
+$(FUZZ_BIN_DIR)/%: $$(or $$(FUZZ_MAIN_$$*),fuzz/$$*.c) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*)) $(RUNTIME_LIB) \
@@ -159,6 +169,19 @@ fuzz: deps
 FUZZ_SECONDS ?= 3600
 fuzz-long: fuzz
 	scripts/fuzz-run --seconds $(FUZZ_SECONDS) --ledger fuzz/LEDGER.tsv $(FUZZ_TARGETS)
+
+# What each fuzz target's past iterations vouch for (scripts/fuzz-ledger):
+# its harness, the folders of the sources it links beyond the runtime,
+# the runtime, the codec and the public headers.  A change to any of them
+# starts its count again.
+FUZZ_COMMON_CODE := runtime include schema tools/fbsgen
+fuzz-targets-list:
+	@echo $(FUZZ_TARGETS)
+fuzz-code-%:
+	@echo $(FUZZ_COMMON_CODE) $(wildcard fuzz/$*.c fuzz/$*.cc) $(FUZZ_MAIN_$*) \
+		$(if $(filter %_calls,$*),fuzz/compartment_calls.c) \
+		$(sort $(dir $(FUZZ_SRCS_$*))) $(FUZZ_CODE_$*)
+.PHONY: fuzz-targets-list
 
 # ---- formatting ----
 

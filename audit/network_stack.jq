@@ -7,6 +7,11 @@ def all_imports:
   [.compartments | to_entries[] | .key as $owner
    | .value.imports[] | . + {owner: $owner}];
 
+# Every call an image allows: {owner, compartment, export, roles}.  The
+# roles are what the schema's `sealnet_role` says the export does.
+def all_calls:
+  [all_imports[] | select(.kind == "call")];
+
 # Who may open which connections: [{owner, type, host, port, name}].
 def all_connection_capabilities:
   [all_imports[] | select(.kind == "connection") | del(.kind)];
@@ -16,33 +21,50 @@ def all_bind_capabilities:
 
 # Compartments that may call an export whose name matches the regex.
 def compartments_calling(export_regex):
-  [all_imports[] | select(.kind == "call" and (.export | test(export_regex)))
-   | .owner] | unique;
+  [all_calls[] | select(.export | test(export_regex)) | .owner] | unique;
+
+# Compartments that may call an export with the given role, such as
+# "opens_holes" (the schema lists the roles).
+def compartments_calling_role(role):
+  [all_calls[] | select((.roles // []) | index([role]) != null) | .owner]
+  | unique;
 
 # Compartments that export something matching the regex.
 def compartments_exporting(export_regex):
   [.compartments | to_entries[]
    | select(any(.value.exports[]; test(export_regex))) | .key];
 
-def _only(who; export_regex; why):
-  compartments_calling(export_regex) - who
-  | if length > 0 then
-      ["\(join(", ")) may call \(export_regex), but \(why)"]
-    else [] end;
+def _has(role): index([role]) != null;
+
+# One sentence per compartment outside `who` that may call an export whose
+# roles pass `roles_test`, naming the exports.
+def _only(who; roles_test; why):
+  [all_calls[] | .owner as $o | select(who | index([$o]) == null)
+   | select(.roles // [] | roles_test)]
+  | group_by(.owner)
+  | map("\(.[0].owner) may call \(map(.export) | unique | join(", ")), but \(why)");
 
 # What breaks the network stack's intended shape, one sentence each.
 def violations:
-  _only(["NetAPI"]; "^firewall_(rule_add|server_port_|dns_lookup_)";
-        "only NetAPI opens holes in the firewall")
-  + _only(["NetAPI", "TCPIP"]; "^firewall_(rule_remove|rules_clear)$";
+  # An audit from a sealnet that does not say what each export does
+  # cannot be judged by role: that is a violation, not a pass.
+  ([all_calls[] | select(has("roles") | not) | .export] | unique
+   | if length > 0 then
+       ["the audit does not say what \(join(", ")) do: audit with this sealnet"]
+     else [] end)
+  + _only(["NetAPI"]; _has("opens_holes");
+          "only NetAPI opens holes in the firewall")
+  + _only(["NetAPI", "TCPIP"]; _has("closes_holes");
           "only NetAPI and TCPIP close them")
-  + _only(["TCPIP"]; "^firewall_frame_send$";
+  + _only(["NetAPI"]; _has("closes_holes") and (_has("connection_holes") | not);
+          "TCPIP closes only a connection's holes, when lwIP is done with it; NetAPI closes the rest")
+  + _only(["TCPIP"]; _has("sends_frames");
           "only TCPIP sends frames")
-  + _only(["DNS"]; "^firewall_dns_frame_send$";
+  + _only(["DNS"]; _has("sends_dns_frames");
           "only DNS sends DNS frames")
-  + _only(["Firewall"]; "^(tcpip|dns)_frame_receive$";
+  + _only(["Firewall"]; _has("delivers_frames");
           "only the Firewall delivers frames")
-  + _only(["NetAPI"]; "^(tcpip_socket_(connect|listen)|dns_resolve)$";
+  + _only(["NetAPI"]; _has("trusts_caller");
           "sockets and lookups are made through NetAPI, which checks capabilities")
   + ([.compartments | to_entries[] | select(.value.sandbox.device)
       | .key | select(. != "Firewall")]
@@ -52,7 +74,19 @@ def violations:
   + ([.compartments | to_entries[] | .key as $c
       | .value.exports[] | select(startswith("firewall_")) | select($c != "Firewall")]
      | if length > 0 then ["firewall exports outside the Firewall: \(join(", "))"]
-       else [] end);
+       else [] end)
+  # sealnet itself names the syscalls that reach outside a sandbox; an
+  # audit without that list cannot be judged either.
+  + [.compartments | to_entries[]
+     | if (.value.sandbox | has("dangerous_syscalls") | not) then
+         "the audit does not say which of \(.key)'s syscalls are dangerous: audit with this sealnet"
+       elif (.value.sandbox.dangerous_syscalls | length) > 0 then
+         "\(.key) may call \(.value.sandbox.dangerous_syscalls | join(", ")), which reach outside its sandbox"
+         + (if .value.sandbox.allow_dangerous_syscalls
+            then " (the image was built with --allow-dangerous-syscalls)"
+            else "" end)
+       else empty end];
 
-# True when the image has the stack's intended call graph.
+# True when the image has the stack's intended call graph and no
+# compartment may reach outside its sandbox.
 def valid: violations | length == 0;

@@ -141,45 +141,71 @@ done:
 	return rc;
 }
 
-/* Calls per second with `callers` caller processes on one callee. */
+/* Calls per second with `callers` caller processes on one callee.  Each
+ * caller reports its count only if every call it made succeeded and it
+ * ran for the whole time; otherwise there is no figure. */
 static int
 bench_throughput(unsigned callers, double seconds, double *calls_per_s)
 {
 	struct sn_channel_fds fds[MAX_CALLERS];
 	pid_t callee, workers[MAX_CALLERS];
-	int pipefd[2];
+	int pipefd[2], rc = 0;
 	uint64_t total = 0;
+	unsigned started = 0;
 
-	if (pipe(pipefd) < 0 || spawn_callee(fds, callers, &callee) < 0)
+	/* The pipe after the callee, which must not hold its write end: a
+	 * caller that fails writes nothing, and the read must then end. */
+	if (spawn_callee(fds, callers, &callee) < 0)
 		return -1;
-	for (unsigned i = 0; i < callers; i++) {
-		workers[i] = fork();
-		if (workers[i] == 0) {
+	if (pipe(pipefd) < 0) {
+		stop(callee);
+		return -1;
+	}
+	for (; started < callers; started++) {
+		workers[started] = fork();
+		if (workers[started] < 0) {
+			rc = -1;
+			break;
+		}
+		if (workers[started] == 0) {
 			uint64_t count = 0, end;
+			int call = 0;
 
-			if (caller_attach(&fds[i]) < 0)
+			if (caller_attach(&fds[started]) < 0)
 				_exit(1);
 			end = sn_now_ns() + (uint64_t)(seconds * 1e9);
-			while (sn_now_ns() < end && null_call() == 0)
+			while (sn_now_ns() < end && (call = null_call()) == 0)
 				count++;
+			if (call < 0) {
+				fprintf(stderr,
+					"sealnet-bench: a call failed after "
+					"%llu: %d\n",
+					(unsigned long long)count, call);
+				_exit(1);
+			}
 			_exit(write(pipefd[1], &count, sizeof(count)) !=
 			      sizeof(count));
 		}
 	}
 	close(pipefd[1]);
-	for (unsigned i = 0; i < callers; i++) {
+	for (unsigned i = 0; i < started; i++) {
 		uint64_t count = 0;
+		int status;
 
 		if (read(pipefd[0], &count, sizeof(count)) == sizeof(count))
 			total += count;
-		waitpid(workers[i], NULL, 0);
+		else
+			rc = -1;
+		if (waitpid(workers[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			rc = -1;
 	}
 	close(pipefd[0]);
 	stop(callee);
 	for (unsigned i = 0; i < callers; i++)
 		sn_channel_fds_close(&fds[i]);
 	*calls_per_s = (double)total / seconds;
-	return 0;
+	return rc;
 }
 
 static void

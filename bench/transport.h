@@ -20,7 +20,8 @@ void bench_summarise(uint64_t *samples, unsigned n, struct bench_result *out);
 
 int bench_socketpair_rtt(unsigned iterations, struct bench_result *out);
 int bench_channel_rtt(unsigned iterations, struct bench_result *out);
-/* Times batches of calls and reports the cost of one call. */
+/* Times iterations calls (at least 1000), in batches of 1000, and reports
+ * the cost of one call. */
 int bench_function_call(unsigned iterations, struct bench_result *out);
 
 #endif

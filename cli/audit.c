@@ -21,9 +21,7 @@ cli_audit(int argc, char **argv)
 		fprintf(stderr, "usage: sealnet audit IMAGE\n");
 		return 2;
 	}
-	if (image_load(&img, argv[1], err, sizeof(err)) < 0) {
-		fprintf(stderr, "sealnet: %s\n", err);
-		return 1;
-	}
+	if (image_load(&img, argv[1], err, sizeof(err)) < 0)
+		return cli_error(err);
 	return image_write(&img, stdout, true) < 0;
 }

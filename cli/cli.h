@@ -12,4 +12,8 @@ int cli_image(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_run(int argc, char **argv);
 
+/* Prints "sealnet: MESSAGE" to stderr with what a terminal would act on
+ * escaped: messages quote image strings.  Returns 1. */
+int cli_error(const char *message);
+
 #endif

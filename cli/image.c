@@ -1,8 +1,12 @@
 /*
  * sealnet image build -o IMAGE BINARY...
+ * sealnet image check IMAGE
  *
- * Reads the manifest each compartment binary carries and writes the image.
+ * Reads the manifest each compartment binary carries and writes the image;
+ * or parses and checks one, as `sealnet run` would before starting it.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,24 +20,32 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: sealnet image build -o IMAGE [--ipv4 ADDRESS/PREFIX "
-		"--gateway ADDRESS] [--dns ADDRESS] BINARY...\n"
+		"--gateway ADDRESS] [--dns ADDRESS]\n"
+		"                           [--allow-dangerous-syscalls] "
+		"BINARY...\n"
 		"       sealnet image check IMAGE\n"
 		"Without --ipv4 the stack takes its address by DHCP; without "
-		"--dns, its DNS server too.\n");
+		"--dns, its DNS server too.\n"
+		"A compartment that declares a syscall that reaches outside "
+		"its sandbox (ptrace,\nexecve, mount, io_uring_setup, ...) is "
+		"refused unless --allow-dangerous-syscalls\nis given; the "
+		"image then records it, and the audit shows it.\n");
 	return 2;
 }
 
 int
 cli_image(int argc, char **argv)
 {
-	char err[512];
+	char err[512], shown[1024];
 
 	if (argc == 3 && strcmp(argv[1], "check") == 0) {
-		if (image_load(&img, argv[2], err, sizeof(err)) < 0) {
-			fprintf(stderr, "sealnet: %s\n", err);
-			return 1;
-		}
-		printf("%s: %u compartments, image is valid\n", argv[2],
+		if (image_load(&img, argv[2], err, sizeof(err)) < 0)
+			return cli_error(err);
+		/* Well formed, not "valid": whether it is the intended
+		 * stack is the audit policy's question. */
+		printf("%s: %u compartments, well formed; sealnet audit "
+		       "shows what it allows\n",
+		       image_escape(shown, sizeof(shown), argv[2]),
 		       img.ncompartments);
 		return 0;
 	}
@@ -41,9 +53,16 @@ cli_image(int argc, char **argv)
 	    strcmp(argv[2], "-o") != 0)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
+	bool allow_dangerous = false;
 	int first = 4;
-	for (; first + 1 < argc && strncmp(argv[first], "--", 2) == 0;
-	     first += 2) {
+	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
+		if (strcmp(argv[first], "--allow-dangerous-syscalls") == 0) {
+			allow_dangerous = true;
+			first++;
+			continue;
+		}
+		if (first + 1 >= argc)
+			return usage();
 		if (strcmp(argv[first], "--ipv4") == 0)
 			ipv4 = argv[first + 1];
 		else if (strcmp(argv[first], "--gateway") == 0)
@@ -52,24 +71,23 @@ cli_image(int argc, char **argv)
 			dns = argv[first + 1];
 		else
 			return usage();
+		first += 2;
 	}
 	if (first >= argc)
 		return usage();
-	if (image_build(&img, argv + first, (unsigned)(argc - first), err,
-			sizeof(err)) < 0 ||
+	if (image_build(&img, argv + first, (unsigned)(argc - first),
+			allow_dangerous, err, sizeof(err)) < 0 ||
 	    image_network_set(&img.network, ipv4, gateway, dns, err,
-			      sizeof(err)) < 0) {
-		fprintf(stderr, "sealnet: %s\n", err);
-		return 1;
-	}
+			      sizeof(err)) < 0)
+		return cli_error(err);
 	FILE *out = fopen(argv[3], "we");
 	if (out == NULL) {
-		perror(argv[3]);
-		return 1;
+		snprintf(err, sizeof(err), "%s: %s", argv[3], strerror(errno));
+		return cli_error(err);
 	}
 	if (image_write(&img, out, false) < 0 || fclose(out) != 0) {
-		fprintf(stderr, "sealnet: writing %s failed\n", argv[3]);
-		return 1;
+		snprintf(err, sizeof(err), "writing %s failed", argv[3]);
+		return cli_error(err);
 	}
 	return 0;
 }

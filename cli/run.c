@@ -39,9 +39,7 @@ cli_run(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (image_load(&img, argv[1], err, sizeof(err)) < 0) {
-		fprintf(stderr, "sealnet: %s\n", err);
-		return 1;
-	}
+	if (image_load(&img, argv[1], err, sizeof(err)) < 0)
+		return cli_error(err);
 	return supervisor_run(&img, &opt);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "image.h"
 
 static const struct subcommand {
 	const char *name;
@@ -14,14 +15,26 @@ static const struct subcommand {
 } subcommands[] = {
     {"msg", cli_msg, "msg verify FILE   verify a message, print it as JSON"},
     {"image", cli_image,
-     "image build -o IMAGE [--ipv4 A/P --gateway G] [--dns D] BINARY...\n"
-     "                                  build an image from compartments"},
+     "image build -o IMAGE [--ipv4 A/P --gateway G] [--dns D]\n"
+     "                    [--allow-dangerous-syscalls] BINARY...\n"
+     "                                  build an image from compartments\n"
+     "  sealnet image check IMAGE       parse and check an image"},
     {"audit", cli_audit,
      "audit IMAGE       print what each compartment may do"},
     {"run", cli_run,
      "run IMAGE [--tap IFNAME] [--events FILE]\n"
      "                                  boot an image"},
 };
+
+int
+cli_error(const char *message)
+{
+	char shown[2048];
+
+	fprintf(stderr, "sealnet: %s\n",
+		image_escape(shown, sizeof(shown), message));
+	return 1;
+}
 
 static void
 usage(FILE *out)

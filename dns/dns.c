@@ -7,8 +7,8 @@
  * A and AAAA are asked at once.  An answer with IPv4 addresses is given
  * as soon as it arrives, whatever happens to the AAAA question, so an
  * IPv4-only name never waits on it.  An answer is accepted only from the
- * server's port 53, with one of our ids and our question; anything else
- * is dropped and counted.
+ * server's port 53, with one of our ids and our question (dns_answer.h);
+ * anything else is dropped and counted.
  */
 #include <ares.h>
 #include <arpa/nameser.h>
@@ -17,6 +17,7 @@
 #include <sys/random.h>
 
 #include "boot.h"
+#include "dns_answer.h"
 #include "log.h"
 #include "sealnet/compartment.h"
 #include "sockets.h"
@@ -154,7 +155,7 @@ send_queries(struct lookup *l)
 		sn_endpoint_add_address(
 		    b, to, l->server,
 		    l->server_family == SN_ADDRESS_FAMILY_IPV6 ? 16 : 4);
-		sn_endpoint_add_port(b, to, 53);
+		sn_endpoint_add_port(b, to, DNS_SERVER_PORT);
 		sn_send_add_socket(b, body, &l->socket);
 		sn_send_add_data(b, body, l->query[q], (size_t)l->query_len[q]);
 		sn_send_add_to(b, body, to);
@@ -198,12 +199,9 @@ static void
 take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 {
 	for (int q = 0; q < Q_COUNT; q++) {
-		int qlen = l->query_len[q];
-
-		/* Our id, and our question, byte for byte. */
-		if (!l->asked[q] || l->answered[q] || len < (uint32_t)qlen ||
-		    memcmp(msg, l->query[q], 2) != 0 ||
-		    memcmp(msg + 12, l->query[q] + 12, (size_t)qlen - 12) != 0)
+		if (!l->asked[q] || l->answered[q] ||
+		    dns_answer_matches(l->query[q], (size_t)l->query_len[q],
+				       msg, len) != DNS_ANSWER_ACCEPTED)
 			continue;
 		struct hostent *host = NULL;
 		int n = MAX_ADDRESSES - (int)l->naddr, rc;
@@ -259,10 +257,15 @@ datagram(void *ctx, int status, const sn_message_ref *reply)
 	uint32_t len, alen;
 	const uint8_t *msg = sn_received_data(r, &len);
 	const uint8_t *a = from.pos ? sn_endpoint_address(from, &alen) : NULL;
-	size_t want = l->server_family == SN_ADDRESS_FAMILY_IPV6 ? 16 : 4;
+	struct dns_server server = {
+	    .address_len = l->server_family == SN_ADDRESS_FAMILY_IPV6 ? 16 : 4,
+	    .port = DNS_SERVER_PORT,
+	};
 
-	if (a == NULL || alen != want || memcmp(a, l->server, want) != 0 ||
-	    sn_endpoint_port(from) != 53) {
+	memcpy(server.address, l->server, sizeof(server.address));
+	if (dns_answer_source(&server, a, a ? alen : 0,
+			      from.pos ? sn_endpoint_port(from) : 0) !=
+	    DNS_ANSWER_ACCEPTED) {
 		if (sn_log_worth(++dropped_answers))
 			sn_log("dropped an answer not from the server's port "
 			       "53 (%llu so far)",

@@ -37,6 +37,7 @@ static struct sn_channel_fds fds[MAX_PEERS];
 static char names[MAX_PEERS][SN_PEER_NAME_MAX];
 static unsigned npeers;
 static _Alignas(8) uint8_t buf[SN_MAX_MESSAGE];
+static int device_far_end = -1;
 
 static int
 export_id(const char *name)
@@ -179,7 +180,7 @@ static void
 boot(void)
 {
 	const char *name = own_name();
-	int sv[2], dev;
+	int sv[2], dev[2];
 
 	if (name == NULL)
 		abort();
@@ -189,19 +190,23 @@ boot(void)
 		if (d->magic == SEALNET_MANIFEST_MAGIC &&
 		    d->kind == SEALNET_DECLARE_IMPORT)
 			add_peer(d->name);
-	/* The control socket and, for the Firewall, a device that is always
-	 * empty and swallows every frame, at the numbers a compartment
-	 * expects: taken first, from descriptors above them, so that
-	 * neither closes the other. */
+	/* The control socket and, for the Firewall, a device that never has
+	 * a frame to read and takes every frame written (the harness drains
+	 * them), at the numbers a compartment expects: taken first, from
+	 * descriptors above them, so that neither closes the other. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0 ||
-	    (dev = open("/dev/null", O_RDWR)) < 0)
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, dev) < 0)
 		abort();
 	int ours = fcntl(sv[0], F_DUPFD_CLOEXEC, 100);
 	int theirs = fcntl(sv[1], F_DUPFD, 100);
-	int device = fcntl(dev, F_DUPFD, 100);
+	int device = fcntl(dev[0], F_DUPFD, 100);
+	device_far_end = fcntl(dev[1], F_DUPFD_CLOEXEC, 100);
 	close(sv[0]);
 	close(sv[1]);
-	close(dev);
+	close(dev[0]);
+	close(dev[1]);
+	if (device_far_end < 0)
+		abort();
 	if (ours < 0 || theirs < 0 || device < 0 ||
 	    dup2(theirs, SN_CONTROL_FD) < 0 || dup2(device, DEVICE_FD) < 0)
 		abort();
@@ -215,10 +220,17 @@ boot(void)
 		abort();
 }
 
-/* Answers each request the compartment made with -EIO; drops the rest. */
-static void
+/* Answers each request the compartment made with -EIO; drops the rest.
+ * Returns how many messages it took. */
+static unsigned
 answer_all(void)
 {
+	unsigned taken = 0;
+
+	/* Frames the compartment wrote to the device go nowhere. */
+	while (recv(device_far_end, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		;
+
 	for (unsigned i = 0; i < npeers; i++) {
 		ssize_t n;
 
@@ -229,6 +241,7 @@ answer_all(void)
 			sn_builder b;
 			size_t len;
 
+			taken++;
 			if (i == 0 ||
 			    sn_message_verify(buf, (size_t)n, &m, &err) < 0 ||
 			    sn_message_call_type(m) != SN_CALL_TYPE_REQUEST)
@@ -246,6 +259,7 @@ answer_all(void)
 				sn_channel_send(&ends[i], reply, len);
 		}
 	}
+	return taken;
 }
 
 int
@@ -262,10 +276,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0 || size > SN_MAX_MESSAGE ||
 	    sn_channel_send(&ends[0], data, size) < 0)
 		return 0;
-	/* A few turns, so calls the compartment made are answered. */
-	for (int turn = 0; turn < 4; turn++) {
-		sn_compartment_serve_step_until(c, sn_now_ns() + 1000);
-		answer_all();
+	/* Turns until nothing moves, so every call the compartment made is
+	 * answered and its chain runs to the end.  None waits: whatever is
+	 * not ready now would never be. */
+	for (int turn = 0; turn < 16; turn++) {
+		int ran = sn_compartment_serve_ready(c);
+
+		if (ran < 0)
+			abort();
+		if (answer_all() == 0 && ran == 0)
+			break;
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 # The benchmark tool: figures, never pass/fail.
 BENCH_SRCS := bench/sealnet-bench.c bench/transport.c
 BINS += $(BUILD)/bin/sealnet-bench
-FORMAT_SRCS += bench/sealnet-bench.c
+FORMAT_SRCS += bench/sealnet-bench.c bench/transport.c bench/transport.h
 
 $(BUILD)/bin/sealnet-bench: $(patsubst %.c,$(OBJ)/%.o,$(BENCH_SRCS)) $(RUNTIME_LIB)
 	@mkdir -p $(@D)

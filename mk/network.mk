@@ -1,7 +1,8 @@
 # The network compartments: Firewall, TCPIP (lwIP), NetAPI.
 NETWORK_COMPARTMENTS := firewall tcpip netapi dns
 FORMAT_SRCS += firewall/filter.c firewall/filter.h firewall/firewall.c \
-	tcpip/tcpip.c netapi/netapi.c dns/dns.c tcpip/port/lwipopts.h \
+	tcpip/tcpip.c netapi/netapi.c dns/dns.c dns/dns_answer.c \
+	dns/dns_answer.h tcpip/port/lwipopts.h \
 	tcpip/port/arch/cc.h tcpip/port/sealnet_lwip_hooks.h
 
 $(BUILD)/compartments/firewall: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filter.o $(RUNTIME_LIB)
@@ -18,13 +19,14 @@ $(BUILD)/compartments/netapi: $(OBJ)/netapi/netapi.o $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/compartments/dns: $(OBJ)/dns/dns.o $(RUNTIME_LIB)
+$(BUILD)/compartments/dns: $(OBJ)/dns/dns.o $(OBJ)/dns/dns_answer.o $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ -lcares $(LDLIBS)
 
 compartments: $(addprefix $(BUILD)/compartments/,$(NETWORK_COMPARTMENTS))
 compartment-objs: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filter.o \
-	$(OBJ)/tcpip/tcpip.o $(OBJ)/netapi/netapi.o $(OBJ)/dns/dns.o
+	$(OBJ)/tcpip/tcpip.o $(OBJ)/netapi/netapi.o $(OBJ)/dns/dns.o \
+	$(OBJ)/dns/dns_answer.o
 
 TEST_NAMES += filter_test
 TEST_SRCS_filter_test := firewall/filter.c
@@ -34,14 +36,23 @@ FUZZ_SRCS_filter_frame := firewall/filter.c
 FORMAT_SRCS += fuzz/filter_frame.c
 CFLAGS += -Ifirewall
 
+# The DNS compartment's rule for what is an answer, alone.
+TEST_NAMES += dns_answer_test
+TEST_SRCS_dns_answer_test := dns/dns_answer.c
+FORMAT_SRCS += tests/dns_answer_test.c fuzz/dns_answer.c
+FUZZ_TARGETS += dns_answer
+FUZZ_SRCS_dns_answer := dns/dns_answer.c
+CFLAGS += -Idns
+
 # Each compartment's exports, called by a fuzzer that may call them all.
 FUZZ_TARGETS += firewall_calls tcpip_calls netapi_calls dns_calls
 FUZZ_SRCS_firewall_calls := firewall/firewall.c firewall/filter.c
 FUZZ_SRCS_tcpip_calls := tcpip/tcpip.c
 FUZZ_DEPS_tcpip_calls := $(LWIP_LIB)
+FUZZ_CODE_tcpip_calls := scripts/fetch-lwip.sh
 FUZZ_LDLIBS_tcpip_calls := -lbearssl
 FUZZ_SRCS_netapi_calls := netapi/netapi.c
-FUZZ_SRCS_dns_calls := dns/dns.c
+FUZZ_SRCS_dns_calls := dns/dns.c dns/dns_answer.c
 FUZZ_LDLIBS_dns_calls := -lcares
 FORMAT_SRCS += fuzz/compartment_calls.c
 ifeq ($(SAN),fuzz)

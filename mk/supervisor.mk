@@ -23,3 +23,8 @@ TEST_SRCS_output_test := supervisor/output.c
 TEST_SRCS_restart_test := supervisor/restart.c
 
 SCRIPT_TESTS += tests/image-audit-test.sh tests/supervisor-test.sh
+
+TEST_NAMES += image_test
+TEST_SRCS_image_test := supervisor/image.c
+TEST_LDLIBS_image_test := $(SUPERVISOR_LDLIBS)
+FORMAT_SRCS += tests/image_test.c

@@ -15,6 +15,14 @@
 #define MAX_CONTROL_FDS (FDS_PER_PEER * SN_MAX_PEERS)
 
 static struct sn_peer peers[SN_MAX_PEERS];
+/* The eventfds of each peer's current channel.  The channel maps the
+ * shared memory, so its descriptor is closed once mapped; the eventfds
+ * stay open until a successor's channel replaces them.  A peer that
+ * restarts a thousand times must leave us holding three descriptors for
+ * it, not three thousand. */
+static struct sn_channel_fds held_fds[SN_MAX_PEERS] = {
+    [0 ... SN_MAX_PEERS - 1] = {-1, {-1, -1}}};
+static uint64_t control_truncated;
 static struct sn_compartment *self;
 static char compartment_name[SN_PEER_NAME_MAX];
 static uint32_t incarnation;
@@ -132,11 +140,19 @@ receive_control(uint8_t *buf, size_t cap, int *fds, unsigned *nfds)
 				close(fd);
 		}
 	}
-	/* A truncated message or descriptor list is not a message. */
+	/* A truncated message or descriptor list is not a message.  It is
+	 * never expected from the supervisor, so it is reported: a channel
+	 * it carried will not open. */
 	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		for (unsigned i = 0; i < *nfds; i++)
 			close(fds[i]);
 		*nfds = 0;
+		if (sn_log_worth(++control_truncated))
+			sn_log("control message truncated (%s); refused "
+			       "(%llu so far)",
+			       mh.msg_flags & MSG_CTRUNC ? "descriptors"
+							 : "bytes",
+			       (unsigned long long)control_truncated);
 		return -EMSGSIZE;
 	}
 	return n;
@@ -208,6 +224,25 @@ peer_fds(sn_boot_peer_ref bp, const int *fds, struct sn_channel_fds *out,
 	return 0;
 }
 
+/*
+ * Records that peer `index` now uses the channel whose descriptors are
+ * fds[0..2], and takes them: the mapped shared memory's descriptor is
+ * closed, the eventfds are kept, and the predecessor's are closed.
+ */
+static void
+take_channel_fds(unsigned index, int *fds)
+{
+	struct sn_channel_fds *held = &held_fds[index];
+
+	close(fds[0]);
+	for (unsigned s = 0; s < 2; s++) {
+		if (held->eventfd[s] >= 0)
+			close(held->eventfd[s]);
+		held->eventfd[s] = fds[1 + s];
+	}
+	fds[0] = fds[1] = fds[2] = -1;
+}
+
 struct sn_peer *
 sn_compartment_peer(struct sn_compartment *c, const char *name)
 {
@@ -218,8 +253,7 @@ sn_compartment_peer(struct sn_compartment *c, const char *name)
 }
 
 static int
-apply_boot(struct sn_compartment *c, sn_boot_ref boot, const int *fds,
-	   unsigned nfds)
+apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 {
 	uint32_t npeers = sn_boot_peers_count(boot), len;
 	const char *name = sn_boot_compartment(boot, &len);
@@ -253,6 +287,7 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, const int *fds,
 		rc = sn_compartment_attach_peer(c, &peers[i], &cf, side, pname);
 		if (rc < 0)
 			return rc;
+		take_channel_fds(i, fds + FDS_PER_PEER * i);
 		rc = apply_grants(&peers[i], bp);
 		if (rc < 0)
 			return rc;
@@ -262,7 +297,7 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, const int *fds,
 
 static int
 apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
-		     const int *fds, unsigned nfds)
+		     int *fds, unsigned nfds)
 {
 	sn_boot_peer_ref bp = sn_peer_restarted_peer(pr);
 	const char *peer_name;
@@ -280,8 +315,10 @@ apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
 	    peer_fds(bp, fds, &cf, &side) < 0)
 		return -EINVAL;
 	rc = sn_peer_reattach(p, &cf, side);
-	if (rc == 0)
-		rc = apply_grants(p, bp);
+	if (rc < 0)
+		return rc;
+	take_channel_fds((unsigned)(p - peers), fds);
+	rc = apply_grants(p, bp);
 	if (rc == 0) {
 		sn_log("%s restarted (incarnation %u); new channel open", pname,
 		       sn_peer_restarted_incarnation(pr));
@@ -297,8 +334,15 @@ sn_control_message(struct sn_compartment *c, const uint8_t *msg, size_t len,
 {
 	sn_verify_error err;
 	sn_message_ref m;
+	int owned[MAX_CONTROL_FDS];
 	int rc = -EINVAL;
 
+	/* What is applied takes its descriptors out of `owned`; whatever
+	 * is left there afterwards, refused or surplus, is closed. */
+	if (nfds > MAX_CONTROL_FDS)
+		nfds = MAX_CONTROL_FDS;
+	for (unsigned i = 0; i < nfds; i++)
+		owned[i] = fds[i];
 	/* msg is already a private copy: recvmsg wrote it here. */
 	if (sn_message_verify(msg, len, &m, &err) < 0) {
 		sn_log("control message rejected at byte %u: %s", err.offset,
@@ -310,19 +354,16 @@ sn_control_message(struct sn_compartment *c, const uint8_t *msg, size_t len,
 		/* Boot happens once; a second one is refused. */
 		rc = c->name == compartment_name
 			 ? -EALREADY
-			 : apply_boot(c, sn_message_body_as_boot(m), fds, nfds);
-		if (rc == 0)
-			return 0;
+			 : apply_boot(c, sn_message_body_as_boot(m), owned,
+				      nfds);
 	} else if (sn_message_export(m) ==
 		   SN_EXPORT_COMPARTMENT_PEER_RESTARTED) {
 		rc = apply_peer_restarted(
-		    c, sn_message_body_as_peer_restarted(m), fds, nfds);
-		if (rc == 0)
-			return 0;
+		    c, sn_message_body_as_peer_restarted(m), owned, nfds);
 	}
-	/* Descriptors of a refused message must not linger. */
 	for (unsigned i = 0; i < nfds; i++)
-		close(fds[i]);
+		if (owned[i] >= 0)
+			close(owned[i]);
 	return rc;
 }
 
@@ -341,9 +382,13 @@ control_readable(void *ctx, int fd, short revents)
 		sn_loop_stop(&c->loop);
 		return;
 	}
-	if (n > 0 &&
-	    sn_control_message(c, control_buf, (size_t)n, fds, nfds) < 0)
-		sn_log("control message refused");
+	if (n > 0) {
+		int rc =
+		    sn_control_message(c, control_buf, (size_t)n, fds, nfds);
+
+		if (rc < 0)
+			sn_log("control message refused: %s", strerror(-rc));
+	}
 	(void)revents;
 }
 

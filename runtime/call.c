@@ -775,6 +775,22 @@ sn_compartment_serve_step(struct sn_compartment *c)
 	return sn_compartment_serve_step_until(c, 0);
 }
 
+/* What every turn ends with, however it waited. */
+static void
+end_of_turn(struct sn_compartment *c)
+{
+	if (c->turn_done)
+		c->turn_done(c->ctx);
+	for (unsigned i = 0; i < c->npeers; i++) {
+		struct sn_peer *p = c->peers[i];
+
+		if (p->outbox_count)
+			outbox_flush(p);
+		if (!p->dead && p->in_flight < SN_MAX_IN_FLIGHT)
+			sn_loop_pause_channel(&c->loop, &p->channel, false);
+	}
+}
+
 int
 sn_compartment_serve_step_until(struct sn_compartment *c, uint64_t deadline_ns)
 {
@@ -788,17 +804,19 @@ sn_compartment_serve_step_until(struct sn_compartment *c, uint64_t deadline_ns)
 	rc = sn_loop_run_once(&c->loop, deadline_ns);
 	if (rc < 0 && rc != -ETIMEDOUT)
 		return rc;
-	if (c->turn_done)
-		c->turn_done(c->ctx);
-	for (unsigned i = 0; i < c->npeers; i++) {
-		struct sn_peer *p = c->peers[i];
-
-		if (p->outbox_count)
-			outbox_flush(p);
-		if (!p->dead && p->in_flight < SN_MAX_IN_FLIGHT)
-			sn_loop_pause_channel(&c->loop, &p->channel, false);
-	}
+	end_of_turn(c);
 	return 0;
+}
+
+int
+sn_compartment_serve_ready(struct sn_compartment *c)
+{
+	int rc = sn_loop_dispatch_ready(&c->loop);
+
+	if (rc < 0)
+		return rc;
+	end_of_turn(c);
+	return rc;
 }
 
 int

@@ -258,6 +258,9 @@ int sn_compartment_serve_step(struct sn_compartment *c);
 /* The same, waiting no later than deadline_ns (0: no limit). */
 int sn_compartment_serve_step_until(struct sn_compartment *c,
 				    uint64_t deadline_ns);
+/* A turn that serves only what is ready now and never waits; returns how
+ * much ran.  For fuzz targets, which turn the loop once per input. */
+int sn_compartment_serve_ready(struct sn_compartment *c);
 
 /*
  * Calls export_id on the peer and waits for the reply until timeout_ns

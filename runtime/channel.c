@@ -85,6 +85,41 @@ wake_side(struct sn_channel_shm *shm, unsigned side, int eventfd)
 
 /* ---- the parent's side ---- */
 
+/* Linux 6.3 and later; older headers lack them. */
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008u
+#endif
+
+/*
+ * Shared memory that can never be executed: a compartment that could
+ * exec a channel's memfd would run code that no image hashed.  Where the
+ * kernel can seal that (MFD_NOEXEC_SEAL), it is sealed; elsewhere the file
+ * has no execute permission, and a compartment has no system call that
+ * could give it one.
+ */
+static int
+channel_memfd(void)
+{
+	static const char name[] = "sealnet-channel";
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING |
+					MFD_NOEXEC_SEAL);
+
+	if (fd >= 0)
+		return fd;
+	if (errno != EINVAL)
+		return -errno;
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0600) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 static size_t
 map_bytes_for(uint32_t ring_bytes)
 {
@@ -100,9 +135,9 @@ sn_channel_create(uint32_t ring_bytes, struct sn_channel_fds *out)
 	    ring_bytes > SN_CHANNEL_MAX_RING ||
 	    (ring_bytes & (ring_bytes - 1)) != 0)
 		return -EINVAL;
-	fd = memfd_create("sealnet-channel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = channel_memfd();
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* Sealed, so neither end can shrink the mapping under the other
 	 * (which would turn the other's next access into SIGBUS). */
 	if (ftruncate(fd, (off_t)map_bytes_for(ring_bytes)) < 0 ||
@@ -398,6 +433,11 @@ sn_channel_readable(const struct sn_channel *ch)
 				    memory_order_acquire) != ch->head;
 }
 
+#ifdef SEALNET_TEST_HOOKS
+void (*sn_channel_test_after_copy)(struct sn_channel *ch, uint32_t pos,
+				   uint32_t len);
+#endif
+
 ssize_t
 sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 {
@@ -407,14 +447,21 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 
 	if (ch->broken)
 		return -EBADMSG;
+	/* One read of the peer's index; everything below uses the copy.  It
+	 * comes before the look at `ready`: an honest peer announces before
+	 * it produces, so once its tail has moved, its announcement is
+	 * visible too. */
+	tail = atomic_load_explicit(&peer->tail, memory_order_acquire);
 	rc = check_peer(ch, NULL, 0);
 	if (rc < 0)
 		return rc;
-	if (rc == 0)
-		return atomic_load(&ch->shm->dead) ? -SEALNET_ECOMPARTMENT
-						   : -EAGAIN;
-	/* One read of the peer's index; everything below uses the copy. */
-	tail = atomic_load_explicit(&peer->tail, memory_order_acquire);
+	if (rc == 0) {
+		if (atomic_load(&ch->shm->dead))
+			return -SEALNET_ECOMPARTMENT;
+		/* Data before the announcement is a ring violation, not
+		 * something to wait out: waiting would spin on it. */
+		return tail != ch->head ? broken(ch) : -EAGAIN;
+	}
 	avail = tail - ch->head;
 	if (avail == 0)
 		return atomic_load(&ch->shm->dead) ? -SEALNET_ECOMPARTMENT
@@ -442,7 +489,12 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 	if (len > cap)
 		return -ENOBUFS;
 	memcpy(dst, ch->rx_ring + pos + SN_SHM_RECORD_HEADER, len);
+#ifdef SEALNET_TEST_HOOKS
+	if (sn_channel_test_after_copy != NULL)
+		sn_channel_test_after_copy(ch, pos + SN_SHM_RECORD_HEADER, len);
+#endif
 	ch->head += need + record_bytes(len);
+	ch->idle_wakes = 0;
 	/* Sequentially consistent: the load of space_wanted below must not
 	 * move before this store, or a producer going to sleep is missed. */
 	atomic_store(&ch->shm->side[ch->side].head, ch->head);
@@ -493,6 +545,21 @@ sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 			0);
 		atomic_store(&mine->sleeping, SN_CHANNEL_AWAKE);
 	}
+}
+
+bool
+sn_channel_woke_idle(struct sn_channel *ch)
+{
+	if (sn_channel_readable(ch))
+		return false;
+	ch->stats.idle_wakes++;
+	if (++ch->idle_wakes < SN_CHANNEL_MAX_IDLE_WAKES)
+		return false;
+	sn_log("channel to %s: woken %u times in a row with nothing to read; "
+	       "treating the ring as broken",
+	       ch->peer_name, ch->idle_wakes);
+	broken(ch);
+	return true;
 }
 
 _Atomic uint32_t *

@@ -42,11 +42,17 @@ enum sn_channel_sleep {
 	SN_CHANNEL_SLEEP_EVENTFD = 2,
 };
 
+/* Wake-ups in a row, with nothing to read in between, past which the
+ * peer is taken to be ringing us for the sake of it.  Honest races cost a
+ * handful; each wake-up costs the reader a system call. */
+#define SN_CHANNEL_MAX_IDLE_WAKES 4096u
+
 struct sn_channel_stats {
 	uint64_t sent;
 	uint64_t received;
-	uint64_t rejected; /* impossible indices or lengths from the peer */
-	uint64_t full;	   /* sends refused for lack of space */
+	uint64_t rejected;   /* impossible indices or lengths from the peer */
+	uint64_t full;	     /* sends refused for lack of space */
+	uint64_t idle_wakes; /* the peer woke us and there was nothing */
 };
 
 struct sn_channel_shm;
@@ -63,6 +69,8 @@ struct sn_channel {
 	uint32_t head;
 	int eventfd_self, eventfd_peer;
 	bool broken;
+	/* Wake-ups from this peer since its last message. */
+	uint32_t idle_wakes;
 	/* The peer's schema hash has been read and matched ours. */
 	bool peer_checked;
 	char peer_name[32];
@@ -112,6 +120,14 @@ int sn_channel_send(struct sn_channel *ch, const void *msg, size_t len);
  */
 ssize_t sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap);
 
+#ifdef SEALNET_TEST_HOOKS
+/* Test builds only: called by receive just after it copied the record at
+ * rx_ring[pos], len bytes, where a peer's write would land between the
+ * copy and the caller's verification. */
+extern void (*sn_channel_test_after_copy)(struct sn_channel *ch, uint32_t pos,
+					  uint32_t len);
+#endif
+
 /* True when receive would not return -EAGAIN: data, breakage or death. */
 bool sn_channel_readable(const struct sn_channel *ch);
 
@@ -120,6 +136,13 @@ int sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 			     uint64_t deadline_ns);
 
 /* ---- for the event loop ---- */
+
+/*
+ * The loop was woken through this channel: counts the wake-up if there is
+ * nothing to read, and breaks the channel (returning true) once the peer
+ * has woken us SN_CHANNEL_MAX_IDLE_WAKES times in a row for nothing.
+ */
+bool sn_channel_woke_idle(struct sn_channel *ch);
 
 /* The futex word the peer bumps whenever it produces or frees space. */
 _Atomic uint32_t *sn_channel_doorbell(struct sn_channel *ch);

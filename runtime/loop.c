@@ -146,6 +146,8 @@ sn_loop_add_timer(struct sn_loop *l, uint64_t deadline_ns, sn_timer_cb cb,
 		t->cb = cb;
 		t->ctx = ctx;
 		t->id = l->next_timer_id;
+		if (l->ntimers++ == 0 || deadline_ns < l->earliest_ns)
+			l->earliest_ns = deadline_ns;
 		/* Ids are never 0 and not reused soon, so a stale cancel
 		 * cannot hit a newer timer in the same slot. */
 		l->next_timer_id =
@@ -162,6 +164,8 @@ sn_loop_cancel_timer(struct sn_loop *l, int id)
 	for (unsigned i = 0; i < SN_LOOP_MAX_TIMERS; i++)
 		if (id > 0 && l->timers[i].id == id) {
 			l->timers[i].id = 0;
+			/* earliest_ns stays a lower bound. */
+			l->ntimers--;
 			return 0;
 		}
 	return -ENOENT;
@@ -173,12 +177,16 @@ sn_loop_stop(struct sn_loop *l)
 	l->stopping = true;
 }
 
+static uint64_t next_timer(const struct sn_loop *l);
+
 /* Runs due timers in deadline order; returns how many ran. */
 static int
 run_timers(struct sn_loop *l, uint64_t now)
 {
 	int ran = 0;
 
+	if (l->ntimers == 0 || now < l->earliest_ns)
+		return 0;
 	for (;;) {
 		struct sn_loop_timer *due = NULL;
 
@@ -189,9 +197,12 @@ run_timers(struct sn_loop *l, uint64_t now)
 			    (due == NULL || t->deadline_ns < due->deadline_ns))
 				due = t;
 		}
-		if (due == NULL)
+		if (due == NULL) {
+			l->earliest_ns = next_timer(l);
 			return ran;
+		}
 		due->id = 0;
+		l->ntimers--;
 		due->cb(due->ctx);
 		ran++;
 	}
@@ -202,6 +213,8 @@ next_timer(const struct sn_loop *l)
 {
 	uint64_t next = 0;
 
+	if (l->ntimers == 0)
+		return 0;
 	for (unsigned i = 0; i < SN_LOOP_MAX_TIMERS; i++) {
 		const struct sn_loop_timer *t = &l->timers[i];
 
@@ -257,6 +270,7 @@ static void
 sleep_futex(struct sn_loop *l, uint64_t wake_ns)
 {
 	struct waitv w[SN_LOOP_MAX_CHANNELS];
+	unsigned channel_of[SN_LOOP_MAX_CHANNELS];
 	struct timespec ts = abs_timespec(wake_ns);
 	unsigned n = 0;
 
@@ -268,16 +282,23 @@ sleep_futex(struct sn_loop *l, uint64_t wake_ns)
 		if (l->channels[i].paused)
 			continue;
 		bell = sn_channel_doorbell(l->channels[i].ch);
+		channel_of[n] = i;
 		w[n++] = (struct waitv){.val = atomic_load(bell),
 					.uaddr = (uintptr_t)bell,
 					.flags = FUTEX2_SIZE_U32};
 	}
 	set_sleep(l, SN_CHANNEL_SLEEP_FUTEX);
 	if (!any_readable(l)) {
-		if (n > 0)
-			syscall(SYS_futex_waitv, w, n, 0, wake_ns ? &ts : NULL,
-				CLOCK_MONOTONIC);
-		else if (wake_ns)
+		if (n > 0) {
+			long woken =
+			    syscall(SYS_futex_waitv, w, n, 0,
+				    wake_ns ? &ts : NULL, CLOCK_MONOTONIC);
+
+			/* The index of the doorbell that was rung. */
+			if (woken >= 0 && (unsigned long)woken < n)
+				sn_channel_woke_idle(
+				    l->channels[channel_of[woken]].ch);
+		} else if (wake_ns)
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
 					NULL);
 		else
@@ -292,6 +313,7 @@ static int
 sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 {
 	struct pollfd p[SN_LOOP_MAX_FDS + SN_LOOP_MAX_CHANNELS];
+	struct sn_channel *woke[SN_LOOP_MAX_CHANNELS];
 	struct sn_loop_fd fds[SN_LOOP_MAX_FDS];
 	unsigned nfds = l->nfds, n = 0;
 	struct timespec ts = {0, 0};
@@ -302,9 +324,11 @@ sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 		p[n++] = (struct pollfd){fds[i].fd, fds[i].events, 0};
 	if (block) {
 		for (unsigned i = 0; i < l->nchannels; i++)
-			if (!l->channels[i].paused)
+			if (!l->channels[i].paused) {
+				woke[n - nfds] = l->channels[i].ch;
 				p[n++] = (struct pollfd){
 				    l->channels[i].ch->eventfd_self, POLLIN, 0};
+			}
 		set_sleep(l, SN_CHANNEL_SLEEP_EVENTFD);
 		if (any_readable(l)) {
 			block = false;
@@ -319,6 +343,7 @@ sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 				uint64_t drain;
 				if (read(p[i].fd, &drain, sizeof(drain)) < 0)
 					continue;
+				sn_channel_woke_idle(woke[i - nfds]);
 			}
 		for (unsigned i = 0; i < nfds; i++)
 			if (p[i].revents) {
@@ -358,6 +383,22 @@ sn_loop_wait(struct sn_loop *l, uint64_t deadline_ns)
 		return -EINVAL; /* it would have to dispatch descriptors */
 	wait_ready(l, deadline_ns);
 	return deadline_ns && sn_now_ns() >= deadline_ns ? -ETIMEDOUT : 0;
+}
+
+int
+sn_loop_dispatch_ready(struct sn_loop *l)
+{
+	int ran;
+
+	ASSERT_OWNER(l);
+	if (l->stopping)
+		return -ECANCELED;
+	ran = run_timers(l, sn_now_ns()) + run_channels(l);
+	/* As in run_once: descriptors are looked at when nothing else was
+	 * ready, which saves a system call on a busy turn. */
+	if (l->nfds > 0 && ran == 0)
+		ran = sleep_poll(l, 0, false);
+	return ran;
 }
 
 int

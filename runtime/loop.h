@@ -51,6 +51,10 @@ struct sn_loop {
 	struct sn_loop_fd fds[SN_LOOP_MAX_FDS];
 	unsigned nfds;
 	struct sn_loop_timer timers[SN_LOOP_MAX_TIMERS];
+	/* Timers in use, and a deadline no later than the earliest of them:
+	 * most turns have nothing due and skip the table. */
+	unsigned ntimers;
+	uint64_t earliest_ns;
 	int next_timer_id;
 	uint64_t spin_ns;
 	pid_t owner;
@@ -81,6 +85,11 @@ int sn_loop_cancel_timer(struct sn_loop *l, int id);
  * -ETIMEDOUT, or -ECANCELED after sn_loop_stop().
  */
 int sn_loop_run_once(struct sn_loop *l, uint64_t deadline_ns);
+/* Dispatches whatever is ready now and never waits: due timers, readable
+ * channels, ready descriptors.  Returns how many callbacks ran, or
+ * -ECANCELED after sn_loop_stop().  For a caller that drives the loop
+ * itself, as a fuzz target does. */
+int sn_loop_dispatch_ready(struct sn_loop *l);
 /* Waits like run_once but dispatches nothing: for a caller that polls
  * one channel itself.  Not for loops with descriptors. */
 int sn_loop_wait(struct sn_loop *l, uint64_t deadline_ns);

@@ -25,9 +25,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 say() { printf '\ndemo: %s\n' "$*"; }
-wait_for() { # pattern, seconds
-	local end=$((SECONDS + $2))
-	until grep -qE -- "$1" "$log"; do
+# Waits for a line matching pattern, looking only at what the log gained
+# after byte `from` (default 0): a step waits for what it caused, not for
+# an older line that looks the same.
+wait_for() { # pattern, seconds, [from]
+	local end=$((SECONDS + $2)) from=${3:-0}
+	until tail -c +$((from + 1)) "$log" | grep -qE -- "$1"; do
 		if [ $SECONDS -ge $end ]; then
 			say "FAILED: gave up waiting for: $1"
 			exit 1
@@ -47,7 +50,7 @@ say "what the image allows, read from the image alone (sealnet audit | jq):"
 	(.compartments | to_entries[] | "  \(.key): offers \(.value.exports | length) exports, may call \([.value.imports[] | select(.kind == "call")] | length) in \([.value.imports[] | select(.kind == "call") | .compartment] | unique | join(", ") | if . == "" then "no other compartment" else . end)"),
 	"  connection capabilities: \(all_connection_capabilities | map("\(.owner) -> \(.type) \(.host):\(.port)") | join(", "))",
 	"  bind capabilities: \(all_bind_capabilities | map("\(.owner) <- port \(.port), at most \(.max_connections) connections") | join(", "))",
-	"  who may open firewall holes: \(compartments_calling("^firewall_(rule_add|server_port_add|dns_lookup_begin)") | join(", "))",
+	"  who may open firewall holes: \(compartments_calling_role("opens_holes") | join(", "))",
 	"  the stack has its intended call graph: \(valid)"'
 
 say "making a throwaway network: namespaces $TESTNET_SRV and $TESTNET_DEV," \
@@ -91,21 +94,31 @@ pid=$(grep -oE 'started TCPIP \(pid [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$
 say "killing TCPIP (pid $pid) with SIGKILL: its sockets are gone; the" \
 	"others see -ENOTRECOVERABLE, the Firewall clears its rules, and the" \
 	"supervisor restarts it"
+killed_at=$(stat -c %s "$log")
 kill -KILL "$pid"
-wait_for 'TCPIP ready again' 10
-wait_for 'http_server.*listening on port 80' 30
-sleep 0.5
-addr=$(grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' "$log" | tail -1 | grep -oE '10\.0\.0\.[0-9]+')
+# The server's first "listening" line is from before the kill: only the
+# ones after it show the restarted stack serving again.
+wait_for 'TCPIP ready again' 10 "$killed_at"
+wait_for 'TCPIP: address 10\.0\.0\.[0-9]+' 30 "$killed_at"
+wait_for 'http_server: listening on port 80' 30 "$killed_at"
+addr=$(tail -c +$((killed_at + 1)) "$log" | grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' |
+	tail -1 | grep -oE '10\.0\.0\.[0-9]+')
 if ip netns exec "$TESTNET_SRV" /usr/bin/python3 -c "
 import sys, urllib.request
 urllib.request.urlopen('http://$addr/', timeout=20).read()" 2>/dev/null; then
 	say "after the restart, http://$addr/ is served again"
 else
-	say "after the restart the page could not be fetched"
+	say "FAILED: after the restart the page could not be fetched"
+	exit 1
 fi
 
 say "stopping with SIGTERM"
 kill -TERM "$sv_pid"
 wait "$sv_pid"
+status=$?
 sv_pid=
 sleep 0.2
+if [ "$status" -ne 0 ]; then
+	say "FAILED: the supervisor exited with status $status"
+	exit 1
+fi

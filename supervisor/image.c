@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "schema_hash.h"
@@ -31,6 +32,36 @@ const char *const image_base_syscalls[] = {
     /* signals and ending */
     "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid",
     "tgkill", "exit", "exit_group", NULL};
+
+/* Why each is dangerous is printed in the refusal, so it says what the
+ * syscall gives a compartment that the sandbox otherwise takes away. */
+const struct image_dangerous_syscall image_dangerous_syscalls[] = {
+    {"ptrace", true, "controls other processes"},
+    {"process_vm_readv", true, "reads other processes' memory"},
+    {"process_vm_writev", true, "writes other processes' memory"},
+    {"io_uring_setup", true, "starts work the syscall filter never sees"},
+    {"io_uring_enter", true, "starts work the syscall filter never sees"},
+    {"io_uring_register", true, "starts work the syscall filter never sees"},
+    {"bpf", true, "loads programs into the kernel"},
+    {"mount", true, "changes the files the sandbox sees"},
+    {"umount2", true, "changes the files the sandbox sees"},
+    {"pivot_root", true, "changes the files the sandbox sees"},
+    {"fsopen", true, "changes the files the sandbox sees"},
+    {"fsmount", true, "changes the files the sandbox sees"},
+    {"move_mount", true, "changes the files the sandbox sees"},
+    {"open_tree", true, "changes the files the sandbox sees"},
+    {"unshare", true, "makes namespaces of its own"},
+    {"setns", true, "enters other namespaces"},
+    {"execve", true, "runs code the image did not hash"},
+    {"execveat", true, "runs code the image did not hash"},
+    /* Named by the audit, not refused: the uid of each compartment is
+     * its own, so a signal reaches only itself, and its network
+     * namespace is empty, so a socket reaches only its own loopback. */
+    {"kill", false, "signals other processes"},
+    {"tkill", false, "signals other processes"},
+    {"socket", false, "opens sockets beside the network stack"},
+    {NULL, false, NULL},
+};
 
 static const char *const quota_names[QUOTA_COUNT] = {
     "memory_bytes", "descriptors",	"sockets",     "buffered_bytes",
@@ -61,6 +92,114 @@ const char *
 image_restart_name(enum image_restart r)
 {
 	return restart_names[r];
+}
+
+const struct image_dangerous_syscall *
+image_syscall_danger(const char *name)
+{
+	for (unsigned i = 0; image_dangerous_syscalls[i].name; i++)
+		if (strcmp(image_dangerous_syscalls[i].name, name) == 0)
+			return &image_dangerous_syscalls[i];
+	return NULL;
+}
+
+/* The length of the UTF-8 sequence at s if it is valid and no control
+ * character, else 0.  Overlong forms, surrogates and C1 controls
+ * (U+0080-U+009F, which some terminals obey as escapes) are not. */
+static size_t
+printable_utf8(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	/* A continuation byte is never 0, so this stops at the end. */
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp <= 0x9f)
+		return 0;
+	return n;
+}
+
+char *
+image_escape(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t out = 0;
+
+	if (cap == 0)
+		return dst;
+	while (*s) {
+		char piece[5];
+		size_t n = 1;
+		const void *from = s;
+
+		if (*s >= 0x80)
+			n = printable_utf8(s);
+		if (n == 0 || *s < 0x20 || *s == 0x7f) {
+			snprintf(piece, sizeof(piece), "\\x%02x", *s);
+			from = piece;
+			n = 4;
+		}
+		if (n >= cap - out)
+			break;
+		memcpy(dst + out, from, n);
+		out += n;
+		/* An escaped byte stands for one input byte. */
+		s += from == (const void *)piece ? 1 : n;
+	}
+	dst[out] = 0;
+	return dst;
+}
+
+bool
+image_needs_escape(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p >= 0x80 ? printable_utf8(p) : 1;
+
+		if (n == 0 || *p < 0x20 || *p == 0x7f)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int
+image_open_regular(const char *path, char *err, size_t errlen)
+{
+	char shown[256];
+	struct stat st;
+	int fd, flags;
+
+	/* O_NONBLOCK: opening a FIFO with no writer would wait forever. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s",
+			 image_escape(shown, sizeof(shown), path),
+			 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "%s: not a regular file",
+			 image_escape(shown, sizeof(shown), path));
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -200,6 +339,19 @@ check_image(const struct image *img, char *err, size_t errlen)
 			return fail(err, errlen,
 				    "two compartments are named %s", c->name);
 		devices += c->device;
+		for (unsigned k = 0; k < c->nsyscalls; k++) {
+			const struct image_dangerous_syscall *d =
+			    image_syscall_danger(c->syscalls[k]);
+
+			if (d != NULL && d->refused &&
+			    !c->allow_dangerous_syscalls)
+				return fail(err, errlen,
+					    "%s may call %s, which %s; "
+					    "refused unless the image is "
+					    "built with "
+					    "--allow-dangerous-syscalls",
+					    c->name, d->name, d->why);
+		}
 		for (unsigned e = 0; e < c->nexports; e++)
 			for (unsigned j = 0; j < i; j++)
 				if (exports(&img->compartments[j],
@@ -445,8 +597,8 @@ read_manifest(struct image_compartment *c, int fd, char *err, size_t errlen)
 }
 
 int
-image_build(struct image *img, char *const binaries[], unsigned n, char *err,
-	    size_t errlen)
+image_build(struct image *img, char *const binaries[], unsigned n,
+	    bool allow_dangerous, char *err, size_t errlen)
 {
 	char why[256];
 
@@ -458,12 +610,21 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 	for (unsigned i = 0; i < n; i++) {
 		struct image_compartment *c = &img->compartments[i];
 		char *path = realpath(binaries[i], NULL);
+		char shown[256];
 		int fd, rc;
 
+		image_escape(shown, sizeof(shown), binaries[i]);
 		if (path == NULL || strlen(path) >= sizeof(c->binary)) {
 			free(path);
-			return fail(err, errlen, "%s: %s", binaries[i],
+			return fail(err, errlen, "%s: %s", shown,
 				    strerror(errno ? errno : ENAMETOOLONG));
+		}
+		/* The path is printed by the supervisor and the audit. */
+		if (image_needs_escape(path)) {
+			free(path);
+			return fail(err, errlen,
+				    "%s: the path holds control characters",
+				    shown);
 		}
 		strcpy(c->binary, path);
 		free(path);
@@ -472,10 +633,9 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 			if (add_syscall(c, image_base_syscalls[k], err,
 					errlen) < 0)
 				return -1;
-		fd = open(c->binary, O_RDONLY | O_CLOEXEC);
+		fd = image_open_regular(c->binary, err, errlen);
 		if (fd < 0)
-			return fail(err, errlen, "%s: %s", c->binary,
-				    strerror(errno));
+			return -1;
 		rc = read_manifest(c, fd, why, sizeof(why));
 		if (rc == 0 && image_sha256_fd(fd, c->sha256) < 0)
 			rc = fail(why, sizeof(why), "cannot hash");
@@ -484,7 +644,15 @@ image_build(struct image *img, char *const binaries[], unsigned n, char *err,
 			rc = fail(why, sizeof(why),
 				  "no SEALNET_COMPARTMENT declaration");
 		if (rc < 0)
-			return fail(err, errlen, "%s: %s", binaries[i], why);
+			return fail(err, errlen, "%s: %s", shown, why);
+		for (unsigned k = 0; allow_dangerous && k < c->nsyscalls; k++) {
+			const struct image_dangerous_syscall *d =
+			    image_syscall_danger(c->syscalls[k]);
+
+			/* Only where it is needed, so the audit shows who. */
+			if (d != NULL && d->refused)
+				c->allow_dangerous_syscalls = true;
+		}
 		img->ncompartments++;
 	}
 	return check_image(img, err, errlen);
@@ -508,8 +676,20 @@ capability_json(const struct image_capability *ic)
 			 "ipv6", c->ipv6);
 }
 
+/* What the schema says the export does, for the audit's policy. */
 static json_t *
-compartment_json(const struct image_compartment *c)
+roles_json(uint16_t export_id)
+{
+	const sn_export_info *e = sn_export_info_get(export_id);
+	json_t *roles = json_array();
+
+	for (unsigned i = 0; e != NULL && e->roles[i] != NULL; i++)
+		json_array_append_new(roles, json_string(e->roles[i]));
+	return roles;
+}
+
+static json_t *
+compartment_json(const struct image_compartment *c, bool audit_view)
 {
 	json_t *o = json_object(), *exports = json_array(),
 	       *imports = json_array(), *quotas = json_object(),
@@ -521,12 +701,19 @@ compartment_json(const struct image_compartment *c)
 		json_array_append_new(
 		    exports, json_string(sn_export_name(c->exports[i])));
 	json_object_set_new(o, "exports", exports);
-	for (unsigned i = 0; i < c->ncalls; i++)
-		json_array_append_new(
-		    imports,
+	for (unsigned i = 0; i < c->ncalls; i++) {
+		json_t *call =
 		    json_pack("{s:s, s:s, s:s}", "kind", "call", "compartment",
 			      c->calls[i].compartment, "export",
-			      sn_export_name(c->calls[i].export_id)));
+			      sn_export_name(c->calls[i].export_id));
+
+		/* Roles come from this sealnet's schema, not from the image
+		 * file, so the file does not carry them. */
+		if (audit_view)
+			json_object_set_new(call, "roles",
+					    roles_json(c->calls[i].export_id));
+		json_array_append_new(imports, call);
+	}
 	for (unsigned i = 0; i < c->ncaps; i++)
 		json_array_append_new(imports, capability_json(&c->caps[i]));
 	json_object_set_new(o, "imports", imports);
@@ -540,12 +727,23 @@ compartment_json(const struct image_compartment *c)
 		      "max_restarts_per_minute", (json_int_t)c->max_restarts));
 	for (unsigned i = 0; i < c->nsyscalls; i++)
 		json_array_append_new(syscalls, json_string(c->syscalls[i]));
-	json_object_set_new(o, "sandbox",
-			    json_pack("{s:o, s:s, s:b, s:s, s:s, s:b}",
-				      "syscalls", syscalls, "network",
-				      c->device ? "device" : "none", "device",
-				      c->device, "mounts", "empty", "user",
-				      "unprivileged", "no_new_privs", 1));
+	json_t *sandbox = json_pack(
+	    "{s:o, s:s, s:b, s:s, s:s, s:b, s:b}", "syscalls", syscalls,
+	    "network", c->device ? "device" : "none", "device", c->device,
+	    "mounts", "empty", "user", "unprivileged", "no_new_privs", 1,
+	    "allow_dangerous_syscalls", c->allow_dangerous_syscalls);
+	/* Derived from the syscalls by this sealnet, for the policy; the
+	 * image file does not carry it. */
+	if (audit_view) {
+		json_t *dangerous = json_array();
+
+		for (unsigned i = 0; i < c->nsyscalls; i++)
+			if (image_syscall_danger(c->syscalls[i]) != NULL)
+				json_array_append_new(
+				    dangerous, json_string(c->syscalls[i]));
+		json_object_set_new(sandbox, "dangerous_syscalls", dangerous);
+	}
+	json_object_set_new(o, "sandbox", sandbox);
 	return o;
 }
 
@@ -640,8 +838,9 @@ image_write(const struct image *img, FILE *out, bool audit_view)
 				    json_string(img->schema_sha256));
 	}
 	for (unsigned i = 0; i < img->ncompartments; i++)
-		json_object_set_new(all, img->compartments[i].name,
-				    compartment_json(&img->compartments[i]));
+		json_object_set_new(
+		    all, img->compartments[i].name,
+		    compartment_json(&img->compartments[i], audit_view));
 	json_object_set_new(root, "compartments", all);
 	json_object_set_new(root, "network", network_json(&img->network));
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -837,9 +1036,14 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 	    "quotas", "restart",       "sandbox", NULL};
 	static const char *const restart_keys[] = {
 	    "policy", "max_restarts_per_minute", NULL};
-	static const char *const sandbox_keys[] = {
-	    "syscalls", "network",	"device", "mounts",
-	    "user",	"no_new_privs", NULL};
+	static const char *const sandbox_keys[] = {"syscalls",
+						   "network",
+						   "device",
+						   "mounts",
+						   "user",
+						   "no_new_privs",
+						   "allow_dangerous_syscalls",
+						   NULL};
 	json_t *v, *arr, *sandbox, *restart;
 	size_t i;
 	uint64_t n;
@@ -856,6 +1060,10 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 		return -1;
 	if (c->binary[0] != '/')
 		return fail(err, errlen, "%s.binary: not an absolute path",
+			    c->name);
+	if (image_needs_escape(c->binary))
+		return fail(err, errlen,
+			    "%s.binary: the path holds control characters",
 			    c->name);
 	if (!hex64(c->sha256))
 		return fail(err, errlen,
@@ -911,6 +1119,13 @@ parse_compartment(struct image_compartment *c, const char *name, json_t *o,
 		return fail(err, errlen, "%s.sandbox.device: not a boolean",
 			    c->name);
 	c->device = json_is_true(v);
+	v = json_object_get(sandbox, "allow_dangerous_syscalls");
+	if (!json_is_boolean(v))
+		return fail(err, errlen,
+			    "%s.sandbox.allow_dangerous_syscalls: not a "
+			    "boolean",
+			    c->name);
+	c->allow_dangerous_syscalls = json_is_true(v);
 	/* The remaining sandbox keys describe what the supervisor always
 	 * does; an image cannot ask for less. */
 	if (!string_is(json_object_get(sandbox, "network"),
@@ -1023,24 +1238,32 @@ out:
 int
 image_load(struct image *img, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	int fd = image_open_regular(path, err, errlen);
+	char shown[256];
+	FILE *f;
 	char *buf;
 	long len;
 	int rc;
 
-	if (f == NULL)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	if (fd < 0)
+		return -1;
+	image_escape(shown, sizeof(shown), path);
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return fail(err, errlen, "%s: %s", shown, strerror(errno));
+	}
 	if (fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0 ||
 	    len > (1 << 22) || fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
 		return fail(err, errlen, "%s: unreadable or larger than 4 MiB",
-			    path);
+			    shown);
 	}
 	buf = malloc((size_t)len + 1);
 	if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len) {
 		free(buf);
 		fclose(f);
-		return fail(err, errlen, "%s: read failed", path);
+		return fail(err, errlen, "%s: read failed", shown);
 	}
 	fclose(f);
 	rc = image_parse(img, buf, (size_t)len, err, errlen);
@@ -1049,7 +1272,7 @@ image_load(struct image *img, const char *path, char *err, size_t errlen)
 	    strcmp(img->schema_sha256, SEALNET_SCHEMA_SHA256_HEX) != 0)
 		return fail(err, errlen,
 			    "%s was built for schema %s; this sealnet has %s",
-			    path, img->schema_sha256,
+			    shown, img->schema_sha256,
 			    SEALNET_SCHEMA_SHA256_HEX);
 	return rc;
 }

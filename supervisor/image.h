@@ -72,6 +72,9 @@ struct image_compartment {
 	char syscalls[IMAGE_MAX_SYSCALLS][32];
 	unsigned nsyscalls;
 	bool device; /* holds the network device */
+	/* The image was built with --allow-dangerous-syscalls and this
+	 * compartment declares a syscall that is otherwise refused. */
+	bool allow_dangerous_syscalls;
 };
 
 /* Addresses the image gives instead of DHCP. */
@@ -94,10 +97,12 @@ struct image {
 const char *image_quota_name(enum image_quota q);
 const char *image_restart_name(enum image_restart r);
 
-/* Reads the manifest section of each binary and builds the image.  On
- * failure returns -1 with a reason in err. */
+/* Reads the manifest section of each binary and builds the image.  A
+ * compartment that declares a refused syscall (see image_dangerous_syscalls)
+ * is accepted only with allow_dangerous, and the image records that it was.
+ * On failure returns -1 with a reason in err. */
 int image_build(struct image *img, char *const binaries[], unsigned n,
-		char *err, size_t errlen);
+		bool allow_dangerous, char *err, size_t errlen);
 
 /*
  * Parses and checks an image: every field present and in range, every
@@ -126,6 +131,44 @@ int image_index(const struct image *img, const char *name);
 
 /* The SHA-256 of a file's contents, read through fd, as hex. */
 int image_sha256_fd(int fd, char hex[IMAGE_SHA256_HEX]);
+
+/*
+ * Opens path for reading, close-on-exec, if it is a regular file.  A FIFO,
+ * a device such as /dev/zero, a socket or a directory is refused without
+ * blocking on the open or reading forever.  Whatever hashes or runs a
+ * binary named in an image opens it through this.  Returns the descriptor,
+ * or -1 with a reason in err.
+ */
+int image_open_regular(const char *path, char *err, size_t errlen);
+
+/*
+ * Copies src into dst (cap bytes, always terminated, cut short if need
+ * be) with every byte a terminal would act on written as \xNN: C0
+ * controls, DEL, C1 controls whether raw or UTF-8 encoded, and bytes that
+ * are not UTF-8.  Escaping twice changes nothing more, so a message may
+ * quote an escaped string and be escaped again as a whole.  Image strings
+ * and messages that quote them go through this before they reach a
+ * terminal.  Returns dst.
+ */
+char *image_escape(char *dst, size_t cap, const char *src);
+/* True when image_escape would change s. */
+bool image_needs_escape(const char *s);
+
+/*
+ * Syscalls that reach outside a compartment's sandbox.  The audit lists
+ * every one a compartment may call (sandbox.dangerous_syscalls), and its
+ * policy counts each as a violation.  Those marked refused are refused by
+ * image_build, image_parse and so by `sealnet image check` and
+ * `sealnet run`, unless the compartment's allow_dangerous_syscalls is set.
+ */
+struct image_dangerous_syscall {
+	const char *name;
+	bool refused;
+	const char *why;
+};
+extern const struct image_dangerous_syscall image_dangerous_syscalls[];
+/* The entry for name, or NULL when it is not dangerous. */
+const struct image_dangerous_syscall *image_syscall_danger(const char *name);
 
 /* The syscalls every compartment gets: what the runtime and a static C
  * library need, nothing that opens files or sockets. */

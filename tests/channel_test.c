@@ -3,10 +3,13 @@
  * its peer is honest, and what it still gets when the peer is not.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 #include "harness.h"
 #include "loop.h"
 #include "schema_hash.h"
+#include "sealnet_msg.h"
 
 #define MS 1000000ull
 
@@ -182,16 +186,55 @@ TEST(hostile_consumer_cannot_make_us_overwrite)
 	pair_close(&p);
 }
 
+/* A hostile peer that rewrites the record it sent the moment receive has
+ * copied it: every byte, so the message no longer verifies and its
+ * payload reads "tampered". */
+static unsigned tamper_count;
+
+static void
+tamper(struct sn_channel *ch, uint32_t pos, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		ch->rx_ring[pos + i] = (uint8_t) "tampered"[i % 8];
+	tamper_count++;
+}
+
 TEST(received_copy_is_immune_to_later_writes)
 {
+	static _Alignas(8) uint8_t msg[256], got[256];
 	struct pair p;
-	char got[16] = {0};
+	sn_builder b;
+	sn_message_ref m;
+	sn_verify_error err;
+	uint32_t root, body, n;
+	size_t len;
+	ssize_t rc;
+
+	sn_builder_init(&b, msg, sizeof(msg));
+	root = sn_message_start(&b);
+	sn_message_add_call_id(&b, root, 1);
+	sn_message_add_call_type(&b, root, SN_CALL_TYPE_REQUEST);
+	sn_message_add_export(&b, root, SN_EXPORT_RUNTIME_ECHO);
+	body = sn_bytes_start(&b);
+	sn_bytes_add_data(&b, body, "original", 8);
+	sn_message_add_body(&b, root, SN_BODY_BYTES, body);
+	CHECK_EQ_INT(sn_builder_finish(&b, root, &len), 0);
 
 	CHECK_EQ_INT(pair_open(&p, 4096), 0);
-	CHECK_EQ_INT(sn_channel_send(&p.a, "original", 8), 0);
-	CHECK_EQ_INT(sn_channel_receive(&p.b, got, sizeof(got)), 8);
-	memcpy(p.a.tx_ring + SN_SHM_RECORD_HEADER, "tampered", 8);
-	CHECK(memcmp(got, "original", 8) == 0);
+	CHECK_EQ_INT(sn_channel_send(&p.a, msg, len), 0);
+	tamper_count = 0;
+	sn_channel_test_after_copy = tamper;
+	rc = sn_channel_receive(&p.b, got, sizeof(got));
+	sn_channel_test_after_copy = NULL;
+	CHECK_EQ_INT(rc, (ssize_t)len);
+	/* The attack was made: the ring now holds the peer's bytes. */
+	CHECK_EQ_INT(tamper_count, 1);
+	CHECK(memcmp(p.a.tx_ring + SN_SHM_RECORD_HEADER, "tampered", 8) == 0);
+	/* What receive handed over is what was sent, and verifies. */
+	CHECK(memcmp(got, msg, len) == 0);
+	CHECK_EQ_INT(sn_message_verify(got, (size_t)rc, &m, &err), 0);
+	const uint8_t *data = sn_bytes_data(sn_message_body_as_bytes(m), &n);
+	CHECK(data != NULL && n == 8 && memcmp(data, "original", 8) == 0);
 	pair_close(&p);
 }
 
@@ -227,6 +270,60 @@ TEST(open_times_out_without_a_peer)
 	CHECK(strstr(err, "nobody") != NULL);
 	sn_channel_detach(&p.a);
 	sn_channel_fds_close(&p.fds);
+}
+
+TEST(data_before_the_announcement_breaks_the_channel)
+{
+	struct pair p;
+	uint32_t header[2] = {8, 0};
+
+	CHECK_EQ_INT(sn_channel_create(4096, &p.fds), 0);
+	CHECK_EQ_INT(sn_channel_attach(&p.a, &p.fds, 0, "b"), 0);
+	CHECK_EQ_INT(sn_channel_attach(&p.b, &p.fds, 1, "a"), 0);
+	sn_channel_announce(&p.a);
+	/* b never announces, yet writes a record and moves its tail: an
+	 * honest peer cannot, and waiting for the announcement would spin
+	 * on a channel that always looks readable. */
+	memcpy(p.b.tx_ring, header, sizeof(header));
+	atomic_store(&p.b.shm->side[1].tail, 16);
+	CHECK(sn_channel_readable(&p.a));
+	CHECK_EQ_INT(sn_channel_receive(&p.a, buf, sizeof(buf)), -EBADMSG);
+	CHECK_EQ_INT(p.a.stats.rejected, 1);
+	CHECK(sn_channel_readable(&p.a));
+	pair_close(&p);
+}
+
+TEST(nothing_to_read_and_not_announced_is_just_empty)
+{
+	struct pair p;
+
+	CHECK_EQ_INT(sn_channel_create(4096, &p.fds), 0);
+	CHECK_EQ_INT(sn_channel_attach(&p.a, &p.fds, 0, "b"), 0);
+	CHECK_EQ_INT(sn_channel_receive(&p.a, buf, sizeof(buf)), -EAGAIN);
+	CHECK(!sn_channel_readable(&p.a));
+	CHECK_EQ_INT(p.a.stats.rejected, 0);
+	sn_channel_detach(&p.a);
+	sn_channel_fds_close(&p.fds);
+}
+
+TEST(channel_memory_can_never_be_executed)
+{
+	struct sn_channel_fds fds;
+	int status;
+	pid_t pid;
+
+	CHECK_EQ_INT(sn_channel_create(4096, &fds), 0);
+	pid = fork();
+	if (pid == 0) {
+		char *const argv[] = {"channel", NULL}, *const envp[] = {NULL};
+
+		fexecve(fds.shm, argv, envp);
+		_exit(errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	sn_channel_fds_close(&fds);
+	/* Refused for want of permission, not for what the bytes are. */
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* ---- across processes ---- */
@@ -334,6 +431,83 @@ TEST(stream_across_processes_poll_wakeups)
 	CHECK_EQ_INT(stream(true), 0);
 }
 
+static void
+note_breakage(void *ctx, struct sn_channel *ch)
+{
+	ssize_t *last = ctx;
+
+	*last = sn_channel_receive(ch, buf, sizeof(buf));
+}
+
+/* A peer that rings our doorbell (futex and eventfd alike) without ever
+ * producing a message. */
+static void
+ring_for_nothing(struct sn_channel_fds *fds)
+{
+	struct sn_channel ch;
+	uint64_t one = 1;
+
+	if (sn_channel_attach(&ch, fds, 1, "ringer") < 0)
+		_exit(1);
+	sn_channel_announce(&ch);
+	for (;;) {
+		atomic_fetch_add(&ch.shm->side[0].doorbell, 1);
+		syscall(SYS_futex, &ch.shm->side[0].doorbell, FUTEX_WAKE, 1,
+			NULL, NULL, 0);
+		if (write(fds->eventfd[0], &one, sizeof(one)) < 0)
+			sched_yield();
+	}
+}
+
+static int
+cut_off_after_idle_wakes(bool with_fd)
+{
+	struct sn_channel_fds fds;
+	struct sn_channel ch;
+	struct sn_loop loop;
+	ssize_t last = 0;
+	int status, pipefd[2];
+	pid_t pid;
+
+	if (sn_channel_create(4096, &fds) < 0 || pipe(pipefd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		ring_for_nothing(&fds);
+	sn_loop_init(&loop);
+	if (with_fd)
+		sn_loop_add_fd(&loop, pipefd[0], POLLIN, NULL, NULL);
+	sn_channel_attach(&ch, &fds, 0, "ringer");
+	sn_channel_announce(&ch);
+	sn_loop_add_channel(&loop, &ch, note_breakage, &last);
+	uint64_t end = sn_now_ns() + 10000 * MS;
+	while (last != -EBADMSG && sn_now_ns() < end)
+		sn_loop_run_once(&loop, end);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	printf("  %s: cut off after %llu idle wake-ups\n",
+	       with_fd ? "ppoll" : "futex",
+	       (unsigned long long)ch.stats.idle_wakes);
+	sn_channel_detach(&ch);
+	sn_channel_fds_close(&fds);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return last == -EBADMSG &&
+		       ch.stats.idle_wakes >= SN_CHANNEL_MAX_IDLE_WAKES
+		   ? 0
+		   : -1;
+}
+
+TEST(a_peer_that_wakes_us_for_nothing_is_cut_off_futex)
+{
+	CHECK_EQ_INT(cut_off_after_idle_wakes(false), 0);
+}
+
+TEST(a_peer_that_wakes_us_for_nothing_is_cut_off_ppoll)
+{
+	CHECK_EQ_INT(cut_off_after_idle_wakes(true), 0);
+}
+
 TEST(mark_dead_wakes_a_sleeping_receiver)
 {
 	struct sn_channel_fds fds;
@@ -407,6 +581,40 @@ TEST(timers_fire_in_deadline_order_and_cancel)
 	CHECK(order[0] == 1 && order[1] == 2 && order[2] == 3);
 	CHECK(sn_now_ns() - now >= 30 * MS);
 	CHECK_EQ_INT(sn_loop_run_once(&loop, sn_now_ns() + 5 * MS), -ETIMEDOUT);
+}
+
+static struct sn_loop *rearm_loop;
+
+static void
+rearm_sooner(void *ctx)
+{
+	record(ctx);
+	/* Sooner than any timer left: the loop must not skip it. */
+	sn_loop_add_timer(rearm_loop, sn_now_ns() + 1 * MS, record, (void *)5);
+}
+
+TEST(timers_cancelled_first_or_added_while_firing_keep_their_time)
+{
+	struct sn_loop loop;
+	uint64_t now = sn_now_ns();
+	int first;
+
+	sn_loop_init(&loop);
+	rearm_loop = &loop;
+	norder = 0;
+	first = sn_loop_add_timer(&loop, now + 5 * MS, record, (void *)9);
+	sn_loop_add_timer(&loop, now + 10 * MS, rearm_sooner, (void *)4);
+	sn_loop_add_timer(&loop, now + 200 * MS, record, (void *)6);
+	/* The earliest goes; the others keep their deadlines. */
+	CHECK_EQ_INT(sn_loop_cancel_timer(&loop, first), 0);
+	while (norder < 2)
+		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+	CHECK(order[0] == 4 && order[1] == 5);
+	CHECK(sn_now_ns() - now < 150 * MS);
+	while (norder < 3)
+		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+	CHECK(order[2] == 6);
+	CHECK_EQ_INT(loop.ntimers, 0);
 }
 
 static void
@@ -510,10 +718,16 @@ main(void)
 	RUN(received_copy_is_immune_to_later_writes);
 	RUN(schema_mismatch_names_both_hashes);
 	RUN(open_times_out_without_a_peer);
+	RUN(data_before_the_announcement_breaks_the_channel);
+	RUN(channel_memory_can_never_be_executed);
+	RUN(nothing_to_read_and_not_announced_is_just_empty);
+	RUN(a_peer_that_wakes_us_for_nothing_is_cut_off_futex);
+	RUN(a_peer_that_wakes_us_for_nothing_is_cut_off_ppoll);
 	RUN(stream_across_processes_futex_wakeups);
 	RUN(stream_across_processes_poll_wakeups);
 	RUN(mark_dead_wakes_a_sleeping_receiver);
 	RUN(timers_fire_in_deadline_order_and_cancel);
+	RUN(timers_cancelled_first_or_added_while_firing_keep_their_time);
 	RUN(descriptor_callbacks_fire);
 	RUN(handles_cannot_be_forged_or_reused);
 	RUN(handle_table_full_is_enomem);

@@ -3,9 +3,10 @@
  * rule of the format is enforced: a valid message with one thing broken
  * by hand is rejected, and the rejection is counted.
  *
- * With --write-samples DIR it also writes the sample messages, with the
- * values they hold as JSON, for the cross-checks against flatc, the
- * official C++ verifier and Python.
+ * With --write-samples DIR it writes each sample message to
+ * DIR/NAME.snmsg and runs no test: tests/codec-crosscheck.sh then has the
+ * official C++ verifier check them, and compares what flatc, Python and
+ * `sealnet msg verify` decode from them.
  */
 #include <errno.h>
 #include <stdint.h>

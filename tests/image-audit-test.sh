@@ -61,6 +61,193 @@ expect "valid is false when an application may add firewall rules" \
 	'[false,2]' \
 	"$(jq -c -L "$root/audit" 'include "network_stack"; [valid, (violations | length)]' "$tmp/bad-audit.json")"
 
+# ---- every Firewall export against the policy ----
+# The policy decides by the roles the schema gives each export, so every
+# export the Firewall's service declares, imported by an application, must
+# break `valid`, and the violation must name it.  The list comes from the
+# schema, so a new export is tested the day it is added.
+demo=$build/images/demo.json
+firewall_exports=$(awk '/^rpc_service Firewall/ {on = 1; next}
+	on && /^}/ {on = 0} on {sub(/\(.*/, ""); gsub(/[ \t]/, ""); print}' \
+	"$root/schema/sealnet.fbs")
+tested=0
+for e in $firewall_exports; do
+	jq --arg e "$e" '.compartments.Firewall.exports |= (. + [$e] | unique)
+		| .compartments.http_client.imports +=
+		  [{"kind":"call","compartment":"Firewall","export":$e}]' \
+		"$demo" >"$tmp/fw.json"
+	verdict=$("$sealnet" audit "$tmp/fw.json" |
+		jq -c -L "$root/audit" --arg e "$e" 'include "network_stack";
+			[valid, any(violations[]; startswith("http_client may call \($e)"))]')
+	expect "an application that may call $e breaks valid, by name" \
+		'[false,true]' "$verdict"
+	tested=$((tested + 1))
+done
+expect "every Firewall export in the schema was tried" \
+	"$(grep -c 'firewall_[a-z_]*(.*sealnet_role' "$root/schema/sealnet.fbs")" "$tested"
+expect "the demo image, as built, has the intended call graph" true \
+	"$("$sealnet" audit "$demo" | jq -c -L "$root/audit" 'include "network_stack"; valid')"
+expect "the audit prints each import's roles" \
+	'["closes_holes","connection_holes"]' \
+	"$("$sealnet" audit "$demo" | jq -c '.compartments.TCPIP.imports[] | select(.export == "firewall_port_close") | .roles')"
+expect "an audit without roles is not valid" false \
+	"$("$sealnet" audit "$demo" | jq -c -L "$root/audit" 'include "network_stack";
+		del(.compartments[].imports[].roles) | valid')"
+expect "TCPIP may close a connection's holes, not end a DNS lookup" \
+	'["TCPIP may call firewall_dns_lookup_end, but TCPIP closes only a connection'"'"'s holes, when lwIP is done with it; NetAPI closes the rest"]' \
+	"$("$sealnet" audit "$(jq '.compartments.TCPIP.imports += [{"kind":"call","compartment":"Firewall","export":"firewall_dns_lookup_end"}]' "$demo" >"$tmp/tcpip.json" && echo "$tmp/tcpip.json")" |
+		jq -c -L "$root/audit" 'include "network_stack"; violations')"
+
+# The generator refuses an export that does not say what it does, or says
+# it in words the policy does not know.
+fbs_refused() { # description, sed edit, expected reason
+	sed "$2" "$root/schema/sealnet.fbs" >"$tmp/s.fbs"
+	local out
+	if ! (cd "$tmp" && flatc -b --schema s.fbs) 2>"$tmp/flatc.err"; then
+		fail "$1: flatc: $(cat "$tmp/flatc.err")"
+	elif out=$("$build/gen/fbsgen" "$tmp/s.bfbs" "$tmp/s.h" "$tmp/s.c" 2>&1); then
+		fail "$1: fbsgen accepted it"
+	elif grep -qF -- "$3" <<<"$out"; then
+		pass "$1 is refused: $out"
+	else
+		fail "$1: reason was: $out"
+	fi
+}
+fbs_refused "an export without a sealnet_role" \
+	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty/' \
+	'firewall_port_close has no sealnet_role'
+fbs_refused "a misspelt role" \
+	's/"closes_holes connection_holes");$/"close_holes connection_holes");/' \
+	'unknown sealnet_role close_holes'
+fbs_refused "a hole closed without saying which" \
+	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty (sealnet_role: "closes_holes")/' \
+	'exactly one kind'
+
+# ---- grants that reach outside the sandbox ----
+# Each syscall here lets a compartment act beyond its sandbox.  The audit
+# names every one; the worst are refused by `image check` and `run`
+# unless the image was built to accept them, and then the audit says so.
+for sc in ptrace kill process_vm_readv process_vm_writev io_uring_setup \
+	io_uring_enter io_uring_register mount bpf socket execve execveat; do
+	jq --arg s "$sc" '.compartments.app.sandbox.syscalls += [$s]' \
+		"$tmp/image.json" >"$tmp/d.json"
+	jq '.compartments.app.sandbox.allow_dangerous_syscalls = true' \
+		"$tmp/d.json" >"$tmp/d-allowed.json"
+	if out=$("$sealnet" image check "$tmp/d.json" 2>&1); then
+		refused=no
+		audited=$tmp/d.json
+	elif grep -qF "app may call $sc" <<<"$out" &&
+		grep -qF -- "--allow-dangerous-syscalls" <<<"$out"; then
+		refused=yes
+		audited=$tmp/d-allowed.json
+	else
+		fail "a grant of $sc: $out"
+		continue
+	fi
+	verdict=$("$sealnet" audit "$audited" | jq -c -L "$root/audit" --arg s "$sc" \
+		'include "network_stack"; [valid, any(violations[]; startswith("app may call \($s),"))]')
+	expect "a grant of $sc is a violation the audit names (refused without the flag: $refused)" \
+		'[false,true]' "$verdict"
+	echo "$sc $refused" >>"$tmp/dangers"
+done
+expect "ptrace, process_vm_*, io_uring_*, mount, bpf and execve* are refused; kill and socket are named only" \
+	"ptrace yes,kill no,process_vm_readv yes,process_vm_writev yes,io_uring_setup yes,io_uring_enter yes,io_uring_register yes,mount yes,bpf yes,socket no,execve yes,execveat yes," \
+	"$(tr ' \n' ' ,' <"$tmp/dangers")"
+expect "the audit shows that the image accepted them" \
+	'"app may call execveat, which reach outside its sandbox (the image was built with --allow-dangerous-syscalls)"' \
+	"$("$sealnet" audit "$tmp/d-allowed.json" | jq -c -L "$root/audit" 'include "network_stack"; violations[0]')"
+jq '.compartments.app.sandbox.syscalls += ["ptrace"]' "$tmp/image.json" >"$tmp/ptrace.json"
+if out=$(timeout 10 "$sealnet" run "$tmp/ptrace.json" 2>&1); then
+	fail "sealnet run started an image that grants ptrace"
+elif grep -qF 'app may call ptrace' <<<"$out" && ! grep -q 'started' <<<"$out"; then
+	pass "sealnet run refuses an image that grants ptrace, before starting anything: $out"
+else
+	fail "sealnet run on an image that grants ptrace: $out"
+fi
+jq '.compartments.app.sandbox.device = true | .compartments.app.sandbox.network = "device"' \
+	"$tmp/image.json" >"$tmp/dev.json"
+expect "a compartment other than the Firewall holding the device is a violation" \
+	'[false,["app holds the network device; only the Firewall may"]]' \
+	"$("$sealnet" audit "$tmp/dev.json" | jq -c -L "$root/audit" 'include "network_stack"; [valid, violations]')"
+
+# A compartment that declares ptrace: refused at build, accepted with the
+# flag, and then only that compartment carries it.
+cat >"$tmp/danger.c" <<'EOC'
+#include "sealnet/compartment.h"
+SEALNET_COMPARTMENT("danger");
+SEALNET_SYSCALL(ptrace);
+int main(void) { return 0; }
+EOC
+if ! gcc -I"$root/include" -I"$root/runtime" -I"$build/gen" -o "$tmp/danger" "$tmp/danger.c" 2>"$tmp/cc.err"; then
+	fail "compiling a compartment that declares ptrace: $(cat "$tmp/cc.err")"
+elif out=$("$sealnet" image build -o "$tmp/danger.json" "$tmp/danger" "${bins[@]}" 2>&1); then
+	fail "image build accepted a compartment that declares ptrace"
+elif ! grep -qF 'danger may call ptrace' <<<"$out"; then
+	fail "image build refused ptrace, but said: $out"
+elif ! "$sealnet" image build -o "$tmp/danger.json" --allow-dangerous-syscalls \
+	"$tmp/danger" "${bins[@]}"; then
+	fail "image build --allow-dangerous-syscalls refused it"
+else
+	pass "image build refuses a compartment that declares ptrace: $out"
+	expect "with --allow-dangerous-syscalls, only that compartment is marked" \
+		'["danger"]' \
+		"$("$sealnet" audit "$tmp/danger.json" | jq -c '[.compartments | to_entries[] | select(.value.sandbox.allow_dangerous_syscalls) | .key]')"
+fi
+
+# ---- files that are not files, and strings that are not text ----
+mkfifo "$tmp/fifo"
+for path in "$tmp/fifo" /dev/zero; do
+	out=$(timeout 10 "$sealnet" image build -o "$tmp/x.json" "$path" 2>&1)
+	rc=$?
+	if [ $rc -eq 124 ]; then
+		fail "image build on $path hangs"
+	elif [ $rc -ne 0 ] && grep -qF 'not a regular file' <<<"$out"; then
+		pass "image build refuses $path at once: $out"
+	else
+		fail "image build on $path: exit $rc: $out"
+	fi
+	out=$(timeout 10 "$sealnet" image check "$path" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -qF 'not a regular file' <<<"$out"; then
+		pass "image check refuses $path at once"
+	else
+		fail "image check on $path: exit $rc: $out"
+	fi
+done
+# Control characters in image strings reach no terminal: every message
+# that quotes one escapes it.
+no_controls() { # description, jq edit, file argument or "", expected text
+	jq "$2" "$tmp/image.json" >"$tmp/esc.json"
+	local out
+	out=$("$sealnet" image check "$tmp/esc.json" 2>&1)
+	if [ $? -eq 0 ]; then
+		fail "$1: accepted"
+	elif LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' <<<"$out" ||
+		LC_ALL=C grep -q $'\xc2[\x80-\x9f]' <<<"$out"; then
+		fail "$1: a control character reached the terminal: $(od -c <<<"$out" | head -3)"
+	elif ! grep -qF -- "$3" <<<"$out"; then
+		fail "$1: expected $3 in: $out"
+	else
+		pass "$1 is escaped: $out"
+	fi
+}
+no_controls "an escape sequence in an unknown key" \
+	'.compartments.app["x\u001b]0;owned\u0007"] = 1' 'x\x1b]0;owned\x07'
+no_controls "a C1 control in a compartment name" \
+	'.compartments["a\u009bb"] = .compartments.app | del(.compartments.app)' 'a\xc2\x9bb'
+no_controls "a newline in a binary path" \
+	'.compartments.app.binary = "/bin/a\nFAKE: ok"' 'the path holds control characters'
+no_controls "a terminal reset in a syscall name" \
+	'.compartments.app.sandbox.syscalls += ["read\u001bc"]' 'read\x1bc'
+no_controls "an escape in a host name" \
+	'(.compartments.hostile.imports[] | select(.kind == "connection") | .host) = "a\u001b[2J"' 'a\x1b[2J'
+out=$("$sealnet" image check "$tmp/$(printf 'name\033[31m')" 2>&1)
+if LC_ALL=C grep -q $'\x1b' <<<"$out"; then
+	fail "a control character in the image's own path reached the terminal"
+else
+	pass "the image's own path is escaped: $out"
+fi
+
 # Images that must be refused, each with a reason.
 refused() { # description, jq edit, expected reason
 	jq "$2" "$tmp/image.json" >"$tmp/bad.json"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "boot.h"
 #include "log.h"
@@ -322,13 +323,22 @@ udp_round_trip(void)
 		sn_log("RESULT udp: no socket: %s", strerror(-rc));
 		return;
 	}
-	/* The address, but no Firewall rule for it yet. */
+	/* The address, but no Firewall rule for it yet.  TCPIP takes the
+	 * datagram; the Firewall must drop it, which only the wire can show.
+	 * What send_to said is printed, so the test knows it was tried. */
 	memset(&to, 0, sizeof(to));
 	memcpy(to.address, (const uint8_t[]){10, 0, 0, 1}, 4);
 	to.port = 7009;
-	network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	n = network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	if (n != (ssize_t)sizeof(ping)) {
+		sn_log("RESULT udp before authorising: not sent: %s",
+		       n < 0 ? strerror((int)-n) : "short");
+		network_socket_close(1000 * MS, s);
+		return;
+	}
 	n = network_socket_receive_from(500 * MS, s, back, sizeof(back), &from);
-	sn_log("RESULT udp before authorising: %s",
+	sn_log("RESULT udp before authorising: %zu bytes sent, %s",
+	       sizeof(ping),
 	       n == -ETIMEDOUT ? "nothing came back" : "an answer came");
 	rc = network_socket_udp_authorise_host(
 	    5000 * MS, s, SEALNET_CAPABILITY(udp_echo), &to);
@@ -603,8 +613,18 @@ transfer_across_a_restart(void)
 	sn_log("RESULT transfer: started");
 	rc = echo_until_error(s, &moved);
 	t_err = sn_now_ns();
-	sn_log("RESULT transfer interrupted after %zu bytes: %s", moved,
-	       strerror(-rc));
+	/* Wall-clock time, so the test can tell how long after its kill the
+	 * error came: -ENOTRECOVERABLE at once, not -ETIMEDOUT 5 s later. */
+	struct timespec wall = {0, 0};
+	if (clock_gettime(CLOCK_REALTIME, &wall) < 0)
+		sn_log("no wall-clock time: the test will see 0");
+	sn_log("RESULT transfer interrupted after %zu bytes: %s (%d) at "
+	       "%lld.%06ld",
+	       moved,
+	       rc == -SEALNET_ECOMPARTMENT ? "-ENOTRECOVERABLE"
+	       : rc == -ETIMEDOUT	   ? "-ETIMEDOUT"
+					   : strerror(-rc),
+	       rc, (long long)wall.tv_sec, wall.tv_nsec / 1000);
 	network_socket_close(1000 * MS, s);
 	for (int last = 0;;) {
 		rc = network_socket_connect_tcp(

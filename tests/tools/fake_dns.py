@@ -79,19 +79,21 @@ while True:
         main.sendto(cname_answer(qid, qbytes), client)
         continue
     if qtype == 1 and name.startswith("wrongid."):
-        main.sendto(answer(qid ^ 0x5A5A, qbytes, 1, fake_addr), client)
-        forged += 1
+        via, forgery = main, answer(qid ^ 0x5A5A, qbytes, 1, fake_addr)
     elif qtype == 1 and name.startswith("wrongserver."):
-        rogue.sendto(answer(qid, qbytes, 1, fake_addr), client)
-        forged += 1
+        via, forgery = rogue, answer(qid, qbytes, 1, fake_addr)
     elif qtype == 1 and name.startswith("wrongport."):
-        other_port.sendto(answer(qid, qbytes, 1, fake_addr), client)
-        forged += 1
+        via, forgery = other_port, answer(qid, qbytes, 1, fake_addr)
     else:
         main.sendto(answer(qid, qbytes, qtype, real_addr), client)
         continue
-    print(f"fake_dns: forged an answer for {name} ({forged} so far)",
-          flush=True)
+    # Logged only once the kernel took it, with where it came from, so
+    # the test counts forgeries that were really sent.
+    sent = via.sendto(forgery, client)
+    forged += 1
+    src = "%s:%d" % via.getsockname()
+    print(f"fake_dns: forged an answer for {name} from {src}, "
+          f"{sent} bytes ({forged} so far)", flush=True)
     # The forgery first; the true answer a moment later.
     time.sleep(0.05)
     main.sendto(answer(qid, qbytes, 1, real_addr), client)

@@ -5,6 +5,8 @@
  *   tcp_peer source PORT BYTES    accept, write BYTES, close, repeat
  *   tcp_peer send HOST PORT BYTES     connect, write, print MB/s
  *   tcp_peer recv HOST PORT BYTES     connect, read BYTES, print MB/s
+ *                                     (send and recv print nothing and
+ *                                     exit 1 unless all BYTES moved)
  *   tcp_peer connect HOST PORT N      N x (getaddrinfo + connect),
  *                                     print the median in microseconds
  */
@@ -121,15 +123,26 @@ main(int argc, char **argv)
 				break;
 			done += n;
 		}
-		if (argv[1][0] == 's')
-			shutdown(s, SHUT_WR);
+		if (argv[1][0] == 's' && shutdown(s, SHUT_WR) < 0)
+			done = -1;
+		close(s);
+		/* A figure only for the whole transfer. */
+		if (done < bytes) {
+			fprintf(stderr,
+				"tcp_peer: %s stopped after %lld of %lld "
+				"bytes\n",
+				argv[1], done, bytes);
+			return 1;
+		}
 		printf("%.1f\n", (double)done / 1e6 / (now() - t0));
-		return done < bytes;
+		return 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "connect")) {
 		int n = atoi(argv[4]);
-		double *t = calloc((size_t)n, sizeof(double));
+		double *t = n > 0 ? calloc((size_t)n, sizeof(double)) : NULL;
 
+		if (t == NULL)
+			return 2;
 		for (int i = 0; i < n; i++) {
 			double t0 = now();
 			int s = connect_to(argv[2], argv[3]);

@@ -1,0 +1,75 @@
+# The SNTP compartment's pure modules (no I/O, time passed in): NTP
+# packets, server selection, NTS-KE records and NTS for NTP, with their
+# tests and fuzz targets.  The compartment itself (sockets, the TLS side
+# of NTS-KE, the shared time record) is not built yet.
+SNTP_DIR := compartments/sntp
+
+# The folder's headers are private to it.
+$(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
+$(FUZZ_BIN_DIR)/sntp_%: CFLAGS += -I$(SNTP_DIR)
+
+FORMAT_SRCS += $(SNTP_DIR)/sntp_const.h $(SNTP_DIR)/tests/hex.h
+
+# ---- NTP packets ----
+FORMAT_SRCS += $(SNTP_DIR)/ntp.c $(SNTP_DIR)/ntp.h $(SNTP_DIR)/tests/ntp_test.c
+SNTP_TESTS := ntp
+TEST_MAIN_sntp_ntp_test := $(SNTP_DIR)/tests/ntp_test.c
+TEST_SRCS_sntp_ntp_test := $(SNTP_DIR)/ntp.c
+
+# ---- AES-SIV (OpenSSL's libcrypto) ----
+FORMAT_SRCS += $(SNTP_DIR)/siv.c $(SNTP_DIR)/siv.h $(SNTP_DIR)/tests/siv_test.c
+SNTP_TESTS += siv
+TEST_MAIN_sntp_siv_test := $(SNTP_DIR)/tests/siv_test.c
+TEST_SRCS_sntp_siv_test := $(SNTP_DIR)/siv.c
+TEST_LDLIBS_sntp_siv_test := -lcrypto
+
+# ---- server selection and poll intervals ----
+FORMAT_SRCS += $(SNTP_DIR)/select.c $(SNTP_DIR)/select.h \
+	$(SNTP_DIR)/tests/select_test.c
+SNTP_TESTS += select
+TEST_MAIN_sntp_select_test := $(SNTP_DIR)/tests/select_test.c
+TEST_SRCS_sntp_select_test := $(SNTP_DIR)/select.c
+TEST_LDLIBS_sntp_select_test := -lm
+
+# ---- NTS-KE records ----
+FORMAT_SRCS += $(SNTP_DIR)/nts_ke.c $(SNTP_DIR)/nts_ke.h \
+	$(SNTP_DIR)/tests/nts_ke_test.c
+SNTP_TESTS += nts_ke
+TEST_MAIN_sntp_nts_ke_test := $(SNTP_DIR)/tests/nts_ke_test.c
+TEST_SRCS_sntp_nts_ke_test := $(SNTP_DIR)/nts_ke.c
+
+# ---- NTS for NTP packets ----
+# tests/nts_server.c plays the server with the same codec.
+SNTP_NTS_SRCS := $(addprefix $(SNTP_DIR)/,nts.c ntp.c siv.c nts_ke.c \
+	tests/nts_server.c)
+FORMAT_SRCS += $(SNTP_DIR)/nts.c $(SNTP_DIR)/nts.h \
+	$(SNTP_DIR)/tests/nts_server.c $(SNTP_DIR)/tests/nts_server.h \
+	$(SNTP_DIR)/tests/nts_test.c $(SNTP_DIR)/tests/chrony_nts.h
+SNTP_TESTS += nts
+TEST_MAIN_sntp_nts_test := $(SNTP_DIR)/tests/nts_test.c
+TEST_SRCS_sntp_nts_test := $(SNTP_NTS_SRCS)
+TEST_LDLIBS_sntp_nts_test := -lcrypto
+
+# One NTS exchange with a real server (tests/nts-chrony-interop.sh runs
+# it against chrony by hand); built on request, not by `make`.
+FORMAT_SRCS += $(SNTP_DIR)/tests/nts_probe.c
+$(BUILD)/tools/sntp_nts_probe: $(OBJ)/$(SNTP_DIR)/tests/nts_probe.o \
+		$(patsubst %.c,$(OBJ)/%.o,$(filter-out %/nts_server.c,$(SNTP_NTS_SRCS)))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
+# ---- fuzz targets ----
+FORMAT_SRCS += $(SNTP_DIR)/fuzz/ntp_packet.c $(SNTP_DIR)/fuzz/nts_ke_records.c \
+	$(SNTP_DIR)/fuzz/nts_reply.c
+FUZZ_TARGETS += sntp_ntp_packet sntp_nts_ke_records sntp_nts_reply
+FUZZ_MAIN_sntp_ntp_packet := $(SNTP_DIR)/fuzz/ntp_packet.c
+FUZZ_SRCS_sntp_ntp_packet := $(SNTP_DIR)/ntp.c $(SNTP_DIR)/select.c
+FUZZ_LDLIBS_sntp_ntp_packet := -lm
+FUZZ_MAIN_sntp_nts_ke_records := $(SNTP_DIR)/fuzz/nts_ke_records.c
+FUZZ_SRCS_sntp_nts_ke_records := $(SNTP_DIR)/nts_ke.c
+FUZZ_MAIN_sntp_nts_reply := $(SNTP_DIR)/fuzz/nts_reply.c
+FUZZ_SRCS_sntp_nts_reply := $(SNTP_NTS_SRCS)
+FUZZ_LDLIBS_sntp_nts_reply := -lcrypto
+$(FUZZ_BIN_DIR)/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
+
+TEST_NAMES += $(foreach t,$(SNTP_TESTS),sntp_$(t)_test)

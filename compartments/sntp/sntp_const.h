@@ -1,0 +1,123 @@
+/*
+ * Every protocol number and every bound the SNTP modules use, in one
+ * place, so that a limit is changed once and the reason for it is read
+ * once.
+ */
+#ifndef SEALNET_SNTP_CONST_H
+#define SEALNET_SNTP_CONST_H
+
+/* ---- NTP (RFC 5905, RFC 7822) ---- */
+
+#define NTP_HEADER_LEN	48
+#define NTP_VERSION	4
+#define NTP_MODE_CLIENT 3
+#define NTP_MODE_SERVER 4
+#define NTP_LEAP_UNSYNC 3
+/* Stratum 16 means unsynchronised; anything above is not a stratum. */
+#define NTP_MAX_STRATUM 15
+#define NTP_STRATUM_KOD 0
+/* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01 (Unix). */
+#define NTP_UNIX_EPOCH_OFFSET 2208988800LL
+/* Era conversion takes a pivot within this many seconds of 1970 either
+ * way, so that no sum below it can overflow 64 bits. */
+#define NTP_PIVOT_LIMIT (1LL << 62)
+/*
+ * The largest packet decoded or built: an IPv6 minimum-MTU datagram
+ * (1280 bytes less 40 of IPv6 and 8 of UDP).  It bounds the stack
+ * buffers that hold a decrypted NTS payload.
+ */
+#define NTP_MAX_PACKET_LEN 1232
+/* RFC 7822: an extension field is at least 16 bytes, a multiple of 4. */
+#define NTP_EF_HEADER_LEN 4
+#define NTP_EF_MIN_LEN	  16
+/* RFC 7822: trailing data of at most 24 bytes is a legacy MAC, not an
+ * extension field; MACs are 4 (crypto-NAK), 20 or 24 bytes. */
+#define NTP_MAX_V4_MAC_LEN 24
+/*
+ * The root distance (root delay / 2 + root dispersion) above which a
+ * server's time is worthless: RFC 5905's MAXDISP, 16 s, in NTP short
+ * format (16.16 fixed point seconds).
+ */
+#define NTP_MAX_ROOT_DISTANCE_SHORT (16u << 16)
+
+/* Kiss-o'-Death codes (RFC 5905 section 7.4, RFC 8915 section 5.7). */
+#define NTP_KISS_DENY 0x44454e59u /* "DENY" */
+#define NTP_KISS_RSTR 0x52535452u /* "RSTR" */
+#define NTP_KISS_RATE 0x52415445u /* "RATE" */
+#define NTP_KISS_NTSN 0x4e54534eu /* "NTSN" */
+
+/* ---- server selection and polling ---- */
+
+#define SELECT_MAX_SAMPLES 16
+/*
+ * A sample whose root distance exceeds this is not a candidate: RFC
+ * 5905's MAXDIST (1 s), beyond which a server is too far from its
+ * reference to be worth an interval.
+ */
+#define SELECT_MAX_DISTANCE_NS 1000000000LL
+/* Offsets beyond this (about 146 years) are refused as input, so that
+ * offset +- distance cannot overflow. */
+#define SELECT_MAX_ABS_OFFSET_NS (1LL << 62)
+/* RFC 5905 poll exponents: 16 s to 36 h. */
+#define SELECT_MIN_POLL 4
+#define SELECT_MAX_POLL 17
+/* Consecutive good samples after which the poll interval doubles. */
+#define SELECT_STABLE_SAMPLES 4
+
+/* ---- NTS key establishment (RFC 8915 section 4) ---- */
+
+#define NTS_KE_PORT		  4460
+#define NTS_KE_ALPN		  "ntske/1"
+#define NTS_KE_EXPORTER_LABEL	  "EXPORTER-network-time-security"
+#define NTS_KE_RECORD_HEADER_LEN  4
+#define NTS_KE_CRITICAL		  0x8000u
+#define NTS_KE_END_OF_MESSAGE	  0
+#define NTS_KE_NEXT_PROTOCOL	  1
+#define NTS_KE_ERROR		  2
+#define NTS_KE_WARNING		  3
+#define NTS_KE_AEAD_ALGORITHM	  4
+#define NTS_KE_NEW_COOKIE	  5
+#define NTS_KE_NTPV4_SERVER	  6
+#define NTS_KE_NTPV4_PORT	  7
+#define NTS_KE_PROTOCOL_NTPV4	  0
+#define NTS_AEAD_AES_SIV_CMAC_256 15
+/* Exporter context: protocol id, AEAD id, direction byte. */
+#define NTS_KE_EXPORTER_CONTEXT_LEN 5
+#define NTS_KE_C2S		    0x00
+#define NTS_KE_S2C		    0x01
+/* A whole response larger than this is refused (chrony uses the same). */
+#define NTS_KE_MAX_RESPONSE_LEN 16384
+/* The longest server name record kept (a DNS name is at most 253). */
+#define NTS_KE_MAX_SERVER_LEN 255
+/* What the client request holds: three records, 16 bytes. */
+#define NTS_KE_REQUEST_LEN 16
+/* The longest record body the parser keeps: a cookie or a server name.
+ * Longer bodies of records it does not need are skipped, not stored. */
+#define NTS_KE_MAX_KEPT_BODY 256
+
+/* ---- NTS for NTP packets (RFC 8915 section 5) ---- */
+
+#define NTS_EF_UNIQUE_ID	  0x0104
+#define NTS_EF_COOKIE		  0x0204
+#define NTS_EF_COOKIE_PLACEHOLDER 0x0304
+#define NTS_EF_AUTHENTICATOR	  0x0404
+/* Cookies kept per server; the jar refills to this many. */
+#define NTS_MAX_COOKIES 8
+/*
+ * A cookie is a multiple of 4 bytes (so that its extension field needs
+ * no padding the server would have to strip) and at least 12 (so that
+ * its field reaches the 16-byte minimum without padding).
+ */
+#define NTS_MIN_COOKIE_LEN 12
+#define NTS_MAX_COOKIE_LEN 256
+#define NTS_UID_LEN	   32
+#define NTS_NONCE_LEN	   16
+/* RFC 8915 5.6: nonce plus its padding fills at least 16 bytes. */
+#define NTS_MIN_NONCE_AREA 16
+#define NTS_KEY_LEN	   32
+#define SIV_TAG_LEN	   16
+/* S2V takes at most 126 associated-data parts (RFC 5297 section 7);
+ * NTS needs two: the packet and the nonce. */
+#define SIV_MAX_AD_PARTS 8
+
+#endif

@@ -1,0 +1,59 @@
+# The TLS compartment.  So far: the engine (a pure module over OpenSSL with
+# memory BIOs), its tests, its fuzz target and its benchmark.
+TLS_ENGINE_SRCS := compartments/tls/engine.c
+TLS_LDLIBS := -lssl -lcrypto
+TLS_TEST_PEER := compartments/tls/tests/peer.c
+
+# The folder's headers are private to the objects built from it.
+$(OBJ)/compartments/tls/%.o: CFLAGS += -Icompartments/tls
+$(OBJ)/compartments/tls/tests/%.o: CFLAGS += -Icompartments/tls/tests -Itests
+
+TEST_NAMES += tls_engine_test
+TEST_MAIN_tls_engine_test := compartments/tls/tests/engine_test.c
+TEST_SRCS_tls_engine_test := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER)
+TEST_LDLIBS_tls_engine_test := $(TLS_LDLIBS) -lseccomp
+
+FORMAT_SRCS += compartments/tls/engine.c compartments/tls/engine.h \
+	include/sealnet/tls.h compartments/tls/tests/engine_test.c \
+	compartments/tls/tests/peer.c compartments/tls/tests/peer.h
+
+# The fuzz target: an engine session fed arbitrary server bytes.  Its seeds
+# are real servers' flights, made by tls_fuzz_seeds together with
+# seed_ca.h, the CA that signed their certificates (`make tls-fuzz-seeds`).
+FUZZ_TARGETS += tls_engine
+FUZZ_MAIN_tls_engine := compartments/tls/fuzz/session.c
+FUZZ_SRCS_tls_engine := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER)
+FUZZ_LDLIBS_tls_engine := $(TLS_LDLIBS)
+FUZZ_CODE_tls_engine := compartments/tls/fuzz
+$(FUZZ_BIN_DIR)/tls_engine: CFLAGS += -Icompartments/tls \
+	-Icompartments/tls/tests -Icompartments/tls/fuzz
+$(OBJ)/compartments/tls/fuzz/%.o: CFLAGS += -Icompartments/tls/tests \
+	-Icompartments/tls/fuzz
+
+TLS_SEEDS_DIR := compartments/tls/fuzz/corpus/tls_engine
+$(BUILD)/tools/tls_fuzz_seeds: $(OBJ)/compartments/tls/fuzz/make_seeds.o \
+	$(patsubst %.c,$(OBJ)/%.o,$(TLS_ENGINE_SRCS) $(TLS_TEST_PEER))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
+
+tls-fuzz-seeds: $(BUILD)/tools/tls_fuzz_seeds
+	rm -rf $(TLS_SEEDS_DIR)
+	mkdir -p $(TLS_SEEDS_DIR)
+	$< $(TLS_SEEDS_DIR) compartments/tls/fuzz/seed_ca.h
+	clang-format -i compartments/tls/fuzz/seed_ca.h
+.PHONY: tls-fuzz-seeds
+
+FORMAT_SRCS += compartments/tls/fuzz/session.c \
+	compartments/tls/fuzz/make_seeds.c compartments/tls/fuzz/fuzz_input.h \
+	compartments/tls/fuzz/seed_ca.h
+
+# The engine's micro-benchmark: figures, not a test (`make tls-bench`).
+$(BUILD)/tools/tls_bench: $(OBJ)/compartments/tls/tests/bench.o \
+	$(patsubst %.c,$(OBJ)/%.o,$(TLS_ENGINE_SRCS) $(TLS_TEST_PEER))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TLS_LDLIBS) $(LDLIBS)
+
+tls-bench: $(BUILD)/tools/tls_bench
+	$< $(TLS_BENCH_ARGS)
+.PHONY: tls-bench
+FORMAT_SRCS += compartments/tls/tests/bench.c
