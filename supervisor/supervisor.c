@@ -21,7 +21,6 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -695,9 +694,13 @@ exe_matches_image(struct child *ch)
 	if (image_sha256_fd(ch->exe_fd, hash) < 0)
 		return -EIO;
 	if (strcmp(hash, ch->ic->sha256) != 0) {
+		char shown[IMAGE_PATH_MAX];
+
 		say("%s: %s has SHA-256 %s, the image says %s; refusing to "
 		    "start",
-		    ch->ic->name, ch->ic->binary, hash, ch->ic->sha256);
+		    ch->ic->name,
+		    image_escape(shown, sizeof(shown), ch->ic->binary), hash,
+		    ch->ic->sha256);
 		return -EPERM;
 	}
 	return 0;
@@ -1272,19 +1275,14 @@ copy_all(int from, int to)
 static int
 load_binary(struct child *ch, bool *sealed)
 {
-	const char *path = ch->ic->binary;
+	char why[512];
 	int src, mem, rc;
-	struct stat st;
 
 	*sealed = false;
-	src = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (src < 0)
-		return -errno;
-	if (fstat(src, &st) < 0 || !S_ISREG(st.st_mode)) {
-		/* A FIFO or a device would hang the copy, or never end. */
-		say("%s: %s is not a regular file; refusing to start",
-		    ch->ic->name, path);
-		close(src);
+	/* A FIFO or a device would hang the copy, or never end. */
+	src = image_open_regular(ch->ic->binary, why, sizeof(why));
+	if (src < 0) {
+		say("%s: %s; refusing to start", ch->ic->name, why);
 		return -EPERM;
 	}
 	mem = memfd_create(ch->ic->name,
@@ -1356,8 +1354,12 @@ prepare(const struct image *img, const struct supervisor_options *opt)
 		output_init(&ch->output, now_ns());
 		rc = load_binary(ch, &ch->exe_sealed);
 		if (rc < 0) {
+			char shown[IMAGE_PATH_MAX];
+
 			if (rc != -EPERM)
-				say("%s: %s: %s", ch->ic->name, ch->ic->binary,
+				say("%s: %s: %s", ch->ic->name,
+				    image_escape(shown, sizeof(shown),
+						 ch->ic->binary),
 				    strerror(-rc));
 			return -1;
 		}
