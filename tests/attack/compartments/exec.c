@@ -1,10 +1,11 @@
 /*
  * Tries to run code the image never hashed.  A channel's shared memory is
- * a memfd: it writes a small ELF program there and asks to execute it,
- * one way per incarnation:
- *   1. fcntl(F_DUPFD) puts the memfd on fd 5, where the binary was, then
- *      execveat(5);
- *   2. execveat on the memfd where it is;
+ * a memfd: if it still holds one, it writes a small ELF program there;
+ * either way it asks to execute a descriptor (the memfd, else its control
+ * socket), one way per incarnation:
+ *   1. fcntl(F_DUPFD) puts the descriptor on fd 5, where the binary was,
+ *      then execveat(5);
+ *   2. execveat on the descriptor where it is;
  *   3. execve of a path.
  * The program, if it ever runs, prints UNHASHED CODE RAN.
  */
@@ -95,17 +96,19 @@ main(void)
 	char *const argv[] = {"unhashed", NULL};
 	char *const envp[] = {NULL};
 	uint32_t n;
-	int fd;
+	int memfd, fd;
 
 	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
 		return 1;
 	n = sn_compartment_incarnation();
-	fd = find_memfd();
-	if (fd < 0)
-		sn_log("ATTACK no memfd to write a program into");
+	memfd = find_memfd();
+	if (memfd < 0)
+		sn_log("ATTACK no memfd to write a program into; the control "
+		       "socket will do to ask for an exec");
 	else
-		write_program(fd);
-	if (n == 1 && fd >= 0) {
+		write_program(memfd);
+	fd = memfd >= 0 ? memfd : SN_CONTROL_FD;
+	if (n == 1) {
 		int moved;
 
 		sn_log("ATTACK fcntl(F_DUPFD) onto fd %d next", BINARY_FD);
@@ -117,8 +120,8 @@ main(void)
 		syscall(SYS_execveat, moved, "", argv, envp, AT_EMPTY_PATH);
 		sn_log("ATTACK execveat(%d) returned: %s", moved,
 		       strerror(errno));
-	} else if (n == 2 && fd >= 0) {
-		sn_log("ATTACK execveat on the memfd (fd %d) next", fd);
+	} else if (n == 2) {
+		sn_log("ATTACK execveat on fd %d next", fd);
 		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
 		sn_log("ATTACK execveat returned: %s", strerror(errno));
 	} else if (n == 3) {
