@@ -273,6 +273,8 @@ EOF
 		bash -c "! grep -qaP '\x1b' '$tmp/tty.log'"
 	check "terminal: no line on the terminal poses as the supervisor's" \
 		bash -c "! tr -d '\r' <'$tmp/tty.log' | grep -qaE '^sealnet: (all 9 compartments|Runtime \(incarnation 7\))'"
+	check "terminal: the app's calls succeed during the attack" \
+		app_during "$tmp/tty.log" '^terminal: attack begins' '^terminal: ATTACK TIOCSTI next' "on the terminal"
 	check "terminal: the compartment's lines are there, printable" \
 		bash -c "tr -d '\r' <'$tmp/tty.log' | grep -qF 'terminal: ?]0;terminal-owned??[2J?[31mred text?[0m'"
 	show_on_failure tty
@@ -462,6 +464,8 @@ scenario_exec() {
 		bash -c "! grep -q 'UNHASHED CODE RAN' '$tmp/exec.log'"
 	check "exec: Runtime and app lost nothing" \
 		no_events "$tmp/exec.events" '.event=="died" and .compartment!="exec"'
+	check "exec: the app's calls succeed during the attack" \
+		app_reports_after "$tmp/exec.log" 0 3 "during the exec attacks"
 	stop exec || fail "exec: the supervisor stops"
 	show_on_failure exec
 }
@@ -493,6 +497,8 @@ scenario_rewrite() {
 			.compartment=="crasher" and .incarnation >= 8' 10
 	check "rewrite: the rewritten bytes never ran" \
 		bash -c "! grep -q 'SUBSTITUTE RAN' '$tmp/rewrite.log'"
+	check "rewrite: the app's calls succeed during the attack" \
+		app_reports_after "$tmp/rewrite.log" 0 3 "during the rewrite"
 	stop rewrite || fail "rewrite: the supervisor stops"
 	show_on_failure rewrite
 }
@@ -560,6 +566,8 @@ scenario_device() {
 	check "device: its address is not the attacker's" \
 		test "$(tapfile address)" != 02:de:ad:be:ef:01
 	check "device: its carrier is up" test "$(tapfile carrier)" = 1
+	check "device: the app's calls succeed during the attack" \
+		app_reports_after "$tmp/device.log" 0 3 "during the device attacks"
 	kill -TERM "$device_pid"
 	wait "$device_pid"
 	check "device: it went away with the supervisor" \

@@ -82,9 +82,13 @@ flood(void)
 			break;
 		written += (uint64_t)n;
 	}
+	double seconds = (double)(sn_now_ns() - t0) / 1e9;
+
+	/* The flood spent our allowance of lines: wait for a few more, or
+	 * this one is dropped like the rest. */
+	idle(100);
 	sn_log("ATTACK flood: %llu MiB written in %.2f s",
-	       (unsigned long long)(written >> 20),
-	       (double)(sn_now_ns() - t0) / 1e9);
+	       (unsigned long long)(written >> 20), seconds);
 }
 
 /* Each byte of the command, pushed into the terminal's input queue as if
