@@ -10,25 +10,27 @@ void
 output_init(struct output_stream *s, uint64_t now_ns)
 {
 	memset(s, 0, sizeof(*s));
-	s->credit_ns = CREDIT_LIMIT_NS;
-	s->credited_ns = now_ns;
+	for (unsigned i = 0; i < OUTPUT_STREAMS; i++) {
+		s->line[i].credit_ns = CREDIT_LIMIT_NS;
+		s->line[i].credited_ns = now_ns;
+	}
 }
 
-/* Takes the allowance for one line if there is one. */
+/* Takes the stream's allowance for one line if there is one. */
 static bool
-take_line_credit(struct output_stream *s, uint64_t now_ns)
+take_line_credit(struct output_line *l, uint64_t now_ns)
 {
-	if (now_ns > s->credited_ns) {
-		uint64_t gained = now_ns - s->credited_ns;
+	if (now_ns > l->credited_ns) {
+		uint64_t gained = now_ns - l->credited_ns;
 
-		s->credit_ns = gained >= CREDIT_LIMIT_NS - s->credit_ns
+		l->credit_ns = gained >= CREDIT_LIMIT_NS - l->credit_ns
 				   ? CREDIT_LIMIT_NS
-				   : s->credit_ns + gained;
-		s->credited_ns = now_ns;
+				   : l->credit_ns + gained;
+		l->credited_ns = now_ns;
 	}
-	if (s->credit_ns < LINE_COST_NS)
+	if (l->credit_ns < LINE_COST_NS)
 		return false;
-	s->credit_ns -= LINE_COST_NS;
+	l->credit_ns -= LINE_COST_NS;
 	return true;
 }
 
@@ -46,58 +48,63 @@ make_printable(char *text, size_t len)
 }
 
 static void
-begin_line(struct output_stream *s, uint64_t now_ns)
+begin_line(struct output_line *l, uint64_t now_ns)
 {
-	s->in_line = true;
-	s->dropping = !take_line_credit(s, now_ns);
-	s->cut = false;
-	s->len = 0;
-	s->line_bytes = 0;
+	l->in_line = true;
+	l->dropping = !take_line_credit(l, now_ns);
+	l->cut = false;
+	l->len = 0;
+	l->line_bytes = 0;
 }
 
 static void
-finish_line(struct output_stream *s, output_emit_fn emit, void *ctx)
+finish_line(struct output_stream *s, enum output_stream_kind which,
+	    output_emit_fn emit, void *ctx)
 {
-	s->in_line = false;
-	if (s->dropping) {
+	struct output_line *l = &s->line[which];
+
+	l->in_line = false;
+	if (l->dropping) {
 		s->dropped_lines++;
-		s->dropped_bytes += s->line_bytes;
+		s->dropped_bytes += l->line_bytes;
 		return;
 	}
-	make_printable(s->line, s->len);
-	emit(ctx, s->line, s->len, s->cut);
+	make_printable(l->text, l->len);
+	emit(ctx, which, l->text, l->len, l->cut);
 }
 
 void
-output_feed(struct output_stream *s, const uint8_t *data, size_t n,
-	    uint64_t now_ns, output_emit_fn emit, void *ctx)
+output_feed(struct output_stream *s, enum output_stream_kind which,
+	    const uint8_t *data, size_t n, uint64_t now_ns, output_emit_fn emit,
+	    void *ctx)
 {
+	struct output_line *l = &s->line[which];
 	size_t i = 0;
 
 	while (i < n) {
 		const uint8_t *newline;
 		size_t chunk;
 
-		if (!s->in_line)
-			begin_line(s, now_ns);
+		if (!l->in_line)
+			begin_line(l, now_ns);
 		newline = memchr(data + i, '\n', n - i);
 		chunk = newline ? (size_t)(newline - (data + i)) : n - i;
-		s->line_bytes += chunk + (newline != NULL);
-		if (!s->dropping) {
-			size_t room = sizeof(s->line) - s->len;
+		l->line_bytes += chunk + (newline != NULL);
+		if (!l->dropping) {
+			size_t room = sizeof(l->text) - l->len;
 			size_t take = chunk < room ? chunk : room;
 
-			memcpy(s->line + s->len, data + i, take);
-			s->len += take;
+			memcpy(l->text + l->len, data + i, take);
+			l->len += take;
 			if (take < chunk) {
-				s->cut = true;
+				l->cut = true;
 				s->dropped_bytes += chunk - take;
 			}
 		}
 		i += chunk;
 		if (newline != NULL) {
 			i++;
-			finish_line(s, emit, ctx);
+			finish_line(s, which, emit, ctx);
 		}
 	}
 }
@@ -109,9 +116,9 @@ output_message(struct output_stream *s, const uint8_t *data, size_t n,
 	char line[OUTPUT_LINE_MAX];
 	size_t len = n < sizeof(line) ? n : sizeof(line);
 
-	/* The message has its own line: one in progress on the pipe is
-	 * left as it is. */
-	if (!take_line_credit(s, now_ns)) {
+	/* The message has its own line: one in progress on a pipe is left
+	 * as it is. */
+	if (!take_line_credit(&s->line[OUTPUT_STDERR], now_ns)) {
 		s->dropped_lines++;
 		s->dropped_bytes += n;
 		return;
@@ -120,14 +127,15 @@ output_message(struct output_stream *s, const uint8_t *data, size_t n,
 		s->dropped_bytes += n - len;
 	memcpy(line, data, len);
 	make_printable(line, len);
-	emit(ctx, line, len, len < n);
+	emit(ctx, OUTPUT_STDERR, line, len, len < n);
 }
 
 void
-output_end(struct output_stream *s, output_emit_fn emit, void *ctx)
+output_end(struct output_stream *s, enum output_stream_kind which,
+	   output_emit_fn emit, void *ctx)
 {
-	if (s->in_line)
-		finish_line(s, emit, ctx);
+	if (s->line[which].in_line)
+		finish_line(s, which, emit, ctx);
 }
 
 bool

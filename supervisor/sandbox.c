@@ -66,16 +66,17 @@ place_descriptors(const struct sandbox_plan *p)
 	/* Lift every source above the targets first, so no dup2 clobbers a
 	 * descriptor still to be moved. */
 	int control = fcntl(p->control_fd, F_DUPFD_CLOEXEC, 64);
-	int output = fcntl(p->output_fd, F_DUPFD_CLOEXEC, 64);
+	int out = fcntl(p->stdout_fd, F_DUPFD_CLOEXEC, 64);
+	int err = fcntl(p->stderr_fd, F_DUPFD_CLOEXEC, 64);
 	int exe = fcntl(p->exe_fd, F_DUPFD_CLOEXEC, 64);
 	int dev =
 	    p->device_fd >= 0 ? fcntl(p->device_fd, F_DUPFD_CLOEXEC, 64) : -1;
 
-	if (control < 0 || output < 0 || exe < 0 ||
+	if (control < 0 || out < 0 || err < 0 || exe < 0 ||
 	    (p->device_fd >= 0 && dev < 0))
 		return -1;
-	if (dup2(p->devnull_fd, 0) < 0 || dup2(output, 1) < 0 ||
-	    dup2(output, 2) < 0 || move_fd(control, SN_CONTROL_FD) ||
+	if (dup2(p->devnull_fd, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(err, 2) < 0 || move_fd(control, SN_CONTROL_FD) ||
 	    dup2(exe, SANDBOX_EXE_FD) < 0 ||
 	    (dev >= 0 && move_fd(dev, SANDBOX_DEVICE_FD)))
 		return -1;

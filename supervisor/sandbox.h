@@ -33,7 +33,8 @@ struct sandbox_plan {
 	const struct image_compartment *compartment;
 	uid_t uid;	/* runs as this uid and gid; 0: the supervisor's own */
 	int control_fd; /* becomes SN_CONTROL_FD */
-	int output_fd;	/* becomes stdout and stderr */
+	int stdout_fd;	/* a pipe the supervisor reads */
+	int stderr_fd;	/* another */
 	int exe_fd;	/* becomes SANDBOX_EXE_FD */
 	int device_fd;	/* becomes SANDBOX_DEVICE_FD, or -1 */
 	int devnull_fd; /* becomes stdin */

@@ -83,8 +83,9 @@ struct child {
 	enum child_state state;
 	pid_t pid;
 	uid_t uid;
-	int control_fd;	   /* our end; -1 once it hung up */
-	int output_fd;	   /* read end of its stdout and stderr; -1 at EOF */
+	int control_fd; /* our end; -1 once it hung up */
+	/* Read ends of its stdout and stderr pipes; -1 at end of file. */
+	int output_fd[OUTPUT_STREAMS];
 	int listener_fd;   /* its seccomp listener; -1 until handed over */
 	bool exec_allowed; /* the one exec, of the binary, went through */
 	int exe_fd;	   /* the verified binary */
@@ -138,7 +139,7 @@ ms_between(uint64_t from, uint64_t to)
 
 /* ---- the log: one write() per line ---- */
 
-static void write_line(const char *line, size_t len);
+static void write_line(int fd, const char *line, size_t len);
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -155,11 +156,11 @@ say(const char *fmt, ...)
 	va_end(ap);
 	if ((size_t)n >= sizeof(line))
 		n = (int)sizeof(line) - 1;
-	write_line(line, (size_t)n);
+	write_line(STDERR_FILENO, line, (size_t)n);
 }
 
 static void
-write_line(const char *line, size_t len)
+write_line(int fd, const char *line, size_t len)
 {
 	char buf[1100];
 
@@ -168,8 +169,8 @@ write_line(const char *line, size_t len)
 	memcpy(buf, line, len);
 	buf[len] = '\n';
 	/* One write per line, so lines never interleave; a failed write
-	 * to our own stderr has nowhere to be reported. */
-	if (write(STDERR_FILENO, buf, len + 1) < 0)
+	 * to our own output has nowhere to be reported. */
+	if (write(fd, buf, len + 1) < 0)
 		return;
 }
 
@@ -245,11 +246,12 @@ supervisor_control_message(const char *from, const uint8_t *msg, size_t len,
 
 /* ---- what a compartment writes ---- */
 
-/* A line that passed the output filter, under the compartment's name.
- * The runtime names itself at the start of its lines; one name is
- * enough. */
+/* A line that passed the output filter, under the compartment's name,
+ * on our stream of the same kind.  The runtime names itself at the start
+ * of its lines; one name is enough. */
 static void
-emit_output(void *ctx, const char *text, size_t len, bool cut)
+emit_output(void *ctx, enum output_stream_kind which, const char *text,
+	    size_t len, bool cut)
 {
 	const struct child *ch = ctx;
 	size_t name_len = strlen(ch->ic->name);
@@ -271,7 +273,8 @@ emit_output(void *ctx, const char *text, size_t len, bool cut)
 		memcpy(line + n, " [cut]", 6);
 		n += 6;
 	}
-	write_line(line, n);
+	write_line(which == OUTPUT_STDOUT ? STDOUT_FILENO : STDERR_FILENO, line,
+		   n);
 }
 
 static void
@@ -290,24 +293,26 @@ report_drops(struct child *ch, bool now)
 			(json_int_t)bytes));
 }
 
-/* Reads what is there, up to a bound per turn; closes at end of file. */
+/* Reads what is there on one stream, up to a bound per turn; closes at
+ * end of file. */
 static void
-output_readable(struct child *ch, size_t budget)
+output_readable(struct child *ch, enum output_stream_kind which, size_t budget)
 {
 	static uint8_t buf[65536];
 	size_t taken = 0;
+	int *fd = &ch->output_fd[which];
 
-	while (ch->output_fd >= 0 && taken < budget) {
-		ssize_t n = read(ch->output_fd, buf, sizeof(buf));
+	while (*fd >= 0 && taken < budget) {
+		ssize_t n = read(*fd, buf, sizeof(buf));
 
 		if (n > 0) {
-			output_feed(&ch->output, buf, (size_t)n, now_ns(),
-				    emit_output, ch);
+			output_feed(&ch->output, which, buf, (size_t)n,
+				    now_ns(), emit_output, ch);
 			taken += (size_t)n;
 		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-			output_end(&ch->output, emit_output, ch);
-			close(ch->output_fd);
-			ch->output_fd = -1;
+			output_end(&ch->output, which, emit_output, ch);
+			close(*fd);
+			*fd = -1;
 		} else if (errno == EAGAIN) {
 			break;
 		}
@@ -706,11 +711,20 @@ exe_matches_image(struct child *ch)
 	return 0;
 }
 
+/* Closes those of fds that are open (>= 0). */
+static void
+close_all(const int *fds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 static int
 start(unsigned self)
 {
 	struct child *ch = &sv.child[self];
-	int control[2], output[2], rc;
+	int control[2], out[2] = {-1, -1}, err[2] = {-1, -1}, rc;
 	pid_t pid;
 
 	if (!ch->exe_sealed && exe_matches_image(ch) < 0)
@@ -722,19 +736,18 @@ start(unsigned self)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0)
 		return -errno;
 	/* What the kernel holds unread for the compartment: room for the
-	 * largest message, little more; past it, our own queue counts. */
+	 * largest message, little more; past it, our own queue counts.  Our
+	 * ends of its output pipes are read without blocking. */
 	if (setsockopt(control[0], SOL_SOCKET, SO_SNDBUF,
-		       &(int){CONTROL_SOCKET_BUFFER / 2}, sizeof(int)) < 0) {
+		       &(int){CONTROL_SOCKET_BUFFER / 2}, sizeof(int)) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(err[0], F_SETFL, O_NONBLOCK) < 0) {
 		rc = -errno;
-		close(control[0]);
-		close(control[1]);
+		close_all(control, 2);
+		close_all(out, 2);
+		close_all(err, 2);
 		return rc;
-	}
-	if (pipe2(output, O_CLOEXEC) < 0 ||
-	    fcntl(output[0], F_SETFL, O_NONBLOCK) < 0) {
-		close(control[0]);
-		close(control[1]);
-		return -errno;
 	}
 	ch->ready = false;
 	ch->exec_allowed = false;
@@ -751,7 +764,8 @@ start(unsigned self)
 		    .compartment = ch->ic,
 		    .uid = ch->uid,
 		    .control_fd = control[1],
-		    .output_fd = output[1],
+		    .stdout_fd = out[1],
+		    .stderr_fd = err[1],
 		    .exe_fd = ch->exe_fd,
 		    .device_fd = ch->ic->device ? sv.device_fd : -1,
 		    .devnull_fd = sv.devnull_fd,
@@ -761,16 +775,19 @@ start(unsigned self)
 		_exit(127);
 	}
 	close(control[1]);
-	close(output[1]);
+	close(out[1]);
+	close(err[1]);
 	if (pid < 0) {
 		rc = -errno;
 		close(control[0]);
-		close(output[0]);
+		close(out[0]);
+		close(err[0]);
 		return rc;
 	}
 	ch->pid = pid;
 	ch->control_fd = control[0];
-	ch->output_fd = output[0];
+	ch->output_fd[OUTPUT_STDOUT] = out[0];
+	ch->output_fd[OUTPUT_STDERR] = err[0];
 	ch->listener_fd = -1;
 	ch->state = CHILD_RUNNING;
 	say("started %s (pid %d, incarnation %u)", ch->ic->name, (int)pid,
@@ -864,9 +881,12 @@ close_child_fds(struct child *ch)
 		close(ch->control_fd);
 	if (ch->listener_fd >= 0)
 		close(ch->listener_fd);
-	if (ch->output_fd >= 0)
-		close(ch->output_fd);
-	ch->control_fd = ch->listener_fd = ch->output_fd = -1;
+	for (unsigned k = 0; k < OUTPUT_STREAMS; k++) {
+		if (ch->output_fd[k] >= 0)
+			close(ch->output_fd[k]);
+		ch->output_fd[k] = -1;
+	}
+	ch->control_fd = ch->listener_fd = -1;
 	drop_queue(ch);
 }
 
@@ -883,8 +903,9 @@ reaped(struct child *ch, int status, const struct rusage *ru)
 	 * been ready, and its last words explain the death. */
 	for (unsigned i = 0; i < 1024 && ch->control_fd >= 0; i++)
 		control_readable(self);
-	for (unsigned i = 0; i < 64 && ch->output_fd >= 0; i++)
-		output_readable(ch, SIZE_MAX);
+	for (unsigned k = 0; k < OUTPUT_STREAMS; k++)
+		for (unsigned i = 0; i < 64 && ch->output_fd[k] >= 0; i++)
+			output_readable(ch, k, SIZE_MAX);
 	report_drops(ch, true);
 	fields = describe_death(ch, status, ru, why, sizeof(why));
 	ch->died_ns = now;
@@ -1348,7 +1369,9 @@ prepare(const struct image *img, const struct supervisor_options *opt)
 		int rc;
 
 		ch->ic = &img->compartments[i];
-		ch->control_fd = ch->output_fd = ch->listener_fd = -1;
+		ch->control_fd = ch->listener_fd = -1;
+		ch->output_fd[OUTPUT_STDOUT] = ch->output_fd[OUTPUT_STDERR] =
+		    -1;
 		ch->uid = sv.uids.lock_fd >= 0 ? sv.uids.first + i : 0;
 		restart_history_init(&ch->restarts);
 		output_init(&ch->output, now_ns());
@@ -1428,7 +1451,14 @@ check_stalls(uint64_t now)
 	}
 }
 
-enum fd_role { ROLE_SIGNAL, ROLE_CONTROL, ROLE_OUTPUT, ROLE_LISTENER };
+enum fd_role {
+	ROLE_SIGNAL,
+	ROLE_CONTROL,
+	ROLE_STDOUT,
+	ROLE_STDERR,
+	ROLE_LISTENER
+};
+#define FDS_PER_CHILD 4 /* control, stdout, stderr, listener */
 
 /*
  * One turn: waits until something is ready or `until` (0: no bound)
@@ -1437,9 +1467,9 @@ enum fd_role { ROLE_SIGNAL, ROLE_CONTROL, ROLE_OUTPUT, ROLE_LISTENER };
 static void
 turn(uint64_t until)
 {
-	struct pollfd pfd[1 + 3 * IMAGE_MAX_COMPARTMENTS];
-	unsigned who[1 + 3 * IMAGE_MAX_COMPARTMENTS];
-	enum fd_role role[1 + 3 * IMAGE_MAX_COMPARTMENTS];
+	struct pollfd pfd[1 + FDS_PER_CHILD * IMAGE_MAX_COMPARTMENTS];
+	unsigned who[1 + FDS_PER_CHILD * IMAGE_MAX_COMPARTMENTS];
+	enum fd_role role[1 + FDS_PER_CHILD * IMAGE_MAX_COMPARTMENTS];
 	unsigned n = 0;
 	int64_t deadline = until ? (int64_t)until : -1;
 	uint64_t now = now_ns();
@@ -1468,10 +1498,13 @@ turn(uint64_t until)
 			who[n] = i;
 			role[n++] = ROLE_CONTROL;
 		}
-		if (ch->output_fd >= 0) {
-			pfd[n] = (struct pollfd){ch->output_fd, POLLIN, 0};
+		for (unsigned k = 0; k < OUTPUT_STREAMS; k++) {
+			if (ch->output_fd[k] < 0)
+				continue;
+			pfd[n] = (struct pollfd){ch->output_fd[k], POLLIN, 0};
 			who[n] = i;
-			role[n++] = ROLE_OUTPUT;
+			role[n++] =
+			    k == OUTPUT_STDOUT ? ROLE_STDOUT : ROLE_STDERR;
 		}
 		if (ch->listener_fd >= 0) {
 			pfd[n] = (struct pollfd){ch->listener_fd, POLLIN, 0};
@@ -1504,8 +1537,11 @@ turn(uint64_t until)
 
 		if (ch->state != CHILD_RUNNING || pfd[k].revents == 0)
 			continue;
-		if (role[k] == ROLE_OUTPUT)
-			output_readable(ch, OUTPUT_READ_PER_TURN);
+		if (role[k] == ROLE_STDOUT || role[k] == ROLE_STDERR)
+			output_readable(ch,
+					role[k] == ROLE_STDOUT ? OUTPUT_STDOUT
+							       : OUTPUT_STDERR,
+					OUTPUT_READ_PER_TURN);
 		else if (role[k] == ROLE_CONTROL) {
 			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
 				control_readable(who[k]);

@@ -13,16 +13,19 @@
 static struct output_stream s;
 static char lines[8][OUTPUT_LINE_MAX + 1];
 static bool cuts[8];
+static enum output_stream_kind streams[8];
 static unsigned nlines;
 
 static void
-collect(void *ctx, const char *line, size_t len, bool cut)
+collect(void *ctx, enum output_stream_kind which, const char *line, size_t len,
+	bool cut)
 {
 	(void)ctx;
 	if (nlines < 8) {
 		memcpy(lines[nlines], line, len);
 		lines[nlines][len] = 0;
 		cuts[nlines] = cut;
+		streams[nlines] = which;
 	}
 	nlines++;
 }
@@ -36,9 +39,16 @@ fresh(void)
 }
 
 static void
+feed_to(enum output_stream_kind which, const char *text, uint64_t t)
+{
+	output_feed(&s, which, (const uint8_t *)text, strlen(text), t, collect,
+		    NULL);
+}
+
+static void
 feed(const char *text, uint64_t t)
 {
-	output_feed(&s, (const uint8_t *)text, strlen(text), t, collect, NULL);
+	feed_to(OUTPUT_STDERR, text, t);
 }
 
 TEST(lines_end_at_newlines_and_may_arrive_in_pieces)
@@ -51,7 +61,7 @@ TEST(lines_end_at_newlines_and_may_arrive_in_pieces)
 	CHECK(strcmp(lines[0], "first line") == 0);
 	CHECK(strcmp(lines[1], "second") == 0);
 	/* The writer went away mid-line: what it wrote still shows. */
-	output_end(&s, collect, NULL);
+	output_end(&s, OUTPUT_STDERR, collect, NULL);
 	CHECK_EQ_INT(nlines, 3);
 	CHECK(strcmp(lines[2], "thi") == 0);
 }
@@ -64,8 +74,8 @@ TEST(only_printable_bytes_pass)
 	/* An escape sequence that would retitle a terminal, a carriage
 	 * return that would hide the start of the line, a tab, a NUL, a
 	 * byte above 0x7e and DEL. */
-	output_feed(&s, (const uint8_t *)raw, sizeof(raw) - 1, T0, collect,
-		    NULL);
+	output_feed(&s, OUTPUT_STDERR, (const uint8_t *)raw, sizeof(raw) - 1,
+		    T0, collect, NULL);
 	CHECK_EQ_INT(nlines, 1);
 	CHECK(strcmp(lines[0], "?]0;owned?a?b c?d???") == 0);
 }
@@ -138,8 +148,8 @@ TEST(a_flood_of_256_mib_shows_as_one_burst_and_a_count)
 	for (size_t i = 0; i < sizeof(chunk); i++)
 		chunk[i] = i % 64 == 63 ? '\n' : 'f';
 	for (unsigned i = 0; i < 4096; i++)
-		output_feed(&s, chunk, sizeof(chunk), T0 + i * 50000ull,
-			    collect, NULL);
+		output_feed(&s, OUTPUT_STDOUT, chunk, sizeof(chunk),
+			    T0 + i * 50000ull, collect, NULL);
 	lines_written = (256ull << 20) / 64;
 	CHECK(output_take_drops(&s, T0 + 4096 * 50000ull, true, &dl, &db));
 	/* The burst, plus what 205 ms of allowance bought. */
@@ -147,6 +157,31 @@ TEST(a_flood_of_256_mib_shows_as_one_burst_and_a_count)
 	CHECK(nlines <= OUTPUT_BURST_LINES + 21);
 	CHECK_EQ_INT(dl + nlines, lines_written);
 	CHECK_EQ_INT(db, dl * 64);
+}
+
+TEST(the_two_streams_keep_their_lines_apart_and_their_own_allowances)
+{
+	uint64_t dl, db;
+
+	fresh();
+	feed_to(OUTPUT_STDOUT, "{\"bench\": ", T0);
+	feed_to(OUTPUT_STDERR, "a diagnostic\n", T0);
+	feed_to(OUTPUT_STDOUT, "1}\n", T0);
+	CHECK_EQ_INT(nlines, 2);
+	CHECK(strcmp(lines[0], "a diagnostic") == 0);
+	CHECK_EQ_INT(streams[0], OUTPUT_STDERR);
+	CHECK(strcmp(lines[1], "{\"bench\": 1}") == 0);
+	CHECK_EQ_INT(streams[1], OUTPUT_STDOUT);
+	/* A flood on stdout spends its own allowance only: a diagnostic on
+	 * stderr still shows, and the drops are counted together. */
+	for (unsigned i = 0; i < OUTPUT_BURST_LINES + 10; i++)
+		feed_to(OUTPUT_STDOUT, "x\n", T0);
+	nlines = 0;
+	feed_to(OUTPUT_STDERR, "still shown\n", T0);
+	CHECK_EQ_INT(nlines, 1);
+	CHECK(strcmp(lines[0], "still shown") == 0);
+	CHECK(output_take_drops(&s, T0, true, &dl, &db));
+	CHECK_EQ_INT(dl, 11);
 }
 
 TEST(a_control_message_is_one_line_under_the_same_allowance)
@@ -157,6 +192,7 @@ TEST(a_control_message_is_one_line_under_the_same_allowance)
 	output_message(&s, (const uint8_t *)"one\ntwo", 7, T0, collect, NULL);
 	CHECK_EQ_INT(nlines, 1);
 	CHECK(strcmp(lines[0], "one?two") == 0);
+	CHECK_EQ_INT(streams[0], OUTPUT_STDERR);
 	for (unsigned i = 0; i < OUTPUT_BURST_LINES; i++)
 		output_message(&s, (const uint8_t *)"m", 1, T0, collect, NULL);
 	CHECK_EQ_INT(nlines, OUTPUT_BURST_LINES);
@@ -173,6 +209,7 @@ main(void)
 	RUN(a_burst_passes_then_the_rate_holds_and_drops_are_counted);
 	RUN(drops_are_reported_at_most_once_a_report_period);
 	RUN(a_flood_of_256_mib_shows_as_one_burst_and_a_count);
+	RUN(the_two_streams_keep_their_lines_apart_and_their_own_allowances);
 	RUN(a_control_message_is_one_line_under_the_same_allowance);
 	HARNESS_EXIT();
 }
