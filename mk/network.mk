@@ -1,6 +1,7 @@
 # The network compartments: Firewall, TCPIP (lwIP), NetAPI.
 NETWORK_COMPARTMENTS := firewall tcpip netapi dns
 FORMAT_SRCS += firewall/filter.c firewall/filter.h firewall/firewall.c \
+	firewall/tcpseg.c firewall/tcpseg.h \
 	tcpip/tcpip.c netapi/netapi.c dns/dns.c tcpip/port/lwipopts.h \
 	tcpip/port/arch/cc.h tcpip/port/sealnet_lwip_hooks.h
 
@@ -31,7 +32,9 @@ TEST_SRCS_filter_test := firewall/filter.c
 FORMAT_SRCS += tests/filter_test.c
 FUZZ_TARGETS += filter_frame
 FUZZ_SRCS_filter_frame := firewall/filter.c
-FORMAT_SRCS += fuzz/filter_frame.c
+FUZZ_TARGETS += tcpseg_read
+FUZZ_SRCS_tcpseg_read := firewall/tcpseg.c
+FORMAT_SRCS += fuzz/filter_frame.c fuzz/tcpseg_read.c
 CFLAGS += -Ifirewall
 
 # Each compartment's exports, called by a fuzzer that may call them all.
