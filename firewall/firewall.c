@@ -89,11 +89,14 @@ device_readable(void *ctx, int fd, short revents)
 }
 
 static void
-send_one(void *ctx, const uint8_t *data, uint32_t len)
+send_one(void *ctx, const uint8_t *data, uint32_t len,
+	 const uint32_t *syn_cookie)
 {
+	/* Only the Firewall makes SYNs from cookies. */
 	enum filter_verdict v =
-	    len <= MAX_FRAME ? filter_frame(&filter, FILTER_OUT, data, len)
-			     : FILTER_DROP_MALFORMED;
+	    len <= MAX_FRAME && syn_cookie == NULL
+		? filter_frame(&filter, FILTER_OUT, data, len)
+		: FILTER_DROP_MALFORMED;
 
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_OUT);

@@ -213,7 +213,8 @@ link_output(struct netif *nif, struct pbuf *p)
 }
 
 static void
-receive_one(void *ctx, const uint8_t *data, uint32_t len)
+receive_one(void *ctx, const uint8_t *data, uint32_t len,
+	    const uint32_t *syn_cookie)
 {
 	struct pbuf *p;
 
