@@ -11,7 +11,7 @@ $(BUILD)/compartments/firewall: $(OBJ)/firewall/firewall.o $(OBJ)/firewall/filte
 
 $(OBJ)/tcpip/tcpip.o: CFLAGS += $(LWIP_INCLUDES)
 $(OBJ)/tcpip/tcpip.o: | $(LWIP_FETCHED)
-$(BUILD)/compartments/tcpip: $(OBJ)/tcpip/tcpip.o $(LWIP_LIB) $(RUNTIME_LIB)
+$(BUILD)/compartments/tcpip: $(OBJ)/tcpip/tcpip.o $(OBJ)/firewall/tcpseg.o $(LWIP_LIB) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ -lbearssl $(LDLIBS)
 
@@ -40,7 +40,7 @@ CFLAGS += -Ifirewall
 # Each compartment's exports, called by a fuzzer that may call them all.
 FUZZ_TARGETS += firewall_calls tcpip_calls netapi_calls dns_calls
 FUZZ_SRCS_firewall_calls := firewall/firewall.c firewall/filter.c
-FUZZ_SRCS_tcpip_calls := tcpip/tcpip.c
+FUZZ_SRCS_tcpip_calls := tcpip/tcpip.c firewall/tcpseg.c
 FUZZ_DEPS_tcpip_calls := $(LWIP_LIB)
 FUZZ_LDLIBS_tcpip_calls := -lbearssl
 FUZZ_SRCS_netapi_calls := netapi/netapi.c
