@@ -17,6 +17,7 @@
 #include <sys/random.h>
 
 #include "boot.h"
+#include "filter.h"
 #include "frames.h"
 #include "handle.h"
 #include "log.h"
@@ -56,6 +57,13 @@ SEALNET_IMPORT(Firewall, firewall_rule_remove);
 SEALNET_IMPORT(Firewall, firewall_port_close);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
+
+/* The Firewall answers SYNs for lwIP: its SYN-ACKs must promise what
+ * lwIP will do. */
+_Static_assert(TCP_MSS == FILTER_PROXY_MSS_IPV4,
+	       "the Firewall's SYN-ACK announces lwIP's MSS");
+_Static_assert(TCP_RCV_SCALE == FILTER_PROXY_WSCALE,
+	       "the Firewall's SYN-ACK announces lwIP's window scale");
 
 #define MS	    1000000ull
 #define MAX_SOCKETS 64
