@@ -74,3 +74,5 @@ $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o
 all: $(BUILD)/tools/echo_server $(BUILD)/tools/tcp_peer
 FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c
 SCRIPT_TESTS += tests/network-test.sh
+# Floods against a server port: SYN cookies keep it open.
+SCRIPT_TESTS += tests/attack/syn-flood.sh
