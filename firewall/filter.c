@@ -593,14 +593,15 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	struct filter_rule *r = rule_find(f, fl.protocol, fl.local_port,
 					  &fl.remote, fl.remote_port);
 	if (r != NULL) {
-		/* The first SYN-ACK lwIP sends for a connection a cookie let
-		 * in: the client has ours already.  It tells us lwIP took the
-		 * hand-off. */
-		if (dir == FILTER_OUT && r->handoff.waiting &&
-		    (fl.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
-			(TCP_SYN | TCP_ACK)) {
+		/* Whatever lwIP sends on a connection a cookie let in shows
+		 * that it took the hand-off: its SYN-ACK, or, if a frame of
+		 * the stack's own was lost on the way, its ACK or data.  Its
+		 * SYN-ACK goes no further: the client has ours. */
+		if (dir == FILTER_OUT && r->handoff.waiting) {
 			r->handoff.waiting = false;
-			return FILTER_DROP_HANDSHAKE;
+			if ((fl.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+			    (TCP_SYN | TCP_ACK))
+				return FILTER_DROP_HANDSHAKE;
 		}
 		/* A reset ends a server's connection, whichever side sent
 		 * it, and frees its place under the port's limit. */

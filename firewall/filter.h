@@ -22,7 +22,7 @@
  *     its initial sequence number.  So a SYN holds nothing, and a flood
  *     of them, spoofed or not, cannot use up the port.  lwIP's own
  *     SYN-ACK for such a connection is dropped (the client has one); if
- *     lwIP does not send it within FILTER_HANDOFF_NS, filter_expire
+ *     lwIP sends nothing on it within FILTER_HANDOFF_NS, filter_expire
  *     removes the rule and resets the client;
  *   - DNS, UDP to and from port 53 of the configured server, only while a
  *     lookup is open;
@@ -41,9 +41,11 @@
 
 #define FILTER_MAX_RULES	256
 #define FILTER_MAX_SERVER_PORTS 16
-/* How long lwIP has to answer a SYN rebuilt from a cookie: ample for an
- * ARP round trip and a busy TCPIP, short next to a client's patience. */
-#define FILTER_HANDOFF_NS (1000ull * 1000000ull)
+/* How long lwIP has to send something on a connection rebuilt from a
+ * cookie: ample for an ARP round trip, a busy TCPIP and lwIP's first
+ * retransmission of a frame lost inside the stack (its first RTO is
+ * 3 s), short next to how long a silent client could hold the place. */
+#define FILTER_HANDOFF_NS (5000ull * 1000000ull)
 /* What lwIP would put in the SYN-ACK the filter sends for it: lwIP's hop
  * limit (TCP_TTL, IP6_HOPLIM), its unscaled window in a SYN, and its MSS
  * on a 1500-byte link. */

@@ -46,7 +46,7 @@ static struct sn_compartment compartment;
 static struct sn_peer *tcpip;
 static struct filter filter;
 static struct syncookie_key cookie_key;
-static uint64_t tcpip_busy, device_errors, oversized;
+static uint64_t tcpip_busy, device_errors, oversized, handoffs_reset;
 
 static void
 count_drop(enum filter_verdict v, enum filter_direction dir)
@@ -306,9 +306,14 @@ tick(void *ctx)
 	unsigned rules;
 	int n;
 
-	while ((n = filter_expire(&filter, now, rst, sizeof(rst))) != 0)
+	while ((n = filter_expire(&filter, now, rst, sizeof(rst))) != 0) {
 		if (n > 0)
 			device_write(rst, (size_t)n);
+		if (sn_log_worth(++handoffs_reset))
+			sn_log("reset %llu clients: lwIP sent nothing on their "
+			       "connection in time",
+			       (unsigned long long)handoffs_reset);
+	}
 	/* The count of holes, for whoever watches the log: at most one
 	 * line a second, and only when it changed. */
 	rules = filter_rule_count(&filter);

@@ -235,10 +235,12 @@ send_frames(void *ctx)
 	unsigned n = outgoing.count;
 
 	if (sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
-			   frame_sent) < 0)
+			   frame_sent) < 0) {
 		/* The Firewall is behind or restarting: TCP retransmits. */
-		stats.frames_out_dropped += n;
-	else
+		if (sn_log_worth(stats.frames_out_dropped += n))
+			sn_log("the Firewall is behind: %llu frames not sent",
+			       (unsigned long long)stats.frames_out_dropped);
+	} else
 		stats.frames_out += n;
 }
 

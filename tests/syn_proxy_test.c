@@ -412,6 +412,21 @@ TEST(a_closed_connection_frees_its_place)
 		     FILTER_PASS);
 }
 
+TEST(any_segment_lwip_sends_completes_the_hand_off)
+{
+	struct tcpseg synack, ack;
+
+	fresh_filter(4);
+	CHECK_EQ_INT(handshake(0, client4, 40035, SECOND, &synack),
+		     FILTER_PASS);
+	/* Its SYN-ACK was lost inside the stack; its ACK of the request
+	 * passes, and shows the connection is lwIP's. */
+	ack = segment(0, client4, 40035, 0, TCPSEG_ACK);
+	CHECK_EQ_INT(send_out(&ack, SECOND), FILTER_PASS);
+	CHECK_EQ_INT(filter_expire(&f, 100 * SECOND, frame, sizeof(frame)), 0);
+	CHECK_EQ_INT(filter_rule_count(&f), 1);
+}
+
 TEST(lwips_own_syn_ack_is_dropped_once)
 {
 	struct tcpseg synack, ours;
@@ -525,6 +540,7 @@ main(void)
 	RUN(the_limit_counts_established_connections);
 	RUN(a_closed_connection_frees_its_place);
 	RUN(lwips_own_syn_ack_is_dropped_once);
+	RUN(any_segment_lwip_sends_completes_the_hand_off);
 	RUN(a_hand_off_lwip_never_takes_is_undone);
 	RUN(only_frames_to_the_station_from_a_unicast_peer_are_answered);
 	RUN(ipv6_only_to_ports_bound_for_it_and_never_without_a_key);
