@@ -56,13 +56,21 @@ in_srv() { ip netns exec "$TESTNET_SRV" "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-# One real request: prints the seconds it took, and succeeds on a 200.
+# One real request: prints the seconds it took (and, if it failed, the
+# HTTP status, curl's exit status and the seconds to connect), and
+# succeeds on a 200.
 request() {
-	local out
-	out=$(in_srv curl -s -o /dev/null -m "$1" -w '%{http_code} %{time_total}' \
-		"http://$addr/" 2>/dev/null)
-	echo "${out#* }"
-	[ "${out%% *}" = 200 ]
+	local out rc code total connect
+	out=$(in_srv curl -s -o /dev/null -m "$1" \
+		-w '%{http_code} %{time_total} %{time_connect}' "http://$addr/" 2>/dev/null)
+	rc=$?
+	read -r code total connect <<<"$out"
+	if [ "$code" = 200 ]; then
+		echo "$total s"
+		return 0
+	fi
+	echo "$total s (HTTP ${code:-none}, curl exit $rc, connected after ${connect:-?} s)"
+	return 1
 }
 
 # The Firewall's rule count as it last logged it.
@@ -79,8 +87,9 @@ cpu_seconds() {
 # Real requests one after another, until the file $1 exists; one line
 # each in $2: "ok" or "failed".
 clients() {
+	local t
 	while [ ! -e "$1" ]; do
-		if request 3 >/dev/null; then echo ok; else echo failed; fi
+		if t=$(request 3); then echo ok; else echo "failed: $t"; fi
 		sleep 0.1
 	done >"$2"
 }
@@ -90,7 +99,7 @@ clients() {
 # One hping3 with -i u50 reaches about half that here (its sleeps take
 # longer than asked), so two run side by side at -i u25.
 flood() {
-	local name=$1 ok total end cpu0 cpu1 sent=0 rate first after=0 pids=() i n
+	local name=$1 ok total end cpu0 cpu1 sent=0 rate first after=0 pids=() i n t
 	shift
 	rm -f "$tmp/stop"
 	cpu0=$(cpu_seconds "$fw_pid")
@@ -114,10 +123,15 @@ flood() {
 		fi
 	done
 	for _ in 1 2 3 4 5; do
-		request 1 >/dev/null && after=$((after + 1))
+		if t=$(request 1); then
+			after=$((after + 1))
+		else
+			echo "  $name: a request after the flood failed: $t"
+		fi
 	done
 	wait "$clients_pid"
 	clients_pid=
+	grep '^failed' "$tmp/clients.log" | sed "s/^/  $name: a request during the flood /"
 	ok=$(grep -c '^ok$' "$tmp/clients.log")
 	total=$(grep -c . "$tmp/clients.log")
 	for i in 1 2; do
@@ -177,7 +191,7 @@ in_srv hping3 -q -S -p 80 -c 4 -i u10000 --rand-source "$addr" >/dev/null 2>&1
 sleep 0.2
 t=$(request 1)
 rc=$?
-echo "  after 4 spoofed SYNs, a real request took ${t:-?} s"
+echo "  after 4 spoofed SYNs, a real request took $t"
 check "after 4 spoofed SYNs, a real client connects at once" test $rc -eq 0
 
 # ---- floods ----
