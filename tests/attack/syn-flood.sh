@@ -144,10 +144,12 @@ flood() {
 	echo "  $name: first success ${first} s after the flood; then $after of 5"
 	echo "  $name: Firewall CPU $(awk -v a="$cpu0" -v b="$cpu1" -v t="$FLOOD_SECONDS" \
 		'BEGIN { printf "%.0f%%", 100 * (b - a) / t }') of one core during the flood"
-	# The rate hping3 reaches depends on what else the machine runs: the
-	# check is that this was a flood, the figure above says how strong.
-	check "$name: hping3 flooded (over 5,000 packets a second)" \
-		test "$rate" -gt 5000
+	# The rate hping3 reaches depends on what else the machine runs
+	# (3,300 to 22,000 a second here): the check is that this was a
+	# flood, hundreds of times what the port admits, and the figure
+	# above says how strong.
+	check "$name: hping3 flooded (over 1,000 packets a second)" \
+		test "$rate" -gt 1000
 	check "$name: at least 90% of requests succeed during the flood" \
 		test "$total" -gt 0 -a $((ok * 10)) -ge $((total * 9))
 	check "$name: all requests succeed within 1 s after it" \
