@@ -13,13 +13,14 @@
 #define PROTO_TCP      6
 #define PROTO_UDP      17
 #define PROTO_ICMPV6   58
+#define TCP_FIN	       0x01
 #define TCP_RST	       0x04
 #define TCP_SYN	       0x02
 #define TCP_ACK	       0x10
 
 static const char *const verdict_names[FILTER_VERDICTS] = {
-    "pass", "malformed", "ethertype", "protocol",    "no_rule",
-    "icmp", "nd",	 "dns",	      "server_full",
+    "pass", "malformed", "ethertype",	"protocol",   "no_rule",    "icmp",
+    "nd",   "dns",	 "server_full", "syn_cookie", "bad_cookie", "handshake",
 };
 
 const char *
@@ -32,6 +33,14 @@ void
 filter_init(struct filter *f)
 {
 	memset(f, 0, sizeof(*f));
+}
+
+void
+filter_syn_proxy(struct filter *f, const struct syncookie_key *key,
+		 const uint8_t station_mac[6])
+{
+	f->cookies = key;
+	memcpy(f->station_mac, station_mac, sizeof(f->station_mac));
 }
 
 static uint16_t
@@ -344,9 +353,187 @@ icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
 	return flow_allowed(f, &q) ? FILTER_PASS : FILTER_DROP_ICMP;
 }
 
+/* ---- the SYN proxy ---- */
+
+/* Not a group, a broadcast or no one: an address a connection can have. */
+static bool
+unicast_ip(bool ipv6, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (ipv6)
+		return a[0] != 0xff && memcmp(a, zero, 16) != 0;
+	return a[0] != 0 && a[0] < 224; /* 224/4 groups, 240/4 and broadcast */
+}
+
+/* A segment addressed to the stack, from a peer the filter may answer:
+ * frames for other stations or from group addresses are not answered, so
+ * an answer never carries an address but the stack's own. */
+static bool
+answerable(const struct filter *f, const struct tcpseg *in)
+{
+	return memcmp(in->dst_mac, f->station_mac, 6) == 0 &&
+	       !(in->src_mac[0] & 1) && unicast_ip(in->ipv6, in->src_ip) &&
+	       unicast_ip(in->ipv6, in->dst_ip);
+}
+
+/* A segment back to the sender of in, from the stack. */
+static struct tcpseg
+answer_to(const struct filter *f, const struct tcpseg *in)
+{
+	struct tcpseg out = {.ipv6 = in->ipv6,
+			     .hop_limit = FILTER_PROXY_HOP_LIMIT,
+			     .src_port = in->dst_port,
+			     .dst_port = in->src_port};
+
+	memcpy(out.dst_mac, in->src_mac, 6);
+	memcpy(out.src_mac, f->station_mac, 6);
+	memcpy(out.src_ip, in->dst_ip, 16);
+	memcpy(out.dst_ip, in->src_ip, 16);
+	return out;
+}
+
+/* RFC 793: the reset for a segment with an ACK takes its sequence number
+ * from that ACK. */
+static int
+write_reset(const struct filter *f, const struct tcpseg *in, uint8_t *out,
+	    size_t cap)
+{
+	struct tcpseg rst = answer_to(f, in);
+
+	rst.seq = in->ack;
+	rst.flags = TCP_RST;
+	return tcpseg_write(out, cap, &rst);
+}
+
+static enum filter_verdict
+answer_syn(struct filter *f, struct filter_server_port *s,
+	   const struct tcpseg *in, uint64_t now_ns, struct filter_reply *reply)
+{
+	struct tcpseg out = answer_to(f, in);
+	uint32_t cookie;
+	int n;
+
+	if (s->connections >= s->max_connections)
+		return FILTER_DROP_SERVER_FULL;
+	if (syncookie_make(f->cookies, in, syncookie_counter(now_ns), &cookie) <
+	    0)
+		return FILTER_DROP_NO_RULE;
+	out.seq = cookie;
+	out.ack = in->seq + 1;
+	out.flags = TCP_SYN | TCP_ACK;
+	out.window = FILTER_PROXY_WINDOW;
+	out.has_mss = true;
+	out.mss = in->ipv6 ? FILTER_PROXY_MSS_IPV6 : FILTER_PROXY_MSS_IPV4;
+	/* lwIP scales its window only for a client that scales. */
+	out.has_wscale = in->has_wscale;
+	out.wscale = FILTER_PROXY_WSCALE;
+	n = tcpseg_write(reply->answer, sizeof(reply->answer), &out);
+	if (n < 0)
+		return FILTER_DROP_MALFORMED;
+	reply->answer_len = (size_t)n;
+	return FILTER_SYN_COOKIE;
+}
+
+static enum filter_verdict
+accept_ack(struct filter *f, struct filter_server_port *s,
+	   const struct tcpseg *in, uint64_t now_ns, struct filter_reply *reply)
+{
+	struct syncookie_syn orig;
+	struct tcpseg syn = *in;
+	struct filter_addr remote;
+	struct filter_rule *r;
+	int n;
+
+	if (syncookie_check(f->cookies, in, syncookie_counter(now_ns), &orig) <
+	    0)
+		return FILTER_DROP_COOKIE;
+	/* The SYN the client sent, as the cookie remembers it. */
+	syn.seq = in->seq - 1;
+	syn.ack = 0;
+	syn.flags = TCP_SYN;
+	syn.has_mss = true;
+	syn.mss = orig.mss;
+	syn.has_wscale = orig.wscale >= 0;
+	syn.wscale = (uint8_t)(orig.wscale >= 0 ? orig.wscale : 0);
+	n = tcpseg_write(reply->syn, sizeof(reply->syn), &syn);
+	if (n < 0)
+		return FILTER_DROP_MALFORMED;
+	filter_addr_from(&remote, in->src_ip, in->ipv6 ? 16 : 4);
+	/* Others may have taken the places since our SYN-ACK. */
+	r = s->connections < s->max_connections
+		? rule_insert(f, PROTO_TCP, in->dst_port, &remote, in->src_port)
+		: NULL;
+	if (r == NULL) {
+		n = write_reset(f, in, reply->answer, sizeof(reply->answer));
+		reply->answer_len = n > 0 ? (size_t)n : 0;
+		return FILTER_DROP_SERVER_FULL;
+	}
+	r->from_server_port = true;
+	s->connections++;
+	r->handoff =
+	    (struct filter_handoff){.waiting = true,
+				    .ipv6 = in->ipv6,
+				    .deadline_ns = now_ns + FILTER_HANDOFF_NS,
+				    .reset_seq = in->ack};
+	memcpy(r->handoff.client_mac, in->src_mac, 6);
+	memcpy(r->handoff.client_ip, in->src_ip, 16);
+	memcpy(r->handoff.local_ip, in->dst_ip, 16);
+	reply->syn_len = (size_t)n;
+	reply->syn_isn = in->ack - 1;
+	return FILTER_PASS;
+}
+
+/* A TCP segment to a server port from a peer without a rule. */
+static enum filter_verdict
+syn_proxy(struct filter *f, struct filter_server_port *s, const uint8_t *frame,
+	  size_t len, uint64_t now_ns, struct filter_reply *reply)
+{
+	struct tcpseg in;
+
+	if (f->cookies == NULL)
+		return FILTER_DROP_NO_RULE;
+	if (tcpseg_read(&in, frame, len) < 0)
+		return FILTER_DROP_MALFORMED;
+	if (!answerable(f, &in))
+		return FILTER_DROP_NO_RULE;
+	if ((in.flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN)
+		return answer_syn(f, s, &in, now_ns, reply);
+	if ((in.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK)
+		return accept_ack(f, s, &in, now_ns, reply);
+	return FILTER_DROP_NO_RULE;
+}
+
+int
+filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap)
+{
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
+		struct filter_rule *r = &f->rules[i];
+		struct filter_handoff *h = &r->handoff;
+		struct tcpseg ack = {.ipv6 = h->ipv6,
+				     .src_port = r->remote_port,
+				     .dst_port = r->local_port,
+				     .ack = h->reset_seq};
+		int n;
+
+		if (!r->in_use || !h->waiting || now_ns < h->deadline_ns)
+			continue;
+		/* The client's ACK, as far as its reset needs it. */
+		memcpy(ack.src_mac, h->client_mac, 6);
+		memcpy(ack.src_ip, h->client_ip, 16);
+		memcpy(ack.dst_ip, h->local_ip, 16);
+		n = write_reset(f, &ack, rst, cap);
+		filter_rule_remove(f, r->protocol, r->local_port, &r->remote,
+				   r->remote_port);
+		return n;
+	}
+	return 0;
+}
+
 static enum filter_verdict
 decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
-	  size_t len)
+	  size_t len, const uint8_t *frame, size_t frame_len, uint64_t now_ns,
+	  struct filter_reply *reply)
 {
 	struct flow fl = {0};
 	size_t plen;
@@ -406,40 +593,41 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	struct filter_rule *r = rule_find(f, fl.protocol, fl.local_port,
 					  &fl.remote, fl.remote_port);
 	if (r != NULL) {
-		/* A reset ends a connection a SYN let in, whichever side sent
-		 * it, and frees its place under the port's limit: a scanner's
-		 * half-open connections must not use it up. */
+		/* Whatever lwIP sends on a connection a cookie let in shows
+		 * that it took the hand-off: its SYN-ACK, or, if a frame of
+		 * the stack's own was lost on the way, its ACK or data.  Its
+		 * SYN-ACK goes no further: the client has ours. */
+		if (dir == FILTER_OUT && r->handoff.waiting) {
+			r->handoff.waiting = false;
+			if ((fl.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+			    (TCP_SYN | TCP_ACK))
+				return FILTER_DROP_HANDSHAKE;
+		}
+		/* A reset ends a server's connection, whichever side sent
+		 * it, and frees its place under the port's limit. */
 		if (r->from_server_port && (fl.tcp_flags & TCP_RST))
 			filter_rule_remove(f, fl.protocol, fl.local_port,
 					   &fl.remote, fl.remote_port);
 		return FILTER_PASS;
 	}
-	if (dir == FILTER_IN && fl.protocol == PROTO_TCP &&
-	    (fl.tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+	if (dir == FILTER_IN && fl.protocol == PROTO_TCP) {
 		struct filter_server_port *s =
 		    server_find(f, PROTO_TCP, fl.local_port);
 
-		if (s == NULL || (fl.ipv6 && !s->ipv6))
-			return FILTER_DROP_NO_RULE;
-		if (s->connections >= s->max_connections)
-			return FILTER_DROP_SERVER_FULL;
-		r = rule_insert(f, PROTO_TCP, fl.local_port, &fl.remote,
-				fl.remote_port);
-		if (r == NULL)
-			return FILTER_DROP_SERVER_FULL;
-		r->from_server_port = true;
-		s->connections++;
-		return FILTER_PASS;
+		if (s != NULL && (!fl.ipv6 || s->ipv6))
+			return syn_proxy(f, s, frame, frame_len, now_ns, reply);
 	}
 	return FILTER_DROP_NO_RULE;
 }
 
 enum filter_verdict
 filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
-	     size_t len)
+	     size_t len, uint64_t now_ns, struct filter_reply *reply)
 {
 	enum filter_verdict v;
 
+	reply->answer_len = 0;
+	reply->syn_len = 0;
 	if (len < ETH_HLEN) {
 		v = FILTER_DROP_MALFORMED;
 	} else {
@@ -449,7 +637,8 @@ filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
 			break;
 		case ETHERTYPE_IPV4:
 		case ETHERTYPE_IPV6:
-			v = decide_ip(f, dir, frame + ETH_HLEN, len - ETH_HLEN);
+			v = decide_ip(f, dir, frame + ETH_HLEN, len - ETH_HLEN,
+				      frame, len, now_ns, reply);
 			break;
 		default:
 			v = FILTER_DROP_ETHERTYPE;

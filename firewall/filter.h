@@ -13,8 +13,17 @@
  *   - TCP and UDP, IPv4 and IPv6 alike, matching a rule (protocol, local
  *     port, remote address, remote port).  NetAPI adds rules; NetAPI and
  *     TCPIP remove them;
- *   - an inbound TCP SYN (without ACK) to a registered server port, which
- *     creates a rule for that peer, up to the port's connection limit;
+ *   - to a registered server port, while its established connections are
+ *     below the limit: an inbound SYN is answered by the filter itself
+ *     with a SYN-ACK whose sequence number is a cookie (syncookie.h), and
+ *     goes no further; the client's ACK, if it acknowledges a valid
+ *     cookie, creates the rule (one established connection) and passes,
+ *     after a SYN rebuilt from it that tells lwIP to use the cookie as
+ *     its initial sequence number.  So a SYN holds nothing, and a flood
+ *     of them, spoofed or not, cannot use up the port.  lwIP's own
+ *     SYN-ACK for such a connection is dropped (the client has one); if
+ *     lwIP sends nothing on it within FILTER_HANDOFF_NS, filter_expire
+ *     removes the rule and resets the client;
  *   - DNS, UDP to and from port 53 of the configured server, only while a
  *     lookup is open;
  *   - ICMP and ICMPv6 errors only when the packet they quote belongs to a
@@ -27,8 +36,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "syncookie.h"
+#include "tcpseg.h"
+
 #define FILTER_MAX_RULES	256
 #define FILTER_MAX_SERVER_PORTS 16
+/* How long lwIP has to send something on a connection rebuilt from a
+ * cookie: ample for an ARP round trip, a busy TCPIP and lwIP's first
+ * retransmission of a frame lost inside the stack (its first RTO is
+ * 3 s), short next to how long a silent client could hold the place. */
+#define FILTER_HANDOFF_NS (5000ull * 1000000ull)
+/* What lwIP would put in the SYN-ACK the filter sends for it: lwIP's hop
+ * limit (TCP_TTL, IP6_HOPLIM), its unscaled window in a SYN, and its MSS
+ * on a 1500-byte link. */
+#define FILTER_PROXY_HOP_LIMIT 255
+#define FILTER_PROXY_WINDOW    0xffff
+#define FILTER_PROXY_MSS_IPV4  1460
+#define FILTER_PROXY_MSS_IPV6  1440
+/* lwIP's window shift when the client scales (lwipopts.h TCP_RCV_SCALE;
+ * tcpip.c checks that these agree with lwIP's configuration). */
+#define FILTER_PROXY_WSCALE 2
 
 enum filter_direction { FILTER_IN, FILTER_OUT };
 
@@ -42,6 +69,12 @@ enum filter_verdict {
 	FILTER_DROP_ND,
 	FILTER_DROP_DNS,
 	FILTER_DROP_SERVER_FULL,
+	/* A SYN to a server port, answered with a cookie: not passed. */
+	FILTER_SYN_COOKIE,
+	/* An ACK to a server port that acknowledges no valid cookie. */
+	FILTER_DROP_COOKIE,
+	/* lwIP's SYN-ACK for a connection whose client has ours. */
+	FILTER_DROP_HANDSHAKE,
 	FILTER_VERDICTS
 };
 
@@ -50,13 +83,26 @@ struct filter_addr {
 	uint8_t b[16];
 };
 
+/* A connection a cookie let in, until lwIP has answered the SYN made for
+ * it: what it takes to reset the client if lwIP never does. */
+struct filter_handoff {
+	bool waiting;
+	bool ipv6;
+	uint64_t deadline_ns;
+	uint8_t client_mac[6];
+	uint8_t client_ip[16], local_ip[16];
+	/* The client's ACK number: a reset with it is in its window. */
+	uint32_t reset_seq;
+};
+
 struct filter_rule {
 	bool in_use;
-	bool from_server_port; /* made by an inbound SYN */
+	bool from_server_port; /* an established connection to a server */
 	uint8_t protocol;      /* 6 TCP, 17 UDP */
 	uint16_t local_port;
 	uint16_t remote_port;
 	struct filter_addr remote;
+	struct filter_handoff handoff;
 };
 
 struct filter_server_port {
@@ -65,7 +111,7 @@ struct filter_server_port {
 	bool ipv6;
 	uint16_t port;
 	uint16_t max_connections;
-	uint16_t connections;
+	uint16_t connections; /* established: one rule each */
 };
 
 struct filter {
@@ -75,14 +121,44 @@ struct filter {
 	unsigned dns_lookups;
 	struct filter_addr dns_server;
 	uint64_t counts[FILTER_VERDICTS];
+	/* The SYN proxy: the caller's key, and the stack's own Ethernet
+	 * address, the only one it answers for and from.  Without a key,
+	 * server ports admit nobody. */
+	const struct syncookie_key *cookies;
+	uint8_t station_mac[6];
+};
+
+/* What the Firewall sends because of a frame, besides the frame itself. */
+struct filter_reply {
+	/* Back out of the device: a SYN-ACK with a cookie, or a reset. */
+	uint8_t answer[TCPSEG_MAX_WRITTEN];
+	size_t answer_len;
+	/* To TCPIP just before the frame: the SYN rebuilt from the cookie
+	 * the frame acknowledges, and the initial sequence number lwIP must
+	 * give that connection (the cookie). */
+	uint8_t syn[TCPSEG_MAX_WRITTEN];
+	size_t syn_len;
+	uint32_t syn_isn;
 };
 
 void filter_init(struct filter *f);
 const char *filter_verdict_name(enum filter_verdict v);
 
-/* Decides, and counts the decision. */
+/* Turns the SYN proxy on; key stays the caller's, and must outlive f. */
+void filter_syn_proxy(struct filter *f, const struct syncookie_key *key,
+		      const uint8_t station_mac[6]);
+
+/* Decides, fills reply (emptied first), and counts the decision.  now_ns
+ * is a monotonic clock: it dates cookies and hand-offs. */
 enum filter_verdict filter_frame(struct filter *f, enum filter_direction dir,
-				 const uint8_t *frame, size_t len);
+				 const uint8_t *frame, size_t len,
+				 uint64_t now_ns, struct filter_reply *reply);
+
+/* One connection whose hand-off to lwIP ran out of time: its rule is
+ * removed, and the reset for its client written to rst.  Returns the
+ * reset's length, 0 when no hand-off is overdue, -ENOSPC if rst is too
+ * small (the rule is removed all the same).  Call until it returns 0. */
+int filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap);
 
 int filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 		    const struct filter_addr *remote, uint16_t remote_port);

@@ -4,10 +4,15 @@
  * sends are filtered and written to the device.  Its rules change only
  * through the exports the image lets NetAPI (and, for removal, TCPIP)
  * call; when TCPIP restarts, every rule goes.
+ *
+ * SYNs to server ports are answered here with SYN cookies (filter.h); a
+ * timer resets the clients of connections lwIP did not take in time, and
+ * logs the number of rules whenever it has changed.
  */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -33,20 +38,40 @@ SEALNET_RESTART(always, 10);
 #define DEVICE_FD 6
 #define MS	  1000000ull
 #define MAX_FRAME 1518
+/* How often overdue hand-offs are looked for, and the rules counted. */
+#define TICK_NS		(100 * MS)
+#define RULES_LOG_TICKS 10
 
 static struct sn_compartment compartment;
 static struct sn_peer *tcpip;
 static struct filter filter;
-static uint64_t tcpip_busy, device_errors;
+static struct syncookie_key cookie_key;
+static uint64_t tcpip_busy, device_errors, oversized, handoffs_reset;
 
 static void
 count_drop(enum filter_verdict v, enum filter_direction dir)
 {
-	if (sn_log_worth(filter.counts[v]))
+	if (!sn_log_worth(filter.counts[v]))
+		return;
+	if (v == FILTER_SYN_COOKIE)
+		sn_log("answered SYNs with a cookie: %llu so far",
+		       (unsigned long long)filter.counts[v]);
+	else
 		sn_log("dropped %s frame: %s (%llu so far)",
 		       dir == FILTER_IN ? "inbound" : "outbound",
 		       filter_verdict_name(v),
 		       (unsigned long long)filter.counts[v]);
+}
+
+/* A frame of the Firewall's own (a SYN-ACK or a reset) onto the wire. */
+static void
+device_write(const uint8_t *data, size_t len)
+{
+	/* A full device queue loses the frame, as a wire would. */
+	if (write(DEVICE_FD, data, len) != (ssize_t)len &&
+	    sn_log_worth(++device_errors))
+		sn_log("the device refused %llu frames",
+		       (unsigned long long)device_errors);
 }
 
 static void
@@ -54,56 +79,88 @@ frame_delivered(void *ctx, int status, const sn_message_ref *reply)
 {
 }
 
+static struct sn_frames batch;
+
+static void
+batch_send(void)
+{
+	unsigned pending = batch.count;
+
+	if (sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
+			   frame_delivered) < 0 &&
+	    sn_log_worth(tcpip_busy += pending))
+		sn_log("TCPIP is behind: %llu frames not delivered",
+		       (unsigned long long)tcpip_busy);
+}
+
+/* Queues a frame for TCPIP, sending the batch first if it is full. */
+static int
+batch_add(const uint8_t *data, size_t len)
+{
+	uint8_t *slot = sn_frames_reserve(&batch, len);
+
+	if (slot == NULL) {
+		batch_send();
+		slot = sn_frames_reserve(&batch, len);
+	}
+	if (slot == NULL)
+		return -EMSGSIZE;
+	memcpy(slot, data, len);
+	return 0;
+}
+
 static void
 device_readable(void *ctx, int fd, short revents)
 {
-	static struct sn_frames batch;
 	uint8_t frame[MAX_FRAME + 64];
-	unsigned pending;
-	int rc;
+	struct filter_reply reply;
+	uint64_t now = sn_now_ns();
 
 	/* A bounded batch: the channels get their turn too. */
 	for (unsigned i = 0; i < SN_FRAMES_MAX; i++) {
 		ssize_t n = read(fd, frame, sizeof(frame));
 		enum filter_verdict v;
-		uint8_t *slot;
 
 		if (n <= 0)
 			break;
-		v = filter_frame(&filter, FILTER_IN, frame, (size_t)n);
+		v = filter_frame(&filter, FILTER_IN, frame, (size_t)n, now,
+				 &reply);
+		if (reply.answer_len > 0)
+			device_write(reply.answer, reply.answer_len);
 		if (v != FILTER_PASS) {
 			count_drop(v, FILTER_IN);
 			continue;
 		}
-		slot = sn_frames_reserve(&batch, (size_t)n);
-		if (slot == NULL)
-			break; /* cannot happen below SN_FRAMES_MAX frames */
-		memcpy(slot, frame, (size_t)n);
+		/* The SYN rebuilt from a cookie, then the ACK itself: lwIP
+		 * must see them in that order. */
+		if (reply.syn_len > 0 &&
+		    (batch_add(reply.syn, reply.syn_len) < 0 ||
+		     sn_frames_mark_syn_cookie(&batch, reply.syn_isn) < 0))
+			continue; /* the hand-off expires and resets */
+		if (batch_add(frame, (size_t)n) < 0 &&
+		    sn_log_worth(++oversized))
+			sn_log("%llu frames too long for TCPIP",
+			       (unsigned long long)oversized);
 	}
-	pending = batch.count;
-	rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
-			    frame_delivered);
-	if (rc < 0 && sn_log_worth(tcpip_busy += pending))
-		sn_log("TCPIP is behind: %llu frames not delivered",
-		       (unsigned long long)tcpip_busy);
+	batch_send();
 }
 
 static void
-send_one(void *ctx, const uint8_t *data, uint32_t len)
+send_one(void *ctx, const uint8_t *data, uint32_t len,
+	 const uint32_t *syn_cookie)
 {
-	enum filter_verdict v =
-	    len <= MAX_FRAME ? filter_frame(&filter, FILTER_OUT, data, len)
-			     : FILTER_DROP_MALFORMED;
+	struct filter_reply reply;
+	/* Only the Firewall makes SYNs from cookies. */
+	enum filter_verdict v = len <= MAX_FRAME && syn_cookie == NULL
+				    ? filter_frame(&filter, FILTER_OUT, data,
+						   len, sn_now_ns(), &reply)
+				    : FILTER_DROP_MALFORMED;
 
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_OUT);
 		return;
 	}
-	/* A full device queue loses the frame, as a wire would. */
-	if (write(DEVICE_FD, data, len) != (ssize_t)len &&
-	    sn_log_worth(++device_errors))
-		sn_log("the device refused %llu frames",
-		       (unsigned long long)device_errors);
+	device_write(data, len);
 }
 
 static void
@@ -240,6 +297,35 @@ peer_restarted(void *ctx, struct sn_peer *p)
 	}
 }
 
+static void
+tick(void *ctx)
+{
+	static unsigned ticks, logged_rules = ~0u;
+	uint8_t rst[TCPSEG_MAX_WRITTEN];
+	uint64_t now = sn_now_ns();
+	unsigned rules;
+	int n;
+
+	while ((n = filter_expire(&filter, now, rst, sizeof(rst))) != 0) {
+		if (n > 0)
+			device_write(rst, (size_t)n);
+		if (sn_log_worth(++handoffs_reset))
+			sn_log("reset %llu clients: lwIP sent nothing on their "
+			       "connection in time",
+			       (unsigned long long)handoffs_reset);
+	}
+	/* The count of holes, for whoever watches the log: at most one
+	 * line a second, and only when it changed. */
+	rules = filter_rule_count(&filter);
+	if (++ticks >= RULES_LOG_TICKS && rules != logged_rules) {
+		sn_log("rules: %u", rules);
+		logged_rules = rules;
+		ticks = 0;
+	}
+	if (sn_loop_add_timer(&compartment.loop, now + TICK_NS, tick, NULL) < 0)
+		sn_log("cannot set the timer: overdue hand-offs stay");
+}
+
 static const struct sn_handler handlers[] = {
     {SN_EXPORT_FIREWALL_FRAME_SEND, serve_frame_send},
     {SN_EXPORT_FIREWALL_RULE_ADD, serve_rule_add},
@@ -255,11 +341,23 @@ static const struct sn_handler handlers[] = {
 int
 main(void)
 {
+	uint8_t key[SYNCOOKIE_KEY_BYTES], station[6];
+
 	filter_init(&filter);
+	if (getrandom(key, sizeof(key), 0) != sizeof(key) ||
+	    syncookie_key_init(&cookie_key, key) < 0)
+		return 1;
+	explicit_bzero(key, sizeof(key));
 	if (sn_compartment_boot(&compartment, handlers,
 				sizeof(handlers) / sizeof(handlers[0]),
 				NULL) < 0)
 		return 1;
+	/* The supervisor gives TCPIP this address too; without it, no
+	 * SYN is answered and server ports admit nobody. */
+	if (sn_compartment_hardware_address(station))
+		filter_syn_proxy(&filter, &cookie_key, station);
+	else
+		sn_log("no hardware address: server ports admit nobody");
 	tcpip = sn_compartment_peer(&compartment, "TCPIP");
 	if (tcpip == NULL)
 		return 1;
@@ -267,5 +365,6 @@ main(void)
 	if (sn_loop_add_fd(&compartment.loop, DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0)
 		return 1;
+	tick(NULL);
 	return sn_compartment_run(&compartment) < 0;
 }

@@ -17,10 +17,12 @@
 #include <sys/random.h>
 
 #include "boot.h"
+#include "filter.h"
 #include "frames.h"
 #include "handle.h"
 #include "log.h"
 #include "sealnet/compartment.h"
+#include "tcpseg.h"
 
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
@@ -55,6 +57,13 @@ SEALNET_IMPORT(Firewall, firewall_rule_remove);
 SEALNET_IMPORT(Firewall, firewall_port_close);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
+
+/* The Firewall answers SYNs for lwIP: its SYN-ACKs must promise what
+ * lwIP will do. */
+_Static_assert(TCP_MSS == FILTER_PROXY_MSS_IPV4,
+	       "the Firewall's SYN-ACK announces lwIP's MSS");
+_Static_assert(TCP_RCV_SCALE == FILTER_PROXY_WSCALE,
+	       "the Firewall's SYN-ACK announces lwIP's window scale");
 
 #define MS	    1000000ull
 #define MAX_SOCKETS 64
@@ -131,7 +140,16 @@ static uint64_t quota_refusals;
 static uint8_t isn_key[32];
 static struct {
 	uint64_t frames_in, frames_in_dropped, frames_out, frames_out_dropped;
+	uint64_t cookies_refused;
 } stats;
+
+/* While lwIP takes in a SYN the Firewall rebuilt from a SYN cookie: the
+ * initial sequence number that SYN's connection must have. */
+static struct {
+	bool set;
+	struct tcpseg syn;
+	uint32_t isn;
+} cookie_isn;
 
 /* ---- lwIP's platform ---- */
 
@@ -151,6 +169,27 @@ sealnet_lwip_rand(void)
 	return r;
 }
 
+static bool
+addr_is(const ip_addr_t *a, const uint8_t *bytes, bool ipv6)
+{
+	if (ipv6)
+		return IP_IS_V6(a) && memcmp(ip_2_ip6(a)->addr, bytes, 16) == 0;
+	return IP_IS_V4(a) && memcmp(&ip_2_ip4(a)->addr, bytes, 4) == 0;
+}
+
+/* The connection the cookie's SYN opens, and no other. */
+static bool
+is_cookie_connection(const ip_addr_t *local_ip, u16_t local_port,
+		     const ip_addr_t *remote_ip, u16_t remote_port)
+{
+	const struct tcpseg *syn = &cookie_isn.syn;
+
+	return cookie_isn.set && local_port == syn->dst_port &&
+	       remote_port == syn->src_port &&
+	       addr_is(local_ip, syn->dst_ip, syn->ipv6) &&
+	       addr_is(remote_ip, syn->src_ip, syn->ipv6);
+}
+
 u32_t
 sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		const ip_addr_t *remote_ip, u16_t remote_port)
@@ -160,6 +199,12 @@ sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 	uint8_t out[32];
 	uint32_t f;
 
+	/* The client has acknowledged the cookie already. */
+	if (is_cookie_connection(local_ip, local_port, remote_ip,
+				 remote_port)) {
+		cookie_isn.set = false;
+		return cookie_isn.isn;
+	}
 	br_hmac_key_init(&kc, &br_sha256_vtable, isn_key, sizeof(isn_key));
 	br_hmac_init(&hc, &kc, 0);
 	br_hmac_update(&hc, local_ip, sizeof(*local_ip));
@@ -190,10 +235,12 @@ send_frames(void *ctx)
 	unsigned n = outgoing.count;
 
 	if (sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
-			   frame_sent) < 0)
+			   frame_sent) < 0) {
 		/* The Firewall is behind or restarting: TCP retransmits. */
-		stats.frames_out_dropped += n;
-	else
+		if (sn_log_worth(stats.frames_out_dropped += n))
+			sn_log("the Firewall is behind: %llu frames not sent",
+			       (unsigned long long)stats.frames_out_dropped);
+	} else
 		stats.frames_out += n;
 }
 
@@ -212,9 +259,34 @@ link_output(struct netif *nif, struct pbuf *p)
 	return ERR_OK;
 }
 
-static void
-receive_one(void *ctx, const uint8_t *data, uint32_t len)
+/* A cookie's ISN is taken only from the Firewall, only with a whole SYN
+ * (no ACK, no RST), and only for that SYN's connection; a frame that
+ * carries one otherwise is dropped. */
+static bool
+take_cookie_isn(bool from_firewall, const uint8_t *data, uint32_t len,
+		uint32_t isn)
 {
+	struct tcpseg syn;
+
+	if (!from_firewall || tcpseg_read(&syn, data, len) < 0 ||
+	    (syn.flags & (TCPSEG_SYN | TCPSEG_ACK | TCPSEG_RST)) !=
+		TCPSEG_SYN) {
+		if (sn_log_worth(++stats.cookies_refused))
+			sn_log("refused %llu frames with a SYN cookie",
+			       (unsigned long long)stats.cookies_refused);
+		return false;
+	}
+	cookie_isn.syn = syn;
+	cookie_isn.isn = isn;
+	cookie_isn.set = true;
+	return true;
+}
+
+static void
+receive_one(void *ctx, const uint8_t *data, uint32_t len,
+	    const uint32_t *syn_cookie)
+{
+	const bool *from_firewall = ctx;
 	struct pbuf *p;
 
 	/* Frames come from the Firewall only (the image says so); even so,
@@ -228,17 +300,27 @@ receive_one(void *ctx, const uint8_t *data, uint32_t len)
 		stats.frames_in_dropped++;
 		return;
 	}
+	if (syn_cookie != NULL &&
+	    !take_cookie_isn(*from_firewall, data, len, *syn_cookie)) {
+		pbuf_free(p);
+		stats.frames_in_dropped++;
+		return;
+	}
 	pbuf_take(p, data, (u16_t)len);
 	stats.frames_in++;
 	if (netif.input(p, &netif) != ERR_OK)
 		pbuf_free(p);
+	/* Used by the SYN's connection, or by none. */
+	cookie_isn.set = false;
 }
 
 static void
 serve_frame_receive(void *ctx, struct sn_incoming *in)
 {
+	bool from_firewall = in->peer == firewall;
+
 	sn_frames_each(sn_message_body_as_frames(in->request), receive_one,
-		       NULL);
+		       &from_firewall);
 	sn_reply_ok(in, SN_BODY_EMPTY,
 		    sn_empty_start(sn_reply_builder(&compartment)));
 }
@@ -521,17 +603,27 @@ close_hole_now(struct hole *h)
 	h->in_use = false;
 }
 
-/* The hole of a connection whose socket is gone: closed once lwIP is
- * done with the connection. */
-static void
-close_hole(const struct hole *conn)
+/* Closes conn's hole once lwIP is done with the connection: 0, or
+ * -ENOSPC when too many are waiting for that already. */
+static int
+track_hole(const struct hole *conn)
 {
 	for (unsigned i = 0; i < MAX_LINGERING; i++)
 		if (!lingering[i].in_use) {
 			lingering[i] = *conn;
 			lingering[i].in_use = true;
-			return;
+			return 0;
 		}
+	return -ENOSPC;
+}
+
+/* The hole of a connection whose socket is gone: closed once lwIP is
+ * done with the connection. */
+static void
+close_hole(const struct hole *conn)
+{
+	if (track_hole(conn) == 0)
+		return;
 	struct hole now = *conn;
 	if (sn_log_worth(++holes_closed_early))
 		sn_log("%llu firewall holes closed before their connection "
@@ -558,6 +650,29 @@ sweep_holes(void)
 		if (lingering[i].in_use && !still_in_lwip(&lingering[i]))
 			close_hole_now(&lingering[i]);
 }
+
+/*
+ * A connection to a listener has a hole from the moment lwIP makes its
+ * pcb (the Firewall opened it for the client's handshake), and the hole
+ * closes when lwIP drops the pcb, whether or not the connection was ever
+ * accepted: lwIP may drop it first, on a reset, a timeout, or the limit.
+ * With no room to track it, lwIP drops the pcb at once and the Firewall,
+ * seeing no answer to the client, closes the hole itself.
+ */
+static err_t
+on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *pcb)
+{
+	struct hole h = {.in_use = true,
+			 .local_port = pcb->local_port,
+			 .remote_port = pcb->remote_port};
+
+	ip_addr_copy(h.remote, pcb->remote_ip);
+	return track_hole(&h) == 0 ? ERR_OK : ERR_MEM;
+}
+
+static const struct tcp_ext_arg_callbacks listener_callbacks = {
+    .passive_open = on_passive_open};
+static u8_t listener_ext_arg;
 
 /* Kept apart from the pcb, which lwIP frees on a reset or a timeout while
  * the socket lives on. */
@@ -901,8 +1016,8 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->state = SOCK_OPEN;
 	s->listener = l;
 	l->accepted++;
+	/* Its hole is tracked since the pcb was made (on_passive_open). */
 	attach_pcb(s, pcb);
-	remember_hole(s);
 	if (still_waiting(&l->accept_waiting, &l->accept_wait, GIVING_UP_NS)) {
 		l->accept_waiting = false;
 		reply_socket(&l->accept_wait, s);
@@ -936,6 +1051,10 @@ serve_socket_listen(void *ctx, struct sn_incoming *in)
 	}
 	pcb = tcp_new_ip_type(sn_socket_listen_ipv6(req) ? IPADDR_TYPE_ANY
 							 : IPADDR_TYPE_V4);
+	/* tcp_listen hands these on to the listening pcb. */
+	if (pcb != NULL)
+		tcp_ext_arg_set_callbacks(pcb, listener_ext_arg,
+					  &listener_callbacks);
 	if (pcb == NULL ||
 	    tcp_bind(pcb,
 		     sn_socket_listen_ipv6(req) ? IP_ANY_TYPE : IP4_ADDR_ANY,
@@ -1358,6 +1477,7 @@ main(void)
 	compartment.peer_died = owner_died;
 	compartment.turn_done = send_frames;
 	lwip_init();
+	listener_ext_arg = tcp_ext_arg_alloc_id();
 	netif_add(&netif, &any, &any, &any, NULL, netif_setup, ethernet_input);
 	/* The supervisor's address keeps the DHCP lease across restarts;
 	 * without one, a random locally administered address. */

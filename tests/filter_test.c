@@ -11,6 +11,7 @@
 #include "harness.h"
 
 static struct filter f;
+static struct filter_reply reply;
 static uint8_t frame[256];
 
 static const uint8_t server4[4] = {10, 0, 0, 1};
@@ -92,16 +93,17 @@ addr(const uint8_t *b, size_t len)
 	return a;
 }
 
+/* Server ports and their SYN proxy: tests/syn_proxy_test.c. */
 static enum filter_verdict
 in(size_t n)
 {
-	return filter_frame(&f, FILTER_IN, frame, n);
+	return filter_frame(&f, FILTER_IN, frame, n, 0, &reply);
 }
 
 static enum filter_verdict
 out(size_t n)
 {
-	return filter_frame(&f, FILTER_OUT, frame, n);
+	return filter_frame(&f, FILTER_OUT, frame, n, 0, &reply);
 }
 
 TEST(default_deny_both_ways)
@@ -289,40 +291,6 @@ TEST(overlapping_lookups_keep_the_dns_hole_open)
 	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
 }
 
-TEST(a_server_port_admits_syns_up_to_its_limit)
-{
-	struct filter_addr c1 = addr(server4, 4);
-
-	filter_init(&f);
-	CHECK_EQ_INT(in(tcp4_in(server4, 40001, 80, 0x02)),
-		     FILTER_DROP_NO_RULE);
-	CHECK_EQ_INT(filter_server_port_add(&f, 6, 80, false, 2), 0);
-	CHECK_EQ_INT(in(tcp4_in(server4, 40001, 80, 0x02)), FILTER_PASS);
-	CHECK_EQ_INT(in(tcp4_in(server4, 40002, 80, 0x02)), FILTER_PASS);
-	CHECK_EQ_INT(in(tcp4_in(server4, 40003, 80, 0x02)),
-		     FILTER_DROP_SERVER_FULL);
-	/* The admitted flows work both ways; a bare ACK makes no rule. */
-	CHECK_EQ_INT(out(tcp4_out(server4, 80, 40001)), FILTER_PASS);
-	CHECK_EQ_INT(in(tcp4_in(other4, 40009, 80, 0x10)), FILTER_DROP_NO_RULE);
-	/* One closes: room for one more. */
-	CHECK_EQ_INT(filter_rule_remove(&f, 6, 80, &c1, 40001), 0);
-	CHECK_EQ_INT(in(tcp4_in(server4, 40003, 80, 0x02)), FILTER_PASS);
-}
-
-TEST(a_reset_frees_a_place_under_the_limit)
-{
-	filter_init(&f);
-	CHECK_EQ_INT(filter_server_port_add(&f, 6, 80, false, 1), 0);
-	/* A scanner: SYN, our SYN-ACK, its RST. */
-	CHECK_EQ_INT(in(tcp4_in(other4, 50505, 80, 0x02)), FILTER_PASS);
-	CHECK_EQ_INT(out(tcp4_out(other4, 80, 50505)), FILTER_PASS);
-	CHECK_EQ_INT(in(tcp4_in(other4, 50505, 80, 0x04)), FILTER_PASS);
-	CHECK_EQ_INT(filter_rule_count(&f), 0);
-	/* The reset flow is closed again, and the place is free. */
-	CHECK_EQ_INT(in(tcp4_in(other4, 50505, 80, 0x10)), FILTER_DROP_NO_RULE);
-	CHECK_EQ_INT(in(tcp4_in(server4, 40001, 80, 0x02)), FILTER_PASS);
-}
-
 TEST(malformed_and_fragmented_packets_are_dropped)
 {
 	size_t n;
@@ -358,8 +326,6 @@ main(void)
 	RUN(neighbour_discovery_only_on_link);
 	RUN(dns_only_from_the_server_while_a_lookup_is_open);
 	RUN(overlapping_lookups_keep_the_dns_hole_open);
-	RUN(a_server_port_admits_syns_up_to_its_limit);
-	RUN(a_reset_frees_a_place_under_the_limit);
 	RUN(malformed_and_fragmented_packets_are_dropped);
 	HARNESS_EXIT();
 }

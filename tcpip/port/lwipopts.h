@@ -47,6 +47,9 @@ uint32_t sealnet_lwip_rand(void);
 #define LWIP_TCP_KEEPALIVE    1
 #define LWIP_CHECKSUM_ON_COPY 1
 #define TCP_LISTEN_BACKLOG    1
+/* A callback when a listener makes a pcb: its Firewall hole is tracked
+ * from then on. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 
 #define LWIP_UDP		      1
 #define LWIP_ICMP		      1
