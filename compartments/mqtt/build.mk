@@ -4,7 +4,8 @@
 MQTT_CODEC_SRCS := compartments/mqtt/packet.c compartments/mqtt/topic.c
 
 FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
-	compartments/mqtt/tests/*.c compartments/mqtt/tests/*.h)
+	compartments/mqtt/tests/*.c compartments/mqtt/tests/*.h \
+	compartments/mqtt/fuzz/*.c)
 
 # The folder's headers are its own.
 $(OBJ)/compartments/mqtt/%.o: CFLAGS += -Icompartments/mqtt
@@ -26,3 +27,9 @@ $(addprefix $(BUILD)/tests/,$(MQTT_TESTS)): $(BUILD)/tests/%: $$(call mqtt_test_
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RUNTIME_LIB) \
 		$(TEST_LDLIBS_$*) $(LDLIBS)
+
+FUZZ_TARGETS += mqtt_packet
+FUZZ_MAIN_mqtt_packet := compartments/mqtt/fuzz/packet.c
+FUZZ_SRCS_mqtt_packet := $(MQTT_CODEC_SRCS)
+# The top Makefile sets FUZZ_BIN_DIR after reading this fragment.
+build/fuzz/mqtt_packet: CFLAGS += -Icompartments/mqtt -Icompartments/mqtt/tests
