@@ -2,6 +2,7 @@
 # filters, and the session state machine.  No I/O: the compartment that
 # feeds them bytes from TLS comes later.
 MQTT_CODEC_SRCS := compartments/mqtt/packet.c compartments/mqtt/topic.c
+MQTT_SESSION_SRCS := $(MQTT_CODEC_SRCS) compartments/mqtt/session.c
 
 FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
 	compartments/mqtt/tests/*.c compartments/mqtt/tests/*.h \
@@ -11,12 +12,14 @@ FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
 $(OBJ)/compartments/mqtt/%.o: CFLAGS += -Icompartments/mqtt
 $(OBJ)/compartments/mqtt/tests/%.o: CFLAGS += -Itests
 
-MQTT_TESTS := mqtt_packet_test mqtt_topic_test
+MQTT_TESTS := mqtt_packet_test mqtt_topic_test mqtt_session_test
 TEST_NAMES += $(MQTT_TESTS)
 TEST_MAIN_mqtt_packet_test := compartments/mqtt/tests/packet_test.c
 TEST_SRCS_mqtt_packet_test := $(MQTT_CODEC_SRCS)
 TEST_MAIN_mqtt_topic_test := compartments/mqtt/tests/topic_test.c
 TEST_SRCS_mqtt_topic_test := $(MQTT_CODEC_SRCS)
+TEST_MAIN_mqtt_session_test := compartments/mqtt/tests/session_test.c
+TEST_SRCS_mqtt_session_test := $(MQTT_SESSION_SRCS)
 
 # The top Makefile's rule for tests puts its stem into the pattern of its
 # own patsubst, so it links the test's .c rather than its object.  These

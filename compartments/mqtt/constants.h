@@ -177,6 +177,9 @@ enum mqtt_v311_connack_code {
 /* Silence from the broker for this many halves of the keep-alive interval
  * closes the connection: 1.5 x keep-alive. */
 #define MQTT_SESSION_SILENCE_HALVES 3u
+/* Output kept free for the DISCONNECT that ends a connection: a 5.0
+ * one with a reason code and no properties takes 3 bytes. */
+#define MQTT_SESSION_DISCONNECT_RESERVE 4u
 /* One bit per packet identifier in use. */
 #define MQTT_PACKET_ID_WORDS (65536u / 64u)
 
