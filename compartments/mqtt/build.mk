@@ -31,8 +31,11 @@ $(addprefix $(BUILD)/tests/,$(MQTT_TESTS)): $(BUILD)/tests/%: $$(call mqtt_test_
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RUNTIME_LIB) \
 		$(TEST_LDLIBS_$*) $(LDLIBS)
 
-FUZZ_TARGETS += mqtt_packet
+FUZZ_TARGETS += mqtt_packet mqtt_session
 FUZZ_MAIN_mqtt_packet := compartments/mqtt/fuzz/packet.c
 FUZZ_SRCS_mqtt_packet := $(MQTT_CODEC_SRCS)
+FUZZ_MAIN_mqtt_session := compartments/mqtt/fuzz/session.c
+FUZZ_SRCS_mqtt_session := $(MQTT_SESSION_SRCS)
 # The top Makefile sets FUZZ_BIN_DIR after reading this fragment.
-build/fuzz/mqtt_packet: CFLAGS += -Icompartments/mqtt -Icompartments/mqtt/tests
+build/fuzz/mqtt_packet build/fuzz/mqtt_session: CFLAGS += \
+	-Icompartments/mqtt -Icompartments/mqtt/tests
