@@ -21,21 +21,10 @@ TEST_SRCS_mqtt_topic_test := $(MQTT_CODEC_SRCS)
 TEST_MAIN_mqtt_session_test := compartments/mqtt/tests/session_test.c
 TEST_SRCS_mqtt_session_test := $(MQTT_SESSION_SRCS)
 
-# The top Makefile's rule for tests puts its stem into the pattern of its
-# own patsubst, so it links the test's .c rather than its object.  These
-# tests are linked by a rule of their own, which names no '%' in its
-# prerequisites; an explicit rule wins over the pattern rule either way.
-mqtt_test_objs = $(addprefix $(OBJ)/,$(subst .c,.o,$(TEST_MAIN_$(1)) $(TEST_SRCS_$(1))))
-$(addprefix $(BUILD)/tests/,$(MQTT_TESTS)): $(BUILD)/tests/%: $$(call mqtt_test_objs,$$*) $(RUNTIME_LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(RUNTIME_LIB) \
-		$(TEST_LDLIBS_$*) $(LDLIBS)
-
 FUZZ_TARGETS += mqtt_packet mqtt_session
 FUZZ_MAIN_mqtt_packet := compartments/mqtt/fuzz/packet.c
 FUZZ_SRCS_mqtt_packet := $(MQTT_CODEC_SRCS)
 FUZZ_MAIN_mqtt_session := compartments/mqtt/fuzz/session.c
 FUZZ_SRCS_mqtt_session := $(MQTT_SESSION_SRCS)
-# The top Makefile sets FUZZ_BIN_DIR after reading this fragment.
-build/fuzz/mqtt_packet build/fuzz/mqtt_session: CFLAGS += \
+$(FUZZ_BIN_DIR)/mqtt_packet $(FUZZ_BIN_DIR)/mqtt_session: CFLAGS += \
 	-Icompartments/mqtt -Icompartments/mqtt/tests
