@@ -25,6 +25,8 @@
 
 #define SN_CONTROL_FD	 3
 #define SN_DEATH_NOTE_FD 4
+/* The network device, in the one compartment the image lets hold it. */
+#define SN_DEVICE_FD 6
 
 /* Reads and applies the boot message, then tells the supervisor we are
  * ready.  Returns 0 or a negative errno; reasons go to the log. */

@@ -35,11 +35,8 @@ SEALNET_EXPORT(firewall_port_close);
 SEALNET_IMPORT(TCPIP, tcpip_frame_receive);
 SEALNET_RESTART(always, 10);
 
-#define DEVICE_FD 6
-#define MS	  1000000ull
-#define MAX_FRAME 1518
 /* How often overdue hand-offs are looked for, and the rules counted. */
-#define TICK_NS		(100 * MS)
+#define TICK_NS		(100 * SN_MS)
 #define RULES_LOG_TICKS 10
 
 static struct sn_compartment compartment;
@@ -68,7 +65,7 @@ static void
 device_write(const uint8_t *data, size_t len)
 {
 	/* A full device queue loses the frame, as a wire would. */
-	if (write(DEVICE_FD, data, len) != (ssize_t)len &&
+	if (write(SN_DEVICE_FD, data, len) != (ssize_t)len &&
 	    sn_log_worth(++device_errors))
 		sn_log("the device refused %llu frames",
 		       (unsigned long long)device_errors);
@@ -112,7 +109,7 @@ batch_add(const uint8_t *data, size_t len)
 static void
 device_readable(void *ctx, int fd, short revents)
 {
-	uint8_t frame[MAX_FRAME + 64];
+	uint8_t frame[SN_MAX_FRAME + 64];
 	struct filter_reply reply;
 	uint64_t now = sn_now_ns();
 
@@ -151,7 +148,7 @@ send_one(void *ctx, const uint8_t *data, uint32_t len,
 {
 	struct filter_reply reply;
 	/* Only the Firewall makes SYNs from cookies. */
-	enum filter_verdict v = len <= MAX_FRAME && syn_cookie == NULL
+	enum filter_verdict v = len <= SN_MAX_FRAME && syn_cookie == NULL
 				    ? filter_frame(&filter, FILTER_OUT, data,
 						   len, sn_now_ns(), &reply)
 				    : FILTER_DROP_MALFORMED;
@@ -362,7 +359,7 @@ main(void)
 	if (tcpip == NULL)
 		return 1;
 	compartment.peer_restarted = peer_restarted;
-	if (sn_loop_add_fd(&compartment.loop, DEVICE_FD, POLLIN,
+	if (sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0)
 		return 1;
 	tick(NULL);

@@ -5,18 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
-#define ETH_HLEN       14
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_ARP  0x0806
-#define ETHERTYPE_IPV6 0x86dd
-#define PROTO_ICMP     1
-#define PROTO_TCP      6
-#define PROTO_UDP      17
-#define PROTO_ICMPV6   58
-#define TCP_FIN	       0x01
-#define TCP_RST	       0x04
-#define TCP_SYN	       0x02
-#define TCP_ACK	       0x10
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 static const char *const verdict_names[FILTER_VERDICTS] = {
     "pass", "malformed", "ethertype",	"protocol",   "no_rule",    "icmp",
@@ -111,7 +103,7 @@ int
 filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 		const struct filter_addr *remote, uint16_t remote_port)
 {
-	if ((protocol != PROTO_TCP && protocol != PROTO_UDP) ||
+	if ((protocol != SN_IPPROTO_TCP && protocol != SN_IPPROTO_UDP) ||
 	    local_port == 0 || remote_port == 0)
 		return -EINVAL;
 	return rule_insert(f, protocol, local_port, remote, remote_port)
@@ -195,7 +187,7 @@ int
 filter_server_port_add(struct filter *f, uint8_t protocol, uint16_t port,
 		       bool ipv6, uint16_t max_connections)
 {
-	if (protocol != PROTO_TCP || port == 0 || max_connections == 0)
+	if (protocol != SN_IPPROTO_TCP || port == 0 || max_connections == 0)
 		return -EINVAL;
 	if (server_find(f, protocol, port))
 		return -EADDRINUSE;
@@ -263,14 +255,14 @@ static int
 read_ports(struct flow *fl, enum filter_direction dir, const uint8_t *l4,
 	   size_t len)
 {
-	size_t need = fl->protocol == PROTO_TCP ? 20 : 8;
+	size_t need = fl->protocol == SN_IPPROTO_TCP ? 20 : 8;
 
 	if (len < need)
 		return -1;
 	uint16_t src = be16(l4), dst = be16(l4 + 2);
 	fl->local_port = dir == FILTER_IN ? dst : src;
 	fl->remote_port = dir == FILTER_IN ? src : dst;
-	fl->tcp_flags = fl->protocol == PROTO_TCP ? l4[13] : 0;
+	fl->tcp_flags = fl->protocol == SN_IPPROTO_TCP ? l4[13] : 0;
 	return 0;
 }
 
@@ -344,7 +336,7 @@ icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
 	if (l4 == NULL)
 		return FILTER_DROP_ICMP;
 	/* Quotes may be cut short: only the first 8 bytes are promised. */
-	if ((q.protocol != PROTO_TCP && q.protocol != PROTO_UDP) ||
+	if ((q.protocol != SN_IPPROTO_TCP && q.protocol != SN_IPPROTO_UDP) ||
 	    (size_t)(quoted + len - l4) < 8)
 		return FILTER_DROP_ICMP;
 	uint16_t src = be16(l4), dst = be16(l4 + 2);
@@ -462,7 +454,8 @@ accept_ack(struct filter *f, struct filter_server_port *s,
 	filter_addr_from(&remote, in->src_ip, in->ipv6 ? 16 : 4);
 	/* Others may have taken the places since our SYN-ACK. */
 	r = s->connections < s->max_connections
-		? rule_insert(f, PROTO_TCP, in->dst_port, &remote, in->src_port)
+		? rule_insert(f, SN_IPPROTO_TCP, in->dst_port, &remote,
+			      in->src_port)
 		: NULL;
 	if (r == NULL) {
 		n = write_reset(f, in, reply->answer, sizeof(reply->answer));
@@ -543,14 +536,14 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	if (l4 == NULL)
 		return FILTER_DROP_MALFORMED;
 	switch (fl.protocol) {
-	case PROTO_ICMP:
+	case SN_IPPROTO_ICMP:
 		if (fl.ipv6 || plen < 8)
 			return FILTER_DROP_ICMP;
 		/* Destination unreachable and time exceeded only. */
 		if (l4[0] != 3 && l4[0] != 11)
 			return FILTER_DROP_ICMP;
 		return icmp_error(f, dir, l4 + 8, plen - 8);
-	case PROTO_ICMPV6:
+	case SN_IPPROTO_ICMPV6:
 		if (!fl.ipv6 || plen < 8)
 			return FILTER_DROP_ND;
 		switch (l4[0]) {
@@ -570,20 +563,20 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		default:
 			return FILTER_DROP_ND;
 		}
-	case PROTO_TCP:
-	case PROTO_UDP:
+	case SN_IPPROTO_TCP:
+	case SN_IPPROTO_UDP:
 		break;
 	default:
 		return FILTER_DROP_PROTOCOL;
 	}
 	if (read_ports(&fl, dir, l4, plen) < 0)
 		return FILTER_DROP_MALFORMED;
-	if (fl.protocol == PROTO_UDP && !fl.ipv6 &&
+	if (fl.protocol == SN_IPPROTO_UDP && !fl.ipv6 &&
 	    ((dir == FILTER_OUT && fl.local_port == 68 &&
 	      fl.remote_port == 67) ||
 	     (dir == FILTER_IN && fl.local_port == 68 && fl.remote_port == 67)))
 		return FILTER_PASS; /* DHCPv4 */
-	if (fl.protocol == PROTO_UDP && fl.remote_port == 53 &&
+	if (fl.protocol == SN_IPPROTO_UDP && fl.remote_port == 53 &&
 	    !flow_allowed(f, &fl)) {
 		if (f->dns_lookups > 0 &&
 		    memcmp(&fl.remote, &f->dns_server, sizeof(fl.remote)) == 0)
@@ -610,9 +603,9 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 					   &fl.remote, fl.remote_port);
 		return FILTER_PASS;
 	}
-	if (dir == FILTER_IN && fl.protocol == PROTO_TCP) {
+	if (dir == FILTER_IN && fl.protocol == SN_IPPROTO_TCP) {
 		struct filter_server_port *s =
-		    server_find(f, PROTO_TCP, fl.local_port);
+		    server_find(f, SN_IPPROTO_TCP, fl.local_port);
 
 		if (s != NULL && (!fl.ipv6 || s->ipv6))
 			return syn_proxy(f, s, frame, frame_len, now_ns, reply);
@@ -628,17 +621,18 @@ filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
 
 	reply->answer_len = 0;
 	reply->syn_len = 0;
-	if (len < ETH_HLEN) {
+	if (len < SN_ETH_HLEN) {
 		v = FILTER_DROP_MALFORMED;
 	} else {
 		switch (be16(frame + 12)) {
-		case ETHERTYPE_ARP:
+		case SN_ETHERTYPE_ARP:
 			v = FILTER_PASS;
 			break;
-		case ETHERTYPE_IPV4:
-		case ETHERTYPE_IPV6:
-			v = decide_ip(f, dir, frame + ETH_HLEN, len - ETH_HLEN,
-				      frame, len, now_ns, reply);
+		case SN_ETHERTYPE_IPV4:
+		case SN_ETHERTYPE_IPV6:
+			v = decide_ip(f, dir, frame + SN_ETH_HLEN,
+				      len - SN_ETH_HLEN, frame, len, now_ns,
+				      reply);
 			break;
 		default:
 			v = FILTER_DROP_ETHERTYPE;

@@ -1,5 +1,5 @@
 # lwIP 2.1.3, unmodified, from Debian's source package (pinned by SHA-256
-# in scripts/fetch-lwip.sh), built with our configuration in tcpip/port.
+# in scripts/fetch-lwip.sh), built with our configuration in compartments/tcpip/port.
 LWIP_ROOT := build/third_party
 LWIP_DIR := $(LWIP_ROOT)/lwip-2.1.3/src
 LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
@@ -12,7 +12,7 @@ LWIP_FILES := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c cor
 	netif/ethernet.c
 LWIP_OBJS := $(addprefix $(OBJ)/lwip/,$(LWIP_FILES:.c=.o))
 LWIP_LIB := $(BUILD)/lib/liblwip.a
-LWIP_INCLUDES := -Itcpip/port -I$(LWIP_DIR)/include
+LWIP_INCLUDES := -Icompartments/tcpip/port -I$(LWIP_DIR)/include
 # Third-party code: our warnings, but not our extra prototype rules.
 # clang finds a comparison in tcp.c that is constant with our window size.
 LWIP_CFLAGS := -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
@@ -27,7 +27,7 @@ $(LWIP_FETCHED): scripts/fetch-lwip.sh
 
 $(addprefix $(LWIP_DIR)/,$(LWIP_FILES)): | $(LWIP_FETCHED)
 
-$(OBJ)/lwip/%.o: $(LWIP_DIR)/%.c tcpip/port/lwipopts.h
+$(OBJ)/lwip/%.o: $(LWIP_DIR)/%.c compartments/tcpip/port/lwipopts.h
 	@mkdir -p $(@D)
 	$(CC) $(LWIP_CFLAGS) -c $< -o $@
 

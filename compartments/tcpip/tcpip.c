@@ -11,17 +11,17 @@
  * so build a call to the Firewall) inside any lwIP function, so a reply
  * is built only after the lwIP work for it is done.
  */
-#include <bearssl/bearssl_hmac.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "boot.h"
-#include "filter.h"
 #include "frames.h"
 #include "handle.h"
 #include "log.h"
 #include "sealnet/compartment.h"
+#include "stack.h"
 #include "tcpseg.h"
 
 #include "lwip/dhcp.h"
@@ -60,14 +60,12 @@ SEALNET_RESTART(always, 10);
 
 /* The Firewall answers SYNs for lwIP: its SYN-ACKs must promise what
  * lwIP will do. */
-_Static_assert(TCP_MSS == FILTER_PROXY_MSS_IPV4,
+_Static_assert(TCP_MSS == SN_TCP_MSS_IPV4,
 	       "the Firewall's SYN-ACK announces lwIP's MSS");
-_Static_assert(TCP_RCV_SCALE == FILTER_PROXY_WSCALE,
+_Static_assert(TCP_RCV_SCALE == SN_TCP_WSCALE,
 	       "the Firewall's SYN-ACK announces lwIP's window scale");
 
-#define MS	    1000000ull
 #define MAX_SOCKETS 64
-#define MAX_FRAME   1518
 /* What fits in one reply with room for the envelope. */
 #define MAX_CHUNK (SN_MAX_MESSAGE - 512)
 
@@ -156,7 +154,7 @@ static struct {
 u32_t
 sys_now(void)
 {
-	return (u32_t)(sn_now_ns() / MS);
+	return (u32_t)(sn_now_ns() / SN_MS);
 }
 
 uint32_t
@@ -194,9 +192,8 @@ u32_t
 sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		const ip_addr_t *remote_ip, u16_t remote_port)
 {
-	br_hmac_key_context kc;
-	br_hmac_context hc;
-	uint8_t out[32];
+	uint8_t in[2 * sizeof(ip_addr_t) + 2 * sizeof(u16_t)], out[32];
+	size_t outlen = 0;
 	uint32_t f;
 
 	/* The client has acknowledged the cookie already. */
@@ -205,13 +202,21 @@ sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		cookie_isn.set = false;
 		return cookie_isn.isn;
 	}
-	br_hmac_key_init(&kc, &br_sha256_vtable, isn_key, sizeof(isn_key));
-	br_hmac_init(&hc, &kc, 0);
-	br_hmac_update(&hc, local_ip, sizeof(*local_ip));
-	br_hmac_update(&hc, &local_port, sizeof(local_port));
-	br_hmac_update(&hc, remote_ip, sizeof(*remote_ip));
-	br_hmac_update(&hc, &remote_port, sizeof(remote_port));
-	br_hmac_out(&hc, out);
+	memcpy(in, local_ip, sizeof(*local_ip));
+	memcpy(in + sizeof(*local_ip), &local_port, sizeof(local_port));
+	memcpy(in + sizeof(*local_ip) + sizeof(local_port), remote_ip,
+	       sizeof(*remote_ip));
+	memcpy(in + 2 * sizeof(*local_ip) + sizeof(local_port), &remote_port,
+	       sizeof(remote_port));
+	/* Without the keyed hash, sequence numbers would be guessable: a
+	 * failure here is not something to carry on through. */
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, isn_key,
+		      sizeof(isn_key), in, sizeof(in), out, sizeof(out),
+		      &outlen) == NULL ||
+	    outlen < sizeof(f)) {
+		sn_log("cannot compute an initial sequence number; stopping");
+		abort();
+	}
 	memcpy(&f, out, sizeof(f));
 	/* RFC 6528: a 4 us clock plus the keyed hash. */
 	return (u32_t)(sn_now_ns() / 4000u) + f;
@@ -291,7 +296,7 @@ receive_one(void *ctx, const uint8_t *data, uint32_t len,
 
 	/* Frames come from the Firewall only (the image says so); even so,
 	 * a frame is bounded and copied before lwIP sees it. */
-	if (len < SIZEOF_ETH_HDR || len > MAX_FRAME) {
+	if (len < SIZEOF_ETH_HDR || len > SN_MAX_FRAME) {
 		stats.frames_in_dropped++;
 		return;
 	}
@@ -466,7 +471,7 @@ sock_alloc(void)
 
 /* Data or a connection is not handed to a caller this close to giving
  * up: the answer could arrive after it stopped waiting, and be lost. */
-#define GIVING_UP_NS (2 * MS)
+#define GIVING_UP_NS (2 * SN_MS)
 
 /* A waiting call whose caller has given up (or is about to) makes way: it
  * is answered -ETIMEDOUT, which that caller drops, and what it waited for
@@ -598,7 +603,7 @@ close_hole_now(struct hole *h)
 	sn_endpoint_add_port(b, ep, h->remote_port);
 	sn_firewall_rule_add_remote(b, rule, ep);
 	sn_call_async(firewall, SN_EXPORT_FIREWALL_RULE_REMOVE,
-		      SN_BODY_FIREWALL_RULE, rule, 1000 * MS, hole_closed,
+		      SN_BODY_FIREWALL_RULE, rule, 1000 * SN_MS, hole_closed,
 		      NULL);
 	h->in_use = false;
 }
@@ -726,7 +731,7 @@ sock_free(struct sock *s)
 		sn_local_port_add_protocol(b, lp, SN_PROTOCOL_UDP);
 		sn_local_port_add_port(b, lp, s->udp->local_port);
 		sn_call_async(firewall, SN_EXPORT_FIREWALL_PORT_CLOSE,
-			      SN_BODY_LOCAL_PORT, lp, 1000 * MS, hole_closed,
+			      SN_BODY_LOCAL_PORT, lp, 1000 * SN_MS, hole_closed,
 			      NULL);
 		udp_remove(s->udp);
 	}
@@ -1456,7 +1461,8 @@ tick(void *ctx)
 {
 	sys_check_timeouts();
 	sweep_holes();
-	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 10 * MS, tick, NULL);
+	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 10 * SN_MS, tick,
+			  NULL);
 }
 
 int

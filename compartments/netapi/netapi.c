@@ -35,16 +35,15 @@ SEALNET_IMPORT(Firewall, firewall_dns_lookup_end);
 SEALNET_IMPORT(DNS, dns_resolve);
 SEALNET_RESTART(always, 10);
 
-#define MS	1000000ull
 #define MAX_OPS 32
 /* No caller may hold more than this many, so none can take them all. */
 #define MAX_OPS_PER_CALLER 8
-#define STEP_TIMEOUT	   (2000 * MS)
+#define STEP_TIMEOUT	   (2000 * SN_MS)
 /* TCPIP's answer to a call that makes a socket for the caller always
  * reaches NetAPI, even one made just after the caller's deadline, and is
  * passed on: the socket is the caller's, and only the caller's runtime can
  * close what it never received (sn_peer_on_late_reply). */
-#define SOCKET_GRACE (100 * MS)
+#define SOCKET_GRACE (100 * SN_MS)
 #define PORT_TRIES   4
 
 struct op {

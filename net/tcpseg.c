@@ -5,17 +5,12 @@
 #include <errno.h>
 #include <string.h>
 
-#define ETH_HLEN       14
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86dd
-#define PROTO_TCP      6
-#define IPV4_HLEN      20
-#define IPV6_HLEN      40
-#define TCP_HLEN       20
-#define OPT_EOL	       0
-#define OPT_NOP	       1
-#define OPT_MSS	       2
-#define OPT_WSCALE     3
+#include "stack.h"
+
+#define OPT_EOL	   0
+#define OPT_NOP	   1
+#define OPT_MSS	   2
+#define OPT_WSCALE 3
 
 static uint16_t
 get16(const uint8_t *p)
@@ -74,7 +69,7 @@ tcp_checksum(bool ipv6, const uint8_t *src, const uint8_t *dst,
 
 	sum = sum_bytes(sum, src, alen);
 	sum = sum_bytes(sum, dst, alen);
-	sum += PROTO_TCP;
+	sum += SN_IPPROTO_TCP;
 	sum += (uint32_t)(len >> 16);
 	sum += (uint32_t)(len & 0xffff);
 	sum = sum_bytes(sum, tcp, len);
@@ -121,22 +116,22 @@ tcpseg_read(struct tcpseg *s, const uint8_t *frame, size_t len)
 	size_t ip_len, tcp_len, doff;
 
 	memset(s, 0, sizeof(*s));
-	if (len < ETH_HLEN)
+	if (len < SN_ETH_HLEN)
 		return -EINVAL;
 	memcpy(s->dst_mac, frame, 6);
 	memcpy(s->src_mac, frame + 6, 6);
-	ip = frame + ETH_HLEN;
-	ip_len = len - ETH_HLEN;
+	ip = frame + SN_ETH_HLEN;
+	ip_len = len - SN_ETH_HLEN;
 	switch (get16(frame + 12)) {
-	case ETHERTYPE_IPV4: {
+	case SN_ETHERTYPE_IPV4: {
 		size_t ihl, total;
 
-		if (ip_len < IPV4_HLEN || ip[0] >> 4 != 4)
+		if (ip_len < SN_IPV4_HLEN || ip[0] >> 4 != 4)
 			return -EINVAL;
 		ihl = (size_t)(ip[0] & 0x0f) * 4;
 		total = get16(ip + 2);
-		if (ihl < IPV4_HLEN || total < ihl || total > ip_len ||
-		    (get16(ip + 6) & 0x3fff) != 0 || ip[9] != PROTO_TCP ||
+		if (ihl < SN_IPV4_HLEN || total < ihl || total > ip_len ||
+		    (get16(ip + 6) & 0x3fff) != 0 || ip[9] != SN_IPPROTO_TCP ||
 		    fold(sum_bytes(0, ip, ihl)) != 0xffff)
 			return -EINVAL;
 		s->ipv6 = false;
@@ -147,29 +142,29 @@ tcpseg_read(struct tcpseg *s, const uint8_t *frame, size_t len)
 		tcp_len = total - ihl;
 		break;
 	}
-	case ETHERTYPE_IPV6: {
+	case SN_ETHERTYPE_IPV6: {
 		size_t plen;
 
-		if (ip_len < IPV6_HLEN || ip[0] >> 4 != 6)
+		if (ip_len < SN_IPV6_HLEN || ip[0] >> 4 != 6)
 			return -EINVAL;
 		plen = get16(ip + 4);
-		if (plen > ip_len - IPV6_HLEN || ip[6] != PROTO_TCP)
+		if (plen > ip_len - SN_IPV6_HLEN || ip[6] != SN_IPPROTO_TCP)
 			return -EINVAL;
 		s->ipv6 = true;
 		s->hop_limit = ip[7];
 		memcpy(s->src_ip, ip + 8, 16);
 		memcpy(s->dst_ip, ip + 24, 16);
-		tcp = ip + IPV6_HLEN;
+		tcp = ip + SN_IPV6_HLEN;
 		tcp_len = plen;
 		break;
 	}
 	default:
 		return -EINVAL;
 	}
-	if (tcp_len < TCP_HLEN)
+	if (tcp_len < SN_TCP_HLEN)
 		return -EINVAL;
 	doff = (size_t)(tcp[12] >> 4) * 4;
-	if (doff < TCP_HLEN || doff > tcp_len ||
+	if (doff < SN_TCP_HLEN || doff > tcp_len ||
 	    tcp_checksum(s->ipv6, s->src_ip, s->dst_ip, tcp, tcp_len) != 0)
 		return -EINVAL;
 	s->src_port = get16(tcp);
@@ -178,7 +173,7 @@ tcpseg_read(struct tcpseg *s, const uint8_t *frame, size_t len)
 	s->ack = get32(tcp + 8);
 	s->flags = tcp[13];
 	s->window = get16(tcp + 14);
-	read_options(s, tcp + TCP_HLEN, doff - TCP_HLEN);
+	read_options(s, tcp + SN_TCP_HLEN, doff - SN_TCP_HLEN);
 	s->payload_len = tcp_len - doff;
 	return 0;
 }
@@ -186,11 +181,11 @@ tcpseg_read(struct tcpseg *s, const uint8_t *frame, size_t len)
 int
 tcpseg_write(uint8_t *out, size_t cap, const struct tcpseg *s)
 {
-	size_t ip_hlen = s->ipv6 ? IPV6_HLEN : IPV4_HLEN;
+	size_t ip_hlen = s->ipv6 ? SN_IPV6_HLEN : SN_IPV4_HLEN;
 	size_t opt_len = (s->has_mss ? 4u : 0u) + (s->has_wscale ? 4u : 0u);
-	size_t tcp_len = TCP_HLEN + opt_len;
-	size_t len = ETH_HLEN + ip_hlen + tcp_len;
-	uint8_t *ip = out + ETH_HLEN, *tcp = ip + ip_hlen, *opt;
+	size_t tcp_len = SN_TCP_HLEN + opt_len;
+	size_t len = SN_ETH_HLEN + ip_hlen + tcp_len;
+	uint8_t *ip = out + SN_ETH_HLEN, *tcp = ip + ip_hlen, *opt;
 
 	if (cap < len)
 		return -ENOSPC;
@@ -198,23 +193,23 @@ tcpseg_write(uint8_t *out, size_t cap, const struct tcpseg *s)
 	memcpy(out, s->dst_mac, 6);
 	memcpy(out + 6, s->src_mac, 6);
 	if (s->ipv6) {
-		put16(out + 12, ETHERTYPE_IPV6);
+		put16(out + 12, SN_ETHERTYPE_IPV6);
 		ip[0] = 0x60;
 		put16(ip + 4, (uint16_t)tcp_len);
-		ip[6] = PROTO_TCP;
+		ip[6] = SN_IPPROTO_TCP;
 		ip[7] = s->hop_limit;
 		memcpy(ip + 8, s->src_ip, 16);
 		memcpy(ip + 24, s->dst_ip, 16);
 	} else {
-		put16(out + 12, ETHERTYPE_IPV4);
+		put16(out + 12, SN_ETHERTYPE_IPV4);
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(IPV4_HLEN + tcp_len));
+		put16(ip + 2, (uint16_t)(SN_IPV4_HLEN + tcp_len));
 		put16(ip + 6, 0x4000); /* don't fragment */
 		ip[8] = s->hop_limit;
-		ip[9] = PROTO_TCP;
+		ip[9] = SN_IPPROTO_TCP;
 		memcpy(ip + 12, s->src_ip, 4);
 		memcpy(ip + 16, s->dst_ip, 4);
-		put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, IPV4_HLEN)));
+		put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
 	}
 	put16(tcp, s->src_port);
 	put16(tcp + 2, s->dst_port);
@@ -223,7 +218,7 @@ tcpseg_write(uint8_t *out, size_t cap, const struct tcpseg *s)
 	tcp[12] = (uint8_t)(tcp_len / 4 << 4);
 	tcp[13] = s->flags;
 	put16(tcp + 14, s->window);
-	opt = tcp + TCP_HLEN;
+	opt = tcp + SN_TCP_HLEN;
 	if (s->has_mss) {
 		opt[0] = OPT_MSS;
 		opt[1] = 4;

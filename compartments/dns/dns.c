@@ -31,12 +31,11 @@ SEALNET_IMPORT(TCPIP, network_socket_receive_from);
 SEALNET_IMPORT(TCPIP, network_socket_close);
 SEALNET_RESTART(always, 10);
 
-#define MS 1000000ull
 /* Twice what NetAPI lets one caller have in progress; each lookup's
  * socket counts against this compartment's quota of 16. */
 #define MAX_LOOKUPS   16
 #define MAX_ADDRESSES 8
-#define RETRY_NS      (1000 * MS)
+#define RETRY_NS      (1000 * SN_MS)
 
 enum { Q_A, Q_AAAA, Q_COUNT };
 
@@ -76,7 +75,7 @@ remaining(const struct lookup *l)
 	uint64_t now = sn_now_ns();
 
 	if (l->reply.deadline_ns == 0)
-		return 5000 * MS;
+		return 5000 * SN_MS;
 	return l->reply.deadline_ns > now ? l->reply.deadline_ns - now : 1;
 }
 
@@ -117,7 +116,7 @@ finish(struct lookup *l, int rc)
 		uint32_t ref = sn_socket_reference_start(b);
 		sn_socket_reference_add_socket(b, ref, &l->socket);
 		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-			      SN_BODY_SOCKET_REFERENCE, ref, 1000 * MS,
+			      SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
 			      socket_closed, NULL);
 	}
 	for (int q = 0; q < Q_COUNT; q++) {

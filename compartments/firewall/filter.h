@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stack.h"
 #include "syncookie.h"
 #include "tcpseg.h"
 
@@ -46,16 +47,12 @@
  * retransmission of a frame lost inside the stack (its first RTO is
  * 3 s), short next to how long a silent client could hold the place. */
 #define FILTER_HANDOFF_NS (5000ull * 1000000ull)
-/* What lwIP would put in the SYN-ACK the filter sends for it: lwIP's hop
- * limit (TCP_TTL, IP6_HOPLIM), its unscaled window in a SYN, and its MSS
- * on a 1500-byte link. */
-#define FILTER_PROXY_HOP_LIMIT 255
-#define FILTER_PROXY_WINDOW    0xffff
-#define FILTER_PROXY_MSS_IPV4  1460
-#define FILTER_PROXY_MSS_IPV6  1440
-/* lwIP's window shift when the client scales (lwipopts.h TCP_RCV_SCALE;
- * tcpip.c checks that these agree with lwIP's configuration). */
-#define FILTER_PROXY_WSCALE 2
+/* What lwIP would put in the SYN-ACK the filter sends for it. */
+#define FILTER_PROXY_HOP_LIMIT SN_TCP_HOP_LIMIT
+#define FILTER_PROXY_WINDOW    SN_TCP_SYN_WINDOW
+#define FILTER_PROXY_MSS_IPV4  SN_TCP_MSS_IPV4
+#define FILTER_PROXY_MSS_IPV6  SN_TCP_MSS_IPV6
+#define FILTER_PROXY_WSCALE    SN_TCP_WSCALE
 
 enum filter_direction { FILTER_IN, FILTER_OUT };
 

@@ -11,11 +11,12 @@
 #include <stdint.h>
 
 #include "call.h"
+#include "stack.h"
 
 /* Well under a message, with room for each frame's table. */
 #define SN_FRAMES_MAX	    32u
 #define SN_FRAMES_MAX_BYTES (48u * 1024u)
-#define SN_FRAMES_MAX_FRAME 1518u
+#define SN_FRAMES_MAX_FRAME SN_MAX_FRAME
 
 struct sn_frames {
 	uint8_t data[SN_FRAMES_MAX_BYTES];
