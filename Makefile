@@ -49,7 +49,12 @@ GENERATED_HEADERS := $(GEN)/schema_hash.h
 .SECONDEXPANSION:
 
 .PHONY: all deps check demo fuzz fuzz-long format format-check clean tests
-RUNTIME_LIB := $(BUILD)/lib/libsealnet.a
+# The boundary runtime alone, which every compartment links, and the SDK
+# an application links: the runtime and the client libraries (sdk/).
+RUNTIME_LIB := $(BUILD)/lib/libsealnet-runtime.a
+SDK_LIB := $(BUILD)/lib/libsealnet.a
+SDK_SRCS :=
+STACK_COMPARTMENTS :=
 
 all: deps
 
@@ -58,6 +63,37 @@ include $(sort $(wildcard mk/*.mk))
 include $(sort $(wildcard compartments/*/build.mk))
 
 RUNTIME_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(RUNTIME_SRCS)) $(RUNTIME_GEN_OBJS)
+SDK_OBJS := $(RUNTIME_OBJS) $(patsubst %.c,$(OBJ)/%.o,$(SDK_SRCS))
+
+# ---- compartments of the stack: compartments/NAME/build.mk ----
+# A fragment adds NAME to STACK_COMPARTMENTS and sets COMPARTMENT_SRCS_NAME
+# (its sources, the one with main() first), and may set
+# COMPARTMENT_LDLIBS_NAME and COMPARTMENT_DEPS_NAME (archives it links).
+# Each gets a static binary (inside its sandbox there is no file to load
+# a shared library from), its objects in every compiler's build, and a
+# fuzz target NAME_calls that serves its exports (fuzz/compartment_calls.c
+# boots it through its own main, renamed).
+COMPARTMENT_LDFLAGS := -static
+FUZZ_RENAME_MAIN := $(if $(filter fuzz,$(SAN)),-Dmain=compartment_main \
+	-Wno-missing-prototypes)
+objects_of = $(patsubst %.c,$(OBJ)/%.o,$(1))
+define compartment_rules
+$(BUILD)/compartments/$(1): $(call objects_of,$(COMPARTMENT_SRCS_$(1))) \
+		$(COMPARTMENT_DEPS_$(1)) $(COMPARTMENT_LIB_$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$(COMPARTMENT_LDFLAGS) -o $$@ $$^ \
+		$(COMPARTMENT_LDLIBS_$(1)) $$(LDLIBS)
+$(call objects_of,$(firstword $(COMPARTMENT_SRCS_$(1)))): CFLAGS += $(FUZZ_RENAME_MAIN)
+compartments: $(BUILD)/compartments/$(1)
+compartment-objs: $(call objects_of,$(COMPARTMENT_SRCS_$(1)))
+FUZZ_TARGETS += $(1)_calls
+FUZZ_SRCS_$(1)_calls := $(COMPARTMENT_SRCS_$(1))
+FUZZ_DEPS_$(1)_calls := $(COMPARTMENT_DEPS_$(1))
+FUZZ_LDLIBS_$(1)_calls := $(COMPARTMENT_LDLIBS_$(1))
+FUZZ_CODE_$(1)_calls += $(dir $(firstword $(COMPARTMENT_SRCS_$(1))))
+endef
+$(foreach c,$(STACK_COMPARTMENTS),$(eval COMPARTMENT_LIB_$(c) ?= $(RUNTIME_LIB)))
+$(foreach c,$(STACK_COMPARTMENTS),$(eval $(call compartment_rules,$(c))))
 all: $(BINS) $(BUILD)/images/demo.json $(BUILD)/images/test.json compartments
 
 tests: $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
@@ -100,6 +136,11 @@ $(RUNTIME_LIB): $(RUNTIME_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+$(SDK_LIB): $(SDK_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 # ---- unit tests: tests/NAME.c -> $(BUILD)/tests/NAME ----
@@ -111,6 +152,9 @@ $(RUNTIME_LIB): $(RUNTIME_OBJS)
 # (No % may appear in the rule itself: make would put the stem there.)
 test_main = $(or $(TEST_MAIN_$(1)),tests/$(1).c)
 test_obj = $(patsubst %.c,$(OBJ)/%.o,$(call test_main,$(1)))
+
+# Every test's own source sees tests/harness.h, wherever it lives.
+$(foreach t,$(TEST_NAMES),$(eval $(call test_obj,$(t)): CFLAGS += -Itests))
 
 $(BUILD)/tests/%: $$(call test_obj,$$*) $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(TEST_SRCS_$$*))) $(RUNTIME_LIB)
 	@mkdir -p $(@D)
@@ -133,11 +177,11 @@ $(FUZZ_BIN_DIR)/%: $$(or $$(FUZZ_MAIN_$$*),fuzz/$$*.c) $$(addprefix $(OBJ)/,$$(s
 
 # A compartment's exports, NAME_calls: fuzz/compartment_calls.c with the
 # compartment's own objects (FUZZ_SRCS_NAME_calls, FUZZ_DEPS_NAME_calls).
-$(FUZZ_BIN_DIR)/%_calls: fuzz/compartment_calls.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*_calls))) $$(FUZZ_DEPS_$$*_calls) $(RUNTIME_LIB)
+$(FUZZ_BIN_DIR)/%_calls: fuzz/compartment_calls.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*_calls))) $$(FUZZ_DEPS_$$*_calls) $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
 		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*_calls)) \
-		$(FUZZ_DEPS_$*_calls) $(RUNTIME_LIB) $(FUZZ_LDLIBS_$*_calls) \
+		$(FUZZ_DEPS_$*_calls) $(SDK_LIB) $(FUZZ_LDLIBS_$*_calls) \
 		$(LDLIBS)
 
 $(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*))) $(RUNTIME_LIB) $(GEN)/cpp/sealnet_generated.h

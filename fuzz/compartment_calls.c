@@ -29,7 +29,6 @@ extern const struct sealnet_declaration __stop_sealnet_manifest[];
 #define FUZZER	  "fuzzer"
 #define MAX_PEERS 8
 #define RING	  (256u * 1024u)
-#define DEVICE_FD 6
 
 /* The harness's end of each channel: [0] is the caller's. */
 static struct sn_channel ends[MAX_PEERS];
@@ -208,7 +207,7 @@ boot(void)
 	if (device_far_end < 0)
 		abort();
 	if (ours < 0 || theirs < 0 || device < 0 ||
-	    dup2(theirs, SN_CONTROL_FD) < 0 || dup2(device, DEVICE_FD) < 0)
+	    dup2(theirs, SN_CONTROL_FD) < 0 || dup2(device, SN_DEVICE_FD) < 0)
 		abort();
 	for (unsigned i = 0; i < npeers; i++) {
 		if (sn_channel_create(RING, &fds[i]) < 0 ||

@@ -3,7 +3,7 @@ BENCH_SRCS := bench/sealnet-bench.c bench/transport.c
 BINS += $(BUILD)/bin/sealnet-bench
 FORMAT_SRCS += bench/sealnet-bench.c bench/transport.c bench/transport.h
 
-$(BUILD)/bin/sealnet-bench: $(patsubst %.c,$(OBJ)/%.o,$(BENCH_SRCS)) $(RUNTIME_LIB)
+$(BUILD)/bin/sealnet-bench: $(patsubst %.c,$(OBJ)/%.o,$(BENCH_SRCS)) $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

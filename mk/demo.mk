@@ -1,6 +1,6 @@
-# Compartment binaries.  Each is linked statically: inside its sandbox
-# there is no file to load a shared library from.
-COMPARTMENT_LDFLAGS := -static
+# Compartment binaries of the demo and the tests, linked statically with
+# the SDK (COMPARTMENT_LDFLAGS, in the top Makefile).
+
 # Runtime and app: the smallest pair, used by the supervisor's tests.
 DEMO_COMPARTMENTS := runtime_service app
 TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench
@@ -8,11 +8,11 @@ FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.c)
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
 
-$(BUILD)/compartments/%: $(OBJ)/demo/compartments/%.o $(RUNTIME_LIB)
+$(BUILD)/compartments/%: $(OBJ)/demo/compartments/%.o $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(RUNTIME_LIB)
+$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -1,11 +1,11 @@
 # The examples: application compartments, each in its own folder.
 FORMAT_SRCS += examples/02.http/http.c examples/05.http_server/http_server.c
 
-$(BUILD)/compartments/http_client: $(OBJ)/examples/02.http/http.o $(RUNTIME_LIB)
+$(BUILD)/compartments/http_client: $(OBJ)/examples/02.http/http.o $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/compartments/http_server: $(OBJ)/examples/05.http_server/http_server.o $(RUNTIME_LIB)
+$(BUILD)/compartments/http_server: $(OBJ)/examples/05.http_server/http_server.o $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 

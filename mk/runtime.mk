@@ -1,13 +1,8 @@
 # The boundary runtime: channels, the event loop and handles.
-RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c \
-	runtime/frames.c \
-	runtime/network.c
+RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c
 FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
 	runtime/loop.h runtime/handle.c runtime/handle.h runtime/channel_shm.h \
-	runtime/boot.c runtime/boot.h runtime/network.c runtime/sockets.h runtime/frames.c \
-	runtime/frames.h \
-	include/sealnet/network.h \
-	include/sealnet/errors.h
+	runtime/boot.c runtime/boot.h runtime/clock.h include/sealnet/errors.h
 
 FUZZ_TARGETS += channel_receive
 FORMAT_SRCS += fuzz/channel_receive.c
@@ -20,5 +15,5 @@ $(OBJ)/tests/channel_test.o: CFLAGS += -DSEALNET_TEST_HOOKS
 $(OBJ)/test-hooks/%.o: %.c | $(GENERATED_HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DSEALNET_TEST_HOOKS -MMD -MP -c $< -o $@
-TEST_NAMES += frames_test boot_test
-FORMAT_SRCS += tests/frames_test.c tests/boot_test.c
+TEST_NAMES += boot_test
+FORMAT_SRCS += tests/boot_test.c

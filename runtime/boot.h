@@ -27,6 +27,8 @@
 #include "call.h"
 
 #define SN_CONTROL_FD 3
+/* The network device, in the one compartment the image lets hold it. */
+#define SN_DEVICE_FD 6
 
 /* Reads and applies the boot message, then tells the supervisor we are
  * ready.  Returns 0 or a negative errno; reasons go to the log. */

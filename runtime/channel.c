@@ -27,19 +27,11 @@
 #include <unistd.h>
 
 #include "channel_shm.h"
+#include "clock.h"
 #include "schema_hash.h"
 
 static const uint8_t our_schema_hash[SN_SHM_HASH_BYTES] =
     SEALNET_SCHEMA_SHA256_BYTES;
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static uint32_t
 record_bytes(size_t len)
@@ -334,7 +326,7 @@ sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 			return -SEALNET_ECOMPARTMENT;
 		if (atomic_load(&peer->ready))
 			break;
-		if (now_ns() >= deadline_ns) {
+		if (sn_now_ns() >= deadline_ns) {
 			snprintf(err, errlen, "%s did not open the channel",
 				 ch->peer_name);
 			return -ETIMEDOUT;
@@ -529,7 +521,7 @@ sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 			atomic_store(&mine->space_wanted, 0);
 			return 0;
 		}
-		uint64_t now = now_ns();
+		uint64_t now = sn_now_ns();
 		if (deadline_ns && now >= deadline_ns) {
 			atomic_store(&mine->space_wanted, 0);
 			return -ETIMEDOUT;

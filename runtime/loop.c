@@ -45,15 +45,6 @@ cpu_relax(void)
 #define ASSERT_OWNER(l) ((void)(l))
 #endif
 
-uint64_t
-sn_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int
 sn_loop_init(struct sn_loop *l)
 {

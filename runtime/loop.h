@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "channel.h"
+#include "clock.h"
 
 #define SN_LOOP_MAX_CHANNELS 64
 #define SN_LOOP_MAX_FDS	     64
@@ -60,8 +61,6 @@ struct sn_loop {
 	pid_t owner;
 	bool stopping;
 };
-
-uint64_t sn_now_ns(void);
 
 int sn_loop_init(struct sn_loop *l);
 int sn_loop_add_channel(struct sn_loop *l, struct sn_channel *ch,

@@ -6,10 +6,10 @@ set -euo pipefail
 packages=(
 	build-essential clang clang-format libclang-rt-14-dev
 	flatbuffers-compiler libflatbuffers-dev python3 python3-flatbuffers
-	libseccomp-dev libc-ares-dev libbearssl-dev
+	libseccomp-dev libc-ares-dev
 	libjansson-dev libelf-dev libssl-dev
 	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy
-	strace
+	hping3 curl strace
 )
 
 missing=()

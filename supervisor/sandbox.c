@@ -78,7 +78,7 @@ place_descriptors(const struct sandbox_plan *p)
 	if (dup2(p->devnull_fd, 0) < 0 || dup2(out, 1) < 0 ||
 	    dup2(err, 2) < 0 || move_fd(control, SN_CONTROL_FD) ||
 	    dup2(exe, SANDBOX_EXE_FD) < 0 ||
-	    (dev >= 0 && move_fd(dev, SANDBOX_DEVICE_FD)))
+	    (dev >= 0 && move_fd(dev, SN_DEVICE_FD)))
 		return -1;
 	/* The binary's descriptor closes on exec: once running, the
 	 * compartment cannot exec it again. */
@@ -90,8 +90,8 @@ place_descriptors(const struct sandbox_plan *p)
 	    0)
 		return -1;
 	return syscall(SYS_close_range,
-		       dev >= 0 ? SANDBOX_DEVICE_FD + 1 : SANDBOX_EXE_FD + 1,
-		       ~0u, 0) < 0
+		       dev >= 0 ? SN_DEVICE_FD + 1 : SANDBOX_EXE_FD + 1, ~0u,
+		       0) < 0
 		   ? -1
 		   : 0;
 }

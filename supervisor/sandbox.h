@@ -13,8 +13,6 @@
 
 /* Where the child finds the verified binary, open for the exec. */
 #define SANDBOX_EXE_FD 5
-/* The network device, for the compartment that holds it. */
-#define SANDBOX_DEVICE_FD 6
 
 /* The child is cloned into a pid namespace of its own, in which it is
  * pid 1 and sees no other process.  The other namespaces it makes
@@ -36,7 +34,7 @@ struct sandbox_plan {
 	int stdout_fd;	/* a pipe the supervisor reads */
 	int stderr_fd;	/* another */
 	int exe_fd;	/* becomes SANDBOX_EXE_FD */
-	int device_fd;	/* becomes SANDBOX_DEVICE_FD, or -1 */
+	int device_fd;	/* becomes SN_DEVICE_FD, or -1 */
 	int devnull_fd; /* becomes stdin */
 	/* The kernel can report forbidden syscalls to the supervisor
 	 * (seccomp user notification); without it they kill at once. */

@@ -12,8 +12,6 @@
 #include "call.h"
 #include "harness.h"
 
-#define MS 1000000ull
-
 /* ---- the callee compartment ---- */
 
 struct callee_state {
@@ -57,7 +55,7 @@ serve_null_later(void *ctx, struct sn_incoming *in)
 
 	sn_defer(in, &s->parked[s->nparked++]);
 	if (s->nparked == 1)
-		sn_loop_add_timer(&s->c->loop, sn_now_ns() + 50 * MS,
+		sn_loop_add_timer(&s->c->loop, sn_now_ns() + 50 * SN_MS,
 				  answer_parked, s);
 }
 
@@ -80,7 +78,7 @@ callee_main(const struct sn_channel_fds *fds, int stats_fd)
 	s.stats_fd = stats_fd;
 	sn_compartment_init(s.c, "Runtime", handlers, 3, &s);
 	if (sn_compartment_add_peer(s.c, &peer, fds, 1, "tester",
-				    sn_now_ns() + 5000 * MS, err,
+				    sn_now_ns() + 5000 * SN_MS, err,
 				    sizeof(err)) < 0)
 		_exit(1);
 	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_ECHO);
@@ -122,7 +120,7 @@ start_callee(void)
 		callee_main(&fds, stats_fd);
 	sn_compartment_init(&caller, "tester", NULL, 0, NULL);
 	return sn_compartment_add_peer(&caller, &callee, &fds, 0, "Runtime",
-				       sn_now_ns() + 5000 * MS, err,
+				       sn_now_ns() + 5000 * SN_MS, err,
 				       sizeof(err));
 }
 
@@ -153,7 +151,7 @@ callee_stats(void)
  * end just after our reply arrived: wait a little for them. */
 #define CALLEE_STAT(field, expected)                                           \
 	({                                                                     \
-		uint64_t end_ = sn_now_ns() + 2000 * MS, v_;                   \
+		uint64_t end_ = sn_now_ns() + 2000 * SN_MS, v_;                \
 		while ((v_ = callee_stats().field) != (expected) &&            \
 		       sn_now_ns() < end_)                                     \
 			usleep(1000);                                          \
@@ -195,10 +193,10 @@ TEST(echo_returns_the_bytes_sent)
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 7 + 3);
-	CHECK_EQ_INT(echo("hello", 5, &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(echo("hello", 5, &out, &outlen, 1000 * SN_MS), 0);
 	CHECK_EQ_INT(outlen, 5);
 	CHECK(memcmp(out, "hello", 5) == 0);
-	CHECK_EQ_INT(echo(big, sizeof(big), &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(echo(big, sizeof(big), &out, &outlen, 1000 * SN_MS), 0);
 	CHECK_EQ_INT(outlen, sizeof(big));
 	CHECK(memcmp(out, big, sizeof(big)) == 0);
 }
@@ -216,11 +214,11 @@ TEST(export_not_imported_is_refused_and_counted)
 	sn_log_add_level(b, log, SN_LOG_LEVEL_INFO);
 	sn_log_add_text(b, log, "x", 1);
 	CHECK_EQ_INT(sn_call(&callee, SN_EXPORT_SUPERVISOR_LOG, SN_BODY_LOG,
-			     log, 1000 * MS, reply_buf, sizeof(reply_buf),
+			     log, 1000 * SN_MS, reply_buf, sizeof(reply_buf),
 			     NULL),
 		     -EPERM);
 	/* The callee counted it, and still serves what is allowed. */
-	CHECK_EQ_INT(echo("ok", 2, &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(echo("ok", 2, &out, &outlen, 1000 * SN_MS), 0);
 	body_ok = outlen == 2;
 	CHECK(body_ok);
 	CHECK_EQ_INT(CALLEE_STAT(calls_refused, before + 1), before + 1);
@@ -230,20 +228,20 @@ TEST(deferred_reply_arrives_later)
 {
 	uint64_t t0 = sn_now_ns();
 
-	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 2000 * MS), 0);
-	CHECK(sn_now_ns() - t0 >= 45 * MS);
+	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 2000 * SN_MS), 0);
+	CHECK(sn_now_ns() - t0 >= 45 * SN_MS);
 }
 
 TEST(deadline_passes_before_the_answer)
 {
 	uint64_t t0 = sn_now_ns();
-	int rc = call_empty(SN_EXPORT_RUNTIME_NULL, 10 * MS);
+	int rc = call_empty(SN_EXPORT_RUNTIME_NULL, 10 * SN_MS);
 	uint64_t took = sn_now_ns() - t0;
 
 	CHECK_EQ_INT(rc, -ETIMEDOUT);
-	CHECK(took >= 10 * MS && took < 45 * MS);
+	CHECK(took >= 10 * SN_MS && took < 45 * SN_MS);
 	/* The late reply is discarded, not mistaken for the next call's. */
-	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 2000 * MS), 0);
+	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 2000 * SN_MS), 0);
 }
 
 static unsigned async_done, async_ok;
@@ -268,12 +266,12 @@ TEST(flood_is_held_back_not_dropped)
 		uint32_t body = sn_empty_start(b);
 
 		if (sn_call_async(&callee, SN_EXPORT_RUNTIME_NULL,
-				  SN_BODY_EMPTY, body, 3000 * MS, count_reply,
-				  NULL) == 0)
+				  SN_BODY_EMPTY, body, 3000 * SN_MS,
+				  count_reply, NULL) == 0)
 			sent++;
 	}
 	CHECK_EQ_INT(sent, SN_MAX_PENDING);
-	for (uint64_t end = sn_now_ns() + 3000 * MS;
+	for (uint64_t end = sn_now_ns() + 3000 * SN_MS;
 	     async_done < sent && sn_now_ns() < end;)
 		sn_loop_run_once(&caller.loop, end);
 	CHECK_EQ_INT(async_done, sent);
@@ -290,7 +288,7 @@ TEST(garbage_is_rejected_and_counted)
 	for (size_t i = 0; i < sizeof(junk); i++)
 		junk[i] = (uint8_t)(i * 31 + 1);
 	CHECK_EQ_INT(sn_channel_send(&callee.channel, junk, sizeof(junk)), 0);
-	CHECK_EQ_INT(echo("still here", 10, &out, &outlen, 1000 * MS), 0);
+	CHECK_EQ_INT(echo("still here", 10, &out, &outlen, 1000 * SN_MS), 0);
 	CHECK_EQ_INT(CALLEE_STAT(messages_rejected, before + 1), before + 1);
 }
 
@@ -307,11 +305,11 @@ TEST(callee_death_fails_the_call_in_flight)
 		_exit(0);
 	}
 	t0 = sn_now_ns();
-	rc = call_empty(SN_EXPORT_RUNTIME_NULL, 5000 * MS);
+	rc = call_empty(SN_EXPORT_RUNTIME_NULL, 5000 * SN_MS);
 	CHECK_EQ_INT(rc, -SEALNET_ECOMPARTMENT);
-	CHECK(sn_now_ns() - t0 < 1000 * MS);
+	CHECK(sn_now_ns() - t0 < 1000 * SN_MS);
 	/* Later calls fail at once with the same documented error. */
-	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 5000 * MS),
+	CHECK_EQ_INT(call_empty(SN_EXPORT_RUNTIME_NULL, 5000 * SN_MS),
 		     -SEALNET_ECOMPARTMENT);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
@@ -337,9 +335,9 @@ TEST(async_call_to_a_dead_callee_is_reported_once)
 	async_done = async_ok = 0;
 	b = sn_call_builder(&caller);
 	rc = sn_call_async(&callee, SN_EXPORT_RUNTIME_NULL, SN_BODY_EMPTY,
-			   sn_empty_start(b), 1000 * MS, count_reply, NULL);
+			   sn_empty_start(b), 1000 * SN_MS, count_reply, NULL);
 	CHECK_EQ_INT(rc, -SEALNET_ECOMPARTMENT);
-	sn_loop_run_once(&caller.loop, sn_now_ns() + 20 * MS);
+	sn_loop_run_once(&caller.loop, sn_now_ns() + 20 * SN_MS);
 	CHECK_EQ_INT(async_done, 0);
 }
 

@@ -21,8 +21,6 @@
 #include "schema_hash.h"
 #include "sealnet_msg.h"
 
-#define MS 1000000ull
-
 static _Alignas(8) uint8_t buf[1 << 17];
 
 struct pair {
@@ -43,7 +41,7 @@ pair_open(struct pair *p, uint32_t ring)
 	atomic_store(&p->b.shm->side[1].ready, 1);
 	memcpy(p->b.shm->side[1].schema_hash,
 	       (uint8_t[])SEALNET_SCHEMA_SHA256_BYTES, SN_SHM_HASH_BYTES);
-	return sn_channel_open(&p->a, sn_now_ns() + 1000 * MS, err,
+	return sn_channel_open(&p->a, sn_now_ns() + 1000 * SN_MS, err,
 			       sizeof(err));
 }
 
@@ -249,7 +247,7 @@ TEST(schema_mismatch_names_both_hashes)
 	memset(p.b.shm->side[1].schema_hash, 0xab, SN_SHM_HASH_BYTES);
 	atomic_store(&p.b.shm->side[1].ready, 1);
 	CHECK_EQ_INT(
-	    sn_channel_open(&p.a, sn_now_ns() + 1000 * MS, err, sizeof(err)),
+	    sn_channel_open(&p.a, sn_now_ns() + 1000 * SN_MS, err, sizeof(err)),
 	    -EPROTO);
 	CHECK(strstr(err, SEALNET_SCHEMA_SHA256_HEX) != NULL);
 	CHECK(strstr(err, "abababababababababababababababababababababababab"
@@ -265,7 +263,7 @@ TEST(open_times_out_without_a_peer)
 	CHECK_EQ_INT(sn_channel_create(4096, &p.fds), 0);
 	CHECK_EQ_INT(sn_channel_attach(&p.a, &p.fds, 0, "nobody"), 0);
 	CHECK_EQ_INT(
-	    sn_channel_open(&p.a, sn_now_ns() + 20 * MS, err, sizeof(err)),
+	    sn_channel_open(&p.a, sn_now_ns() + 20 * SN_MS, err, sizeof(err)),
 	    -ETIMEDOUT);
 	CHECK(strstr(err, "nobody") != NULL);
 	sn_channel_detach(&p.a);
@@ -374,7 +372,7 @@ stream(bool with_fd)
 		if (with_fd)
 			sn_loop_add_fd(&loop, pipefd[0], POLLIN, NULL, NULL);
 		if (sn_channel_attach(&ch, &fds, 1, "producer") < 0 ||
-		    sn_channel_open(&ch, sn_now_ns() + 5000 * MS, err,
+		    sn_channel_open(&ch, sn_now_ns() + 5000 * SN_MS, err,
 				    sizeof(err)) < 0)
 			_exit(1);
 		sn_loop_add_channel(&loop, &ch, count_received, &next);
@@ -382,7 +380,8 @@ stream(bool with_fd)
 		_exit(6);
 	}
 	sn_channel_attach(&ch, &fds, 0, "consumer");
-	if (sn_channel_open(&ch, sn_now_ns() + 5000 * MS, err, sizeof(err)) < 0)
+	if (sn_channel_open(&ch, sn_now_ns() + 5000 * SN_MS, err, sizeof(err)) <
+	    0)
 		goto fail;
 	for (uint64_t seq = 0; seq < 200000; seq++) {
 		size_t n = 9 + seq % 777;
@@ -395,7 +394,7 @@ stream(bool with_fd)
 			usleep(2000);
 		while (sn_channel_send(&ch, buf, n) == -EAGAIN) {
 			int rc = sn_channel_wait_writable(
-			    &ch, n, sn_now_ns() + 2000 * MS);
+			    &ch, n, sn_now_ns() + 2000 * SN_MS);
 			if (rc < 0) {
 				printf("  seq %llu: waiting for space: %d\n",
 				       (unsigned long long)seq, rc);
@@ -480,7 +479,7 @@ cut_off_after_idle_wakes(bool with_fd)
 	sn_channel_attach(&ch, &fds, 0, "ringer");
 	sn_channel_announce(&ch);
 	sn_loop_add_channel(&loop, &ch, note_breakage, &last);
-	uint64_t end = sn_now_ns() + 10000 * MS;
+	uint64_t end = sn_now_ns() + 10000 * SN_MS;
 	while (last != -EBADMSG && sn_now_ns() < end)
 		sn_loop_run_once(&loop, end);
 	kill(pid, SIGKILL);
@@ -523,7 +522,7 @@ TEST(mark_dead_wakes_a_sleeping_receiver)
 	if (pid == 0) {
 		struct sn_channel peer;
 		sn_channel_attach(&peer, &fds, 1, "a");
-		sn_channel_open(&peer, sn_now_ns() + 5000 * MS, err,
+		sn_channel_open(&peer, sn_now_ns() + 5000 * SN_MS, err,
 				sizeof(err));
 		pause();
 		_exit(0);
@@ -531,7 +530,8 @@ TEST(mark_dead_wakes_a_sleeping_receiver)
 	sn_loop_init(&loop);
 	CHECK_EQ_INT(sn_channel_attach(&ch, &fds, 0, "b"), 0);
 	CHECK_EQ_INT(
-	    sn_channel_open(&ch, sn_now_ns() + 5000 * MS, err, sizeof(err)), 0);
+	    sn_channel_open(&ch, sn_now_ns() + 5000 * SN_MS, err, sizeof(err)),
+	    0);
 	sn_loop_add_channel(&loop, &ch, NULL, NULL);
 	t0 = sn_now_ns();
 	if (fork() == 0) {
@@ -541,8 +541,8 @@ TEST(mark_dead_wakes_a_sleeping_receiver)
 		_exit(0);
 	}
 	/* Sleeps on the futex until the parent's mark wakes it. */
-	CHECK_EQ_INT(sn_loop_wait(&loop, sn_now_ns() + 5000 * MS), 0);
-	CHECK(sn_now_ns() - t0 < 2000 * MS);
+	CHECK_EQ_INT(sn_loop_wait(&loop, sn_now_ns() + 5000 * SN_MS), 0);
+	CHECK(sn_now_ns() - t0 < 2000 * SN_MS);
 	CHECK(sn_channel_readable(&ch));
 	CHECK_EQ_INT(sn_channel_receive(&ch, buf, sizeof(buf)),
 		     -SEALNET_ECOMPARTMENT);
@@ -571,16 +571,18 @@ TEST(timers_fire_in_deadline_order_and_cancel)
 
 	sn_loop_init(&loop);
 	norder = 0;
-	sn_loop_add_timer(&loop, now + 30 * MS, record, (void *)3);
-	sn_loop_add_timer(&loop, now + 10 * MS, record, (void *)1);
-	cancelled = sn_loop_add_timer(&loop, now + 15 * MS, record, (void *)9);
-	sn_loop_add_timer(&loop, now + 20 * MS, record, (void *)2);
+	sn_loop_add_timer(&loop, now + 30 * SN_MS, record, (void *)3);
+	sn_loop_add_timer(&loop, now + 10 * SN_MS, record, (void *)1);
+	cancelled =
+	    sn_loop_add_timer(&loop, now + 15 * SN_MS, record, (void *)9);
+	sn_loop_add_timer(&loop, now + 20 * SN_MS, record, (void *)2);
 	CHECK_EQ_INT(sn_loop_cancel_timer(&loop, cancelled), 0);
 	while (norder < 3)
-		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+		CHECK(sn_loop_run_once(&loop, now + 1000 * SN_MS) > 0);
 	CHECK(order[0] == 1 && order[1] == 2 && order[2] == 3);
-	CHECK(sn_now_ns() - now >= 30 * MS);
-	CHECK_EQ_INT(sn_loop_run_once(&loop, sn_now_ns() + 5 * MS), -ETIMEDOUT);
+	CHECK(sn_now_ns() - now >= 30 * SN_MS);
+	CHECK_EQ_INT(sn_loop_run_once(&loop, sn_now_ns() + 5 * SN_MS),
+		     -ETIMEDOUT);
 }
 
 static struct sn_loop *rearm_loop;
@@ -590,7 +592,8 @@ rearm_sooner(void *ctx)
 {
 	record(ctx);
 	/* Sooner than any timer left: the loop must not skip it. */
-	sn_loop_add_timer(rearm_loop, sn_now_ns() + 1 * MS, record, (void *)5);
+	sn_loop_add_timer(rearm_loop, sn_now_ns() + 1 * SN_MS, record,
+			  (void *)5);
 }
 
 TEST(timers_cancelled_first_or_added_while_firing_keep_their_time)
@@ -602,17 +605,17 @@ TEST(timers_cancelled_first_or_added_while_firing_keep_their_time)
 	sn_loop_init(&loop);
 	rearm_loop = &loop;
 	norder = 0;
-	first = sn_loop_add_timer(&loop, now + 5 * MS, record, (void *)9);
-	sn_loop_add_timer(&loop, now + 10 * MS, rearm_sooner, (void *)4);
-	sn_loop_add_timer(&loop, now + 200 * MS, record, (void *)6);
+	first = sn_loop_add_timer(&loop, now + 5 * SN_MS, record, (void *)9);
+	sn_loop_add_timer(&loop, now + 10 * SN_MS, rearm_sooner, (void *)4);
+	sn_loop_add_timer(&loop, now + 200 * SN_MS, record, (void *)6);
 	/* The earliest goes; the others keep their deadlines. */
 	CHECK_EQ_INT(sn_loop_cancel_timer(&loop, first), 0);
 	while (norder < 2)
-		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+		CHECK(sn_loop_run_once(&loop, now + 1000 * SN_MS) > 0);
 	CHECK(order[0] == 4 && order[1] == 5);
-	CHECK(sn_now_ns() - now < 150 * MS);
+	CHECK(sn_now_ns() - now < 150 * SN_MS);
 	while (norder < 3)
-		CHECK(sn_loop_run_once(&loop, now + 1000 * MS) > 0);
+		CHECK(sn_loop_run_once(&loop, now + 1000 * SN_MS) > 0);
 	CHECK(order[2] == 6);
 	CHECK_EQ_INT(loop.ntimers, 0);
 }
@@ -637,7 +640,7 @@ TEST(descriptor_callbacks_fire)
 	CHECK_EQ_INT(sn_loop_add_fd(&loop, p[0], POLLIN, on_readable_fd, &got),
 		     0);
 	CHECK(write(p[1], "z", 1) == 1);
-	CHECK(sn_loop_run_once(&loop, sn_now_ns() + 1000 * MS) > 0);
+	CHECK(sn_loop_run_once(&loop, sn_now_ns() + 1000 * SN_MS) > 0);
 	CHECK_EQ_INT(got, 'z');
 	close(p[0]);
 	close(p[1]);

@@ -113,7 +113,7 @@ check "UDP round trip to an authorised peer" \
 # and logs each forgery; only this step looks these names up.  The wrong
 # id reaches the DNS compartment, whose own check drops it (the Firewall
 # lets it through: it comes from the server's port 53); the Firewall
-# drops the other two first.  tests/dns_answer_test.c shows each of the
+# drops the other two first.  compartments/dns/tests/dns_answer_test.c shows each of the
 # DNS compartment's checks alone.
 check "the forged-answer lookups ran" wait_for 'RESULT dns answer with the wrong port' 30
 grep 'RESULT dns' "$tmp/run.log" | sed 's/^/  /'

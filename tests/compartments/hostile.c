@@ -27,8 +27,6 @@ SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
 SEALNET_CONNECTION_CAPABILITY(allowed, SEALNET_TCP, "allowed.test", 443);
 SEALNET_RESTART(never, 0);
 
-#define MS 1000000ull
-
 static struct sn_compartment compartment;
 static struct sn_peer *runtime, *netapi;
 static _Alignas(8) uint8_t reply[SN_MAX_MESSAGE];
@@ -46,8 +44,8 @@ call_empty(struct sn_peer *p, uint16_t export_id)
 {
 	sn_builder *b = sn_call_builder(&compartment);
 
-	return sn_call(p, export_id, SN_BODY_EMPTY, sn_empty_start(b), 200 * MS,
-		       reply, sizeof(reply), NULL);
+	return sn_call(p, export_id, SN_BODY_EMPTY, sn_empty_start(b),
+		       200 * SN_MS, reply, sizeof(reply), NULL);
 }
 
 static int
@@ -58,7 +56,7 @@ echo(void)
 
 	sn_bytes_add_data(b, body, "x", 1);
 	return sn_call(runtime, SN_EXPORT_RUNTIME_ECHO, SN_BODY_BYTES, body,
-		       200 * MS, reply, sizeof(reply), NULL);
+		       200 * SN_MS, reply, sizeof(reply), NULL);
 }
 
 static int
@@ -69,7 +67,7 @@ check_handle(const sn_handle *h)
 
 	sn_handle_reference_add_handle(b, body, h);
 	return sn_call(runtime, SN_EXPORT_RUNTIME_HANDLE_CHECK,
-		       SN_BODY_HANDLE_REFERENCE, body, 200 * MS, reply,
+		       SN_BODY_HANDLE_REFERENCE, body, 200 * SN_MS, reply,
 		       sizeof(reply), NULL);
 }
 
@@ -85,7 +83,7 @@ connect_to(const char *host, uint16_t port)
 	sn_connection_capability_add_port(b, cap, port);
 	sn_connect_add_capability(b, body, cap);
 	return sn_call(netapi, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
-		       SN_BODY_CONNECT, body, 200 * MS, reply, sizeof(reply),
+		       SN_BODY_CONNECT, body, 200 * SN_MS, reply, sizeof(reply),
 		       NULL);
 }
 
@@ -111,7 +109,7 @@ forged_handles(void)
 	/* One real handle first: the check can succeed, so refusals below
 	 * are the check working, not the export being broken. */
 	if (sn_call(runtime, SN_EXPORT_RUNTIME_HANDLE_NEW, SN_BODY_EMPTY,
-		    sn_empty_start(b), 200 * MS, reply, sizeof(reply),
+		    sn_empty_start(b), 200 * SN_MS, reply, sizeof(reply),
 		    &m) == 0 &&
 	    sn_handle_reference_handle(sn_message_body_as_handle_reference(m),
 				       &own))
@@ -160,7 +158,7 @@ malformed(void)
 			memcpy(raw + 4, "SNL1", 4);
 		while (sn_channel_send(&runtime->channel, raw, len) == -EAGAIN)
 			sn_loop_run_once(&compartment.loop,
-					 sn_now_ns() + 10 * MS);
+					 sn_now_ns() + 10 * SN_MS);
 		sent++;
 	}
 	sn_log("ATTACK malformed messages: %u sent; echo afterwards: %s", sent,
@@ -177,7 +175,7 @@ flood(void)
 	sn_builder b;
 	uint32_t msg, body;
 	size_t len;
-	uint64_t end = sn_now_ns() + 3000 * MS, sent = 0, full = 0;
+	uint64_t end = sn_now_ns() + 3000 * SN_MS, sent = 0, full = 0;
 
 	sn_builder_init(&b, raw, sizeof(raw));
 	msg = sn_message_start(&b);
@@ -221,7 +219,7 @@ attack(void *ctx)
 	malformed();
 	flood();
 	/* Let the callee drain the flood before the last attack. */
-	for (uint64_t end = sn_now_ns() + 500 * MS; sn_now_ns() < end;)
+	for (uint64_t end = sn_now_ns() + 500 * SN_MS; sn_now_ns() < end;)
 		sn_loop_run_once(&compartment.loop, end);
 	break_ring();
 	sn_log("attack over");
@@ -237,7 +235,7 @@ main(void)
 	if (runtime == NULL || netapi == NULL)
 		return 1;
 	/* Give the app a second of calm to measure against. */
-	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 1500 * MS, attack,
+	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 1500 * SN_MS, attack,
 			  NULL);
 	return sn_compartment_run(&compartment) < 0;
 }

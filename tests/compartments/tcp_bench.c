@@ -26,7 +26,6 @@ SEALNET_CONNECTION_CAPABILITY(source, SEALNET_TCP, "bench.test", 7102);
 SEALNET_RESTART(never, 0);
 SEALNET_SYSCALL(sysinfo); /* qsort */
 
-#define MS    1000000ull
 #define BYTES (100ull * 1000 * 1000)
 #define CHUNK (60u * 1024)
 
@@ -51,14 +50,14 @@ measure_connect(double *median_us)
 	for (int i = 0; i < 20; i++) {
 		uint64_t t0 = sn_now_ns();
 		int rc = network_socket_connect_tcp(
-		    5000 * MS, SEALNET_CAPABILITY(sink), &s);
+		    5000 * SN_MS, SEALNET_CAPABILITY(sink), &s);
 
 		if (rc < 0) {
 			sn_log("connect %d failed: %s", i, strerror(-rc));
 			return rc;
 		}
 		times[i] = sn_now_ns() - t0;
-		rc = network_socket_close(1000 * MS, s);
+		rc = network_socket_close(1000 * SN_MS, s);
 		if (rc < 0) {
 			sn_log("close %d failed: %s", i, strerror(-rc));
 			return rc;
@@ -77,7 +76,7 @@ transfer(bool sending, double *mbytes_per_s)
 	uint64_t t0, done = 0;
 	sealnet_socket s;
 	int rc = network_socket_connect_tcp(
-	    5000 * MS,
+	    5000 * SN_MS,
 	    sending ? SEALNET_CAPABILITY(sink) : SEALNET_CAPABILITY(source),
 	    &s);
 
@@ -90,9 +89,9 @@ transfer(bool sending, double *mbytes_per_s)
 		size_t want =
 		    BYTES - done < CHUNK ? (size_t)(BYTES - done) : CHUNK;
 		ssize_t n =
-		    sending ? network_socket_send(10000 * MS, s, buf, want)
-			    : network_socket_receive_preallocated(10000 * MS, s,
-								  buf, want);
+		    sending ? network_socket_send(10000 * SN_MS, s, buf, want)
+			    : network_socket_receive_preallocated(10000 * SN_MS,
+								  s, buf, want);
 
 		if (n <= 0) {
 			/* A figure from part of a transfer would not be the
@@ -101,13 +100,13 @@ transfer(bool sending, double *mbytes_per_s)
 			       (unsigned long long)done,
 			       (unsigned long long)BYTES,
 			       n < 0 ? strerror((int)-n) : "nothing moved");
-			network_socket_close(1000 * MS, s);
+			network_socket_close(1000 * SN_MS, s);
 			return n < 0 ? (int)n : -EIO;
 		}
 		done += (uint64_t)n;
 	}
 	*mbytes_per_s = (double)done / 1e6 / ((double)(sn_now_ns() - t0) / 1e9);
-	rc = network_socket_close(1000 * MS, s);
+	rc = network_socket_close(1000 * SN_MS, s);
 	if (rc < 0)
 		sn_log("%s: close failed: %s", what, strerror(-rc));
 	return rc;
@@ -121,7 +120,7 @@ main(void)
 	double connect_us, send_mbs, recv_mbs;
 
 	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0 ||
-	    network_start(30000 * MS) < 0)
+	    network_start(30000 * SN_MS) < 0)
 		return 1;
 	if (measure_connect(&connect_us) < 0)
 		return 1;

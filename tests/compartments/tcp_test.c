@@ -43,7 +43,6 @@ SEALNET_RESTART(never, 0);
 /* Small, so the test can reach it; more than any step needs at once. */
 SEALNET_QUOTA(sockets, 4);
 
-#define MS    1000000ull
 #define TOTAL (10u << 20)
 #define CHUNK (32u << 10)
 
@@ -98,7 +97,7 @@ wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 		sn_message_ref m;
 		int rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
 				 sn_empty_start(sn_call_builder(&compartment)),
-				 1000 * MS, reply, sizeof(reply), &m);
+				 1000 * SN_MS, reply, sizeof(reply), &m);
 
 		for (uint32_t i = 0;
 		     rc == 0 && i < sn_address_info_addresses_count(
@@ -114,7 +113,7 @@ wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 			     (len > 0 && a[0] == prefix_byte)))
 				return 0;
 		}
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * MS);
+		sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * SN_MS);
 	}
 	return -ETIMEDOUT;
 }
@@ -122,7 +121,7 @@ wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 static int
 wait_for_address(void)
 {
-	return wait_for_family(SN_ADDRESS_FAMILY_IPV4, -1, 30000 * MS);
+	return wait_for_family(SN_ADDRESS_FAMILY_IPV4, -1, 30000 * SN_MS);
 }
 
 static void
@@ -135,7 +134,7 @@ echo_test(void)
 	int rc;
 
 	t0 = sn_now_ns();
-	rc = network_socket_connect_tcp(5000 * MS,
+	rc = network_socket_connect_tcp(5000 * SN_MS,
 					SEALNET_CAPABILITY(echo_server), &s);
 	t1 = sn_now_ns();
 	if (rc < 0) {
@@ -147,7 +146,7 @@ echo_test(void)
 	while (sent < TOTAL) {
 		for (size_t i = 0; i < CHUNK; i++)
 			out[i] = (uint8_t)((sent + i) * 2654435761u >> 13);
-		rc = send_all(5000 * MS, s, out, CHUNK);
+		rc = send_all(5000 * SN_MS, s, out, CHUNK);
 		if (rc < 0) {
 			sn_log("RESULT echo: send failed: %s", strerror(-rc));
 			return;
@@ -156,7 +155,7 @@ echo_test(void)
 		sent += CHUNK;
 		while (got < sent) {
 			ssize_t n = network_socket_receive_preallocated(
-			    5000 * MS, s, in, sent - got);
+			    5000 * SN_MS, s, in, sent - got);
 			if (n < 0) {
 				sn_log("RESULT echo: receive failed after %zu "
 				       "bytes: %s",
@@ -171,7 +170,7 @@ echo_test(void)
 	sn_log("RESULT echo: %zu bytes sent, %zu back in %.0f ms, checksums %s",
 	       sent, got, (double)(t1 - t0) / 1e6,
 	       sent_sum == got_sum ? "match" : "DIFFER");
-	rc = network_socket_close(1000 * MS, s);
+	rc = network_socket_close(1000 * SN_MS, s);
 	sn_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
 }
 
@@ -188,13 +187,13 @@ echo_some(sealnet_socket s, size_t n)
 
 		for (size_t i = 0; i < k; i++)
 			out[i] = (uint8_t)((sent + i) * 40503u >> 7);
-		r = send_all(5000 * MS, s, out, k);
+		r = send_all(5000 * SN_MS, s, out, k);
 		if (r < 0)
 			return (int)r;
 		sent_sum = fnv(sent_sum, out, k);
 		sent += k;
 		while (got < sent) {
-			r = network_socket_receive_preallocated(5000 * MS, s,
+			r = network_socket_receive_preallocated(5000 * SN_MS, s,
 								in, sent - got);
 			if (r < 0)
 				return (int)r;
@@ -210,9 +209,9 @@ wait_for_signal(const struct sealnet_declaration *signal)
 {
 	sealnet_socket s;
 
-	while (network_socket_connect_tcp(1000 * MS, signal, &s) < 0)
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * MS);
-	network_socket_close(1000 * MS, s);
+	while (network_socket_connect_tcp(1000 * SN_MS, signal, &s) < 0)
+		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * SN_MS);
+	network_socket_close(1000 * SN_MS, s);
 }
 
 /* Each name's first answer is forged to send us elsewhere; only the true
@@ -232,11 +231,11 @@ forged_dns_answers(void)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		sealnet_socket s;
 		int rc =
-		    network_socket_connect_tcp(3000 * MS, names[i].cap, &s);
+		    network_socket_connect_tcp(3000 * SN_MS, names[i].cap, &s);
 
 		if (rc == 0) {
 			rc = echo_some(s, 4096);
-			network_socket_close(1000 * MS, s);
+			network_socket_close(1000 * SN_MS, s);
 		}
 		sn_log("RESULT dns answer with the %s: %s", names[i].what,
 		       rc == 0 ? "ignored, the real server answered"
@@ -250,17 +249,17 @@ static void
 ipv6_echo(void)
 {
 	sealnet_socket s;
-	int rc = wait_for_family(SN_ADDRESS_FAMILY_IPV6, 0xfd, 15000 * MS);
+	int rc = wait_for_family(SN_ADDRESS_FAMILY_IPV6, 0xfd, 15000 * SN_MS);
 
 	if (rc < 0) {
 		sn_log("RESULT ipv6: no address from SLAAC: %s", strerror(-rc));
 		return;
 	}
-	rc = network_socket_connect_tcp(3000 * MS, SEALNET_CAPABILITY(echo6),
+	rc = network_socket_connect_tcp(3000 * SN_MS, SEALNET_CAPABILITY(echo6),
 					&s);
 	if (rc == 0) {
 		rc = echo_some(s, 65536);
-		network_socket_close(1000 * MS, s);
+		network_socket_close(1000 * SN_MS, s);
 	}
 	sn_log("RESULT ipv6: %s",
 	       rc == 0 ? "address by SLAAC, 64 KiB echoed, checksums match"
@@ -271,12 +270,12 @@ static void
 cname_followed(void)
 {
 	sealnet_socket s;
-	int rc = network_socket_connect_tcp(3000 * MS,
+	int rc = network_socket_connect_tcp(3000 * SN_MS,
 					    SEALNET_CAPABILITY(alias), &s);
 
 	if (rc == 0) {
 		rc = echo_some(s, 4096);
-		network_socket_close(1000 * MS, s);
+		network_socket_close(1000 * SN_MS, s);
 	}
 	sn_log("RESULT dns cname: %s",
 	       rc == 0 ? "followed to the address" : strerror(-rc));
@@ -288,7 +287,7 @@ spoofed_segments(void)
 {
 	sealnet_socket s;
 	int rc = network_socket_connect_tcp(
-	    5000 * MS, SEALNET_CAPABILITY(echo_server), &s);
+	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s);
 
 	if (rc == 0)
 		rc = echo_some(s, 65536);
@@ -302,7 +301,7 @@ spoofed_segments(void)
 	rc = echo_some(s, 1u << 20);
 	sn_log("RESULT spoof: after the attack, %s",
 	       rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
-	network_socket_close(1000 * MS, s);
+	network_socket_close(1000 * SN_MS, s);
 }
 
 /* A datagram to the UDP echo port: dropped by the Firewall until that
@@ -318,7 +317,7 @@ udp_round_trip(void)
 	ssize_t n;
 	int rc;
 
-	rc = network_socket_udp(1000 * MS, 0, &s);
+	rc = network_socket_udp(1000 * SN_MS, 0, &s);
 	if (rc < 0) {
 		sn_log("RESULT udp: no socket: %s", strerror(-rc));
 		return;
@@ -329,28 +328,29 @@ udp_round_trip(void)
 	memset(&to, 0, sizeof(to));
 	memcpy(to.address, (const uint8_t[]){10, 0, 0, 1}, 4);
 	to.port = 7009;
-	n = network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	n = network_socket_send_to(1000 * SN_MS, s, &to, ping, sizeof(ping));
 	if (n != (ssize_t)sizeof(ping)) {
 		sn_log("RESULT udp before authorising: not sent: %s",
 		       n < 0 ? strerror((int)-n) : "short");
-		network_socket_close(1000 * MS, s);
+		network_socket_close(1000 * SN_MS, s);
 		return;
 	}
-	n = network_socket_receive_from(500 * MS, s, back, sizeof(back), &from);
+	n = network_socket_receive_from(500 * SN_MS, s, back, sizeof(back),
+					&from);
 	sn_log("RESULT udp before authorising: %zu bytes sent, %s",
 	       sizeof(ping),
 	       n == -ETIMEDOUT ? "nothing came back" : "an answer came");
 	rc = network_socket_udp_authorise_host(
-	    5000 * MS, s, SEALNET_CAPABILITY(udp_echo), &to);
+	    5000 * SN_MS, s, SEALNET_CAPABILITY(udp_echo), &to);
 	if (rc < 0) {
 		sn_log("RESULT udp: authorise failed: %s", strerror(-rc));
-		network_socket_close(1000 * MS, s);
+		network_socket_close(1000 * SN_MS, s);
 		return;
 	}
 	t0 = sn_now_ns();
-	n = network_socket_send_to(1000 * MS, s, &to, ping, sizeof(ping));
+	n = network_socket_send_to(1000 * SN_MS, s, &to, ping, sizeof(ping));
 	if (n == (ssize_t)sizeof(ping))
-		n = network_socket_receive_from(2000 * MS, s, back,
+		n = network_socket_receive_from(2000 * SN_MS, s, back,
 						sizeof(back), &from);
 	if (n == (ssize_t)sizeof(ping) && memcmp(back, ping, sizeof(ping)) == 0)
 		sn_log("RESULT udp round trip: ok in %.2f ms, from "
@@ -361,7 +361,7 @@ udp_round_trip(void)
 	else
 		sn_log("RESULT udp round trip: failed: %s",
 		       n < 0 ? strerror((int)-n) : "wrong bytes");
-	network_socket_close(1000 * MS, s);
+	network_socket_close(1000 * SN_MS, s);
 }
 
 /* A receive that timed out must not take data that arrives later: the
@@ -374,28 +374,30 @@ receive_after_timeout(void)
 	char got[sizeof(msg)];
 	ssize_t n;
 	int rc = network_socket_connect_tcp(
-	    5000 * MS, SEALNET_CAPABILITY(echo_server), &s);
+	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s);
 
 	if (rc < 0) {
 		sn_log("RESULT late data: no connection: %s", strerror(-rc));
 		return;
 	}
-	n = network_socket_receive_preallocated(50 * MS, s, got, sizeof(got));
+	n = network_socket_receive_preallocated(50 * SN_MS, s, got,
+						sizeof(got));
 	if (n != -ETIMEDOUT) {
 		sn_log("RESULT late data: the first receive gave %zd", n);
-		network_socket_close(1000 * MS, s);
+		network_socket_close(1000 * SN_MS, s);
 		return;
 	}
-	network_socket_send(1000 * MS, s, msg, sizeof(msg));
+	network_socket_send(1000 * SN_MS, s, msg, sizeof(msg));
 	/* The echo arrives while nobody is receiving. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * MS);
-	n = network_socket_receive_preallocated(2000 * MS, s, got, sizeof(got));
+	sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * SN_MS);
+	n = network_socket_receive_preallocated(2000 * SN_MS, s, got,
+						sizeof(got));
 	sn_log("RESULT late data: %s",
 	       n == (ssize_t)sizeof(msg) && memcmp(got, msg, sizeof(msg)) == 0
 		   ? "kept for the next receive"
 	       : n < 0 ? strerror((int)-n)
 		       : "wrong bytes");
-	network_socket_close(1000 * MS, s);
+	network_socket_close(1000 * SN_MS, s);
 }
 
 /* A peer that stops reading stalls its own connection and no other: sends
@@ -407,7 +409,7 @@ stalled_peer(void)
 	size_t pushed = 0;
 	ssize_t n = 0;
 	int rc = network_socket_connect_tcp(
-	    5000 * MS, SEALNET_CAPABILITY(echo_server), &stalled);
+	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &stalled);
 
 	if (rc < 0) {
 		sn_log("RESULT stalled peer: no connection: %s", strerror(-rc));
@@ -415,7 +417,7 @@ stalled_peer(void)
 	}
 	/* Its echo is never read, so both directions fill and stop. */
 	while (pushed < (64u << 20)) {
-		n = network_socket_send(300 * MS, stalled, out, CHUNK);
+		n = network_socket_send(300 * SN_MS, stalled, out, CHUNK);
 		if (n != CHUNK)
 			break;
 		pushed += CHUNK;
@@ -423,20 +425,20 @@ stalled_peer(void)
 	if (n == CHUNK || (n < 0 && n != -ETIMEDOUT)) {
 		sn_log("RESULT stalled peer: no stall after %zu bytes: %s",
 		       pushed, n < 0 ? strerror((int)-n) : "still sending");
-		network_socket_close(1000 * MS, stalled);
+		network_socket_close(1000 * SN_MS, stalled);
 		return;
 	}
 	pushed += n > 0 ? (size_t)n : 0;
 	rc = network_socket_connect_tcp(
-	    5000 * MS, SEALNET_CAPABILITY(echo_server), &other);
+	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &other);
 	if (rc == 0) {
 		rc = echo_some(other, 256 * 1024);
-		network_socket_close(1000 * MS, other);
+		network_socket_close(1000 * SN_MS, other);
 	}
 	sn_log("RESULT stalled peer: stalled after %zu KiB; another "
 	       "connection echoed 256 KiB meanwhile: %s",
 	       pushed / 1024, rc == 0 ? "ok" : strerror(-rc));
-	network_socket_close(1000 * MS, stalled);
+	network_socket_close(1000 * SN_MS, stalled);
 }
 
 /* NetAPI works on at most 8 calls of one caller at a time, so no caller
@@ -456,7 +458,7 @@ netapi_caller_limit(void)
 {
 	struct sn_peer *netapi = sn_compartment_peer(&compartment, "NetAPI");
 	const struct sealnet_declaration *d = SEALNET_CAPABILITY(silent);
-	uint64_t end = sn_now_ns() + 5000 * MS;
+	uint64_t end = sn_now_ns() + 5000 * SN_MS;
 	unsigned held = 0;
 	sealnet_socket s;
 	int rc;
@@ -473,8 +475,8 @@ netapi_caller_limit(void)
 		sn_connect_add_capability(b, body, cap);
 		flood_status[i] = 1; /* not answered yet */
 		if (sn_call_async(netapi, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
-				  SN_BODY_CONNECT, body, 1000 * MS, flood_reply,
-				  (void *)i) < 0) {
+				  SN_BODY_CONNECT, body, 1000 * SN_MS,
+				  flood_reply, (void *)i) < 0) {
 			sn_log("RESULT netapi caller limit: call %u not sent",
 			       (unsigned)i);
 			return;
@@ -494,11 +496,11 @@ netapi_caller_limit(void)
 	while (flood_answered < 9 && sn_now_ns() < end)
 		sn_loop_run_once(&compartment.loop, end);
 	/* NetAPI ends each at its deadline, as the caller does. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * MS);
-	rc = network_socket_connect_tcp(5000 * MS,
+	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * SN_MS);
+	rc = network_socket_connect_tcp(5000 * SN_MS,
 					SEALNET_CAPABILITY(echo_server), &s);
 	if (rc == 0)
-		network_socket_close(1000 * MS, s);
+		network_socket_close(1000 * SN_MS, s);
 	sn_log("RESULT netapi caller limit: 8 in progress, the 9th refused "
 	       "(-EAGAIN); once they ended, a connect: %s",
 	       rc == 0 ? "ok" : strerror(-rc));
@@ -511,15 +513,15 @@ socket_quota(void)
 	sealnet_socket s[5];
 	int n = 0, rc = 0, again;
 
-	while (n < 5 && (rc = network_socket_udp(1000 * MS, 0, &s[n])) == 0)
+	while (n < 5 && (rc = network_socket_udp(1000 * SN_MS, 0, &s[n])) == 0)
 		n++;
-	network_socket_close(1000 * MS, s[0]);
-	again = network_socket_udp(1000 * MS, 0, &s[0]);
+	network_socket_close(1000 * SN_MS, s[0]);
+	again = network_socket_udp(1000 * SN_MS, 0, &s[0]);
 	sn_log("RESULT socket quota: %d sockets, then %s; after a close, %s", n,
 	       rc == -EDQUOT ? "refused (-EDQUOT)" : strerror(-rc),
 	       again == 0 ? "another one" : strerror(-again));
 	for (int i = again == 0 ? 0 : 1; i < n; i++)
-		network_socket_close(1000 * MS, s[i]);
+		network_socket_close(1000 * SN_MS, s[i]);
 }
 
 /* Connects whose timeouts end around the time a connect takes: some are
@@ -533,7 +535,7 @@ connect_timeouts(void)
 	unsigned ok = 0, timed_out = 0, held = 0;
 	int other = 0;
 	int rc = network_socket_connect_tcp(
-	    5000 * MS, SEALNET_CAPABILITY(echo_server), &s[0]);
+	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s[0]);
 
 	if (rc < 0) {
 		sn_log("RESULT connect timeouts: no connection: %s",
@@ -541,13 +543,13 @@ connect_timeouts(void)
 		return;
 	}
 	took = sn_now_ns() - t0;
-	network_socket_close(1000 * MS, s[0]);
+	network_socket_close(1000 * SN_MS, s[0]);
 	for (uint64_t t = took / 4; t < took * 2; t += took / 100) {
 		rc = network_socket_connect_tcp(
 		    t, SEALNET_CAPABILITY(echo_server), &s[0]);
 		if (rc == 0) {
 			ok++;
-			network_socket_close(1000 * MS, s[0]);
+			network_socket_close(1000 * SN_MS, s[0]);
 		} else if (rc == -ETIMEDOUT) {
 			timed_out++;
 		} else {
@@ -555,13 +557,13 @@ connect_timeouts(void)
 		}
 	}
 	/* Answers still on their way arrive meanwhile. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * MS);
-	while (held < 4 &&
-	       (rc = network_socket_connect_tcp(
-		    5000 * MS, SEALNET_CAPABILITY(echo_server), &s[held])) == 0)
+	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * SN_MS);
+	while (held < 4 && (rc = network_socket_connect_tcp(
+				5000 * SN_MS, SEALNET_CAPABILITY(echo_server),
+				&s[held])) == 0)
 		held++;
 	for (unsigned i = 0; i < held; i++)
-		network_socket_close(1000 * MS, s[i]);
+		network_socket_close(1000 * SN_MS, s[i]);
 	if (other < 0)
 		sn_log("connect timeouts: some failed otherwise: %s",
 		       strerror(-other));
@@ -576,14 +578,14 @@ static int
 echo_until_error(sealnet_socket s, size_t *moved)
 {
 	for (;;) {
-		ssize_t n = send_all(5000 * MS, s, out, CHUNK);
+		ssize_t n = send_all(5000 * SN_MS, s, out, CHUNK);
 		size_t got = 0;
 
 		if (n < 0)
 			return (int)n;
 		while (got < CHUNK) {
 			n = network_socket_receive_preallocated(
-			    5000 * MS, s, in, CHUNK - got);
+			    5000 * SN_MS, s, in, CHUNK - got);
 			if (n < 0)
 				return (int)n;
 			got += (size_t)n;
@@ -604,7 +606,7 @@ transfer_across_a_restart(void)
 
 	sn_log("RESULT transfer: waiting for the signal");
 	wait_for_signal(SEALNET_CAPABILITY(go_signal));
-	rc = network_socket_connect_tcp(5000 * MS,
+	rc = network_socket_connect_tcp(5000 * SN_MS,
 					SEALNET_CAPABILITY(echo_server), &s);
 	if (rc < 0) {
 		sn_log("RESULT transfer: connect failed: %s", strerror(-rc));
@@ -625,27 +627,27 @@ transfer_across_a_restart(void)
 	       : rc == -ETIMEDOUT	   ? "-ETIMEDOUT"
 					   : strerror(-rc),
 	       rc, (long long)wall.tv_sec, wall.tv_nsec / 1000);
-	network_socket_close(1000 * MS, s);
+	network_socket_close(1000 * SN_MS, s);
 	for (int last = 0;;) {
 		rc = network_socket_connect_tcp(
-		    1000 * MS, SEALNET_CAPABILITY(echo_server), &s);
+		    1000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s);
 		if (rc == 0)
 			break;
 		if (rc != last)
 			sn_log("reconnect: %s", strerror(-rc));
 		last = rc;
-		if (sn_now_ns() - t_err > 30000 * MS) {
+		if (sn_now_ns() - t_err > 30000 * SN_MS) {
 			sn_log("RESULT reconnect: gave up: %s", strerror(-rc));
 			return;
 		}
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 20 * MS);
+		sn_loop_run_once(&compartment.loop, sn_now_ns() + 20 * SN_MS);
 	}
 	t_ok = sn_now_ns();
 	moved = 0;
-	network_socket_send(5000 * MS, s, out, CHUNK);
+	network_socket_send(5000 * SN_MS, s, out, CHUNK);
 	while (moved < CHUNK) {
 		ssize_t n = network_socket_receive_preallocated(
-		    5000 * MS, s, in + moved, CHUNK - moved);
+		    5000 * SN_MS, s, in + moved, CHUNK - moved);
 		if (n < 0)
 			break;
 		moved += (size_t)n;
@@ -653,7 +655,7 @@ transfer_across_a_restart(void)
 	sn_log("RESULT reconnected %.1f ms after the error; echo %s",
 	       (double)(t_ok - t_err) / 1e6,
 	       moved == CHUNK && memcmp(in, out, CHUNK) == 0 ? "ok" : "FAILED");
-	network_socket_close(1000 * MS, s);
+	network_socket_close(1000 * SN_MS, s);
 }
 
 int
@@ -675,7 +677,7 @@ main(void)
 		connect_timeouts();
 		netapi_caller_limit();
 	}
-	rc = network_socket_connect_tcp(2000 * MS, &not_granted, &s);
+	rc = network_socket_connect_tcp(2000 * SN_MS, &not_granted, &s);
 	sn_log("RESULT not granted: %s",
 	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
 	forged_dns_answers();

@@ -21,8 +21,6 @@ SEALNET_COMPARTMENT("Firewall");
 SEALNET_DEVICE(tap);
 SEALNET_RESTART(on_failure, 10);
 
-#define DEVICE_FD 6
-
 static struct sn_compartment compartment;
 
 static int
@@ -32,18 +30,18 @@ try(unsigned which)
 
 	switch (which) {
 	case 0:
-		return ioctl(DEVICE_FD, TUNSETPERSIST, 1);
+		return ioctl(SN_DEVICE_FD, TUNSETPERSIST, 1);
 	case 1:
-		return ioctl(DEVICE_FD, TUNSETOWNER, 4242);
+		return ioctl(SN_DEVICE_FD, TUNSETOWNER, 4242);
 	case 2:
 		memset(&ifr, 0, sizeof(ifr));
 		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr.ifr_hwaddr.sa_data, "\x02\xde\xad\xbe\xef\x01", 6);
-		return ioctl(DEVICE_FD, SIOCSIFHWADDR, &ifr);
+		return ioctl(SN_DEVICE_FD, SIOCSIFHWADDR, &ifr);
 	default: {
 		int off = 0;
 
-		return ioctl(DEVICE_FD, TUNSETCARRIER, &off);
+		return ioctl(SN_DEVICE_FD, TUNSETCARRIER, &off);
 	}
 	}
 }

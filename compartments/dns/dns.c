@@ -1,0 +1,418 @@
+/*
+ * The DNS compartment: a stub resolver kept apart from TCPIP, whose only
+ * caller is NetAPI.  c-ares builds each query and parses each answer;
+ * the queries travel over a UDP socket that TCPIP opens on a random port,
+ * with a random id, to the server DHCP gave.
+ *
+ * A and AAAA are asked at once.  An answer with IPv4 addresses is given
+ * as soon as it arrives, whatever happens to the AAAA question, so an
+ * IPv4-only name never waits on it.  An answer is accepted only from the
+ * server's port 53, with one of our ids and our question (dns_answer.h);
+ * anything else is dropped and counted.
+ */
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "boot.h"
+#include "dns_answer.h"
+#include "log.h"
+#include "sealnet/compartment.h"
+#include "sockets.h"
+
+SEALNET_COMPARTMENT("DNS");
+SEALNET_EXPORT(dns_resolve);
+SEALNET_IMPORT(TCPIP, tcpip_address_get);
+SEALNET_IMPORT(TCPIP, network_socket_udp);
+SEALNET_IMPORT(TCPIP, network_socket_send_to);
+SEALNET_IMPORT(TCPIP, network_socket_receive_from);
+SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_RESTART(always, 10);
+
+/* Twice what NetAPI lets one caller have in progress; each lookup's
+ * socket counts against this compartment's quota of 16. */
+#define MAX_LOOKUPS   16
+#define MAX_ADDRESSES 8
+#define RETRY_NS      (1000 * SN_MS)
+
+enum { Q_A, Q_AAAA, Q_COUNT };
+
+struct lookup {
+	bool in_use;
+	struct sn_deferred reply;
+	char host[SN_HOST_MAX + 1];
+	uint8_t family; /* SN_DNS_FAMILY_* */
+	uint8_t server[16];
+	uint8_t server_family;
+	sn_handle socket;
+	bool have_socket;
+	/* Per question: the query as sent, and what its answer gave. */
+	unsigned char *query[Q_COUNT];
+	int query_len[Q_COUNT];
+	bool asked[Q_COUNT], answered[Q_COUNT];
+	uint8_t addr[MAX_ADDRESSES][16];
+	uint8_t addr_family[MAX_ADDRESSES];
+	unsigned naddr;
+	char canonical[SN_HOST_MAX + 1];
+	uint64_t next_retry_ns;
+	unsigned tries;
+	int timer;
+	/* A receive is outstanding: the slot stays taken until it returns,
+	 * so its answer cannot land in a later lookup. */
+	bool receiving, finished;
+};
+
+static struct sn_compartment compartment;
+static struct sn_peer *tcpip;
+static struct lookup lookups[MAX_LOOKUPS];
+static uint64_t dropped_answers;
+
+static uint64_t
+remaining(const struct lookup *l)
+{
+	uint64_t now = sn_now_ns();
+
+	if (l->reply.deadline_ns == 0)
+		return 5000 * SN_MS;
+	return l->reply.deadline_ns > now ? l->reply.deadline_ns - now : 1;
+}
+
+static void
+socket_closed(void *ctx, int status, const sn_message_ref *reply)
+{
+}
+
+/* Ends the lookup: answers NetAPI (with an error if rc < 0) and closes
+ * the socket. */
+static void
+finish(struct lookup *l, int rc)
+{
+	if (rc < 0) {
+		sn_deferred_error(&l->reply, rc);
+	} else {
+		sn_builder *b = sn_reply_builder(&compartment);
+		uint32_t body = sn_resolved_start(b);
+		uint32_t vec = sn_resolved_start_addresses(b, body, l->naddr);
+
+		for (unsigned i = 0; i < l->naddr; i++) {
+			uint32_t ep = sn_endpoint_start(b);
+			bool v6 = l->addr_family[i] == SN_ADDRESS_FAMILY_IPV6;
+
+			sn_endpoint_add_family(b, ep, l->addr_family[i]);
+			sn_endpoint_add_address(b, ep, l->addr[i], v6 ? 16 : 4);
+			sn_builder_set_table_at(b, vec, i, ep);
+		}
+		if (l->canonical[0])
+			sn_resolved_add_canonical_name(b, body, l->canonical,
+						       strlen(l->canonical));
+		sn_deferred_ok(&l->reply, SN_BODY_RESOLVED, body);
+	}
+	if (l->timer >= 0)
+		sn_loop_cancel_timer(&compartment.loop, l->timer);
+	if (l->have_socket) {
+		sn_builder *b = sn_call_builder(&compartment);
+		uint32_t ref = sn_socket_reference_start(b);
+		sn_socket_reference_add_socket(b, ref, &l->socket);
+		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+			      SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
+			      socket_closed, NULL);
+	}
+	for (int q = 0; q < Q_COUNT; q++) {
+		ares_free_string(l->query[q]);
+		l->query[q] = NULL;
+	}
+	l->timer = -1;
+	l->have_socket = false;
+	if (l->receiving)
+		l->finished = true;
+	else
+		memset(l, 0, sizeof(*l));
+}
+
+static void receive_next(struct lookup *l);
+
+static void
+sent(void *ctx, int status, const sn_message_ref *reply)
+{
+	if (status < 0)
+		sn_log("query not sent: %d", status);
+}
+
+static void
+send_queries(struct lookup *l)
+{
+	for (int q = 0; q < Q_COUNT; q++) {
+		if (!l->asked[q] || l->answered[q])
+			continue;
+		sn_builder *b = sn_call_builder(&compartment);
+		uint32_t body = sn_send_start(b);
+		uint32_t to = sn_endpoint_start(b);
+
+		sn_endpoint_add_family(b, to, l->server_family);
+		sn_endpoint_add_address(
+		    b, to, l->server,
+		    l->server_family == SN_ADDRESS_FAMILY_IPV6 ? 16 : 4);
+		sn_endpoint_add_port(b, to, DNS_SERVER_PORT);
+		sn_send_add_socket(b, body, &l->socket);
+		sn_send_add_data(b, body, l->query[q], (size_t)l->query_len[q]);
+		sn_send_add_to(b, body, to);
+		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_SEND_TO,
+			      SN_BODY_SEND, body, remaining(l), sent, NULL);
+	}
+	l->tries++;
+}
+
+static void
+retry(void *ctx)
+{
+	struct lookup *l = ctx;
+
+	l->timer = -1;
+	if (!l->in_use || l->finished)
+		return;
+	if (sn_now_ns() >= l->reply.deadline_ns && l->reply.deadline_ns) {
+		finish(l, -ETIMEDOUT);
+		return;
+	}
+	if (l->tries < 3)
+		send_queries(l);
+	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
+				     retry, l);
+}
+
+static bool
+done(const struct lookup *l)
+{
+	/* IPv4 addresses are enough; otherwise every question answered. */
+	if (l->answered[Q_A] && l->naddr > 0)
+		return true;
+	for (int q = 0; q < Q_COUNT; q++)
+		if (l->asked[q] && !l->answered[q])
+			return false;
+	return true;
+}
+
+static void
+take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
+{
+	for (int q = 0; q < Q_COUNT; q++) {
+		if (!l->asked[q] || l->answered[q] ||
+		    dns_answer_matches(l->query[q], (size_t)l->query_len[q],
+				       msg, len) != DNS_ANSWER_ACCEPTED)
+			continue;
+		struct hostent *host = NULL;
+		int n = MAX_ADDRESSES - (int)l->naddr, rc;
+
+		if (q == Q_A) {
+			struct ares_addrttl a[MAX_ADDRESSES];
+			rc = ares_parse_a_reply(msg, (int)len, &host, a, &n);
+			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
+				memcpy(l->addr[l->naddr], &a[i].ipaddr, 4);
+				l->addr_family[l->naddr++] =
+				    SN_ADDRESS_FAMILY_IPV4;
+			}
+		} else {
+			struct ares_addr6ttl a[MAX_ADDRESSES];
+			rc = ares_parse_aaaa_reply(msg, (int)len, &host, a, &n);
+			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
+				memcpy(l->addr[l->naddr], &a[i].ip6addr, 16);
+				l->addr_family[l->naddr++] =
+				    SN_ADDRESS_FAMILY_IPV6;
+			}
+		}
+		if (host && host->h_name && strcmp(host->h_name, l->host) &&
+		    strlen(host->h_name) < sizeof(l->canonical))
+			strcpy(l->canonical, host->h_name);
+		if (host)
+			ares_free_hostent(host);
+		/* NXDOMAIN and empty answers are answers too. */
+		l->answered[q] = true;
+		return;
+	}
+	if (sn_log_worth(++dropped_answers))
+		sn_log(
+		    "dropped an answer that matches no question (%llu so far)",
+		    (unsigned long long)dropped_answers);
+}
+
+static void
+datagram(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct lookup *l = ctx;
+
+	l->receiving = false;
+	if (l->finished) {
+		memset(l, 0, sizeof(*l));
+		return;
+	}
+	if (status < 0) {
+		finish(l, status == -ETIMEDOUT ? -ETIMEDOUT : -EHOSTUNREACH);
+		return;
+	}
+	sn_received_ref r = sn_message_body_as_received(*reply);
+	sn_endpoint_ref from = sn_received_from(r);
+	uint32_t len, alen;
+	const uint8_t *msg = sn_received_data(r, &len);
+	const uint8_t *a = from.pos ? sn_endpoint_address(from, &alen) : NULL;
+	struct dns_server server = {
+	    .address_len = l->server_family == SN_ADDRESS_FAMILY_IPV6 ? 16 : 4,
+	    .port = DNS_SERVER_PORT,
+	};
+
+	memcpy(server.address, l->server, sizeof(server.address));
+	if (dns_answer_source(&server, a, a ? alen : 0,
+			      from.pos ? sn_endpoint_port(from) : 0) !=
+	    DNS_ANSWER_ACCEPTED) {
+		if (sn_log_worth(++dropped_answers))
+			sn_log("dropped an answer not from the server's port "
+			       "53 (%llu so far)",
+			       (unsigned long long)dropped_answers);
+	} else {
+		take_answer(l, msg, len);
+	}
+	if (done(l)) {
+		finish(l, l->naddr ? 0 : -EHOSTUNREACH);
+		return;
+	}
+	receive_next(l);
+}
+
+static void
+receive_next(struct lookup *l)
+{
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t body = sn_receive_start(b);
+
+	sn_receive_add_socket(b, body, &l->socket);
+	sn_receive_add_max_bytes(b, body, 4096);
+	if (sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM,
+			  SN_BODY_RECEIVE, body, remaining(l), datagram, l) < 0)
+		finish(l, -EAGAIN);
+	else
+		l->receiving = true;
+}
+
+static int
+make_query(struct lookup *l, int q)
+{
+	uint16_t id;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		return -EIO;
+	if (ares_create_query(l->host, ns_c_in, q == Q_A ? ns_t_a : ns_t_aaaa,
+			      id, 1, &l->query[q], &l->query_len[q],
+			      0) != ARES_SUCCESS ||
+	    l->query_len[q] < 12)
+		return -EINVAL;
+	l->asked[q] = true;
+	return 0;
+}
+
+static void
+socket_opened(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct lookup *l = ctx;
+
+	if (status < 0) {
+		finish(l, status);
+		return;
+	}
+	sn_socket_created_socket(sn_message_body_as_socket_created(*reply),
+				 &l->socket);
+	l->have_socket = true;
+	receive_next(l);
+	send_queries(l);
+	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
+				     retry, l);
+}
+
+static void
+got_server(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct lookup *l = ctx;
+
+	if (status < 0) {
+		finish(l, status);
+		return;
+	}
+	sn_address_info_ref info = sn_message_body_as_address_info(*reply);
+	if (sn_address_info_dns_servers_count(info) == 0) {
+		sn_log("no DNS server: DHCP offered none");
+		finish(l, -EHOSTUNREACH);
+		return;
+	}
+	sn_endpoint_ref s = sn_address_info_dns_servers_at(info, 0);
+	uint32_t len;
+	const uint8_t *a = sn_endpoint_address(s, &len);
+	if (len != 4 && len != 16) {
+		finish(l, -EPROTO);
+		return;
+	}
+	memcpy(l->server, a, len);
+	l->server_family = sn_endpoint_family(s);
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t req = sn_socket_listen_start(b);
+	sn_socket_listen_add_owner(b, req, "DNS", 3);
+	sn_socket_listen_add_port(b, req, 0); /* TCPIP picks a random one */
+	sn_socket_listen_add_ipv6(b, req, len == 16);
+	if (sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_UDP,
+			  SN_BODY_SOCKET_LISTEN, req, remaining(l),
+			  socket_opened, l) < 0)
+		finish(l, -EAGAIN);
+}
+
+static void
+serve_resolve(void *ctx, struct sn_incoming *in)
+{
+	sn_resolve_ref req = sn_message_body_as_resolve(in->request);
+	uint32_t len;
+	const char *host = sn_resolve_host(req, &len);
+	struct lookup *l = NULL;
+
+	if (len == 0 || len > SN_HOST_MAX || memchr(host, 0, len)) {
+		sn_reply_error(in, -EINVAL);
+		return;
+	}
+	for (unsigned i = 0; i < MAX_LOOKUPS && l == NULL; i++)
+		if (!lookups[i].in_use)
+			l = &lookups[i];
+	if (l == NULL) {
+		sn_reply_error(in, -EAGAIN);
+		return;
+	}
+	memset(l, 0, sizeof(*l));
+	l->in_use = true;
+	l->timer = -1;
+	memcpy(l->host, host, len);
+	l->family = sn_resolve_family(req);
+	sn_defer(in, &l->reply);
+	if ((l->family != SN_DNS_FAMILY_IPV6_ONLY && make_query(l, Q_A) < 0) ||
+	    (l->family != SN_DNS_FAMILY_IPV4_ONLY &&
+	     make_query(l, Q_AAAA) < 0)) {
+		finish(l, -EINVAL);
+		return;
+	}
+	if (sn_call_async(tcpip, SN_EXPORT_TCPIP_ADDRESS_GET, SN_BODY_EMPTY,
+			  sn_empty_start(sn_call_builder(&compartment)),
+			  remaining(l), got_server, l) < 0)
+		finish(l, -EAGAIN);
+}
+
+static const struct sn_handler handlers[] = {
+    {SN_EXPORT_DNS_RESOLVE, serve_resolve},
+};
+
+int
+main(void)
+{
+	if (sn_compartment_boot(&compartment, handlers, 1, NULL) < 0)
+		return 1;
+	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	if (tcpip == NULL)
+		return 1;
+	/* A lookup's socket that TCPIP made after the lookup gave up. */
+	sn_peer_on_late_reply(tcpip, sn_release_late_socket);
+	return sn_compartment_run(&compartment) < 0;
+}

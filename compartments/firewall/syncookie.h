@@ -1,0 +1,68 @@
+/*
+ * SYN cookies: the initial sequence number of a SYN-ACK the Firewall sends
+ * for TCPIP, from which the client's ACK alone proves the handshake
+ * happened, so that no state exists until it has.  Pure but for the MAC,
+ * OpenSSL's SipHash-2-4 keyed from getrandom() by the caller.
+ *
+ * A cookie's 32 bits, high to low:
+ *   25  the MAC, over the key, the connection's addresses and ports, the
+ *       time counter and the 7 bits below
+ *    1  the time counter's lowest bit: which of the two counters it used
+ *    4  the client's window scale shift plus one, or 0 for none
+ *    2  the client's MSS, rounded down to one of four classes
+ * The time counter advances every SYNCOOKIE_PERIOD_NS; a cookie is valid
+ * while its counter is the current one or the one before, so for at least
+ * one period and less than two.  A forged ACK matches with probability
+ * 2^-25.
+ */
+#ifndef SEALNET_SYNCOOKIE_H
+#define SEALNET_SYNCOOKIE_H
+
+#include <stdint.h>
+
+#include "tcpseg.h"
+
+#define SYNCOOKIE_KEY_BYTES 16
+#define SYNCOOKIE_PERIOD_NS (16ull * 1000000000ull)
+/* The MSS classes; a client's MSS is rounded down to one, and one below
+ * the smallest, or none at all, counts as the smallest (as IPv4's default
+ * and IPv6's minimum allow). */
+#define SYNCOOKIE_MSS_CLASSES                                                  \
+	{                                                                      \
+		536, 1220, 1440, 1460                                          \
+	}
+/* lwIP takes no larger shift (RFC 7323). */
+#define SYNCOOKIE_MAX_WSCALE 14
+
+struct evp_mac_ctx_st;
+
+struct syncookie_key {
+	struct evp_mac_ctx_st *mac;
+	uint8_t key[SYNCOOKIE_KEY_BYTES];
+};
+
+/* 0, or -ENOMEM / -ENOSYS when OpenSSL cannot give SipHash. */
+int syncookie_key_init(struct syncookie_key *k,
+		       const uint8_t key[SYNCOOKIE_KEY_BYTES]);
+void syncookie_key_free(struct syncookie_key *k);
+
+/* What a cookie brings back of the SYN it answered. */
+struct syncookie_syn {
+	uint16_t mss; /* a class, never above the client's */
+	int wscale;   /* the client's shift, or -1 if it sent none */
+};
+
+/* The counter for a time in nanoseconds. */
+uint64_t syncookie_counter(uint64_t now_ns);
+
+/* The cookie for the inbound SYN s (client = source). */
+int syncookie_make(const struct syncookie_key *k, const struct tcpseg *s,
+		   uint64_t counter, uint32_t *cookie);
+
+/* Whether the inbound ACK s acknowledges a cookie made for its addresses
+ * and ports at counter or the one before: 0 and what the SYN said, or
+ * -EACCES. */
+int syncookie_check(const struct syncookie_key *k, const struct tcpseg *s,
+		    uint64_t counter, struct syncookie_syn *syn);
+
+#endif

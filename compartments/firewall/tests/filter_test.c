@@ -1,0 +1,331 @@
+/*
+ * The Firewall's filter, frame by frame, including one test for each
+ * weakness listed for CHERIoT's firewall: IPv6 and ICMP passing
+ * unfiltered, a removed rule still matching, and removal deleting the
+ * wrong rule.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "filter.h"
+#include "harness.h"
+
+static struct filter f;
+static struct filter_reply reply;
+static uint8_t frame[256];
+
+static const uint8_t server4[4] = {10, 0, 0, 1};
+static const uint8_t other4[4] = {10, 0, 0, 9};
+static const uint8_t us4[4] = {10, 0, 0, 50};
+static const uint8_t server6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				    0,	  0,	0,    0,    0, 0, 0, 1};
+static const uint8_t us6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				0,    0,    0,	  0,	0, 0, 0, 0x50};
+
+static void
+put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* An IPv4 packet from src to dst carrying an L4 header of l4len bytes. */
+static size_t
+ipv4(const uint8_t *src, const uint8_t *dst, uint8_t proto, size_t l4len)
+{
+	memset(frame, 0, sizeof(frame));
+	put16(frame + 12, 0x0800);
+	uint8_t *ip = frame + 14;
+	ip[0] = 0x45;
+	put16(ip + 2, (unsigned)(20 + l4len));
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	return 14 + 20 + l4len;
+}
+
+static size_t
+ipv6(const uint8_t *src, const uint8_t *dst, uint8_t proto, uint8_t hop,
+     size_t l4len)
+{
+	memset(frame, 0, sizeof(frame));
+	put16(frame + 12, 0x86dd);
+	uint8_t *ip = frame + 14;
+	ip[0] = 0x60;
+	put16(ip + 4, (unsigned)l4len);
+	ip[6] = proto;
+	ip[7] = hop;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	return 14 + 40 + l4len;
+}
+
+static void
+ports(size_t l4_offset, unsigned sport, unsigned dport, uint8_t flags)
+{
+	put16(frame + l4_offset, sport);
+	put16(frame + l4_offset + 2, dport);
+	frame[l4_offset + 13] = flags;
+}
+
+static size_t
+tcp4_in(const uint8_t *from, unsigned sport, unsigned dport, uint8_t flags)
+{
+	size_t n = ipv4(from, us4, 6, 20);
+	ports(34, sport, dport, flags);
+	return n;
+}
+
+static size_t
+tcp4_out(const uint8_t *to, unsigned sport, unsigned dport)
+{
+	size_t n = ipv4(us4, to, 6, 20);
+	ports(34, sport, dport, 0x10);
+	return n;
+}
+
+static struct filter_addr
+addr(const uint8_t *b, size_t len)
+{
+	struct filter_addr a;
+	filter_addr_from(&a, b, len);
+	return a;
+}
+
+/* Server ports and their SYN proxy: tests/syn_proxy_test.c. */
+static enum filter_verdict
+in(size_t n)
+{
+	return filter_frame(&f, FILTER_IN, frame, n, 0, &reply);
+}
+
+static enum filter_verdict
+out(size_t n)
+{
+	return filter_frame(&f, FILTER_OUT, frame, n, 0, &reply);
+}
+
+TEST(default_deny_both_ways)
+{
+	filter_init(&f);
+	CHECK_EQ_INT(in(tcp4_in(server4, 80, 50000, 0x10)),
+		     FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(out(tcp4_out(server4, 50000, 80)), FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(f.counts[FILTER_DROP_NO_RULE], 2);
+}
+
+TEST(arp_and_dhcp_pass)
+{
+	filter_init(&f);
+	memset(frame, 0, 60);
+	put16(frame + 12, 0x0806);
+	CHECK_EQ_INT(in(60), FILTER_PASS);
+	size_t n = ipv4(us4, (const uint8_t[]){255, 255, 255, 255}, 17, 8);
+	ports(34, 68, 67, 0);
+	CHECK_EQ_INT(out(n), FILTER_PASS);
+}
+
+TEST(a_rule_opens_exactly_its_flow)
+{
+	struct filter_addr s = addr(server4, 4);
+
+	filter_init(&f);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50000, &s, 80), 0);
+	CHECK_EQ_INT(out(tcp4_out(server4, 50000, 80)), FILTER_PASS);
+	CHECK_EQ_INT(in(tcp4_in(server4, 80, 50000, 0x12)), FILTER_PASS);
+	/* Another port, another host, another protocol: all still shut. */
+	CHECK_EQ_INT(in(tcp4_in(server4, 81, 50000, 0x12)),
+		     FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(in(tcp4_in(other4, 80, 50000, 0x12)), FILTER_DROP_NO_RULE);
+	size_t n = ipv4(server4, us4, 17, 8);
+	ports(34, 80, 50000, 0);
+	CHECK_EQ_INT(in(n), FILTER_DROP_NO_RULE);
+}
+
+TEST(removing_a_rule_removes_that_rule_and_no_other)
+{
+	struct filter_addr s = addr(server4, 4);
+
+	filter_init(&f);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50001, &s, 80), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50002, &s, 80), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50003, &s, 80), 0);
+	CHECK_EQ_INT(filter_rule_remove(&f, 6, 50002, &s, 80), 0);
+	CHECK_EQ_INT(filter_rule_count(&f), 2);
+	/* No stale match for the removed one... */
+	CHECK_EQ_INT(in(tcp4_in(server4, 80, 50002, 0x10)),
+		     FILTER_DROP_NO_RULE);
+	/* ...and both neighbours intact. */
+	CHECK_EQ_INT(in(tcp4_in(server4, 80, 50001, 0x10)), FILTER_PASS);
+	CHECK_EQ_INT(in(tcp4_in(server4, 80, 50003, 0x10)), FILTER_PASS);
+	CHECK_EQ_INT(filter_rule_remove(&f, 6, 50002, &s, 80), -ENOENT);
+	/* The last rule removed: nothing matches. */
+	CHECK_EQ_INT(filter_rule_remove(&f, 6, 50001, &s, 80), 0);
+	CHECK_EQ_INT(filter_rule_remove(&f, 6, 50003, &s, 80), 0);
+	CHECK_EQ_INT(in(tcp4_in(server4, 80, 50003, 0x10)),
+		     FILTER_DROP_NO_RULE);
+}
+
+static size_t
+udp4_in(const uint8_t *from, unsigned sport, unsigned dport)
+{
+	size_t n = ipv4(from, us4, 17, 8);
+
+	ports(34, sport, dport, 0);
+	return n;
+}
+
+TEST(closing_a_udp_port_removes_its_rules_and_no_other)
+{
+	struct filter_addr s = addr(server4, 4), o = addr(other4, 4);
+
+	filter_init(&f);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &s, 7), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &o, 7), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50011, &s, 7), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50010, &s, 7), 0);
+	CHECK_EQ_INT(in(udp4_in(server4, 7, 50010)), FILTER_PASS);
+	CHECK_EQ_INT(filter_port_close(&f, 17, 50010), 2);
+	CHECK_EQ_INT(in(udp4_in(server4, 7, 50010)), FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(in(udp4_in(other4, 7, 50010)), FILTER_DROP_NO_RULE);
+	/* Another port and the same port over TCP keep their rules. */
+	CHECK_EQ_INT(in(udp4_in(server4, 7, 50011)), FILTER_PASS);
+	CHECK_EQ_INT(in(tcp4_in(server4, 7, 50010, 0x10)), FILTER_PASS);
+	CHECK_EQ_INT(filter_rule_count(&f), 2);
+}
+
+TEST(ipv6_is_filtered_like_ipv4)
+{
+	struct filter_addr s = addr(server6, 16);
+
+	filter_init(&f);
+	size_t n = ipv6(server6, us6, 6, 64, 20);
+	ports(54, 443, 50000, 0x10);
+	CHECK_EQ_INT(in(n), FILTER_DROP_NO_RULE);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50000, &s, 443), 0);
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+	/* An IPv4 flow with the same ports is not the IPv6 one. */
+	CHECK_EQ_INT(in(tcp4_in(server4, 443, 50000, 0x10)),
+		     FILTER_DROP_NO_RULE);
+}
+
+TEST(icmp_passes_only_as_an_error_about_an_allowed_flow)
+{
+	struct filter_addr s = addr(server4, 4);
+
+	filter_init(&f);
+	/* An echo request: never. */
+	size_t n = ipv4(server4, us4, 1, 8);
+	frame[34] = 8;
+	CHECK_EQ_INT(in(n), FILTER_DROP_ICMP);
+	/* Port unreachable quoting our UDP packet to 10.0.0.1:53. */
+	n = ipv4(server4, us4, 1, 8 + 28);
+	frame[34] = 3;
+	uint8_t *q = frame + 34 + 8;
+	q[0] = 0x45;
+	put16(q + 2, 28);
+	q[9] = 17;
+	memcpy(q + 12, us4, 4);
+	memcpy(q + 16, server4, 4);
+	put16(q + 20, 40000);
+	put16(q + 22, 53);
+	CHECK_EQ_INT(in(n), FILTER_DROP_ICMP);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 40000, &s, 53), 0);
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+}
+
+TEST(neighbour_discovery_only_on_link)
+{
+	filter_init(&f);
+	size_t n = ipv6(server6, us6, 58, 255, 16);
+	frame[54] = 134; /* router advertisement */
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+	frame[14 + 7] = 64; /* forwarded: not from the link */
+	CHECK_EQ_INT(in(n), FILTER_DROP_ND);
+	n = ipv6(server6, us6, 58, 255, 16);
+	frame[54] = 128; /* echo request */
+	CHECK_EQ_INT(in(n), FILTER_DROP_ND);
+	n = ipv6(us6, server6, 58, 255, 16);
+	frame[54] = 134; /* we do not advertise routes */
+	CHECK_EQ_INT(out(n), FILTER_DROP_ND);
+}
+
+TEST(dns_only_from_the_server_while_a_lookup_is_open)
+{
+	struct filter_addr s = addr(server4, 4);
+	size_t n;
+
+	filter_init(&f);
+	n = ipv4(server4, us4, 17, 8);
+	ports(34, 53, 40000, 0);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+	filter_dns_open(&f, &s);
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+	n = ipv4(other4, us4, 17, 8);
+	ports(34, 53, 40000, 0);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+	filter_dns_close(&f);
+	n = ipv4(server4, us4, 17, 8);
+	ports(34, 53, 40000, 0);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+}
+
+TEST(overlapping_lookups_keep_the_dns_hole_open)
+{
+	struct filter_addr s = addr(server4, 4);
+	size_t n;
+
+	filter_init(&f);
+	filter_dns_open(&f, &s);
+	filter_dns_open(&f, &s);
+	/* The first lookup ends; the second still waits for its answer. */
+	filter_dns_close(&f);
+	n = ipv4(server4, us4, 17, 8);
+	ports(34, 53, 40001, 0);
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+	filter_dns_close(&f);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+	/* An extra close does not open anything. */
+	filter_dns_close(&f);
+	CHECK_EQ_INT(in(n), FILTER_DROP_DNS);
+}
+
+TEST(malformed_and_fragmented_packets_are_dropped)
+{
+	size_t n;
+
+	filter_init(&f);
+	CHECK_EQ_INT(in(10), FILTER_DROP_MALFORMED);
+	n = tcp4_in(server4, 80, 50000, 0x10);
+	frame[14] = 0x44; /* header shorter than 20 bytes */
+	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
+	n = tcp4_in(server4, 80, 50000, 0x10);
+	put16(frame + 16, 1500); /* longer than the frame */
+	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
+	n = tcp4_in(server4, 80, 50000, 0x10);
+	put16(frame + 20, 0x2000); /* more fragments */
+	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
+	n = ipv4(server4, us4, 6, 10); /* TCP header cut short */
+	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
+	memset(frame, 0, 60);
+	put16(frame + 12, 0x88cc); /* LLDP */
+	CHECK_EQ_INT(in(60), FILTER_DROP_ETHERTYPE);
+}
+
+int
+main(void)
+{
+	RUN(default_deny_both_ways);
+	RUN(arp_and_dhcp_pass);
+	RUN(a_rule_opens_exactly_its_flow);
+	RUN(removing_a_rule_removes_that_rule_and_no_other);
+	RUN(closing_a_udp_port_removes_its_rules_and_no_other);
+	RUN(ipv6_is_filtered_like_ipv4);
+	RUN(icmp_passes_only_as_an_error_about_an_allowed_flow);
+	RUN(neighbour_discovery_only_on_link);
+	RUN(dns_only_from_the_server_while_a_lookup_is_open);
+	RUN(overlapping_lookups_keep_the_dns_hole_open);
+	RUN(malformed_and_fragmented_packets_are_dropped);
+	HARNESS_EXIT();
+}

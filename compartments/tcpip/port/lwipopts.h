@@ -1,0 +1,84 @@
+/*
+ * lwIP's configuration for the TCPIP compartment: the raw API on one
+ * thread (NO_SYS), no device of its own (frames go through the Firewall),
+ * no DNS (a compartment of its own), randomness from getrandom().
+ */
+#ifndef SEALNET_LWIPOPTS_H
+#define SEALNET_LWIPOPTS_H
+
+#include <stdint.h>
+
+uint32_t sealnet_lwip_rand(void);
+
+#define NO_SYS		     1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET	     0
+#define LWIP_NETCONN	     0
+#define LWIP_RAW	     0
+/* lwIP's resolver is never called (DNS is a compartment of its own);
+ * it is built so that DHCP records the servers it offers. */
+#define LWIP_DNS		   1
+#define LWIP_DNS_SECURE		   7
+#define LWIP_STATS		   0
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK   1
+
+/* Memory: lwIP's own heap and pools, inside the compartment's quota. */
+#define MEM_ALIGNMENT		8
+#define MEM_SIZE		(4 * 1024 * 1024)
+#define MEMP_NUM_PBUF		256
+#define PBUF_POOL_SIZE		1024
+#define MEMP_NUM_TCP_PCB	64
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_UDP_PCB	16
+#define MEMP_NUM_TCP_SEG	1024
+#define MEMP_NUM_SYS_TIMEOUT	16
+
+/* TCP sized for throughput on a LAN; windows scaled past 64 KiB. */
+#define LWIP_TCP	      1
+#define TCP_MSS		      1460
+#define LWIP_WND_SCALE	      1
+#define TCP_RCV_SCALE	      2
+#define TCP_WND		      (128 * 1024)
+#define TCP_SND_BUF	      (128 * 1024)
+#define TCP_SND_QUEUELEN      (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SNDLOWAT	      (16 * TCP_MSS)
+#define TCP_OVERSIZE	      TCP_MSS
+#define LWIP_TCP_KEEPALIVE    1
+#define LWIP_CHECKSUM_ON_COPY 1
+#define TCP_LISTEN_BACKLOG    1
+/* A callback when a listener makes a pcb: its Firewall hole is tracked
+ * from then on. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+
+#define LWIP_UDP		      1
+#define LWIP_ICMP		      1
+#define LWIP_ARP		      1
+#define LWIP_ETHERNET		      1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 0
+/* Keep every packet sent while a neighbour is resolved, not only the
+ * last: A and AAAA questions leave together. */
+#define ARP_QUEUEING	   1
+#define MEMP_NUM_ARP_QUEUE 64
+
+/* Addresses: DHCP or static for IPv4, SLAAC for IPv6. */
+#define LWIP_IPV4 1
+#define LWIP_DHCP 1
+/* dnsmasq already probes the address; a second probe only adds delay. */
+#define DHCP_DOES_ARP_CHECK	      0
+#define LWIP_IPV6		      1
+#define LWIP_IPV6_AUTOCONFIG	      1
+#define LWIP_IPV6_MLD		      1
+#define LWIP_ICMP6		      1
+#define LWIP_IPV6_DHCP6		      0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
+/* 64-bit pointers do not fit in the fragment header lwIP reuses. */
+#define IPV6_FRAG_COPYHEADER 1
+
+/* Randomness and RFC 6528 initial sequence numbers. */
+#define LWIP_RAND()			   sealnet_lwip_rand()
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
+#define LWIP_HOOK_FILENAME		   "sealnet_lwip_hooks.h"
+#define LWIP_HOOK_TCP_ISN		   sealnet_tcp_isn
+
+#endif

@@ -1,0 +1,15 @@
+# What the network compartments share (net/): frame batches between the
+# Firewall and TCPIP, the TCP segment reader and writer, and the wire's
+# constants.  Linked into the compartments that use them, not the runtime.
+$(OBJ)/net/%.o: CFLAGS += -Inet
+$(FUZZ_BIN_DIR)/tcpseg_read: CFLAGS += -Inet
+
+TEST_NAMES += frames_test
+TEST_MAIN_frames_test := net/tests/frames_test.c
+TEST_SRCS_frames_test := net/frames.c
+
+FUZZ_TARGETS += tcpseg_read
+FUZZ_MAIN_tcpseg_read := net/fuzz/tcpseg_read.c
+FUZZ_SRCS_tcpseg_read := net/tcpseg.c
+
+FORMAT_SRCS += $(wildcard net/*.[ch] net/tests/*.c net/fuzz/*.c)

@@ -1,0 +1,6 @@
+# The client libraries an application links (sdk/), with the runtime, as
+# libsealnet.a: each API function is a call to the compartment that
+# serves it.
+SDK_SRCS += sdk/network.c
+$(OBJ)/sdk/%.o: CFLAGS += -Isdk
+FORMAT_SRCS += $(wildcard sdk/*.[ch]) include/sealnet/network.h

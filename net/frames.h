@@ -1,0 +1,56 @@
+/*
+ * Ethernet frames gathered during one turn of a compartment's loop and
+ * sent to the peer as one call (schema table Frames): the Firewall and
+ * TCPIP exchange every frame this way.  Caller-owned, no allocation.
+ */
+#ifndef SEALNET_FRAMES_H
+#define SEALNET_FRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "call.h"
+#include "stack.h"
+
+/* Well under a message, with room for each frame's table. */
+#define SN_FRAMES_MAX	    32u
+#define SN_FRAMES_MAX_BYTES (48u * 1024u)
+#define SN_FRAMES_MAX_FRAME SN_MAX_FRAME
+
+struct sn_frames {
+	uint8_t data[SN_FRAMES_MAX_BYTES];
+	uint16_t len[SN_FRAMES_MAX];
+	/* Frame i is a SYN rebuilt from a cookie: lwIP's ISN for it. */
+	bool has_syn_cookie[SN_FRAMES_MAX];
+	uint32_t syn_cookie[SN_FRAMES_MAX];
+	unsigned count;
+	uint32_t bytes;
+};
+
+/* Room for one frame of len bytes, or NULL when the batch is full (send
+ * it first) or the frame is too long. */
+uint8_t *sn_frames_reserve(struct sn_frames *f, size_t len);
+
+/* Marks the frame reserved last as a SYN rebuilt from a SYN cookie, whose
+ * connection lwIP must start at isn.  -EINVAL with no frame reserved. */
+int sn_frames_mark_syn_cookie(struct sn_frames *f, uint32_t isn);
+
+/* Builds the batch as a Frames body in b and empties it: the body's
+ * offset. */
+uint32_t sn_frames_build(struct sn_frames *f, sn_builder *b);
+
+/* Sends the batch, if any, as one call of `export_id` to p and empties it.
+ * Returns the number of frames sent, or a negative errno (the frames are
+ * dropped: TCP retransmits, as after a loss on the wire). */
+int sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id,
+		   sn_reply_fn done);
+
+/* The frames of a received Frames body, one at a time: returns the count
+ * and calls fn for each frame, with syn_cookie NULL unless the frame
+ * carries a cookie's ISN. */
+typedef void (*sn_frame_fn)(void *ctx, const uint8_t *frame, uint32_t len,
+			    const uint32_t *syn_cookie);
+uint32_t sn_frames_each(sn_frames_ref r, sn_frame_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * Frame batches: what fits in one, and that a batch read back through the
+ * verifier gives the same frames in the same order, each with its SYN
+ * cookie if it had one.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "frames.h"
+#include "harness.h"
+
+static struct sn_frames batch;
+
+TEST(a_batch_holds_frames_up_to_its_limits)
+{
+	memset(&batch, 0, sizeof(batch));
+	CHECK_EQ_INT(sn_frames_mark_syn_cookie(&batch, 1), -EINVAL);
+	CHECK(sn_frames_reserve(&batch, 0) == NULL);
+	CHECK(sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME + 1) == NULL);
+	for (unsigned i = 0; i < SN_FRAMES_MAX; i++)
+		CHECK(sn_frames_reserve(&batch, 60) != NULL);
+	CHECK(sn_frames_reserve(&batch, 60) == NULL);
+	CHECK_EQ_INT(batch.count, SN_FRAMES_MAX);
+
+	/* Full frames: the byte limit holds as well. */
+	memset(&batch, 0, sizeof(batch));
+	while (sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME) != NULL)
+		;
+	CHECK(batch.count > 0);
+	CHECK(batch.bytes <= SN_FRAMES_MAX_BYTES);
+}
+
+static unsigned seen;
+static int order_ok = 1;
+
+/* Every third frame carries a SYN cookie's ISN: seen * 1000003. */
+static void
+check_frame(void *ctx, const uint8_t *frame, uint32_t len,
+	    const uint32_t *syn_cookie)
+{
+	order_ok &= len == SN_FRAMES_MAX_FRAME - seen &&
+		    frame[0] == (uint8_t)seen &&
+		    frame[len - 1] == (uint8_t)~seen;
+	if (seen % 3 == 0)
+		order_ok &=
+		    syn_cookie != NULL && *syn_cookie == seen * 1000003u;
+	else
+		order_ok &= syn_cookie == NULL;
+	seen++;
+}
+
+TEST(a_full_batch_fits_one_message_and_reads_back_in_order)
+{
+	static _Alignas(8) uint8_t buf[SN_MAX_MESSAGE];
+	sn_builder b;
+	sn_message_ref m;
+	sn_verify_error err;
+	size_t len;
+
+	/* The largest batch: as many (nearly) full frames as fit. */
+	memset(&batch, 0, sizeof(batch));
+	for (unsigned i = 0;; i++) {
+		size_t n = SN_FRAMES_MAX_FRAME - i;
+		uint8_t *f = sn_frames_reserve(&batch, n);
+		if (f == NULL)
+			break;
+		memset(f, 0, n);
+		f[0] = (uint8_t)i;
+		f[n - 1] = (uint8_t)~i;
+		if (i % 3 == 0)
+			CHECK_EQ_INT(
+			    sn_frames_mark_syn_cookie(&batch, i * 1000003u), 0);
+	}
+	sn_builder_init(&b, buf, sizeof(buf));
+	uint32_t msg = sn_message_start(&b);
+	sn_message_add_call_type(&b, msg, SN_CALL_TYPE_REQUEST);
+	sn_message_add_call_id(&b, msg, 1);
+	sn_message_add_export(&b, msg, SN_EXPORT_TCPIP_FRAME_RECEIVE);
+	unsigned count = batch.count;
+	uint32_t body = sn_frames_build(&batch, &b);
+	CHECK_EQ_INT(batch.count, 0);
+	sn_message_add_body(&b, msg, SN_BODY_FRAMES, body);
+	CHECK_EQ_INT(sn_builder_finish(&b, msg, &len), 0);
+	CHECK_EQ_INT(sn_message_verify(buf, len, &m, &err), 0);
+	seen = 0;
+	CHECK_EQ_INT(
+	    sn_frames_each(sn_message_body_as_frames(m), check_frame, NULL),
+	    count);
+	CHECK(order_ok);
+}
+
+int
+main(void)
+{
+	RUN(a_batch_holds_frames_up_to_its_limits);
+	RUN(a_full_batch_fits_one_message_and_reads_back_in_order);
+	HARNESS_EXIT();
+}
