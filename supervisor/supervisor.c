@@ -125,10 +125,7 @@ static struct {
 static uint64_t
 now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return sn_now_ns();
 }
 
 static double
@@ -954,10 +951,10 @@ reaped(struct child *ch, int status, const struct rusage *ru)
 	ch->restart_at_ns = now + plan.delay_ns;
 	ch->state = CHILD_WAITING;
 	say("%s: restarting in %llu ms", ch->ic->name,
-	    (unsigned long long)(plan.delay_ns / MS_NS));
+	    (unsigned long long)(plan.delay_ns / SN_MS));
 	event("restart_scheduled", ch,
 	      json_pack("{s:f, s:i}", "delay_ms",
-			(double)plan.delay_ns / (double)MS_NS, "incarnation",
+			(double)plan.delay_ns / (double)SN_MS, "incarnation",
 			(int)ch->incarnation + 1));
 }
 
@@ -1514,7 +1511,7 @@ turn(uint64_t until)
 	}
 	if (deadline >= 0)
 		timeout = (uint64_t)deadline > now
-			      ? (int)(((uint64_t)deadline - now) / MS_NS) + 1
+			      ? (int)(((uint64_t)deadline - now) / SN_MS) + 1
 			      : 0;
 	if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 		return;
@@ -1584,7 +1581,7 @@ stop_all(void)
 		if (sv.child[i].state == CHILD_RUNNING)
 			kill(sv.child[i].pid, SIGKILL);
 	while (any_running())
-		turn(now_ns() + 100 * MS_NS);
+		turn(now_ns() + 100 * SN_MS);
 	for (unsigned i = 0; i < sv.img->ncompartments; i++)
 		if (sv.child[i].state == CHILD_WAITING)
 			sv.child[i].state = CHILD_STOPPED;

@@ -8,7 +8,7 @@
 #include "harness.h"
 #include "output.h"
 
-#define T0 (1000 * S_NS)
+#define T0 (1000 * SN_SECOND)
 
 static struct output_stream s;
 static char lines[8][OUTPUT_LINE_MAX + 1];
@@ -114,7 +114,7 @@ TEST(a_burst_passes_then_the_rate_holds_and_drops_are_counted)
 	/* A second later, a second's worth passes again, no more. */
 	nlines = 0;
 	for (unsigned i = 0; i < 2 * OUTPUT_LINES_PER_SECOND; i++)
-		feed("0123456789\n", T0 + S_NS);
+		feed("0123456789\n", T0 + SN_SECOND);
 	CHECK_EQ_INT(nlines, OUTPUT_LINES_PER_SECOND);
 }
 

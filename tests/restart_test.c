@@ -5,7 +5,7 @@
 #include "harness.h"
 #include "restart.h"
 
-#define T0 (3600 * S_NS)
+#define T0 (3600 * SN_SECOND)
 
 static struct restart_history h;
 
@@ -40,7 +40,7 @@ TEST(crashing_in_service_always_waits_the_base_delay)
 	restart_history_init(&h);
 	for (unsigned i = 0; i < 200; i++) {
 		struct restart_plan p =
-		    die(RESTART_ALWAYS, 1000, true, true, T0 + i * 20 * MS_NS);
+		    die(RESTART_ALWAYS, 1000, true, true, T0 + i * 20 * SN_MS);
 
 		CHECK_EQ_INT(p.verdict, RESTART_AFTER);
 		CHECK_EQ_INT(p.delay_ns, RESTART_BASE_DELAY_NS);
@@ -61,7 +61,7 @@ TEST(failing_to_start_doubles_the_delay_up_to_the_maximum)
 			     : RESTART_MAX_DELAY_NS;
 		CHECK_EQ_INT(p.verdict, RESTART_AFTER);
 		CHECK_EQ_INT(p.delay_ns, expect);
-		t += p.delay_ns + MS_NS;
+		t += p.delay_ns + SN_MS;
 	}
 	CHECK_EQ_INT(expect, RESTART_MAX_DELAY_NS);
 	/* Once an incarnation serves, the next crash waits the base
@@ -79,7 +79,7 @@ TEST(the_image_limit_ends_a_crash_loop_within_the_window_only)
 	for (unsigned i = 0; i < 3; i++) {
 		p = die(RESTART_ALWAYS, 3, true, true, t);
 		CHECK_EQ_INT(p.verdict, RESTART_AFTER);
-		t += p.delay_ns + MS_NS;
+		t += p.delay_ns + SN_MS;
 	}
 	p = die(RESTART_ALWAYS, 3, true, true, t);
 	CHECK_EQ_INT(p.verdict, RESTART_CRASH_LOOP);
@@ -99,7 +99,7 @@ TEST(a_limit_of_a_thousand_is_counted_exactly)
 	for (unsigned i = 0; i < 1000; i++) {
 		p = die(RESTART_ALWAYS, 1000, true, true, t);
 		CHECK_EQ_INT(p.verdict, RESTART_AFTER);
-		t += 20 * MS_NS;
+		t += 20 * SN_MS;
 	}
 	CHECK_EQ_INT(die(RESTART_ALWAYS, 1000, true, true, t).verdict,
 		     RESTART_CRASH_LOOP);

@@ -19,7 +19,6 @@ SEALNET_IMPORT(Runtime, runtime_echo);
 SEALNET_RESTART(always, 400);
 
 #define CRASHES 200u
-#define MS	1000000ull
 
 static struct sn_compartment compartment;
 static _Alignas(8) uint8_t reply[SN_MAX_MESSAGE];
@@ -35,7 +34,7 @@ echo(struct sn_peer *runtime)
 
 	sn_bytes_add_data(b, body, "crash", 5);
 	return sn_call(runtime, SN_EXPORT_RUNTIME_ECHO, SN_BODY_BYTES, body,
-		       100 * MS, reply, sizeof(reply), NULL);
+		       100 * SN_MS, reply, sizeof(reply), NULL);
 }
 
 static void
@@ -60,7 +59,7 @@ main(void)
 	if (echo(runtime) != 0 && sn_log_worth(++echo_failures))
 		sn_log("incarnation %u: echo failed", n);
 	if (n <= CRASHES) {
-		sn_loop_add_timer(&compartment.loop, sn_now_ns() + MS, crash,
+		sn_loop_add_timer(&compartment.loop, sn_now_ns() + SN_MS, crash,
 				  NULL);
 	} else {
 		sn_log("incarnation %u: done crashing; echo %s", n,

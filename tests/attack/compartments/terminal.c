@@ -18,7 +18,6 @@
 SEALNET_COMPARTMENT("terminal");
 SEALNET_RESTART(never, 0);
 
-#define MS	    1000000ull
 #define FLOOD_MIB   256u
 #define LINE_BYTES  64u
 #define CHUNK_BYTES 65536u
@@ -28,7 +27,7 @@ static struct sn_compartment compartment;
 static void
 idle(uint64_t ms)
 {
-	uint64_t end = sn_now_ns() + ms * MS;
+	uint64_t end = sn_now_ns() + ms * SN_MS;
 
 	while (sn_now_ns() < end)
 		sn_loop_run_once(&compartment.loop, end);
