@@ -11,6 +11,7 @@
  * so build a call to the Firewall) inside any lwIP function, so a reply
  * is built only after the lwIP work for it is done.
  */
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -1470,8 +1471,13 @@ main(void)
 {
 	ip4_addr_t any = {0};
 
-	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key))
+	/* The compartment has no file system: libcrypto must not look for
+	 * its configuration file, and is tried once before anything
+	 * depends on it. */
+	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key) ||
+	    !OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL))
 		return 1;
+	(void)sealnet_tcp_isn(IP_ADDR_ANY, 0, IP_ADDR_ANY, 0);
 	sn_handle_table_init(&handles, handle_slots, MAX_SOCKETS);
 	if (sn_compartment_boot(&compartment, handlers,
 				sizeof(handlers) / sizeof(handlers[0]),
