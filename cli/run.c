@@ -1,7 +1,8 @@
 /*
- * sealnet run IMAGE [--tap IFNAME]
+ * sealnet run IMAGE [--tap IFNAME] [--events FILE]
  *
- * Boots the image under the supervisor until SIGTERM or SIGINT.
+ * Boots the image under the supervisor until SIGTERM or SIGINT.  With
+ * --events, the supervisor also writes what happens as JSON lines.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,17 +13,31 @@
 
 static struct image img;
 
+static int
+usage(void)
+{
+	fprintf(stderr,
+		"usage: sealnet run IMAGE [--tap IFNAME] [--events FILE]\n");
+	return 2;
+}
+
 int
 cli_run(int argc, char **argv)
 {
 	struct supervisor_options opt = {0};
 	char err[512];
 
-	if (argc == 4 && strcmp(argv[2], "--tap") == 0)
-		opt.tap = argv[3];
-	else if (argc != 2) {
-		fprintf(stderr, "usage: sealnet run IMAGE [--tap IFNAME]\n");
-		return 2;
+	if (argc < 2)
+		return usage();
+	for (int i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return usage();
+		if (strcmp(argv[i], "--tap") == 0 && opt.tap == NULL)
+			opt.tap = argv[i + 1];
+		else if (strcmp(argv[i], "--events") == 0 && opt.events == NULL)
+			opt.events = argv[i + 1];
+		else
+			return usage();
 	}
 	if (image_load(&img, argv[1], err, sizeof(err)) < 0)
 		return cli_error(err);

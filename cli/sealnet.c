@@ -21,7 +21,9 @@ static const struct subcommand {
      "  sealnet image check IMAGE       parse and check an image"},
     {"audit", cli_audit,
      "audit IMAGE       print what each compartment may do"},
-    {"run", cli_run, "run IMAGE [--tap IFNAME]   boot an image"},
+    {"run", cli_run,
+     "run IMAGE [--tap IFNAME] [--events FILE]\n"
+     "                                  boot an image"},
 };
 
 int

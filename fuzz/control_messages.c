@@ -32,9 +32,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (copy == NULL)
 		return 0;
 	memcpy(copy, data + 1, size - 1);
-	if (data[0] & 1)
-		supervisor_control_message("app", copy, size - 1);
-	else
+	if (data[0] & 1) {
+		struct control_message cm;
+
+		supervisor_control_message("app", copy, size - 1, &cm);
+		/* A log's text must lie inside the message. */
+		if (cm.kind == CONTROL_LOG && cm.len > 0 &&
+		    (cm.text < copy || cm.text + cm.len > copy + size - 1))
+			abort();
+	} else
 		sn_control_message(&compartment, copy, size - 1, NULL, 0);
 	free(copy);
 	return 0;

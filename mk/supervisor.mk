@@ -1,9 +1,10 @@
 # The supervisor: the image, the sandbox, and `sealnet run`.
 SUPERVISOR_SRCS := supervisor/image.c supervisor/sandbox.c \
-	supervisor/supervisor.c
+	supervisor/supervisor.c supervisor/output.c supervisor/restart.c \
+	supervisor/events.c supervisor/uids.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
 FORMAT_SRCS += $(SUPERVISOR_SRCS) $(SUPERVISOR_SRCS:.c=.h) \
-	include/sealnet/compartment.h
+	supervisor/bounds.h include/sealnet/compartment.h
 CLI_EXTRA_OBJS += $(patsubst %.c,$(OBJ)/%.o,$(SUPERVISOR_SRCS))
 CLI_LDLIBS += $(SUPERVISOR_LDLIBS)
 CFLAGS += -Isupervisor
@@ -14,6 +15,12 @@ FUZZ_SRCS_image_parse := supervisor/image.c
 FUZZ_LDLIBS_image_parse := $(SUPERVISOR_LDLIBS)
 FUZZ_SRCS_control_messages := $(SUPERVISOR_SRCS)
 FUZZ_LDLIBS_control_messages := $(SUPERVISOR_LDLIBS)
+
+# The pure cores of the supervisor: output filtering and restart policy.
+TEST_NAMES += output_test restart_test
+FORMAT_SRCS += tests/output_test.c tests/restart_test.c
+TEST_SRCS_output_test := supervisor/output.c
+TEST_SRCS_restart_test := supervisor/restart.c
 
 SCRIPT_TESTS += tests/image-audit-test.sh tests/supervisor-test.sh
 

@@ -1,4 +1,4 @@
-/* A supervised compartment: boot message, control socket, death note. */
+/* A supervised compartment: boot message, control socket, stopping. */
 #include "boot.h"
 
 #include <errno.h>
@@ -88,20 +88,20 @@ sn_compartment_incarnation(void)
 	return incarnation;
 }
 
-/* A forbidden syscall traps here: leave its number where the supervisor
- * looks, then die of the same signal.  Only async-signal-safe calls. */
-static void
-on_sigsys(int sig, siginfo_t *info, void *uctx)
-{
-	int nr = info->si_syscall;
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
+/* The exit status after SIGTERM: what a shell reports for a process
+ * the signal killed. */
+#define STOPPED_BY_SIGTERM (128 + SIGTERM)
 
-	(void)uctx;
-	if (write(SN_DEATH_NOTE_FD, &nr, sizeof(nr)) < 0) {
-		/* Nothing more to do: we die either way. */
-	}
-	sigaction(sig, &dfl, NULL);
-	raise(sig);
+/*
+ * The supervisor stops a compartment with SIGTERM.  As the init of its
+ * pid namespace the compartment would ignore it without a handler, so
+ * here it ends at once.  Only async-signal-safe calls.
+ */
+static void
+on_sigterm(int sig)
+{
+	(void)sig;
+	_exit(STOPPED_BY_SIGTERM);
 }
 
 static ssize_t
@@ -417,14 +417,14 @@ int
 sn_compartment_boot(struct sn_compartment *c, const struct sn_handler *handlers,
 		    unsigned nhandlers, void *ctx)
 {
-	struct sigaction sa = {.sa_sigaction = on_sigsys,
-			       .sa_flags = SA_SIGINFO};
+	struct sigaction sa = {.sa_handler = on_sigterm};
 	int fds[MAX_CONTROL_FDS];
 	unsigned nfds;
 	ssize_t n;
 	int rc;
 
-	sigaction(SIGSYS, &sa, NULL);
+	if (sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
 	rc = sn_compartment_init(c, "booting", handlers, nhandlers, ctx);
 	if (rc < 0)
 		return rc;

@@ -1,9 +1,12 @@
 /*
  * A compartment started by the supervisor.
  *
- * The supervisor starts each compartment with two descriptors beyond
- * stdio: SN_CONTROL_FD, a SOCK_SEQPACKET socket to the supervisor, and
- * SN_DEATH_NOTE_FD, the write end of a pipe.  The first message on the
+ * The supervisor starts each compartment with one descriptor beyond
+ * stdio: SN_CONTROL_FD, a SOCK_SEQPACKET socket to the supervisor.
+ * Standard output and error are a pipe the supervisor reads.  The
+ * compartment is pid 1 of its own pid namespace, so a signal it has no
+ * handler for is ignored; the runtime handles SIGTERM, the supervisor's
+ * request to stop.  The first message on the
  * control socket is compartment_boot: the compartment's name and, for each
  * peer the image joins it to, the channel's descriptors, which of our
  * exports the peer may call and which static capabilities it holds.  The
@@ -23,8 +26,7 @@
 
 #include "call.h"
 
-#define SN_CONTROL_FD	 3
-#define SN_DEATH_NOTE_FD 4
+#define SN_CONTROL_FD 3
 /* The network device, in the one compartment the image lets hold it. */
 #define SN_DEVICE_FD 6
 

@@ -9,7 +9,7 @@ packages=(
 	libseccomp-dev libc-ares-dev
 	libjansson-dev libelf-dev libssl-dev
 	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy
-	hping3 curl
+	hping3 curl strace
 )
 
 missing=()

@@ -64,20 +64,21 @@ const struct image_dangerous_syscall image_dangerous_syscalls[] = {
 };
 
 static const char *const quota_names[QUOTA_COUNT] = {
-    "memory_bytes",   "descriptors",  "sockets",
-    "buffered_bytes", "tls_sessions", "mqtt_connections",
+    "memory_bytes", "descriptors",	"sockets",     "buffered_bytes",
+    "tls_sessions", "mqtt_connections", "cpu_seconds",
 };
 static const char *const quota_keys[QUOTA_COUNT + 1] = {
-    "memory_bytes", "descriptors",	"sockets", "buffered_bytes",
-    "tls_sessions", "mqtt_connections", NULL,
+    "memory_bytes", "descriptors",	"sockets",     "buffered_bytes",
+    "tls_sessions", "mqtt_connections", "cpu_seconds", NULL,
 };
 /* Without a declaration: enough sockets and buffer for a client or a
- * small server; no TLS sessions or MQTT connections. */
+ * small server; no TLS sessions or MQTT connections; an hour of CPU time
+ * per incarnation. */
 static const uint64_t quota_defaults[QUOTA_COUNT] = {
-    64u << 20, 64, 16, 1u << 20, 0, 0,
+    64u << 20, 64, 16, 1u << 20, 0, 0, 3600,
 };
 static const uint64_t quota_limits[QUOTA_COUNT] = {
-    1ull << 34, 4096, 1024, (1ull << 32) - 1, 256, 256,
+    1ull << 34, 4096, 1024, (1ull << 32) - 1, 256, 256, (1ull << 32) - 1,
 };
 static const char *const restart_names[] = {"always", "on_failure", "never"};
 

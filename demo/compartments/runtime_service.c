@@ -3,7 +3,12 @@
  * tests and the benchmark.  It echoes, answers null calls, and issues and
  * checks handles, so that every boundary rule can be exercised without a
  * network.
+ *
+ * SIGUSR1 makes it fault for real: as the init of its pid namespace it
+ * would ignore a SIGSEGV sent from outside, so a test that wants a true
+ * segfault asks for one this way.
  */
+#include <signal.h>
 #include <stdlib.h>
 
 #include "boot.h"
@@ -86,6 +91,17 @@ serve_handle_check(void *ctx, struct sn_incoming *in)
 		    sn_empty_start(sn_reply_builder(&compartment)));
 }
 
+/* Read through a volatile pointer, so the compiler cannot see the fault
+ * coming and replace it with something else. */
+static int *volatile nowhere;
+
+static void
+fault_on_request(int sig)
+{
+	(void)sig;
+	*nowhere = 1;
+}
+
 static const struct sn_handler handlers[] = {
     {SN_EXPORT_RUNTIME_NULL, serve_null},
     {SN_EXPORT_RUNTIME_ECHO, serve_echo},
@@ -96,6 +112,10 @@ static const struct sn_handler handlers[] = {
 int
 main(void)
 {
+	struct sigaction sa = {.sa_handler = fault_on_request};
+
+	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+		return 1;
 	sn_handle_table_init(&handles, handle_slots, 64);
 	if (sn_compartment_boot(&compartment, handlers, 4, NULL) < 0)
 		return 1;

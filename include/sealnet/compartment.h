@@ -114,8 +114,9 @@ struct sealnet_declaration {
 
 /*
  * Quotas: memory_bytes, descriptors, sockets, buffered_bytes,
- * tls_sessions, mqtt_connections.  Undeclared ones take the defaults
- * that `sealnet image build` documents.
+ * tls_sessions, mqtt_connections, cpu_seconds (per incarnation).
+ * Undeclared ones take the defaults that `sealnet image build`
+ * documents.
  */
 #define SEALNET_QUOTA(resource, value)                                         \
 	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_quota_)) = {       \
