@@ -11,7 +11,10 @@ COMPARTMENT_LDLIBS_tcpip := -lcrypto
 FUZZ_CODE_tcpip_calls := scripts/fetch-lwip.sh
 
 $(OBJ)/$(TCPIP_DIR)/%.o: CFLAGS += -I$(TCPIP_DIR) -Inet $(LWIP_INCLUDES)
-$(OBJ)/$(TCPIP_DIR)/%.o: | $(LWIP_FETCHED)
+# lwIP's headers exist once its source is fetched.  (An order-only
+# prerequisite on a pattern with no recipe would cancel the pattern rule
+# instead, so the objects are named.)
+$(patsubst %.c,$(OBJ)/%.o,$(filter $(TCPIP_DIR)/%,$(COMPARTMENT_SRCS_tcpip))): | $(LWIP_FETCHED)
 
 FORMAT_SRCS += $(wildcard $(TCPIP_DIR)/*.[ch]) $(TCPIP_DIR)/port/lwipopts.h \
 	$(TCPIP_DIR)/port/arch/cc.h $(TCPIP_DIR)/port/sealnet_lwip_hooks.h
