@@ -185,10 +185,15 @@ boot(void)
 		abort();
 	add_peer(FUZZER);
 	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
-	     d < __stop_sealnet_manifest; d++)
+	     d < __stop_sealnet_manifest; d++) {
+		const sn_export_info *e;
+
+		/* The compartment each import reaches, as the schema says. */
 		if (d->magic == SEALNET_MANIFEST_MAGIC &&
-		    d->kind == SEALNET_DECLARE_IMPORT)
-			add_peer(d->name);
+		    d->kind == SEALNET_DECLARE_IMPORT &&
+		    (e = sn_export_info_by_name(d->name)) != NULL)
+			add_peer(e->compartment);
+	}
 	/* The control socket and, for the Firewall, a device that never has
 	 * a frame to read and takes every frame written (the harness drains
 	 * them), at the numbers a compartment expects: taken first, from

@@ -1,9 +1,14 @@
 # The supervisor: the image, the sandbox, and `sealnet run`.
-SUPERVISOR_SRCS := supervisor/image.c supervisor/sandbox.c \
+# The image: its model and checks, the manifests it is built from, its
+# JSON in and out, and the text and files it names.
+IMAGE_SRCS := supervisor/image.c supervisor/manifest.c supervisor/image_json.c \
+	supervisor/image_parse.c supervisor/image_text.c
+SUPERVISOR_SRCS := $(IMAGE_SRCS) supervisor/sandbox.c \
 	supervisor/supervisor.c supervisor/output.c supervisor/restart.c \
 	supervisor/events.c supervisor/uids.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
-FORMAT_SRCS += $(SUPERVISOR_SRCS) $(SUPERVISOR_SRCS:.c=.h) \
+FORMAT_SRCS += $(SUPERVISOR_SRCS) $(filter-out supervisor/manifest.h \
+	supervisor/image_%.h,$(SUPERVISOR_SRCS:.c=.h)) supervisor/image_private.h \
 	supervisor/bounds.h include/sealnet/compartment.h
 CLI_EXTRA_OBJS += $(patsubst %.c,$(OBJ)/%.o,$(SUPERVISOR_SRCS))
 CLI_LDLIBS += $(SUPERVISOR_LDLIBS)
@@ -11,7 +16,7 @@ CFLAGS += -Isupervisor
 
 FUZZ_TARGETS += image_parse control_messages
 FORMAT_SRCS += fuzz/image_parse.c fuzz/control_messages.c
-FUZZ_SRCS_image_parse := supervisor/image.c
+FUZZ_SRCS_image_parse := $(IMAGE_SRCS)
 FUZZ_LDLIBS_image_parse := $(SUPERVISOR_LDLIBS)
 FUZZ_SRCS_control_messages := $(SUPERVISOR_SRCS)
 FUZZ_LDLIBS_control_messages := $(SUPERVISOR_LDLIBS)
@@ -25,6 +30,6 @@ TEST_SRCS_restart_test := supervisor/restart.c
 SCRIPT_TESTS += tests/image-audit-test.sh tests/supervisor-test.sh
 
 TEST_NAMES += image_test
-TEST_SRCS_image_test := supervisor/image.c
+TEST_SRCS_image_test := $(IMAGE_SRCS)
 TEST_LDLIBS_image_test := $(SUPERVISOR_LDLIBS)
 FORMAT_SRCS += tests/image_test.c

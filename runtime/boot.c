@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sealnet/compartment.h"
 
 #define FDS_PER_PEER	3u
 #define MAX_CONTROL_FDS (FDS_PER_PEER * SN_MAX_PEERS)
@@ -413,10 +414,51 @@ send_ready(struct sn_compartment *c)
 	return write(SN_CONTROL_FD, buf, len) == (ssize_t)len ? 0 : -errno;
 }
 
-int
-sn_compartment_boot(struct sn_compartment *c, const struct sn_handler *handlers,
-		    unsigned nhandlers, void *ctx)
+/* Each SEALNET_EXPORT puts one record here; a binary without exports has
+ * none, and the section's bounds are then null. */
+extern const struct sealnet_handler_record __start_sealnet_handlers[]
+    __attribute__((weak));
+extern const struct sealnet_handler_record __stop_sealnet_handlers[]
+    __attribute__((weak));
+static struct sn_handler declared_handlers[SN_MAX_HANDLERS];
+
+/* The handlers the binary declared, by export id.  A record the schema
+ * does not know cannot come from a binary `sealnet image build` took. */
+static int
+collect_handlers(unsigned *n)
 {
+	const struct sealnet_handler_record *h = __start_sealnet_handlers;
+
+	*n = 0;
+	for (; h != NULL && h < __stop_sealnet_handlers; h++) {
+		const sn_export_info *e;
+
+		if (h->magic != SEALNET_HANDLER_MAGIC ||
+		    memchr(h->export_name, 0, sizeof(h->export_name)) == NULL ||
+		    (e = sn_export_info_by_name(h->export_name)) == NULL ||
+		    *n >= SN_MAX_HANDLERS) {
+			sn_log("a handler record this binary carries is "
+			       "malformed or unknown to the schema");
+			return -EINVAL;
+		}
+		declared_handlers[(*n)++] =
+		    (struct sn_handler){.export_id = e->id, .serve = h->serve};
+	}
+	return 0;
+}
+
+struct sn_peer *
+sn_export_peer(struct sn_compartment *c, uint16_t export_id)
+{
+	const sn_export_info *e = sn_export_info_get(export_id);
+
+	return e != NULL ? sn_compartment_peer(c, e->compartment) : NULL;
+}
+
+int
+sn_compartment_boot(struct sn_compartment *c, void *ctx)
+{
+	unsigned nhandlers;
 	struct sigaction sa = {.sa_handler = on_sigterm};
 	int fds[MAX_CONTROL_FDS];
 	unsigned nfds;
@@ -425,7 +467,11 @@ sn_compartment_boot(struct sn_compartment *c, const struct sn_handler *handlers,
 
 	if (sigaction(SIGTERM, &sa, NULL) < 0)
 		return -errno;
-	rc = sn_compartment_init(c, "booting", handlers, nhandlers, ctx);
+	rc = collect_handlers(&nhandlers);
+	if (rc < 0)
+		return rc;
+	rc = sn_compartment_init(c, "booting", declared_handlers, nhandlers,
+				 ctx);
 	if (rc < 0)
 		return rc;
 	n = receive_control(control_buf, sizeof(control_buf), fds, &nfds);

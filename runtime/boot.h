@@ -10,13 +10,13 @@
  * control socket is compartment_boot: the compartment's name and, for each
  * peer the image joins it to, the channel's descriptors, which of our
  * exports the peer may call and which static capabilities it holds.  The
- * runtime applies all of it; the compartment's own code only supplies its
- * handlers:
+ * runtime applies all of it.  The compartment's handlers are those its
+ * SEALNET_EXPORT declarations name (sealnet/compartment.h):
  *
  *	int main(void)
  *	{
  *		static struct sn_compartment c;
- *		if (sn_compartment_boot(&c, handlers, N, &state) < 0)
+ *		if (sn_compartment_boot(&c, &state) < 0)
  *			return 1;
  *		return sn_compartment_run(&c);
  *	}
@@ -30,11 +30,14 @@
 /* The network device, in the one compartment the image lets hold it. */
 #define SN_DEVICE_FD 6
 
-/* Reads and applies the boot message, then tells the supervisor we are
- * ready.  Returns 0 or a negative errno; reasons go to the log. */
-int sn_compartment_boot(struct sn_compartment *c,
-			const struct sn_handler *handlers, unsigned nhandlers,
-			void *ctx);
+/* Reads and applies the boot message, serving the exports this binary
+ * declares, then tells the supervisor we are ready.  ctx is given to every
+ * handler.  Returns 0 or a negative errno; reasons go to the log. */
+int sn_compartment_boot(struct sn_compartment *c, void *ctx);
+
+/* The peer that implements export_id: the compartment the schema's
+ * rpc_service names for it, or NULL if the image joins us to none. */
+struct sn_peer *sn_export_peer(struct sn_compartment *c, uint16_t export_id);
 
 /* The compartment that booted in this process, or NULL. */
 struct sn_compartment *sn_compartment_self(void);

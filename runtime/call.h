@@ -41,6 +41,8 @@
 #define SN_MAX_PEERS	 32u
 #define SN_PEER_NAME_MAX 32u
 #define SN_EXPORT_WORDS	 2u /* bitmap over export ids < 128 */
+/* Exports one compartment may serve. */
+#define SN_MAX_HANDLERS 32u
 
 /* Static capabilities a peer holds, as the image grants them. */
 #define SN_MAX_HELD_CAPABILITIES 16u

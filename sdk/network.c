@@ -22,7 +22,8 @@ void
 sn_release_late_socket(struct sn_peer *from, uint16_t export_id,
 		       const sn_message_ref *reply)
 {
-	struct sn_peer *tcpip = sn_compartment_peer(from->owner, "TCPIP");
+	struct sn_peer *tcpip =
+	    sn_export_peer(from->owner, SN_EXPORT_NETWORK_SOCKET_CLOSE);
 	sn_handle h;
 
 	if (tcpip == NULL ||
@@ -37,11 +38,12 @@ sn_release_late_socket(struct sn_peer *from, uint16_t export_id,
 		      late_socket_closed, NULL);
 }
 
+/* The compartment that serves export_id, as the schema says. */
 static struct sn_peer *
-peer(const char *name)
+peer(uint16_t export_id)
 {
 	struct sn_compartment *c = sn_compartment_self();
-	struct sn_peer *p = c ? sn_compartment_peer(c, name) : NULL;
+	struct sn_peer *p = c ? sn_export_peer(c, export_id) : NULL;
 
 	if (p != NULL)
 		sn_peer_on_late_reply(p, sn_release_late_socket);
@@ -80,7 +82,7 @@ connection_capability(sn_builder *b, const struct sealnet_declaration *d)
 int
 network_start(uint64_t timeout_ns)
 {
-	struct sn_peer *p = peer("NetAPI");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_HOST_GET);
 	uint64_t end = sn_now_ns() + timeout_ns;
 
 	if (p == NULL)
@@ -119,7 +121,7 @@ network_socket_connect_tcp(uint64_t timeout_ns,
 			   const struct sealnet_declaration *capability,
 			   sealnet_socket *out)
 {
-	struct sn_peer *p = peer("NetAPI");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
 	sn_message_ref reply;
 
 	if (p == NULL)
@@ -141,7 +143,7 @@ network_socket_listen_tcp(uint64_t timeout_ns,
 			  const struct sealnet_declaration *capability,
 			  sealnet_socket *out)
 {
-	struct sn_peer *p = peer("NetAPI");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP);
 	sn_message_ref reply;
 
 	if (p == NULL)
@@ -166,7 +168,7 @@ int
 network_socket_accept_tcp(uint64_t timeout_ns, sealnet_socket listener,
 			  sealnet_socket *out)
 {
-	struct sn_peer *p = peer("TCPIP");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP);
 	sn_message_ref reply;
 	sn_handle h = to_handle(listener);
 
@@ -186,7 +188,7 @@ static int
 ask_receive(uint16_t export_id, uint64_t timeout_ns, sealnet_socket s,
 	    size_t max, sn_received_ref *out)
 {
-	struct sn_peer *p = peer("TCPIP");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_RECEIVE);
 	sn_message_ref reply;
 	sn_handle h = to_handle(s);
 	uint32_t len;
@@ -255,7 +257,7 @@ ssize_t
 network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 		    size_t len)
 {
-	struct sn_peer *p = peer("TCPIP");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_SEND);
 	uint64_t deadline = sn_now_ns() + timeout_ns;
 	sn_message_ref reply;
 	sn_handle h = to_handle(s);
@@ -295,7 +297,7 @@ network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 int
 network_socket_close(uint64_t timeout_ns, sealnet_socket s)
 {
-	struct sn_peer *p = peer("TCPIP");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_CLOSE);
 	sn_handle h = to_handle(s);
 
 	if (p == NULL)
@@ -340,7 +342,7 @@ address_of(sn_endpoint_ref ep, sealnet_address *out)
 int
 network_socket_udp(uint64_t timeout_ns, int ipv6, sealnet_socket *out)
 {
-	struct sn_peer *p = peer("TCPIP");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_UDP);
 	struct sn_compartment *self = sn_compartment_self();
 	sn_message_ref reply;
 
@@ -361,7 +363,7 @@ network_socket_udp_authorise_host(uint64_t timeout_ns, sealnet_socket s,
 				  const struct sealnet_declaration *capability,
 				  sealnet_address *remote)
 {
-	struct sn_peer *p = peer("NetAPI");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST);
 	sn_message_ref reply;
 	sn_handle h = to_handle(s);
 	int rc;
@@ -389,7 +391,7 @@ ssize_t
 network_socket_send_to(uint64_t timeout_ns, sealnet_socket s,
 		       const sealnet_address *to, const void *data, size_t len)
 {
-	struct sn_peer *p = peer("TCPIP");
+	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_SEND_TO);
 	sn_handle h = to_handle(s);
 	int rc;
 

@@ -23,6 +23,11 @@
 #define IMAGE_MAX_EXPORTS      32
 #define IMAGE_MAX_CALLS	       48
 #define IMAGE_MAX_SYSCALLS     96
+/* Restarts a minute an image may allow a compartment. */
+#define IMAGE_MAX_RESTARTS 1000
+/* The schema's service for callbacks into applications: any compartment
+ * may implement its exports. */
+#define IMAGE_CALLBACK_SERVICE "Application"
 #define IMAGE_NAME_MAX	       64
 #define IMAGE_PATH_MAX	       4096
 #define IMAGE_SHA256_HEX       65
@@ -44,6 +49,9 @@ enum image_restart {
 	RESTART_NEVER,
 };
 
+/* A call the compartment may make.  The compartment it reaches is the one
+ * the schema's rpc_service names for the export; the image records it so
+ * that the audit shows it and a check can see the two agree. */
 struct image_call {
 	char compartment[IMAGE_NAME_MAX];
 	uint16_t export_id;
@@ -60,6 +68,10 @@ struct image_compartment {
 	char sha256[IMAGE_SHA256_HEX];
 	uint16_t exports[IMAGE_MAX_EXPORTS];
 	unsigned nexports;
+	/* The exports the binary has a handler for: the same as exports, or
+	 * the image is refused. */
+	uint16_t handlers[IMAGE_MAX_EXPORTS];
+	unsigned nhandlers;
 	struct image_call calls[IMAGE_MAX_CALLS];
 	unsigned ncalls;
 	struct image_capability caps[SN_MAX_HELD_CAPABILITIES];

@@ -73,6 +73,7 @@ firewall_exports=$(awk '/^rpc_service Firewall/ {on = 1; next}
 tested=0
 for e in $firewall_exports; do
 	jq --arg e "$e" '.compartments.Firewall.exports |= (. + [$e] | unique)
+		| .compartments.Firewall.handlers |= (. + [$e] | unique)
 		| .compartments.http_client.imports +=
 		  [{"kind":"call","compartment":"Firewall","export":$e}]' \
 		"$demo" >"$tmp/fw.json"
@@ -261,12 +262,46 @@ refused() { # description, jq edit, expected reason
 	fi
 }
 refused "an unknown key" '.compartments.app.extra = 1' 'unknown key "extra"'
-refused "a call to an export nobody offers" \
+# ---- the schema is the wiring: each export belongs to the compartment
+# its rpc_service names, and each declared export has a handler ----
+refused "a call wired to another compartment than the schema's" \
 	'.compartments.app.imports += [{"kind":"call","compartment":"Runtime","export":"dns_resolve"}]' \
-	'which does not export it'
+	"app's call to dns_resolve goes to Runtime, but the schema assigns dns_resolve to DNS"
+refused "a call to an export the compartment does not offer" \
+	'.compartments.Runtime.exports -= ["runtime_echo"] | .compartments.Runtime.handlers -= ["runtime_echo"]' \
+	'imports runtime_echo from Runtime, which does not export it'
 refused "a call into a compartment not in the image" \
 	'.compartments.app.imports += [{"kind":"call","compartment":"DNS","export":"dns_resolve"}]' \
-	'which is not in the image'
+	'app imports dns_resolve, which the schema assigns to DNS, and the image has no compartment named DNS'
+refused "a compartment renamed in a copy of the image" \
+	'.compartments.Runtime2 = .compartments.Runtime | del(.compartments.Runtime)' \
+	'Runtime2 declares the export runtime_handle_check, which the schema assigns to Runtime'
+refused "a declared export whose handler is removed" \
+	'.compartments.Runtime.handlers -= ["runtime_echo"]' \
+	'Runtime declares the export runtime_echo but has no handler for it'
+refused "an export assigned to the wrong compartment" \
+	'.compartments.app.exports += ["runtime_null"] | .compartments.app.handlers += ["runtime_null"]' \
+	'app declares the export runtime_null, which the schema assigns to Runtime'
+refused "a handler without its export" \
+	'.compartments.app.handlers += ["runtime_null"]' \
+	'app has a handler for runtime_null but does not declare the export'
+jq '.compartments.Resolver = .compartments.DNS | del(.compartments.DNS)' \
+	"$build/images/demo.json" >"$tmp/renamed.json"
+if out=$("$sealnet" image check "$tmp/renamed.json" 2>&1); then
+	fail "the demo with its DNS compartment renamed: accepted"
+elif grep -qF "Resolver declares the export dns_resolve, which the schema assigns to DNS" <<<"$out"; then
+	pass "the demo with its DNS compartment renamed is refused: $out"
+else
+	fail "the demo with its DNS compartment renamed: reason was: $out"
+fi
+if out=$("$sealnet" image build -o "$tmp/misplaced.json" \
+	"$build/compartments/misplaced" 2>&1); then
+	fail "a binary declaring another compartment's export: image built"
+elif grep -qF "misplaced declares the export runtime_null, which the schema assigns to Runtime" <<<"$out"; then
+	pass "a binary declaring another compartment's export is refused when the image is built: $out"
+else
+	fail "a binary declaring another compartment's export: reason was: $out"
+fi
 refused "an upper-case host" \
 	'(.compartments.hostile.imports[] | select(.kind == "connection") | .host) = "Allowed.test"' 'not a lower-case host name'
 refused "an unknown syscall" \

@@ -23,12 +23,11 @@
 #include "sockets.h"
 
 SEALNET_COMPARTMENT("DNS");
-SEALNET_EXPORT(dns_resolve);
-SEALNET_IMPORT(TCPIP, tcpip_address_get);
-SEALNET_IMPORT(TCPIP, network_socket_udp);
-SEALNET_IMPORT(TCPIP, network_socket_send_to);
-SEALNET_IMPORT(TCPIP, network_socket_receive_from);
-SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_IMPORT(tcpip_address_get);
+SEALNET_IMPORT(network_socket_udp);
+SEALNET_IMPORT(network_socket_send_to);
+SEALNET_IMPORT(network_socket_receive_from);
+SEALNET_IMPORT(network_socket_close);
 SEALNET_RESTART(always, 10);
 
 /* Twice what NetAPI lets one caller have in progress; each lookup's
@@ -400,16 +399,15 @@ serve_resolve(void *ctx, struct sn_incoming *in)
 		finish(l, -EAGAIN);
 }
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_DNS_RESOLVE, serve_resolve},
-};
+/* The exports this compartment serves, each with its handler. */
+SEALNET_EXPORT(dns_resolve, serve_resolve);
 
 int
 main(void)
 {
-	if (sn_compartment_boot(&compartment, handlers, 1, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
-	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	tcpip = sn_export_peer(&compartment, SN_EXPORT_TCPIP_ADDRESS_GET);
 	if (tcpip == NULL)
 		return 1;
 	/* A lookup's socket that TCPIP made after the lookup gave up. */

@@ -23,16 +23,7 @@
 
 SEALNET_COMPARTMENT("Firewall");
 SEALNET_DEVICE(tap);
-SEALNET_EXPORT(firewall_frame_send);
-SEALNET_EXPORT(firewall_rule_add);
-SEALNET_EXPORT(firewall_rule_remove);
-SEALNET_EXPORT(firewall_rules_clear);
-SEALNET_EXPORT(firewall_server_port_add);
-SEALNET_EXPORT(firewall_server_port_remove);
-SEALNET_EXPORT(firewall_dns_lookup_begin);
-SEALNET_EXPORT(firewall_dns_lookup_end);
-SEALNET_EXPORT(firewall_port_close);
-SEALNET_IMPORT(TCPIP, tcpip_frame_receive);
+SEALNET_IMPORT(tcpip_frame_receive);
 SEALNET_RESTART(always, 10);
 
 /* How often overdue hand-offs are looked for, and the rules counted. */
@@ -323,17 +314,16 @@ tick(void *ctx)
 		sn_log("cannot set the timer: overdue hand-offs stay");
 }
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_FIREWALL_FRAME_SEND, serve_frame_send},
-    {SN_EXPORT_FIREWALL_RULE_ADD, serve_rule_add},
-    {SN_EXPORT_FIREWALL_RULE_REMOVE, serve_rule_remove},
-    {SN_EXPORT_FIREWALL_RULES_CLEAR, serve_rules_clear},
-    {SN_EXPORT_FIREWALL_SERVER_PORT_ADD, serve_server_port},
-    {SN_EXPORT_FIREWALL_SERVER_PORT_REMOVE, serve_server_port},
-    {SN_EXPORT_FIREWALL_DNS_LOOKUP_BEGIN, serve_dns_lookup},
-    {SN_EXPORT_FIREWALL_DNS_LOOKUP_END, serve_dns_lookup},
-    {SN_EXPORT_FIREWALL_PORT_CLOSE, serve_port_close},
-};
+/* The exports this compartment serves, each with its handler. */
+SEALNET_EXPORT(firewall_frame_send, serve_frame_send);
+SEALNET_EXPORT(firewall_rule_add, serve_rule_add);
+SEALNET_EXPORT(firewall_rule_remove, serve_rule_remove);
+SEALNET_EXPORT(firewall_rules_clear, serve_rules_clear);
+SEALNET_EXPORT(firewall_server_port_add, serve_server_port);
+SEALNET_EXPORT(firewall_server_port_remove, serve_server_port);
+SEALNET_EXPORT(firewall_dns_lookup_begin, serve_dns_lookup);
+SEALNET_EXPORT(firewall_dns_lookup_end, serve_dns_lookup);
+SEALNET_EXPORT(firewall_port_close, serve_port_close);
 
 int
 main(void)
@@ -345,9 +335,7 @@ main(void)
 	    syncookie_key_init(&cookie_key, key) < 0)
 		return 1;
 	explicit_bzero(key, sizeof(key));
-	if (sn_compartment_boot(&compartment, handlers,
-				sizeof(handlers) / sizeof(handlers[0]),
-				NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	/* The supervisor gives TCPIP this address too; without it, no
 	 * SYN is answered and server ports admit nobody. */
@@ -355,7 +343,7 @@ main(void)
 		filter_syn_proxy(&filter, &cookie_key, station);
 	else
 		sn_log("no hardware address: server ports admit nobody");
-	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	tcpip = sn_export_peer(&compartment, SN_EXPORT_TCPIP_FRAME_RECEIVE);
 	if (tcpip == NULL)
 		return 1;
 	compartment.peer_restarted = peer_restarted;

@@ -18,21 +18,17 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("NetAPI");
-SEALNET_EXPORT(network_socket_connect_tcp);
-SEALNET_EXPORT(network_socket_listen_tcp);
-SEALNET_EXPORT(network_host_get);
-SEALNET_EXPORT(network_socket_udp_authorise_host);
-SEALNET_IMPORT(Firewall, firewall_rule_add);
-SEALNET_IMPORT(Firewall, firewall_rule_remove);
-SEALNET_IMPORT(Firewall, firewall_server_port_add);
-SEALNET_IMPORT(Firewall, firewall_server_port_remove);
-SEALNET_IMPORT(TCPIP, tcpip_socket_connect);
-SEALNET_IMPORT(TCPIP, tcpip_socket_listen);
-SEALNET_IMPORT(TCPIP, tcpip_address_get);
-SEALNET_IMPORT(TCPIP, tcpip_socket_port);
-SEALNET_IMPORT(Firewall, firewall_dns_lookup_begin);
-SEALNET_IMPORT(Firewall, firewall_dns_lookup_end);
-SEALNET_IMPORT(DNS, dns_resolve);
+SEALNET_IMPORT(firewall_rule_add);
+SEALNET_IMPORT(firewall_rule_remove);
+SEALNET_IMPORT(firewall_server_port_add);
+SEALNET_IMPORT(firewall_server_port_remove);
+SEALNET_IMPORT(tcpip_socket_connect);
+SEALNET_IMPORT(tcpip_socket_listen);
+SEALNET_IMPORT(tcpip_address_get);
+SEALNET_IMPORT(tcpip_socket_port);
+SEALNET_IMPORT(firewall_dns_lookup_begin);
+SEALNET_IMPORT(firewall_dns_lookup_end);
+SEALNET_IMPORT(dns_resolve);
 SEALNET_RESTART(always, 10);
 
 #define MAX_OPS 32
@@ -678,26 +674,23 @@ peer_restarted(void *ctx, struct sn_peer *p)
 		memset(servers, 0, sizeof(servers));
 }
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, serve_connect},
-    {SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP, serve_listen},
-    {SN_EXPORT_NETWORK_HOST_GET, serve_host_get},
-    {SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST, serve_udp_authorise},
-};
+/* The exports this compartment serves, each with its handler. */
+SEALNET_EXPORT(network_socket_connect_tcp, serve_connect);
+SEALNET_EXPORT(network_socket_listen_tcp, serve_listen);
+SEALNET_EXPORT(network_host_get, serve_host_get);
+SEALNET_EXPORT(network_socket_udp_authorise_host, serve_udp_authorise);
 
 int
 main(void)
 {
-	if (sn_compartment_boot(&compartment, handlers,
-				sizeof(handlers) / sizeof(handlers[0]),
-				NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
-	firewall = sn_compartment_peer(&compartment, "Firewall");
-	tcpip = sn_compartment_peer(&compartment, "TCPIP");
+	firewall = sn_export_peer(&compartment, SN_EXPORT_FIREWALL_RULE_ADD);
+	tcpip = sn_export_peer(&compartment, SN_EXPORT_TCPIP_SOCKET_CONNECT);
 	compartment.peer_died = peer_died;
 	compartment.peer_restarted = peer_restarted;
 	/* Optional: without it, only literal addresses can be reached. */
-	dns = sn_compartment_peer(&compartment, "DNS");
+	dns = sn_export_peer(&compartment, SN_EXPORT_DNS_RESOLVE);
 	if (firewall == NULL || tcpip == NULL)
 		return 1;
 	return sn_compartment_run(&compartment) < 0;

@@ -41,21 +41,9 @@
 #include "sealnet_lwip_hooks.h"
 
 SEALNET_COMPARTMENT("TCPIP");
-SEALNET_EXPORT(tcpip_frame_receive);
-SEALNET_EXPORT(tcpip_socket_connect);
-SEALNET_EXPORT(tcpip_socket_listen);
-SEALNET_EXPORT(tcpip_address_get);
-SEALNET_EXPORT(network_socket_accept_tcp);
-SEALNET_EXPORT(network_socket_close);
-SEALNET_EXPORT(network_socket_receive);
-SEALNET_EXPORT(network_socket_send);
-SEALNET_EXPORT(network_socket_udp);
-SEALNET_EXPORT(network_socket_send_to);
-SEALNET_EXPORT(network_socket_receive_from);
-SEALNET_EXPORT(tcpip_socket_port);
-SEALNET_IMPORT(Firewall, firewall_frame_send);
-SEALNET_IMPORT(Firewall, firewall_rule_remove);
-SEALNET_IMPORT(Firewall, firewall_port_close);
+SEALNET_IMPORT(firewall_frame_send);
+SEALNET_IMPORT(firewall_rule_remove);
+SEALNET_IMPORT(firewall_port_close);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
 
@@ -1432,20 +1420,19 @@ serve_receive_from(void *ctx, struct sn_incoming *in)
 	deliver_datagram(s, 0);
 }
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frame_receive},
-    {SN_EXPORT_TCPIP_SOCKET_CONNECT, serve_socket_connect},
-    {SN_EXPORT_TCPIP_SOCKET_LISTEN, serve_socket_listen},
-    {SN_EXPORT_TCPIP_ADDRESS_GET, serve_address_get},
-    {SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP, serve_accept},
-    {SN_EXPORT_NETWORK_SOCKET_CLOSE, serve_close},
-    {SN_EXPORT_NETWORK_SOCKET_RECEIVE, serve_receive},
-    {SN_EXPORT_NETWORK_SOCKET_SEND, serve_send},
-    {SN_EXPORT_NETWORK_SOCKET_UDP, serve_udp},
-    {SN_EXPORT_NETWORK_SOCKET_SEND_TO, serve_send_to},
-    {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, serve_receive_from},
-    {SN_EXPORT_TCPIP_SOCKET_PORT, serve_socket_port},
-};
+/* The exports this compartment serves, each with its handler. */
+SEALNET_EXPORT(tcpip_frame_receive, serve_frame_receive);
+SEALNET_EXPORT(tcpip_socket_connect, serve_socket_connect);
+SEALNET_EXPORT(tcpip_socket_listen, serve_socket_listen);
+SEALNET_EXPORT(tcpip_address_get, serve_address_get);
+SEALNET_EXPORT(network_socket_accept_tcp, serve_accept);
+SEALNET_EXPORT(network_socket_close, serve_close);
+SEALNET_EXPORT(network_socket_receive, serve_receive);
+SEALNET_EXPORT(network_socket_send, serve_send);
+SEALNET_EXPORT(network_socket_udp, serve_udp);
+SEALNET_EXPORT(network_socket_send_to, serve_send_to);
+SEALNET_EXPORT(network_socket_receive_from, serve_receive_from);
+SEALNET_EXPORT(tcpip_socket_port, serve_socket_port);
 
 /* A dead owner's sockets are closed: its successor cannot use them. */
 static void
@@ -1479,11 +1466,9 @@ main(void)
 		return 1;
 	(void)sealnet_tcp_isn(IP_ADDR_ANY, 0, IP_ADDR_ANY, 0);
 	sn_handle_table_init(&handles, handle_slots, MAX_SOCKETS);
-	if (sn_compartment_boot(&compartment, handlers,
-				sizeof(handlers) / sizeof(handlers[0]),
-				NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
-	firewall = sn_compartment_peer(&compartment, "Firewall");
+	firewall = sn_export_peer(&compartment, SN_EXPORT_FIREWALL_FRAME_SEND);
 	if (firewall == NULL)
 		return 1;
 	compartment.peer_died = owner_died;

@@ -14,9 +14,9 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("app");
-SEALNET_IMPORT(Runtime, runtime_echo);
-SEALNET_IMPORT(Runtime, runtime_handle_new);
-SEALNET_IMPORT(Runtime, runtime_handle_check);
+SEALNET_IMPORT(runtime_echo);
+SEALNET_IMPORT(runtime_handle_new);
+SEALNET_IMPORT(runtime_handle_check);
 SEALNET_RESTART(on_failure, 3);
 /* glibc's qsort sizes its scratch buffer from sysinfo(). */
 SEALNET_SYSCALL(sysinfo);
@@ -164,9 +164,9 @@ main(void)
 {
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
-	runtime = sn_compartment_peer(&compartment, "Runtime");
+	runtime = sn_export_peer(&compartment, SN_EXPORT_RUNTIME_ECHO);
 	if (runtime == NULL)
 		return 1;
 	rc = handle_new(&st.handle);

@@ -17,10 +17,6 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("Runtime");
-SEALNET_EXPORT(runtime_null);
-SEALNET_EXPORT(runtime_echo);
-SEALNET_EXPORT(runtime_handle_new);
-SEALNET_EXPORT(runtime_handle_check);
 SEALNET_QUOTA(memory_bytes, 64 << 20);
 SEALNET_RESTART(always, 10);
 
@@ -102,12 +98,11 @@ fault_on_request(int sig)
 	*nowhere = 1;
 }
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_RUNTIME_NULL, serve_null},
-    {SN_EXPORT_RUNTIME_ECHO, serve_echo},
-    {SN_EXPORT_RUNTIME_HANDLE_NEW, serve_handle_new},
-    {SN_EXPORT_RUNTIME_HANDLE_CHECK, serve_handle_check},
-};
+/* The exports this compartment serves, each with its handler. */
+SEALNET_EXPORT(runtime_null, serve_null);
+SEALNET_EXPORT(runtime_echo, serve_echo);
+SEALNET_EXPORT(runtime_handle_new, serve_handle_new);
+SEALNET_EXPORT(runtime_handle_check, serve_handle_check);
 
 int
 main(void)
@@ -117,7 +112,7 @@ main(void)
 	if (sigaction(SIGUSR1, &sa, NULL) < 0)
 		return 1;
 	sn_handle_table_init(&handles, handle_slots, 64);
-	if (sn_compartment_boot(&compartment, handlers, 4, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	return sn_compartment_run(&compartment) < 0;
 }

@@ -13,11 +13,11 @@
 #include "sealnet/network.h"
 
 SEALNET_COMPARTMENT("http_client");
-SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
-SEALNET_IMPORT(NetAPI, network_host_get);
-SEALNET_IMPORT(TCPIP, network_socket_send);
-SEALNET_IMPORT(TCPIP, network_socket_receive);
-SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_IMPORT(network_socket_connect_tcp);
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_send);
+SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_close);
 SEALNET_CONNECTION_CAPABILITY(example_com, SEALNET_TCP, "example.com", 80);
 SEALNET_RESTART(never, 0);
 
@@ -37,7 +37,7 @@ main(void)
 	ssize_t n;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	rc = network_start(30 * SECOND);
 	if (rc == 0)

@@ -12,12 +12,12 @@
 #include "sealnet/network.h"
 
 SEALNET_COMPARTMENT("http_server");
-SEALNET_IMPORT(NetAPI, network_socket_listen_tcp);
-SEALNET_IMPORT(NetAPI, network_host_get);
-SEALNET_IMPORT(TCPIP, network_socket_accept_tcp);
-SEALNET_IMPORT(TCPIP, network_socket_send);
-SEALNET_IMPORT(TCPIP, network_socket_receive);
-SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_IMPORT(network_socket_listen_tcp);
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_accept_tcp);
+SEALNET_IMPORT(network_socket_send);
+SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_close);
 SEALNET_BIND_CAPABILITY(web, 80, 4, false);
 SEALNET_RESTART(on_failure, 5);
 
@@ -65,7 +65,7 @@ main(void)
 	unsigned long count = 0;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	rc = network_start(30 * SECOND);
 	if (rc == 0)

@@ -10,7 +10,7 @@
  * anything at run time: the supervisor grants what the image says.
  *
  *	SEALNET_COMPARTMENT("app");
- *	SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
+ *	SEALNET_IMPORT(network_socket_connect_tcp);
  *	SEALNET_CONNECTION_CAPABILITY(example, SEALNET_TCP, "example.test",
  *443);
  *	...
@@ -42,10 +42,10 @@ enum sealnet_declaration_kind {
 #define SEALNET_UDP 2
 
 /*
- * One declaration.  `name` holds the compartment, export, capability,
- * quota, policy, syscall or device name; `text` the import's export or the
- * capability's host.  Strings are NUL-terminated within their arrays; the
- * image builder rejects records that are not.
+ * One declaration.  `name` holds the compartment, export (exported or
+ * imported), capability, quota, policy, syscall or device name; `text` the
+ * connection capability's host.  Strings are NUL-terminated within their
+ * arrays; the image builder rejects records that are not.
  */
 struct sealnet_declaration {
 	uint32_t magic;
@@ -73,18 +73,53 @@ struct sealnet_declaration {
 	    .kind = SEALNET_DECLARE_COMPARTMENT,                               \
 	    .name = compartment_name}
 
-#define SEALNET_EXPORT(export_name)                                            \
-	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_export_)) = {      \
+/*
+ * An export and the function that serves it, in one declaration: the
+ * manifest record that puts the export in the image, and the handler
+ * record the runtime serves it with.  `sealnet image build` refuses a
+ * binary whose exports and handlers differ, so an export without a
+ * handler is found when the image is made, not when the call comes.
+ * The schema's rpc_service names the compartment that implements each
+ * export; a compartment may declare only its own.
+ *
+ *	static void serve_echo(void *ctx, struct sn_incoming *in);
+ *	SEALNET_EXPORT(runtime_echo, serve_echo);
+ */
+struct sn_incoming;
+typedef void (*sealnet_serve_fn)(void *ctx, struct sn_incoming *in);
+
+#define SEALNET_HANDLER_MAGIC 0x534e4831u /* "SNH1" */
+
+/* One handler, in the ELF section "sealnet_handlers". */
+struct sealnet_handler_record {
+	uint32_t magic;
+	uint32_t reserved;
+	char export_name[SEALNET_MANIFEST_NAME_MAX];
+	sealnet_serve_fn serve;
+};
+
+#define SEALNET_EXPORT(exported, handler)                                      \
+	SEALNET_EXPORT_(exported, handler, __COUNTER__)
+#define SEALNET_EXPORT_(exported, handler, n)                                  \
+	static SEALNET_DECLARATION_(SEALNET_CAT(sealnet_export_, n)) = {       \
 	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
 	    .kind = SEALNET_DECLARE_EXPORT,                                    \
-	    .name = #export_name}
+	    .name = #exported};                                                \
+	__attribute__((section("sealnet_handlers"), used,                      \
+		       aligned(8))) static const struct sealnet_handler_record \
+	SEALNET_CAT(sealnet_handler_, n) = {.magic = SEALNET_HANDLER_MAGIC,    \
+					    .export_name = #exported,          \
+					    .serve = (handler)}
 
-#define SEALNET_IMPORT(compartment_name, export_name)                          \
+/*
+ * A call this compartment makes.  It names only the export: the schema
+ * says which compartment implements it, and the image joins the two.
+ */
+#define SEALNET_IMPORT(export_name)                                            \
 	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_import_)) = {      \
 	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
 	    .kind = SEALNET_DECLARE_IMPORT,                                    \
-	    .name = #compartment_name,                                         \
-	    .text = #export_name}
+	    .name = #export_name}
 
 /* A capability is passed by name: SEALNET_CAPABILITY(name). */
 #define SEALNET_CAPABILITY(capability_name)                                    \

@@ -20,10 +20,10 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("hostile");
-SEALNET_IMPORT(Runtime, runtime_echo);
-SEALNET_IMPORT(Runtime, runtime_handle_new);
-SEALNET_IMPORT(Runtime, runtime_handle_check);
-SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
+SEALNET_IMPORT(runtime_echo);
+SEALNET_IMPORT(runtime_handle_new);
+SEALNET_IMPORT(runtime_handle_check);
+SEALNET_IMPORT(network_socket_connect_tcp);
 SEALNET_CONNECTION_CAPABILITY(allowed, SEALNET_TCP, "allowed.test", 443);
 SEALNET_RESTART(never, 0);
 
@@ -228,10 +228,11 @@ attack(void *ctx)
 int
 main(void)
 {
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
-	runtime = sn_compartment_peer(&compartment, "Runtime");
-	netapi = sn_compartment_peer(&compartment, "NetAPI");
+	runtime = sn_export_peer(&compartment, SN_EXPORT_RUNTIME_ECHO);
+	netapi =
+	    sn_export_peer(&compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
 	if (runtime == NULL || netapi == NULL)
 		return 1;
 	/* Give the app a second of calm to measure against. */

@@ -10,7 +10,6 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("NetAPI");
-SEALNET_EXPORT(network_socket_connect_tcp);
 SEALNET_RESTART(always, 10);
 
 static struct sn_compartment compartment;
@@ -26,14 +25,13 @@ serve_connect(void *ctx, struct sn_incoming *in)
 	sn_reply_error(in, -ENETUNREACH);
 }
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, serve_connect},
-};
+/* The exports this compartment serves, each with its handler. */
+SEALNET_EXPORT(network_socket_connect_tcp, serve_connect);
 
 int
 main(void)
 {
-	if (sn_compartment_boot(&compartment, handlers, 1, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	return sn_compartment_run(&compartment) < 0;
 }

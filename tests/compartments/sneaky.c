@@ -22,7 +22,7 @@ main(void)
 {
 	int fd;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	if (sn_compartment_incarnation() % 2) {
 		sn_log("trying socket()");

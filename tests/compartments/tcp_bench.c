@@ -16,11 +16,11 @@
 #include "sealnet/network.h"
 
 SEALNET_COMPARTMENT("tcp_bench");
-SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
-SEALNET_IMPORT(NetAPI, network_host_get);
-SEALNET_IMPORT(TCPIP, network_socket_send);
-SEALNET_IMPORT(TCPIP, network_socket_receive);
-SEALNET_IMPORT(TCPIP, network_socket_close);
+SEALNET_IMPORT(network_socket_connect_tcp);
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_send);
+SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_close);
 SEALNET_CONNECTION_CAPABILITY(sink, SEALNET_TCP, "bench.test", 7101);
 SEALNET_CONNECTION_CAPABILITY(source, SEALNET_TCP, "bench.test", 7102);
 SEALNET_RESTART(never, 0);
@@ -119,7 +119,7 @@ main(void)
 {
 	double connect_us, send_mbs, recv_mbs;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0 ||
+	if (sn_compartment_boot(&compartment, NULL) < 0 ||
 	    network_start(30000 * SN_MS) < 0)
 		return 1;
 	if (measure_connect(&connect_us) < 0)

@@ -14,15 +14,15 @@
 #include "sealnet/network.h"
 
 SEALNET_COMPARTMENT("tcptest");
-SEALNET_IMPORT(NetAPI, network_socket_connect_tcp);
-SEALNET_IMPORT(NetAPI, network_host_get);
-SEALNET_IMPORT(TCPIP, network_socket_send);
-SEALNET_IMPORT(TCPIP, network_socket_receive);
-SEALNET_IMPORT(TCPIP, network_socket_close);
-SEALNET_IMPORT(TCPIP, network_socket_udp);
-SEALNET_IMPORT(TCPIP, network_socket_send_to);
-SEALNET_IMPORT(TCPIP, network_socket_receive_from);
-SEALNET_IMPORT(NetAPI, network_socket_udp_authorise_host);
+SEALNET_IMPORT(network_socket_connect_tcp);
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_send);
+SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_close);
+SEALNET_IMPORT(network_socket_udp);
+SEALNET_IMPORT(network_socket_send_to);
+SEALNET_IMPORT(network_socket_receive_from);
+SEALNET_IMPORT(network_socket_udp_authorise_host);
 SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "echo.test", 7007);
 SEALNET_CONNECTION_CAPABILITY(udp_echo, SEALNET_UDP, "echo.test", 7009);
 /* The test opens these ports when it wants the next step to begin. */
@@ -93,7 +93,8 @@ wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 	static _Alignas(8) uint8_t reply[4096];
 
 	while (sn_now_ns() < end) {
-		struct sn_peer *p = sn_compartment_peer(&compartment, "NetAPI");
+		struct sn_peer *p = sn_export_peer(
+		    &compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
 		sn_message_ref m;
 		int rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
 				 sn_empty_start(sn_call_builder(&compartment)),
@@ -456,7 +457,8 @@ flood_reply(void *ctx, int status, const sn_message_ref *reply)
 static void
 netapi_caller_limit(void)
 {
-	struct sn_peer *netapi = sn_compartment_peer(&compartment, "NetAPI");
+	struct sn_peer *netapi =
+	    sn_export_peer(&compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
 	const struct sealnet_declaration *d = SEALNET_CAPABILITY(silent);
 	uint64_t end = sn_now_ns() + 5000 * SN_MS;
 	unsigned held = 0;
@@ -664,7 +666,7 @@ main(void)
 	sealnet_socket s;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	rc = wait_for_address();
 	sn_log("RESULT address: %s", rc == 0 ? "ok" : strerror(-rc));

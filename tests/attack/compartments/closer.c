@@ -46,7 +46,7 @@ main(void)
 {
 	struct timespec second = {1, 0};
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	/* Long enough for the test to watch the supervisor's writes. */
 	nanosleep(&second, NULL);

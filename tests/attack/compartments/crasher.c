@@ -13,9 +13,7 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("crasher");
-/* So that the deaf compartment has something to import from us. */
-SEALNET_EXPORT(sntp_time_get);
-SEALNET_IMPORT(Runtime, runtime_echo);
+SEALNET_IMPORT(runtime_echo);
 SEALNET_RESTART(always, 400);
 
 #define CRASHES 200u
@@ -37,6 +35,16 @@ echo(struct sn_peer *runtime)
 		       100 * SN_MS, reply, sizeof(reply), NULL);
 }
 
+/* So that the deaf compartment has something to import from us. */
+static void
+serve_ping(void *ctx, struct sn_incoming *in)
+{
+	(void)ctx;
+	sn_reply_ok(in, SN_BODY_EMPTY,
+		    sn_empty_start(sn_reply_builder(&compartment)));
+}
+SEALNET_EXPORT(crasher_ping, serve_ping);
+
 static void
 crash(void *ctx)
 {
@@ -50,9 +58,9 @@ main(void)
 	struct sn_peer *runtime;
 	uint32_t n;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
-	runtime = sn_compartment_peer(&compartment, "Runtime");
+	runtime = sn_export_peer(&compartment, SN_EXPORT_RUNTIME_ECHO);
 	if (runtime == NULL)
 		return 1;
 	n = sn_compartment_incarnation();

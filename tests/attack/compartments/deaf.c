@@ -10,7 +10,7 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("deaf");
-SEALNET_IMPORT(crasher, sntp_time_get);
+SEALNET_IMPORT(crasher_ping);
 SEALNET_RESTART(always, 100);
 
 static struct sn_compartment compartment;
@@ -20,7 +20,7 @@ main(void)
 {
 	struct timespec second = {1, 0};
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	sn_log("booted; not reading the control socket from now on");
 	for (;;)

@@ -54,7 +54,7 @@ main(void)
 {
 	uint32_t n;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	n = sn_compartment_incarnation();
 	for (unsigned i = n - 1; i < 4; i++) {

@@ -22,7 +22,7 @@
 #include "sealnet/compartment.h"
 
 SEALNET_COMPARTMENT("exec");
-SEALNET_IMPORT(Runtime, runtime_echo);
+SEALNET_IMPORT(runtime_echo);
 SEALNET_RESTART(on_failure, 5);
 
 #define BINARY_FD 5
@@ -98,7 +98,7 @@ main(void)
 	uint32_t n;
 	int memfd, fd;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	n = sn_compartment_incarnation();
 	memfd = find_memfd();

@@ -17,7 +17,7 @@ main(void)
 {
 	volatile uint64_t spins = 0;
 
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	sn_log("spinning");
 	for (;;)

@@ -82,7 +82,7 @@ change_limits(void)
 int
 main(void)
 {
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	sn_log("attack begins");
 	scan_memory();

@@ -113,7 +113,7 @@ inject(void)
 int
 main(void)
 {
-	if (sn_compartment_boot(&compartment, NULL, 0, NULL) < 0)
+	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	/* The app measures a calm second first. */
 	idle(1500);
