@@ -1,10 +1,17 @@
 # NetAPI: the control plane.  It checks capabilities, asks DNS to resolve,
-# opens Firewall holes and asks TCPIP for sockets.
+# opens Firewall holes and asks TCPIP for sockets.  What it does for each
+# call is a pure state machine (flow.c), tested alone.
 NETAPI_DIR := compartments/netapi
+NETAPI_PURE := $(NETAPI_DIR)/flow.c
 
 STACK_COMPARTMENTS += netapi
 COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c
 
 $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 
-FORMAT_SRCS += $(wildcard $(NETAPI_DIR)/*.[ch])
+TEST_NAMES += flow_test
+TEST_MAIN_flow_test := $(NETAPI_DIR)/tests/flow_test.c
+TEST_SRCS_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+
+FORMAT_SRCS += $(wildcard $(NETAPI_DIR)/*.[ch] $(NETAPI_DIR)/tests/*.[ch] \
+	$(NETAPI_DIR)/fuzz/*.c)
