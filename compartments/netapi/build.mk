@@ -5,13 +5,17 @@ NETAPI_DIR := compartments/netapi
 NETAPI_PURE := $(NETAPI_DIR)/flow.c
 
 STACK_COMPARTMENTS += netapi
-COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c
+COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
+	$(NETAPI_DIR)/messages.c
 
 $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 
 TEST_NAMES += flow_test
 TEST_MAIN_flow_test := $(NETAPI_DIR)/tests/flow_test.c
 TEST_SRCS_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+TEST_NAMES += netapi_messages_test
+TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
+TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c
 
 FORMAT_SRCS += $(wildcard $(NETAPI_DIR)/*.[ch] $(NETAPI_DIR)/tests/*.[ch] \
 	$(NETAPI_DIR)/fuzz/*.c)
