@@ -69,7 +69,10 @@ static struct server {
 } servers[NETAPI_MAX_SERVERS];
 static int withdraw_timer; /* 0: none armed */
 
-static uint64_t ops_refused, sends_failed, answers_failed;
+/* Events a hostile caller could repeat at will: logged as they pass
+ * powers of two. */
+static uint64_t ops_refused, sends_failed, answers_failed, closes_failed,
+    names_unreachable, servers_unremembered;
 
 static struct sn_peer *
 callee(enum netapi_callee to)
@@ -119,11 +122,13 @@ answer(struct op *op, struct flow_action a, const sn_message_ref *reply)
 	int rc;
 
 	if (a.what == FLOW_DO_REPLY_ERROR) {
-		if (a.error == -EHOSTUNREACH && f->host[0])
-			sn_log("%s: cannot reach %s: %s", f->owner, f->host,
-			       dns == NULL
-				   ? "this image has no DNS compartment"
-				   : "no address, or no DNS server yet");
+		if (a.error == -EHOSTUNREACH && f->host[0] &&
+		    sn_log_worth(++names_unreachable))
+			sn_log("%s: cannot reach %s: %s (%llu so far)",
+			       f->owner, f->host,
+			       dns == NULL ? "this image has no DNS compartment"
+					   : "no address, or no DNS server yet",
+			       (unsigned long long)names_unreachable);
 		rc = sn_deferred_error(&op->reply, a.error);
 	} else {
 		body = netapi_answer_body(sn_reply_builder(&compartment),
@@ -207,9 +212,12 @@ step_done(void *ctx, int status, const sn_message_ref *reply)
 	struct op *op = ctx;
 	struct flow_event ev = netapi_event_of(op->doing, status, reply);
 
-	if (status < 0 && closes_a_hole(op->doing))
-		sn_log("%s: %s failed (%d): the Firewall may keep that hole",
-		       op->flow.owner, flow_do_name(op->doing), status);
+	if (status < 0 && closes_a_hole(op->doing) &&
+	    sn_log_worth(++closes_failed))
+		sn_log("%s: %s failed (%d): the Firewall may keep that hole "
+		       "(%llu so far)",
+		       op->flow.owner, flow_do_name(op->doing), status,
+		       (unsigned long long)closes_failed);
 	run(op, flow_step(&op->flow, &ev), status == 0 ? reply : NULL);
 }
 
@@ -388,9 +396,10 @@ server_listening(struct sn_peer *owner, uint16_t port, bool answered)
 		if (servers[i].owner == NULL && !servers[i].withdrawing)
 			free_slot = &servers[i];
 	if (free_slot == NULL) {
-		sn_log("server port %u: no room to remember it; it stays "
-		       "when its owner dies",
-		       port);
+		if (sn_log_worth(++servers_unremembered))
+			sn_log("server port %u: no room to remember it; it "
+			       "stays when its owner dies (%llu so far)",
+			       port, (unsigned long long)servers_unremembered);
 		return;
 	}
 	free_slot->owner = owner;
