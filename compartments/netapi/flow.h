@@ -11,63 +11,75 @@
  * the shell could not send is an event like any other (-EAGAIN), so the
  * flow decides what a failure to send means too.
  *
- * Every path, with the action each state waits on (its arguments are the
- * flow's fields named in brackets):
+ * Every path.  Each state waits on one action, named after it with its
+ * arguments (the flow's fields, in brackets); then each outcome of that
+ * action leads to the next state and its action, or to the answer.
  *
- *  start connect          TCP capability, literal       PICKING_PORT
- *                         TCP capability, name          GETTING_DNS_SERVER
- *                         name, no DNS compartment      answer -EHOSTUNREACH
- *                         not TCP, host too long        answer -EINVAL
- *  start udp_authorise    UDP capability                GETTING_SOCKET_PORT
- *                         not UDP, host too long        answer -EINVAL
- *  start listen                                         ADDING_SERVER_PORT
- *  start host_get                                       GETTING_ADDRESSES
+ * start connect
+ *     not TCP, bad host   answer -EINVAL
+ *     literal host        PICKING_PORT
+ *     name, no DNS        answer -EHOSTUNREACH (no DNS compartment)
+ *     name                GETTING_DNS_SERVER
+ * start udp_authorise
+ *     not UDP, bad host   answer -EINVAL
+ *     else                GETTING_SOCKET_PORT
+ * start listen            ADDING_SERVER_PORT
+ * start host_get          GETTING_ADDRESSES
+ * (A bad host is empty, longer than a name may be, or holds a 0 byte.)
  *
- *  state (action)                     event             next
- *  GETTING_SOCKET_PORT                ok(port)          literal: ADDING_RULE
- *    tcpip_socket_port                                  name: as connect
- *    [owner, socket]                  error E           answer E
- *  GETTING_DNS_SERVER                 ok(server)        OPENING_DNS_HOLE
- *    tcpip_address_get                ok(none)          answer -EHOSTUNREACH
- *                                     error E           answer E
- *  OPENING_DNS_HOLE                   ok                RESOLVING
- *    firewall_dns_lookup_begin        error E           answer E
- *    [dns_server]
- *  RESOLVING                          ok(address)       CLOSING_DNS_HOLE
- *    dns_resolve [host]               ok(none)          CLOSING_DNS_HOLE_
- *                                                         AFTER_FAILURE(-EHOSTUNREACH)
- *                                     error E           CLOSING_DNS_HOLE_
- *                                                         AFTER_FAILURE(E)
- *  CLOSING_DNS_HOLE                   any               connect: PICKING_PORT
- *    firewall_dns_lookup_end                            udp: ADDING_RULE
- *  CLOSING_DNS_HOLE_AFTER_FAILURE     any               answer the failure
- *    firewall_dns_lookup_end
- *  PICKING_PORT                       ok(random)        ADDING_RULE
- *    (16 random bits; no call)        error E           answer E
- *  ADDING_RULE                        ok                connect: MAKING_SOCKET
- *    firewall_rule_add [protocol,                       udp: answer Authorised
- *    local_port, remote, remote_port] error E           answer E
- *  MAKING_SOCKET                      ok(socket, port)  answer SocketCreated
- *    tcpip_socket_connect [owner,     -EADDRINUSE,      REMOVING_RULE_TO_RETRY
- *    remote, remote_port, local_port]   tries left
- *                                     error E           REMOVING_RULE_
- *                                                         AFTER_FAILURE(E)
- *  REMOVING_RULE_TO_RETRY             any               PICKING_PORT
- *    firewall_rule_remove [as added]
- *  REMOVING_RULE_AFTER_FAILURE        any               answer the failure
- *    firewall_rule_remove [as added]
- *  ADDING_SERVER_PORT                 ok                MAKING_LISTENER
- *    firewall_server_port_add [local_port,
- *    ipv6, max_connections]           error E           answer E
- *  MAKING_LISTENER                    ok(socket, port)  answer SocketCreated,
- *    tcpip_socket_listen [owner,                          as the caller's
- * server local_port, ipv6, max_connections]                   port error E
- * WITHDRAWING_SERVER_ PORT_AFTER_FAILURE(E) WITHDRAWING_SERVER_PORT_ any answer
- * the failure AFTER_FAILURE firewall_server_port_remove [local_port]
- *  GETTING_ADDRESSES                  ok                answer the addresses
- *    tcpip_address_get                error E           answer E
- *  ANSWERED                           any               nothing: already
- * answered
+ * GETTING_SOCKET_PORT: tcpip_socket_port [owner, socket]
+ *     ok(port)            literal host: ADDING_RULE; name: as connect's
+ *                         start (no DNS, or GETTING_DNS_SERVER)
+ *     error E             answer E (-EPERM: not the caller's socket)
+ * GETTING_DNS_SERVER: tcpip_address_get
+ *     ok(server)          OPENING_DNS_HOLE
+ *     ok(no server)       answer -EHOSTUNREACH
+ *     error E             answer E
+ * OPENING_DNS_HOLE: firewall_dns_lookup_begin [dns_server]
+ *     ok                  RESOLVING
+ *     error E             answer E
+ * RESOLVING: dns_resolve [host]
+ *     ok(address)         CLOSING_DNS_HOLE
+ *     ok(no address)      CLOSING_DNS_HOLE_AFTER_FAILURE (-EHOSTUNREACH)
+ *     error E             CLOSING_DNS_HOLE_AFTER_FAILURE (E)
+ * CLOSING_DNS_HOLE: firewall_dns_lookup_end [dns_server]
+ *     any                 connect: PICKING_PORT; udp: ADDING_RULE
+ * CLOSING_DNS_HOLE_AFTER_FAILURE: firewall_dns_lookup_end [dns_server]
+ *     any                 answer the failure
+ * PICKING_PORT: 16 random bits r, no call
+ *     ok(r)               ADDING_RULE, local_port = 49152 + r % 16384
+ *     error E             answer E
+ * ADDING_RULE: firewall_rule_add [protocol, local_port, remote,
+ *              remote_port]
+ *     ok                  connect: MAKING_SOCKET; udp: answer Authorised
+ *     error E             answer E
+ * MAKING_SOCKET: tcpip_socket_connect [owner, remote, remote_port,
+ *                local_port]
+ *     ok(socket, port)    answer SocketCreated
+ *     -EADDRINUSE         REMOVING_RULE_TO_RETRY, if fewer than
+ *                         NETAPI_PORT_TRIES ports were drawn
+ *     error E             REMOVING_RULE_AFTER_FAILURE (E)
+ * REMOVING_RULE_TO_RETRY: firewall_rule_remove [as added]
+ *     any                 PICKING_PORT
+ * REMOVING_RULE_AFTER_FAILURE: firewall_rule_remove [as added]
+ *     any                 answer the failure
+ * ADDING_SERVER_PORT: firewall_server_port_add [local_port, ipv6,
+ *                     max_connections]
+ *     ok                  MAKING_LISTENER
+ *     error E             answer E
+ * MAKING_LISTENER: tcpip_socket_listen [owner, local_port, ipv6,
+ *                  max_connections]
+ *     ok(socket, port)    answer SocketCreated, and local_port is the
+ *                         caller's server port from now on
+ *     error E             WITHDRAWING_SERVER_PORT_AFTER_FAILURE (E)
+ * WITHDRAWING_SERVER_PORT_AFTER_FAILURE: firewall_server_port_remove
+ *                                        [local_port]
+ *     any                 answer the failure
+ * GETTING_ADDRESSES: tcpip_address_get
+ *     ok                  answer the addresses
+ *     error E             answer E
+ * ANSWERED
+ *     any                 nothing: the caller has its answer
  *
  * So, for every flow:
  *   - it answers its caller exactly once, and after that does nothing;
