@@ -10,9 +10,9 @@ COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
 
 $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 
-TEST_NAMES += flow_test
-TEST_MAIN_flow_test := $(NETAPI_DIR)/tests/flow_test.c
-TEST_SRCS_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+TEST_NAMES += netapi_flow_test
+TEST_MAIN_netapi_flow_test := $(NETAPI_DIR)/tests/flow_test.c
+TEST_SRCS_netapi_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
 TEST_NAMES += netapi_messages_test
 TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
 TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c
