@@ -177,9 +177,11 @@ $(FUZZ_BIN_DIR)/%: $$(or $$(FUZZ_MAIN_$$*),fuzz/$$*.c) $$(addprefix $(OBJ)/,$$(s
 
 # A compartment's exports, NAME_calls: fuzz/compartment_calls.c with the
 # compartment's own objects (FUZZ_SRCS_NAME_calls, FUZZ_DEPS_NAME_calls).
-$(FUZZ_BIN_DIR)/%_calls: fuzz/compartment_calls.c $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*_calls))) $$(FUZZ_DEPS_$$*_calls) $(SDK_LIB)
+FUZZ_CALLS_HARNESS := fuzz/compartment_calls.c fuzz/call_replies.c
+FORMAT_SRCS += $(FUZZ_CALLS_HARNESS) fuzz/call_replies.h
+$(FUZZ_BIN_DIR)/%_calls: $(FUZZ_CALLS_HARNESS) fuzz/call_replies.h $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$*_calls))) $$(FUZZ_DEPS_$$*_calls) $(SDK_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_CALLS_HARNESS) \
 		$(patsubst %.c,$(OBJ)/%.o,$(FUZZ_SRCS_$*_calls)) \
 		$(FUZZ_DEPS_$*_calls) $(SDK_LIB) $(FUZZ_LDLIBS_$*_calls) \
 		$(LDLIBS)
@@ -223,7 +225,7 @@ fuzz-targets-list:
 	@echo $(FUZZ_TARGETS)
 fuzz-code-%:
 	@echo $(FUZZ_COMMON_CODE) $(wildcard fuzz/$*.c fuzz/$*.cc) $(FUZZ_MAIN_$*) \
-		$(if $(filter %_calls,$*),fuzz/compartment_calls.c) \
+		$(if $(filter %_calls,$*),$(FUZZ_CALLS_HARNESS) fuzz/call_replies.h) \
 		$(sort $(dir $(FUZZ_SRCS_$*))) $(FUZZ_CODE_$*)
 .PHONY: fuzz-targets-list
 

@@ -5,10 +5,12 @@
  * as the supervisor would: the compartment's name, exports and imports
  * are read from its own declarations.
  *
- * Each input is one message on the caller's channel.  The compartment
- * serves it; whatever it asks of the compartments it imports is answered
- * at once with -EIO, so every call chain runs on to its end, through its
- * failure paths.
+ * Each input is one message on the caller's channel, optionally followed
+ * by a script (see LLVMFuzzerTestOneInput).  The compartment serves the
+ * message; whatever it asks of the compartments it imports is answered
+ * at once, as the script chooses (call_replies.h): with an error, or
+ * with a valid reply, so every call chain runs on to its end, through
+ * its success paths as well as its failures.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "call_replies.h"
 #include "sealnet/compartment.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -115,13 +118,17 @@ boot_peer(sn_builder *b, unsigned i)
 		sn_permission_add_export(b, perm, (uint16_t)id);
 		sn_builder_set_table_at(b, vec, k++, perm);
 	}
-	uint32_t conns = sn_boot_peer_start_connections(b, p, 3);
+	uint32_t conns = sn_boot_peer_start_connections(b, p, 5);
 	sn_builder_set_table_at(b, conns, 0,
 				connection(b, SEALNET_TCP, "echo.test", 7007));
 	sn_builder_set_table_at(b, conns, 1,
 				connection(b, SEALNET_TCP, "10.0.0.1", 80));
 	sn_builder_set_table_at(b, conns, 2,
 				connection(b, SEALNET_UDP, "echo.test", 7009));
+	sn_builder_set_table_at(
+	    b, conns, 3, connection(b, SEALNET_TCP, "2001:db8::1", 7007));
+	sn_builder_set_table_at(b, conns, 4,
+				connection(b, SEALNET_UDP, "10.0.0.1", 7009));
 	uint32_t binds = sn_boot_peer_start_binds(b, p, 1);
 	uint32_t bind = sn_bind_capability_start(b);
 	sn_bind_capability_add_port(b, bind, 80);
@@ -224,11 +231,19 @@ boot(void)
 		abort();
 }
 
-/* Answers each request the compartment made with -EIO; drops the rest.
- * Returns how many messages it took. */
+/* Answers each request the compartment made; drops the rest.  Each
+ * peer's requests are all read before any is answered, so a reply can
+ * echo a datagram the compartment sent after asking for it (a receive
+ * made before the query it waits for).  Returns how many messages it
+ * took. */
 static unsigned
 answer_all(void)
 {
+	static _Alignas(8) uint8_t reply[8192];
+	static struct {
+		uint64_t call_id;
+		uint16_t export_id;
+	} asked[SN_MAX_PENDING];
 	unsigned taken = 0;
 
 	/* Frames the compartment wrote to the device go nowhere. */
@@ -236,54 +251,80 @@ answer_all(void)
 		;
 
 	for (unsigned i = 0; i < npeers; i++) {
+		unsigned nasked = 0;
 		ssize_t n;
 
-		while ((n = sn_channel_receive(&ends[i], buf, sizeof(buf))) >
-		       0) {
+		while (nasked < SN_MAX_PENDING &&
+		       (n = sn_channel_receive(&ends[i], buf, sizeof(buf))) >
+			   0) {
 			sn_verify_error err;
 			sn_message_ref m;
-			sn_builder b;
-			size_t len;
 
 			taken++;
 			if (i == 0 ||
 			    sn_message_verify(buf, (size_t)n, &m, &err) < 0 ||
 			    sn_message_call_type(m) != SN_CALL_TYPE_REQUEST)
 				continue;
-			uint64_t id = sn_message_call_id(m);
-			uint16_t export = sn_message_export(m);
-			static _Alignas(8) uint8_t reply[256];
-			sn_builder_init(&b, reply, sizeof(reply));
-			uint32_t r = sn_message_start(&b);
-			sn_message_add_call_id(&b, r, id);
-			sn_message_add_call_type(&b, r, SN_CALL_TYPE_REPLY);
-			sn_message_add_export(&b, r, export);
-			sn_message_add_status(&b, r, -EIO);
-			if (sn_builder_finish(&b, r, &len) == 0)
-				sn_channel_send(&ends[i], reply, len);
+			call_replies_observe(&m);
+			asked[nasked].call_id = sn_message_call_id(m);
+			asked[nasked++].export_id = sn_message_export(m);
+		}
+		for (unsigned k = 0; k < nasked; k++) {
+			size_t len = call_replies_build(asked[k].call_id,
+							asked[k].export_id,
+							reply, sizeof(reply));
+
+			/* The ring holds far more than one turn's replies:
+			 * a full one means the compartment stopped reading. */
+			if (len == 0 ||
+			    sn_channel_send(&ends[i], reply, len) < 0)
+				abort();
 		}
 	}
 	return taken;
 }
+
+/* An input is one message from the caller.  Prefixed with SCRIPT_MAGIC
+ * and the message's length (two bytes, little-endian), the bytes after
+ * the message are the script that answers the compartment's calls, in
+ * the order it makes them (call_replies.c): for each, one byte, an error
+ * (0x80 set) or a valid reply (clear) whose fields the export's builder
+ * takes from the script in turn.  A bare message, the form of the first
+ * seeds, has every call answered -EIO. */
+#define SCRIPT_MAGIC "SNFZ"
+#define SCRIPT_HEAD  6u
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int booted;
 	struct sn_compartment *c;
+	size_t len = size;
 
 	if (!booted) {
+		if (call_replies_check() < 0)
+			abort();
 		boot();
 		booted = 1;
 	}
 	c = sn_compartment_self();
-	if (size == 0 || size > SN_MAX_MESSAGE ||
-	    sn_channel_send(&ends[0], data, size) < 0)
+	call_replies_reset(NULL, 0);
+	if (size >= SCRIPT_HEAD && memcmp(data, SCRIPT_MAGIC, 4) == 0) {
+		len = (size_t)data[4] | (size_t)data[5] << 8;
+		if (len > size - SCRIPT_HEAD)
+			return 0;
+		data += SCRIPT_HEAD;
+		call_replies_reset(data + len, size - SCRIPT_HEAD - len);
+	}
+	if (len == 0 || len > SN_MAX_MESSAGE ||
+	    sn_channel_send(&ends[0], data, len) < 0)
 		return 0;
 	/* Turns until nothing moves, so every call the compartment made is
 	 * answered and its chain runs to the end.  None waits: whatever is
-	 * not ready now would never be. */
-	for (int turn = 0; turn < 16; turn++) {
+	 * not ready now would never be.  A chain of answered calls takes a
+	 * turn per call: connecting by name with every port in use takes
+	 * 21. */
+	for (int turn = 0; turn < 64; turn++) {
 		int ran = sn_compartment_serve_ready(c);
 
 		if (ran < 0)

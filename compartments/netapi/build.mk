@@ -1,10 +1,26 @@
 # NetAPI: the control plane.  It checks capabilities, asks DNS to resolve,
-# opens Firewall holes and asks TCPIP for sockets.
+# opens Firewall holes and asks TCPIP for sockets.  What it does for each
+# call is a pure state machine (flow.c), tested and fuzzed alone.
 NETAPI_DIR := compartments/netapi
+NETAPI_PURE := $(NETAPI_DIR)/flow.c
 
 STACK_COMPARTMENTS += netapi
-COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c
+COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
+	$(NETAPI_DIR)/messages.c
 
 $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 
-FORMAT_SRCS += $(wildcard $(NETAPI_DIR)/*.[ch])
+TEST_NAMES += netapi_flow_test
+TEST_MAIN_netapi_flow_test := $(NETAPI_DIR)/tests/flow_test.c
+TEST_SRCS_netapi_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+TEST_NAMES += netapi_messages_test
+TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
+TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c
+
+FUZZ_TARGETS += netapi_flow
+FUZZ_MAIN_netapi_flow := $(NETAPI_DIR)/fuzz/netapi_flow.c
+FUZZ_SRCS_netapi_flow := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+$(FUZZ_BIN_DIR)/netapi_flow: CFLAGS += -I$(NETAPI_DIR) -I$(NETAPI_DIR)/tests
+
+FORMAT_SRCS += $(wildcard $(NETAPI_DIR)/*.[ch] $(NETAPI_DIR)/tests/*.[ch] \
+	$(NETAPI_DIR)/fuzz/*.c)

@@ -1,0 +1,251 @@
+/*
+ * What NetAPI does for one call, as an explicit state machine.  Pure: no
+ * I/O, no runtime calls, caller-owned state, so every path can be tested
+ * and fuzzed alone.  netapi.c is the shell: it starts a flow from a
+ * request, performs each action the flow returns (a call to another
+ * compartment, a random draw, or the caller's answer) and feeds the
+ * outcome back as an event.
+ *
+ * A flow returns one action at a time and takes one event for it: the
+ * outcome of that action, 0 with its result or a negative errno.  A call
+ * the shell could not send is an event like any other (-EAGAIN), so the
+ * flow decides what a failure to send means too.
+ *
+ * Every path.  Each state waits on one action, named after it with its
+ * arguments (the flow's fields, in brackets); then each outcome of that
+ * action leads to the next state and its action, or to the answer.
+ *
+ * start connect
+ *     not TCP, bad host   answer -EINVAL
+ *     literal host        PICKING_PORT
+ *     name, no DNS        answer -EHOSTUNREACH (no DNS compartment)
+ *     name                GETTING_DNS_SERVER
+ * start udp_authorise
+ *     not UDP, bad host   answer -EINVAL
+ *     else                GETTING_SOCKET_PORT
+ * start listen            ADDING_SERVER_PORT
+ * start host_get          GETTING_ADDRESSES
+ * (A bad host is empty, longer than a name may be, or holds a 0 byte.)
+ *
+ * GETTING_SOCKET_PORT: tcpip_socket_port [owner, socket]
+ *     ok(port)            literal host: ADDING_RULE; name: as connect's
+ *                         start (no DNS, or GETTING_DNS_SERVER)
+ *     error E             answer E (-EPERM: not the caller's socket)
+ * GETTING_DNS_SERVER: tcpip_address_get
+ *     ok(server)          OPENING_DNS_HOLE
+ *     ok(no server)       answer -EHOSTUNREACH
+ *     error E             answer E
+ * OPENING_DNS_HOLE: firewall_dns_lookup_begin [dns_server]
+ *     ok                  RESOLVING
+ *     error E             answer E
+ * RESOLVING: dns_resolve [host]
+ *     ok(address)         CLOSING_DNS_HOLE
+ *     ok(no address)      CLOSING_DNS_HOLE_AFTER_FAILURE (-EHOSTUNREACH)
+ *     error E             CLOSING_DNS_HOLE_AFTER_FAILURE (E)
+ * CLOSING_DNS_HOLE: firewall_dns_lookup_end [dns_server]
+ *     any                 connect: PICKING_PORT; udp: ADDING_RULE
+ * CLOSING_DNS_HOLE_AFTER_FAILURE: firewall_dns_lookup_end [dns_server]
+ *     any                 answer the failure
+ * PICKING_PORT: 16 random bits r, no call
+ *     ok(r)               ADDING_RULE, local_port = 49152 + r % 16384
+ *     error E             answer E
+ * ADDING_RULE: firewall_rule_add [protocol, local_port, remote,
+ *              remote_port]
+ *     ok                  connect: MAKING_SOCKET; udp: answer Authorised
+ *     error E             answer E
+ * MAKING_SOCKET: tcpip_socket_connect [owner, remote, remote_port,
+ *                local_port]
+ *     ok(socket, port)    answer SocketCreated
+ *     -EADDRINUSE         REMOVING_RULE_TO_RETRY, if fewer than
+ *                         NETAPI_PORT_TRIES ports were drawn
+ *     error E             REMOVING_RULE_AFTER_FAILURE (E)
+ * REMOVING_RULE_TO_RETRY: firewall_rule_remove [as added]
+ *     any                 PICKING_PORT
+ * REMOVING_RULE_AFTER_FAILURE: firewall_rule_remove [as added]
+ *     any                 answer the failure
+ * ADDING_SERVER_PORT: firewall_server_port_add [local_port, ipv6,
+ *                     max_connections]
+ *     ok                  MAKING_LISTENER
+ *     error E             answer E
+ * MAKING_LISTENER: tcpip_socket_listen [owner, local_port, ipv6,
+ *                  max_connections]
+ *     ok(socket, port)    answer SocketCreated, and local_port is the
+ *                         caller's server port from now on
+ *     error E             WITHDRAWING_SERVER_PORT_AFTER_FAILURE (E)
+ * WITHDRAWING_SERVER_PORT_AFTER_FAILURE: firewall_server_port_remove
+ *                                        [local_port]
+ *     any                 answer the failure
+ * GETTING_ADDRESSES: tcpip_address_get
+ *     ok                  answer the addresses
+ *     error E             answer E
+ * ANSWERED
+ *     any                 nothing: the caller has its answer
+ *
+ * So, for every flow:
+ *   - it answers its caller exactly once, and after that does nothing;
+ *   - a DNS hole it opened is closed before it answers, whatever the
+ *     lookup gave, and a rule or server port it added is removed with the
+ *     arguments it was added with before it answers with an error (the
+ *     outcome of a close does not change what comes next: the hole may
+ *     be gone or not, and there is nothing better to do);
+ *   - a step that failed opened nothing, so nothing is closed for it;
+ *   - it takes at most FLOW_MAX_STEPS events.
+ */
+#ifndef SEALNET_NETAPI_FLOW_H
+#define SEALNET_NETAPI_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netapi_const.h"
+#include "sealnet_msg.h"
+
+enum flow_kind {
+	FLOW_CONNECT,
+	FLOW_UDP_AUTHORISE,
+	FLOW_LISTEN,
+	FLOW_HOST_GET,
+};
+
+enum flow_state {
+	FLOW_GETTING_SOCKET_PORT,
+	FLOW_GETTING_DNS_SERVER,
+	FLOW_OPENING_DNS_HOLE,
+	FLOW_RESOLVING,
+	FLOW_CLOSING_DNS_HOLE,
+	FLOW_CLOSING_DNS_HOLE_AFTER_FAILURE,
+	FLOW_PICKING_PORT,
+	FLOW_ADDING_RULE,
+	FLOW_MAKING_SOCKET,
+	FLOW_REMOVING_RULE_TO_RETRY,
+	FLOW_REMOVING_RULE_AFTER_FAILURE,
+	FLOW_ADDING_SERVER_PORT,
+	FLOW_MAKING_LISTENER,
+	FLOW_WITHDRAWING_SERVER_PORT_AFTER_FAILURE,
+	FLOW_GETTING_ADDRESSES,
+	FLOW_ANSWERED,
+	FLOW_STATES
+};
+
+/* What the shell does next; one per state that waits, then the answers. */
+enum flow_do {
+	FLOW_DO_GET_SOCKET_PORT,
+	FLOW_DO_GET_DNS_SERVER,
+	FLOW_DO_OPEN_DNS_HOLE,
+	FLOW_DO_RESOLVE,
+	FLOW_DO_CLOSE_DNS_HOLE,
+	FLOW_DO_PICK_PORT,
+	FLOW_DO_ADD_RULE,
+	FLOW_DO_CONNECT,
+	FLOW_DO_REMOVE_RULE,
+	FLOW_DO_ADD_SERVER_PORT,
+	FLOW_DO_LISTEN,
+	FLOW_DO_WITHDRAW_SERVER_PORT,
+	FLOW_DO_GET_ADDRESSES,
+	/* The answers: each ends the flow.  REPLY_LISTENER is REPLY_SOCKET
+	 * for a listening socket, whose server port is the caller's from
+	 * now on (withdrawn when it dies).  REPLY_ADDRESSES passes on the
+	 * AddressInfo of the event just fed, which the shell still holds. */
+	FLOW_DO_REPLY_SOCKET,
+	FLOW_DO_REPLY_LISTENER,
+	FLOW_DO_REPLY_AUTHORISED,
+	FLOW_DO_REPLY_ADDRESSES,
+	FLOW_DO_REPLY_ERROR,
+	/* Fed an event after answering: a bug in the shell. */
+	FLOW_DO_NOTHING,
+	FLOW_DOS
+};
+
+/* The most events one flow takes: socket port, DNS server, open, resolve,
+ * close, then per port tried a draw, a rule, a socket and a removal. */
+#define FLOW_MAX_STEPS (5u + 4u * NETAPI_PORT_TRIES)
+
+struct flow_action {
+	enum flow_do what;
+	int error; /* FLOW_DO_REPLY_ERROR only: a negative errno */
+};
+
+/* family is SN_ADDRESS_FAMILY_NONE when there is no usable address. */
+struct flow_address {
+	uint8_t family;
+	uint8_t bytes[16];
+};
+
+/* The outcome of the action just taken. */
+struct flow_event {
+	int status; /* 0, or a negative errno; a positive one is -EPROTO */
+	/* On success, what the step gave, where it gives anything:
+	 * GET_DNS_SERVER the first DNS server, RESOLVE the first address. */
+	struct flow_address address;
+	/* PICK_PORT: the draw. */
+	uint16_t random;
+	/* CONNECT and LISTEN: the socket made; GET_SOCKET_PORT: its port. */
+	sn_handle socket;
+	uint16_t local_port;
+};
+
+/* A connection capability as the caller presented it. */
+struct flow_target {
+	uint8_t protocol; /* SN_PROTOCOL_* */
+	const char *host;
+	size_t host_len;
+	uint16_t port;
+};
+
+struct flow {
+	enum flow_kind kind;
+	enum flow_state state;
+	char owner[NETAPI_OWNER_MAX];
+	/* Empty when the host is a literal address. */
+	char host[NETAPI_HOST_MAX];
+	bool resolver; /* the image has a DNS compartment */
+	struct flow_address remote;
+	uint16_t remote_port;
+	uint16_t local_port;
+	struct flow_address dns_server;
+	/* The UDP socket presented, or the socket made and its port as
+	 * TCPIP gave it. */
+	sn_handle socket;
+	uint16_t socket_port;
+	bool ipv6;
+	uint16_t max_connections;
+	unsigned tries; /* ports tried */
+	int failure;	/* what the caller will be told, once closed */
+	unsigned steps; /* events taken */
+};
+
+/* Each fills *f and returns its first action.  owner is the caller's
+ * name; resolver says whether names can be resolved at all. */
+struct flow_action flow_start_connect(struct flow *f, const char *owner,
+				      const struct flow_target *t,
+				      bool resolver);
+struct flow_action flow_start_udp_authorise(struct flow *f, const char *owner,
+					    const struct flow_target *t,
+					    const sn_handle *socket,
+					    bool resolver);
+struct flow_action flow_start_listen(struct flow *f, const char *owner,
+				     uint16_t port, uint16_t max_connections,
+				     bool ipv6);
+struct flow_action flow_start_host_get(struct flow *f, const char *owner);
+
+/* Feeds the outcome of the last action; returns the next. */
+struct flow_action flow_step(struct flow *f, const struct flow_event *ev);
+
+/* Whether the action answers the caller, and so ends the flow. */
+bool flow_do_answers(enum flow_do what);
+
+/* The protocol of the flow's rule: SN_PROTOCOL_TCP or _UDP. */
+uint8_t flow_protocol(const struct flow *f);
+
+/* 4 bytes make an IPv4 address, 16 an IPv6 one; -EINVAL (and family
+ * NONE) for any other length. */
+int flow_address_from(struct flow_address *out, const uint8_t *bytes,
+		      size_t len);
+/* How many bytes of f's address are used: 4, 16, or 0 for none. */
+size_t flow_address_len(const struct flow_address *a);
+
+const char *flow_state_name(enum flow_state s);
+const char *flow_do_name(enum flow_do what);
+
+#endif

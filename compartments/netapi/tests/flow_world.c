@@ -1,0 +1,159 @@
+/*
+ * The stand-in for a flow's callees: see flow_world.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "flow_world.h"
+
+void
+world_init(struct world *w)
+{
+	static const uint16_t draws[] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+	memset(w, 0, sizeof(*w));
+	flow_address_from(&w->dns_server, (const uint8_t[]){10, 0, 0, 3}, 4);
+	flow_address_from(&w->resolved, (const uint8_t[]){10, 0, 0, 1}, 4);
+	w->udp_port = 40000;
+	w->socket = (sn_handle){.slot = 7, .generation = 1, .tag = 0x5eed};
+	w->draws = draws;
+	w->ndraws = sizeof(draws) / sizeof(draws[0]);
+	w->fail_at = -1;
+}
+
+static bool
+same_rule(const struct world_rule *r, uint8_t protocol, const struct flow *f)
+{
+	return r->protocol == protocol && r->local_port == f->local_port &&
+	       r->remote_port == f->remote_port &&
+	       memcmp(&r->remote, &f->remote, sizeof(r->remote)) == 0;
+}
+
+static void
+rule_remove(struct world *w, const struct flow *f)
+{
+	for (unsigned i = 0; i < w->nrules; i++)
+		if (same_rule(&w->rules[i], flow_protocol(f), f)) {
+			w->rules[i] = w->rules[--w->nrules];
+			return;
+		}
+	w->bad_closes++;
+}
+
+static void
+server_port_remove(struct world *w, uint16_t port)
+{
+	for (unsigned i = 0; i < w->nserver_ports; i++)
+		if (w->server_ports[i] == port) {
+			w->server_ports[i] =
+			    w->server_ports[--w->nserver_ports];
+			return;
+		}
+	w->bad_closes++;
+}
+
+static void
+opened(struct world *w, const struct flow *f, enum flow_do a)
+{
+	if (a == FLOW_DO_OPEN_DNS_HOLE) {
+		w->dns_lookups++;
+	} else if (a == FLOW_DO_ADD_RULE && w->nrules < WORLD_MAX_HOLES) {
+		w->rules[w->nrules++] = (struct world_rule){
+		    .protocol = flow_protocol(f),
+		    .local_port = f->local_port,
+		    .remote = f->remote,
+		    .remote_port = f->remote_port,
+		};
+	} else if (a == FLOW_DO_ADD_SERVER_PORT &&
+		   w->nserver_ports < WORLD_MAX_HOLES) {
+		w->server_ports[w->nserver_ports++] = f->local_port;
+	}
+}
+
+void
+world_apply(struct world *w, const struct flow *f, enum flow_do a,
+	    const struct flow_event *ev)
+{
+	if (w->nactions < WORLD_MAX_ACTIONS)
+		w->actions[w->nactions] = a;
+	w->nactions++;
+	if (a == FLOW_DO_CLOSE_DNS_HOLE) {
+		if (w->dns_lookups == 0)
+			w->bad_closes++;
+		else
+			w->dns_lookups--;
+	} else if (a == FLOW_DO_REMOVE_RULE) {
+		rule_remove(w, f);
+	} else if (a == FLOW_DO_WITHDRAW_SERVER_PORT) {
+		server_port_remove(w, f->local_port);
+	} else if (ev->status == 0) {
+		opened(w, f, a);
+	}
+}
+
+static bool
+fails(const struct world *w, unsigned index)
+{
+	if (w->fail_at < 0)
+		return false;
+	return w->fail_from_then_on ? index >= (unsigned)w->fail_at
+				    : index == (unsigned)w->fail_at;
+}
+
+struct flow_event
+world_respond(struct world *w, const struct flow *f, enum flow_do a)
+{
+	struct flow_event ev = {.status = 0};
+
+	if (fails(w, w->nactions))
+		ev.status = w->fail_with;
+	else if (a == FLOW_DO_GET_SOCKET_PORT)
+		ev.local_port = w->udp_port;
+	else if (a == FLOW_DO_GET_DNS_SERVER)
+		ev.address = w->dns_server;
+	else if (a == FLOW_DO_RESOLVE)
+		ev.address = w->resolved;
+	else if (a == FLOW_DO_PICK_PORT)
+		ev.random =
+		    w->draws_taken < w->ndraws ? w->draws[w->draws_taken++] : 0;
+	else if (a == FLOW_DO_CONNECT && w->connects++ < w->ports_in_use)
+		ev.status = -EADDRINUSE;
+	if (ev.status == 0 && (a == FLOW_DO_CONNECT || a == FLOW_DO_LISTEN)) {
+		ev.socket = w->socket;
+		ev.local_port = f->local_port;
+	}
+	world_apply(w, f, a, &ev);
+	return ev;
+}
+
+struct flow_action
+world_drive(struct world *w, struct flow *f, struct flow_action first,
+	    unsigned limit)
+{
+	struct flow_action a = first;
+
+	for (unsigned n = 0; !flow_do_answers(a.what) && n < limit; n++) {
+		struct flow_event ev = world_respond(w, f, a.what);
+
+		a = flow_step(f, &ev);
+	}
+	if (flow_do_answers(a.what)) {
+		w->answers++;
+		w->answer = a;
+	}
+	return a;
+}
+
+bool
+world_clean_after(const struct world *w, const struct flow_action *e)
+{
+	unsigned rules = 0, server_ports = 0;
+
+	if (e->what == FLOW_DO_REPLY_SOCKET ||
+	    e->what == FLOW_DO_REPLY_AUTHORISED)
+		rules = 1;
+	else if (e->what == FLOW_DO_REPLY_LISTENER)
+		server_ports = 1;
+	return w->dns_lookups == 0 && w->bad_closes == 0 &&
+	       w->nrules == rules && w->nserver_ports == server_ports;
+}

@@ -1,0 +1,82 @@
+/*
+ * A stand-in for the compartments a NetAPI flow calls, for the tests and
+ * the fuzz target: it answers each action as it is told, keeps the
+ * Firewall's holes as the Firewall would (the DNS hole's count of
+ * lookups, the rules, the server ports), and records every action and
+ * the caller's answers.
+ */
+#ifndef SEALNET_NETAPI_FLOW_WORLD_H
+#define SEALNET_NETAPI_FLOW_WORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+#define WORLD_MAX_ACTIONS 64
+#define WORLD_MAX_HOLES	  8
+
+struct world_rule {
+	uint8_t protocol;
+	uint16_t local_port;
+	struct flow_address remote;
+	uint16_t remote_port;
+};
+
+struct world {
+	/* What the other compartments answer. */
+	struct flow_address dns_server; /* family NONE: not known yet */
+	struct flow_address resolved;	/* family NONE: no address */
+	uint16_t udp_port;		/* the UDP socket's */
+	sn_handle socket;		/* what TCPIP makes */
+	const uint16_t *draws;		/* each PICK_PORT takes the next */
+	unsigned ndraws;
+	unsigned ports_in_use; /* the first this many connects */
+	/* The call with this index (0 first) fails with fail_with; with
+	 * fail_from_then_on, so does every call after it. */
+	int fail_at;
+	int fail_with;
+	bool fail_from_then_on;
+
+	/* What happened. */
+	enum flow_do actions[WORLD_MAX_ACTIONS];
+	unsigned nactions;
+	unsigned draws_taken, connects;
+	unsigned dns_lookups;
+	struct world_rule rules[WORLD_MAX_HOLES];
+	unsigned nrules;
+	uint16_t server_ports[WORLD_MAX_HOLES];
+	unsigned nserver_ports;
+	/* A close that matched nothing open: closing the wrong hole. */
+	unsigned bad_closes;
+	unsigned answers;
+	struct flow_action answer;
+};
+
+/* A world where everything succeeds: DNS server 10.0.0.3, names resolve
+ * to 10.0.0.1, the UDP socket has port 40000. */
+void world_init(struct world *w);
+
+/* Records action a of flow f and what it did, given its outcome ev: an
+ * opening that succeeded opens its hole; a closing closes its hole
+ * whatever its outcome (the flow has done its part), and one that
+ * matches no open hole is counted in bad_closes. */
+void world_apply(struct world *w, const struct flow *f, enum flow_do a,
+		 const struct flow_event *ev);
+
+/* The event the world gives for action a of flow f, applied. */
+struct flow_event world_respond(struct world *w, const struct flow *f,
+				enum flow_do a);
+
+/* Performs actions from `first` until the flow answers or has taken
+ * limit events; records the answer.  Returns the last action. */
+struct flow_action world_drive(struct world *w, struct flow *f,
+			       struct flow_action first, unsigned limit);
+
+/* Whether the action ends in the world's state unchanged: nothing open
+ * that an answer e should have closed.  On an error answer, no hole at
+ * all; on a success, the DNS hole shut and at most the one rule or
+ * server port the answer stands for. */
+bool world_clean_after(const struct world *w, const struct flow_action *e);
+
+#endif
