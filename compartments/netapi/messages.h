@@ -13,13 +13,6 @@
 #include "flow.h"
 #include "sealnet_msg.h"
 
-enum netapi_callee {
-	NETAPI_TO_NONE, /* the action is no call */
-	NETAPI_TO_FIREWALL,
-	NETAPI_TO_TCPIP,
-	NETAPI_TO_DNS,
-};
-
 enum netapi_wait {
 	/* NetAPI's own business: NETAPI_STEP_TIMEOUT_NS. */
 	NETAPI_WAIT_STEP,
@@ -30,9 +23,9 @@ enum netapi_wait {
 	NETAPI_WAIT_CALLER_AND_GRACE,
 };
 
-/* The call an action is. */
+/* The call an action is.  It goes to the compartment the schema names
+ * for the export. */
 struct netapi_call {
-	enum netapi_callee to;
 	uint16_t export_id;
 	uint8_t body_type;
 	enum netapi_wait wait;

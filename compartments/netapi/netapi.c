@@ -70,15 +70,6 @@ static int withdraw_timer; /* 0: none armed */
 static uint64_t ops_refused, sends_failed, answers_failed, closes_failed,
     names_unreachable, servers_unremembered;
 
-static struct sn_peer *
-callee(enum netapi_callee to)
-{
-	return to == NETAPI_TO_FIREWALL ? firewall
-	       : to == NETAPI_TO_TCPIP	? tcpip
-	       : to == NETAPI_TO_DNS	? dns
-					: NULL;
-}
-
 static uint64_t
 timeout(const struct op *op, enum netapi_wait wait)
 {
@@ -148,7 +139,8 @@ static int
 call(struct op *op, enum flow_do what)
 {
 	const struct netapi_call *c = netapi_call_for(what);
-	struct sn_peer *to = c == NULL ? NULL : callee(c->to);
+	struct sn_peer *to =
+	    c == NULL ? NULL : sn_export_peer(&compartment, c->export_id);
 	sn_builder *b;
 
 	if (to == NULL)
