@@ -1,10 +1,13 @@
 # The supervisor: the image, the sandbox, and `sealnet run`.
 SUPERVISOR_SRCS := supervisor/image.c supervisor/sandbox.c \
-	supervisor/supervisor.c supervisor/output.c supervisor/restart.c \
-	supervisor/events.c supervisor/uids.c
+	supervisor/supervisor.c supervisor/start.c supervisor/links.c \
+	supervisor/control.c supervisor/notify.c supervisor/pipes.c \
+	supervisor/deaths.c supervisor/poll_loop.c supervisor/report.c \
+	supervisor/output.c supervisor/restart.c supervisor/events.c \
+	supervisor/uids.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
 FORMAT_SRCS += $(SUPERVISOR_SRCS) $(SUPERVISOR_SRCS:.c=.h) \
-	supervisor/bounds.h include/sealnet/compartment.h
+	supervisor/bounds.h supervisor/state.h include/sealnet/compartment.h
 CLI_EXTRA_OBJS += $(patsubst %.c,$(OBJ)/%.o,$(SUPERVISOR_SRCS))
 CLI_LDLIBS += $(SUPERVISOR_LDLIBS)
 CFLAGS += -Isupervisor
