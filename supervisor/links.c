@@ -289,9 +289,17 @@ links_close(struct supervisor *sv, unsigned self)
 	for (unsigned i = 0; i < sv->nlinks; i++) {
 		struct link *l = &sv->links[i];
 
+		int rc;
+
 		if (!link_joins(l, self) || !l->open)
 			continue;
-		sn_channel_mark_dead(&l->fds);
+		rc = sn_channel_mark_dead(&l->fds);
+		if (rc < 0)
+			say("%s: its channel to %s could not be marked dead "
+			    "(%s): calls in flight wait for their deadlines",
+			    sv->child[self].ic->name,
+			    sv->child[link_other(l, self)].ic->name,
+			    strerror(-rc));
 		sn_channel_fds_close(&l->fds);
 		l->open = false;
 	}

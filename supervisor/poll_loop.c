@@ -179,6 +179,21 @@ any_running(const struct supervisor *sv)
 	return false;
 }
 
+/* Sends sig to every running incarnation.  One that has just died, not
+ * yet reaped, is not an error: the loop reaps it. */
+static void
+signal_running(const struct supervisor *sv, int sig)
+{
+	for (unsigned i = 0; i < sv->img->ncompartments; i++) {
+		const struct child *ch = &sv->child[i];
+
+		if (ch->state == CHILD_RUNNING && kill(ch->pid, sig) < 0 &&
+		    errno != ESRCH)
+			say("%s: cannot send %s to pid %d: %s", ch->ic->name,
+			    sigabbrev_np(sig), (int)ch->pid, strerror(errno));
+	}
+}
+
 void
 loop_stop_all(struct supervisor *sv)
 {
@@ -189,14 +204,10 @@ loop_stop_all(struct supervisor *sv)
 		     json_pack("{s:s}", "signal",
 			       sv->stop_signal ? sigabbrev_np(sv->stop_signal)
 					       : "none"));
-	for (unsigned i = 0; i < sv->img->ncompartments; i++)
-		if (sv->child[i].state == CHILD_RUNNING)
-			kill(sv->child[i].pid, SIGTERM);
+	signal_running(sv, SIGTERM);
 	while (any_running(sv) && sn_now_ns() < end)
 		turn(sv, end);
-	for (unsigned i = 0; i < sv->img->ncompartments; i++)
-		if (sv->child[i].state == CHILD_RUNNING)
-			kill(sv->child[i].pid, SIGKILL);
+	signal_running(sv, SIGKILL);
 	while (any_running(sv))
 		turn(sv, sn_now_ns() + 100 * SN_MS);
 	for (unsigned i = 0; i < sv->img->ncompartments; i++)

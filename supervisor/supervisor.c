@@ -34,19 +34,30 @@
 #include "start.h"
 #include "state.h"
 
+/* The TAP device named, for the compartment that holds it.  -1 with
+ * errno set if it cannot be had: a name too long for the kernel is
+ * refused rather than cut to another device's name. */
 static int
 open_device(const char *name)
 {
 	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	int fd;
 
+	if (strlen(name) >= sizeof(ifr.ifr_name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int saved = errno;
+
 		close_descriptor(fd);
+		errno = saved;
 		return -1;
 	}
 	return fd;
@@ -136,6 +147,16 @@ prepare(struct supervisor *sv, const struct image *img,
 	return 0;
 }
 
+/* SIGCHLD, SIGTERM and SIGINT arrive only through the loop's signalfd. */
+static int
+block_signals(sigset_t *mask)
+{
+	if (sigemptyset(mask) < 0 || sigaddset(mask, SIGCHLD) < 0 ||
+	    sigaddset(mask, SIGTERM) < 0 || sigaddset(mask, SIGINT) < 0)
+		return -1;
+	return sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
 /* Random and locally administered, fixed for this run. */
 static int
 choose_hardware_address(uint8_t address[6])
@@ -152,13 +173,10 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 	/* Too big for the stack; there is one supervisor per process. */
 	static struct supervisor sv;
 	sigset_t mask;
-	int rc = 0;
+	int rc = 0, close_rc;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (block_signals(&mask) < 0)
+		return 1;
 	if (prepare(&sv, img, opt) < 0)
 		return 1;
 	sv.signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -180,6 +198,9 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 	loop_stop_all(&sv);
 	notify_release(&sv);
 	uid_block_release(&sv.uids);
-	event_log_close(&sv.events);
+	close_rc = event_log_close(&sv.events);
+	if (close_rc < 0)
+		say("the event file may have lost events: %s",
+		    strerror(-close_rc));
 	return rc == 0 ? 0 : 1;
 }
