@@ -44,12 +44,12 @@ kill_child(struct supervisor *sv, struct child *ch, enum kill_reason why,
 /* A death by signal we did not send: the CPU limit, a syscall of
  * another architecture, or any other signal. */
 static json_t *
-describe_signal(const struct supervisor *sv, const struct child *ch, int signal,
+describe_signal(const struct supervisor *sv, const struct child *ch, int signo,
 		double cpu_s, char *out, size_t cap)
 {
 	/* The kernel's SIGKILL at RLIMIT_CPU: nothing else of ours sends
 	 * one to a running incarnation without saying so. */
-	if (signal == SIGKILL &&
+	if (signo == SIGKILL &&
 	    cpu_s + 0.5 >= (double)ch->ic->quota[QUOTA_CPU_SECONDS]) {
 		(void)snprintf(
 		    out, cap,
@@ -60,7 +60,7 @@ describe_signal(const struct supervisor *sv, const struct child *ch, int signal,
 	}
 	/* SIGSYS cannot come from elsewhere: a pid namespace's init
 	 * ignores signals it has no handler for. */
-	if (signal == SIGSYS) {
+	if (signo == SIGSYS) {
 		(void)snprintf(out, cap,
 			       sv->notify
 				   ? "killed by the kernel for a syscall of "
@@ -70,15 +70,15 @@ describe_signal(const struct supervisor *sv, const struct child *ch, int signal,
 		return json_pack("{s:s, s:i}", "cause", "forbidden_syscall",
 				 "signal", SIGSYS);
 	}
-	(void)snprintf(out, cap, "killed by signal %d (%s)", signal,
-		       strsignal(signal));
-	return json_pack("{s:s, s:i, s:s}", "cause", "signal", "signal", signal,
+	(void)snprintf(out, cap, "killed by signal %d (%s)", signo,
+		       strsignal(signo));
+	return json_pack("{s:s, s:i, s:s}", "cause", "signal", "signal", signo,
 			 "signal_name",
-			 sigabbrev_np(signal) ? sigabbrev_np(signal) : "?");
+			 sigabbrev_np(signo) ? sigabbrev_np(signo) : "?");
 }
 
-/* Why it died, in words (out, cut to cap) and as the died event's
- * fields.  The texts are written whole into buffers sized for them. */
+/* Why it died, in words for the log (out, cut to cap) and as the died
+ * event's fields. */
 static json_t *
 describe_death(const struct supervisor *sv, const struct child *ch, int status,
 	       const struct rusage *ru, char *out, size_t cap)
@@ -126,8 +126,9 @@ take_last_words(struct supervisor *sv, struct child *ch)
 	pipes_report_drops(sv, ch, true);
 }
 
-/* The died event's fields: the cause, and who and what it was.  A field
- * that finds no memory is left out; the log line still says it all. */
+/* Adds who and what it was to the died event's fields.  The first field
+ * that finds no memory ends it: the event goes out without the rest, and
+ * the log line still says it all. */
 static void
 add_identity(json_t *fields, const struct child *ch, const char *why)
 {
