@@ -4,12 +4,13 @@
 IMAGE_SRCS := supervisor/image.c supervisor/manifest.c supervisor/image_json.c \
 	supervisor/image_parse.c supervisor/image_text.c
 SUPERVISOR_SRCS := $(IMAGE_SRCS) supervisor/sandbox.c \
-	supervisor/supervisor.c supervisor/output.c supervisor/restart.c \
-	supervisor/events.c supervisor/uids.c
+	supervisor/supervisor.c supervisor/start.c supervisor/links.c \
+	supervisor/control.c supervisor/notify.c supervisor/pipes.c \
+	supervisor/deaths.c supervisor/poll_loop.c supervisor/report.c \
+	supervisor/output.c supervisor/restart.c supervisor/events.c \
+	supervisor/uids.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
-FORMAT_SRCS += $(SUPERVISOR_SRCS) $(filter-out supervisor/manifest.h \
-	supervisor/image_%.h,$(SUPERVISOR_SRCS:.c=.h)) supervisor/image_private.h \
-	supervisor/bounds.h include/sealnet/compartment.h
+FORMAT_SRCS += $(wildcard supervisor/*.[ch]) include/sealnet/compartment.h
 CLI_EXTRA_OBJS += $(patsubst %.c,$(OBJ)/%.o,$(SUPERVISOR_SRCS))
 CLI_LDLIBS += $(SUPERVISOR_LDLIBS)
 CFLAGS += -Isupervisor

@@ -5,6 +5,7 @@
 #ifndef SEALNET_SUPERVISOR_BOUNDS_H
 #define SEALNET_SUPERVISOR_BOUNDS_H
 
+#include "call.h"  /* SN_MAX_MESSAGE */
 #include "clock.h" /* SN_MS, SN_SECOND */
 
 /* Each direction of a channel between two compartments. */
@@ -39,6 +40,22 @@
  * waited longer than CONTROL_STALL_NS, gets the compartment killed. */
 #define CONTROL_QUEUE_MAX 32u
 #define CONTROL_STALL_NS  (2000ull * SN_MS)
+/* What the kernel holds unread on a control socket: room for the largest
+ * message, little more.  The kernel doubles what SO_SNDBUF asks for;
+ * this is the result. */
+#define CONTROL_SOCKET_BUFFER (SN_MAX_MESSAGE + 4096)
+/* Control messages read from one compartment per turn of the loop. */
+#define CONTROL_READS_PER_TURN 16u
+
+/* A dead incarnation's last words, read before its death is reported:
+ * control reads (each up to CONTROL_READS_PER_TURN messages), and reads
+ * of each output pipe (each up to 64 KiB). */
+#define LAST_WORDS_CONTROL_READS 1024u
+#define LAST_WORDS_OUTPUT_READS	 64u
+
+/* A compartment binary bigger than this is refused: the copy is held in
+ * memory for the whole run. */
+#define BINARY_MAX_BYTES (256ull << 20)
 
 /* Compartment uids: blocks of UID_BLOCK_SIZE, one block per running
  * supervisor, taken from UID_BLOCKS blocks starting at UID_FIRST. */

@@ -21,12 +21,15 @@ event_log_open(struct event_log *log, const char *path)
 	return log->fd < 0 ? -errno : 0;
 }
 
-void
+int
 event_log_close(struct event_log *log)
 {
-	if (log->fd >= 0)
-		close(log->fd);
+	int rc = 0;
+
+	if (log->fd >= 0 && close(log->fd) < 0)
+		rc = -errno;
 	log->fd = -1;
+	return rc;
 }
 
 int

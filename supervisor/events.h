@@ -25,7 +25,9 @@ void event_log_none(struct event_log *log);
 /* Creates or truncates path.  0 or a negative errno. */
 int event_log_open(struct event_log *log, const char *path);
 
-void event_log_close(struct event_log *log);
+/* 0, or a negative errno: a file system that reports write errors only
+ * at close (NFS) may have lost events. */
+int event_log_close(struct event_log *log);
 
 /*
  * Writes one event.  compartment may be NULL; fields may be NULL, else

@@ -48,8 +48,10 @@ static const unsigned long allowed_fcntls[] = {F_GETFD, F_SETFD, F_GETFL,
 static void
 step_failed(const char *name, const char *step)
 {
-	/* Goes to the output pipe, where the supervisor names us. */
-	fprintf(stderr, "sandbox of %s: %s: %s\n", name, step, strerror(errno));
+	/* Goes to the output pipe, where the supervisor names us.  If even
+	 * that fails, the exit status still says the start failed. */
+	(void)fprintf(stderr, "sandbox of %s: %s: %s\n", name, step,
+		      strerror(errno));
 }
 
 static int
@@ -277,7 +279,9 @@ send_listener(int listener)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &listener, sizeof(int));
 	n = sendmsg(SN_CONTROL_FD, &mh, MSG_NOSIGNAL);
-	close(listener);
+	/* Sent or not, no copy stays here; a failed close leaves nothing
+	 * to undo. */
+	(void)close(listener);
 	return n == 1 ? 0 : -1;
 }
 
@@ -292,8 +296,8 @@ sandbox_enter_and_exec(const struct sandbox_plan *p)
 
 	/* The supervisor blocked these for its signalfd; a compartment
 	 * starts with a clean mask. */
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (sigemptyset(&all) < 0 || sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return step_failed(c->name, "signal mask");
 	/* No controlling terminal, and out of the operator's process
 	 * group: ^C at the terminal is for the supervisor. */
 	if (setsid() < 0)
@@ -317,7 +321,9 @@ sandbox_enter_and_exec(const struct sandbox_plan *p)
 		return step_failed(c->name, "seccomp");
 	if (listener >= 0 && send_listener(listener) < 0)
 		return step_failed(c->name, "seccomp listener");
-	syscall(SYS_execveat, SANDBOX_EXE_FD, "", argv, envp, AT_EMPTY_PATH);
+	/* Returns only if the exec failed. */
+	(void)syscall(SYS_execveat, SANDBOX_EXE_FD, "", argv, envp,
+		      AT_EMPTY_PATH);
 	step_failed(c->name, "exec");
 }
 

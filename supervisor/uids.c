@@ -37,7 +37,9 @@ block_has_processes(uid_t first)
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		/* A name in /proc fits: d_name is at most 255 bytes. */
+		(void)snprintf(path, sizeof(path), "/proc/%s/status",
+			       e->d_name);
 		f = fopen(path, "re");
 		if (f == NULL)
 			continue; /* it ended meanwhile */
@@ -52,9 +54,10 @@ block_has_processes(uid_t first)
 			for (unsigned i = 0; i < 4; i++)
 				used = used || in_block(first, id[i]);
 		}
-		fclose(f);
+		/* Read only: a failed close loses nothing. */
+		(void)fclose(f);
 	}
-	closedir(proc);
+	(void)closedir(proc);
 	return used;
 }
 
@@ -67,24 +70,31 @@ block_is_named(uid_t first)
 	return false;
 }
 
-/* The lock folder is root's alone, or a user could hold our locks. */
+/* The lock folder is root's alone, or a user could hold our locks.  The
+ * reasons are cut to whylen, which is all the caller has room for. */
 static int
 lock_dir(char *why, size_t whylen)
 {
 	struct stat st;
 
 	if (mkdir(UID_LOCK_DIR, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, whylen, "%s: %s", UID_LOCK_DIR, strerror(errno));
-		return -errno;
+		int rc = -errno;
+
+		(void)snprintf(why, whylen, "%s: %s", UID_LOCK_DIR,
+			       strerror(-rc));
+		return rc;
 	}
 	if (lstat(UID_LOCK_DIR, &st) < 0) {
-		snprintf(why, whylen, "%s: %s", UID_LOCK_DIR, strerror(errno));
-		return -errno;
+		int rc = -errno;
+
+		(void)snprintf(why, whylen, "%s: %s", UID_LOCK_DIR,
+			       strerror(-rc));
+		return rc;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022)) {
-		snprintf(why, whylen,
-			 "%s is not a folder that only root may write",
-			 UID_LOCK_DIR);
+		(void)snprintf(why, whylen,
+			       "%s is not a folder that only root may write",
+			       UID_LOCK_DIR);
 		return -EPERM;
 	}
 	return 0;
@@ -103,34 +113,40 @@ uid_block_take(struct uid_block *b, char *why, size_t whylen)
 		char path[128];
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/uids-%u.lock", UID_LOCK_DIR,
-			 (unsigned)first);
+		/* Fits: the folder and a uid of at most 10 digits. */
+		(void)snprintf(path, sizeof(path), "%s/uids-%u.lock",
+			       UID_LOCK_DIR, (unsigned)first);
 		fd =
 		    open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0) {
-			snprintf(why, whylen, "%s: %s", path, strerror(errno));
-			return -errno;
+			rc = -errno;
+			(void)snprintf(why, whylen, "%s: %s", path,
+				       strerror(-rc));
+			return rc;
 		}
 		/* Held by another supervisor, or still in use by processes
 		 * that outlived theirs: try the next block. */
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0 ||
 		    block_has_processes(first) || block_is_named(first)) {
-			close(fd);
+			/* Closing drops our lock, if we had it, whatever
+			 * close() says. */
+			(void)close(fd);
 			continue;
 		}
 		b->first = first;
 		b->lock_fd = fd;
 		return 0;
 	}
-	snprintf(why, whylen, "all %u blocks of uids from %u are in use",
-		 UID_BLOCKS, UID_FIRST);
+	(void)snprintf(why, whylen, "all %u blocks of uids from %u are in use",
+		       UID_BLOCKS, UID_FIRST);
 	return -EBUSY;
 }
 
 void
 uid_block_release(struct uid_block *b)
 {
+	/* The kernel drops the lock whatever close() says. */
 	if (b->lock_fd >= 0)
-		close(b->lock_fd);
+		(void)close(b->lock_fd);
 	b->lock_fd = -1;
 }
