@@ -13,5 +13,17 @@ FUZZ_CODE_tcpip_calls := scripts/fetch-lwip.sh
 $(OBJ)/$(TCPIP_DIR)/%.o: CFLAGS += -I$(TCPIP_DIR) -Inet $(LWIP_INCLUDES)
 $(OBJ)/$(TCPIP_DIR)/%.o: | $(LWIP_FETCHED)
 
-FORMAT_SRCS += $(wildcard $(TCPIP_DIR)/*.[ch]) $(TCPIP_DIR)/port/lwipopts.h \
-	$(TCPIP_DIR)/port/arch/cc.h $(TCPIP_DIR)/port/sealnet_lwip_hooks.h
+# The bookkeeping of the Firewall's holes is pure: tested and fuzzed
+# without lwIP.
+TEST_NAMES += holes_test
+TEST_MAIN_holes_test := $(TCPIP_DIR)/tests/holes_test.c
+TEST_SRCS_holes_test := $(TCPIP_DIR)/holes.c
+
+FUZZ_TARGETS += tcpip_holes
+FUZZ_MAIN_tcpip_holes := $(TCPIP_DIR)/fuzz/tcpip_holes.c
+FUZZ_SRCS_tcpip_holes := $(TCPIP_DIR)/holes.c
+$(FUZZ_BIN_DIR)/tcpip_holes: CFLAGS += -I$(TCPIP_DIR)
+
+FORMAT_SRCS += $(wildcard $(TCPIP_DIR)/*.[ch] $(TCPIP_DIR)/port/*.[ch] \
+	$(TCPIP_DIR)/tests/*.c $(TCPIP_DIR)/fuzz/*.c) \
+	$(TCPIP_DIR)/port/arch/cc.h
