@@ -50,9 +50,15 @@ same_key(const struct hole_key *a, const struct hole_key *b)
 static void
 set_state(struct holes *t, struct hole *h, enum hole_state s)
 {
+	unsigned slot = (unsigned)(h - t->slot);
+
 	t->count[h->state]--;
 	t->count[s]++;
 	h->state = s;
+	if (s != HOLE_FREE && slot >= t->top)
+		t->top = slot + 1;
+	while (t->top > 0 && t->slot[t->top - 1].state == HOLE_FREE)
+		t->top--;
 }
 
 /* The first hole with this key in one of the states in `mask` (a bit
@@ -61,7 +67,7 @@ static struct hole *
 find(struct holes *t, const struct hole_key *key, unsigned mask,
      const struct hole *except)
 {
-	for (unsigned i = 0; i < HOLES_MAX; i++) {
+	for (unsigned i = 0; i < t->top; i++) {
 		struct hole *h = &t->slot[i];
 
 		if (h != except && (mask & (1u << h->state)) &&
@@ -154,7 +160,7 @@ holes_sweep(struct holes *t, holes_in_use_fn in_use, void *ctx)
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < HOLES_MAX && t->count[HOLE_HELD] > 0; i++) {
+	for (unsigned i = 0; i < t->top && t->count[HOLE_HELD] > 0; i++) {
 		struct hole *h = &t->slot[i];
 
 		if (h->state == HOLE_HELD && h->key.protocol == HOLE_TCP &&
@@ -169,8 +175,7 @@ holes_sweep(struct holes *t, holes_in_use_fn in_use, void *ctx)
 int
 holes_next_closable(struct holes *t, struct hole_key *key, uint32_t *id)
 {
-	for (unsigned i = 0; i < HOLES_MAX && t->count[HOLE_CLOSABLE] > 0;
-	     i++) {
+	for (unsigned i = 0; i < t->top && t->count[HOLE_CLOSABLE] > 0; i++) {
 		struct hole *h = &t->slot[i];
 
 		if (h->state == HOLE_CLOSABLE) {

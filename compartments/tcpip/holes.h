@@ -91,6 +91,9 @@ struct holes {
 	struct hole slot[HOLES_MAX];
 	/* Holes per state, kept with every change. */
 	unsigned count[HOLE_ASKED + 1];
+	/* Every slot from here on is free: scans stop here.  Slots are
+	 * taken lowest first, so this follows the holes in use. */
+	unsigned top;
 	struct holes_stats stats;
 };
 

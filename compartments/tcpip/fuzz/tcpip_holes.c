@@ -6,7 +6,8 @@
  * TCPIP's restart.  A model of lwIP and of the requests in flight is kept
  * beside the table, and after every step the table must agree with it:
  *
- *   - the counts per state are those of the slots;
+ *   - the counts per state are those of the slots, and no slot past
+ *     the table's top is in use;
  *   - every connection lwIP works on holds exactly one hole, and every
  *     open UDP socket its port's;
  *   - a hole is never asked for while lwIP works on its connection or
@@ -18,7 +19,7 @@
  *
  * Each step is two bytes: what happens, and to which connection, port or
  * request.  Single connections come from a small set, so that they meet
- * again; a burst makes up to 255 others at once, enough to fill the
+ * again; a burst makes up to 64 others at once, so that a few fill the
  * table.
  */
 #include <errno.h>
@@ -34,6 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * bursts use the rest. */
 #define KEYS	  512u
 #define COLLIDING 16u
+/* Connections a burst makes: four or five bursts fill the table. */
+#define BURST_MAX 64u
+/* Steps in one input: enough to fill the table, drain it and fill it
+ * again, few enough for thousands of inputs a second. */
+#define MAX_STEPS 256u
 #define PORTS	  8u
 
 static struct holes t;
@@ -201,7 +207,7 @@ step(uint8_t op, uint8_t arg)
 		if (arg < 128)
 			connect_or_accept(arg % COLLIDING);
 		else
-			burst(arg - 127u);
+			burst(arg % BURST_MAX + 1u);
 		break;
 	case 1:
 		if (arg < 128)
@@ -277,6 +283,7 @@ check(void)
 		count[h->state]++;
 		if (h->state == HOLE_FREE)
 			continue;
+		REQUIRE(i < t.top);
 		ki = key_index(&h->key);
 		if (h->key.protocol == HOLE_UDP) {
 			REQUIRE(h->key.local_port >= 1 &&
@@ -322,6 +329,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	restart();
+	if (size > 2 * MAX_STEPS)
+		size = 2 * MAX_STEPS;
 	for (size_t i = 0; i + 1 < size; i += 2) {
 		step(data[i], data[i + 1]);
 		check();
