@@ -275,10 +275,15 @@ TEST(close_not_taken_in_time_is_asked_again)
 	CHECK_EQ_INT(tick(&k, ids, 4), 1);
 	CHECK(key_equal(&k, &c));
 	CHECK_EQ_INT(holes_answered(&t, ids[0], -EBUSY), 1);
+	/* The Firewall's ring was full. */
 	CHECK_EQ_INT(tick(&k, ids, 4), 1);
+	CHECK_EQ_INT(holes_answered(&t, ids[0], -EAGAIN), 1);
+	CHECK_EQ_INT(tick(&k, ids, 4), 1);
+	CHECK(key_equal(&k, &c));
 	CHECK_EQ_INT(holes_answered(&t, ids[0], 0), 0);
 	CHECK_EQ_INT(holes_used(&t), 0);
-	CHECK_EQ_INT(t.stats.asked, 3);
+	CHECK_EQ_INT(t.stats.asked, 4);
+	CHECK_EQ_INT(t.stats.retried, 3);
 }
 
 TEST(connection_made_again_keeps_its_hole)
