@@ -62,21 +62,6 @@ static struct {
 } stats;
 static bool tick_armed;
 
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frame_receive},
-    {SN_EXPORT_TCPIP_SOCKET_CONNECT, serve_socket_connect},
-    {SN_EXPORT_TCPIP_SOCKET_LISTEN, serve_socket_listen},
-    {SN_EXPORT_TCPIP_ADDRESS_GET, serve_address_get},
-    {SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP, serve_accept},
-    {SN_EXPORT_NETWORK_SOCKET_CLOSE, serve_close},
-    {SN_EXPORT_NETWORK_SOCKET_RECEIVE, serve_receive},
-    {SN_EXPORT_NETWORK_SOCKET_SEND, serve_send},
-    {SN_EXPORT_NETWORK_SOCKET_UDP, serve_udp},
-    {SN_EXPORT_NETWORK_SOCKET_SEND_TO, serve_send_to},
-    {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, serve_receive_from},
-    {SN_EXPORT_TCPIP_SOCKET_PORT, serve_socket_port},
-};
-
 /* ---- answers ---- */
 
 static int
@@ -162,6 +147,21 @@ turn_done(void *ctx)
 	if (!tick_armed)
 		arm_tick();
 }
+
+static const struct sn_handler handlers[] = {
+    {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frame_receive},
+    {SN_EXPORT_TCPIP_SOCKET_CONNECT, serve_socket_connect},
+    {SN_EXPORT_TCPIP_SOCKET_LISTEN, serve_socket_listen},
+    {SN_EXPORT_TCPIP_ADDRESS_GET, serve_address_get},
+    {SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP, serve_accept},
+    {SN_EXPORT_NETWORK_SOCKET_CLOSE, serve_close},
+    {SN_EXPORT_NETWORK_SOCKET_RECEIVE, serve_receive},
+    {SN_EXPORT_NETWORK_SOCKET_SEND, serve_send},
+    {SN_EXPORT_NETWORK_SOCKET_UDP, serve_udp},
+    {SN_EXPORT_NETWORK_SOCKET_SEND_TO, serve_send_to},
+    {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, serve_receive_from},
+    {SN_EXPORT_TCPIP_SOCKET_PORT, serve_socket_port},
+};
 
 static void
 owner_died(void *ctx, struct sn_peer *p)
