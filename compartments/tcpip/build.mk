@@ -4,7 +4,10 @@ TCPIP_DIR := compartments/tcpip
 include $(TCPIP_DIR)/lwip.mk
 
 STACK_COMPARTMENTS += tcpip
-COMPARTMENT_SRCS_tcpip := $(TCPIP_DIR)/tcpip.c net/frames.c net/tcpseg.c
+# tcpip.c, with main(), first; tcpip.h says what each file does.
+COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
+	sockets.c tcp.c udp.c firewall_holes.c holes.c port/sys_arch.c) \
+	net/frames.c net/tcpseg.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
 # The RFC 6528 initial sequence numbers are keyed hashes from libcrypto.
 COMPARTMENT_LDLIBS_tcpip := -lcrypto
@@ -16,5 +19,17 @@ $(OBJ)/$(TCPIP_DIR)/%.o: CFLAGS += -I$(TCPIP_DIR) -Inet $(LWIP_INCLUDES)
 # instead, so the objects are named.)
 $(patsubst %.c,$(OBJ)/%.o,$(filter $(TCPIP_DIR)/%,$(COMPARTMENT_SRCS_tcpip))): | $(LWIP_FETCHED)
 
-FORMAT_SRCS += $(wildcard $(TCPIP_DIR)/*.[ch]) $(TCPIP_DIR)/port/lwipopts.h \
-	$(TCPIP_DIR)/port/arch/cc.h $(TCPIP_DIR)/port/sealnet_lwip_hooks.h
+# The bookkeeping of the Firewall's holes is pure: tested and fuzzed
+# without lwIP.
+TEST_NAMES += holes_test
+TEST_MAIN_holes_test := $(TCPIP_DIR)/tests/holes_test.c
+TEST_SRCS_holes_test := $(TCPIP_DIR)/holes.c
+
+FUZZ_TARGETS += tcpip_holes
+FUZZ_MAIN_tcpip_holes := $(TCPIP_DIR)/fuzz/tcpip_holes.c
+FUZZ_SRCS_tcpip_holes := $(TCPIP_DIR)/holes.c
+$(FUZZ_BIN_DIR)/tcpip_holes: CFLAGS += -I$(TCPIP_DIR)
+
+FORMAT_SRCS += $(wildcard $(TCPIP_DIR)/*.[ch] $(TCPIP_DIR)/port/*.[ch] \
+	$(TCPIP_DIR)/tests/*.c $(TCPIP_DIR)/fuzz/*.c) \
+	$(TCPIP_DIR)/port/arch/cc.h

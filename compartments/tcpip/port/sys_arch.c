@@ -1,0 +1,126 @@
+/*
+ * lwIP's platform in the TCPIP compartment: its clock, its random numbers
+ * and its initial sequence numbers (RFC 6528), kept apart from the
+ * compartment as lwIP's own ports keep sys_arch.c.
+ */
+#include "sys_arch.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "log.h"
+#include "sealnet_lwip_hooks.h"
+
+static uint8_t isn_key[32];
+
+/* While lwIP takes in a SYN the Firewall rebuilt from a SYN cookie: the
+ * initial sequence number that SYN's connection must have. */
+static struct {
+	bool set;
+	struct tcpseg syn;
+	uint32_t isn;
+} cookie_isn;
+
+u32_t
+sys_now(void)
+{
+	return (u32_t)(sn_now_ns() / SN_MS);
+}
+
+uint32_t
+sealnet_lwip_rand(void)
+{
+	uint32_t r;
+
+	/* Ports and DHCP transaction ids an attacker could guess are not
+	 * worth carrying on with. */
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		abort();
+	return r;
+}
+
+void
+sealnet_isn_expect_cookie(const struct tcpseg *syn, uint32_t isn)
+{
+	cookie_isn.syn = *syn;
+	cookie_isn.isn = isn;
+	cookie_isn.set = true;
+}
+
+void
+sealnet_isn_forget_cookie(void)
+{
+	cookie_isn.set = false;
+}
+
+static bool
+addr_is(const ip_addr_t *a, const uint8_t *bytes, bool ipv6)
+{
+	if (ipv6)
+		return IP_IS_V6(a) && memcmp(ip_2_ip6(a)->addr, bytes, 16) == 0;
+	return IP_IS_V4(a) && memcmp(&ip_2_ip4(a)->addr, bytes, 4) == 0;
+}
+
+/* The connection the cookie's SYN opens, and no other. */
+static bool
+is_cookie_connection(const ip_addr_t *local_ip, u16_t local_port,
+		     const ip_addr_t *remote_ip, u16_t remote_port)
+{
+	const struct tcpseg *syn = &cookie_isn.syn;
+
+	return cookie_isn.set && local_port == syn->dst_port &&
+	       remote_port == syn->src_port &&
+	       addr_is(local_ip, syn->dst_ip, syn->ipv6) &&
+	       addr_is(remote_ip, syn->src_ip, syn->ipv6);
+}
+
+u32_t
+sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
+		const ip_addr_t *remote_ip, u16_t remote_port)
+{
+	uint8_t in[2 * sizeof(ip_addr_t) + 2 * sizeof(u16_t)], out[32];
+	size_t outlen = 0;
+	uint32_t f;
+
+	/* The client has acknowledged the cookie already. */
+	if (is_cookie_connection(local_ip, local_port, remote_ip,
+				 remote_port)) {
+		cookie_isn.set = false;
+		return cookie_isn.isn;
+	}
+	memcpy(in, local_ip, sizeof(*local_ip));
+	memcpy(in + sizeof(*local_ip), &local_port, sizeof(local_port));
+	memcpy(in + sizeof(*local_ip) + sizeof(local_port), remote_ip,
+	       sizeof(*remote_ip));
+	memcpy(in + 2 * sizeof(*local_ip) + sizeof(local_port), &remote_port,
+	       sizeof(remote_port));
+	/* Without the keyed hash, sequence numbers would be guessable: a
+	 * failure here is not something to carry on through. */
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, isn_key,
+		      sizeof(isn_key), in, sizeof(in), out, sizeof(out),
+		      &outlen) == NULL ||
+	    outlen < sizeof(f)) {
+		sn_log("cannot compute an initial sequence number; stopping");
+		abort();
+	}
+	memcpy(&f, out, sizeof(f));
+	/* RFC 6528: a 4 us clock plus the keyed hash. */
+	return (u32_t)(sn_now_ns() / 4000u) + f;
+}
+
+int
+sealnet_isn_init(void)
+{
+	/* The compartment has no file system: libcrypto must not look for
+	 * its configuration file, and is tried once before anything
+	 * depends on it (a failure then aborts). */
+	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key) ||
+	    !OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL))
+		return -1;
+	(void)sealnet_tcp_isn(IP_ADDR_ANY, 0, IP_ADDR_ANY, 0);
+	return 0;
+}

@@ -1,0 +1,213 @@
+/*
+ * TCPIP's socket table: handles owned by one compartment, within its
+ * quotas, for TCP (tcp.c) and UDP (udp.c) alike.
+ *
+ * A socket belongs to the compartment NetAPI named when it asked for it
+ * (or to the caller itself, for UDP); any other compartment presenting
+ * its handle is refused.  Calls that wait (connect, accept, receive, a
+ * send into a full window) are deferred and answered from lwIP's
+ * callbacks, or fail at their deadline.
+ */
+#include "sockets.h"
+
+#include <string.h>
+
+#include "boot.h"
+#include "log.h"
+#include "tcpip.h"
+#include "udp.h"
+
+static struct sock socks[MAX_SOCKETS];
+static struct sn_handle_entry handle_slots[MAX_SOCKETS];
+static struct sn_handle_table handles;
+static uint64_t quota_refusals;
+
+void
+sockets_init(void)
+{
+	sn_handle_table_init(&handles, handle_slots, MAX_SOCKETS);
+}
+
+/* ---- the table ---- */
+
+struct sock *
+sock_alloc(void)
+{
+	for (unsigned i = 0; i < MAX_SOCKETS; i++)
+		if (socks[i].state == SOCK_FREE) {
+			memset(&socks[i], 0, sizeof(socks[i]));
+			socks[i].timer = -1;
+			return &socks[i];
+		}
+	return NULL;
+}
+
+struct sock *
+sock_of(struct sn_peer *owner, sn_handle h)
+{
+	struct sn_handle_id id = {h.slot, h.generation, h.tag};
+	void *object;
+
+	if (sn_handle_lookup(&handles, sn_peer_identity(owner), &id, &object) <
+	    0) {
+		if (sn_log_worth(handles.refused))
+			sn_log("refused a socket handle from %s (%llu so far)",
+			       owner->name,
+			       (unsigned long long)handles.refused);
+		return NULL;
+	}
+	return object;
+}
+
+struct sock *
+sock_lookup(struct sn_incoming *in, sn_handle h)
+{
+	return sock_of(in->peer, h);
+}
+
+struct sn_peer *
+owner_peer(const char *name, uint32_t len)
+{
+	char owner[SN_PEER_NAME_MAX];
+
+	if (name == NULL || len == 0 || len >= sizeof(owner))
+		return NULL;
+	memcpy(owner, name, len);
+	owner[len] = 0;
+	return sn_compartment_peer(&compartment, owner);
+}
+
+int
+sock_own(struct sock *s, struct sn_peer *owner)
+{
+	int rc = sn_quota_take(owner, SN_QUOTA_SOCKETS, 1);
+
+	if (rc < 0) {
+		if (sn_log_worth(++quota_refusals))
+			sn_log(
+			    "%s is at its quota of %llu sockets (%llu "
+			    "refused so far)",
+			    owner->name,
+			    (unsigned long long)owner->quota[SN_QUOTA_SOCKETS],
+			    (unsigned long long)quota_refusals);
+		return rc;
+	}
+	s->owner = sn_peer_identity(owner);
+	if (sn_handle_alloc(&handles, s->owner, s, &s->id) < 0) {
+		sn_quota_give(owner, SN_QUOTA_SOCKETS, 1);
+		return -ENOMEM;
+	}
+	s->owner_peer = owner;
+	return 0;
+}
+
+/* s's timer will not fire.  It is the socket's only timer, cleared when
+ * it fires: a timer the loop does not know is a bug, logged. */
+void
+sock_cancel_timer(struct sock *s)
+{
+	if (s->timer >= 0 &&
+	    sn_loop_cancel_timer(&compartment.loop, s->timer) < 0)
+		sn_log("a socket's timer %d was not set", s->timer);
+	s->timer = -1;
+}
+
+void
+pcb_detach(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+}
+
+/* Only the owner was given the handle: release it and what the owner's
+ * quotas lent the socket. */
+static void
+sock_disown(struct sock *s)
+{
+	if (s->owner_peer == NULL)
+		return;
+	if (sn_handle_release(&handles, s->owner, &s->id, NULL) < 0)
+		sn_log("a socket's handle was not its owner's");
+	sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, s->buffered);
+}
+
+void
+sock_free(struct sock *s)
+{
+	/* Whoever still waits on this socket is told it is gone. */
+	if (s->connect_waiting)
+		answer_later_error(&s->connect_wait, -ENOTCONN);
+	if (s->accept_waiting)
+		answer_later_error(&s->accept_wait, -ENOTCONN);
+	if (s->recv_waiting)
+		answer_later_error(&s->recv_wait, -ENOTCONN);
+	if (s->send_waiting)
+		answer_later_error(&s->send_wait, -ENOTCONN);
+	/* A connection's hole stays until lwIP is done with it. */
+	if (s->pcb) {
+		pcb_detach(s->pcb);
+		if (s->state == SOCK_LISTENING)
+			tcp_accept(s->pcb, NULL);
+		if (tcp_close(s->pcb) != ERR_OK)
+			tcp_abort(s->pcb);
+	}
+	for (unsigned i = 0; i < s->nrx; i++)
+		pbuf_free(s->rx[i]);
+	if (s->udp)
+		udp_socket_close(s);
+	if (s->listener && s->listener->accepted)
+		s->listener->accepted--;
+	sock_cancel_timer(s);
+	sock_disown(s);
+	memset(s, 0, sizeof(*s));
+	s->state = SOCK_FREE;
+}
+
+void
+sockets_owner_died(struct sn_peer *p)
+{
+	for (unsigned i = 0; i < MAX_SOCKETS; i++)
+		if (socks[i].state != SOCK_FREE && socks[i].owner_peer == p)
+			sock_free(&socks[i]);
+}
+
+/* ---- waiting calls ---- */
+
+/* A waiting call whose caller has given up (or is about to) makes way: it
+ * is answered -ETIMEDOUT, which that caller drops, and what it waited for
+ * stays for the next call. */
+bool
+wait_over(struct sn_deferred *d, uint64_t margin_ns)
+{
+	if (d->deadline_ns == 0 || sn_now_ns() + margin_ns < d->deadline_ns)
+		return false;
+	answer_later_error(d, -ETIMEDOUT);
+	return true;
+}
+
+/* A call answered as it arrives needs no margin. */
+bool
+still_waiting(bool *waiting, struct sn_deferred *d, uint64_t margin_ns)
+{
+	if (*waiting && wait_over(d, margin_ns))
+		*waiting = false;
+	return *waiting;
+}
+
+int
+hand_over(struct sn_deferred *d, struct sock *s)
+{
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_socket_created_start(b);
+	sn_handle h = {s->id.slot, s->id.generation, s->id.tag};
+	u16_t port = s->pcb   ? s->pcb->local_port
+		     : s->udp ? s->udp->local_port
+			      : 0;
+
+	sn_socket_created_add_socket(b, body, &h);
+	sn_socket_created_add_local_port(b, body, port);
+	return answer_later_ok(d, SN_BODY_SOCKET_CREATED, body);
+}

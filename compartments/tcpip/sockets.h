@@ -1,0 +1,106 @@
+/*
+ * TCPIP's socket table (sockets.c): handles owned by one compartment,
+ * within its quotas, over lwIP's TCP pcbs (tcp.c) and UDP pcbs (udp.c).
+ */
+#ifndef SEALNET_TCPIP_SOCKETS_H
+#define SEALNET_TCPIP_SOCKETS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "call.h"
+#include "handle.h"
+
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+
+#define MAX_SOCKETS 64
+/* What fits in one reply with room for the envelope. */
+#define MAX_CHUNK (SN_MAX_MESSAGE - 512)
+/* Datagrams a UDP socket keeps for its owner. */
+#define MAX_DATAGRAMS 16
+/* lwIP hands data up in pieces under 64 KiB, joined here while the sum
+ * stays under it: two neighbouring chains past the first hold more than
+ * 64 KiB between them, so a window's worth never needs more than this. */
+#define RX_CHAINS (2 * TCP_WND / 0x10000 + 2)
+/* Data or a connection is not handed to a caller this close to giving
+ * up: the answer could arrive after it stopped waiting, and be lost. */
+#define GIVING_UP_NS (2 * SN_MS)
+
+enum sock_state {
+	SOCK_FREE,
+	SOCK_CONNECTING,
+	SOCK_OPEN,
+	SOCK_LISTENING,
+	SOCK_UDP
+};
+
+struct datagram {
+	struct pbuf *p;
+	ip_addr_t from;
+	u16_t port;
+};
+
+struct sock {
+	enum sock_state state;
+	struct tcp_pcb *pcb;
+	struct sn_handle_id id;
+	uint32_t owner; /* peer identity of the owner */
+	struct sn_peer *owner_peer;
+	/* Received, not yet handed out: chains of pbufs, oldest first.  A
+	 * chain's length is 16 bits, and the window is larger. */
+	struct pbuf *rx[RX_CHAINS];
+	unsigned nrx;
+	bool peer_closed;  /* FIN received */
+	uint32_t buffered; /* received, not handed out: the owner's quota */
+	int error;	   /* set when lwIP reported the pcb gone */
+	struct sock *listener;
+	unsigned accepted; /* open connections of a listener */
+	unsigned max_connections;
+	struct sock *backlog[8]; /* accepted, not yet asked for */
+	unsigned nbacklog;
+	/* At most one waiting call of each kind per socket. */
+	struct sn_deferred connect_wait, accept_wait, recv_wait, send_wait;
+	bool connect_waiting, accept_waiting, recv_waiting, send_waiting;
+	uint32_t recv_max;
+	int timer;
+	/* UDP: its pcb, whether it holds its port's hole in the Firewall,
+	 * and the datagrams not yet handed out. */
+	struct udp_pcb *udp;
+	bool udp_hole;
+	struct datagram queue[MAX_DATAGRAMS];
+	unsigned nqueue;
+};
+
+void sockets_init(void);
+
+/* A free socket, cleared, or NULL if all are in use. */
+struct sock *sock_alloc(void);
+/* Makes s the owner's, within its socket quota: 0, -EDQUOT or -ENOMEM. */
+int sock_own(struct sock *s, struct sn_peer *owner);
+/* Closes s and whatever it holds, answering any call still waiting. */
+void sock_free(struct sock *s);
+/* s's timer, if set, will not fire. */
+void sock_cancel_timer(struct sock *s);
+/* lwIP calls nothing of ours for pcb from now on. */
+void pcb_detach(struct tcp_pcb *pcb);
+/* Hands s to the caller of d: 0, or what kept the answer from going,
+ * and then nobody holds the handle: the caller must take s back. */
+int hand_over(struct sn_deferred *d, struct sock *s);
+/* The socket `h` names, if the caller of `in` owns it. */
+struct sock *sock_lookup(struct sn_incoming *in, sn_handle h);
+/* The same for a named owner. */
+struct sock *sock_of(struct sn_peer *owner, sn_handle h);
+/* The owner named in a request from NetAPI, as a peer of ours. */
+struct sn_peer *owner_peer(const char *name, uint32_t len);
+/* A dead owner's sockets are closed: its successor cannot use them. */
+void sockets_owner_died(struct sn_peer *p);
+
+/* Whether a call still waits on `waiting`, answering it -ETIMEDOUT and
+ * clearing it if its caller has given up (or will within margin_ns). */
+bool still_waiting(bool *waiting, struct sn_deferred *d, uint64_t margin_ns);
+/* The same for a call about to be replaced by a new one. */
+bool wait_over(struct sn_deferred *d, uint64_t margin_ns);
+
+#endif

@@ -1,0 +1,551 @@
+/*
+ * TCP sockets: lwIP's callbacks on their pcbs, and TCP's exports.  A
+ * connection's hole in the Firewall is held from the moment lwIP has
+ * connected it, or made its pcb for a listener, until lwIP is done with
+ * it (firewall_holes.c); closing a socket leaves that to lwIP.
+ */
+#include "tcp.h"
+
+#include <string.h>
+
+#include "firewall_holes.h"
+#include "log.h"
+#include "netif.h"
+#include "sockets.h"
+#include "tcpip.h"
+
+/* lwIP's slot for our callbacks on listeners. */
+static u8_t listener_ext_arg;
+
+static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb,
+			     struct tcp_pcb *pcb);
+
+static const struct tcp_ext_arg_callbacks listener_callbacks = {
+    .passive_open = on_passive_open};
+
+void
+tcp_sockets_init(void)
+{
+	listener_ext_arg = tcp_ext_arg_alloc_id();
+}
+
+/* ---- TCP callbacks ---- */
+
+/* lwIP freed the pcb (reset, timeout, or abort). */
+static void
+on_error(void *arg, err_t err)
+{
+	struct sock *s = arg;
+	int e = err == ERR_RST	  ? -ECONNRESET
+		: err == ERR_ABRT ? -ECONNABORTED
+				  : -ETIMEDOUT;
+
+	s->pcb = NULL;
+	s->error = e;
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		answer_later_error(&s->connect_wait,
+				   err == ERR_RST ? -ECONNREFUSED : e);
+		sock_free(s);
+		return;
+	}
+	if (s->recv_waiting) {
+		s->recv_waiting = false;
+		answer_later_error(&s->recv_wait, e);
+	}
+	if (s->send_waiting) {
+		s->send_waiting = false;
+		answer_later_error(&s->send_wait, e);
+	}
+}
+
+/* Hands out what is queued, up to what the caller asked for. */
+static void
+deliver(struct sock *s, uint64_t margin_ns)
+{
+	uint32_t n, body;
+	sn_builder *b;
+	uint8_t *data;
+
+	if (!still_waiting(&s->recv_waiting, &s->recv_wait, margin_ns))
+		return;
+	if (s->nrx == 0) {
+		if (s->peer_closed || s->error) {
+			s->recv_waiting = false;
+			answer_later_error(&s->recv_wait,
+					   s->error ? s->error : -ENOTCONN);
+		}
+		return;
+	}
+	n = s->rx[0]->tot_len;
+	if (n > s->recv_max)
+		n = s->recv_max;
+	if (n > MAX_CHUNK)
+		n = MAX_CHUNK;
+	b = sn_reply_builder(&compartment);
+	body = sn_received_start(b);
+	data = sn_received_reserve_data(b, body, n);
+	s->recv_waiting = false;
+	if (data == NULL) {
+		answer_later_error(&s->recv_wait, -ENOMEM);
+		return;
+	}
+	pbuf_copy_partial(s->rx[0], data, (u16_t)n, 0);
+	/* Sent or not, the bytes are spent: a caller that cannot be
+	 * answered is gone, and its successor must not see its data. */
+	answer_later_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
+	/* After the reply: tcp_recved may send a window update. */
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, n);
+	s->buffered -= n;
+	s->rx[0] = pbuf_free_header(s->rx[0], (u16_t)n);
+	if (s->rx[0] == NULL)
+		memmove(&s->rx[0], &s->rx[1], --s->nrx * sizeof(s->rx[0]));
+	if (s->pcb)
+		tcp_recved(s->pcb, (u16_t)n);
+}
+
+/* Queues p for the owner: ERR_OK, or ERR_MEM for lwIP to keep it and
+ * offer it again. */
+static err_t
+queue_received(struct sock *s, struct pbuf *p)
+{
+	/* Over the owner's quota: lwIP keeps the data, stops taking more
+	 * on this connection, and offers it again later.  TCP slows down;
+	 * nothing is lost. */
+	if (sn_quota_take(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, p->tot_len) <
+	    0)
+		return ERR_MEM;
+	s->buffered += p->tot_len;
+	if (s->nrx > 0 && s->rx[s->nrx - 1]->tot_len + p->tot_len <= 0xffff) {
+		pbuf_cat(s->rx[s->nrx - 1], p);
+	} else if (s->nrx < RX_CHAINS) {
+		s->rx[s->nrx++] = p;
+	} else {
+		/* Cannot happen within the window; lwIP keeps it if so. */
+		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
+			      p->tot_len);
+		s->buffered -= p->tot_len;
+		return ERR_MEM;
+	}
+	return ERR_OK;
+}
+
+static err_t
+on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct sock *s = arg;
+
+	if (p == NULL)
+		s->peer_closed = true;
+	else if (queue_received(s, p) != ERR_OK)
+		return ERR_MEM;
+	deliver(s, GIVING_UP_NS);
+	return ERR_OK;
+}
+
+static void send_room_back(struct sock *s);
+
+static err_t
+on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	send_room_back(arg);
+	return ERR_OK;
+}
+
+static void
+attach_pcb(struct sock *s, struct tcp_pcb *pcb)
+{
+	s->pcb = pcb;
+	tcp_arg(pcb, s);
+	tcp_recv(pcb, on_recv);
+	tcp_sent(pcb, on_sent);
+	tcp_err(pcb, on_error);
+	tcp_nagle_disable(pcb);
+}
+
+/* Inside an lwIP callback on pcb: the connection goes, with its socket.
+ * The callback must return ERR_ABRT. */
+static err_t
+abort_connection(struct sock *s, struct tcp_pcb *pcb)
+{
+	pcb_detach(pcb);
+	tcp_abort(pcb);
+	s->pcb = NULL;
+	sock_free(s);
+	return ERR_ABRT;
+}
+
+static err_t
+on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct sock *s = arg;
+
+	if (s->connect_waiting && wait_over(&s->connect_wait, GIVING_UP_NS)) {
+		/* Answered -ETIMEDOUT: the socket would reach its owner
+		 * after it gave up, and nobody would ever close it. */
+		s->connect_waiting = false;
+		return abort_connection(s, pcb);
+	}
+	/* The hole NetAPI opened is TCPIP's to close from now on.  With no
+	 * room to remember it, the connection is not kept, and NetAPI,
+	 * told so, closes the hole itself. */
+	if (tcpip_hole_hold_tcp(&pcb->remote_ip, pcb->remote_port,
+				pcb->local_port) < 0) {
+		if (s->connect_waiting) {
+			s->connect_waiting = false;
+			answer_later_error(&s->connect_wait, -ENOMEM);
+		}
+		return abort_connection(s, pcb);
+	}
+	s->state = SOCK_OPEN;
+	sock_cancel_timer(s);
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		/* Its caller is gone: nobody could ever close it. */
+		if (hand_over(&s->connect_wait, s) < 0)
+			return abort_connection(s, pcb);
+	}
+	return ERR_OK;
+}
+
+static void
+connect_timed_out(void *arg)
+{
+	struct sock *s = arg;
+
+	s->timer = -1;
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		answer_later_error(&s->connect_wait, -ETIMEDOUT);
+	}
+	sock_free(s);
+}
+
+/*
+ * A connection to a listener has a hole from the moment lwIP makes its
+ * pcb (the Firewall opened it for the client's handshake), and the hole
+ * closes when lwIP drops the pcb, whether or not the connection was ever
+ * accepted: lwIP may drop it first, on a reset, a timeout, or the limit.
+ * With no room to hold it, lwIP drops the pcb at once and the Firewall,
+ * seeing no answer to the client, closes the hole itself.
+ */
+static err_t
+on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *pcb)
+{
+	return tcpip_hole_hold_tcp(&pcb->remote_ip, pcb->remote_port,
+				   pcb->local_port) == 0
+		   ? ERR_OK
+		   : ERR_MEM;
+}
+
+static err_t
+on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct sock *l = arg, *s;
+
+	if (err != ERR_OK || pcb == NULL)
+		return ERR_VAL;
+	/* The bind capability's limit, counted per listener. */
+	if (l->accepted >= l->max_connections ||
+	    l->nbacklog >= sizeof(l->backlog) / sizeof(l->backlog[0]) ||
+	    (s = sock_alloc()) == NULL || sock_own(s, l->owner_peer) < 0) {
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	s->state = SOCK_OPEN;
+	s->listener = l;
+	l->accepted++;
+	/* Its hole is held since the pcb was made (on_passive_open). */
+	attach_pcb(s, pcb);
+	if (still_waiting(&l->accept_waiting, &l->accept_wait, GIVING_UP_NS)) {
+		l->accept_waiting = false;
+		if (hand_over(&l->accept_wait, s) == 0)
+			return ERR_OK;
+		/* Its caller is gone: kept for the next accept. */
+	}
+	l->backlog[l->nbacklog++] = s;
+	return ERR_OK;
+}
+
+/* ---- TCP exports ---- */
+
+static int
+connect_pcb(struct sock *s, sn_socket_connect_ref req, const ip_addr_t *ip,
+	    uint64_t deadline_ns)
+{
+	sn_endpoint_ref remote = sn_socket_connect_remote(req);
+	err_t err;
+
+	/* Set first: a connect lwIP would start with no timer to end it
+	 * would outlive its caller. */
+	if (deadline_ns != 0) {
+		s->timer = sn_loop_add_timer(&compartment.loop, deadline_ns,
+					     connect_timed_out, s);
+		if (s->timer < 0) {
+			s->timer = -1;
+			tcpip_timer_refused("a connect");
+			return -ENOMEM;
+		}
+	}
+	/* NetAPI chose the local port and opened the firewall for it. */
+	err = tcp_bind(s->pcb, IP_ANY_TYPE, sn_socket_connect_local_port(req));
+	if (err == ERR_OK)
+		err = tcp_connect(s->pcb, ip, sn_endpoint_port(remote),
+				  on_connected);
+	return err == ERR_OK	? 0
+	       : err == ERR_USE ? -EADDRINUSE
+	       : err == ERR_RTE ? -EHOSTUNREACH
+				: -ENOMEM;
+}
+
+void
+serve_socket_connect(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_connect_ref req =
+	    sn_message_body_as_socket_connect(in->request);
+	uint32_t len;
+	const char *name = sn_socket_connect_owner(req, &len);
+	struct sn_peer *owner = owner_peer(name, len);
+	sn_endpoint_ref remote = sn_socket_connect_remote(req);
+	struct sock *s;
+	ip_addr_t ip;
+	struct tcp_pcb *pcb;
+	int rc = -ENOMEM;
+
+	if (owner == NULL) {
+		/* The owner has no channel to us: it could not use it. */
+		answer_error(in, -EPERM);
+		return;
+	}
+	if (sn_socket_connect_protocol(req) != SN_PROTOCOL_TCP ||
+	    remote.pos == 0 || tcpip_ip_from_endpoint(remote, &ip) < 0 ||
+	    sn_socket_connect_local_port(req) == 0) {
+		answer_error(in, -EINVAL);
+		return;
+	}
+	s = sock_alloc();
+	pcb = s ? tcp_new_ip_type(IP_GET_TYPE(&ip)) : NULL;
+	if (pcb == NULL || (rc = sock_own(s, owner)) < 0) {
+		if (pcb)
+			tcp_abort(pcb);
+		answer_error(in, pcb ? rc : -ENOMEM);
+		return;
+	}
+	s->state = SOCK_CONNECTING;
+	attach_pcb(s, pcb);
+	rc = connect_pcb(s, req, &ip, in->deadline_ns);
+	if (rc < 0) {
+		sock_free(s);
+		answer_error(in, rc);
+		return;
+	}
+	sn_defer(in, &s->connect_wait);
+	s->connect_waiting = true;
+}
+
+/* A listening pcb on `port`, or NULL if the port is taken. */
+static struct tcp_pcb *
+listen_pcb(bool ipv6, uint16_t port)
+{
+	struct tcp_pcb *pcb, *lpcb;
+
+	pcb = tcp_new_ip_type(ipv6 ? IPADDR_TYPE_ANY : IPADDR_TYPE_V4);
+	if (pcb == NULL)
+		return NULL;
+	/* tcp_listen hands these on to the listening pcb. */
+	tcp_ext_arg_set_callbacks(pcb, listener_ext_arg, &listener_callbacks);
+	if (tcp_bind(pcb, ipv6 ? IP_ANY_TYPE : IP4_ADDR_ANY, port) != ERR_OK ||
+	    (lpcb = tcp_listen(pcb)) == NULL) {
+		/* tcp_listen frees pcb only when it succeeds. */
+		tcp_abort(pcb);
+		return NULL;
+	}
+	return lpcb;
+}
+
+void
+serve_socket_listen(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_listen_ref req =
+	    sn_message_body_as_socket_listen(in->request);
+	uint32_t len;
+	const char *name = sn_socket_listen_owner(req, &len);
+	struct sn_peer *owner = owner_peer(name, len);
+	struct sn_deferred d;
+	struct sock *s;
+	int rc;
+
+	if (owner == NULL) {
+		answer_error(in, -EPERM);
+		return;
+	}
+	s = sock_alloc();
+	rc = s ? sock_own(s, owner) : -ENOMEM;
+	if (rc < 0) {
+		answer_error(in, rc);
+		return;
+	}
+	s->pcb =
+	    listen_pcb(sn_socket_listen_ipv6(req), sn_socket_listen_port(req));
+	if (s->pcb == NULL) {
+		sock_free(s);
+		answer_error(in, -EADDRINUSE);
+		return;
+	}
+	s->state = SOCK_LISTENING;
+	s->max_connections = sn_socket_listen_max_connections(req);
+	tcp_arg(s->pcb, s);
+	tcp_accept(s->pcb, on_accept);
+	sn_defer(in, &d);
+	if (hand_over(&d, s) < 0)
+		sock_free(s);
+}
+
+void
+serve_accept(void *ctx, struct sn_incoming *in)
+{
+	sn_handle h;
+	struct sock *l;
+
+	sn_socket_reference_socket(
+	    sn_message_body_as_socket_reference(in->request), &h);
+	l = sock_lookup(in, h);
+	if (l == NULL || l->state != SOCK_LISTENING) {
+		answer_error(in, l ? -EINVAL : -EPERM);
+		return;
+	}
+	if (l->nbacklog > 0) {
+		struct sock *s = l->backlog[0];
+		struct sn_deferred d;
+
+		sn_defer(in, &d);
+		if (hand_over(&d, s) < 0)
+			return; /* still first in the backlog */
+		memmove(l->backlog, l->backlog + 1,
+			--l->nbacklog * sizeof(l->backlog[0]));
+		return;
+	}
+	if (l->accept_waiting && !wait_over(&l->accept_wait, 0)) {
+		answer_error(in, -EBUSY);
+		return;
+	}
+	sn_defer(in, &l->accept_wait);
+	l->accept_waiting = true;
+}
+
+void
+serve_receive(void *ctx, struct sn_incoming *in)
+{
+	sn_receive_ref req = sn_message_body_as_receive(in->request);
+	sn_handle h;
+	struct sock *s;
+
+	sn_receive_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_OPEN) {
+		answer_error(in, s ? -ENOTCONN : -EPERM);
+		return;
+	}
+	if (s->recv_waiting && !wait_over(&s->recv_wait, 0)) {
+		answer_error(in, -EBUSY);
+		return;
+	}
+	s->recv_max =
+	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
+	sn_defer(in, &s->recv_wait);
+	s->recv_waiting = true;
+	deliver(s, 0);
+}
+
+/* A send takes what lwIP's send buffer has room for now and says how much
+ * it took; the caller sends the rest.  Only a send that finds no room at
+ * all waits, holding no data, and is answered "0 taken" once room is back,
+ * so no socket's data waits in TCPIP on another's, and nothing is taken
+ * for a caller that has given up. */
+static uint32_t
+sent_body(uint32_t taken)
+{
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_sent_start(b);
+	sn_sent_add_bytes(b, body, taken);
+	return body;
+}
+
+/* Room enough to be worth a call: lwIP's own low-water mark. */
+static bool
+send_room(struct tcp_pcb *pcb)
+{
+	return tcp_sndbuf(pcb) >= TCP_SNDLOWAT &&
+	       tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
+}
+
+static void
+send_room_back(struct sock *s)
+{
+	if (s->pcb == NULL || !send_room(s->pcb) ||
+	    !still_waiting(&s->send_waiting, &s->send_wait, 0))
+		return;
+	s->send_waiting = false;
+	answer_later_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
+}
+
+void
+serve_send(void *ctx, struct sn_incoming *in)
+{
+	sn_send_ref req = sn_message_body_as_send(in->request);
+	sn_handle h;
+	struct sock *s;
+	uint32_t len, n;
+	const uint8_t *data = sn_send_data(req, &len);
+
+	sn_send_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_OPEN || s->pcb == NULL) {
+		answer_error(in, s == NULL  ? -EPERM
+				 : s->error ? s->error
+					    : -ENOTCONN);
+		return;
+	}
+	if (still_waiting(&s->send_waiting, &s->send_wait, 0)) {
+		answer_error(in, -EBUSY);
+		return;
+	}
+	n = len < tcp_sndbuf(s->pcb) ? len : tcp_sndbuf(s->pcb);
+	if (n > 0xffff)
+		n = 0xffff;
+	/* ERR_MEM: lwIP's segment queue is full, though bytes are free. */
+	if (n > 0 &&
+	    tcp_write(s->pcb, data, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+		/* Taken either way: what tcp_output cannot send now (no
+		 * route yet, no pbuf) stays queued for lwIP's timer. */
+		(void)tcp_output(s->pcb);
+		answer_ok(in, SN_BODY_SENT, sent_body(n));
+		return;
+	}
+	if (len == 0) {
+		answer_ok(in, SN_BODY_SENT, sent_body(0));
+		return;
+	}
+	sn_defer(in, &s->send_wait);
+	s->send_waiting = true;
+}
+
+void
+serve_close(void *ctx, struct sn_incoming *in)
+{
+	sn_handle h;
+	struct sock *s;
+
+	sn_socket_reference_socket(
+	    sn_message_body_as_socket_reference(in->request), &h);
+	s = sock_lookup(in, h);
+	if (s == NULL) {
+		answer_error(in, -EPERM);
+		return;
+	}
+	/* Tell lwIP all was read first, or it answers the close with RST. */
+	for (unsigned i = 0; s->pcb && i < s->nrx; i++)
+		tcp_recved(s->pcb, s->rx[i]->tot_len);
+	sock_free(s);
+	answer_empty(in);
+}
