@@ -38,6 +38,9 @@
 #   no_line FILE REGEX           none matches
 #   count_lines FILE REGEX       how many match
 #   wait_line FILE REGEX SECONDS waits for one, and prints the first
+#   between FILE FROM TO         the lines from the first matching FROM
+#                                to the first after it matching TO (or to
+#                                the end), both regexes
 #
 # The supervisor's event stream (sealnet run --events: one JSON object a
 # line, docs/supervisor.md), read from the same marks, with jq filters:
@@ -214,6 +217,20 @@ wait_line() { # FILE REGEX SECONDS
 	wait_until "$3" sn_first_line "$1" "$2" && return 0
 	echo "  waited $3 s for a line matching /$2/ in $(basename "$1")" >&2
 	return 1
+}
+
+between() { # FILE FROM TO
+	local text from to
+	text=$(since_mark "$1")
+	from=$(grep -naE -- "$2" <<<"$text" | sed -n '1s/:.*//p')
+	[ -n "$from" ] || return 1
+	to=$(tail -n "+$((from + 1))" <<<"$text" | grep -naE -- "$3" |
+		sed -n '1s/:.*//p')
+	if [ -n "$to" ]; then
+		sed -n "${from},$((from + to))p" <<<"$text"
+	else
+		tail -n "+$from" <<<"$text"
+	fi
 }
 
 # ---- the event stream ----
