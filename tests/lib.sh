@@ -11,6 +11,7 @@
 #   pass TEXT / fail TEXT        print "PASS TEXT" / "FAIL TEXT"
 #   check TEXT COMMAND...        PASS if COMMAND succeeds, else FAIL
 #   expect TEXT WANTED GOT       PASS if the two strings are equal
+#   not COMMAND...               succeeds if COMMAND fails (for check)
 #   reported TEXT COMMAND...     COMMAND prints its own PASS and FAIL
 #                                lines; a non-zero exit without a FAIL
 #                                line, or no PASS line, is FAIL TEXT
@@ -35,6 +36,7 @@
 #   since_mark FILE              the lines after the mark
 #   lines FILE REGEX             those of them matching the extended REGEX
 #   has_line FILE REGEX          one matches
+#   has_text FILE STRING         one holds STRING, as it is
 #   no_line FILE REGEX           none matches
 #   count_lines FILE REGEX       how many match
 #   wait_line FILE REGEX SECONDS waits for one, and prints the first
@@ -116,6 +118,7 @@ check() { # TEXT COMMAND...
 	shift
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
+not() { ! "$@"; }
 expect() { # TEXT WANTED GOT
 	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: expected $2, got $3"; fi
 }
@@ -202,6 +205,7 @@ since_mark() { # FILE
 }
 lines() { since_mark "$1" | grep -aE -- "$2"; }
 has_line() { lines "$1" "$2" >/dev/null; }
+has_text() { since_mark "$1" | grep -aF -- "$2" >/dev/null; }
 no_line() { ! has_line "$1" "$2"; }
 count_lines() {
 	local n
