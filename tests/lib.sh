@@ -55,11 +55,12 @@
 #   is_compartment PID           a live process with a compartment's uid
 #
 # Processes
-#   stack_start [--netns NS] NAME IMAGE [ARG...]
+#   stack_start [--netns NS] [--stdout FILE] NAME IMAGE [ARG...]
 #                                `sealnet run IMAGE --events ... ARG...` in
 #                                the background (in namespace NS); its
-#                                output goes to $SN_TMP/NAME.log, its
-#                                events to $SN_TMP/NAME.events, both
+#                                output goes to $SN_TMP/NAME.log (only
+#                                its standard error with --stdout), its
+#                                events to $SN_TMP/NAME.events, all
 #                                unmarked; its pid is $(stack_pid NAME)
 #   stack_stop NAME [SECONDS]    SIGTERM, then waits up to SECONDS (5) for
 #                                it to end; returns its exit status, or 1
@@ -304,12 +305,16 @@ spawn() { # COMMAND...
 	SN_PIDS+=("$SN_LAST_PID")
 }
 
-stack_start() { # [--netns NS] NAME IMAGE [ARG...]
-	local ns=
-	if [ "$1" = --netns ]; then
-		ns=$2
+stack_start() { # [--netns NS] [--stdout FILE] NAME IMAGE [ARG...]
+	local ns= out=
+	while :; do
+		case $1 in
+		--netns) ns=$2 ;;
+		--stdout) out=$2 ;;
+		*) break ;;
+		esac
 		shift 2
-	fi
+	done
 	local name=$1 image=$2
 	shift 2
 	local log=$SN_TMP/$name.log ev=$SN_TMP/$name.events
@@ -319,7 +324,13 @@ stack_start() { # [--netns NS] NAME IMAGE [ARG...]
 	: >"$ev"
 	unmark "$log"
 	unmark "$ev"
-	"${cmd[@]}" >"$log" 2>&1 &
+	if [ -n "$out" ]; then
+		: >"$out"
+		unmark "$out"
+		"${cmd[@]}" >"$out" 2>"$log" &
+	else
+		"${cmd[@]}" >"$log" 2>&1 &
+	fi
 	SN_STACK_PID[$name]=$!
 	SN_STACKS+=("$name")
 	SN_EVENT_FILES+=("$ev")
