@@ -55,11 +55,22 @@ testnet_spawn() {
 }
 
 testnet_down() {
-	local p
+	local p i
 	for p in "${TESTNET_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
+	# Up to 2 s for them to end; one that ignores SIGTERM is killed
+	# rather than waited on for ever.
+	for i in $(seq 40); do
+		for p in "${TESTNET_PIDS[@]}"; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
+		done
+		[ -z "${p:-}" ] && break
+		sleep 0.05
+	done
 	for p in "${TESTNET_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	TESTNET_PIDS=()
