@@ -306,7 +306,7 @@ spawn() { # COMMAND...
 }
 
 stack_start() { # [--netns NS] [--stdout FILE] NAME IMAGE [ARG...]
-	local ns= out=
+	local ns='' out=''
 	while :; do
 		case $1 in
 		--netns) ns=$2 ;;
