@@ -3,34 +3,35 @@
 # kernel's TCP over the same bridge, in one run, on a throwaway network;
 # then connect latency, and each compartment's resident memory.  Prints
 # one JSON object per line.  Run as root.  KEEP_LOG=FILE keeps the stack's
-# log, for when a figure needs explaining.
+# log and KEEP_EVENTS=FILE its event stream (sealnet run --events), for
+# when a figure needs explaining.
 #
 # Figures come only from a run in which every transfer moved every byte:
 # if any step fails, nothing is printed on standard output, the reason
 # and the stack's log go to standard error, and the exit status is 1.
 set -uo pipefail
-build=${1:-build}
-root=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-sv_pid=
-# shellcheck source=testnet.sh
-. "$root/scripts/testnet.sh"
-cleanup() {
-	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid"
-	testnet_down
-	[ -n "${KEEP_LOG:-}" ] && [ -f "$tmp/log" ] && cp "$tmp/log" "$KEEP_LOG"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 if [ "$(id -u)" -ne 0 ]; then
 	echo "sealnet-bench tcp: run as root (it makes network namespaces)" >&2
 	exit 1
 fi
+SN_BUILD=$(cd "${1:-build}" && pwd) || exit 1
+SN_TEST=sealnet-bench
+# shellcheck source=../tests/lib.sh
+. "$(dirname "$0")/../tests/lib.sh"
+build=$SN_BUILD
+root=$SN_ROOT
+tmp=$SN_TMP
+# shellcheck source=testnet.sh
+. "$root/scripts/testnet.sh"
+# The stack's log (its standard error) and events, once it has stopped.
+at_cleanup '[ -n "${KEEP_LOG:-}" ] && cp "$tmp/bench.log" "$KEEP_LOG"'
+at_cleanup '[ -n "${KEEP_EVENTS:-}" ] && cp "$tmp/bench.events" "$KEEP_EVENTS"'
+at_cleanup testnet_down
+events=$tmp/bench.events
 log() { echo "sealnet-bench: $*" >&2; }
 failed() {
 	log "FAILED: $*; no figures"
-	[ -f "$tmp/log" ] && cat "$tmp/log" >&2
+	[ -f "$tmp/bench.log" ] && cat "$tmp/bench.log" >&2
 	exit 1
 }
 number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
@@ -59,18 +60,21 @@ log "sealnet: Firewall, TCPIP, NetAPI, DNS and the bench compartment"
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/tcp_bench" || failed "image build"
-ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/bench.json" \
-	--tap tap0 >"$tmp/out" 2>"$tmp/log" &
-sv_pid=$!
-# The supervisor logs the bench compartment's end, whatever it was.
-end=$((SECONDS + 180))
-until grep -q 'tcp_bench (incarnation 1) ' "$tmp/log" 2>/dev/null; do
-	[ $SECONDS -ge $end ] && failed "gave up waiting for the bench compartment"
-	kill -0 "$sv_pid" 2>/dev/null || failed "the supervisor stopped"
-	sleep 0.2
-done
-grep -q 'tcp_bench (incarnation 1) exited with status 0$' "$tmp/log" ||
-	failed "the bench compartment $(grep -o 'tcp_bench (incarnation 1) .*' "$tmp/log")"
+stack_start --netns "$TESTNET_DEV" --stdout "$tmp/out" bench "$tmp/bench.json" \
+	--tap tap0
+# The supervisor reports the bench compartment's end, whatever it was.
+bench_ended() {
+	has_event "$events" '.event=="died" and .compartment=="tcp_bench" and
+		.incarnation==1' && return 0
+	sn_alive "$(stack_pid bench)" || failed "the supervisor stopped"
+	return 1
+}
+wait_until 180 bench_ended ||
+	failed "gave up waiting for the bench compartment"
+has_event "$events" '.event=="died" and .compartment=="tcp_bench" and
+	.incarnation==1 and .cause=="exit" and .exit_status==0' ||
+	failed "the bench compartment $(events "$events" '.event=="died" and
+		.compartment=="tcp_bench"' | jq -r .why)"
 # Resident memory, read while the stack still runs.
 total=0
 rss=()
@@ -79,8 +83,9 @@ while read -r name pid; do
 	number "${kb:-}" || failed "no resident memory figure for $name (pid $pid)"
 	total=$((total + kb))
 	rss+=("{\"bench\": \"rss\", \"compartment\": \"$name\", \"kbytes\": $kb}")
-done < <(grep -oE 'started [A-Za-z_]+ \(pid [0-9]+' "$tmp/log" |
-	awk '{gsub(/\(/, ""); print $2, $4}' | grep -v tcp_bench)
+done < <(events "$events" '.event=="started" and .compartment!="tcp_bench"' |
+	jq -r '"\(.compartment) \(.pid)"')
+# One incarnation each: a restart would make the figures another run's.
 [ "${#rss[@]}" -eq 4 ] || failed "expected the four stack compartments, found ${#rss[@]}"
 s_conn=$(grep -oE '"sealnet_connect", "median_us": [0-9.]+' "$tmp/out" | grep -oE '[0-9.]+$')
 s_send=$(grep -oE '"sealnet_tcp_send", "mbytes_per_s": [0-9.]+' "$tmp/out" | grep -oE '[0-9.]+$')

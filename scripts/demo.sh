@@ -3,47 +3,37 @@
 # and show each step in plain words.  Everything it creates is removed at
 # the end, also on failure or Ctrl-C.  Run as root.
 set -uo pipefail
-build=${1:-build}
-root=$(cd "$(dirname "$0")/.." && pwd)
-sealnet=$build/bin/sealnet
-image=$build/images/demo.json
-tmp=$(mktemp -d)
-log=$tmp/run.log
-sv_pid=
-tail_pid=
-# shellcheck source=testnet.sh
-. "$root/scripts/testnet.sh"
-
-cleanup() {
-	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid"
-	[ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null
-	testnet_down
-	rm -rf "$tmp"
-	echo
-	echo "demo: removed the namespaces, the TAP device and every process it started"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-say() { printf '\ndemo: %s\n' "$*"; }
-# Waits for a line matching pattern, looking only at what the log gained
-# after byte `from` (default 0): a step waits for what it caused, not for
-# an older line that looks the same.
-wait_for() { # pattern, seconds, [from]
-	local end=$((SECONDS + $2)) from=${3:-0}
-	until tail -c +$((from + 1)) "$log" | grep -qE -- "$1"; do
-		if [ $SECONDS -ge $end ]; then
-			say "FAILED: gave up waiting for: $1"
-			exit 1
-		fi
-		sleep 0.05
-	done
-}
-
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: run as root: it makes network namespaces, and each" \
 		"compartment gets its own namespaces and uid" >&2
 	exit 1
 fi
+SN_BUILD=$(cd "${1:-build}" && pwd) || exit 1
+# shellcheck source=../tests/lib.sh
+. "$(dirname "$0")/../tests/lib.sh"
+root=$SN_ROOT
+sealnet=$SN_SEALNET
+image=$SN_BUILD/images/demo.json
+tmp=$SN_TMP
+log=$tmp/demo.log
+events=$tmp/demo.events
+# shellcheck source=testnet.sh
+. "$root/scripts/testnet.sh"
+
+# The cleanup runs these last first: the network goes, then this says so.
+at_cleanup 'echo; echo "demo: removed the namespaces, the TAP device and every process it started"'
+at_cleanup testnet_down
+say() { printf '\ndemo: %s\n' "$*"; }
+# Each step waits for what it caused: the log and the event stream are
+# read from the mark set before it (tests/lib.sh), never an older line
+# that looks the same.
+step() { # WHAT COMMAND...
+	local what=$1
+	shift
+	quietly "$@" && return 0
+	say "FAILED: gave up waiting for: $what"
+	exit 1
+}
 
 say "what the image allows, read from the image alone (sealnet audit | jq):"
 "$sealnet" audit "$image" | jq -r -L "$root/audit" 'include "network_stack";
@@ -64,21 +54,25 @@ testnet_spawn /usr/bin/python3 -m http.server 80 --bind 10.0.0.1 \
 	--directory "$tmp/www" >/dev/null 2>&1
 
 say "booting $image on tap0"
-ip netns exec "$TESTNET_DEV" "$sealnet" run "$image" --tap tap0 >"$log" 2>&1 &
-sv_pid=$!
-tail -n +1 -f "$log" --pid "$sv_pid" &
-tail_pid=$!
-wait_for 'all [0-9]+ compartments ready' 10
-wait_for 'TCPIP: address 10\.0\.0\.[0-9]+' 30
-addr=$(grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' "$log" | head -1 | grep -oE '10\.0\.0\.[0-9]+')
+stack_start --netns "$TESTNET_DEV" demo "$image" --tap tap0
+spawn tail -n +1 -f "$log" --pid "$(stack_pid demo)"
+step "every compartment ready" \
+	wait_event "$events" '.event=="all_ready"' 10
+step "an address for TCPIP" \
+	wait_line "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' 30
+addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
+	grep -oE '10\.0\.0\.[0-9]+' | head -1)
 
 say "02.http fetches http://example.com/ (resolved by the DNS compartment," \
 	"through one firewall hole opened for it); its body is printed above"
-wait_for 'http_client: HTTP/1.[01] 200' 30
+step "the page fetched by 02.http" \
+	wait_line "$log" '^http_client: HTTP/1\.[01] 200' 30
 
 say "05.http_server listens on port 80; three clients on the network fetch" \
 	"http://$addr/ at once"
-wait_for 'http_server: listening on port 80' 30
+step "05.http_server listening" \
+	wait_line "$log" '^http_server: listening on port 80' 30
+mark "$log"
 ip netns exec "$TESTNET_SRV" /usr/bin/python3 - "$addr" <<'EOPY'
 import sys, threading, urllib.request
 def get(i):
@@ -88,21 +82,29 @@ ts = [threading.Thread(target=get, args=(i,)) for i in range(1, 4)]
 [t.start() for t in ts]
 [t.join() for t in ts]
 EOPY
-wait_for 'served request 3' 10
+step "the server's third request" \
+	wait_line "$log" '^http_server: served request 3$' 10
 
-pid=$(grep -oE 'started TCPIP \(pid [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
+pid=$(newest_pid "$events" TCPIP)
 say "killing TCPIP (pid $pid) with SIGKILL: its sockets are gone; the" \
 	"others see -ENOTRECOVERABLE, the Firewall clears its rules, and the" \
 	"supervisor restarts it"
-killed_at=$(stat -c %s "$log")
+mark "$log"
+mark "$events"
 kill -KILL "$pid"
 # The server's first "listening" line is from before the kill: only the
 # ones after it show the restarted stack serving again.
-wait_for 'TCPIP ready again' 10 "$killed_at"
-wait_for 'TCPIP: address 10\.0\.0\.[0-9]+' 30 "$killed_at"
-wait_for 'http_server: listening on port 80' 30 "$killed_at"
-addr=$(tail -c +$((killed_at + 1)) "$log" | grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' |
-	tail -1 | grep -oE '10\.0\.0\.[0-9]+')
+step "TCPIP's death by SIGKILL" \
+	wait_event "$events" ".event==\"died\" and .compartment==\"TCPIP\" and
+		.pid==$pid and .signal==9" 10
+step "TCPIP ready again" \
+	wait_event "$events" '.event=="ready" and .compartment=="TCPIP"' 10
+step "an address for the new TCPIP" \
+	wait_line "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' 30
+step "05.http_server listening again" \
+	wait_line "$log" '^http_server: listening on port 80' 30
+addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | tail -1 |
+	grep -oE '10\.0\.0\.[0-9]+' | head -1)
 if ip netns exec "$TESTNET_SRV" /usr/bin/python3 -c "
 import sys, urllib.request
 urllib.request.urlopen('http://$addr/', timeout=20).read()" 2>/dev/null; then
@@ -113,12 +115,13 @@ else
 fi
 
 say "stopping with SIGTERM"
-kill -TERM "$sv_pid"
-wait "$sv_pid"
+mark "$events"
+stack_stop demo
 status=$?
-sv_pid=
 sleep 0.2
 if [ "$status" -ne 0 ]; then
 	say "FAILED: the supervisor exited with status $status"
 	exit 1
 fi
+step "the supervisor's word that nothing is left running" \
+	has_event "$events" '.event=="stopped"'

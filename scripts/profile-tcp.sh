@@ -25,17 +25,17 @@ command -v perf >/dev/null || {
 }
 
 perf record -q -a -F 999 -o "$tmp/perf.data" -- \
-	env KEEP_LOG="$tmp/stack.log" "$root/scripts/bench-tcp.sh" "$build" \
+	env KEEP_EVENTS="$tmp/stack.events" "$root/scripts/bench-tcp.sh" "$build" \
 	>"$tmp/bench.out" 2>"$tmp/bench.err"
 rc=$?
-if [ $rc -ne 0 ] || [ ! -s "$tmp/stack.log" ]; then
+if [ $rc -ne 0 ] || [ ! -s "$tmp/stack.events" ]; then
 	cat "$tmp/bench.err" >&2
 	echo "profile-tcp: FAILED: the benchmark exited with status $rc; no figures" >&2
 	exit 1
 fi
-# pid -> compartment, every incarnation, from the supervisor's log.
-grep -oE 'started [A-Za-z_]+ \(pid [0-9]+' "$tmp/stack.log" |
-	awk '{gsub(/\(/, ""); print $4, $2}' >"$tmp/pids"
+# pid -> compartment, every incarnation, from the supervisor's events.
+jq -r 'select(.event=="started") | "\(.pid) \(.compartment)"' \
+	"$tmp/stack.events" >"$tmp/pids"
 perf report -i "$tmp/perf.data" --stdio -q --sort pid,dso 2>/dev/null \
 	>"$tmp/report"
 [ -s "$tmp/report" ] || {

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A throwaway network for the demo and the network tests.  Source this
 # file, then call testnet_up; testnet_down removes everything it made,
 # and is safe to call more than once.
@@ -59,7 +60,18 @@ testnet_down() {
 	for p in "${TESTNET_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
+	# Up to 2 s for them to end; one that ignores SIGTERM is killed
+	# rather than waited on for ever.
+	for _ in $(seq 40); do
+		for p in "${TESTNET_PIDS[@]}"; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
+		done
+		[ -z "${p:-}" ] && break
+		sleep 0.05
+	done
 	for p in "${TESTNET_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	TESTNET_PIDS=()

@@ -3,20 +3,12 @@
 # printed in cheriot-audit's shape, queried with the jq policy, and
 # refused when anything in it is wrong.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/build
-sealnet=$build/bin/sealnet
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	failed=1
-}
-expect() { # description, expected, actual
-	if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: expected $2, got $3"; fi
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+root=$SN_ROOT
+build=$SN_BUILD
+sealnet=$SN_SEALNET
+tmp=$SN_TMP
 q() { "$sealnet" audit "$tmp/image.json" | jq -c -L "$root/audit" "include \"network_stack\"; $1"; }
 
 bins=()
@@ -158,12 +150,20 @@ expect "the audit shows that the image accepted them" \
 	'"app may call execveat, which reach outside its sandbox (the image was built with --allow-dangerous-syscalls)"' \
 	"$("$sealnet" audit "$tmp/d-allowed.json" | jq -c -L "$root/audit" 'include "network_stack"; violations[0]')"
 jq '.compartments.app.sandbox.syscalls += ["ptrace"]' "$tmp/image.json" >"$tmp/ptrace.json"
-if out=$(timeout 10 "$sealnet" run "$tmp/ptrace.json" 2>&1); then
-	fail "sealnet run started an image that grants ptrace"
-elif grep -qF 'app may call ptrace' <<<"$out" && ! grep -q 'started' <<<"$out"; then
-	pass "sealnet run refuses an image that grants ptrace, before starting anything: $out"
+# Nothing may start: the event stream (if the refusal comes after it is
+# opened) holds no boot and no started event, and the log says nothing
+# was started.
+out=$(timeout 10 "$sealnet" run "$tmp/ptrace.json" --events "$tmp/ptrace.events" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
+	fail "sealnet run on an image that grants ptrace: exit $rc: $out"
+elif ! grep -qF 'app may call ptrace' <<<"$out"; then
+	fail "sealnet run refused an image that grants ptrace, but said: $out"
+elif has_event "$tmp/ptrace.events" '.event=="boot" or .event=="started"' ||
+	grep -q 'started' <<<"$out"; then
+	fail "sealnet run refused an image that grants ptrace, after starting: $out"
 else
-	fail "sealnet run on an image that grants ptrace: $out"
+	pass "sealnet run refuses an image that grants ptrace, before starting anything (exit $rc): $out"
 fi
 jq '.compartments.app.sandbox.device = true | .compartments.app.sandbox.network = "device"' \
 	"$tmp/image.json" >"$tmp/dev.json"
@@ -334,11 +334,15 @@ fi
 # The supervisor checks each binary against its hash before starting.
 jq '.compartments.app.binary_sha256 = "'"$(printf '0%.0s' {1..64})"'"' \
 	"$tmp/image.json" >"$tmp/tampered.json"
-if out=$(timeout 10 "$sealnet" run "$tmp/tampered.json" 2>&1); then
-	fail "a binary that differs from its hash was started"
-elif grep -q 'refusing to start' <<<"$out"; then
-	pass "a binary that differs from its hash is not started"
+out=$(timeout 10 "$sealnet" run "$tmp/tampered.json" --events "$tmp/tampered.events" 2>&1)
+rc=$?
+if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
+	fail "a binary that differs from its hash: sealnet run exit $rc: $out"
+elif has_event "$tmp/tampered.events" '.event=="started"'; then
+	fail "a binary that differs from its hash was started: $(events "$tmp/tampered.events" '.event=="started"')"
+elif grep -q 'app: .*refusing to start' <<<"$out"; then
+	pass "a binary that differs from its hash is not started (exit $rc): $out"
 else
-	fail "tampered binary: $out"
+	fail "tampered binary: exit $rc: $out"
 fi
-exit "$failed"
+finish

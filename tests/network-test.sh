@@ -14,54 +14,38 @@
 # capability is refused and no packet reaches it; forged DNS answers and
 # forged TCP segments are ignored; nmap sees only the bound port; the
 # connection limit; and recovery when TCPIP is killed mid-transfer.
-# Needs root.
+# What the supervisor does is read from its event stream; what the test
+# application found, from its RESULT lines; each read from a mark set
+# before the action it is about (tests/lib.sh).
+#
+# KEEP_PCAP=FILE keeps the capture.  Needs root.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/build
-tmp=$(mktemp -d)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+root=$SN_ROOT
+build=$SN_BUILD
+tmp=$SN_TMP
 # shellcheck source=../scripts/testnet.sh
 . "$root/scripts/testnet.sh"
-sv_pid=
-failed=0
-
-cleanup() {
-	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid" 2>/dev/null
-	testnet_down
-	[ -n "$KEEP_PCAP" ] && cp "$tmp/wire.pcap" "$KEEP_PCAP"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
 KEEP_PCAP=${KEEP_PCAP:-}
+# (The last registered runs first: the capture is copied once tcpdump,
+# which testnet_down stops, has written all of it.)
+[ -n "$KEEP_PCAP" ] && at_cleanup 'cp "$tmp/wire.pcap" "$KEEP_PCAP"'
+at_cleanup testnet_down
+require_root "namespaces, TAP"
 
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	failed=1
+# The stack on the TAP device in the dev namespace: its log is
+# $tmp/NAME.log, its events $tmp/NAME.events.
+run_image() { # NAME IMAGE
+	stack_start --netns "$TESTNET_DEV" "$1" "$2" --tap tap0
+	log=$tmp/$1.log
+	ev=$tmp/$1.events
 }
-# The stack on the TAP device in the dev namespace; its log is run.log.
-run_image() {
-	ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$1" --tap tap0 \
-		>"$tmp/run.log" 2>&1 &
-	sv_pid=$!
-}
-has() { grep -qE -- "$1" "$tmp/run.log"; }
-wait_for() {
-	local end=$((SECONDS + $2))
-	until has "$1"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.05
-	done
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "FAIL network-test: needs root (namespaces, TAP)"
-	exit 1
-fi
+has() { has_line "$log" "$1"; }
+on_failure 'for f in "$tmp"/net.log "$tmp"/static.log; do
+	[ -e "$f" ] && echo "---- sealnet: $(basename "$f") ----" && cat "$f"; done'
+on_failure 'echo "---- dnsmasq ----"; tail -20 "$tmp/dnsmasq.log" 2>/dev/null'
+wait_for() { quietly wait_line "$log" "$1" "$2"; }
 
 # ---- the throwaway network ----
 TESTNET_DNS=10.0.0.3
@@ -72,6 +56,7 @@ testnet_up "$tmp" || {
 	echo "FAIL network-test: cannot build the test network"
 	exit 1
 }
+dns_log=$tmp/dnsmasq.log
 ip -n "$TESTNET_SRV" addr add 10.0.0.3/24 dev vs
 ip -n "$TESTNET_SRV" addr add 10.0.0.9/24 dev vs
 testnet_spawn /usr/bin/python3 -u "$root/tests/tools/fake_dns.py" \
@@ -88,16 +73,21 @@ testnet_spawn "$build/tools/echo_server" udp 7009
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/tcp_test" "$build/compartments/http_server" ||
 	fail "image build"
-run_image "$tmp/net.json"
+run_image net "$tmp/net.json"
 
 check "all six compartments become ready" \
-	wait_for 'all 6 compartments ready' 10
+	quietly wait_event "$ev" '.event=="all_ready" and .compartments==6' 10
 check "TCPIP gets an address by DHCP through the Firewall" \
 	wait_for 'TCPIP: address 10\.0\.0\.[0-9]+/24, gateway [0-9.]+, by DHCP' 30
-grep -oE 'TCPIP: address [^,]+' "$tmp/run.log" | sed 's/^/  /'
+addr=$(lines "$log" 'TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
+	grep -oE '10\.0\.0\.[0-9]+' | head -1)
+say "TCPIP: address ${addr:-none}"
+# dnsmasq's lease file: "expiry MAC address name client-id".
+check "dnsmasq leased that address" \
+	wait_until 5 awk -v a="${addr:-none}" '$3 == a { found = 1 } END { exit !found }' "$tmp/leases"
 check "the application sees the address" wait_for 'RESULT address: ok' 30
 check "the echo test ran" wait_for 'RESULT not granted' 120
-grep 'RESULT' "$tmp/run.log" | sed 's/^/  /'
+lines "$log" 'RESULT' | sed 's/^/  /'
 check "connect by name, through NetAPI and DNS, succeeds" has 'RESULT connect: ok'
 check "10 MiB echo through the stack, checksums match" \
 	has 'RESULT echo: 10485760 bytes sent, 10485760 back in [0-9]+ ms, checksums match'
@@ -116,7 +106,7 @@ check "UDP round trip to an authorised peer" \
 # drops the other two first.  compartments/dns/tests/dns_answer_test.c shows each of the
 # DNS compartment's checks alone.
 check "the forged-answer lookups ran" wait_for 'RESULT dns answer with the wrong port' 30
-grep 'RESULT dns' "$tmp/run.log" | sed 's/^/  /'
+lines "$log" 'RESULT dns' | sed 's/^/  /'
 declare -A forged_from=([id]=10.0.0.3:53 [server]=10.0.0.9:53 [port]=10.0.0.3:5353)
 for what in id server port; do
 	name=wrong$what.test
@@ -130,7 +120,7 @@ check "a CNAME is followed to its address" \
 	wait_for 'RESULT dns cname: followed to the address' 10
 check "an IPv6 address by SLAAC, and TCP over IPv6" \
 	wait_for 'RESULT ipv6: address by SLAAC, 64 KiB echoed, checksums match' 20
-grep 'RESULT ipv6' "$tmp/run.log" | sed 's/^/  /'
+lines "$log" 'RESULT ipv6' | sed 's/^/  /'
 
 # ---- forged TCP segments ----
 sent=none
@@ -145,9 +135,12 @@ if wait_for 'RESULT spoof: holding a connection' 30; then
 fi
 check "forged segments were sent into a live connection" \
 	grep -qxE '[1-9][0-9]*' <<<"$sent"
+# The verdict must come after the attack: read from here on.
+mark "$log"
 testnet_spawn "$build/tools/echo_server" 7011 # the attack is over
 check "forged resets and data do not touch a connection" \
 	wait_for 'RESULT spoof: after the attack, 1 MiB echoed, checksums match' 30
+unmark "$log"
 
 check "data that arrives after a receive timed out goes to the next one" \
 	has 'RESULT late data: kept for the next receive'
@@ -160,12 +153,13 @@ check "a peer that stops reading stalls no other connection" \
 check "TCPIP holds no more sockets for a compartment than its quota" \
 	has 'RESULT socket quota: 4 sockets, then refused \(-EDQUOT\); after a close, another one'
 
-check "no part of the stack died so far" \
-	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS|http_server) \(incarnation [0-9]+\) ' '$tmp/run.log'"
+# No compartment at all: the test application is not done either.
+check "no compartment died or was killed so far" \
+	no_event "$ev" '.event=="died" or .event=="killed"'
 
 # ---- the server example: only its port is open, up to its limit ----
-addr=$(grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' "$tmp/run.log" | head -1 | grep -oE '10\.0\.0\.[0-9]+')
-wait_for 'http_server: listening on port 80' 10
+check "the server example listens on port 80" \
+	wait_for 'http_server: listening on port 80' 10
 open_ports=$(ip netns exec "$TESTNET_SRV" nmap -Pn -n -T4 -p 1-1024,7007,49152-49200 \
 	--max-retries 1 --host-timeout 60s "$addr" 2>/dev/null |
 	grep -E '^[0-9]+/tcp +open' | cut -d/ -f1 | tr '\n' ' ')
@@ -211,12 +205,20 @@ max_error_ms=1000
 testnet_spawn "$build/tools/echo_server" 7008 # the signal to begin
 check "a long transfer starts" wait_for 'RESULT transfer: started' 30
 sleep 0.5
-tcpip_pid=$(grep -oE 'started TCPIP \(pid [0-9]+' "$tmp/run.log" | tail -1 | grep -oE '[0-9]+$')
+tcpip_pid=$(newest_pid "$ev" TCPIP)
+mark "$log"
+mark "$ev"
 killed_at=$(date +%s.%N)
 kill -KILL "$tcpip_pid"
+check "TCPIP (pid $tcpip_pid) dies of the SIGKILL" \
+	quietly wait_event "$ev" ".event==\"died\" and .compartment==\"TCPIP\" and
+		.pid==$tcpip_pid and .cause==\"signal\" and .signal==9" 10
+check "the supervisor restarts TCPIP, and it is ready again" \
+	quietly wait_event "$ev" '.event=="ready" and .compartment=="TCPIP" and
+		.incarnation==2' 10
 check "the application gets an error, not a hang" \
 	wait_for 'RESULT transfer interrupted after [0-9]+ bytes' 15
-error_line=$(grep -oE 'RESULT transfer interrupted after .*' "$tmp/run.log")
+error_line=$(lines "$log" 'RESULT transfer interrupted after ' | grep -oE 'RESULT transfer interrupted after .*')
 check "the error is -ENOTRECOVERABLE, the documented one for a dead compartment" \
 	grep -qE ': -ENOTRECOVERABLE \(-[0-9]+\) at [0-9]+\.[0-9]+$' <<<"$error_line"
 error_at=$(grep -oE '[0-9]+\.[0-9]+$' <<<"$error_line")
@@ -226,23 +228,33 @@ check "it comes within $max_error_ms ms of the kill, after it" \
 	test "$error_ms" -ge 0 -a "$error_ms" -le "$max_error_ms"
 check "a new connection works after TCPIP restarts" \
 	wait_for 'RESULT reconnected [0-9.]+ ms after the error; echo ok' 40
-grep -E 'RESULT (transfer|reconnected)' "$tmp/run.log" | sed 's/^/  /'
+lines "$log" 'RESULT (transfer|reconnected)' | sed 's/^/  /'
 check "the application is done" wait_for 'RESULT done' 30
+check "it ends with status 0" \
+	quietly wait_event "$ev" '.event=="died" and .compartment=="tcptest" and
+		.cause=="exit" and .exit_status==0' 10
+# (http_server ends when its listener fails, and is restarted.)
+check "Firewall, NetAPI and DNS live on after TCPIP's death" \
+	no_event "$ev" '.event=="killed" or (.event=="died" and
+		(.compartment=="Firewall" or .compartment=="NetAPI" or
+		 .compartment=="DNS"))'
 
-kill -TERM "$sv_pid"
-wait "$sv_pid"
+mark "$ev"
+stack_stop net
 check "the supervisor stops cleanly" test $? -eq 0
-sv_pid=
+check "and says that no compartment is left running" \
+	has_event "$ev" '.event=="stopped"'
 
 # ---- addresses from the image instead of DHCP ----
 mkdir -p "$tmp/www"
 echo "static page" >"$tmp/www/index.html"
 testnet_spawn /usr/bin/python3 -m http.server 80 --bind 10.0.0.1 \
 	--directory "$tmp/www" >/dev/null 2>&1
-discovers=$(grep -c DHCPDISCOVER "$tmp/dnsmasq.log")
-# The count below means something only if dnsmasq logs what DHCP did.
+discovers=$(count_lines "$dns_log" DHCPDISCOVER)
+# The check below means something only if dnsmasq logs what DHCP did.
 check "dnsmasq logged the first stack's DHCP requests ($discovers)" \
 	test "$discovers" -ge 1
+mark "$dns_log"
 # With its address given, the stack is up at once: the server must be too.
 for _ in $(seq 100); do
 	ip netns exec "$TESTNET_SRV" ss -Hltn 'sport = :80' | grep -q . && break
@@ -256,19 +268,19 @@ done
 	fail "image build with static addresses"
 check "the audit shows the image's addresses" \
 	bash -c "'$build/bin/sealnet' audit '$tmp/static.json' | jq -e '.network == {\"ipv4\": \"10.0.0.40/24\", \"gateway\": \"10.0.0.1\", \"dns\": \"10.0.0.3\"}' >/dev/null"
-run_image "$tmp/static.json"
+run_image static "$tmp/static.json"
+check "all six compartments of the second image become ready" \
+	quietly wait_event "$ev" '.event=="all_ready" and .compartments==6' 10
 check "TCPIP takes its address from the image" \
 	wait_for 'TCPIP: address 10\.0\.0\.40/24, gateway 10\.0\.0\.1, from the image' 10
 check "a name resolves through the image's DNS server" \
 	wait_for 'http_client: HTTP/1.0 200 OK' 20
-wait_for 'http_server: listening on port 80' 10
+check "the server example listens again" \
+	wait_for 'http_server: listening on port 80' 10
 check "a client on the network reaches the image's address" \
 	bash -c "ip netns exec '$TESTNET_SRV' /usr/bin/python3 -c 'import urllib.request,sys; sys.exit(urllib.request.urlopen(\"http://10.0.0.40/\", timeout=5).status != 200)'"
-check "no DHCP request was made" \
-	test "$(grep -c DHCPDISCOVER "$tmp/dnsmasq.log")" -eq "$discovers"
-kill -TERM "$sv_pid"
-wait "$sv_pid"
-sv_pid=
+check "no DHCP request was made" no_line "$dns_log" DHCPDISCOVER
+check "the second stack stops cleanly" stack_stop static
 
 # ---- what the wire saw, once the capture is complete ----
 kill -INT "$capture_pid"
@@ -281,10 +293,4 @@ check "exactly one datagram reached the UDP peer: the authorised one" \
 	test "$(on_wire 'udp dst port 7009')" -eq 1
 check "no packet went to the forged DNS address" \
 	test "$(on_wire "dst host $forged_addr or arp host $forged_addr")" -eq 0
-if [ "$failed" -ne 0 ]; then
-	echo "---- sealnet ----"
-	cat "$tmp/run.log"
-	echo "---- dnsmasq ----"
-	tail -20 "$tmp/dnsmasq.log" 2>/dev/null
-fi
-exit "$failed"
+finish

@@ -11,93 +11,30 @@
 #    measured);
 #  - SIGTERM leaves no process behind.
 # Each check looks only at events and lines that came after the action it
-# is about: positions in both files are marked before acting.
+# is about: both files are marked before acting (tests/lib.sh).
 # Needs root: the sandbox uses namespaces and changes uid.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=$root/build
-tmp=$(mktemp -d)
-log=$tmp/run.log
-events=$tmp/events.jsonl
-sv_pid=
-failed=0
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+build=$SN_BUILD
+log=$SN_TMP/sv.log
+events=$SN_TMP/sv.events
+on_failure 'echo "---- supervisor log ----"; cat "$log"'
+on_failure 'echo "---- events ----"; cat "$events"'
 
-cleanup() {
-	if [ -n "$sv_pid" ] && kill -0 "$sv_pid" 2>/dev/null; then
-		kill -TERM "$sv_pid" 2>/dev/null
-		sleep 1
-		kill -KILL "$sv_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+require_root "namespaces, uid change"
 
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	failed=1
-}
-check() { # description, then a command that must succeed
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
-# ---- the event stream ----
-# A position is a line count; events_after N FILTER prints the events
-# after line N that match the jq FILTER.
-position() { wc -l <"$1"; }
-events_after() {
-	tail -n "+$(($1 + 1))" "$events" | jq -c "select($2)" 2>/dev/null
-}
-# Waits up to $3 seconds for an event after position $1 matching $2, and
-# prints the first.
-wait_event() {
-	local end=$((SECONDS + $3)) e
-	while [ $SECONDS -lt $end ]; do
-		e=$(events_after "$1" "$2" | head -1)
-		[ -n "$e" ] && echo "$e" && return 0
-		sleep 0.02
-	done
-	return 1
-}
-# The same for the log: lines after line $1 matching the regex $2.
-lines_after() { tail -n "+$(($1 + 1))" "$log" | grep -E -- "$2"; }
-has_after() { lines_after "$1" "$2" >/dev/null; }
-wait_line() {
-	local end=$((SECONDS + $3)) l
-	while [ $SECONDS -lt $end ]; do
-		l=$(lines_after "$1" "$2" | head -1)
-		[ -n "$l" ] && echo "$l" && return 0
-		sleep 0.02
-	done
-	return 1
-}
-has() { grep -qE -- "$1" "$log"; }
-quietly() { "$@" >/dev/null; }
-latest_pid() { # the newest pid the supervisor started for compartment $1
-	jq -r "select(.event==\"started\" and .compartment==\"$1\") | .pid" \
-		"$events" | tail -1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "FAIL supervisor-test: needs root (namespaces, uid change)"
-	exit 1
-fi
-
-image=$tmp/test.json
+image=$SN_TMP/test.json
 bins=()
 for c in runtime_service app hostile netapi_refuser sneaky; do
 	bins+=("$build/compartments/$c")
 done
 check "image builds from the test compartments" \
-	"$build/bin/sealnet" image build -o "$image" "${bins[@]}"
+	"$SN_SEALNET" image build -o "$image" "${bins[@]}"
 
-: >"$events"
-"$build/bin/sealnet" run "$image" --events "$events" >"$log" 2>&1 &
-sv_pid=$!
+stack_start sv "$image"
 
-if ready=$(wait_event 0 '.event=="all_ready" and .compartments==5' 10); then
+if ready=$(wait_event "$events" '.event=="all_ready" and .compartments==5' 10); then
 	pass "all five compartments become ready"
 	echo "  start to all compartments ready:" \
 		"$(jq -r '.ms * 10 | round / 10' <<<"$ready") ms"
@@ -107,24 +44,24 @@ fi
 
 # ---- the forbidden syscalls ----
 died_of() { # compartment, incarnation, syscall: the death names it
-	wait_event 0 ".event==\"died\" and .compartment==\"$1\" and
+	quietly wait_event "$events" ".event==\"died\" and .compartment==\"$1\" and
 		.incarnation==$2 and .cause==\"forbidden_syscall\" and
-		.syscall==\"$3\"" 10 >/dev/null
+		.syscall==\"$3\"" 10
 }
 check "socket() kills sneaky and is named" died_of sneaky 1 socket
 check "open() kills sneaky and is named" died_of sneaky 2 openat
 check "the crash loop is bounded and reported" \
-	quietly wait_event 0 '.event=="crash_loop" and .compartment=="sneaky" and
+	quietly wait_event "$events" '.event=="crash_loop" and .compartment=="sneaky" and
 		.restarts==2 and .limit==2' 10
 check "the log names the syscall too" \
-	has '^sealnet: sneaky \(incarnation 1\) killed for a forbidden syscall: socket'
-check "no forbidden syscall ever returned" bash -c "! grep -q 'STILL ALIVE' '$log'"
+	has_line "$log" '^sealnet: sneaky \(incarnation 1\) killed for a forbidden syscall: socket'
+check "no forbidden syscall ever returned" no_line "$log" 'STILL ALIVE'
 
 # ---- the hostile compartment ----
-check "the attack runs to its end" quietly wait_line 0 '^hostile: attack over' 30
+check "the attack runs to its end" quietly wait_line "$log" '^hostile: attack over' 30
 refused_all() { # every try of attack $1 refused
 	local line
-	line=$(grep -F "hostile: ATTACK $1" "$log") || return 1
+	line=$(lines "$log" "^hostile: ATTACK $1") || return 1
 	echo "  $line"
 	[[ $line =~ ([0-9]+)\ tries,\ ([0-9]+)\ refused ]] &&
 		[ "${BASH_REMATCH[1]}" -eq "${BASH_REMATCH[2]}" ] &&
@@ -134,30 +71,30 @@ check "exports not imported are refused" refused_all 'export not imported'
 check "forged handles are refused" refused_all 'forged handles'
 check "capabilities not held are refused" refused_all 'capabilities not held'
 check "a held handle still works (the check can say yes)" \
-	has '^hostile: own handle: accepted'
+	has_line "$log" '^hostile: own handle: accepted'
 check "a held capability reaches the handler" \
-	has '^hostile: capability held: connect returned Network is unreachable'
+	has_line "$log" '^hostile: capability held: connect returned Network is unreachable'
 check "the callee counted the refused imports" \
-	has '^Runtime: refused runtime_null from hostile: not imported \(64 so far\)'
+	has_line "$log" '^Runtime: refused runtime_null from hostile: not imported \(64 so far\)'
 check "the callee counted the refused capabilities" \
-	has '^NetAPI: refused network_socket_connect_tcp from hostile: presented a capability it does not hold \(32 so far\)'
+	has_line "$log" '^NetAPI: refused network_socket_connect_tcp from hostile: presented a capability it does not hold \(32 so far\)'
 check "the callee counted the forged handles" \
-	has '^Runtime: refused a handle from hostile: not one it owns \(512 so far\)'
+	has_line "$log" '^Runtime: refused a handle from hostile: not one it owns \(512 so far\)'
 check "malformed messages are rejected and counted" \
-	has '^Runtime: rejected message from hostile at byte [0-9]+: .*\(512 so far\)'
+	has_line "$log" '^Runtime: rejected message from hostile at byte [0-9]+: .*\(512 so far\)'
 check "service to the attacker continues after malformed messages" \
-	has '^hostile: ATTACK malformed messages: 1000 sent; echo afterwards: ok'
+	has_line "$log" '^hostile: ATTACK malformed messages: 1000 sent; echo afterwards: ok'
 check "an oversized message is refused" \
-	has '^hostile: ATTACK oversized message: send returned Message too long'
+	has_line "$log" '^hostile: ATTACK oversized message: send returned Message too long'
 check "a flood is held back by a full ring, not by dropping" \
-	has '^hostile: ATTACK flood: [0-9]+ requests sent in 3 s, [1-9][0-9]* refused by a full ring'
+	has_line "$log" '^hostile: ATTACK flood: [0-9]+ requests sent in 3 s, [1-9][0-9]* refused by a full ring'
 check "an impossible ring index cuts off the attacker only" \
-	quietly wait_line 0 '^Runtime: channel to hostile: peer broke the ring' 5
+	quietly wait_line "$log" '^Runtime: channel to hostile: peer broke the ring' 5
 
 # The app's once-a-second reports before and while the attack ran.
-sed -n '1,/^hostile: attack begins/p' "$log" | grep '^app: last second:' |
-	tail -1 | sed 's/^/  before the attack: /'
-during=$(sed -n '/^hostile: attack begins/,/^hostile: attack over/p' "$log" |
+between "$log" '^sealnet: started' '^hostile: attack begins' |
+	grep '^app: last second:' | tail -1 | sed 's/^/  before the attack: /'
+during=$(between "$log" '^hostile: attack begins' '^hostile: attack over' |
 	grep '^app: last second:')
 echo "$during" | sed 's/^/  during the attack: /'
 ok_during() {
@@ -167,22 +104,23 @@ ok_during() {
 }
 check "the app's calls all succeed during the attack (100+ a second)" ok_during
 check "no other compartment died during the attack" \
-	test -z "$(events_after 0 '.event=="died" and
+	no_event "$events" '.event=="died" and
 		(.compartment=="Runtime" or .compartment=="app" or
-		 .compartment=="NetAPI")')"
+		 .compartment=="NetAPI")'
 
 # ---- crashes while calls run ----
 # crash SIGNAL WHAT EXPECTED: sends SIGNAL to Runtime; its death must be by
 # signal EXPECTED, after which it is ready again and the app's calls
-# succeed again, all seen after the kill.
+# succeed again, all seen after the kill.  Both files stay marked at the
+# kill, for the checks that follow.
 crash() {
-	local sig=$1 what=$2 expect=$3 pid ev_mark log_mark t0 died ready line
-	pid=$(latest_pid Runtime)
-	ev_mark=$(position "$events")
-	log_mark=$(position "$log")
+	local sig=$1 what=$2 expect=$3 pid t0 died ready line
+	pid=$(newest_pid "$events" Runtime)
+	mark "$events"
+	mark "$log"
 	t0=$(date +%s%N)
 	kill -"$sig" "$pid"
-	died=$(wait_event "$ev_mark" ".event==\"died\" and
+	died=$(wait_event "$events" ".event==\"died\" and
 		.compartment==\"Runtime\" and .pid==$pid" 10) || {
 		echo "  Runtime (pid $pid) did not die of $what"
 		return 1
@@ -191,49 +129,39 @@ crash() {
 		echo "  Runtime died otherwise: $(jq -r .why <<<"$died")"
 		return 1
 	}
-	ready=$(wait_event "$ev_mark" '.event=="ready" and
+	ready=$(wait_event "$events" '.event=="ready" and
 		.compartment=="Runtime"' 10) || return 1
-	line=$(wait_line "$log_mark" '^app: runtime_echo ok again at unix_ns=' 10) ||
+	line=$(wait_line "$log" '^app: runtime_echo ok again at unix_ns=' 10) ||
 		return 1
 	[[ $line =~ unix_ns=([0-9]+) ]] || return 1
 	echo "  $what to Runtime (pid $pid): ready again" \
 		"$(jq -n "($(jq .mono_ns <<<"$ready") - $(jq .mono_ns <<<"$died")) / 1e6 * 10 | round / 10") ms" \
 		"after it died; first successful call" \
 		"$(((BASH_REMATCH[1] - t0) / 1000000)) ms after the signal"
-	crash_log_mark=$log_mark
 }
 check "SIGKILL to Runtime: restarted, calls succeed again" crash KILL SIGKILL 9
 check "calls in flight failed with the documented error" \
-	has_after "$crash_log_mark" '^app: runtime_echo failed: State not recoverable'
+	has_line "$log" '^app: runtime_echo failed: State not recoverable'
 check "a handle from before the restart is refused" \
-	quietly wait_line "$crash_log_mark" '^app: handle from before the restart: refused \(-EPERM\)' 5
+	quietly wait_line "$log" '^app: handle from before the restart: refused \(-EPERM\)' 5
 # A pid namespace's init ignores a SIGSEGV sent from outside; SIGUSR1
 # makes the Runtime compartment fault for real.
 check "a real segfault in Runtime: restarted, calls succeed again" \
 	crash USR1 "a segfault (SIGUSR1)" 11
 check "the segfault is reported as such" \
-	has '^sealnet: Runtime \(incarnation [0-9]+\) killed by signal 11'
+	has_line "$log" '^sealnet: Runtime \(incarnation [0-9]+\) killed by signal 11'
 
 # ---- shutdown ----
-pids=$(jq -r 'select(.event=="started") | .pid' "$events")
-ev_mark=$(position "$events")
-kill -TERM "$sv_pid"
-wait "$sv_pid"
+pids=$(started_pids "$events")
+mark "$events"
+stack_stop sv
 rc=$?
-sv_pid=
 check "SIGTERM stops the supervisor cleanly (exit 0)" test "$rc" -eq 0
 check "it says no compartment is left" \
-	quietly wait_event "$ev_mark" '.event=="stopped"' 1
+	quietly wait_event "$events" '.event=="stopped"' 1
 left=0
 for p in $pids; do
 	kill -0 "$p" 2>/dev/null && left=$((left + 1))
 done
 check "no compartment process is left behind" test "$left" -eq 0
-
-if [ "$failed" -ne 0 ]; then
-	echo "---- supervisor log ----"
-	cat "$log"
-	echo "---- events ----"
-	cat "$events"
-fi
-exit "$failed"
+finish

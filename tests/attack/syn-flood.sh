@@ -15,43 +15,21 @@
 # SEALNET_BUILD=DIR runs it against another build (default: build/).
 # Needs root.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${SEALNET_BUILD:-$root/build}
-tmp=$(mktemp -d)
+[ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+root=$SN_ROOT
+build=$SN_BUILD
+tmp=$SN_TMP
 # shellcheck source=../../scripts/testnet.sh
 . "$root/scripts/testnet.sh"
-sv_pid=
-clients_pid=
-failed=0
+at_cleanup testnet_down
+log=$tmp/server.log
+ev=$tmp/server.events
+on_failure 'echo "---- sealnet (last 40 lines) ----"; tail -40 "$log"'
 FLOOD_SECONDS=10
 HPING_INTERVAL=${HPING_INTERVAL:-u25}
 
-cleanup() {
-	[ -n "$clients_pid" ] && touch "$tmp/stop" && wait "$clients_pid"
-	[ -n "$sv_pid" ] && kill -TERM "$sv_pid" 2>/dev/null && wait "$sv_pid" 2>/dev/null
-	testnet_down
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-
-pass() { echo "PASS $*"; }
-fail() {
-	echo "FAIL $*"
-	failed=1
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
-has() { grep -qE -- "$1" "$tmp/run.log"; }
-wait_for() {
-	local end=$((SECONDS + $2))
-	until has "$1"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.05
-	done
-}
 in_srv() { ip netns exec "$TESTNET_SRV" "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -73,9 +51,14 @@ request() {
 	return 1
 }
 
-# The Firewall's rule count as it last logged it.
+# The Firewall's rule count as it last logged it.  It logs the count
+# only when it changed (at most once a second), so the present count is
+# the newest such line of the whole run, not only of what followed a mark.
 rules() {
-	grep -oE 'Firewall: rules: [0-9]+' "$tmp/run.log" | tail -1 | grep -oE '[0-9]+$'
+	(
+		unmark "$log"
+		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
+	)
 }
 
 # CPU seconds a process has used so far.
@@ -109,8 +92,8 @@ flood() {
 		pids+=("${TESTNET_PIDS[-1]}")
 	done
 	sleep 0.5 # the flood is under way
-	clients "$tmp/stop" "$tmp/clients.log" &
-	clients_pid=$!
+	spawn clients "$tmp/stop" "$tmp/clients.log"
+	clients_pid=$SN_LAST_PID
 	wait "${pids[@]}" 2>/dev/null
 	end=$(now)
 	cpu1=$(cpu_seconds "$fw_pid")
@@ -130,7 +113,6 @@ flood() {
 		fi
 	done
 	wait "$clients_pid"
-	clients_pid=
 	grep '^failed' "$tmp/clients.log" | sed "s/^/  $name: a request during the flood /"
 	ok=$(grep -c '^ok$' "$tmp/clients.log")
 	total=$(grep -c . "$tmp/clients.log")
@@ -156,16 +138,8 @@ flood() {
 		awk -v f="$first" -v a="$after" 'BEGIN { exit !(f != "none" && f <= 1.0 && a == 5) }'
 }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "FAIL syn-flood: needs root (namespaces, TAP)"
-	exit 1
-fi
-for tool in hping3 curl; do
-	command -v "$tool" >/dev/null || {
-		echo "FAIL syn-flood: $tool is missing (scripts/install-deps.sh)"
-		exit 1
-	}
-done
+require_root "namespaces, TAP"
+require_tools hping3 curl
 
 testnet_up "$tmp" || {
 	echo "FAIL syn-flood: cannot build the test network"
@@ -175,14 +149,16 @@ testnet_up "$tmp" || {
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/http_server" || fail "image build"
-ip netns exec "$TESTNET_DEV" "$build/bin/sealnet" run "$tmp/server.json" \
-	--tap tap0 >"$tmp/run.log" 2>&1 &
-sv_pid=$!
+stack_start --netns "$TESTNET_DEV" server "$tmp/server.json" --tap tap0
 
-check "the server listens on port 80" wait_for 'http_server: listening on port 80' 30
-addr=$(grep -oE 'TCPIP: address 10\.0\.0\.[0-9]+' "$tmp/run.log" | head -1 | grep -oE '10\.0\.0\.[0-9]+')
-fw_pid=$(grep -oE 'started Firewall \(pid [0-9]+' "$tmp/run.log" | tail -1 | grep -oE '[0-9]+$')
-check "a real client is served before any attack" request 5 >/dev/null
+check "all five compartments become ready" \
+	quietly wait_event "$ev" '.event=="all_ready" and .compartments==5' 10
+check "the server listens on port 80" \
+	quietly wait_line "$log" '^http_server: listening on port 80' 30
+addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
+	grep -oE '10\.0\.0\.[0-9]+' | head -1)
+fw_pid=$(newest_pid "$ev" Firewall)
+check "a real client is served before any attack" quietly request 5
 # The count with no connection open: the Firewall logs it within a second.
 sleep 1.5
 idle=$(rules)
@@ -207,17 +183,14 @@ until [ "$(rules)" = "$idle" ] || [ $SECONDS -ge $end ]; do sleep 0.2; done
 echo "  the Firewall's rules afterwards: $(rules)"
 check "the Firewall's rule count returns to its idle value" \
 	test -n "$idle" -a "$(rules)" = "$idle"
-grep -E 'Firewall: (answered|dropped inbound frame: (bad_cookie|server_full))' \
-	"$tmp/run.log" | tail -3 | sed 's/^/  /'
-check "no part of the stack died" \
-	bash -c "! grep -E '(Firewall|TCPIP|NetAPI|DNS|http_server) \(incarnation [0-9]+\) ' '$tmp/run.log'"
+lines "$log" 'Firewall: (answered|dropped inbound frame: (bad_cookie|server_full))' |
+	tail -3 | sed 's/^/  /'
+check "no part of the stack died, and the supervisor killed none" \
+	no_event "$ev" '.event=="died" or .event=="killed"'
 
-kill -TERM "$sv_pid"
-wait "$sv_pid"
+mark "$ev"
+stack_stop server
 check "the supervisor stops cleanly" test $? -eq 0
-sv_pid=
-if [ "$failed" -ne 0 ]; then
-	echo "---- sealnet (last 40 lines) ----"
-	tail -40 "$tmp/run.log"
-fi
-exit "$failed"
+check "and says that no compartment is left running" \
+	has_event "$ev" '.event=="stopped"'
+finish
