@@ -34,3 +34,4 @@ TEST_NAMES += image_test
 TEST_SRCS_image_test := $(IMAGE_SRCS)
 TEST_LDLIBS_image_test := $(SUPERVISOR_LDLIBS)
 FORMAT_SRCS += tests/image_test.c
+SCRIPT_TESTS += tests/lib-test.sh
