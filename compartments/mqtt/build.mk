@@ -1,7 +1,8 @@
 # The MQTT client's pure cores: the packet codec, topic names and
 # filters, and the session state machine.  No I/O: the compartment that
 # feeds them bytes from TLS comes later.
-MQTT_CODEC_SRCS := compartments/mqtt/packet.c compartments/mqtt/topic.c
+MQTT_CODEC_SRCS := $(addprefix compartments/mqtt/,packet.c connect.c publish.c \
+	subscribe.c properties.c reasons.c wire.c topic.c)
 MQTT_SESSION_SRCS := $(MQTT_CODEC_SRCS) compartments/mqtt/session.c
 
 FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
