@@ -3,7 +3,9 @@
 # feeds them bytes from TLS comes later.
 MQTT_CODEC_SRCS := $(addprefix compartments/mqtt/,packet.c connect.c publish.c \
 	subscribe.c properties.c reasons.c wire.c topic.c)
-MQTT_SESSION_SRCS := $(MQTT_CODEC_SRCS) compartments/mqtt/session.c
+MQTT_SESSION_SRCS := $(MQTT_CODEC_SRCS) $(addprefix compartments/mqtt/,session.c \
+	session_connection.c session_outbound.c session_inbound.c \
+	session_subscriptions.c session_check.c)
 
 FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
 	compartments/mqtt/tests/*.c compartments/mqtt/tests/*.h \
