@@ -1,6 +1,7 @@
 # The TLS compartment.  So far: the engine (a pure module over OpenSSL with
 # memory BIOs), its tests, its fuzz target and its benchmark.
-TLS_ENGINE_SRCS := compartments/tls/engine.c
+TLS_ENGINE_SRCS := $(addprefix compartments/tls/,engine.c engine_context.c \
+	engine_cache.c engine_errors.c)
 TLS_LDLIBS := -lssl -lcrypto
 TLS_TEST_PEER := compartments/tls/tests/peer.c
 
@@ -13,7 +14,8 @@ TEST_MAIN_tls_engine_test := compartments/tls/tests/engine_test.c
 TEST_SRCS_tls_engine_test := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER)
 TEST_LDLIBS_tls_engine_test := $(TLS_LDLIBS) -lseccomp
 
-FORMAT_SRCS += compartments/tls/engine.c compartments/tls/engine.h \
+FORMAT_SRCS += $(TLS_ENGINE_SRCS) compartments/tls/engine.h \
+	compartments/tls/engine_internal.h \
 	include/sealnet/tls.h compartments/tls/tests/engine_test.c \
 	compartments/tls/tests/peer.c compartments/tls/tests/peer.h
 
