@@ -15,8 +15,13 @@ $(GEN)/sealnet_msg.h: $(GEN)/sealnet_msg.c
 $(GEN)/sealnet_msg.c: $(GEN)/fbsgen $(GEN)/sealnet.bfbs
 	$(GEN)/fbsgen $(GEN)/sealnet.bfbs $(GEN)/sealnet_msg.h $@
 
-TEST_NAMES += codec_test
-FORMAT_SRCS += tests/codec_test.c
+# Round trips (and the samples for the cross-checks), and the verifier's
+# rules, over the same sample messages.
+TEST_NAMES += codec_test codec_rules_test
+TEST_SRCS_codec_test := tests/codec_samples.c
+TEST_SRCS_codec_rules_test := tests/codec_samples.c
+FORMAT_SRCS += tests/codec_test.c tests/codec_rules_test.c \
+	tests/codec_samples.c tests/codec_samples.h
 
 # The official C++ verifier, for the cross-checks.
 $(BUILD)/tests-cpp/official_verify: tests/official_verify.cc $(GEN)/cpp/sealnet_generated.h
