@@ -7,3 +7,16 @@ FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c
 SCRIPT_TESTS += tests/network-test.sh
 # Floods against a server port: SYN cookies keep it open.
 SCRIPT_TESTS += tests/attack/syn-flood.sh
+
+# The network tests' compartment tcp_test: tests/compartments/tcp_test.c
+# holds its declarations and main, tests/compartments/tcp_test/ its steps.
+TCP_TEST_STEPS := $(addprefix tests/compartments/tcp_test/,streams.c \
+	limits.c names.c restart.c)
+TCP_TEST_STEP_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(TCP_TEST_STEPS))
+# Its own rule: the steps must come before the SDK they call.
+$(BUILD)/compartments/tcp_test: $(OBJ)/tests/compartments/tcp_test.o \
+		$(TCP_TEST_STEP_OBJS) $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+compartment-objs: $(TCP_TEST_STEP_OBJS)
+FORMAT_SRCS += $(TCP_TEST_STEPS) tests/compartments/tcp_test/tcp_test.h

@@ -6,8 +6,9 @@ FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
 
 FUZZ_TARGETS += channel_receive
 FORMAT_SRCS += fuzz/channel_receive.c
-TEST_NAMES += channel_test
-FORMAT_SRCS += tests/channel_test.c
+TEST_NAMES += channel_test channel_process_test loop_test handle_test
+FORMAT_SRCS += tests/channel_test.c tests/channel_process_test.c \
+	tests/loop_test.c tests/handle_test.c
 # channel_test writes the ring between receive's copy and the caller's
 # verification, through a hook that only this object of channel.c has.
 TEST_SRCS_channel_test := test-hooks/runtime/channel.c

@@ -5,10 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define TCP_FIN 0x01
-#define TCP_RST 0x04
-#define TCP_SYN 0x02
-#define TCP_ACK 0x10
+#include "filter_internal.h"
 
 static const char *const verdict_names[FILTER_VERDICTS] = {
     "pass", "malformed", "ethertype",	"protocol",   "no_rule",    "icmp",
@@ -77,9 +74,9 @@ rule_find(struct filter *f, uint8_t protocol, uint16_t local_port,
 	return NULL;
 }
 
-static struct filter_rule *
-rule_insert(struct filter *f, uint8_t protocol, uint16_t local_port,
-	    const struct filter_addr *remote, uint16_t remote_port)
+struct filter_rule *
+filter_rule_insert(struct filter *f, uint8_t protocol, uint16_t local_port,
+		   const struct filter_addr *remote, uint16_t remote_port)
 {
 	struct filter_rule *r =
 	    rule_find(f, protocol, local_port, remote, remote_port);
@@ -106,7 +103,7 @@ filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 	if ((protocol != SN_IPPROTO_TCP && protocol != SN_IPPROTO_UDP) ||
 	    local_port == 0 || remote_port == 0)
 		return -EINVAL;
-	return rule_insert(f, protocol, local_port, remote, remote_port)
+	return filter_rule_insert(f, protocol, local_port, remote, remote_port)
 		   ? 0
 		   : -ENOSPC;
 }
@@ -345,182 +342,63 @@ icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
 	return flow_allowed(f, &q) ? FILTER_PASS : FILTER_DROP_ICMP;
 }
 
-/* ---- the SYN proxy ---- */
-
-/* Not a group, a broadcast or no one: an address a connection can have. */
-static bool
-unicast_ip(bool ipv6, const uint8_t *a)
-{
-	static const uint8_t zero[16];
-
-	if (ipv6)
-		return a[0] != 0xff && memcmp(a, zero, 16) != 0;
-	return a[0] != 0 && a[0] < 224; /* 224/4 groups, 240/4 and broadcast */
-}
-
-/* A segment addressed to the stack, from a peer the filter may answer:
- * frames for other stations or from group addresses are not answered, so
- * an answer never carries an address but the stack's own. */
-static bool
-answerable(const struct filter *f, const struct tcpseg *in)
-{
-	return memcmp(in->dst_mac, f->station_mac, 6) == 0 &&
-	       !(in->src_mac[0] & 1) && unicast_ip(in->ipv6, in->src_ip) &&
-	       unicast_ip(in->ipv6, in->dst_ip);
-}
-
-/* A segment back to the sender of in, from the stack. */
-static struct tcpseg
-answer_to(const struct filter *f, const struct tcpseg *in)
-{
-	struct tcpseg out = {.ipv6 = in->ipv6,
-			     .hop_limit = FILTER_PROXY_HOP_LIMIT,
-			     .src_port = in->dst_port,
-			     .dst_port = in->src_port};
-
-	memcpy(out.dst_mac, in->src_mac, 6);
-	memcpy(out.src_mac, f->station_mac, 6);
-	memcpy(out.src_ip, in->dst_ip, 16);
-	memcpy(out.dst_ip, in->src_ip, 16);
-	return out;
-}
-
-/* RFC 793: the reset for a segment with an ACK takes its sequence number
- * from that ACK. */
-static int
-write_reset(const struct filter *f, const struct tcpseg *in, uint8_t *out,
-	    size_t cap)
-{
-	struct tcpseg rst = answer_to(f, in);
-
-	rst.seq = in->ack;
-	rst.flags = TCP_RST;
-	return tcpseg_write(out, cap, &rst);
-}
-
+/* ICMP errors about flows we allow; of ICMPv6, also neighbour and router
+ * discovery and MLD reports, each only the way it may go. */
 static enum filter_verdict
-answer_syn(struct filter *f, struct filter_server_port *s,
-	   const struct tcpseg *in, uint64_t now_ns, struct filter_reply *reply)
+decide_icmp(struct filter *f, enum filter_direction dir, const struct flow *fl,
+	    const uint8_t *l4, size_t plen, uint8_t hop)
 {
-	struct tcpseg out = answer_to(f, in);
-	uint32_t cookie;
-	int n;
-
-	if (s->connections >= s->max_connections)
-		return FILTER_DROP_SERVER_FULL;
-	if (syncookie_make(f->cookies, in, syncookie_counter(now_ns), &cookie) <
-	    0)
-		return FILTER_DROP_NO_RULE;
-	out.seq = cookie;
-	out.ack = in->seq + 1;
-	out.flags = TCP_SYN | TCP_ACK;
-	out.window = FILTER_PROXY_WINDOW;
-	out.has_mss = true;
-	out.mss = in->ipv6 ? FILTER_PROXY_MSS_IPV6 : FILTER_PROXY_MSS_IPV4;
-	/* lwIP scales its window only for a client that scales. */
-	out.has_wscale = in->has_wscale;
-	out.wscale = FILTER_PROXY_WSCALE;
-	n = tcpseg_write(reply->answer, sizeof(reply->answer), &out);
-	if (n < 0)
-		return FILTER_DROP_MALFORMED;
-	reply->answer_len = (size_t)n;
-	return FILTER_SYN_COOKIE;
-}
-
-static enum filter_verdict
-accept_ack(struct filter *f, struct filter_server_port *s,
-	   const struct tcpseg *in, uint64_t now_ns, struct filter_reply *reply)
-{
-	struct syncookie_syn orig;
-	struct tcpseg syn = *in;
-	struct filter_addr remote;
-	struct filter_rule *r;
-	int n;
-
-	if (syncookie_check(f->cookies, in, syncookie_counter(now_ns), &orig) <
-	    0)
-		return FILTER_DROP_COOKIE;
-	/* The SYN the client sent, as the cookie remembers it. */
-	syn.seq = in->seq - 1;
-	syn.ack = 0;
-	syn.flags = TCP_SYN;
-	syn.has_mss = true;
-	syn.mss = orig.mss;
-	syn.has_wscale = orig.wscale >= 0;
-	syn.wscale = (uint8_t)(orig.wscale >= 0 ? orig.wscale : 0);
-	n = tcpseg_write(reply->syn, sizeof(reply->syn), &syn);
-	if (n < 0)
-		return FILTER_DROP_MALFORMED;
-	filter_addr_from(&remote, in->src_ip, in->ipv6 ? 16 : 4);
-	/* Others may have taken the places since our SYN-ACK. */
-	r = s->connections < s->max_connections
-		? rule_insert(f, SN_IPPROTO_TCP, in->dst_port, &remote,
-			      in->src_port)
-		: NULL;
-	if (r == NULL) {
-		n = write_reset(f, in, reply->answer, sizeof(reply->answer));
-		reply->answer_len = n > 0 ? (size_t)n : 0;
-		return FILTER_DROP_SERVER_FULL;
+	if (fl->protocol == SN_IPPROTO_ICMP) {
+		if (fl->ipv6 || plen < 8)
+			return FILTER_DROP_ICMP;
+		/* Destination unreachable and time exceeded only. */
+		if (l4[0] != 3 && l4[0] != 11)
+			return FILTER_DROP_ICMP;
+		return icmp_error(f, dir, l4 + 8, plen - 8);
 	}
-	r->from_server_port = true;
-	s->connections++;
-	r->handoff =
-	    (struct filter_handoff){.waiting = true,
-				    .ipv6 = in->ipv6,
-				    .deadline_ns = now_ns + FILTER_HANDOFF_NS,
-				    .reset_seq = in->ack};
-	memcpy(r->handoff.client_mac, in->src_mac, 6);
-	memcpy(r->handoff.client_ip, in->src_ip, 16);
-	memcpy(r->handoff.local_ip, in->dst_ip, 16);
-	reply->syn_len = (size_t)n;
-	reply->syn_isn = in->ack - 1;
+	if (!fl->ipv6 || plen < 8)
+		return FILTER_DROP_ND;
+	switch (l4[0]) {
+	case 1: /* destination unreachable */
+	case 2: /* packet too big */
+	case 3: /* time exceeded */
+		return icmp_error(f, dir, l4 + 8, plen - 8);
+	case 133: /* router solicitation */
+	case 143: /* MLDv2 report */
+		return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
+	case 134: /* router advertisement */
+		return dir == FILTER_IN && hop == 255 ? FILTER_PASS
+						      : FILTER_DROP_ND;
+	case 135: /* neighbour solicitation */
+	case 136: /* neighbour advertisement */
+		return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
+	default:
+		return FILTER_DROP_ND;
+	}
+}
+
+/* A segment of a flow with a rule: passed, and what it shows of the
+ * connection noted. */
+static enum filter_verdict
+pass_on_rule(struct filter *f, enum filter_direction dir, const struct flow *fl,
+	     struct filter_rule *r)
+{
+	/* Whatever lwIP sends on a connection a cookie let in shows
+	 * that it took the hand-off: its SYN-ACK, or, if a frame of
+	 * the stack's own was lost on the way, its ACK or data.  Its
+	 * SYN-ACK goes no further: the client has ours. */
+	if (dir == FILTER_OUT && r->handoff.waiting) {
+		r->handoff.waiting = false;
+		if ((fl->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+		    (TCP_SYN | TCP_ACK))
+			return FILTER_DROP_HANDSHAKE;
+	}
+	/* A reset ends a server's connection, whichever side sent
+	 * it, and frees its place under the port's limit. */
+	if (r->from_server_port && (fl->tcp_flags & TCP_RST))
+		filter_rule_remove(f, fl->protocol, fl->local_port, &fl->remote,
+				   fl->remote_port);
 	return FILTER_PASS;
-}
-
-/* A TCP segment to a server port from a peer without a rule. */
-static enum filter_verdict
-syn_proxy(struct filter *f, struct filter_server_port *s, const uint8_t *frame,
-	  size_t len, uint64_t now_ns, struct filter_reply *reply)
-{
-	struct tcpseg in;
-
-	if (f->cookies == NULL)
-		return FILTER_DROP_NO_RULE;
-	if (tcpseg_read(&in, frame, len) < 0)
-		return FILTER_DROP_MALFORMED;
-	if (!answerable(f, &in))
-		return FILTER_DROP_NO_RULE;
-	if ((in.flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN)
-		return answer_syn(f, s, &in, now_ns, reply);
-	if ((in.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK)
-		return accept_ack(f, s, &in, now_ns, reply);
-	return FILTER_DROP_NO_RULE;
-}
-
-int
-filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap)
-{
-	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
-		struct filter_rule *r = &f->rules[i];
-		struct filter_handoff *h = &r->handoff;
-		struct tcpseg ack = {.ipv6 = h->ipv6,
-				     .src_port = r->remote_port,
-				     .dst_port = r->local_port,
-				     .ack = h->reset_seq};
-		int n;
-
-		if (!r->in_use || !h->waiting || now_ns < h->deadline_ns)
-			continue;
-		/* The client's ACK, as far as its reset needs it. */
-		memcpy(ack.src_mac, h->client_mac, 6);
-		memcpy(ack.src_ip, h->client_ip, 16);
-		memcpy(ack.dst_ip, h->local_ip, 16);
-		n = write_reset(f, &ack, rst, cap);
-		filter_rule_remove(f, r->protocol, r->local_port, &r->remote,
-				   r->remote_port);
-		return n;
-	}
-	return 0;
 }
 
 static enum filter_verdict
@@ -537,32 +415,8 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		return FILTER_DROP_MALFORMED;
 	switch (fl.protocol) {
 	case SN_IPPROTO_ICMP:
-		if (fl.ipv6 || plen < 8)
-			return FILTER_DROP_ICMP;
-		/* Destination unreachable and time exceeded only. */
-		if (l4[0] != 3 && l4[0] != 11)
-			return FILTER_DROP_ICMP;
-		return icmp_error(f, dir, l4 + 8, plen - 8);
 	case SN_IPPROTO_ICMPV6:
-		if (!fl.ipv6 || plen < 8)
-			return FILTER_DROP_ND;
-		switch (l4[0]) {
-		case 1: /* destination unreachable */
-		case 2: /* packet too big */
-		case 3: /* time exceeded */
-			return icmp_error(f, dir, l4 + 8, plen - 8);
-		case 133: /* router solicitation */
-		case 143: /* MLDv2 report */
-			return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
-		case 134: /* router advertisement */
-			return dir == FILTER_IN && hop == 255 ? FILTER_PASS
-							      : FILTER_DROP_ND;
-		case 135: /* neighbour solicitation */
-		case 136: /* neighbour advertisement */
-			return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
-		default:
-			return FILTER_DROP_ND;
-		}
+		return decide_icmp(f, dir, &fl, l4, plen, hop);
 	case SN_IPPROTO_TCP:
 	case SN_IPPROTO_UDP:
 		break;
@@ -585,30 +439,15 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	}
 	struct filter_rule *r = rule_find(f, fl.protocol, fl.local_port,
 					  &fl.remote, fl.remote_port);
-	if (r != NULL) {
-		/* Whatever lwIP sends on a connection a cookie let in shows
-		 * that it took the hand-off: its SYN-ACK, or, if a frame of
-		 * the stack's own was lost on the way, its ACK or data.  Its
-		 * SYN-ACK goes no further: the client has ours. */
-		if (dir == FILTER_OUT && r->handoff.waiting) {
-			r->handoff.waiting = false;
-			if ((fl.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
-			    (TCP_SYN | TCP_ACK))
-				return FILTER_DROP_HANDSHAKE;
-		}
-		/* A reset ends a server's connection, whichever side sent
-		 * it, and frees its place under the port's limit. */
-		if (r->from_server_port && (fl.tcp_flags & TCP_RST))
-			filter_rule_remove(f, fl.protocol, fl.local_port,
-					   &fl.remote, fl.remote_port);
-		return FILTER_PASS;
-	}
+	if (r != NULL)
+		return pass_on_rule(f, dir, &fl, r);
 	if (dir == FILTER_IN && fl.protocol == SN_IPPROTO_TCP) {
 		struct filter_server_port *s =
 		    server_find(f, SN_IPPROTO_TCP, fl.local_port);
 
 		if (s != NULL && (!fl.ipv6 || s->ipv6))
-			return syn_proxy(f, s, frame, frame_len, now_ns, reply);
+			return filter_syn_proxy_segment(f, s, frame, frame_len,
+							now_ns, reply);
 	}
 	return FILTER_DROP_NO_RULE;
 }

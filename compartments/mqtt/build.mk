@@ -1,8 +1,11 @@
 # The MQTT client's pure cores: the packet codec, topic names and
 # filters, and the session state machine.  No I/O: the compartment that
 # feeds them bytes from TLS comes later.
-MQTT_CODEC_SRCS := compartments/mqtt/packet.c compartments/mqtt/topic.c
-MQTT_SESSION_SRCS := $(MQTT_CODEC_SRCS) compartments/mqtt/session.c
+MQTT_CODEC_SRCS := $(addprefix compartments/mqtt/,packet.c connect.c publish.c \
+	subscribe.c properties.c reasons.c wire.c topic.c)
+MQTT_SESSION_SRCS := $(MQTT_CODEC_SRCS) $(addprefix compartments/mqtt/,session.c \
+	session_connection.c session_outbound.c session_inbound.c \
+	session_subscriptions.c session_check.c)
 
 FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
 	compartments/mqtt/tests/*.c compartments/mqtt/tests/*.h \
@@ -12,14 +15,17 @@ FORMAT_SRCS += $(wildcard compartments/mqtt/*.c compartments/mqtt/*.h \
 $(OBJ)/compartments/mqtt/%.o: CFLAGS += -Icompartments/mqtt
 $(OBJ)/compartments/mqtt/tests/%.o: CFLAGS += -Itests
 
-MQTT_TESTS := mqtt_packet_test mqtt_topic_test mqtt_session_test
+# One test binary for each file of tests/ that ends in _test.c.
+MQTT_CODEC_TESTS := packet_spec packet_roundtrip packet_rules topic
+MQTT_SESSION_TESTS := session_connection session_delivery session_bounds
+MQTT_TESTS := $(foreach t,$(MQTT_CODEC_TESTS) $(MQTT_SESSION_TESTS),mqtt_$(t)_test)
 TEST_NAMES += $(MQTT_TESTS)
-TEST_MAIN_mqtt_packet_test := compartments/mqtt/tests/packet_test.c
-TEST_SRCS_mqtt_packet_test := $(MQTT_CODEC_SRCS)
-TEST_MAIN_mqtt_topic_test := compartments/mqtt/tests/topic_test.c
-TEST_SRCS_mqtt_topic_test := $(MQTT_CODEC_SRCS)
-TEST_MAIN_mqtt_session_test := compartments/mqtt/tests/session_test.c
-TEST_SRCS_mqtt_session_test := $(MQTT_SESSION_SRCS)
+$(foreach t,$(MQTT_CODEC_TESTS) $(MQTT_SESSION_TESTS),$(eval \
+	TEST_MAIN_mqtt_$(t)_test := compartments/mqtt/tests/$(t)_test.c))
+$(foreach t,$(MQTT_CODEC_TESTS),$(eval \
+	TEST_SRCS_mqtt_$(t)_test := $(MQTT_CODEC_SRCS)))
+$(foreach t,$(MQTT_SESSION_TESTS),$(eval \
+	TEST_SRCS_mqtt_$(t)_test := $(MQTT_SESSION_SRCS)))
 
 FUZZ_TARGETS += mqtt_packet mqtt_session
 FUZZ_MAIN_mqtt_packet := compartments/mqtt/fuzz/packet.c

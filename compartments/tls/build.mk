@@ -1,6 +1,7 @@
 # The TLS compartment.  So far: the engine (a pure module over OpenSSL with
 # memory BIOs), its tests, its fuzz target and its benchmark.
-TLS_ENGINE_SRCS := compartments/tls/engine.c
+TLS_ENGINE_SRCS := $(addprefix compartments/tls/,engine.c engine_context.c \
+	engine_cache.c engine_errors.c)
 TLS_LDLIBS := -lssl -lcrypto
 TLS_TEST_PEER := compartments/tls/tests/peer.c
 
@@ -8,13 +9,21 @@ TLS_TEST_PEER := compartments/tls/tests/peer.c
 $(OBJ)/compartments/tls/%.o: CFLAGS += -Icompartments/tls
 $(OBJ)/compartments/tls/tests/%.o: CFLAGS += -Icompartments/tls/tests -Itests
 
-TEST_NAMES += tls_engine_test
-TEST_MAIN_tls_engine_test := compartments/tls/tests/engine_test.c
-TEST_SRCS_tls_engine_test := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER)
-TEST_LDLIBS_tls_engine_test := $(TLS_LDLIBS) -lseccomp
+# One test binary for each file of tests/ that ends in _test.c; they share
+# the certificates and servers of tests/fixtures.c.
+TLS_ENGINE_TESTS := sandbox handshake resumption records arguments
+TEST_NAMES += $(foreach t,$(TLS_ENGINE_TESTS),tls_engine_$(t)_test)
+$(foreach t,$(TLS_ENGINE_TESTS),$(eval \
+	TEST_MAIN_tls_engine_$(t)_test := compartments/tls/tests/$(t)_test.c)$(eval \
+	TEST_SRCS_tls_engine_$(t)_test := $(TLS_ENGINE_SRCS) $(TLS_TEST_PEER) \
+		compartments/tls/tests/fixtures.c)$(eval \
+	TEST_LDLIBS_tls_engine_$(t)_test := $(TLS_LDLIBS)))
+TEST_LDLIBS_tls_engine_sandbox_test += -lseccomp
 
-FORMAT_SRCS += compartments/tls/engine.c compartments/tls/engine.h \
-	include/sealnet/tls.h compartments/tls/tests/engine_test.c \
+FORMAT_SRCS += $(TLS_ENGINE_SRCS) compartments/tls/engine.h \
+	compartments/tls/engine_internal.h \
+	include/sealnet/tls.h $(wildcard compartments/tls/tests/*_test.c) \
+	compartments/tls/tests/fixtures.c compartments/tls/tests/fixtures.h \
 	compartments/tls/tests/peer.c compartments/tls/tests/peer.h
 
 # The fuzz target: an engine session fed arbitrary server bytes.  Its seeds

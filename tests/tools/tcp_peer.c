@@ -13,6 +13,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,92 +70,110 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Serves one connection in a child: reads until EOF (sink), or writes
+ * bytes and closes (source). */
+static void
+serve(int c, bool sink, long long bytes)
+{
+	if (sink)
+		while (read(c, buf, sizeof(buf)) > 0)
+			;
+	else
+		for (long long left = bytes; left > 0;) {
+			ssize_t n =
+			    write(c, buf,
+				  left < (long long)sizeof(buf) ? (size_t)left
+								: sizeof(buf));
+			if (n <= 0)
+				break;
+			left -= n;
+		}
+	_exit(0);
+}
+
+/* sink and source: never return but on failure. */
+static int
+server(int port, bool sink, long long bytes)
+{
+	int l = listen_on(port);
+
+	if (l < 0)
+		return 1;
+	for (;;) {
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (fork() == 0)
+			serve(c, sink, bytes);
+		close(c);
+	}
+}
+
+/* send and recv: the rate of the whole transfer, in MB/s. */
+static int
+transfer(const char *what, const char *host, const char *port, long long bytes)
+{
+	long long done = 0;
+	int s = connect_to(host, port);
+	double t0 = now();
+
+	if (s < 0)
+		return 1;
+	while (done < bytes) {
+		ssize_t n = what[0] == 's' ? write(s, buf, sizeof(buf))
+					   : read(s, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	if (what[0] == 's' && shutdown(s, SHUT_WR) < 0)
+		done = -1;
+	close(s);
+	/* A figure only for the whole transfer. */
+	if (done < bytes) {
+		fprintf(stderr,
+			"tcp_peer: %s stopped after %lld of %lld bytes\n", what,
+			done, bytes);
+		return 1;
+	}
+	printf("%.1f\n", (double)done / 1e6 / (now() - t0));
+	return 0;
+}
+
+/* connect: the median of n connections' times, in microseconds. */
+static int
+connect_times(const char *host, const char *port, int n)
+{
+	double *t = n > 0 ? calloc((size_t)n, sizeof(double)) : NULL;
+
+	if (t == NULL)
+		return 2;
+	for (int i = 0; i < n; i++) {
+		double t0 = now();
+		int s = connect_to(host, port);
+		t[i] = now() - t0;
+		if (s < 0)
+			return 1;
+		close(s);
+	}
+	qsort(t, (size_t)n, sizeof(double), cmp);
+	printf("%.0f\n", t[n / 2] * 1e6);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);
 	if (argc >= 3 &&
-	    (!strcmp(argv[1], "sink") || !strcmp(argv[1], "source"))) {
-		int l = listen_on(atoi(argv[2]));
-		long long bytes = argc > 3 ? atoll(argv[3]) : 0;
-
-		if (l < 0)
-			return 1;
-		for (;;) {
-			int c = accept(l, NULL, NULL);
-			if (c < 0)
-				continue;
-			if (fork() == 0) {
-				if (argv[1][1] == 'i')
-					while (read(c, buf, sizeof(buf)) > 0)
-						;
-				else
-					for (long long left = bytes;
-					     left > 0;) {
-						ssize_t n = write(
-						    c, buf,
-						    left < (long long)sizeof(
-							       buf)
-							? (size_t)left
-							: sizeof(buf));
-						if (n <= 0)
-							break;
-						left -= n;
-					}
-				_exit(0);
-			}
-			close(c);
-		}
-	}
-	if (argc == 5 &&
-	    (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv"))) {
-		long long bytes = atoll(argv[4]), done = 0;
-		int s = connect_to(argv[2], argv[3]);
-		double t0 = now();
-
-		if (s < 0)
-			return 1;
-		while (done < bytes) {
-			ssize_t n = argv[1][0] == 's'
-					? write(s, buf, sizeof(buf))
-					: read(s, buf, sizeof(buf));
-			if (n <= 0)
-				break;
-			done += n;
-		}
-		if (argv[1][0] == 's' && shutdown(s, SHUT_WR) < 0)
-			done = -1;
-		close(s);
-		/* A figure only for the whole transfer. */
-		if (done < bytes) {
-			fprintf(stderr,
-				"tcp_peer: %s stopped after %lld of %lld "
-				"bytes\n",
-				argv[1], done, bytes);
-			return 1;
-		}
-		printf("%.1f\n", (double)done / 1e6 / (now() - t0));
-		return 0;
-	}
-	if (argc == 5 && !strcmp(argv[1], "connect")) {
-		int n = atoi(argv[4]);
-		double *t = n > 0 ? calloc((size_t)n, sizeof(double)) : NULL;
-
-		if (t == NULL)
-			return 2;
-		for (int i = 0; i < n; i++) {
-			double t0 = now();
-			int s = connect_to(argv[2], argv[3]);
-			t[i] = now() - t0;
-			if (s < 0)
-				return 1;
-			close(s);
-		}
-		qsort(t, (size_t)n, sizeof(double), cmp);
-		printf("%.0f\n", t[n / 2] * 1e6);
-		return 0;
-	}
+	    (!strcmp(argv[1], "sink") || !strcmp(argv[1], "source")))
+		return server(atoi(argv[2]), argv[1][1] == 'i',
+			      argc > 3 ? atoll(argv[3]) : 0);
+	if (argc == 5 && (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv")))
+		return transfer(argv[1], argv[2], argv[3], atoll(argv[4]));
+	if (argc == 5 && !strcmp(argv[1], "connect"))
+		return connect_times(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "usage: see tcp_peer.c\n");
 	return 2;
 }

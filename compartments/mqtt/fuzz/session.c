@@ -170,8 +170,9 @@ connect_again(uint8_t mode, bool clean, bool present)
 	require(mqtt_session_state(&s) == MQTT_SESSION_CONNECTED);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* A new session in the first byte's mode, connected. */
+static void
+start(uint8_t mode)
 {
 	struct mqtt_session_config c = {
 	    .input_bytes = 512,
@@ -188,13 +189,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .requests = 2,
 	    .request_bytes = 128,
 	};
-	static const uint8_t payload[200];
-	uint8_t mode;
-	size_t i = 1;
 
-	if (size < 1)
-		return 0;
-	mode = data[0];
 	c.version = mode & 1 ? MQTT_V5 : MQTT_V311;
 	broker.version = c.version;
 	broker.self = MQTT_SERVER;
@@ -205,77 +200,98 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	require(mqtt_session_memory_size(&c) <= sizeof(memory));
 	require(mqtt_session_init(&s, &c, memory, sizeof(memory)) == 0);
 	connect_again(mode, true, false);
-	while (i < size) {
-		uint8_t op = data[i++];
-		uint8_t arg = i < size ? data[i] : 0;
-		struct mqtt_publish m;
-		uint32_t token;
-		size_t n;
+}
 
-		switch (op & 7) {
-		case 0:
-			i++;
-			n = arg;
-			if (n > size - i)
-				n = size - i;
-			if (mqtt_session_input(&s, now, data + i, n) < 0)
-				require(mqtt_session_state(&s) ==
-					MQTT_SESSION_IDLE);
-			i += n;
-			break;
-		case 1:
-			i++;
-			now += (uint64_t)arg * 100u;
-			require(mqtt_session_tick(&s, now) >= now ||
-				mqtt_session_state(&s) == MQTT_SESSION_IDLE);
-			break;
-		case 2:
-			i++;
-			transport_takes((size_t)arg * 4u);
-			break;
-		case 3:
-			i++;
-			memset(&m, 0, sizeof(m));
-			m.topic.data = (const uint8_t *)"t/x";
-			m.topic.len = 3;
-			m.payload.data = payload;
-			m.payload.len = (size_t)(arg >> 2) * 3u;
-			m.qos = arg & 3;
-			m.retain = op & 8;
-			(void)mqtt_session_publish(&s, &m, NULL, &token);
-			break;
-		case 4:
-			i++;
-			/* One filter, or two side by side. */
-			(void)mqtt_session_subscribe(
-			    &s, &filters[arg & 3],
-			    (arg & 3) < 3 && (arg & 4) ? 2 : 1,
-			    (op & 8) ? 7 : 0, &token);
-			break;
-		case 5:
-			i++;
-			(void)mqtt_session_unsubscribe(
-			    &s, &filters[arg & 3].filter, 1, &token);
-			break;
-		case 6:
-			mqtt_session_transport_closed(&s);
+/* Carries out the command at data[*at] and moves *at past it and what
+ * it reads. */
+static void
+run_command(uint8_t mode, const uint8_t *data, size_t size, size_t *at)
+{
+	static const uint8_t payload[200];
+	size_t i = *at;
+	uint8_t op = data[i++];
+	uint8_t arg = i < size ? data[i] : 0;
+	struct mqtt_publish m;
+	uint32_t token;
+	size_t n;
+
+	switch (op & 7) {
+	case 0:
+		i++;
+		n = arg;
+		if (n > size - i)
+			n = size - i;
+		if (mqtt_session_input(&s, now, data + i, n) < 0)
+			require(mqtt_session_state(&s) == MQTT_SESSION_IDLE);
+		i += n;
+		break;
+	case 1:
+		i++;
+		now += (uint64_t)arg * 100u;
+		require(mqtt_session_tick(&s, now) >= now ||
+			mqtt_session_state(&s) == MQTT_SESSION_IDLE);
+		break;
+	case 2:
+		i++;
+		transport_takes((size_t)arg * 4u);
+		break;
+	case 3:
+		i++;
+		memset(&m, 0, sizeof(m));
+		m.topic.data = (const uint8_t *)"t/x";
+		m.topic.len = 3;
+		m.payload.data = payload;
+		m.payload.len = (size_t)(arg >> 2) * 3u;
+		m.qos = arg & 3;
+		m.retain = op & 8;
+		(void)mqtt_session_publish(&s, &m, NULL, &token);
+		break;
+	case 4:
+		i++;
+		/* One filter, or two side by side. */
+		(void)mqtt_session_subscribe(&s, &filters[arg & 3],
+					     (arg & 3) < 3 && (arg & 4) ? 2 : 1,
+					     (op & 8) ? 7 : 0, &token);
+		break;
+	case 5:
+		i++;
+		(void)mqtt_session_unsubscribe(&s, &filters[arg & 3].filter, 1,
+					       &token);
+		break;
+	case 6:
+		mqtt_session_transport_closed(&s);
+		poll_all();
+		connect_again(mode, false, op & 8);
+		break;
+	case 7:
+		if (mqtt_session_disconnect(&s, 0) == 0) {
+			transport_takes(SIZE_MAX);
 			poll_all();
-			connect_again(mode, false, op & 8);
-			break;
-		case 7:
-			if (mqtt_session_disconnect(&s, 0) == 0) {
-				transport_takes(SIZE_MAX);
-				poll_all();
-			}
-			connect_again(mode, op & 8, false);
-			break;
 		}
+		connect_again(mode, op & 8, false);
+		break;
+	}
+	*at = i;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t i = 1;
+
+	if (size < 1)
+		return 0;
+	start(data[0]);
+	while (i < size) {
+		uint8_t op = data[i];
+
+		run_command(data[0], data, size, &i);
 		require(mqtt_session_check(&s) == 0);
 		poll_all();
 		if (mqtt_session_state(&s) == MQTT_SESSION_IDLE) {
 			/* Whatever ended it, the caller starts again. */
 			transport_takes(SIZE_MAX);
-			connect_again(mode, false, op & 16);
+			connect_again(data[0], false, op & 16);
 		}
 	}
 	return 0;

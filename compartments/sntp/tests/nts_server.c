@@ -113,6 +113,43 @@ nts_server_default(struct nts_server_reply *opt,
 	};
 }
 
+/* The NTS Authenticator and Encrypted Extension Fields field: plain,
+ * sealed under the server-to-client key with the packet so far as
+ * associated data, after a nonce as opt shapes it. */
+static int
+put_authenticator(const struct nts_keys *keys,
+		  const struct nts_server_reply *opt, uint8_t *out, size_t cap,
+		  size_t *pos, const uint8_t *plain, size_t plain_len)
+{
+	uint8_t auth[NTP_MAX_PACKET_LEN];
+	size_t nonce_area, auth_len;
+	struct siv_part parts[2];
+	int rc;
+
+	nonce_area = (opt->nonce_len + 3) & ~(size_t)3;
+	if (nonce_area < NTS_MIN_NONCE_AREA && !opt->short_nonce_area)
+		nonce_area = NTS_MIN_NONCE_AREA;
+	auth_len = 4 + nonce_area + ((plain_len + SIV_TAG_LEN + 3) & ~3u);
+	if (auth_len > sizeof(auth))
+		return -ENOBUFS;
+	memset(auth, 0, auth_len);
+	auth[0] = (uint8_t)(opt->nonce_len >> 8);
+	auth[1] = (uint8_t)opt->nonce_len;
+	auth[2] = (uint8_t)((plain_len + SIV_TAG_LEN) >> 8);
+	auth[3] = (uint8_t)(plain_len + SIV_TAG_LEN);
+	for (size_t i = 0; i < opt->nonce_len; i++)
+		auth[4 + i] = (uint8_t)(0x30 + i);
+	parts[0] = (struct siv_part){out, *pos};
+	parts[1] = (struct siv_part){auth + 4, opt->nonce_len};
+	rc = siv_encrypt(opt->s2c ? opt->s2c : keys->s2c, parts, 2, plain,
+			 plain_len,
+			 auth + 4 + ((opt->nonce_len + 3) & ~(size_t)3),
+			 sizeof(auth) - 4 - nonce_area);
+	if (rc < 0)
+		return rc;
+	return ntp_ef_put(out, cap, pos, NTS_EF_AUTHENTICATOR, auth, auth_len);
+}
+
 int
 nts_server_write_reply(const struct nts_keys *keys,
 		       const struct nts_server_request *req,
@@ -120,9 +157,8 @@ nts_server_write_reply(const struct nts_keys *keys,
 		       size_t cap)
 {
 	uint8_t plain[NTP_MAX_PACKET_LEN], cookie[NTS_MAX_COOKIE_LEN];
-	uint8_t auth[NTP_MAX_PACKET_LEN], uid[NTS_UID_LEN];
-	size_t pos = NTP_HEADER_LEN, plain_len = 0, nonce_area, auth_len;
-	struct siv_part parts[2];
+	uint8_t uid[NTS_UID_LEN];
+	size_t pos = NTP_HEADER_LEN, plain_len = 0;
 	int rc;
 
 	if (cap < NTP_HEADER_LEN || opt->cookie_len > sizeof(cookie) ||
@@ -165,30 +201,8 @@ nts_server_write_reply(const struct nts_keys *keys,
 		memcpy(plain + plain_len, opt->inner, opt->inner_len);
 	plain_len += opt->inner_len;
 	if (opt->authenticate) {
-		nonce_area = (opt->nonce_len + 3) & ~(size_t)3;
-		if (nonce_area < NTS_MIN_NONCE_AREA && !opt->short_nonce_area)
-			nonce_area = NTS_MIN_NONCE_AREA;
-		auth_len =
-		    4 + nonce_area + ((plain_len + SIV_TAG_LEN + 3) & ~3u);
-		if (auth_len > sizeof(auth))
-			return -ENOBUFS;
-		memset(auth, 0, auth_len);
-		auth[0] = (uint8_t)(opt->nonce_len >> 8);
-		auth[1] = (uint8_t)opt->nonce_len;
-		auth[2] = (uint8_t)((plain_len + SIV_TAG_LEN) >> 8);
-		auth[3] = (uint8_t)(plain_len + SIV_TAG_LEN);
-		for (size_t i = 0; i < opt->nonce_len; i++)
-			auth[4 + i] = (uint8_t)(0x30 + i);
-		parts[0] = (struct siv_part){out, pos};
-		parts[1] = (struct siv_part){auth + 4, opt->nonce_len};
-		rc = siv_encrypt(opt->s2c ? opt->s2c : keys->s2c, parts, 2,
-				 plain, plain_len,
-				 auth + 4 + ((opt->nonce_len + 3) & ~(size_t)3),
-				 sizeof(auth) - 4 - nonce_area);
-		if (rc < 0)
-			return rc;
-		rc = ntp_ef_put(out, cap, &pos, NTS_EF_AUTHENTICATOR, auth,
-				auth_len);
+		rc = put_authenticator(keys, opt, out, cap, &pos, plain,
+				       plain_len);
 		if (rc < 0)
 			return rc;
 	}

@@ -1,0 +1,244 @@
+/*
+ * The messages we publish: the queue, in the order they were published,
+ * the in-flight window the broker's Receive Maximum and ours allow, and
+ * the QoS 1 and 2 acknowledgements that finish them.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "session_state.h"
+
+bool
+session_counts_inflight(uint8_t state)
+{
+	return state == OUT_AWAIT_PUBACK || state == OUT_AWAIT_PUBREC ||
+	       state == OUT_PUBREL_QUEUED || state == OUT_AWAIT_PUBCOMP;
+}
+
+static void
+msg_drop_bytes(struct mqtt_session *s, struct mqtt_out_message *m)
+{
+	uint32_t off = m->offset, len = m->length;
+
+	if (len == 0)
+		return;
+	pool_cut(s->msg_pool, &s->msg_pool_used, off, len);
+	for (uint32_t i = 0; i < s->msg_count; i++)
+		if (s->msgs[i].length > 0 && s->msgs[i].offset > off)
+			s->msgs[i].offset -= len;
+	m->length = 0;
+	m->offset = 0;
+}
+
+static void
+msg_remove(struct mqtt_session *s, uint32_t i)
+{
+	struct mqtt_out_message *m = &s->msgs[i];
+
+	msg_drop_bytes(s, m);
+	if (session_counts_inflight(m->state))
+		s->inflight--;
+	if (m->packet_id != 0)
+		session_id_set(s, m->packet_id, false);
+	memmove(m, m + 1, (s->msg_count - i - 1) * sizeof(*m));
+	s->msg_count--;
+}
+
+void
+session_msg_finish(struct mqtt_session *s, uint32_t i, int result,
+		   uint8_t reason)
+{
+	struct mqtt_out_message *m = &s->msgs[i];
+
+	msg_drop_bytes(s, m);
+	if (session_counts_inflight(m->state))
+		s->inflight--;
+	m->state = OUT_REPORT;
+	m->result = result;
+	m->reason_code = reason;
+}
+
+static int
+msg_find(const struct mqtt_session *s, uint16_t id, uint8_t state)
+{
+	for (uint32_t i = 0; i < s->msg_count; i++)
+		if (s->msgs[i].packet_id == id && s->msgs[i].state == state)
+			return (int)i;
+	return -1;
+}
+
+static uint32_t
+window(const struct mqtt_session *s)
+{
+	return s->cfg.max_inflight < s->broker_receive_maximum
+		   ? s->cfg.max_inflight
+		   : s->broker_receive_maximum;
+}
+
+bool
+session_pump_messages(struct mqtt_session *s)
+{
+	bool blocked = false;
+	uint32_t i = 0;
+
+	while (i < s->msg_count) {
+		struct mqtt_out_message *m = &s->msgs[i];
+		struct mqtt_packet p;
+
+		if (m->state == OUT_PUBREL_QUEUED) {
+			memset(&p, 0, sizeof(p));
+			p.type = MQTT_PUBREL;
+			p.packet_id = m->packet_id;
+			if (session_emit(s, &p) < 0)
+				return false;
+			m->state = OUT_AWAIT_PUBCOMP;
+			i++;
+			continue;
+		}
+		/* Order is kept: once a message must wait for the window,
+		 * the ones after it wait too. */
+		if (m->state != OUT_QUEUED || blocked) {
+			i++;
+			continue;
+		}
+		if (m->qos > 0 && s->inflight >= window(s)) {
+			blocked = true;
+			i++;
+			continue;
+		}
+		/* The broker's maximum may have shrunk since it was queued. */
+		if (m->length > s->codec.max_out) {
+			session_msg_finish(s, i, -EMSGSIZE, 0);
+			i++;
+			continue;
+		}
+		if (session_emit_bytes(s, s->msg_pool + m->offset, m->length) <
+		    0)
+			return false;
+		if (m->qos > 0 && m->sent_before)
+			s->out[s->out_end - m->length] |= MQTT_PUBLISH_DUP;
+		if (m->qos == 0) {
+			msg_remove(s, i);
+			continue;
+		}
+		m->state = m->qos == 1 ? OUT_AWAIT_PUBACK : OUT_AWAIT_PUBREC;
+		m->sent_before = true;
+		s->inflight++;
+		i++;
+	}
+	return true;
+}
+
+int
+session_on_publish_ack(struct mqtt_session *s, const struct mqtt_packet *p,
+		       struct mqtt_event *ev)
+{
+	uint8_t want = p->type == MQTT_PUBACK	? OUT_AWAIT_PUBACK
+		       : p->type == MQTT_PUBREC ? OUT_AWAIT_PUBREC
+						: OUT_AWAIT_PUBCOMP;
+	int i;
+
+	if (s->state != MQTT_SESSION_CONNECTED)
+		return session_violation(s, MQTT_FAULT_UNEXPECTED_PACKET);
+	i = msg_find(s, p->packet_id, want);
+	if (i < 0)
+		return session_violation(s, MQTT_FAULT_UNKNOWN_PACKET_ID);
+	if (p->type == MQTT_PUBREC && p->reason_code < MQTT_RC_FIRST_FAILURE) {
+		/* The broker has it; only the PUBREL/PUBCOMP exchange is
+		 * left, so its bytes are freed and it joins the end, where
+		 * PUBRELs go out in the order their PUBRECs came. */
+		struct mqtt_out_message m;
+
+		msg_drop_bytes(s, &s->msgs[i]);
+		m = s->msgs[i];
+		m.state = OUT_PUBREL_QUEUED;
+		memmove(&s->msgs[i], &s->msgs[i + 1],
+			(s->msg_count - (uint32_t)i - 1) * sizeof(m));
+		s->msgs[s->msg_count - 1] = m;
+		return 0;
+	}
+	ev->type = MQTT_EVENT_PUBLISHED;
+	ev->token = s->msgs[i].token;
+	ev->reason_code = p->reason_code;
+	/* PUBCOMP's only failure, "identifier not found", comes after the
+	 * broker took the message. */
+	ev->error =
+	    p->type == MQTT_PUBCOMP ? 0 : mqtt_reason_errno(p->reason_code);
+	ev->props = p->props;
+	msg_remove(s, (uint32_t)i);
+	return 1;
+}
+
+int
+session_report(struct mqtt_session *s, struct mqtt_event *ev)
+{
+	for (uint32_t i = 0; i < s->msg_count; i++) {
+		struct mqtt_out_message *m = &s->msgs[i];
+
+		if (m->state != OUT_REPORT)
+			continue;
+		ev->type = MQTT_EVENT_PUBLISHED;
+		ev->token = m->token;
+		ev->error = m->result;
+		ev->reason_code = m->reason_code;
+		msg_remove(s, i);
+		return 1;
+	}
+	return 0;
+}
+
+int
+mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
+		     const struct mqtt_properties *props, uint32_t *token)
+{
+	struct mqtt_out_message *e;
+	struct mqtt_packet p;
+	ssize_t len;
+
+	if (s->state != MQTT_SESSION_CONNECTED)
+		return -ENOTCONN;
+	if (m == NULL || token == NULL || m->qos > 2)
+		return -EINVAL;
+	if (props != NULL && (mqtt_prop_has(props, MQTT_PROP_TOPIC_ALIAS) ||
+			      mqtt_prop_has(props, MQTT_PROP_SUBSCRIPTION_ID)))
+		return -EINVAL;
+	if (m->qos > s->broker_maximum_qos || (m->retain && !s->broker_retain))
+		return -EOPNOTSUPP;
+	memset(&p, 0, sizeof(p));
+	p.type = MQTT_PUBLISH;
+	p.u.publish = *m;
+	p.u.publish.dup = false;
+	if (props != NULL)
+		p.props = *props;
+	p.packet_id = m->qos > 0 ? 1 : 0; /* the length does not depend on it */
+	len = mqtt_encoded_length(&s->codec, &p, NULL);
+	if (len < 0)
+		return (int)len;
+	if (s->msg_count >= s->cfg.queue_messages ||
+	    (size_t)len > s->cfg.queue_bytes - s->msg_pool_used)
+		return -ENOBUFS;
+	if (m->qos > 0) {
+		p.packet_id = session_id_alloc(s);
+		if (p.packet_id == 0)
+			return -ENOBUFS;
+	}
+	e = &s->msgs[s->msg_count];
+	memset(e, 0, sizeof(*e));
+	e->offset = s->msg_pool_used;
+	if (mqtt_encode(&s->codec, &p, s->msg_pool + e->offset, (size_t)len,
+			NULL) != len) {
+		if (p.packet_id != 0)
+			session_id_set(s, p.packet_id, false);
+		return -EINVAL;
+	}
+	e->length = (uint32_t)len;
+	e->packet_id = p.packet_id;
+	e->qos = m->qos;
+	e->state = OUT_QUEUED;
+	e->token = session_new_token(s);
+	s->msg_pool_used += (uint32_t)len;
+	s->msg_count++;
+	*token = e->token;
+	session_pump(s);
+	return 0;
+}
