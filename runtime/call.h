@@ -29,6 +29,7 @@
 #include "fb.h"
 #include "loop.h"
 #include "sealnet/errors.h"
+#include "sealnet/start.h"
 #include "sealnet_msg.h"
 
 /* The largest message any channel carries. */
@@ -197,7 +198,7 @@ void sn_quota_give(struct sn_peer *p, enum sn_quota q, uint64_t n);
  * SN_MAX_CALLBACKS functions, registered with sn_compartment_on_*() and
  * called in the order they were registered, each with its own ctx.
  */
-#define SN_MAX_CALLBACKS 4u
+#define SN_MAX_CALLBACKS SEALNET_MAX_CALLBACKS
 
 /* For what the peer owned here (sockets), or what belonged to its
  * predecessor (a Firewall's rules for TCPIP). */
