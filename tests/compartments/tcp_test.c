@@ -3,15 +3,15 @@
  * address, echoes 10 MiB through the server's echo port and compares
  * checksums, then tries a host it holds no capability for.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "boot.h"
-#include "log.h"
-#include "sealnet/compartment.h"
-#include "sealnet/network.h"
+#include <sealnet/sealnet.h>
+
+#include "netapi_flood.h"
 
 SEALNET_COMPARTMENT("tcptest");
 SEALNET_IMPORT(network_socket_connect_tcp);
@@ -56,7 +56,6 @@ static const struct sealnet_declaration not_granted = {
     .text = "10.0.0.1",
 };
 
-static struct sn_compartment compartment;
 static uint8_t out[CHUNK], in[CHUNK];
 
 /* FNV-1a, 64 bits: enough to see a lost, reordered or changed byte. */
@@ -68,8 +67,6 @@ fnv(uint64_t h, const uint8_t *p, size_t n)
 	return h;
 }
 
-/* Waits until the stack has an address of this family; with prefix_byte
- * set, one that starts with it (not link-local). */
 /* All of it, or the error that stopped it: a short send is followed by
  * another, which meets the error. */
 static int
@@ -86,35 +83,25 @@ send_all(uint64_t timeout_ns, sealnet_socket s, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Waits until the stack has an IPv4 address, or an IPv6 one; with
+ * prefix_byte set, one that starts with it (not link-local). */
 static int
-wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
+wait_for_family(bool ipv6, int prefix_byte, uint64_t timeout_ns)
 {
-	uint64_t end = sn_now_ns() + timeout_ns;
-	static _Alignas(8) uint8_t reply[4096];
+	uint64_t end = sealnet_now_ns() + timeout_ns;
 
-	while (sn_now_ns() < end) {
-		struct sn_peer *p = sn_export_peer(
-		    &compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
-		sn_message_ref m;
-		int rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
-				 sn_empty_start(sn_call_builder(&compartment)),
-				 1000 * SN_MS, reply, sizeof(reply), &m);
+	while (sealnet_now_ns() < end) {
+		sealnet_host_info info;
+		int rc = network_host_get(1000 * SEALNET_MS, &info);
 
-		for (uint32_t i = 0;
-		     rc == 0 && i < sn_address_info_addresses_count(
-					sn_message_body_as_address_info(m));
-		     i++) {
-			sn_endpoint_ref e = sn_address_info_addresses_at(
-			    sn_message_body_as_address_info(m), i);
-			uint32_t len;
-			const uint8_t *a = sn_endpoint_address(e, &len);
+		for (unsigned i = 0; rc == 0 && i < info.naddresses; i++) {
+			const sealnet_address *a = &info.addresses[i];
 
-			if (sn_endpoint_family(e) == family &&
-			    (prefix_byte < 0 ||
-			     (len > 0 && a[0] == prefix_byte)))
+			if (a->ipv6 == ipv6 &&
+			    (prefix_byte < 0 || a->address[0] == prefix_byte))
 				return 0;
 		}
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * SN_MS);
+		sealnet_wait(100 * SEALNET_MS);
 	}
 	return -ETIMEDOUT;
 }
@@ -122,7 +109,7 @@ wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 static int
 wait_for_address(void)
 {
-	return wait_for_family(SN_ADDRESS_FAMILY_IPV4, -1, 30000 * SN_MS);
+	return wait_for_family(false, -1, 30000 * SEALNET_MS);
 }
 
 static void
@@ -134,45 +121,48 @@ echo_test(void)
 	size_t sent = 0, got = 0;
 	int rc;
 
-	t0 = sn_now_ns();
-	rc = network_socket_connect_tcp(5000 * SN_MS,
+	t0 = sealnet_now_ns();
+	rc = network_socket_connect_tcp(5000 * SEALNET_MS,
 					SEALNET_CAPABILITY(echo_server), &s);
-	t1 = sn_now_ns();
+	t1 = sealnet_now_ns();
 	if (rc < 0) {
-		sn_log("RESULT connect: %s", strerror(-rc));
+		sealnet_log("RESULT connect: %s", strerror(-rc));
 		return;
 	}
-	sn_log("RESULT connect: ok in %.2f ms", (double)(t1 - t0) / 1e6);
-	t0 = sn_now_ns();
+	sealnet_log("RESULT connect: ok in %.2f ms", (double)(t1 - t0) / 1e6);
+	t0 = sealnet_now_ns();
 	while (sent < TOTAL) {
 		for (size_t i = 0; i < CHUNK; i++)
 			out[i] = (uint8_t)((sent + i) * 2654435761u >> 13);
-		rc = send_all(5000 * SN_MS, s, out, CHUNK);
+		rc = send_all(5000 * SEALNET_MS, s, out, CHUNK);
 		if (rc < 0) {
-			sn_log("RESULT echo: send failed: %s", strerror(-rc));
+			sealnet_log("RESULT echo: send failed: %s",
+				    strerror(-rc));
 			return;
 		}
 		sent_sum = fnv(sent_sum, out, CHUNK);
 		sent += CHUNK;
 		while (got < sent) {
 			ssize_t n = network_socket_receive_preallocated(
-			    5000 * SN_MS, s, in, sent - got);
+			    5000 * SEALNET_MS, s, in, sent - got);
 			if (n < 0) {
-				sn_log("RESULT echo: receive failed after %zu "
-				       "bytes: %s",
-				       got, strerror((int)-n));
+				sealnet_log(
+				    "RESULT echo: receive failed after %zu "
+				    "bytes: %s",
+				    got, strerror((int)-n));
 				return;
 			}
 			got_sum = fnv(got_sum, in, (size_t)n);
 			got += (size_t)n;
 		}
 	}
-	t1 = sn_now_ns();
-	sn_log("RESULT echo: %zu bytes sent, %zu back in %.0f ms, checksums %s",
-	       sent, got, (double)(t1 - t0) / 1e6,
-	       sent_sum == got_sum ? "match" : "DIFFER");
-	rc = network_socket_close(1000 * SN_MS, s);
-	sn_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
+	t1 = sealnet_now_ns();
+	sealnet_log(
+	    "RESULT echo: %zu bytes sent, %zu back in %.0f ms, checksums %s",
+	    sent, got, (double)(t1 - t0) / 1e6,
+	    sent_sum == got_sum ? "match" : "DIFFER");
+	rc = network_socket_close(1000 * SEALNET_MS, s);
+	sealnet_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
 }
 
 /* Echoes n bytes over s; 0 if they all came back unchanged. */
@@ -188,14 +178,14 @@ echo_some(sealnet_socket s, size_t n)
 
 		for (size_t i = 0; i < k; i++)
 			out[i] = (uint8_t)((sent + i) * 40503u >> 7);
-		r = send_all(5000 * SN_MS, s, out, k);
+		r = send_all(5000 * SEALNET_MS, s, out, k);
 		if (r < 0)
 			return (int)r;
 		sent_sum = fnv(sent_sum, out, k);
 		sent += k;
 		while (got < sent) {
-			r = network_socket_receive_preallocated(5000 * SN_MS, s,
-								in, sent - got);
+			r = network_socket_receive_preallocated(
+			    5000 * SEALNET_MS, s, in, sent - got);
 			if (r < 0)
 				return (int)r;
 			got_sum = fnv(got_sum, in, (size_t)r);
@@ -210,9 +200,9 @@ wait_for_signal(const struct sealnet_declaration *signal)
 {
 	sealnet_socket s;
 
-	while (network_socket_connect_tcp(1000 * SN_MS, signal, &s) < 0)
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * SN_MS);
-	network_socket_close(1000 * SN_MS, s);
+	while (network_socket_connect_tcp(1000 * SEALNET_MS, signal, &s) < 0)
+		sealnet_wait(200 * SEALNET_MS);
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 /* Each name's first answer is forged to send us elsewhere; only the true
@@ -231,16 +221,16 @@ forged_dns_answers(void)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		sealnet_socket s;
-		int rc =
-		    network_socket_connect_tcp(3000 * SN_MS, names[i].cap, &s);
+		int rc = network_socket_connect_tcp(3000 * SEALNET_MS,
+						    names[i].cap, &s);
 
 		if (rc == 0) {
 			rc = echo_some(s, 4096);
-			network_socket_close(1000 * SN_MS, s);
+			network_socket_close(1000 * SEALNET_MS, s);
 		}
-		sn_log("RESULT dns answer with the %s: %s", names[i].what,
-		       rc == 0 ? "ignored, the real server answered"
-			       : strerror(-rc));
+		sealnet_log("RESULT dns answer with the %s: %s", names[i].what,
+			    rc == 0 ? "ignored, the real server answered"
+				    : strerror(-rc));
 	}
 }
 
@@ -250,36 +240,37 @@ static void
 ipv6_echo(void)
 {
 	sealnet_socket s;
-	int rc = wait_for_family(SN_ADDRESS_FAMILY_IPV6, 0xfd, 15000 * SN_MS);
+	int rc = wait_for_family(true, 0xfd, 15000 * SEALNET_MS);
 
 	if (rc < 0) {
-		sn_log("RESULT ipv6: no address from SLAAC: %s", strerror(-rc));
+		sealnet_log("RESULT ipv6: no address from SLAAC: %s",
+			    strerror(-rc));
 		return;
 	}
-	rc = network_socket_connect_tcp(3000 * SN_MS, SEALNET_CAPABILITY(echo6),
-					&s);
+	rc = network_socket_connect_tcp(3000 * SEALNET_MS,
+					SEALNET_CAPABILITY(echo6), &s);
 	if (rc == 0) {
 		rc = echo_some(s, 65536);
-		network_socket_close(1000 * SN_MS, s);
+		network_socket_close(1000 * SEALNET_MS, s);
 	}
-	sn_log("RESULT ipv6: %s",
-	       rc == 0 ? "address by SLAAC, 64 KiB echoed, checksums match"
-		       : strerror(-rc));
+	sealnet_log("RESULT ipv6: %s",
+		    rc == 0 ? "address by SLAAC, 64 KiB echoed, checksums match"
+			    : strerror(-rc));
 }
 
 static void
 cname_followed(void)
 {
 	sealnet_socket s;
-	int rc = network_socket_connect_tcp(3000 * SN_MS,
+	int rc = network_socket_connect_tcp(3000 * SEALNET_MS,
 					    SEALNET_CAPABILITY(alias), &s);
 
 	if (rc == 0) {
 		rc = echo_some(s, 4096);
-		network_socket_close(1000 * SN_MS, s);
+		network_socket_close(1000 * SEALNET_MS, s);
 	}
-	sn_log("RESULT dns cname: %s",
-	       rc == 0 ? "followed to the address" : strerror(-rc));
+	sealnet_log("RESULT dns cname: %s",
+		    rc == 0 ? "followed to the address" : strerror(-rc));
 }
 
 /* The test injects forged segments into this connection meanwhile. */
@@ -288,21 +279,21 @@ spoofed_segments(void)
 {
 	sealnet_socket s;
 	int rc = network_socket_connect_tcp(
-	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s);
+	    5000 * SEALNET_MS, SEALNET_CAPABILITY(echo_server), &s);
 
 	if (rc == 0)
 		rc = echo_some(s, 65536);
 	if (rc < 0) {
-		sn_log("RESULT spoof: no connection to attack: %s",
-		       strerror(-rc));
+		sealnet_log("RESULT spoof: no connection to attack: %s",
+			    strerror(-rc));
 		return;
 	}
-	sn_log("RESULT spoof: holding a connection");
+	sealnet_log("RESULT spoof: holding a connection");
 	wait_for_signal(SEALNET_CAPABILITY(spoof_done));
 	rc = echo_some(s, 1u << 20);
-	sn_log("RESULT spoof: after the attack, %s",
-	       rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
-	network_socket_close(1000 * SN_MS, s);
+	sealnet_log("RESULT spoof: after the attack, %s",
+		    rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 /* A datagram to the UDP echo port: dropped by the Firewall until that
@@ -318,9 +309,9 @@ udp_round_trip(void)
 	ssize_t n;
 	int rc;
 
-	rc = network_socket_udp(1000 * SN_MS, 0, &s);
+	rc = network_socket_udp(1000 * SEALNET_MS, 0, &s);
 	if (rc < 0) {
-		sn_log("RESULT udp: no socket: %s", strerror(-rc));
+		sealnet_log("RESULT udp: no socket: %s", strerror(-rc));
 		return;
 	}
 	/* The address, but no Firewall rule for it yet.  TCPIP takes the
@@ -329,40 +320,42 @@ udp_round_trip(void)
 	memset(&to, 0, sizeof(to));
 	memcpy(to.address, (const uint8_t[]){10, 0, 0, 1}, 4);
 	to.port = 7009;
-	n = network_socket_send_to(1000 * SN_MS, s, &to, ping, sizeof(ping));
+	n = network_socket_send_to(1000 * SEALNET_MS, s, &to, ping,
+				   sizeof(ping));
 	if (n != (ssize_t)sizeof(ping)) {
-		sn_log("RESULT udp before authorising: not sent: %s",
-		       n < 0 ? strerror((int)-n) : "short");
-		network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT udp before authorising: not sent: %s",
+			    n < 0 ? strerror((int)-n) : "short");
+		network_socket_close(1000 * SEALNET_MS, s);
 		return;
 	}
-	n = network_socket_receive_from(500 * SN_MS, s, back, sizeof(back),
+	n = network_socket_receive_from(500 * SEALNET_MS, s, back, sizeof(back),
 					&from);
-	sn_log("RESULT udp before authorising: %zu bytes sent, %s",
-	       sizeof(ping),
-	       n == -ETIMEDOUT ? "nothing came back" : "an answer came");
+	sealnet_log("RESULT udp before authorising: %zu bytes sent, %s",
+		    sizeof(ping),
+		    n == -ETIMEDOUT ? "nothing came back" : "an answer came");
 	rc = network_socket_udp_authorise_host(
-	    5000 * SN_MS, s, SEALNET_CAPABILITY(udp_echo), &to);
+	    5000 * SEALNET_MS, s, SEALNET_CAPABILITY(udp_echo), &to);
 	if (rc < 0) {
-		sn_log("RESULT udp: authorise failed: %s", strerror(-rc));
-		network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT udp: authorise failed: %s", strerror(-rc));
+		network_socket_close(1000 * SEALNET_MS, s);
 		return;
 	}
-	t0 = sn_now_ns();
-	n = network_socket_send_to(1000 * SN_MS, s, &to, ping, sizeof(ping));
+	t0 = sealnet_now_ns();
+	n = network_socket_send_to(1000 * SEALNET_MS, s, &to, ping,
+				   sizeof(ping));
 	if (n == (ssize_t)sizeof(ping))
-		n = network_socket_receive_from(2000 * SN_MS, s, back,
+		n = network_socket_receive_from(2000 * SEALNET_MS, s, back,
 						sizeof(back), &from);
 	if (n == (ssize_t)sizeof(ping) && memcmp(back, ping, sizeof(ping)) == 0)
-		sn_log("RESULT udp round trip: ok in %.2f ms, from "
-		       "%u.%u.%u.%u:%u",
-		       (double)(sn_now_ns() - t0) / 1e6, from.address[0],
-		       from.address[1], from.address[2], from.address[3],
-		       from.port);
+		sealnet_log("RESULT udp round trip: ok in %.2f ms, from "
+			    "%u.%u.%u.%u:%u",
+			    (double)(sealnet_now_ns() - t0) / 1e6,
+			    from.address[0], from.address[1], from.address[2],
+			    from.address[3], from.port);
 	else
-		sn_log("RESULT udp round trip: failed: %s",
-		       n < 0 ? strerror((int)-n) : "wrong bytes");
-	network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT udp round trip: failed: %s",
+			    n < 0 ? strerror((int)-n) : "wrong bytes");
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 /* A receive that timed out must not take data that arrives later: the
@@ -375,30 +368,32 @@ receive_after_timeout(void)
 	char got[sizeof(msg)];
 	ssize_t n;
 	int rc = network_socket_connect_tcp(
-	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s);
+	    5000 * SEALNET_MS, SEALNET_CAPABILITY(echo_server), &s);
 
 	if (rc < 0) {
-		sn_log("RESULT late data: no connection: %s", strerror(-rc));
+		sealnet_log("RESULT late data: no connection: %s",
+			    strerror(-rc));
 		return;
 	}
-	n = network_socket_receive_preallocated(50 * SN_MS, s, got,
+	n = network_socket_receive_preallocated(50 * SEALNET_MS, s, got,
 						sizeof(got));
 	if (n != -ETIMEDOUT) {
-		sn_log("RESULT late data: the first receive gave %zd", n);
-		network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT late data: the first receive gave %zd", n);
+		network_socket_close(1000 * SEALNET_MS, s);
 		return;
 	}
-	network_socket_send(1000 * SN_MS, s, msg, sizeof(msg));
+	network_socket_send(1000 * SEALNET_MS, s, msg, sizeof(msg));
 	/* The echo arrives while nobody is receiving. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * SN_MS);
-	n = network_socket_receive_preallocated(2000 * SN_MS, s, got,
+	sealnet_wait(100 * SEALNET_MS);
+	n = network_socket_receive_preallocated(2000 * SEALNET_MS, s, got,
 						sizeof(got));
-	sn_log("RESULT late data: %s",
-	       n == (ssize_t)sizeof(msg) && memcmp(got, msg, sizeof(msg)) == 0
-		   ? "kept for the next receive"
-	       : n < 0 ? strerror((int)-n)
-		       : "wrong bytes");
-	network_socket_close(1000 * SN_MS, s);
+	sealnet_log("RESULT late data: %s",
+		    n == (ssize_t)sizeof(msg) &&
+			    memcmp(got, msg, sizeof(msg)) == 0
+			? "kept for the next receive"
+		    : n < 0 ? strerror((int)-n)
+			    : "wrong bytes");
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 /* A peer that stops reading stalls its own connection and no other: sends
@@ -410,102 +405,38 @@ stalled_peer(void)
 	size_t pushed = 0;
 	ssize_t n = 0;
 	int rc = network_socket_connect_tcp(
-	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &stalled);
+	    5000 * SEALNET_MS, SEALNET_CAPABILITY(echo_server), &stalled);
 
 	if (rc < 0) {
-		sn_log("RESULT stalled peer: no connection: %s", strerror(-rc));
+		sealnet_log("RESULT stalled peer: no connection: %s",
+			    strerror(-rc));
 		return;
 	}
 	/* Its echo is never read, so both directions fill and stop. */
 	while (pushed < (64u << 20)) {
-		n = network_socket_send(300 * SN_MS, stalled, out, CHUNK);
+		n = network_socket_send(300 * SEALNET_MS, stalled, out, CHUNK);
 		if (n != CHUNK)
 			break;
 		pushed += CHUNK;
 	}
 	if (n == CHUNK || (n < 0 && n != -ETIMEDOUT)) {
-		sn_log("RESULT stalled peer: no stall after %zu bytes: %s",
-		       pushed, n < 0 ? strerror((int)-n) : "still sending");
-		network_socket_close(1000 * SN_MS, stalled);
+		sealnet_log("RESULT stalled peer: no stall after %zu bytes: %s",
+			    pushed,
+			    n < 0 ? strerror((int)-n) : "still sending");
+		network_socket_close(1000 * SEALNET_MS, stalled);
 		return;
 	}
 	pushed += n > 0 ? (size_t)n : 0;
 	rc = network_socket_connect_tcp(
-	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &other);
+	    5000 * SEALNET_MS, SEALNET_CAPABILITY(echo_server), &other);
 	if (rc == 0) {
 		rc = echo_some(other, 256 * 1024);
-		network_socket_close(1000 * SN_MS, other);
+		network_socket_close(1000 * SEALNET_MS, other);
 	}
-	sn_log("RESULT stalled peer: stalled after %zu KiB; another "
-	       "connection echoed 256 KiB meanwhile: %s",
-	       pushed / 1024, rc == 0 ? "ok" : strerror(-rc));
-	network_socket_close(1000 * SN_MS, stalled);
-}
-
-/* NetAPI works on at most 8 calls of one caller at a time, so no caller
- * can hold all of its slots: the 9th is refused at once. */
-static unsigned flood_answered;
-static int flood_status[9];
-
-static void
-flood_reply(void *ctx, int status, const sn_message_ref *reply)
-{
-	flood_status[(uintptr_t)ctx] = status;
-	flood_answered++;
-}
-
-static void
-netapi_caller_limit(void)
-{
-	struct sn_peer *netapi =
-	    sn_export_peer(&compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
-	const struct sealnet_declaration *d = SEALNET_CAPABILITY(silent);
-	uint64_t end = sn_now_ns() + 5000 * SN_MS;
-	unsigned held = 0;
-	sealnet_socket s;
-	int rc;
-
-	for (uintptr_t i = 0; i < 9; i++) {
-		sn_builder *b = sn_call_builder(&compartment);
-		uint32_t body = sn_connect_start(b);
-		uint32_t cap = sn_connection_capability_start(b);
-
-		sn_connection_capability_add_protocol(b, cap, d->protocol);
-		sn_connection_capability_add_host(b, cap, d->text,
-						  strlen(d->text));
-		sn_connection_capability_add_port(b, cap, d->port);
-		sn_connect_add_capability(b, body, cap);
-		flood_status[i] = 1; /* not answered yet */
-		if (sn_call_async(netapi, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
-				  SN_BODY_CONNECT, body, 1000 * SN_MS,
-				  flood_reply, (void *)i) < 0) {
-			sn_log("RESULT netapi caller limit: call %u not sent",
-			       (unsigned)i);
-			return;
-		}
-	}
-	/* The 9th is answered before the others can be. */
-	while (flood_status[8] == 1 && sn_now_ns() < end)
-		sn_loop_run_once(&compartment.loop, end);
-	for (unsigned i = 0; i < 8; i++)
-		held += flood_status[i] == 1;
-	if (flood_status[8] != -EAGAIN || held != 8) {
-		sn_log("RESULT netapi caller limit: the 9th got %d with %u "
-		       "in progress",
-		       flood_status[8], held);
-		return;
-	}
-	while (flood_answered < 9 && sn_now_ns() < end)
-		sn_loop_run_once(&compartment.loop, end);
-	/* NetAPI ends each at its deadline, as the caller does. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * SN_MS);
-	rc = network_socket_connect_tcp(5000 * SN_MS,
-					SEALNET_CAPABILITY(echo_server), &s);
-	if (rc == 0)
-		network_socket_close(1000 * SN_MS, s);
-	sn_log("RESULT netapi caller limit: 8 in progress, the 9th refused "
-	       "(-EAGAIN); once they ended, a connect: %s",
-	       rc == 0 ? "ok" : strerror(-rc));
+	sealnet_log("RESULT stalled peer: stalled after %zu KiB; another "
+		    "connection echoed 256 KiB meanwhile: %s",
+		    pushed / 1024, rc == 0 ? "ok" : strerror(-rc));
+	network_socket_close(1000 * SEALNET_MS, stalled);
 }
 
 /* TCPIP holds at most the image's quota of sockets for us. */
@@ -515,15 +446,17 @@ socket_quota(void)
 	sealnet_socket s[5];
 	int n = 0, rc = 0, again;
 
-	while (n < 5 && (rc = network_socket_udp(1000 * SN_MS, 0, &s[n])) == 0)
+	while (n < 5 &&
+	       (rc = network_socket_udp(1000 * SEALNET_MS, 0, &s[n])) == 0)
 		n++;
-	network_socket_close(1000 * SN_MS, s[0]);
-	again = network_socket_udp(1000 * SN_MS, 0, &s[0]);
-	sn_log("RESULT socket quota: %d sockets, then %s; after a close, %s", n,
-	       rc == -EDQUOT ? "refused (-EDQUOT)" : strerror(-rc),
-	       again == 0 ? "another one" : strerror(-again));
+	network_socket_close(1000 * SEALNET_MS, s[0]);
+	again = network_socket_udp(1000 * SEALNET_MS, 0, &s[0]);
+	sealnet_log(
+	    "RESULT socket quota: %d sockets, then %s; after a close, %s", n,
+	    rc == -EDQUOT ? "refused (-EDQUOT)" : strerror(-rc),
+	    again == 0 ? "another one" : strerror(-again));
 	for (int i = again == 0 ? 0 : 1; i < n; i++)
-		network_socket_close(1000 * SN_MS, s[i]);
+		network_socket_close(1000 * SEALNET_MS, s[i]);
 }
 
 /* Connects whose timeouts end around the time a connect takes: some are
@@ -533,25 +466,25 @@ static void
 connect_timeouts(void)
 {
 	sealnet_socket s[4];
-	uint64_t t0 = sn_now_ns(), took;
+	uint64_t t0 = sealnet_now_ns(), took;
 	unsigned ok = 0, timed_out = 0, held = 0;
 	int other = 0;
 	int rc = network_socket_connect_tcp(
-	    5000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s[0]);
+	    5000 * SEALNET_MS, SEALNET_CAPABILITY(echo_server), &s[0]);
 
 	if (rc < 0) {
-		sn_log("RESULT connect timeouts: no connection: %s",
-		       strerror(-rc));
+		sealnet_log("RESULT connect timeouts: no connection: %s",
+			    strerror(-rc));
 		return;
 	}
-	took = sn_now_ns() - t0;
-	network_socket_close(1000 * SN_MS, s[0]);
+	took = sealnet_now_ns() - t0;
+	network_socket_close(1000 * SEALNET_MS, s[0]);
 	for (uint64_t t = took / 4; t < took * 2; t += took / 100) {
 		rc = network_socket_connect_tcp(
 		    t, SEALNET_CAPABILITY(echo_server), &s[0]);
 		if (rc == 0) {
 			ok++;
-			network_socket_close(1000 * SN_MS, s[0]);
+			network_socket_close(1000 * SEALNET_MS, s[0]);
 		} else if (rc == -ETIMEDOUT) {
 			timed_out++;
 		} else {
@@ -559,20 +492,21 @@ connect_timeouts(void)
 		}
 	}
 	/* Answers still on their way arrive meanwhile. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 300 * SN_MS);
-	while (held < 4 && (rc = network_socket_connect_tcp(
-				5000 * SN_MS, SEALNET_CAPABILITY(echo_server),
-				&s[held])) == 0)
+	sealnet_wait(300 * SEALNET_MS);
+	while (held < 4 &&
+	       (rc = network_socket_connect_tcp(5000 * SEALNET_MS,
+						SEALNET_CAPABILITY(echo_server),
+						&s[held])) == 0)
 		held++;
 	for (unsigned i = 0; i < held; i++)
-		network_socket_close(1000 * SN_MS, s[i]);
+		network_socket_close(1000 * SEALNET_MS, s[i]);
 	if (other < 0)
-		sn_log("connect timeouts: some failed otherwise: %s",
-		       strerror(-other));
-	sn_log("RESULT connect timeouts: %u connected, %u timed out; then "
-	       "%u of 4 sockets could be opened%s%s",
-	       ok, timed_out, held, held < 4 ? ": " : "",
-	       held < 4 ? strerror(-rc) : "");
+		sealnet_log("connect timeouts: some failed otherwise: %s",
+			    strerror(-other));
+	sealnet_log("RESULT connect timeouts: %u connected, %u timed out; then "
+		    "%u of 4 sockets could be opened%s%s",
+		    ok, timed_out, held, held < 4 ? ": " : "",
+		    held < 4 ? strerror(-rc) : "");
 }
 
 /* Echoes until something breaks; returns the error and the byte count. */
@@ -580,14 +514,14 @@ static int
 echo_until_error(sealnet_socket s, size_t *moved)
 {
 	for (;;) {
-		ssize_t n = send_all(5000 * SN_MS, s, out, CHUNK);
+		ssize_t n = send_all(5000 * SEALNET_MS, s, out, CHUNK);
 		size_t got = 0;
 
 		if (n < 0)
 			return (int)n;
 		while (got < CHUNK) {
 			n = network_socket_receive_preallocated(
-			    5000 * SN_MS, s, in, CHUNK - got);
+			    5000 * SEALNET_MS, s, in, CHUNK - got);
 			if (n < 0)
 				return (int)n;
 			got += (size_t)n;
@@ -606,58 +540,61 @@ transfer_across_a_restart(void)
 	uint64_t t_err, t_ok;
 	int rc;
 
-	sn_log("RESULT transfer: waiting for the signal");
+	sealnet_log("RESULT transfer: waiting for the signal");
 	wait_for_signal(SEALNET_CAPABILITY(go_signal));
-	rc = network_socket_connect_tcp(5000 * SN_MS,
+	rc = network_socket_connect_tcp(5000 * SEALNET_MS,
 					SEALNET_CAPABILITY(echo_server), &s);
 	if (rc < 0) {
-		sn_log("RESULT transfer: connect failed: %s", strerror(-rc));
+		sealnet_log("RESULT transfer: connect failed: %s",
+			    strerror(-rc));
 		return;
 	}
-	sn_log("RESULT transfer: started");
+	sealnet_log("RESULT transfer: started");
 	rc = echo_until_error(s, &moved);
-	t_err = sn_now_ns();
+	t_err = sealnet_now_ns();
 	/* Wall-clock time, so the test can tell how long after its kill the
 	 * error came: -ENOTRECOVERABLE at once, not -ETIMEDOUT 5 s later. */
 	struct timespec wall = {0, 0};
 	if (clock_gettime(CLOCK_REALTIME, &wall) < 0)
-		sn_log("no wall-clock time: the test will see 0");
-	sn_log("RESULT transfer interrupted after %zu bytes: %s (%d) at "
-	       "%lld.%06ld",
-	       moved,
-	       rc == -SEALNET_ECOMPARTMENT ? "-ENOTRECOVERABLE"
-	       : rc == -ETIMEDOUT	   ? "-ETIMEDOUT"
-					   : strerror(-rc),
-	       rc, (long long)wall.tv_sec, wall.tv_nsec / 1000);
-	network_socket_close(1000 * SN_MS, s);
+		sealnet_log("no wall-clock time: the test will see 0");
+	sealnet_log("RESULT transfer interrupted after %zu bytes: %s (%d) at "
+		    "%lld.%06ld",
+		    moved,
+		    rc == -SEALNET_ECOMPARTMENT ? "-ENOTRECOVERABLE"
+		    : rc == -ETIMEDOUT		? "-ETIMEDOUT"
+						: strerror(-rc),
+		    rc, (long long)wall.tv_sec, wall.tv_nsec / 1000);
+	network_socket_close(1000 * SEALNET_MS, s);
 	for (int last = 0;;) {
 		rc = network_socket_connect_tcp(
-		    1000 * SN_MS, SEALNET_CAPABILITY(echo_server), &s);
+		    1000 * SEALNET_MS, SEALNET_CAPABILITY(echo_server), &s);
 		if (rc == 0)
 			break;
 		if (rc != last)
-			sn_log("reconnect: %s", strerror(-rc));
+			sealnet_log("reconnect: %s", strerror(-rc));
 		last = rc;
-		if (sn_now_ns() - t_err > 30000 * SN_MS) {
-			sn_log("RESULT reconnect: gave up: %s", strerror(-rc));
+		if (sealnet_now_ns() - t_err > 30000 * SEALNET_MS) {
+			sealnet_log("RESULT reconnect: gave up: %s",
+				    strerror(-rc));
 			return;
 		}
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 20 * SN_MS);
+		sealnet_wait(20 * SEALNET_MS);
 	}
-	t_ok = sn_now_ns();
+	t_ok = sealnet_now_ns();
 	moved = 0;
-	network_socket_send(5000 * SN_MS, s, out, CHUNK);
+	network_socket_send(5000 * SEALNET_MS, s, out, CHUNK);
 	while (moved < CHUNK) {
 		ssize_t n = network_socket_receive_preallocated(
-		    5000 * SN_MS, s, in + moved, CHUNK - moved);
+		    5000 * SEALNET_MS, s, in + moved, CHUNK - moved);
 		if (n < 0)
 			break;
 		moved += (size_t)n;
 	}
-	sn_log("RESULT reconnected %.1f ms after the error; echo %s",
-	       (double)(t_ok - t_err) / 1e6,
-	       moved == CHUNK && memcmp(in, out, CHUNK) == 0 ? "ok" : "FAILED");
-	network_socket_close(1000 * SN_MS, s);
+	sealnet_log("RESULT reconnected %.1f ms after the error; echo %s",
+		    (double)(t_ok - t_err) / 1e6,
+		    moved == CHUNK && memcmp(in, out, CHUNK) == 0 ? "ok"
+								  : "FAILED");
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 int
@@ -666,10 +603,10 @@ main(void)
 	sealnet_socket s;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL) < 0)
+	if (sealnet_start() < 0)
 		return 1;
 	rc = wait_for_address();
-	sn_log("RESULT address: %s", rc == 0 ? "ok" : strerror(-rc));
+	sealnet_log("RESULT address: %s", rc == 0 ? "ok" : strerror(-rc));
 	if (rc == 0) {
 		echo_test();
 		udp_round_trip();
@@ -677,16 +614,17 @@ main(void)
 		receive_after_timeout();
 		stalled_peer();
 		connect_timeouts();
-		netapi_caller_limit();
+		netapi_caller_limit(SEALNET_CAPABILITY(silent),
+				    SEALNET_CAPABILITY(echo_server));
 	}
-	rc = network_socket_connect_tcp(2000 * SN_MS, &not_granted, &s);
-	sn_log("RESULT not granted: %s",
-	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
+	rc = network_socket_connect_tcp(2000 * SEALNET_MS, &not_granted, &s);
+	sealnet_log("RESULT not granted: %s",
+		    rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
 	forged_dns_answers();
 	cname_followed();
 	ipv6_echo();
 	spoofed_segments();
 	transfer_across_a_restart();
-	sn_log("RESULT done");
+	sealnet_log("RESULT done");
 	return 0;
 }
