@@ -169,6 +169,21 @@ sn_sdk_imports(uint16_t export_id)
 	return false;
 }
 
+static void
+log_not_imported(const char *function, const sn_export_info *e)
+{
+	if (e == NULL)
+		sn_log("%s calls an export the schema does not know", function);
+	else if (strcmp(function, e->name) == 0)
+		sn_log("%s: this compartment does not import it: declare "
+		       "SEALNET_IMPORT(%s)",
+		       function, e->name);
+	else
+		sn_log("%s calls %s, which this compartment does not import: "
+		       "declare SEALNET_IMPORT(%s)",
+		       function, e->name, e->name);
+}
+
 int
 sn_sdk_peer(uint16_t export_id, const char *function, struct sn_peer **out)
 {
@@ -182,10 +197,7 @@ sn_sdk_peer(uint16_t export_id, const char *function, struct sn_peer **out)
 		return -ESRCH;
 	if (e == NULL || !sn_sdk_imports(export_id)) {
 		if (sn_log_worth(++*count))
-			sn_log("%s calls %s, which this compartment does not "
-			       "import: declare SEALNET_IMPORT(%s)",
-			       function, e ? e->name : "an unknown export",
-			       e ? e->name : "...");
+			log_not_imported(function, e);
 		return -EPERM;
 	}
 	*out = sn_export_peer(c, export_id);
