@@ -37,3 +37,7 @@ install: $(BUILD)/bin/sealnet $(SDK_LIB) \
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(SEALNET_VERSION)|g' \
 		mk/sealnet.pc.in >$(INSTALL_PKGCONFIGDIR)/sealnet.pc
 .PHONY: install
+
+# The README's application, built, imaged, audited and run from a staged
+# install alone.
+SCRIPT_TESTS += tests/sdk-install-test.sh
