@@ -138,7 +138,8 @@ int network_socket_accept_tcp(uint64_t timeout_ns, sealnet_socket listener,
  * end of the stream: the end is -ENOTCONN.
  * Errors: -ENOTCONN (the peer ended the stream, or the socket is not
  * connected), -ECONNRESET (the peer reset the connection),
- * -ECONNABORTED (TCPIP gave up the connection), -EPERM (not a socket of
+ * -ECONNABORTED (TCPIP gave up the connection), -ETIMEDOUT (also when
+ * TCPIP gave up on a peer that stopped answering), -EPERM (not a socket of
  * this compartment's), -EBUSY (another receive on it is still waiting in
  * TCPIP, after one that timed out), -ENOMEM (TCPIP could not build the
  * answer), -EPROTO (TCPIP sent more than was asked for).
@@ -162,7 +163,7 @@ ssize_t network_socket_receive(uint64_t timeout_ns, sealnet_socket s,
  * connection fails part way, returns how much was sent (the next call
  * meets the error), or the error if nothing was.
  * Errors: -ENOTCONN (not connected, or closed), -ECONNRESET,
- * -ECONNABORTED (as for receive), -EPERM (not a socket of this
+ * -ECONNABORTED, -ETIMEDOUT (as for receive), -EPERM (not a socket of this
  * compartment's), -EBUSY (another send on it is still waiting in TCPIP),
  * -EPROTO (TCPIP said it took more than was offered).
  */

@@ -9,8 +9,9 @@
  * Every function takes a timeout in nanoseconds and returns 0 (or a
  * length) or a negative errno (sealnet/errors.h).  Besides the codes its
  * own comment lists, every function here may return the ones common to
- * every call: -ESRCH, -EPERM (not imported, logged), -ETIMEDOUT,
- * -ENOTRECOVERABLE, -ECANCELED, -EIO, -ENOSYS.
+ * every call: -ESRCH, -EPERM (not imported, logged), -EINVAL (a pointer
+ * it reads or writes is NULL), -ETIMEDOUT, -ENOTRECOVERABLE, -ECANCELED,
+ * -EIO, -ENOSYS.
  */
 #ifndef SEALNET_RUNTIME_SERVICE_H
 #define SEALNET_RUNTIME_SERVICE_H
