@@ -1,5 +1,6 @@
 
-RUNTIME_SRCS += runtime/call.c runtime/log.c
-FORMAT_SRCS += runtime/call.c runtime/call.h runtime/log.c runtime/log.h
+RUNTIME_SRCS += runtime/call.c runtime/callbacks.c runtime/log.c
+FORMAT_SRCS += runtime/call.c runtime/call.h runtime/callbacks.c \
+	runtime/callbacks.h runtime/log.c runtime/log.h
 TEST_NAMES += call_test
 FORMAT_SRCS += tests/call_test.c

@@ -2,9 +2,16 @@
 # the SDK (COMPARTMENT_LDFLAGS, in the top Makefile).
 
 # Runtime and app: the smallest pair, used by the supervisor's tests.
+#
+# The applications among them (app, sneaky, tcp_test, tcp_bench) include
+# only the public SDK, <sealnet/...>, as an application outside the tree
+# does; tcp_test but for netapi_flood.c, which says why.  The services (runtime_service, netapi_refuser, misplaced) answer
+# calls, which only the runtime's callee API (runtime/call.h) can; and
+# hostile writes into its channels' rings by hand.  Each says so where
+# it includes the runtime's headers.
 DEMO_COMPARTMENTS := runtime_service app
 TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench misplaced
-FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.c)
+FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.[ch])
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
 
@@ -33,7 +40,8 @@ demo: deps
 # Compiling the compartments with every compiler catches its warnings; the
 # sanitizer builds cannot link them statically, so they stop here.
 compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_COMPARTMENTS))) \
-	$(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(TEST_COMPARTMENTS)))
+	$(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(TEST_COMPARTMENTS) \
+	netapi_flood))
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "callbacks.h"
 #include "log.h"
 #include "sealnet/compartment.h"
 
@@ -323,8 +324,7 @@ apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
 	if (rc == 0) {
 		sn_log("%s restarted (incarnation %u); new channel open", pname,
 		       sn_peer_restarted_incarnation(pr));
-		if (c->peer_restarted)
-			c->peer_restarted(c->ctx, p);
+		sn_callbacks_peer_restarted(c, p);
 	}
 	return rc;
 }

@@ -20,6 +20,10 @@
  *			return 1;
  *		return sn_compartment_run(&c);
  *	}
+ *
+ * That is how the stack's compartments start.  An application calls
+ * sealnet_start() (sealnet/start.h) instead, which boots a compartment
+ * the SDK keeps.
  */
 #ifndef SEALNET_BOOT_H
 #define SEALNET_BOOT_H

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callbacks.h"
 #include "log.h"
 
 static uint64_t
@@ -136,8 +137,11 @@ send_request(struct sn_peer *p, struct sn_pending_call *pc, uint16_t export_id,
 		if (rc < 0)
 			break;
 	}
-	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE)
+	/* A broken ring is a dead peer to every caller, this one too. */
+	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE) {
 		sn_peer_died(p);
+		rc = -SEALNET_ECOMPARTMENT;
+	}
 	return rc;
 }
 
@@ -628,8 +632,7 @@ sn_peer_died(struct sn_peer *p)
 			c->peers_with_outbox--;
 	}
 	p->in_flight = 0;
-	if (c->peer_died)
-		c->peer_died(c->ctx, p);
+	sn_callbacks_peer_died(c, p);
 }
 
 /* ---- set-up ---- */
@@ -779,8 +782,7 @@ sn_compartment_serve_step(struct sn_compartment *c)
 static void
 end_of_turn(struct sn_compartment *c)
 {
-	if (c->turn_done)
-		c->turn_done(c->ctx);
+	sn_callbacks_turn_done(c);
 	for (unsigned i = 0; i < c->npeers; i++) {
 		struct sn_peer *p = c->peers[i];
 

@@ -29,6 +29,7 @@
 #include "fb.h"
 #include "loop.h"
 #include "sealnet/errors.h"
+#include "sealnet/start.h"
 #include "sealnet_msg.h"
 
 /* The largest message any channel carries. */
@@ -191,6 +192,30 @@ struct sn_handler {
 int sn_quota_take(struct sn_peer *p, enum sn_quota q, uint64_t n);
 void sn_quota_give(struct sn_peer *p, enum sn_quota q, uint64_t n);
 
+/*
+ * What the runtime calls when a peer dies, when a dead peer's successor
+ * has joined, and after each turn of the loop.  Each event keeps up to
+ * SN_MAX_CALLBACKS functions, registered with sn_compartment_on_*() and
+ * called in the order they were registered, each with its own ctx.
+ */
+#define SN_MAX_CALLBACKS SEALNET_MAX_CALLBACKS
+
+/* For what the peer owned here (sockets), or what belonged to its
+ * predecessor (a Firewall's rules for TCPIP). */
+typedef void (*sn_peer_event_fn)(void *ctx, struct sn_peer *p);
+/* The place to send what a turn gathered (frames). */
+typedef void (*sn_turn_done_fn)(void *ctx);
+
+struct sn_peer_callback {
+	sn_peer_event_fn fn;
+	void *ctx;
+};
+
+struct sn_turn_callback {
+	sn_turn_done_fn fn;
+	void *ctx;
+};
+
 struct sn_compartment {
 	const char *name;
 	struct sn_loop loop;
@@ -207,19 +232,35 @@ struct sn_compartment {
 	uint32_t tx_message;
 	/* Peers whose outbox holds replies a full ring did not take. */
 	unsigned peers_with_outbox;
-	/* Called after a peer's successor has been joined, for state that
-	 * belonged to the predecessor (a Firewall's rules for TCPIP). */
+	struct sn_peer_callback on_peer_died[SN_MAX_CALLBACKS];
+	struct sn_peer_callback on_peer_restarted[SN_MAX_CALLBACKS];
+	struct sn_turn_callback on_turn_done[SN_MAX_CALLBACKS];
+	/* The same three as fields, called with c->ctx after the registered
+	 * ones.  Kept only until NetAPI and TCPIP register theirs; new code
+	 * uses sn_compartment_on_*(). */
 	void (*peer_restarted)(void *ctx, struct sn_peer *p);
-	/* Called when a peer has died, for what it owned here (sockets). */
 	void (*peer_died)(void *ctx, struct sn_peer *p);
-	/* Called after each turn of sn_compartment_serve(), before it
-	 * waits: the place to send what the turn gathered (frames). */
 	void (*turn_done)(void *ctx);
 };
 
 int sn_compartment_init(struct sn_compartment *c, const char *name,
 			const struct sn_handler *handlers, unsigned nhandlers,
 			void *ctx);
+
+/*
+ * Registers fn(ctx, peer) for when a peer dies (sn_peer_died: its calls
+ * in flight have already failed), or fn(ctx, peer) for when its successor
+ * has joined, or fn(ctx) for the end of each turn of the loop.  After
+ * sn_compartment_init() or sn_compartment_boot(), which clear them.
+ * Returns 0, -EINVAL for a null fn, -EEXIST if fn is registered with
+ * that ctx already, or -ENOSPC past SN_MAX_CALLBACKS.
+ */
+int sn_compartment_on_peer_died(struct sn_compartment *c, sn_peer_event_fn fn,
+				void *ctx);
+int sn_compartment_on_peer_restarted(struct sn_compartment *c,
+				     sn_peer_event_fn fn, void *ctx);
+int sn_compartment_on_turn_done(struct sn_compartment *c, sn_turn_done_fn fn,
+				void *ctx);
 
 /*
  * Joins the channel `fds` (side `side`, made by the parent) to the
@@ -268,9 +309,15 @@ int sn_compartment_serve_ready(struct sn_compartment *c);
  * Calls export_id on the peer and waits for the reply until timeout_ns
  * from now.  body_type and body are the request body, built by the caller
  * with sn_call_builder(); the reply is copied into reply_buf and *reply
- * refers to it.  Returns the reply's status (0 or a negative errno),
- * -ETIMEDOUT, -EAGAIN if the ring stayed full, or -SEALNET_ECOMPARTMENT if
- * the peer is or became dead.
+ * refers to it.  Returns the reply's status (0 or a negative errno), or:
+ *   -ETIMEDOUT            the deadline passed, the peer's ring full all along
+ *                         included (nothing was sent then)
+ *   -SEALNET_ECOMPARTMENT the peer is or became dead, or broke its ring
+ *   -EBUSY                SN_MAX_PENDING calls to the peer are unanswered
+ *   -EMSGSIZE             the request outgrew a message, or the reply
+ *                         reply_cap
+ *   -EINVAL               the request body was built wrongly
+ *   -ECANCELED            the loop was stopped (the supervisor is gone)
  */
 int sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	    uint32_t body, uint64_t timeout_ns, uint8_t *reply_buf,

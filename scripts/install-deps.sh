@@ -8,7 +8,7 @@ packages=(
 	flatbuffers-compiler libflatbuffers-dev python3 python3-flatbuffers
 	libseccomp-dev libc-ares-dev
 	libjansson-dev libelf-dev libssl-dev
-	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy
+	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy pkgconf
 	hping3 curl strace
 )
 

@@ -1,6 +1,8 @@
 /* The application side of the network API: each function is one call to
- * NetAPI or TCPIP, made through the compartment that booted. */
+ * NetAPI or TCPIP, made through the compartment that booted.  UDP's are
+ * in network_udp.c. */
 #include "sealnet/network.h"
+#include "network_calls.h"
 #include "sockets.h"
 
 #include <errno.h>
@@ -8,10 +10,15 @@
 #include <string.h>
 
 #include "boot.h"
+#include "sdk.h"
 
-#define CHUNK (SN_MAX_MESSAGE - 512)
+_Static_assert(CHUNK + 512 <= SN_MAX_MESSAGE,
+	       "a chunk and its message's headers fit one message");
 
-static _Alignas(8) uint8_t reply_buf[SN_MAX_MESSAGE];
+_Alignas(8) uint8_t sn_network_reply[SN_MAX_MESSAGE];
+
+/* How long network_start waits between two questions. */
+#define START_POLL_NS (100 * SN_MS)
 
 static void
 late_socket_closed(void *ctx, int status, const sn_message_ref *reply)
@@ -33,31 +40,31 @@ sn_release_late_socket(struct sn_peer *from, uint16_t export_id,
 	sn_builder *b = sn_call_builder(tcpip->owner);
 	uint32_t ref = sn_socket_reference_start(b);
 	sn_socket_reference_add_socket(b, ref, &h);
-	sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-		      SN_BODY_SOCKET_REFERENCE, ref, 1000000000ull,
-		      late_socket_closed, NULL);
+	/* Nobody waits for this: a failure leaves the socket to TCPIP's
+	 * clean-up when its owner dies. */
+	(void)sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+			    SN_BODY_SOCKET_REFERENCE, ref, SN_SECOND,
+			    late_socket_closed, NULL);
 }
 
-/* The compartment that serves export_id, as the schema says. */
-static struct sn_peer *
-peer(uint16_t export_id)
+int
+sn_network_peer(uint16_t export_id, const char *function, struct sn_peer **out)
 {
-	struct sn_compartment *c = sn_compartment_self();
-	struct sn_peer *p = c ? sn_export_peer(c, export_id) : NULL;
+	int rc = sn_sdk_peer(export_id, function, out);
 
-	if (p != NULL)
-		sn_peer_on_late_reply(p, sn_release_late_socket);
-	return p;
+	if (rc == 0)
+		sn_peer_on_late_reply(*out, sn_release_late_socket);
+	return rc;
 }
 
-static sn_handle
-to_handle(sealnet_socket s)
+sn_handle
+sn_network_handle(sealnet_socket s)
 {
 	return (sn_handle){s.slot, s.generation, s.tag};
 }
 
-static int
-created(int rc, sn_message_ref *reply, sealnet_socket *out)
+int
+sn_network_created(int rc, const sn_message_ref *reply, sealnet_socket *out)
 {
 	sn_handle h;
 
@@ -68,8 +75,9 @@ created(int rc, sn_message_ref *reply, sealnet_socket *out)
 	return 0;
 }
 
-static uint32_t
-connection_capability(sn_builder *b, const struct sealnet_declaration *d)
+uint32_t
+sn_network_connection_capability(sn_builder *b,
+				 const struct sealnet_declaration *d)
 {
 	uint32_t cap = sn_connection_capability_start(b);
 
@@ -80,62 +88,135 @@ connection_capability(sn_builder *b, const struct sealnet_declaration *d)
 }
 
 int
+sn_network_address_of(sn_endpoint_ref ep, sealnet_address *out)
+{
+	uint32_t len;
+	const uint8_t *a = ep.pos ? sn_endpoint_address(ep, &len) : NULL;
+
+	if (a == NULL || (len != 4 && len != 16))
+		return -EPROTO;
+	memset(out, 0, sizeof(*out));
+	out->ipv6 = len == 16;
+	memcpy(out->address, a, len);
+	out->port = sn_endpoint_port(ep);
+	return 0;
+}
+
+/* ---- addresses ---- */
+
+/* Up to max endpoints of a vector into out; the count taken. */
+static int
+take_addresses(sn_address_info_ref info, bool dns, sealnet_address *out,
+	       unsigned max, unsigned *n)
+{
+	uint32_t count = dns ? sn_address_info_dns_servers_count(info)
+			     : sn_address_info_addresses_count(info);
+
+	*n = 0;
+	for (uint32_t i = 0; i < count && *n < max; i++) {
+		sn_endpoint_ref e =
+		    dns ? sn_address_info_dns_servers_at(info, i)
+			: sn_address_info_addresses_at(info, i);
+		int rc = sn_network_address_of(e, &out[*n]);
+
+		if (rc < 0)
+			return rc;
+		out[(*n)++].port = 0;
+	}
+	return 0;
+}
+
+int
+network_host_get(uint64_t timeout_ns, sealnet_host_info *out)
+{
+	struct sn_peer *p;
+	sn_message_ref m;
+	int rc = sn_network_peer(SN_EXPORT_NETWORK_HOST_GET, __func__, &p);
+
+	if (rc < 0)
+		return rc;
+	if (out == NULL)
+		return -EINVAL;
+	rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
+		     sn_empty_start(sn_call_builder(p->owner)), timeout_ns,
+		     sn_network_reply, sizeof(sn_network_reply), &m);
+	if (rc < 0)
+		return rc;
+	sn_address_info_ref info = sn_message_body_as_address_info(m);
+	rc = take_addresses(info, false, out->addresses,
+			    SEALNET_HOST_ADDRESSES_MAX, &out->naddresses);
+	if (rc == 0)
+		rc = take_addresses(info, true, out->dns_servers,
+				    SEALNET_HOST_DNS_SERVERS_MAX,
+				    &out->ndns_servers);
+	return rc;
+}
+
+static bool
+has_ipv4(const sealnet_host_info *h)
+{
+	for (unsigned i = 0; i < h->naddresses; i++)
+		if (!h->addresses[i].ipv6)
+			return true;
+	return false;
+}
+
+int
 network_start(uint64_t timeout_ns)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_HOST_GET);
 	uint64_t end = sn_now_ns() + timeout_ns;
+	struct sn_peer *p;
+	/* Its own check first, so the log names network_start. */
+	int rc = sn_network_peer(SN_EXPORT_NETWORK_HOST_GET, __func__, &p);
 
-	if (p == NULL)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
 	while (sn_now_ns() < end) {
-		sn_message_ref m;
-		int rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
-				 sn_empty_start(sn_call_builder(p->owner)),
-				 end - sn_now_ns(), reply_buf,
-				 sizeof(reply_buf), &m);
+		sealnet_host_info info;
 
-		if (rc == 0) {
-			sn_address_info_ref info =
-			    sn_message_body_as_address_info(m);
-			bool v4 = false;
-
-			for (uint32_t i = 0;
-			     i < sn_address_info_addresses_count(info); i++)
-				v4 |= sn_endpoint_family(
-					  sn_address_info_addresses_at(info,
-								       i)) ==
-				      SN_ADDRESS_FAMILY_IPV4;
-			if (v4 && sn_address_info_dns_servers_count(info) > 0)
-				return 0;
-		} else if (rc != -EAGAIN) {
+		rc = network_host_get(end - sn_now_ns(), &info);
+		if (rc == 0 && has_ipv4(&info) && info.ndns_servers > 0)
+			return 0;
+		if (rc < 0 && rc != -EAGAIN)
 			return rc;
-		}
 		/* Serve what arrives meanwhile, then ask again. */
-		sn_loop_run_once(&p->owner->loop, sn_now_ns() + 100000000ull);
+		uint64_t next = sn_now_ns() + START_POLL_NS;
+		if (next > end)
+			next = end;
+		while (sn_now_ns() < next)
+			if ((rc = sn_compartment_serve_step_until(p->owner,
+								  next)) < 0)
+				return rc;
 	}
 	return -ETIMEDOUT;
 }
+
+/* ---- TCP ---- */
 
 int
 network_socket_connect_tcp(uint64_t timeout_ns,
 			   const struct sealnet_declaration *capability,
 			   sealnet_socket *out)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
+	struct sn_peer *p;
 	sn_message_ref reply;
+	int rc =
+	    sn_network_peer(SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, __func__, &p);
 
-	if (p == NULL)
-		return -EPERM;
-	if (capability->kind != SEALNET_DECLARE_CONNECTION)
+	if (rc < 0)
+		return rc;
+	if (capability == NULL || out == NULL ||
+	    capability->kind != SEALNET_DECLARE_CONNECTION ||
+	    capability->protocol != SEALNET_TCP)
 		return -EINVAL;
 	sn_builder *b = sn_call_builder(p->owner);
 	uint32_t body = sn_connect_start(b);
-	sn_connect_add_capability(b, body,
-				  connection_capability(b, capability));
-	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
-			       SN_BODY_CONNECT, body, timeout_ns, reply_buf,
-			       sizeof(reply_buf), &reply),
-		       &reply, out);
+	sn_connect_add_capability(
+	    b, body, sn_network_connection_capability(b, capability));
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, SN_BODY_CONNECT,
+		     body, timeout_ns, sn_network_reply,
+		     sizeof(sn_network_reply), &reply);
+	return sn_network_created(rc, &reply, out);
 }
 
 int
@@ -143,12 +224,15 @@ network_socket_listen_tcp(uint64_t timeout_ns,
 			  const struct sealnet_declaration *capability,
 			  sealnet_socket *out)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP);
+	struct sn_peer *p;
 	sn_message_ref reply;
+	int rc =
+	    sn_network_peer(SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP, __func__, &p);
 
-	if (p == NULL)
-		return -EPERM;
-	if (capability->kind != SEALNET_DECLARE_BIND)
+	if (rc < 0)
+		return rc;
+	if (capability == NULL || out == NULL ||
+	    capability->kind != SEALNET_DECLARE_BIND)
 		return -EINVAL;
 	sn_builder *b = sn_call_builder(p->owner);
 	uint32_t body = sn_listen_start(b);
@@ -158,51 +242,55 @@ network_socket_listen_tcp(uint64_t timeout_ns,
 					       (uint16_t)capability->number);
 	sn_bind_capability_add_ipv6(b, cap, capability->ipv6 != 0);
 	sn_listen_add_capability(b, body, cap);
-	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP,
-			       SN_BODY_LISTEN, body, timeout_ns, reply_buf,
-			       sizeof(reply_buf), &reply),
-		       &reply, out);
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_LISTEN_TCP, SN_BODY_LISTEN,
+		     body, timeout_ns, sn_network_reply,
+		     sizeof(sn_network_reply), &reply);
+	return sn_network_created(rc, &reply, out);
 }
 
 int
 network_socket_accept_tcp(uint64_t timeout_ns, sealnet_socket listener,
 			  sealnet_socket *out)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP);
+	struct sn_peer *p;
 	sn_message_ref reply;
-	sn_handle h = to_handle(listener);
+	sn_handle h = sn_network_handle(listener);
+	int rc =
+	    sn_network_peer(SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP, __func__, &p);
 
-	if (p == NULL)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
+	if (out == NULL)
+		return -EINVAL;
 	sn_builder *b = sn_call_builder(p->owner);
 	uint32_t body = sn_socket_reference_start(b);
 	sn_socket_reference_add_socket(b, body, &h);
-	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP,
-			       SN_BODY_SOCKET_REFERENCE, body, timeout_ns,
-			       reply_buf, sizeof(reply_buf), &reply),
-		       &reply, out);
+	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP,
+		     SN_BODY_SOCKET_REFERENCE, body, timeout_ns,
+		     sn_network_reply, sizeof(sn_network_reply), &reply);
+	return sn_network_created(rc, &reply, out);
 }
 
-/* Asks TCPIP, through `export_id`, for up to max bytes of s. */
-static int
-ask_receive(uint16_t export_id, uint64_t timeout_ns, sealnet_socket s,
-	    size_t max, sn_received_ref *out)
+int
+sn_network_ask_receive(uint16_t export_id, const char *function,
+		       uint64_t timeout_ns, sealnet_socket s, size_t max,
+		       sn_received_ref *out)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_RECEIVE);
+	struct sn_peer *p;
 	sn_message_ref reply;
-	sn_handle h = to_handle(s);
+	sn_handle h = sn_network_handle(s);
 	uint32_t len;
-	int rc;
+	int rc = sn_network_peer(export_id, function, &p);
 
-	if (p == NULL)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
 	sn_builder *b = sn_call_builder(p->owner);
 	uint32_t body = sn_receive_start(b);
 	sn_receive_add_socket(b, body, &h);
 	sn_receive_add_max_bytes(b, body,
 				 (uint32_t)(max > CHUNK ? CHUNK : max));
-	rc = sn_call(p, export_id, SN_BODY_RECEIVE, body, timeout_ns, reply_buf,
-		     sizeof(reply_buf), &reply);
+	rc = sn_call(p, export_id, SN_BODY_RECEIVE, body, timeout_ns,
+		     sn_network_reply, sizeof(sn_network_reply), &reply);
 	if (rc < 0)
 		return rc;
 	*out = sn_message_body_as_received(reply);
@@ -213,12 +301,13 @@ ask_receive(uint16_t export_id, uint64_t timeout_ns, sealnet_socket s,
 }
 
 static ssize_t
-receive(uint64_t timeout_ns, sealnet_socket s, size_t max, const uint8_t **data)
+receive(const char *function, uint64_t timeout_ns, sealnet_socket s, size_t max,
+	const uint8_t **data)
 {
 	sn_received_ref r;
 	uint32_t len;
-	int rc = ask_receive(SN_EXPORT_NETWORK_SOCKET_RECEIVE, timeout_ns, s,
-			     max, &r);
+	int rc = sn_network_ask_receive(SN_EXPORT_NETWORK_SOCKET_RECEIVE,
+					function, timeout_ns, s, max, &r);
 
 	if (rc < 0)
 		return rc;
@@ -231,8 +320,11 @@ network_socket_receive_preallocated(uint64_t timeout_ns, sealnet_socket s,
 				    void *buf, size_t len)
 {
 	const uint8_t *data;
-	ssize_t n = receive(timeout_ns, s, len, &data);
+	ssize_t n;
 
+	if (buf == NULL && len > 0)
+		return -EINVAL;
+	n = receive(__func__, timeout_ns, s, len, &data);
 	if (n > 0)
 		memcpy(buf, data, (size_t)n);
 	return n;
@@ -242,8 +334,11 @@ ssize_t
 network_socket_receive(uint64_t timeout_ns, sealnet_socket s, void **buf)
 {
 	const uint8_t *data;
-	ssize_t n = receive(timeout_ns, s, CHUNK, &data);
+	ssize_t n;
 
+	if (buf == NULL)
+		return -EINVAL;
+	n = receive(__func__, timeout_ns, s, CHUNK, &data);
 	if (n <= 0)
 		return n;
 	*buf = malloc((size_t)n);
@@ -257,19 +352,21 @@ ssize_t
 network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 		    size_t len)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_SEND);
+	struct sn_peer *p;
 	uint64_t deadline = sn_now_ns() + timeout_ns;
 	sn_message_ref reply;
-	sn_handle h = to_handle(s);
+	sn_handle h = sn_network_handle(s);
 	size_t done = 0;
+	int rc = sn_network_peer(SN_EXPORT_NETWORK_SOCKET_SEND, __func__, &p);
 
-	if (p == NULL)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
+	if (data == NULL && len > 0)
+		return -EINVAL;
 	while (done < len) {
 		size_t n = len - done > CHUNK ? CHUNK : len - done;
 		uint64_t now = sn_now_ns();
 		uint32_t taken;
-		int rc;
 
 		if (now >= deadline)
 			return done > 0 ? (ssize_t)done : -ETIMEDOUT;
@@ -278,8 +375,8 @@ network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 		sn_send_add_socket(b, body, &h);
 		sn_send_add_data(b, body, (const uint8_t *)data + done, n);
 		rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SEND,
-			     body, deadline - now, reply_buf, sizeof(reply_buf),
-			     &reply);
+			     body, deadline - now, sn_network_reply,
+			     sizeof(sn_network_reply), &reply);
 		/* What was taken is on its way: report it, and let the next
 		 * call meet the error. */
 		if (rc < 0)
@@ -297,134 +394,16 @@ network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 int
 network_socket_close(uint64_t timeout_ns, sealnet_socket s)
 {
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_CLOSE);
-	sn_handle h = to_handle(s);
+	struct sn_peer *p;
+	sn_handle h = sn_network_handle(s);
+	int rc = sn_network_peer(SN_EXPORT_NETWORK_SOCKET_CLOSE, __func__, &p);
 
-	if (p == NULL)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
 	sn_builder *b = sn_call_builder(p->owner);
 	uint32_t body = sn_socket_reference_start(b);
 	sn_socket_reference_add_socket(b, body, &h);
 	return sn_call(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-		       SN_BODY_SOCKET_REFERENCE, body, timeout_ns, reply_buf,
-		       sizeof(reply_buf), NULL);
-}
-
-/* ---- UDP ---- */
-
-static uint32_t
-endpoint_of(sn_builder *b, const sealnet_address *a)
-{
-	uint32_t ep = sn_endpoint_start(b);
-
-	sn_endpoint_add_family(
-	    b, ep, a->ipv6 ? SN_ADDRESS_FAMILY_IPV6 : SN_ADDRESS_FAMILY_IPV4);
-	sn_endpoint_add_address(b, ep, a->address, a->ipv6 ? 16 : 4);
-	sn_endpoint_add_port(b, ep, a->port);
-	return ep;
-}
-
-static int
-address_of(sn_endpoint_ref ep, sealnet_address *out)
-{
-	uint32_t len;
-	const uint8_t *a = ep.pos ? sn_endpoint_address(ep, &len) : NULL;
-
-	if (a == NULL || (len != 4 && len != 16))
-		return -EPROTO;
-	memset(out, 0, sizeof(*out));
-	out->ipv6 = len == 16;
-	memcpy(out->address, a, len);
-	out->port = sn_endpoint_port(ep);
-	return 0;
-}
-
-int
-network_socket_udp(uint64_t timeout_ns, int ipv6, sealnet_socket *out)
-{
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_UDP);
-	struct sn_compartment *self = sn_compartment_self();
-	sn_message_ref reply;
-
-	if (p == NULL)
-		return -EPERM;
-	sn_builder *b = sn_call_builder(p->owner);
-	uint32_t body = sn_socket_listen_start(b);
-	sn_socket_listen_add_owner(b, body, self->name, strlen(self->name));
-	sn_socket_listen_add_ipv6(b, body, ipv6 != 0);
-	return created(sn_call(p, SN_EXPORT_NETWORK_SOCKET_UDP,
-			       SN_BODY_SOCKET_LISTEN, body, timeout_ns,
-			       reply_buf, sizeof(reply_buf), &reply),
-		       &reply, out);
-}
-
-int
-network_socket_udp_authorise_host(uint64_t timeout_ns, sealnet_socket s,
-				  const struct sealnet_declaration *capability,
-				  sealnet_address *remote)
-{
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST);
-	sn_message_ref reply;
-	sn_handle h = to_handle(s);
-	int rc;
-
-	if (p == NULL)
-		return -EPERM;
-	if (capability->kind != SEALNET_DECLARE_CONNECTION ||
-	    capability->protocol != SEALNET_UDP)
-		return -EINVAL;
-	sn_builder *b = sn_call_builder(p->owner);
-	uint32_t body = sn_udp_authorise_start(b);
-	sn_udp_authorise_add_socket(b, body, &h);
-	sn_udp_authorise_add_capability(b, body,
-					connection_capability(b, capability));
-	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST,
-		     SN_BODY_UDP_AUTHORISE, body, timeout_ns, reply_buf,
-		     sizeof(reply_buf), &reply);
-	if (rc < 0)
-		return rc;
-	return address_of(
-	    sn_authorised_remote(sn_message_body_as_authorised(reply)), remote);
-}
-
-ssize_t
-network_socket_send_to(uint64_t timeout_ns, sealnet_socket s,
-		       const sealnet_address *to, const void *data, size_t len)
-{
-	struct sn_peer *p = peer(SN_EXPORT_NETWORK_SOCKET_SEND_TO);
-	sn_handle h = to_handle(s);
-	int rc;
-
-	if (p == NULL)
-		return -EPERM;
-	if (len > CHUNK)
-		return -EMSGSIZE;
-	sn_builder *b = sn_call_builder(p->owner);
-	uint32_t body = sn_send_start(b);
-	sn_send_add_socket(b, body, &h);
-	sn_send_add_data(b, body, data, len);
-	sn_send_add_to(b, body, endpoint_of(b, to));
-	rc = sn_call(p, SN_EXPORT_NETWORK_SOCKET_SEND_TO, SN_BODY_SEND, body,
-		     timeout_ns, reply_buf, sizeof(reply_buf), NULL);
-	return rc < 0 ? rc : (ssize_t)len;
-}
-
-ssize_t
-network_socket_receive_from(uint64_t timeout_ns, sealnet_socket s, void *buf,
-			    size_t len, sealnet_address *from)
-{
-	sn_received_ref r;
-	const uint8_t *data;
-	uint32_t n;
-	int rc = ask_receive(SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, timeout_ns,
-			     s, len, &r);
-
-	if (rc < 0)
-		return rc;
-	data = sn_received_data(r, &n);
-	rc = address_of(sn_received_from(r), from);
-	if (rc < 0)
-		return rc;
-	memcpy(buf, data, n);
-	return (ssize_t)n;
+		       SN_BODY_SOCKET_REFERENCE, body, timeout_ns,
+		       sn_network_reply, sizeof(sn_network_reply), NULL);
 }

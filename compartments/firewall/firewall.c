@@ -346,8 +346,9 @@ main(void)
 	tcpip = sn_export_peer(&compartment, SN_EXPORT_TCPIP_FRAME_RECEIVE);
 	if (tcpip == NULL)
 		return 1;
-	compartment.peer_restarted = peer_restarted;
-	if (sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
+	if (sn_compartment_on_peer_restarted(&compartment, peer_restarted,
+					     NULL) < 0 ||
+	    sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0)
 		return 1;
 	tick(NULL);

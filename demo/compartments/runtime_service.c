@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <stdlib.h>
 
+/* A service, not an application: it answers calls and issues handles,
+ * which only the runtime's callee API (runtime/call.h, handle.h) can. */
 #include "boot.h"
 #include "handle.h"
 #include "log.h"

@@ -7,10 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "boot.h"
-#include "log.h"
-#include "sealnet/compartment.h"
-#include "sealnet/network.h"
+#include <sealnet/sealnet.h>
 
 SEALNET_COMPARTMENT("http_client");
 SEALNET_IMPORT(network_socket_connect_tcp);
@@ -21,9 +18,6 @@ SEALNET_IMPORT(network_socket_close);
 SEALNET_CONNECTION_CAPABILITY(example_com, SEALNET_TCP, "example.com", 80);
 SEALNET_RESTART(never, 0);
 
-#define SECOND 1000000000ull
-
-static struct sn_compartment compartment;
 static char response[64 * 1024];
 
 int
@@ -37,43 +31,45 @@ main(void)
 	ssize_t n;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL) < 0)
+	if (sealnet_start() < 0)
 		return 1;
-	rc = network_start(30 * SECOND);
+	rc = network_start(30 * SEALNET_SECOND);
 	if (rc == 0)
 		rc = network_socket_connect_tcp(
-		    10 * SECOND, SEALNET_CAPABILITY(example_com), &s);
+		    10 * SEALNET_SECOND, SEALNET_CAPABILITY(example_com), &s);
 	if (rc < 0) {
-		sn_log("cannot connect to example.com: %s", strerror(-rc));
+		sealnet_log("cannot connect to example.com: %s", strerror(-rc));
 		return 1;
 	}
-	n = network_socket_send(10 * SECOND, s, request, sizeof(request) - 1);
+	n = network_socket_send(10 * SEALNET_SECOND, s, request,
+				sizeof(request) - 1);
 	if (n != (ssize_t)sizeof(request) - 1) {
 		if (n < 0)
-			sn_log("cannot send the request: %s",
-			       strerror((int)-n));
+			sealnet_log("cannot send the request: %s",
+				    strerror((int)-n));
 		else
-			sn_log("cannot send the request: only %zd bytes went",
-			       n);
-		network_socket_close(SECOND, s);
+			sealnet_log(
+			    "cannot send the request: only %zd bytes went", n);
+		network_socket_close(SEALNET_SECOND, s);
 		return 1;
 	}
 	while (n >= 0 && have < sizeof(response) - 1) {
 		n = network_socket_receive_preallocated(
-		    10 * SECOND, s, response + have,
+		    10 * SEALNET_SECOND, s, response + have,
 		    sizeof(response) - 1 - have);
 		if (n > 0)
 			have += (size_t)n;
 	}
-	network_socket_close(SECOND, s);
+	network_socket_close(SEALNET_SECOND, s);
 	/* The end of the response is the server closing: -ENOTCONN. */
 	if (n < 0 && n != -ENOTCONN) {
-		sn_log("receive failed: %s", strerror((int)-n));
+		sealnet_log("receive failed: %s", strerror((int)-n));
 		return 1;
 	}
 	response[have] = 0;
 	char *body = strstr(response, "\r\n\r\n");
-	sn_log("%.*s; %zu bytes", (int)strcspn(response, "\r"), response, have);
+	sealnet_log("%.*s; %zu bytes", (int)strcspn(response, "\r"), response,
+		    have);
 	fputs(body ? body + 4 : response, stdout);
 	fflush(stdout);
 	return 0;

@@ -3,13 +3,11 @@
  * bind capability's limit, which the Firewall enforces on incoming SYNs).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "boot.h"
-#include "log.h"
-#include "sealnet/compartment.h"
-#include "sealnet/network.h"
+#include <sealnet/sealnet.h>
 
 SEALNET_COMPARTMENT("http_server");
 SEALNET_IMPORT(network_socket_listen_tcp);
@@ -20,10 +18,6 @@ SEALNET_IMPORT(network_socket_receive);
 SEALNET_IMPORT(network_socket_close);
 SEALNET_BIND_CAPABILITY(web, 80, 4, false);
 SEALNET_RESTART(on_failure, 5);
-
-#define SECOND 1000000000ull
-
-static struct sn_compartment compartment;
 
 static const char page[] =
     "<!doctype html>\n<title>sealnet</title>\n"
@@ -39,7 +33,8 @@ serve(sealnet_socket c, unsigned long count)
 	/* Read the request head; its contents do not change the page. */
 	while (have < sizeof(request) - 1) {
 		ssize_t n = network_socket_receive_preallocated(
-		    5 * SECOND, c, request + have, sizeof(request) - 1 - have);
+		    5 * SEALNET_SECOND, c, request + have,
+		    sizeof(request) - 1 - have);
 		if (n <= 0)
 			break;
 		have += (size_t)n;
@@ -51,11 +46,12 @@ serve(sealnet_socket c, unsigned long count)
 			   "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n"
 			   "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 			   sizeof(page) - 1);
-	if (network_socket_send(5 * SECOND, c, header, (size_t)len) == len &&
-	    network_socket_send(5 * SECOND, c, page, sizeof(page) - 1) ==
-		(ssize_t)sizeof(page) - 1)
-		sn_log("served request %lu", count);
-	network_socket_close(SECOND, c);
+	if (network_socket_send(5 * SEALNET_SECOND, c, header, (size_t)len) ==
+		len &&
+	    network_socket_send(5 * SEALNET_SECOND, c, page,
+				sizeof(page) - 1) == (ssize_t)sizeof(page) - 1)
+		sealnet_log("served request %lu", count);
+	network_socket_close(SEALNET_SECOND, c);
 }
 
 int
@@ -65,19 +61,20 @@ main(void)
 	unsigned long count = 0;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL) < 0)
+	if (sealnet_start() < 0)
 		return 1;
-	rc = network_start(30 * SECOND);
+	rc = network_start(30 * SEALNET_SECOND);
 	if (rc == 0)
 		rc = network_socket_listen_tcp(
-		    5 * SECOND, SEALNET_CAPABILITY(web), &listener);
+		    5 * SEALNET_SECOND, SEALNET_CAPABILITY(web), &listener);
 	if (rc < 0) {
-		sn_log("cannot listen on port 80: %s", strerror(-rc));
+		sealnet_log("cannot listen on port 80: %s", strerror(-rc));
 		return 1;
 	}
-	sn_log("listening on port 80");
+	sealnet_log("listening on port 80");
 	for (;;) {
-		rc = network_socket_accept_tcp(3600 * SECOND, listener, &c);
+		rc = network_socket_accept_tcp(3600 * SEALNET_SECOND, listener,
+					       &c);
 		if (rc == 0)
 			serve(c, ++count);
 		else if (rc != -ETIMEDOUT)

@@ -16,6 +16,8 @@
 #ifndef SEALNET_TLS_H
 #define SEALNET_TLS_H
 
+#include <stddef.h>
+
 /* The peer's chain leads to no trust anchor: an issuer is missing, or the
  * chain ends in a root that is not one of ours. */
 #define SEALNET_TLS_EUNKNOWN_ISSUER (-2001)

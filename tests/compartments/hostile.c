@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* The runtime's own headers, not the public SDK: the attacks build
+ * messages by hand and write them, and impossible indices, straight into
+ * the channels' rings. */
 #include "boot.h"
 #include "channel_shm.h"
 #include "log.h"

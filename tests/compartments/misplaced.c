@@ -2,6 +2,8 @@
  * Declares an export the schema assigns to another compartment
  * (Runtime's runtime_null): `sealnet image build` must refuse it.
  */
+/* A service, not an application: its handler answers through the
+ * runtime's callee API (runtime/call.h). */
 #include "boot.h"
 #include "sealnet/compartment.h"
 

@@ -5,6 +5,8 @@
  * presenting a capability its caller does not hold never reaches this
  * handler, and gets -EPERM instead.
  */
+/* A service, not an application: it answers calls, which only the
+ * runtime's callee API (runtime/call.h) can. */
 #include "boot.h"
 #include "log.h"
 #include "sealnet/compartment.h"

@@ -8,29 +8,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "boot.h"
-#include "log.h"
-#include "sealnet/compartment.h"
+#include <sealnet/sealnet.h>
 
 SEALNET_COMPARTMENT("sneaky");
 SEALNET_RESTART(on_failure, 2);
-
-static struct sn_compartment compartment;
 
 int
 main(void)
 {
 	int fd;
 
-	if (sn_compartment_boot(&compartment, NULL) < 0)
+	if (sealnet_start() < 0)
 		return 1;
-	if (sn_compartment_incarnation() % 2) {
-		sn_log("trying socket()");
+	if (sealnet_incarnation() % 2) {
+		sealnet_log("trying socket()");
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 	} else {
-		sn_log("trying open(\"/etc/passwd\")");
+		sealnet_log("trying open(\"/etc/passwd\")");
 		fd = open("/etc/passwd", O_RDONLY);
 	}
-	sn_log("STILL ALIVE after a forbidden syscall (fd %d)", fd);
+	sealnet_log("STILL ALIVE after a forbidden syscall (fd %d)", fd);
 	return 0;
 }

@@ -10,10 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot.h"
-#include "log.h"
-#include "sealnet/compartment.h"
-#include "sealnet/network.h"
+#include <sealnet/sealnet.h>
 
 SEALNET_COMPARTMENT("tcp_bench");
 SEALNET_IMPORT(network_socket_connect_tcp);
@@ -29,7 +26,6 @@ SEALNET_SYSCALL(sysinfo); /* qsort */
 #define BYTES (100ull * 1000 * 1000)
 #define CHUNK (60u * 1024)
 
-static struct sn_compartment compartment;
 static uint8_t buf[CHUNK];
 
 static int
@@ -48,18 +44,18 @@ measure_connect(double *median_us)
 	sealnet_socket s;
 
 	for (int i = 0; i < 20; i++) {
-		uint64_t t0 = sn_now_ns();
+		uint64_t t0 = sealnet_now_ns();
 		int rc = network_socket_connect_tcp(
-		    5000 * SN_MS, SEALNET_CAPABILITY(sink), &s);
+		    5000 * SEALNET_MS, SEALNET_CAPABILITY(sink), &s);
 
 		if (rc < 0) {
-			sn_log("connect %d failed: %s", i, strerror(-rc));
+			sealnet_log("connect %d failed: %s", i, strerror(-rc));
 			return rc;
 		}
-		times[i] = sn_now_ns() - t0;
-		rc = network_socket_close(1000 * SN_MS, s);
+		times[i] = sealnet_now_ns() - t0;
+		rc = network_socket_close(1000 * SEALNET_MS, s);
 		if (rc < 0) {
-			sn_log("close %d failed: %s", i, strerror(-rc));
+			sealnet_log("close %d failed: %s", i, strerror(-rc));
 			return rc;
 		}
 	}
@@ -76,39 +72,40 @@ transfer(bool sending, double *mbytes_per_s)
 	uint64_t t0, done = 0;
 	sealnet_socket s;
 	int rc = network_socket_connect_tcp(
-	    5000 * SN_MS,
+	    5000 * SEALNET_MS,
 	    sending ? SEALNET_CAPABILITY(sink) : SEALNET_CAPABILITY(source),
 	    &s);
 
 	if (rc < 0) {
-		sn_log("%s: connect failed: %s", what, strerror(-rc));
+		sealnet_log("%s: connect failed: %s", what, strerror(-rc));
 		return rc;
 	}
-	t0 = sn_now_ns();
+	t0 = sealnet_now_ns();
 	while (done < BYTES) {
 		size_t want =
 		    BYTES - done < CHUNK ? (size_t)(BYTES - done) : CHUNK;
-		ssize_t n =
-		    sending ? network_socket_send(10000 * SN_MS, s, buf, want)
-			    : network_socket_receive_preallocated(10000 * SN_MS,
-								  s, buf, want);
+		ssize_t n = sending ? network_socket_send(10000 * SEALNET_MS, s,
+							  buf, want)
+				    : network_socket_receive_preallocated(
+					  10000 * SEALNET_MS, s, buf, want);
 
 		if (n <= 0) {
 			/* A figure from part of a transfer would not be the
 			 * transfer's: none is given. */
-			sn_log("%s failed after %llu of %llu bytes: %s", what,
-			       (unsigned long long)done,
-			       (unsigned long long)BYTES,
-			       n < 0 ? strerror((int)-n) : "nothing moved");
-			network_socket_close(1000 * SN_MS, s);
+			sealnet_log(
+			    "%s failed after %llu of %llu bytes: %s", what,
+			    (unsigned long long)done, (unsigned long long)BYTES,
+			    n < 0 ? strerror((int)-n) : "nothing moved");
+			network_socket_close(1000 * SEALNET_MS, s);
 			return n < 0 ? (int)n : -EIO;
 		}
 		done += (uint64_t)n;
 	}
-	*mbytes_per_s = (double)done / 1e6 / ((double)(sn_now_ns() - t0) / 1e9);
-	rc = network_socket_close(1000 * SN_MS, s);
+	*mbytes_per_s =
+	    (double)done / 1e6 / ((double)(sealnet_now_ns() - t0) / 1e9);
+	rc = network_socket_close(1000 * SEALNET_MS, s);
 	if (rc < 0)
-		sn_log("%s: close failed: %s", what, strerror(-rc));
+		sealnet_log("%s: close failed: %s", what, strerror(-rc));
 	return rc;
 }
 
@@ -119,15 +116,14 @@ main(void)
 {
 	double connect_us, send_mbs, recv_mbs;
 
-	if (sn_compartment_boot(&compartment, NULL) < 0 ||
-	    network_start(30000 * SN_MS) < 0)
+	if (sealnet_start() < 0 || network_start(30000 * SEALNET_MS) < 0)
 		return 1;
 	if (measure_connect(&connect_us) < 0)
 		return 1;
-	sn_log("connect: median %.0f us; sending 100 MB", connect_us);
+	sealnet_log("connect: median %.0f us; sending 100 MB", connect_us);
 	if (transfer(true, &send_mbs) < 0)
 		return 1;
-	sn_log("sent; receiving 100 MB");
+	sealnet_log("sent; receiving 100 MB");
 	if (transfer(false, &recv_mbs) < 0)
 		return 1;
 	printf("{\"bench\": \"sealnet_connect\", \"median_us\": %.0f}\n",
@@ -138,6 +134,6 @@ main(void)
 	       recv_mbs);
 	if (fflush(stdout) != 0)
 		return 1;
-	sn_log("done");
+	sealnet_log("done");
 	return 0;
 }

@@ -8,10 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "boot.h"
-#include "log.h"
-#include "sealnet/compartment.h"
-#include "sealnet/network.h"
+#include <sealnet/sealnet.h>
+
+#include "netapi_flood.h"
 #include "tcp_test/tcp_test.h"
 
 SEALNET_COMPARTMENT("tcptest");
@@ -54,7 +53,6 @@ static const struct sealnet_declaration not_granted = {
     .text = "10.0.0.1",
 };
 
-struct sn_compartment compartment;
 uint8_t out[CHUNK], in[CHUNK];
 
 /* The capabilities, for the steps in tcp_test/ (they are file-local). */
@@ -104,34 +102,22 @@ send_all(uint64_t timeout_ns, sealnet_socket s, const uint8_t *p, size_t len)
 /* Waits until the stack has an address of this family; with prefix_byte
  * set, one that starts with it (not link-local). */
 int
-wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
+wait_for_family(bool ipv6, int prefix_byte, uint64_t timeout_ns)
 {
-	uint64_t end = sn_now_ns() + timeout_ns;
-	static _Alignas(8) uint8_t reply[4096];
+	uint64_t end = sealnet_now_ns() + timeout_ns;
 
-	while (sn_now_ns() < end) {
-		struct sn_peer *p = sn_export_peer(
-		    &compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
-		sn_message_ref m;
-		int rc = sn_call(p, SN_EXPORT_NETWORK_HOST_GET, SN_BODY_EMPTY,
-				 sn_empty_start(sn_call_builder(&compartment)),
-				 1000 * SN_MS, reply, sizeof(reply), &m);
+	while (sealnet_now_ns() < end) {
+		sealnet_host_info info;
+		int rc = network_host_get(1000 * SEALNET_MS, &info);
 
-		for (uint32_t i = 0;
-		     rc == 0 && i < sn_address_info_addresses_count(
-					sn_message_body_as_address_info(m));
-		     i++) {
-			sn_endpoint_ref e = sn_address_info_addresses_at(
-			    sn_message_body_as_address_info(m), i);
-			uint32_t len;
-			const uint8_t *a = sn_endpoint_address(e, &len);
+		for (unsigned i = 0; rc == 0 && i < info.naddresses; i++) {
+			const sealnet_address *a = &info.addresses[i];
 
-			if (sn_endpoint_family(e) == family &&
-			    (prefix_byte < 0 ||
-			     (len > 0 && a[0] == prefix_byte)))
+			if (a->ipv6 == ipv6 &&
+			    (prefix_byte < 0 || a->address[0] == prefix_byte))
 				return 0;
 		}
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * SN_MS);
+		sealnet_wait(100 * SEALNET_MS);
 	}
 	return -ETIMEDOUT;
 }
@@ -139,7 +125,7 @@ wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns)
 static int
 wait_for_address(void)
 {
-	return wait_for_family(SN_ADDRESS_FAMILY_IPV4, -1, 30000 * SN_MS);
+	return wait_for_family(false, -1, 30000 * SEALNET_MS);
 }
 
 /* Echoes n bytes over s; 0 if they all came back unchanged. */
@@ -155,14 +141,14 @@ echo_some(sealnet_socket s, size_t n)
 
 		for (size_t i = 0; i < k; i++)
 			out[i] = (uint8_t)((sent + i) * 40503u >> 7);
-		r = send_all(5000 * SN_MS, s, out, k);
+		r = send_all(5000 * SEALNET_MS, s, out, k);
 		if (r < 0)
 			return (int)r;
 		sent_sum = fnv(sent_sum, out, k);
 		sent += k;
 		while (got < sent) {
-			r = network_socket_receive_preallocated(5000 * SN_MS, s,
-								in, sent - got);
+			r = network_socket_receive_preallocated(
+			    5000 * SEALNET_MS, s, in, sent - got);
 			if (r < 0)
 				return (int)r;
 			got_sum = fnv(got_sum, in, (size_t)r);
@@ -177,9 +163,9 @@ wait_for_signal(const struct sealnet_declaration *signal)
 {
 	sealnet_socket s;
 
-	while (network_socket_connect_tcp(1000 * SN_MS, signal, &s) < 0)
-		sn_loop_run_once(&compartment.loop, sn_now_ns() + 200 * SN_MS);
-	network_socket_close(1000 * SN_MS, s);
+	while (network_socket_connect_tcp(1000 * SEALNET_MS, signal, &s) < 0)
+		sealnet_wait(200 * SEALNET_MS);
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 int
@@ -188,10 +174,10 @@ main(void)
 	sealnet_socket s;
 	int rc;
 
-	if (sn_compartment_boot(&compartment, NULL) < 0)
+	if (sealnet_start() < 0)
 		return 1;
 	rc = wait_for_address();
-	sn_log("RESULT address: %s", rc == 0 ? "ok" : strerror(-rc));
+	sealnet_log("RESULT address: %s", rc == 0 ? "ok" : strerror(-rc));
 	if (rc == 0) {
 		echo_test();
 		udp_round_trip();
@@ -199,16 +185,16 @@ main(void)
 		receive_after_timeout();
 		stalled_peer();
 		connect_timeouts();
-		netapi_caller_limit();
+		netapi_caller_limit(cap_silent, cap_echo_server);
 	}
-	rc = network_socket_connect_tcp(2000 * SN_MS, &not_granted, &s);
-	sn_log("RESULT not granted: %s",
-	       rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
+	rc = network_socket_connect_tcp(2000 * SEALNET_MS, &not_granted, &s);
+	sealnet_log("RESULT not granted: %s",
+		    rc == -EPERM ? "refused (-EPERM)" : strerror(-rc));
 	forged_dns_answers();
 	cname_followed();
 	ipv6_echo();
 	spoofed_segments();
 	transfer_across_a_restart();
-	sn_log("RESULT done");
+	sealnet_log("RESULT done");
 	return 0;
 }

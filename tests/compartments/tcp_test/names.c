@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "sealnet/network.h"
 #include "tcp_test.h"
 
 /* Each name's first answer is forged to send us elsewhere; only the true
@@ -25,16 +23,16 @@ forged_dns_answers(void)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		sealnet_socket s;
-		int rc =
-		    network_socket_connect_tcp(3000 * SN_MS, names[i].cap, &s);
+		int rc = network_socket_connect_tcp(3000 * SEALNET_MS,
+						    names[i].cap, &s);
 
 		if (rc == 0) {
 			rc = echo_some(s, 4096);
-			network_socket_close(1000 * SN_MS, s);
+			network_socket_close(1000 * SEALNET_MS, s);
 		}
-		sn_log("RESULT dns answer with the %s: %s", names[i].what,
-		       rc == 0 ? "ignored, the real server answered"
-			       : strerror(-rc));
+		sealnet_log("RESULT dns answer with the %s: %s", names[i].what,
+			    rc == 0 ? "ignored, the real server answered"
+				    : strerror(-rc));
 	}
 }
 
@@ -42,12 +40,12 @@ void
 cname_followed(void)
 {
 	sealnet_socket s;
-	int rc = network_socket_connect_tcp(3000 * SN_MS, cap_alias, &s);
+	int rc = network_socket_connect_tcp(3000 * SEALNET_MS, cap_alias, &s);
 
 	if (rc == 0) {
 		rc = echo_some(s, 4096);
-		network_socket_close(1000 * SN_MS, s);
+		network_socket_close(1000 * SEALNET_MS, s);
 	}
-	sn_log("RESULT dns cname: %s",
-	       rc == 0 ? "followed to the address" : strerror(-rc));
+	sealnet_log("RESULT dns cname: %s",
+		    rc == 0 ? "followed to the address" : strerror(-rc));
 }

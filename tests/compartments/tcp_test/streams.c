@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
-#include "sealnet/network.h"
 #include "tcp_test.h"
 
 void
@@ -20,44 +18,47 @@ echo_test(void)
 	size_t sent = 0, got = 0;
 	int rc;
 
-	t0 = sn_now_ns();
-	rc = network_socket_connect_tcp(5000 * SN_MS, cap_echo_server, &s);
-	t1 = sn_now_ns();
+	t0 = sealnet_now_ns();
+	rc = network_socket_connect_tcp(5000 * SEALNET_MS, cap_echo_server, &s);
+	t1 = sealnet_now_ns();
 	if (rc < 0) {
-		sn_log("RESULT connect: %s", strerror(-rc));
+		sealnet_log("RESULT connect: %s", strerror(-rc));
 		return;
 	}
-	sn_log("RESULT connect: ok in %.2f ms", (double)(t1 - t0) / 1e6);
-	t0 = sn_now_ns();
+	sealnet_log("RESULT connect: ok in %.2f ms", (double)(t1 - t0) / 1e6);
+	t0 = sealnet_now_ns();
 	while (sent < TOTAL) {
 		for (size_t i = 0; i < CHUNK; i++)
 			out[i] = (uint8_t)((sent + i) * 2654435761u >> 13);
-		rc = send_all(5000 * SN_MS, s, out, CHUNK);
+		rc = send_all(5000 * SEALNET_MS, s, out, CHUNK);
 		if (rc < 0) {
-			sn_log("RESULT echo: send failed: %s", strerror(-rc));
+			sealnet_log("RESULT echo: send failed: %s",
+				    strerror(-rc));
 			return;
 		}
 		sent_sum = fnv(sent_sum, out, CHUNK);
 		sent += CHUNK;
 		while (got < sent) {
 			ssize_t n = network_socket_receive_preallocated(
-			    5000 * SN_MS, s, in, sent - got);
+			    5000 * SEALNET_MS, s, in, sent - got);
 			if (n < 0) {
-				sn_log("RESULT echo: receive failed after %zu "
-				       "bytes: %s",
-				       got, strerror((int)-n));
+				sealnet_log(
+				    "RESULT echo: receive failed after %zu "
+				    "bytes: %s",
+				    got, strerror((int)-n));
 				return;
 			}
 			got_sum = fnv(got_sum, in, (size_t)n);
 			got += (size_t)n;
 		}
 	}
-	t1 = sn_now_ns();
-	sn_log("RESULT echo: %zu bytes sent, %zu back in %.0f ms, checksums %s",
-	       sent, got, (double)(t1 - t0) / 1e6,
-	       sent_sum == got_sum ? "match" : "DIFFER");
-	rc = network_socket_close(1000 * SN_MS, s);
-	sn_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
+	t1 = sealnet_now_ns();
+	sealnet_log(
+	    "RESULT echo: %zu bytes sent, %zu back in %.0f ms, checksums %s",
+	    sent, got, (double)(t1 - t0) / 1e6,
+	    sent_sum == got_sum ? "match" : "DIFFER");
+	rc = network_socket_close(1000 * SEALNET_MS, s);
+	sealnet_log("RESULT close: %s", rc == 0 ? "ok" : strerror(-rc));
 }
 
 /* A datagram to the UDP echo port: dropped by the Firewall until that
@@ -73,9 +74,9 @@ udp_round_trip(void)
 	ssize_t n;
 	int rc;
 
-	rc = network_socket_udp(1000 * SN_MS, 0, &s);
+	rc = network_socket_udp(1000 * SEALNET_MS, 0, &s);
 	if (rc < 0) {
-		sn_log("RESULT udp: no socket: %s", strerror(-rc));
+		sealnet_log("RESULT udp: no socket: %s", strerror(-rc));
 		return;
 	}
 	/* The address, but no Firewall rule for it yet.  TCPIP takes the
@@ -84,40 +85,42 @@ udp_round_trip(void)
 	memset(&to, 0, sizeof(to));
 	memcpy(to.address, (const uint8_t[]){10, 0, 0, 1}, 4);
 	to.port = 7009;
-	n = network_socket_send_to(1000 * SN_MS, s, &to, ping, sizeof(ping));
+	n = network_socket_send_to(1000 * SEALNET_MS, s, &to, ping,
+				   sizeof(ping));
 	if (n != (ssize_t)sizeof(ping)) {
-		sn_log("RESULT udp before authorising: not sent: %s",
-		       n < 0 ? strerror((int)-n) : "short");
-		network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT udp before authorising: not sent: %s",
+			    n < 0 ? strerror((int)-n) : "short");
+		network_socket_close(1000 * SEALNET_MS, s);
 		return;
 	}
-	n = network_socket_receive_from(500 * SN_MS, s, back, sizeof(back),
+	n = network_socket_receive_from(500 * SEALNET_MS, s, back, sizeof(back),
 					&from);
-	sn_log("RESULT udp before authorising: %zu bytes sent, %s",
-	       sizeof(ping),
-	       n == -ETIMEDOUT ? "nothing came back" : "an answer came");
-	rc = network_socket_udp_authorise_host(5000 * SN_MS, s, cap_udp_echo,
-					       &to);
+	sealnet_log("RESULT udp before authorising: %zu bytes sent, %s",
+		    sizeof(ping),
+		    n == -ETIMEDOUT ? "nothing came back" : "an answer came");
+	rc = network_socket_udp_authorise_host(5000 * SEALNET_MS, s,
+					       cap_udp_echo, &to);
 	if (rc < 0) {
-		sn_log("RESULT udp: authorise failed: %s", strerror(-rc));
-		network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT udp: authorise failed: %s", strerror(-rc));
+		network_socket_close(1000 * SEALNET_MS, s);
 		return;
 	}
-	t0 = sn_now_ns();
-	n = network_socket_send_to(1000 * SN_MS, s, &to, ping, sizeof(ping));
+	t0 = sealnet_now_ns();
+	n = network_socket_send_to(1000 * SEALNET_MS, s, &to, ping,
+				   sizeof(ping));
 	if (n == (ssize_t)sizeof(ping))
-		n = network_socket_receive_from(2000 * SN_MS, s, back,
+		n = network_socket_receive_from(2000 * SEALNET_MS, s, back,
 						sizeof(back), &from);
 	if (n == (ssize_t)sizeof(ping) && memcmp(back, ping, sizeof(ping)) == 0)
-		sn_log("RESULT udp round trip: ok in %.2f ms, from "
-		       "%u.%u.%u.%u:%u",
-		       (double)(sn_now_ns() - t0) / 1e6, from.address[0],
-		       from.address[1], from.address[2], from.address[3],
-		       from.port);
+		sealnet_log("RESULT udp round trip: ok in %.2f ms, from "
+			    "%u.%u.%u.%u:%u",
+			    (double)(sealnet_now_ns() - t0) / 1e6,
+			    from.address[0], from.address[1], from.address[2],
+			    from.address[3], from.port);
 	else
-		sn_log("RESULT udp round trip: failed: %s",
-		       n < 0 ? strerror((int)-n) : "wrong bytes");
-	network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT udp round trip: failed: %s",
+			    n < 0 ? strerror((int)-n) : "wrong bytes");
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 /* A receive that timed out must not take data that arrives later: the
@@ -129,30 +132,33 @@ receive_after_timeout(void)
 	sealnet_socket s;
 	char got[sizeof(msg)];
 	ssize_t n;
-	int rc = network_socket_connect_tcp(5000 * SN_MS, cap_echo_server, &s);
+	int rc =
+	    network_socket_connect_tcp(5000 * SEALNET_MS, cap_echo_server, &s);
 
 	if (rc < 0) {
-		sn_log("RESULT late data: no connection: %s", strerror(-rc));
+		sealnet_log("RESULT late data: no connection: %s",
+			    strerror(-rc));
 		return;
 	}
-	n = network_socket_receive_preallocated(50 * SN_MS, s, got,
+	n = network_socket_receive_preallocated(50 * SEALNET_MS, s, got,
 						sizeof(got));
 	if (n != -ETIMEDOUT) {
-		sn_log("RESULT late data: the first receive gave %zd", n);
-		network_socket_close(1000 * SN_MS, s);
+		sealnet_log("RESULT late data: the first receive gave %zd", n);
+		network_socket_close(1000 * SEALNET_MS, s);
 		return;
 	}
-	network_socket_send(1000 * SN_MS, s, msg, sizeof(msg));
+	network_socket_send(1000 * SEALNET_MS, s, msg, sizeof(msg));
 	/* The echo arrives while nobody is receiving. */
-	sn_loop_run_once(&compartment.loop, sn_now_ns() + 100 * SN_MS);
-	n = network_socket_receive_preallocated(2000 * SN_MS, s, got,
+	sealnet_wait(100 * SEALNET_MS);
+	n = network_socket_receive_preallocated(2000 * SEALNET_MS, s, got,
 						sizeof(got));
-	sn_log("RESULT late data: %s",
-	       n == (ssize_t)sizeof(msg) && memcmp(got, msg, sizeof(msg)) == 0
-		   ? "kept for the next receive"
-	       : n < 0 ? strerror((int)-n)
-		       : "wrong bytes");
-	network_socket_close(1000 * SN_MS, s);
+	sealnet_log("RESULT late data: %s",
+		    n == (ssize_t)sizeof(msg) &&
+			    memcmp(got, msg, sizeof(msg)) == 0
+			? "kept for the next receive"
+		    : n < 0 ? strerror((int)-n)
+			    : "wrong bytes");
+	network_socket_close(1000 * SEALNET_MS, s);
 }
 
 /* A peer that stops reading stalls its own connection and no other: sends
@@ -163,36 +169,39 @@ stalled_peer(void)
 	sealnet_socket stalled, other;
 	size_t pushed = 0;
 	ssize_t n = 0;
-	int rc =
-	    network_socket_connect_tcp(5000 * SN_MS, cap_echo_server, &stalled);
+	int rc = network_socket_connect_tcp(5000 * SEALNET_MS, cap_echo_server,
+					    &stalled);
 
 	if (rc < 0) {
-		sn_log("RESULT stalled peer: no connection: %s", strerror(-rc));
+		sealnet_log("RESULT stalled peer: no connection: %s",
+			    strerror(-rc));
 		return;
 	}
 	/* Its echo is never read, so both directions fill and stop. */
 	while (pushed < (64u << 20)) {
-		n = network_socket_send(300 * SN_MS, stalled, out, CHUNK);
+		n = network_socket_send(300 * SEALNET_MS, stalled, out, CHUNK);
 		if (n != CHUNK)
 			break;
 		pushed += CHUNK;
 	}
 	if (n == CHUNK || (n < 0 && n != -ETIMEDOUT)) {
-		sn_log("RESULT stalled peer: no stall after %zu bytes: %s",
-		       pushed, n < 0 ? strerror((int)-n) : "still sending");
-		network_socket_close(1000 * SN_MS, stalled);
+		sealnet_log("RESULT stalled peer: no stall after %zu bytes: %s",
+			    pushed,
+			    n < 0 ? strerror((int)-n) : "still sending");
+		network_socket_close(1000 * SEALNET_MS, stalled);
 		return;
 	}
 	pushed += n > 0 ? (size_t)n : 0;
-	rc = network_socket_connect_tcp(5000 * SN_MS, cap_echo_server, &other);
+	rc = network_socket_connect_tcp(5000 * SEALNET_MS, cap_echo_server,
+					&other);
 	if (rc == 0) {
 		rc = echo_some(other, 256 * 1024);
-		network_socket_close(1000 * SN_MS, other);
+		network_socket_close(1000 * SEALNET_MS, other);
 	}
-	sn_log("RESULT stalled peer: stalled after %zu KiB; another "
-	       "connection echoed 256 KiB meanwhile: %s",
-	       pushed / 1024, rc == 0 ? "ok" : strerror(-rc));
-	network_socket_close(1000 * SN_MS, stalled);
+	sealnet_log("RESULT stalled peer: stalled after %zu KiB; another "
+		    "connection echoed 256 KiB meanwhile: %s",
+		    pushed / 1024, rc == 0 ? "ok" : strerror(-rc));
+	network_socket_close(1000 * SEALNET_MS, stalled);
 }
 
 /* SLAAC from the network's router advertisements, then TCP over IPv6
@@ -201,20 +210,21 @@ void
 ipv6_echo(void)
 {
 	sealnet_socket s;
-	int rc = wait_for_family(SN_ADDRESS_FAMILY_IPV6, 0xfd, 15000 * SN_MS);
+	int rc = wait_for_family(true, 0xfd, 15000 * SEALNET_MS);
 
 	if (rc < 0) {
-		sn_log("RESULT ipv6: no address from SLAAC: %s", strerror(-rc));
+		sealnet_log("RESULT ipv6: no address from SLAAC: %s",
+			    strerror(-rc));
 		return;
 	}
-	rc = network_socket_connect_tcp(3000 * SN_MS, cap_echo6, &s);
+	rc = network_socket_connect_tcp(3000 * SEALNET_MS, cap_echo6, &s);
 	if (rc == 0) {
 		rc = echo_some(s, 65536);
-		network_socket_close(1000 * SN_MS, s);
+		network_socket_close(1000 * SEALNET_MS, s);
 	}
-	sn_log("RESULT ipv6: %s",
-	       rc == 0 ? "address by SLAAC, 64 KiB echoed, checksums match"
-		       : strerror(-rc));
+	sealnet_log("RESULT ipv6: %s",
+		    rc == 0 ? "address by SLAAC, 64 KiB echoed, checksums match"
+			    : strerror(-rc));
 }
 
 /* The test injects forged segments into this connection meanwhile. */
@@ -222,19 +232,20 @@ void
 spoofed_segments(void)
 {
 	sealnet_socket s;
-	int rc = network_socket_connect_tcp(5000 * SN_MS, cap_echo_server, &s);
+	int rc =
+	    network_socket_connect_tcp(5000 * SEALNET_MS, cap_echo_server, &s);
 
 	if (rc == 0)
 		rc = echo_some(s, 65536);
 	if (rc < 0) {
-		sn_log("RESULT spoof: no connection to attack: %s",
-		       strerror(-rc));
+		sealnet_log("RESULT spoof: no connection to attack: %s",
+			    strerror(-rc));
 		return;
 	}
-	sn_log("RESULT spoof: holding a connection");
+	sealnet_log("RESULT spoof: holding a connection");
 	wait_for_signal(cap_spoof_done);
 	rc = echo_some(s, 1u << 20);
-	sn_log("RESULT spoof: after the attack, %s",
-	       rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
-	network_socket_close(1000 * SN_MS, s);
+	sealnet_log("RESULT spoof: after the attack, %s",
+		    rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
+	network_socket_close(1000 * SEALNET_MS, s);
 }

@@ -9,14 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "boot.h"
-#include "sealnet/compartment.h"
-#include "sealnet/network.h"
+#include <stdbool.h>
+
+#include <sealnet/sealnet.h>
 
 #define TOTAL (10u << 20)
 #define CHUNK (32u << 10)
 
-extern struct sn_compartment compartment;
 extern uint8_t out[CHUNK], in[CHUNK];
 
 extern const struct sealnet_declaration *const cap_echo_server;
@@ -40,9 +39,9 @@ uint64_t fnv(uint64_t h, const uint8_t *p, size_t n);
 /* All of it, or the error that stopped it. */
 int send_all(uint64_t timeout_ns, sealnet_socket s, const uint8_t *p,
 	     size_t len);
-/* Waits until the stack has an address of this family; with prefix_byte
- * set, one that starts with it (not link-local). */
-int wait_for_family(uint8_t family, int prefix_byte, uint64_t timeout_ns);
+/* Waits until the stack has an IPv4 address, or an IPv6 one; with
+ * prefix_byte set, one that starts with it (not link-local). */
+int wait_for_family(bool ipv6, int prefix_byte, uint64_t timeout_ns);
 /* Echoes n bytes over s; 0 if they all came back unchanged. */
 int echo_some(sealnet_socket s, size_t n);
 /* Returns once the test opens the port signal names. */
@@ -55,7 +54,6 @@ void socket_quota(void);
 void receive_after_timeout(void);
 void stalled_peer(void);
 void connect_timeouts(void);
-void netapi_caller_limit(void);
 void forged_dns_answers(void);
 void cname_followed(void);
 void ipv6_echo(void);
