@@ -235,12 +235,6 @@ struct sn_compartment {
 	struct sn_peer_callback on_peer_died[SN_MAX_CALLBACKS];
 	struct sn_peer_callback on_peer_restarted[SN_MAX_CALLBACKS];
 	struct sn_turn_callback on_turn_done[SN_MAX_CALLBACKS];
-	/* The same three as fields, called with c->ctx after the registered
-	 * ones.  Kept only until NetAPI and TCPIP register theirs; new code
-	 * uses sn_compartment_on_*(). */
-	void (*peer_restarted)(void *ctx, struct sn_peer *p);
-	void (*peer_died)(void *ctx, struct sn_peer *p);
-	void (*turn_done)(void *ctx);
 };
 
 int sn_compartment_init(struct sn_compartment *c, const char *name,

@@ -66,16 +66,12 @@ void
 sn_callbacks_peer_died(struct sn_compartment *c, struct sn_peer *p)
 {
 	run_peer_callbacks(c->on_peer_died, p);
-	if (c->peer_died)
-		c->peer_died(c->ctx, p);
 }
 
 void
 sn_callbacks_peer_restarted(struct sn_compartment *c, struct sn_peer *p)
 {
 	run_peer_callbacks(c->on_peer_restarted, p);
-	if (c->peer_restarted)
-		c->peer_restarted(c->ctx, p);
 }
 
 void
@@ -83,6 +79,4 @@ sn_callbacks_turn_done(struct sn_compartment *c)
 {
 	for (unsigned i = 0; i < SN_MAX_CALLBACKS && c->on_turn_done[i].fn; i++)
 		c->on_turn_done[i].fn(c->on_turn_done[i].ctx);
-	if (c->turn_done)
-		c->turn_done(c->ctx);
 }

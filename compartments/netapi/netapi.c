@@ -426,8 +426,10 @@ main(void)
 		return 1;
 	firewall = sn_export_peer(&compartment, SN_EXPORT_FIREWALL_RULE_ADD);
 	tcpip = sn_export_peer(&compartment, SN_EXPORT_TCPIP_SOCKET_CONNECT);
-	compartment.peer_died = peer_died;
-	compartment.peer_restarted = peer_restarted;
+	if (sn_compartment_on_peer_died(&compartment, peer_died, NULL) < 0 ||
+	    sn_compartment_on_peer_restarted(&compartment, peer_restarted,
+					     NULL) < 0)
+		return 1;
 	/* Optional: without it, only literal addresses can be reached. */
 	dns = sn_export_peer(&compartment, SN_EXPORT_DNS_RESOLVE);
 	if (firewall == NULL || tcpip == NULL)

@@ -166,8 +166,10 @@ main(void)
 	firewall = sn_export_peer(&compartment, SN_EXPORT_FIREWALL_FRAME_SEND);
 	if (firewall == NULL)
 		return 1;
-	compartment.peer_died = owner_died;
-	compartment.turn_done = turn_done;
+	/* Registered before anything can die or a turn can end. */
+	if (sn_compartment_on_peer_died(&compartment, owner_died, NULL) < 0 ||
+	    sn_compartment_on_turn_done(&compartment, turn_done, NULL) < 0)
+		return 1;
 	lwip_init();
 	sockets_init();
 	tcp_sockets_init();
