@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "files.h"
 #include "links.h"
 #include "notify.h"
 #include "poll_loop.h"
@@ -137,6 +138,8 @@ prepare(struct supervisor *sv, const struct image *img,
 	for (unsigned i = 0; i < img->ncompartments; i++)
 		if (prepare_child(sv, i, opt) < 0)
 			return -1;
+	if (files_load(sv) < 0)
+		return -1;
 	links_plan(sv);
 	report_event(
 	    sv, "boot", NULL,
@@ -197,6 +200,7 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 		say("%s: stopping", strsignal(sv.stop_signal));
 	loop_stop_all(&sv);
 	notify_release(&sv);
+	files_release(&sv);
 	uid_block_release(&sv.uids);
 	close_rc = event_log_close(&sv.events);
 	if (close_rc < 0)
