@@ -66,3 +66,13 @@ tls-bench: $(BUILD)/tools/tls_bench
 	$< $(TLS_BENCH_ARGS)
 .PHONY: tls-bench
 FORMAT_SRCS += compartments/tls/tests/bench.c
+
+# The compartment: tls.c (main, the exports, the image's files) first;
+# session.c moves each session's ciphertext as its pump (pump.c, pure)
+# decides.
+STACK_COMPARTMENTS += tls
+COMPARTMENT_SRCS_tls := $(addprefix compartments/tls/,tls.c session.c \
+	pump.c verify_time.c) $(TLS_ENGINE_SRCS)
+COMPARTMENT_LDLIBS_tls := $(TLS_LDLIBS)
+FORMAT_SRCS += $(addprefix compartments/tls/,tls.c session.c session.h \
+	pump.c pump.h verify_time.c tls_const.h)
