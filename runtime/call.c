@@ -132,6 +132,31 @@ send_request(struct sn_peer *p, struct sn_pending_call *pc, uint16_t export_id,
 	return rc;
 }
 
+/* A pending call for export_id, its request sent: 0 and *out, or why not
+ * (nothing is left pending then). */
+static int
+start_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
+	   uint32_t body, uint64_t deadline_ns, bool wait,
+	   struct sn_pending_call **out)
+{
+	struct sn_pending_call *pc;
+	int rc;
+
+	if (p->dead)
+		return -SEALNET_ECOMPARTMENT;
+	pc = pending_alloc(p);
+	if (pc == NULL)
+		return -EBUSY;
+	pc->export_id = export_id;
+	rc = send_request(p, pc, export_id, body_type, body, deadline_ns, wait);
+	if (rc < 0) {
+		pending_free(pc);
+		return rc;
+	}
+	*out = pc;
+	return 0;
+}
+
 int
 sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 	uint64_t timeout_ns, uint8_t *reply_buf, size_t reply_cap,
@@ -142,19 +167,11 @@ sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 	struct sn_pending_call *pc;
 	int rc;
 
-	if (p->dead)
-		return -SEALNET_ECOMPARTMENT;
-	pc = pending_alloc(p);
-	if (pc == NULL)
-		return -EBUSY;
-	pc->export_id = export_id;
+	rc = start_call(p, export_id, body_type, body, deadline_ns, true, &pc);
+	if (rc < 0)
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	pc->reply_buf = reply_buf;
 	pc->reply_cap = reply_cap;
-	rc = send_request(p, pc, export_id, body_type, body, deadline_ns, true);
-	if (rc < 0) {
-		pending_free(pc);
-		return rc == -EAGAIN ? -ETIMEDOUT : rc;
-	}
 	while (!pc->complete) {
 		if (p->dead) {
 			pc->status = -SEALNET_ECOMPARTMENT;
@@ -204,21 +221,12 @@ sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	struct sn_pending_call *pc;
 	int rc;
 
-	if (p->dead)
-		return -SEALNET_ECOMPARTMENT;
-	pc = pending_alloc(p);
-	if (pc == NULL)
-		return -EBUSY;
-	pc->export_id = export_id;
-	rc =
-	    send_request(p, pc, export_id, body_type, body, deadline_ns, false);
-	if (rc < 0) {
-		/* Reported here only: had `done` been set, finding the peer
-		 * dead while sending would also have called it, and the
-		 * caller would answer its own caller twice. */
-		pending_free(pc);
+	/* A failure is reported here only: had `done` been set, finding the
+	 * peer dead while sending would also have called it, and the caller
+	 * would answer its own caller twice. */
+	rc = start_call(p, export_id, body_type, body, deadline_ns, false, &pc);
+	if (rc < 0)
 		return rc;
-	}
 	pc->done = done;
 	pc->done_ctx = done_ctx;
 	if (deadline_ns) {
