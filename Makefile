@@ -198,6 +198,7 @@ $(FUZZ_BIN_DIR)/%: fuzz/%.cc $$(addprefix $(OBJ)/,$$(subst .c,.o,$$(FUZZ_SRCS_$$
 # The unit tests run twice: as shipped (gcc -O2) and under ASan+UBSan.
 check: deps
 	$(MAKE) format-check
+	scripts/check-size
 	$(MAKE) all tests crosscheck-tools
 	$(MAKE) BUILD=build/asan CC=clang SAN=address tests \
 		build/asan/bin/sealnet compartment-objs

@@ -1,6 +1,8 @@
 
-RUNTIME_SRCS += runtime/call.c runtime/callbacks.c runtime/log.c
-FORMAT_SRCS += runtime/call.c runtime/call.h runtime/callbacks.c \
+RUNTIME_SRCS += runtime/call.c runtime/serve.c runtime/peer.c \
+	runtime/callbacks.c runtime/log.c
+FORMAT_SRCS += runtime/call.c runtime/call.h runtime/serve.c runtime/peer.c \
+	runtime/call_internal.h runtime/callbacks.c \
 	runtime/callbacks.h runtime/log.c runtime/log.h
 TEST_NAMES += call_test
 FORMAT_SRCS += tests/call_test.c

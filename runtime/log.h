@@ -5,11 +5,13 @@
 #ifndef SEALNET_LOG_H
 #define SEALNET_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 void sn_log_set_name(const char *compartment);
 void sn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sn_vlog(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /*
  * A hostile peer can make an event happen millions of times a second:

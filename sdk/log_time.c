@@ -15,13 +15,11 @@ _Static_assert(SEALNET_SECOND == SN_SECOND && SEALNET_MS == SN_MS &&
 void
 sealnet_log(const char *format, ...)
 {
-	char line[512];
 	va_list ap;
 
 	va_start(ap, format);
-	vsnprintf(line, sizeof(line), format, ap);
+	sn_vlog(format, ap);
 	va_end(ap);
-	sn_log("%s", line);
 }
 
 uint64_t
