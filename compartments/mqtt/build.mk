@@ -34,3 +34,11 @@ FUZZ_MAIN_mqtt_session := compartments/mqtt/fuzz/session.c
 FUZZ_SRCS_mqtt_session := $(MQTT_SESSION_SRCS)
 $(FUZZ_BIN_DIR)/mqtt_packet $(FUZZ_BIN_DIR)/mqtt_session: CFLAGS += \
 	-Icompartments/mqtt -Icompartments/mqtt/tests
+
+# The compartment: mqtt.c (main, the exports, the image's credentials)
+# first; connection.c moves each connection's bytes over the transport
+# its owner delegated, events.c turns what its session reports into what
+# the owner learns; inbox.c and grant.c are pure.
+STACK_COMPARTMENTS += mqtt
+COMPARTMENT_SRCS_mqtt := $(addprefix compartments/mqtt/,mqtt.c connection.c \
+	events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
