@@ -11,8 +11,9 @@
 #define TCP_ACK 0x10
 
 static const char *const verdict_names[FILTER_VERDICTS] = {
-    "pass", "malformed", "ethertype",	"protocol",   "no_rule",    "icmp",
-    "nd",   "dns",	 "server_full", "syn_cookie", "bad_cookie", "handshake",
+    "pass",	  "malformed", "ethertype",	"protocol",    "no_rule",
+    "icmp",	  "nd",	       "dns",		"server_full", "syn_cookie",
+    "bad_cookie", "handshake", "device_header", "too_long",
 };
 
 const char *
@@ -480,13 +481,15 @@ accept_ack(struct filter *f, struct filter_server_port *s,
 /* A TCP segment to a server port from a peer without a rule. */
 static enum filter_verdict
 syn_proxy(struct filter *f, struct filter_server_port *s, const uint8_t *frame,
-	  size_t len, uint64_t now_ns, struct filter_reply *reply)
+	  size_t len, bool checksum_trusted, uint64_t now_ns,
+	  struct filter_reply *reply)
 {
 	struct tcpseg in;
 
 	if (f->cookies == NULL)
 		return FILTER_DROP_NO_RULE;
-	if (tcpseg_read(&in, frame, len) < 0)
+	if ((checksum_trusted ? tcpseg_read_trusted(&in, frame, len)
+			      : tcpseg_read(&in, frame, len)) < 0)
 		return FILTER_DROP_MALFORMED;
 	if (!answerable(f, &in))
 		return FILTER_DROP_NO_RULE;
@@ -525,8 +528,8 @@ filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap)
 
 static enum filter_verdict
 decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
-	  size_t len, const uint8_t *frame, size_t frame_len, uint64_t now_ns,
-	  struct filter_reply *reply)
+	  size_t len, const uint8_t *frame, size_t frame_len,
+	  bool checksum_trusted, uint64_t now_ns, struct filter_reply *reply)
 {
 	struct flow fl = {0};
 	size_t plen;
@@ -608,7 +611,8 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		    server_find(f, SN_IPPROTO_TCP, fl.local_port);
 
 		if (s != NULL && (!fl.ipv6 || s->ipv6))
-			return syn_proxy(f, s, frame, frame_len, now_ns, reply);
+			return syn_proxy(f, s, frame, frame_len,
+					 checksum_trusted, now_ns, reply);
 	}
 	return FILTER_DROP_NO_RULE;
 }
@@ -616,6 +620,14 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 enum filter_verdict
 filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
 	     size_t len, uint64_t now_ns, struct filter_reply *reply)
+{
+	return filter_frame_trusted(f, dir, frame, len, false, now_ns, reply);
+}
+
+enum filter_verdict
+filter_frame_trusted(struct filter *f, enum filter_direction dir,
+		     const uint8_t *frame, size_t len, bool checksum_trusted,
+		     uint64_t now_ns, struct filter_reply *reply)
 {
 	enum filter_verdict v;
 
@@ -631,8 +643,8 @@ filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
 		case SN_ETHERTYPE_IPV4:
 		case SN_ETHERTYPE_IPV6:
 			v = decide_ip(f, dir, frame + SN_ETH_HLEN,
-				      len - SN_ETH_HLEN, frame, len, now_ns,
-				      reply);
+				      len - SN_ETH_HLEN, frame, len,
+				      checksum_trusted, now_ns, reply);
 			break;
 		default:
 			v = FILTER_DROP_ETHERTYPE;

@@ -72,6 +72,10 @@ enum filter_verdict {
 	FILTER_DROP_COOKIE,
 	/* lwIP's SYN-ACK for a connection whose client has ours. */
 	FILTER_DROP_HANDSHAKE,
+	/* The device's virtio-net header is malformed or lies about its
+	 * frame (vnet.h), or a super-frame is longer than lwIP can hold. */
+	FILTER_DROP_DEVICE,
+	FILTER_DROP_TOO_LONG,
 	FILTER_VERDICTS
 };
 
@@ -150,6 +154,13 @@ void filter_syn_proxy(struct filter *f, const struct syncookie_key *key,
 enum filter_verdict filter_frame(struct filter *f, enum filter_direction dir,
 				 const uint8_t *frame, size_t len,
 				 uint64_t now_ns, struct filter_reply *reply);
+/* The same for a frame whose TCP checksum the device vouched for (it may
+ * hold only the pseudo-header's sum): the SYN proxy does not check it. */
+enum filter_verdict filter_frame_trusted(struct filter *f,
+					 enum filter_direction dir,
+					 const uint8_t *frame, size_t len,
+					 bool checksum_trusted, uint64_t now_ns,
+					 struct filter_reply *reply);
 
 /* One connection whose hand-off to lwIP ran out of time: its rule is
  * removed, and the reset for its client written to rst.  Returns the

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -20,11 +21,14 @@
 #include "frames.h"
 #include "log.h"
 #include "sealnet/compartment.h"
+#include "vnet.h"
 
 SEALNET_COMPARTMENT("Firewall");
 SEALNET_DEVICE(tap);
 SEALNET_IMPORT(tcpip_frame_receive);
 SEALNET_RESTART(always, 10);
+/* A frame and the device's header for it in one write. */
+SEALNET_SYSCALL(writev);
 
 /* How often overdue hand-offs are looked for, and the rules counted. */
 #define TICK_NS		(100 * SN_MS)
@@ -35,6 +39,8 @@ static struct sn_peer *tcpip;
 static struct filter filter;
 static struct syncookie_key cookie_key;
 static uint64_t tcpip_busy, device_errors, oversized, handoffs_reset;
+/* The device's frames carry a virtio-net header (vnet.h). */
+static bool offloads;
 
 static void
 count_drop(enum filter_verdict v, enum filter_direction dir)
@@ -51,15 +57,32 @@ count_drop(enum filter_verdict v, enum filter_direction dir)
 		       (unsigned long long)filter.counts[v]);
 }
 
-/* A frame of the Firewall's own (a SYN-ACK or a reset) onto the wire. */
+/* A frame onto the wire, behind the header the device expects. */
+static void
+device_write_with(const struct vnet_hdr *h, const uint8_t *data, size_t len)
+{
+	uint8_t hdr[VNET_HDR_LEN];
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
+	ssize_t n;
+
+	if (offloads) {
+		vnet_encode(hdr, h);
+		n = writev(SN_DEVICE_FD, iov, 2) - (ssize_t)sizeof(hdr);
+	} else
+		n = write(SN_DEVICE_FD, data, len);
+	/* A full device queue loses the frame, as a wire would. */
+	if (n != (ssize_t)len && sn_log_worth(++device_errors))
+		sn_log("the device refused %llu frames",
+		       (unsigned long long)device_errors);
+}
+
+/* A frame of the Firewall's own (a SYN-ACK or a reset), checksummed. */
 static void
 device_write(const uint8_t *data, size_t len)
 {
-	/* A full device queue loses the frame, as a wire would. */
-	if (write(SN_DEVICE_FD, data, len) != (ssize_t)len &&
-	    sn_log_worth(++device_errors))
-		sn_log("the device refused %llu frames",
-		       (unsigned long long)device_errors);
+	static const struct vnet_hdr plain;
+
+	device_write_with(&plain, data, len);
 }
 
 static void
@@ -83,9 +106,11 @@ batch_send(void)
 
 /* Queues a frame for TCPIP, sending the batch first if it is full. */
 static int
-batch_add(const uint8_t *data, size_t len)
+batch_add(const uint8_t *data, size_t len, bool checksum_trusted)
 {
 	uint8_t *slot = sn_frames_reserve(&batch, len);
+	struct sn_frame_info *info;
+	size_t n;
 
 	if (slot == NULL) {
 		batch_send();
@@ -94,25 +119,39 @@ batch_add(const uint8_t *data, size_t len)
 	if (slot == NULL)
 		return -EMSGSIZE;
 	memcpy(slot, data, len);
+	if (sn_frames_last(&batch, &n, &info) != NULL)
+		info->checksum_trusted = checksum_trusted;
 	return 0;
+}
+
+/* A frame as the device gave it: the header checked and taken off. */
+static enum filter_verdict
+filter_read(uint8_t *buf, size_t len, uint64_t now, struct filter_reply *reply,
+	    struct vnet_frame *frame)
+{
+	if (offloads)
+		return vnet_filter_in(&filter, buf, len, now, reply, frame);
+	*frame = (struct vnet_frame){.frame = buf, .len = len};
+	return filter_frame(&filter, FILTER_IN, buf, len, now, reply);
 }
 
 static void
 device_readable(void *ctx, int fd, short revents)
 {
-	uint8_t frame[SN_MAX_FRAME + 64];
+	/* A super-frame with its header, and a byte to tell a longer one. */
+	static uint8_t buf[VNET_HDR_LEN + SN_MAX_SUPER_FRAME + 1];
 	struct filter_reply reply;
+	struct vnet_frame in;
 	uint64_t now = sn_now_ns();
 
 	/* A bounded batch: the channels get their turn too. */
 	for (unsigned i = 0; i < SN_FRAMES_MAX; i++) {
-		ssize_t n = read(fd, frame, sizeof(frame));
+		ssize_t n = read(fd, buf, sizeof(buf));
 		enum filter_verdict v;
 
 		if (n <= 0)
 			break;
-		v = filter_frame(&filter, FILTER_IN, frame, (size_t)n, now,
-				 &reply);
+		v = filter_read(buf, (size_t)n, now, &reply, &in);
 		if (reply.answer_len > 0)
 			device_write(reply.answer, reply.answer_len);
 		if (v != FILTER_PASS) {
@@ -122,10 +161,10 @@ device_readable(void *ctx, int fd, short revents)
 		/* The SYN rebuilt from a cookie, then the ACK itself: lwIP
 		 * must see them in that order. */
 		if (reply.syn_len > 0 &&
-		    (batch_add(reply.syn, reply.syn_len) < 0 ||
+		    (batch_add(reply.syn, reply.syn_len, false) < 0 ||
 		     sn_frames_mark_syn_cookie(&batch, reply.syn_isn) < 0))
 			continue; /* the hand-off expires and resets */
-		if (batch_add(frame, (size_t)n) < 0 &&
+		if (batch_add(in.frame, in.len, in.checksum_trusted) < 0 &&
 		    sn_log_worth(++oversized))
 			sn_log("%llu frames too long for TCPIP",
 			       (unsigned long long)oversized);
@@ -133,22 +172,42 @@ device_readable(void *ctx, int fd, short revents)
 	batch_send();
 }
 
-static void
-send_one(void *ctx, const uint8_t *data, uint32_t len,
-	 const uint32_t *syn_cookie)
+/* The decision on a frame TCPIP sends, and the device's header for it. */
+static enum filter_verdict
+output_verdict(const uint8_t *data, uint32_t len,
+	       const struct sn_frame_info *info, struct vnet_hdr *h)
 {
 	struct filter_reply reply;
-	/* Only the Firewall makes SYNs from cookies. */
-	enum filter_verdict v = len <= SN_MAX_FRAME && syn_cookie == NULL
-				    ? filter_frame(&filter, FILTER_OUT, data,
-						   len, sn_now_ns(), &reply)
-				    : FILTER_DROP_MALFORMED;
+	enum filter_verdict v = FILTER_PASS;
+
+	/* Only the Firewall makes SYNs from cookies; only a device with
+	 * offloads takes frames longer than the link's. */
+	if (info->has_syn_cookie ||
+	    (!offloads && (len > SN_MAX_FRAME || info->segment_size != 0)))
+		v = FILTER_DROP_MALFORMED;
+	else if (offloads &&
+		 vnet_for_output(h, data, len, info->segment_size) < 0)
+		v = FILTER_DROP_DEVICE;
+	if (v != FILTER_PASS) {
+		filter.counts[v]++;
+		return v;
+	}
+	return filter_frame(&filter, FILTER_OUT, data, len, sn_now_ns(),
+			    &reply);
+}
+
+static void
+send_one(void *ctx, const uint8_t *data, uint32_t len,
+	 const struct sn_frame_info *info)
+{
+	struct vnet_hdr h = {0};
+	enum filter_verdict v = output_verdict(data, len, info, &h);
 
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_OUT);
 		return;
 	}
-	device_write(data, len);
+	device_write_with(&h, data, len);
 }
 
 static void
@@ -337,6 +396,9 @@ main(void)
 	explicit_bzero(key, sizeof(key));
 	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
+	offloads = sn_compartment_device_offloads();
+	sn_log("device offloads %s", offloads ? "on: super-frames up to 64 KiB"
+					      : "off: one frame per call");
 	/* The supervisor gives TCPIP this address too; without it, no
 	 * SYN is answered and server ports admit nobody. */
 	if (sn_compartment_hardware_address(station))
