@@ -27,7 +27,7 @@ SEALNET_RESTART(never, 0);
 SEALNET_SYSCALL(sysinfo); /* qsort */
 
 #define BYTES (100ull * 1000 * 1000)
-#define CHUNK (60u * 1024)
+#define CHUNK (120u * 1024)
 
 static struct sn_compartment compartment;
 static uint8_t buf[CHUNK];
