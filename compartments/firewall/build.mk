@@ -15,7 +15,10 @@ COMPARTMENT_LDLIBS_firewall := -lcrypto
 $(OBJ)/$(FIREWALL_DIR)/%.o: CFLAGS += -I$(FIREWALL_DIR) -Inet
 $(FUZZ_BIN_DIR)/filter_frame: CFLAGS += -I$(FIREWALL_DIR) -Inet
 
-TEST_NAMES += filter_test syn_proxy_test
+TEST_NAMES += filter_test syn_proxy_test vnet_test
+TEST_MAIN_vnet_test := $(FIREWALL_DIR)/tests/vnet_test.c
+TEST_SRCS_vnet_test := $(FIREWALL_PURE)
+TEST_LDLIBS_vnet_test := -lcrypto
 TEST_MAIN_filter_test := $(FIREWALL_DIR)/tests/filter_test.c
 TEST_SRCS_filter_test := $(FIREWALL_PURE)
 TEST_LDLIBS_filter_test := -lcrypto
