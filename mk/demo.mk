@@ -3,7 +3,8 @@
 
 # Runtime and app: the smallest pair, used by the supervisor's tests.
 DEMO_COMPARTMENTS := runtime_service app
-TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench misplaced
+TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench churn \
+	misplaced
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.c)
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
@@ -37,6 +38,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/misplaced,$(COMPARTMENT_BINS))
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)
