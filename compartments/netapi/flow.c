@@ -149,6 +149,18 @@ reach(struct flow *f)
 }
 
 struct flow_action
+flow_known_address(struct flow *f, const struct flow_address *a)
+{
+	if (f->kind != FLOW_CONNECT || f->state != FLOW_GETTING_DNS_SERVER ||
+	    f->steps != 0)
+		return (struct flow_action){.what = FLOW_DO_NOTHING};
+	if (flow_address_len(a) == 0)
+		return go(f, FLOW_GETTING_DNS_SERVER, FLOW_DO_GET_DNS_SERVER);
+	f->remote = *a;
+	return to_rule(f);
+}
+
+struct flow_action
 flow_start_connect(struct flow *f, const char *owner,
 		   const struct flow_target *t, bool resolver)
 {

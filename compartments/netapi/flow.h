@@ -229,6 +229,14 @@ struct flow_action flow_start_listen(struct flow *f, const char *owner,
 				     bool ipv6);
 struct flow_action flow_start_host_get(struct flow *f, const char *owner);
 
+/* A connect by name whose address is already known (NetAPI's cache of
+ * DNS answers): called right after flow_start_connect returned
+ * GET_DNS_SERVER, it takes the address and goes on as for a literal
+ * (PICKING_PORT); for no address the flow is unchanged and its first
+ * action is returned again; called at any other time, NOTHING. */
+struct flow_action flow_known_address(struct flow *f,
+				      const struct flow_address *a);
+
 /* Feeds the outcome of the last action; returns the next. */
 struct flow_action flow_step(struct flow *f, const struct flow_event *ev);
 
