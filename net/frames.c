@@ -44,6 +44,21 @@ sn_frames_extend_last(struct sn_frames *f, size_t extra)
 }
 
 int
+sn_frames_trim_last(struct sn_frames *f, size_t len)
+{
+	uint16_t *last;
+
+	if (f->count == 0 || len > f->len[f->count - 1])
+		return -EINVAL;
+	last = &f->len[f->count - 1];
+	f->bytes -= (uint32_t)(*last - len);
+	*last = (uint16_t)len;
+	if (len == 0)
+		f->count--;
+	return 0;
+}
+
+int
 sn_frames_mark_syn_cookie(struct sn_frames *f, uint32_t isn)
 {
 	if (f->count == 0)

@@ -51,6 +51,10 @@ uint8_t *sn_frames_last(struct sn_frames *f, size_t *len,
  * NULL (nothing changed) if the batch or the frame has no room. */
 uint8_t *sn_frames_extend_last(struct sn_frames *f, size_t extra);
 
+/* Shortens the frame reserved last to len bytes, or takes it out of the
+ * batch for 0.  -EINVAL with no frame, or for a len longer than it. */
+int sn_frames_trim_last(struct sn_frames *f, size_t len);
+
 /* Marks the frame reserved last as a SYN rebuilt from a SYN cookie, whose
  * connection lwIP must start at isn.  -EINVAL with no frame reserved. */
 int sn_frames_mark_syn_cookie(struct sn_frames *f, uint32_t isn);

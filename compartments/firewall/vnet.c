@@ -120,21 +120,30 @@ check_super_frame(const struct layout *l, size_t len, uint16_t segment_size)
 int
 vnet_read(const uint8_t *buf, size_t len, struct vnet_frame *out)
 {
-	struct vnet_hdr h;
+	if (len < VNET_HDR_LEN) {
+		memset(out, 0, sizeof(*out));
+		return -EINVAL;
+	}
+	return vnet_read_split(buf, buf + VNET_HDR_LEN, len - VNET_HDR_LEN,
+			       out);
+}
+
+int
+vnet_read_split(const uint8_t *hdr, const uint8_t *frame, size_t len,
+		struct vnet_frame *out)
+{
+	struct vnet_hdr h = {.flags = hdr[0],
+			     .gso_type = hdr[1],
+			     .hdr_len = host16(hdr + 2),
+			     .gso_size = host16(hdr + 4),
+			     .csum_start = host16(hdr + 6),
+			     .csum_offset = host16(hdr + 8)};
 	struct layout l;
 	uint8_t gso;
 
 	memset(out, 0, sizeof(*out));
-	if (len < VNET_HDR_LEN)
-		return -EINVAL;
-	h = (struct vnet_hdr){.flags = buf[0],
-			      .gso_type = buf[1],
-			      .hdr_len = host16(buf + 2),
-			      .gso_size = host16(buf + 4),
-			      .csum_start = host16(buf + 6),
-			      .csum_offset = host16(buf + 8)};
-	out->frame = buf + VNET_HDR_LEN;
-	out->len = len - VNET_HDR_LEN;
+	out->frame = frame;
+	out->len = len;
 	gso = h.gso_type & (uint8_t)~VNET_GSO_ECN;
 	if ((h.flags != 0 && h.flags != VNET_F_NEEDS_CSUM &&
 	     h.flags != VNET_F_DATA_VALID) ||
@@ -160,13 +169,10 @@ vnet_read(const uint8_t *buf, size_t len, struct vnet_frame *out)
 	return 0;
 }
 
-enum filter_verdict
-vnet_filter_in(struct filter *f, const uint8_t *buf, size_t len,
-	       uint64_t now_ns, struct filter_reply *reply,
-	       struct vnet_frame *out)
+static enum filter_verdict
+filter_read(struct filter *f, int rc, uint64_t now_ns,
+	    struct filter_reply *reply, struct vnet_frame *out)
 {
-	int rc = vnet_read(buf, len, out);
-
 	if (rc < 0) {
 		enum filter_verdict v =
 		    rc == -EMSGSIZE ? FILTER_DROP_TOO_LONG : FILTER_DROP_DEVICE;
@@ -178,6 +184,23 @@ vnet_filter_in(struct filter *f, const uint8_t *buf, size_t len,
 	}
 	return filter_frame_trusted(f, FILTER_IN, out->frame, out->len,
 				    out->checksum_trusted, now_ns, reply);
+}
+
+enum filter_verdict
+vnet_filter_in(struct filter *f, const uint8_t *buf, size_t len,
+	       uint64_t now_ns, struct filter_reply *reply,
+	       struct vnet_frame *out)
+{
+	return filter_read(f, vnet_read(buf, len, out), now_ns, reply, out);
+}
+
+enum filter_verdict
+vnet_filter_in_split(struct filter *f, const uint8_t *hdr, const uint8_t *frame,
+		     size_t len, uint64_t now_ns, struct filter_reply *reply,
+		     struct vnet_frame *out)
+{
+	return filter_read(f, vnet_read_split(hdr, frame, len, out), now_ns,
+			   reply, out);
 }
 
 int

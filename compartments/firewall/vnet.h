@@ -69,6 +69,10 @@ struct vnet_frame {
  * 0, -EINVAL for a header that is malformed or lies about its frame,
  * -EMSGSIZE for a frame longer than SN_MAX_SUPER_FRAME. */
 int vnet_read(const uint8_t *buf, size_t len, struct vnet_frame *out);
+/* The same for a header read apart from its frame (hdr holds
+ * VNET_HDR_LEN bytes). */
+int vnet_read_split(const uint8_t *hdr, const uint8_t *frame, size_t len,
+		    struct vnet_frame *out);
 
 /* The Firewall's decision on a frame as the device gave it, header
  * first: the header checked (a bad one is counted as FILTER_DROP_DEVICE
@@ -78,6 +82,13 @@ enum filter_verdict vnet_filter_in(struct filter *f, const uint8_t *buf,
 				   size_t len, uint64_t now_ns,
 				   struct filter_reply *reply,
 				   struct vnet_frame *out);
+/* The same for a header read apart from its frame; a frame longer than
+ * SN_MAX_SUPER_FRAME is given as len SN_MAX_SUPER_FRAME + 1. */
+enum filter_verdict vnet_filter_in_split(struct filter *f, const uint8_t *hdr,
+					 const uint8_t *frame, size_t len,
+					 uint64_t now_ns,
+					 struct filter_reply *reply,
+					 struct vnet_frame *out);
 
 /* The header for a frame TCPIP sends (segment_size 0: as it is), or
  * -EINVAL for a super-frame the device must not be asked to cut. */

@@ -78,6 +78,31 @@ TEST(the_last_frame_grows_within_the_limits)
 	CHECK(batch.bytes <= SN_FRAMES_MAX_BYTES);
 }
 
+/* The Firewall reads a frame into a slot as long as a super-frame, then
+ * keeps what it read, or nothing. */
+TEST(the_last_frame_shrinks_to_what_was_read_or_goes)
+{
+	struct sn_frame_info *info;
+	size_t len;
+	uint8_t *a, *b;
+
+	memset(&batch, 0, sizeof(batch));
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, 0), -EINVAL);
+	a = sn_frames_reserve(&batch, 60);
+	b = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
+	CHECK(a != NULL && b == a + 60);
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, SN_FRAMES_MAX_FRAME + 1),
+		     -EINVAL);
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, 1514), 0);
+	CHECK(sn_frames_last(&batch, &len, &info) == b && len == 1514);
+	CHECK_EQ_INT(batch.bytes, 60 + 1514);
+	/* The next frame goes right after what was kept. */
+	CHECK(sn_frames_reserve(&batch, 10) == b + 1514);
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, 0), 0);
+	CHECK_EQ_INT(batch.count, 2);
+	CHECK_EQ_INT(batch.bytes, 60 + 1514);
+}
+
 TEST(a_full_batch_fits_one_message_and_reads_back_in_order)
 {
 	static _Alignas(8) uint8_t buf[SN_MAX_MESSAGE];
@@ -127,6 +152,7 @@ main(void)
 {
 	RUN(a_batch_holds_frames_up_to_its_limits);
 	RUN(the_last_frame_grows_within_the_limits);
+	RUN(the_last_frame_shrinks_to_what_was_read_or_goes);
 	RUN(a_full_batch_fits_one_message_and_reads_back_in_order);
 	HARNESS_EXIT();
 }
