@@ -67,4 +67,26 @@ END {
 			line(order[i])
 	line("others")
 }' "$tmp/pids" "$tmp/report"
+# The functions each compartment spent most of its samples in: its top
+# five, each as a share of that compartment's samples.
+perf report -i "$tmp/perf.data" --stdio -q --sort pid,sym 2>/dev/null \
+	>"$tmp/symbols"
+awk '
+NR == FNR { name[$1] = $2; next }
+{
+	pct = $1; sub(/%$/, "", pct)
+	pid = $2; sub(/:.*/, "", pid)
+	if (!(pid in name)) next
+	who = name[pid]
+	sym = $0; sub(/^.*\] /, "", sym); gsub(/"/, "", sym)
+	total[who] += pct
+	n = ++count[who]
+	sample[who, n] = pct; symbol[who, n] = sym
+}
+END {
+	for (who in count)
+		for (i = 1; i <= count[who] && i <= 5; i++)
+			printf "{\"bench\": \"profile_function\", \"compartment\": \"%s\", \"function\": \"%s\", \"percent_of_compartment\": %.1f}\n", \
+				who, symbol[who, i], 100 * sample[who, i] / total[who]
+}' "$tmp/pids" "$tmp/symbols"
 cat "$tmp/bench.out"
