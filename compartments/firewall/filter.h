@@ -40,7 +40,10 @@
 #include "syncookie.h"
 #include "tcpseg.h"
 
-#define FILTER_MAX_RULES	256
+/* Rules: one per connection or authorised UDP peer, room for a thousand
+ * connections of one application and more; found through buckets. */
+#define FILTER_MAX_RULES	2048
+#define FILTER_RULE_BUCKETS	4096
 #define FILTER_MAX_SERVER_PORTS 16
 /* How long lwIP has to send something on a connection rebuilt from a
  * cookie: ample for an ARP round trip, a busy TCPIP and lwIP's first
@@ -104,6 +107,8 @@ struct filter_rule {
 	uint16_t remote_port;
 	struct filter_addr remote;
 	struct filter_handoff handoff;
+	/* The next rule in its bucket's chain, 1-based; 0 ends it. */
+	uint16_t next;
 };
 
 struct filter_server_port {
@@ -117,6 +122,9 @@ struct filter_server_port {
 
 struct filter {
 	struct filter_rule rules[FILTER_MAX_RULES];
+	/* Each bucket's first rule, 1-based; 0 for none (rules.c). */
+	uint16_t bucket[FILTER_RULE_BUCKETS];
+	uint64_t hash_seed;
 	struct filter_server_port servers[FILTER_MAX_SERVER_PORTS];
 	/* Lookups in progress: the hole stays open while any is. */
 	unsigned dns_lookups;
@@ -143,6 +151,9 @@ struct filter_reply {
 };
 
 void filter_init(struct filter *f);
+/* Keys the rules' buckets with a secret (from getrandom), so a peer
+ * cannot choose addresses that share one. */
+void filter_seed(struct filter *f, uint64_t seed);
 const char *filter_verdict_name(enum filter_verdict v);
 
 /* Turns the SYN proxy on; key stays the caller's, and must outlive f. */

@@ -485,11 +485,14 @@ int
 main(void)
 {
 	uint8_t key[SYNCOOKIE_KEY_BYTES], station[6];
+	uint64_t seed;
 
 	filter_init(&filter);
 	if (getrandom(key, sizeof(key), 0) != sizeof(key) ||
-	    syncookie_key_init(&cookie_key, key) < 0)
+	    syncookie_key_init(&cookie_key, key) < 0 ||
+	    getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		return 1;
+	filter_seed(&filter, seed);
 	explicit_bzero(key, sizeof(key));
 	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
