@@ -179,6 +179,9 @@ enum filter_verdict filter_frame_trusted(struct filter *f,
  * small (the rule is removed all the same).  Call until it returns 0. */
 int filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap);
 
+/* 0; -EEXIST if that very rule is there already (another connection's,
+ * which the caller must not take for its own and later remove); -ENOSPC
+ * when the table is full. */
 int filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 		    const struct filter_addr *remote, uint16_t remote_port);
 /* Removes exactly the matching rule: -ENOENT if there is none. */

@@ -121,6 +121,9 @@ filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 	if ((protocol != SN_IPPROTO_TCP && protocol != SN_IPPROTO_UDP) ||
 	    local_port == 0 || remote_port == 0)
 		return -EINVAL;
+	/* Another's: granting it again would let its remover close both. */
+	if (rule_find(f, protocol, local_port, remote, remote_port) != NULL)
+		return -EEXIST;
 	return rule_insert(f, protocol, local_port, remote, remote_port)
 		   ? 0
 		   : -ENOSPC;

@@ -52,6 +52,11 @@
  * ADDING_RULE: firewall_rule_add [protocol, local_port, remote,
  *              remote_port]
  *     ok                  connect: MAKING_SOCKET; udp: answer Authorised
+ *     -EEXIST             connect: PICKING_PORT, if fewer than
+ *                         NETAPI_PORT_TRIES ports were drawn (another
+ *                         connection to the peer holds the port: its rule
+ *                         is not ours to remove); udp: answer Authorised
+ *                         (the peer is already this socket's)
  *     error E             answer E
  * MAKING_SOCKET: tcpip_socket_connect [owner, remote, remote_port,
  *                local_port]

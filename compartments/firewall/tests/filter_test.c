@@ -332,6 +332,10 @@ fill_and_empty(uint64_t seed, unsigned hosts)
 	}
 	a = addr(server4, 4);
 	CHECK_EQ_INT(filter_rule_add(&f, 6, 40000, &a, 80), -ENOSPC);
+	/* A rule there already is not granted twice. */
+	host[3] = 0;
+	a = addr(host, 4);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 1024, &a, 80), -EEXIST);
 	/* Keyed again with every rule in place: all still found. */
 	filter_seed(&f, seed + 1);
 	for (unsigned i = 0; i < FILTER_MAX_RULES; i += 2) {
