@@ -3,7 +3,9 @@
 # the whole stack (connect by name, 1 KiB each way, close) to an echo
 # server on a throwaway network, after 1,000 to warm up; then how many
 # failed, and how much each compartment's resident memory grew between
-# the warm-up and the end (the largest growth is the figure).  Prints
+# the warm-up and the end (the largest growth is the figure).  Then
+# 1,000 connections held open at once by one application, its whole
+# socket quota, and one more, which must be refused at once.  Prints
 # one JSON object per line.  Run as root.  KEEP_LOG=FILE keeps the
 # stack's log.
 #
@@ -75,11 +77,15 @@ log "10,000 connections"
 wait_log 'churn: done' 1200
 sleep 0.5
 rss >"$tmp/rss.end"
+log "1,000 connections held at once"
+wait_log 'held: done' 600
 [ "$(wc -l <"$tmp/rss.warm")" -eq 5 ] ||
 	failed "expected five compartments, found $(wc -l <"$tmp/rss.warm")"
 grep -q restart "$tmp/log" && failed "a compartment restarted: $(grep restart "$tmp/log" | head -1)"
 figure=$(sed -n 's/^churn: //p' "$tmp/out" | grep sealnet_churn)
-[ -n "$figure" ] || failed "the churn compartment printed no figure"
+held=$(sed -n 's/^churn: //p' "$tmp/out" | grep sealnet_held)
+[ -n "$figure" ] && [ -n "$held" ] ||
+	failed "the churn compartment printed no figure"
 growth=$(awk 'NR == FNR { warm[$1] = $2; next }
 	{ g = 100 * ($2 - warm[$1]) / warm[$1]; if (g > max) max = g
 	  printf "{\"bench\": \"rss_growth\", \"compartment\": \"%s\", \"warm_kbytes\": %d, \"end_kbytes\": %d, \"growth_pct\": %.2f}\n", $1, warm[$1], $2, g > "/dev/stderr" }
@@ -87,3 +93,4 @@ growth=$(awk 'NR == FNR { warm[$1] = $2; next }
 number "${growth#-}" || failed "no growth figure"
 cat "$tmp/rss.lines"
 echo "${figure%\}}, \"rss_growth_pct\": $growth}"
+echo "$held"

@@ -24,11 +24,12 @@ uint32_t sealnet_lwip_rand(void);
 #define LWIP_NETIF_LINK_CALLBACK   1
 
 /* Memory: lwIP's own heap and pools, inside the compartment's quota. */
-#define MEM_ALIGNMENT		8
-#define MEM_SIZE		(4 * 1024 * 1024)
-#define MEMP_NUM_PBUF		256
-#define PBUF_POOL_SIZE		1024
-#define MEMP_NUM_TCP_PCB	64
+#define MEM_ALIGNMENT  8
+#define MEM_SIZE       (4 * 1024 * 1024)
+#define MEMP_NUM_PBUF  256
+#define PBUF_POOL_SIZE 1024
+/* A thousand connections of one application held open, and more. */
+#define MEMP_NUM_TCP_PCB	1100
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB	16
 #define MEMP_NUM_TCP_SEG	2048
