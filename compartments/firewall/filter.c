@@ -363,6 +363,31 @@ filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap)
 	return 0;
 }
 
+/* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and the
+ * neighbour discovery address configuration needs. */
+static enum filter_verdict
+decide_icmpv6(struct filter *f, enum filter_direction dir, const uint8_t *l4,
+	      size_t plen, uint8_t hop)
+{
+	switch (l4[0]) {
+	case 1: /* destination unreachable */
+	case 2: /* packet too big */
+	case 3: /* time exceeded */
+		return icmp_error(f, dir, l4 + 8, plen - 8);
+	case 133: /* router solicitation */
+	case 143: /* MLDv2 report */
+		return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
+	case 134: /* router advertisement */
+		return dir == FILTER_IN && hop == 255 ? FILTER_PASS
+						      : FILTER_DROP_ND;
+	case 135: /* neighbour solicitation */
+	case 136: /* neighbour advertisement */
+		return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
+	default:
+		return FILTER_DROP_ND;
+	}
+}
+
 static enum filter_verdict
 decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	  size_t len, const uint8_t *frame, size_t frame_len,
@@ -384,25 +409,9 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 			return FILTER_DROP_ICMP;
 		return icmp_error(f, dir, l4 + 8, plen - 8);
 	case SN_IPPROTO_ICMPV6:
-		if (!fl.ipv6 || plen < 8)
-			return FILTER_DROP_ND;
-		switch (l4[0]) {
-		case 1: /* destination unreachable */
-		case 2: /* packet too big */
-		case 3: /* time exceeded */
-			return icmp_error(f, dir, l4 + 8, plen - 8);
-		case 133: /* router solicitation */
-		case 143: /* MLDv2 report */
-			return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
-		case 134: /* router advertisement */
-			return dir == FILTER_IN && hop == 255 ? FILTER_PASS
-							      : FILTER_DROP_ND;
-		case 135: /* neighbour solicitation */
-		case 136: /* neighbour advertisement */
-			return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
-		default:
-			return FILTER_DROP_ND;
-		}
+		return fl.ipv6 && plen >= 8
+			   ? decide_icmpv6(f, dir, l4, plen, hop)
+			   : FILTER_DROP_ND;
 	case SN_IPPROTO_TCP:
 	case SN_IPPROTO_UDP:
 		break;

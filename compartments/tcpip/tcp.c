@@ -565,15 +565,12 @@ serve_send(void *ctx, struct sn_incoming *in)
 		return;
 	}
 	n = write_some(s->pcb, data, len);
-	if (n > 0) {
+	if (n > 0 || len == 0) {
 		/* Taken either way: what tcp_output cannot send now (no
 		 * route yet, no pbuf) stays queued for lwIP's timer. */
-		(void)tcp_output(s->pcb);
+		if (n > 0)
+			(void)tcp_output(s->pcb);
 		answer_ok(in, SN_BODY_SENT, sent_body(n));
-		return;
-	}
-	if (len == 0) {
-		answer_ok(in, SN_BODY_SENT, sent_body(0));
 		return;
 	}
 	sn_defer(in, &s->send_wait);
