@@ -135,11 +135,13 @@ prepare(struct supervisor *sv, const struct image *img,
 		say("no uids for the compartments: %s", why);
 		return -1;
 	}
+	/* The files first: one that changed since the image was built
+	 * stops the start before anything is opened for a compartment. */
+	if (files_load(sv) < 0)
+		return -1;
 	for (unsigned i = 0; i < img->ncompartments; i++)
 		if (prepare_child(sv, i, opt) < 0)
 			return -1;
-	if (files_load(sv) < 0)
-		return -1;
 	links_plan(sv);
 	report_event(
 	    sv, "boot", NULL,
