@@ -251,7 +251,7 @@ cmd_call(unsigned iterations, double seconds)
 	return 0;
 }
 
-/* The TCP and churn benchmarks need namespaces, servers and the whole
+/* The TCP, churn and TLS benchmarks need namespaces, servers and the whole
  * stack: each is a script beside the tools, run with this binary's build
  * directory. */
 static int
@@ -279,7 +279,8 @@ usage(void)
 			"[--seconds S]\n"
 			"       sealnet-bench tcp   (root: builds its own "
 			"namespaces)\n"
-			"       sealnet-bench churn (root: likewise)\n");
+			"       sealnet-bench churn (root: likewise)\n"
+			"       sealnet-bench tls   (root: likewise)\n");
 }
 
 int
@@ -289,7 +290,8 @@ main(int argc, char **argv)
 	double seconds = 2.0;
 
 	if (argc == 2 &&
-	    (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "churn") == 0))
+	    (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "churn") == 0 ||
+	     strcmp(argv[1], "tls") == 0))
 		return bench_script(argv[1]);
 	if (argc < 2 || strcmp(argv[1], "call") != 0) {
 		usage();

@@ -21,11 +21,20 @@ usage(void)
 	fprintf(stderr,
 		"usage: sealnet image build -o IMAGE [--ipv4 ADDRESS/PREFIX "
 		"--gateway ADDRESS] [--dns ADDRESS]\n"
+		"                           [--trust-anchors PEM] "
+		"[--identity NAME=CERT,KEY]...\n"
 		"                           [--allow-dangerous-syscalls] "
 		"BINARY...\n"
 		"       sealnet image check IMAGE\n"
 		"Without --ipv4 the stack takes its address by DHCP; without "
 		"--dns, its DNS server too.\n"
+		"The TLS compartment trusts the certificates of "
+		"--trust-anchors, by default\n" IMAGE_SYSTEM_TRUST_ANCHORS
+		"; --identity gives it a client certificate chain\nand key, "
+		"presented on connections whose capability names NAME "
+		"(SEALNET_CONNECTION_IDENTITY).\n"
+		"The image records each file's path and SHA-256; `sealnet run` "
+		"refuses changed ones.\n"
 		"A compartment that declares a syscall that reaches outside "
 		"its sandbox (ptrace,\nexecve, mount, io_uring_setup, ...) is "
 		"refused unless --allow-dangerous-syscalls\nis given; the "
@@ -53,6 +62,8 @@ cli_image(int argc, char **argv)
 	    strcmp(argv[2], "-o") != 0)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
+	static const char *identities[IMAGE_MAX_IDENTITIES + 1];
+	struct image_tls_options tls = {.identities = identities};
 	bool allow_dangerous = false;
 	int first = 4;
 	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
@@ -69,6 +80,11 @@ cli_image(int argc, char **argv)
 			gateway = argv[first + 1];
 		else if (strcmp(argv[first], "--dns") == 0)
 			dns = argv[first + 1];
+		else if (strcmp(argv[first], "--trust-anchors") == 0)
+			tls.trust_anchors = argv[first + 1];
+		else if (strcmp(argv[first], "--identity") == 0 &&
+			 tls.nidentities <= IMAGE_MAX_IDENTITIES)
+			identities[tls.nidentities++] = argv[first + 1];
 		else
 			return usage();
 		first += 2;
@@ -76,7 +92,7 @@ cli_image(int argc, char **argv)
 	if (first >= argc)
 		return usage();
 	if (image_build(&img, argv + first, (unsigned)(argc - first),
-			allow_dangerous, err, sizeof(err)) < 0 ||
+			allow_dangerous, &tls, err, sizeof(err)) < 0 ||
 	    image_network_set(&img.network, ipv4, gateway, dns, err,
 			      sizeof(err)) < 0)
 		return cli_error(err);

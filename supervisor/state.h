@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "boot.h" /* SN_MAX_CONTROL_FDS */
 #include "bounds.h"
 #include "call.h" /* SN_MAX_PEERS */
 #include "channel.h"
@@ -38,7 +39,7 @@ struct link {
 struct queued_message {
 	uint8_t *bytes;
 	size_t len;
-	int fds[FDS_PER_LINK * SN_MAX_PEERS];
+	int fds[SN_MAX_CONTROL_FDS];
 	unsigned nfds;
 	uint64_t queued_ns;
 };
@@ -93,6 +94,14 @@ struct child {
 	struct output_stream output;
 };
 
+/* A file the image gives a compartment, in a sealed memfd whose bytes
+ * match the image's hash.  files.c loads them. */
+struct boot_file {
+	char name[SN_BOOT_FILE_NAME_MAX + 1];
+	uint8_t sha256[32];
+	int fd;
+};
+
 struct supervisor {
 	/* Set up once by supervisor.c, read by all. */
 	const struct image *img;
@@ -109,6 +118,10 @@ struct supervisor {
 	/* links.c */
 	struct link links[MAX_LINKS];
 	unsigned nlinks;
+
+	/* files.c: the TLS compartment's trust anchors and identities. */
+	struct boot_file files[SN_MAX_BOOT_FILES];
+	unsigned nfiles;
 
 	/* report.c (supervisor.c opens and closes the file) */
 	struct event_log events;
