@@ -10,7 +10,8 @@
 # hostile writes into its channels' rings by hand.  Each says so where
 # it includes the runtime's headers.
 DEMO_COMPARTMENTS := runtime_service app
-TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench misplaced
+TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench churn \
+	misplaced tls_bench tls_test tls_other tls_hostile tls_victim
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.[ch])
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
@@ -45,6 +46,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/misplaced,$(COMPARTMENT_BINS))
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

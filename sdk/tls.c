@@ -99,9 +99,11 @@ session_gone(struct sn_peer *p, sealnet_tls_session s)
 	return -SEALNET_ECOMPARTMENT;
 }
 
-/* After a call on s: a death it met is reported to this caller alone. */
+/* An error about to be returned for s: a death it reports is told once.
+ * Only what the caller sees counts: a send cut short by the death returns
+ * what it sent, and the next call tells of the death. */
 static int
-after_call(struct sn_peer *p, sealnet_tls_session s, int rc)
+reported(sealnet_tls_session s, int rc)
 {
 	struct known_session *k = find_known(s);
 
@@ -163,6 +165,7 @@ take_info(sn_tls_created_ref r, sealnet_tls_info *info)
 	memset(info, 0, sizeof(*info));
 	info->version = sn_tls_created_version(r);
 	info->resumed = sn_tls_created_resumed(r);
+	info->handshake_us = sn_tls_created_handshake_us(r);
 	if (alpn != NULL && len <= SEALNET_TLS_ALPN_MAX)
 		memcpy(info->alpn, alpn, len);
 }
@@ -346,15 +349,13 @@ tls_connection_send(uint64_t timeout_ns, sealnet_tls_session s,
 		sn_tls_send_add_data(b, body, (const uint8_t *)data + done, n);
 		sn_tls_send_add_no_flush(
 		    b, body, (flags & SEALNET_TLS_SEND_NO_FLUSH) != 0);
-		rc = after_call(p, s,
-				sn_call(p, SN_EXPORT_TLS_CONNECTION_SEND,
-					SN_BODY_TLS_SEND, body, deadline - now,
-					sn_network_reply,
-					sizeof(sn_network_reply), &reply));
+		rc = sn_call(p, SN_EXPORT_TLS_CONNECTION_SEND, SN_BODY_TLS_SEND,
+			     body, deadline - now, sn_network_reply,
+			     sizeof(sn_network_reply), &reply);
 		/* What was taken is on its way: report it, and let the next
 		 * call meet the error. */
 		if (rc < 0)
-			return done > 0 ? (ssize_t)done : rc;
+			return done > 0 ? (ssize_t)done : reported(s, rc);
 		/* 0: no room when asked, room now. */
 		taken = sn_sent_bytes(sn_message_body_as_sent(reply));
 		if (taken > n)
@@ -383,11 +384,10 @@ receive(const char *function, uint64_t timeout_ns, sealnet_tls_session s,
 	sn_tls_receive_add_session(b, body, &h);
 	sn_tls_receive_add_max_bytes(b, body,
 				     (uint32_t)(max > CHUNK ? CHUNK : max));
-	rc = after_call(p, s,
-			sn_call(p, SN_EXPORT_TLS_CONNECTION_RECEIVE,
-				SN_BODY_TLS_RECEIVE, body, timeout_ns,
-				sn_network_reply, sizeof(sn_network_reply),
-				&reply));
+	rc = reported(s, sn_call(p, SN_EXPORT_TLS_CONNECTION_RECEIVE,
+				 SN_BODY_TLS_RECEIVE, body, timeout_ns,
+				 sn_network_reply, sizeof(sn_network_reply),
+				 &reply));
 	if (rc < 0)
 		return rc;
 	*data = sn_received_data(sn_message_body_as_received(reply), &len);
@@ -485,11 +485,10 @@ tls_connection_keying_material(uint64_t timeout_ns, sealnet_tls_session s,
 		sn_tls_keying_material_add_context(b, body, context,
 						   (uint32_t)context_len);
 	sn_tls_keying_material_add_length(b, body, (uint16_t)out_len);
-	rc = after_call(p, s,
-			sn_call(p, SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL,
-				SN_BODY_TLS_KEYING_MATERIAL, body, timeout_ns,
-				sn_network_reply, sizeof(sn_network_reply),
-				&reply));
+	rc = reported(s, sn_call(p, SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL,
+				 SN_BODY_TLS_KEYING_MATERIAL, body, timeout_ns,
+				 sn_network_reply, sizeof(sn_network_reply),
+				 &reply));
 	if (rc < 0)
 		return rc;
 	const uint8_t *data =

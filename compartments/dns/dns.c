@@ -54,6 +54,8 @@ struct lookup {
 	uint8_t addr[MAX_ADDRESSES][16];
 	uint8_t addr_family[MAX_ADDRESSES];
 	unsigned naddr;
+	/* The least TTL of the records the addresses came from. */
+	uint32_t ttl;
 	char canonical[SN_HOST_MAX + 1];
 	uint64_t next_retry_ns;
 	unsigned tries;
@@ -67,6 +69,9 @@ static struct sn_compartment compartment;
 static struct sn_peer *tcpip;
 static struct lookup lookups[MAX_LOOKUPS];
 static uint64_t dropped_answers;
+static struct {
+	uint64_t closes_unsent;
+} stats;
 
 static uint64_t
 remaining(const struct lookup *l)
@@ -106,6 +111,7 @@ finish(struct lookup *l, int rc)
 		if (l->canonical[0])
 			sn_resolved_add_canonical_name(b, body, l->canonical,
 						       strlen(l->canonical));
+		sn_resolved_add_ttl_seconds(b, body, l->naddr ? l->ttl : 0);
 		sn_deferred_ok(&l->reply, SN_BODY_RESOLVED, body);
 	}
 	if (l->timer >= 0)
@@ -114,9 +120,18 @@ finish(struct lookup *l, int rc)
 		sn_builder *b = sn_call_builder(&compartment);
 		uint32_t ref = sn_socket_reference_start(b);
 		sn_socket_reference_add_socket(b, ref, &l->socket);
-		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-			      SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
-			      socket_closed, NULL);
+		int sent_rc =
+		    sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+				  SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
+				  socket_closed, NULL);
+
+		/* Only a dead TCPIP (which took the socket with it) or a full
+		 * ring stops this; the socket then stays on our own quota,
+		 * which bounds how many lookups can leave one behind. */
+		if (sent_rc < 0 && sn_log_worth(++stats.closes_unsent))
+			sn_log("a lookup's socket not closed: %s (%llu so far)",
+			       strerror(-sent_rc),
+			       (unsigned long long)stats.closes_unsent);
 	}
 	for (int q = 0; q < Q_COUNT; q++) {
 		ares_free_string(l->query[q]);
@@ -157,10 +172,31 @@ send_queries(struct lookup *l)
 		sn_send_add_socket(b, body, &l->socket);
 		sn_send_add_data(b, body, l->query[q], (size_t)l->query_len[q]);
 		sn_send_add_to(b, body, to);
-		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_SEND_TO,
-			      SN_BODY_SEND, body, remaining(l), sent, NULL);
+		int rc =
+		    sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_SEND_TO,
+				  SN_BODY_SEND, body, remaining(l), sent, NULL);
+
+		/* As a query lost on the way: the retry timer sends again. */
+		if (rc < 0)
+			sent(NULL, rc, NULL);
 	}
 	l->tries++;
+}
+
+static void retry(void *ctx);
+
+/* The retry timer is what ends a lookup whose answers never come: without
+ * it the slot would stay taken, so a lookup that cannot have one ends
+ * now, and says why. */
+static void
+arm_retry(struct lookup *l)
+{
+	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
+				     retry, l);
+	if (l->timer < 0) {
+		sn_log("no timer left for a lookup of %s; refused", l->host);
+		finish(l, -EAGAIN);
+	}
 }
 
 static void
@@ -177,8 +213,7 @@ retry(void *ctx)
 	}
 	if (l->tries < 3)
 		send_queries(l);
-	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
-				     retry, l);
+	arm_retry(l);
 }
 
 static bool
@@ -191,6 +226,16 @@ done(const struct lookup *l)
 		if (l->asked[q] && !l->answered[q])
 			return false;
 	return true;
+}
+
+/* The answer is kept no longer than its shortest-lived record. */
+static void
+keep_ttl(struct lookup *l, int ttl)
+{
+	uint32_t t = ttl > 0 ? (uint32_t)ttl : 0;
+
+	if (l->naddr == 0 || t < l->ttl)
+		l->ttl = t;
 }
 
 static void
@@ -208,6 +253,7 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 			struct ares_addrttl a[MAX_ADDRESSES];
 			rc = ares_parse_a_reply(msg, (int)len, &host, a, &n);
 			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
+				keep_ttl(l, a[i].ttl);
 				memcpy(l->addr[l->naddr], &a[i].ipaddr, 4);
 				l->addr_family[l->naddr++] =
 				    SN_ADDRESS_FAMILY_IPV4;
@@ -216,6 +262,7 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 			struct ares_addr6ttl a[MAX_ADDRESSES];
 			rc = ares_parse_aaaa_reply(msg, (int)len, &host, a, &n);
 			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
+				keep_ttl(l, a[i].ttl);
 				memcpy(l->addr[l->naddr], &a[i].ip6addr, 16);
 				l->addr_family[l->naddr++] =
 				    SN_ADDRESS_FAMILY_IPV6;
@@ -323,8 +370,7 @@ socket_opened(void *ctx, int status, const sn_message_ref *reply)
 	l->have_socket = true;
 	receive_next(l);
 	send_queries(l);
-	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
-				     retry, l);
+	arm_retry(l);
 }
 
 static void

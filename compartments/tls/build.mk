@@ -103,3 +103,6 @@ tls-calls-seeds:
 		schema/sealnet.fbs $(TLS_SEEDS_DIR) \
 		compartments/tls/fuzz/corpus/tls_calls
 .PHONY: tls-calls-seeds
+
+# Against real servers, in namespaces of its own (as root).
+SCRIPT_TESTS += tests/tls-test.sh

@@ -288,9 +288,9 @@ on_closed(void *ctx, int status, const sn_message_ref *reply)
 }
 
 /* Closing is best effort: a socket TCPIP cannot be told of closes with
- * its owner, and meanwhile counts against the owner's quota. */
-static void
-close_socket(struct session *s)
+ * its holder, and meanwhile counts against the holder's quota. */
+void
+session_close_socket(sn_handle socket)
 {
 	struct sn_peer *p = tcpip();
 	sn_builder *b;
@@ -300,13 +300,18 @@ close_socket(struct session *s)
 		return;
 	b = sn_call_builder(&compartment);
 	body = sn_socket_reference_start(b);
-	sn_socket_reference_add_socket(b, body, &s->socket);
+	sn_socket_reference_add_socket(b, body, &socket);
 	if (sn_call_async(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
 			  SN_BODY_SOCKET_REFERENCE, body, TLS_IO_TIMEOUT_NS,
 			  on_closed, NULL) < 0)
-		sn_log("could not ask TCPIP to close a socket of %s; it "
-		       "closes when %s does",
-		       s->owner->name, s->owner->name);
+		sn_log("could not ask TCPIP to close a delegated socket; it "
+		       "closes with its holder");
+}
+
+static void
+close_socket(struct session *s)
+{
+	session_close_socket(s->socket);
 }
 
 int
@@ -382,6 +387,9 @@ answer_created(struct session *s)
 	sn_tls_created_add_version(b, body,
 				   (uint16_t)tls_session_version(&s->engine));
 	sn_tls_created_add_resumed(b, body, tls_session_resumed(&s->engine));
+	uint64_t took = (sn_now_ns() - s->created_ns) / 1000;
+	sn_tls_created_add_handshake_us(
+	    b, body, took > UINT32_MAX ? UINT32_MAX : (uint32_t)took);
 	if (alpn_len > 0)
 		sn_tls_created_add_alpn(b, body, alpn, (uint32_t)alpn_len);
 	/* A caller that is gone is told nothing; its runtime closes a

@@ -38,6 +38,7 @@ struct session {
 	int transport_error;
 	struct sn_deferred create_wait, receive_wait, send_wait, close_wait;
 	uint32_t receive_max;
+	uint64_t created_ns;
 	/* Ciphertext taken from the engine that TCPIP has not taken yet. */
 	uint8_t tx[TLS_CIPHERTEXT_BUFFERED_MAX];
 	size_t tx_len;
@@ -72,6 +73,9 @@ void session_run(struct session *s);
 /* The code a call on the session gets once it cannot go on: the
  * transport's error, the engine's, or SEALNET_TLS_EPEER_RESET. */
 int session_failure(const struct session *s);
+
+/* Asks TCPIP to close a socket delegated to us, answered to nobody. */
+void session_close_socket(sn_handle socket);
 
 /* Hands held-back plaintext to the engine, as much as it takes. */
 void session_flush_staged(struct session *s);

@@ -208,6 +208,18 @@ create_config(sn_tls_create_ref req, struct sn_peer *owner,
 	return 0;
 }
 
+/* A create refused: the socket it presented was handed to us, and
+ * nobody else can close it now. */
+static void
+refuse_create(struct sn_incoming *in, sn_tls_create_ref req, int code)
+{
+	sn_handle socket;
+
+	sn_tls_create_socket(req, &socket);
+	session_close_socket(socket);
+	answer_error(in, code);
+}
+
 static void
 serve_create(void *ctx, struct sn_incoming *in)
 {
@@ -219,12 +231,12 @@ serve_create(void *ctx, struct sn_incoming *in)
 
 	rc = create_config(req, in->peer, &config, host, identity);
 	if (rc < 0) {
-		answer_error(in, rc);
+		refuse_create(in, req, rc);
 		return;
 	}
 	s = session_alloc(in->peer, &rc);
 	if (s == NULL) {
-		answer_error(in, rc);
+		refuse_create(in, req, rc);
 		return;
 	}
 	sn_tls_create_socket(req, &s->socket);
@@ -235,9 +247,10 @@ serve_create(void *ctx, struct sn_incoming *in)
 			       "ALPN list",
 			       in->peer->name, config.identity);
 		session_free(s);
-		answer_error(in, rc);
+		refuse_create(in, req, rc);
 		return;
 	}
+	s->created_ns = sn_now_ns();
 	sn_defer(in, &s->create_wait);
 	pump_start(&s->pump);
 	session_run(s);

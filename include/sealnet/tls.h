@@ -158,6 +158,9 @@ typedef struct {
 	bool resumed;	  /* an earlier session's ticket was accepted */
 	/* The protocol the server chose from the ALPN list; "" if none. */
 	char alpn[SEALNET_TLS_ALPN_MAX + 1];
+	/* How long the handshake took in the TLS compartment, from the
+	 * create's arrival to its answer (the connect before it excluded). */
+	uint32_t handshake_us;
 } sealnet_tls_info;
 
 /* The most sessions this compartment's SDK keeps track of at once, what
