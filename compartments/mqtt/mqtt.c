@@ -404,7 +404,7 @@ serve_subscribe(void *ctx, struct sn_incoming *in)
 	uint32_t n = sn_mqtt_subscribe_subscriptions_count(req), token = 0;
 	struct conn *c;
 	sn_handle h;
-	int slot;
+	int slot, rc;
 
 	sn_mqtt_subscribe_connection(req, &h);
 	if ((c = request_conn(in, h, &slot)) == NULL)
@@ -426,9 +426,10 @@ serve_subscribe(void *ctx, struct sn_incoming *in)
 			return;
 		}
 	}
-	defer_request(in, c, slot,
-		      mqtt_session_subscribe(&c->session, list, n, 0, &token),
-		      token);
+	/* The token is known only once the call has returned: an argument
+	 * list does not order its evaluation. */
+	rc = mqtt_session_subscribe(&c->session, list, n, 0, &token);
+	defer_request(in, c, slot, rc, token);
 }
 
 static void
@@ -440,7 +441,7 @@ serve_unsubscribe(void *ctx, struct sn_incoming *in)
 	uint32_t n = sn_mqtt_unsubscribe_filters_count(req), token = 0;
 	struct conn *c;
 	sn_handle h;
-	int slot;
+	int slot, rc;
 
 	sn_mqtt_unsubscribe_connection(req, &h);
 	if ((c = request_conn(in, h, &slot)) == NULL)
@@ -456,9 +457,8 @@ serve_unsubscribe(void *ctx, struct sn_incoming *in)
 
 		list[i] = (struct mqtt_bytes){(const uint8_t *)f, fl};
 	}
-	defer_request(in, c, slot,
-		      mqtt_session_unsubscribe(&c->session, list, n, &token),
-		      token);
+	rc = mqtt_session_unsubscribe(&c->session, list, n, &token);
+	defer_request(in, c, slot, rc, token);
 }
 
 static void
