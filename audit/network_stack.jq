@@ -64,6 +64,21 @@ def tls_identities:
   [all_connection_capabilities[] | select(.identity != null)
    | {identity, owner, host, port}];
 
+# ---- MQTT ----
+
+# Who may talk to which broker, how, and under which topics: one entry
+# per MQTT capability, {owner, host, port, version, transport,
+# credentials (a name or null), publish, subscribe}.
+def all_mqtt_capabilities:
+  [all_connection_capabilities[] | select(.mqtt != null)
+   | {owner, host, port, version: .mqtt.version,
+      transport: .mqtt.transport, credentials: (.mqtt.credentials // null),
+      publish: .mqtt.publish, subscribe: .mqtt.subscribe}];
+
+# The credentials files the image gives the MQTT compartment:
+# [{name, path, sha256}].
+def mqtt_credentials: .mqtt.credentials // [];
+
 # One sentence per way sockets could be delegated wrongly: to no one the
 # delegator calls, on by a delegate, or to a delegate that holds
 # capabilities of its own (it must reach only what it is handed).
