@@ -137,6 +137,12 @@ mqtt_session_init(struct mqtt_session *s, const struct mqtt_session_config *cfg,
 	s->ids_in_use = (uint64_t *)(void *)(base + l.ids);
 	s->next_packet_id = cfg->durable ? MQTT_SESSION_OWN_IDS_FIRST : 1;
 	s->next_token = 1;
+	/* What a broker offers until its CONNACK says otherwise: messages
+	 * restored before the first connection are held to this. */
+	s->broker_receive_maximum = 65535;
+	s->broker_maximum_qos = 2;
+	s->broker_retain = s->broker_wildcard = true;
+	s->broker_subscription_ids = s->broker_shared = true;
 	return 0;
 }
 
