@@ -446,6 +446,9 @@ arm_timer(struct conn *c)
 	if (c->run_waiting && c->run_wait.deadline_ns != 0 &&
 	    c->run_wait.deadline_ns - MQTT_RUN_MARGIN_NS < ns)
 		ns = c->run_wait.deadline_ns - MQTT_RUN_MARGIN_NS;
+	if (c->connect_waiting && c->connect_wait.deadline_ns != 0 &&
+	    c->connect_wait.deadline_ns < ns)
+		ns = c->connect_wait.deadline_ns;
 	if (c->timer >= 0)
 		(void)sn_loop_cancel_timer(&compartment.loop, c->timer);
 	c->timer = -1;
@@ -510,9 +513,25 @@ step(struct conn *c)
 	return false;
 }
 
+/* A connect whose caller stopped waiting: nobody would learn of the
+ * connection, which would hold the caller's quotas. */
+static bool
+connect_abandoned(const struct conn *c)
+{
+	return c->connect_waiting && c->connect_wait.deadline_ns != 0 &&
+	       sn_now_ns() >= c->connect_wait.deadline_ns;
+}
+
 void
 conn_run(struct conn *c)
 {
+	if (connect_abandoned(c)) {
+		sn_log("%s stopped waiting for its connection to %s:%u; "
+		       "closing it",
+		       c->owner->name, c->cap.host, c->cap.port);
+		conn_free(c);
+		return;
+	}
 	for (int i = 0; i < 64 && c->state != CONN_FREE; i++)
 		if (!step(c))
 			break;

@@ -274,6 +274,10 @@ serve_connect(void *ctx, struct sn_incoming *in)
 		return;
 	}
 	sn_mqtt_connect_transport(req, &transport);
+	/* The transport is ours from here: whatever fails, conn_free closes
+	 * it, or it would hold its owner's quota with nobody to close it. */
+	c->transport = transport;
+	c->have_transport = true;
 	rc = read_capability(sn_mqtt_connect_capability(req), &c->cap);
 	if (rc == 0)
 		rc = conn_session_init(c);
