@@ -19,6 +19,10 @@ static _Alignas(8) uint8_t events_reply[SN_MAX_MESSAGE];
 
 #define RECONNECT_FIRST_NS (250 * SN_MS)
 #define RECONNECT_MAX_NS   (30ull * SN_SECOND)
+/* Making a transport and the connection again takes a TLS handshake and
+ * a CONNACK: given less, the attempt would be abandoned half made, each
+ * time, however long the caller keeps calling mqtt_run. */
+#define RECONNECT_TIME_NS (10ull * SN_SECOND)
 
 static struct link *
 link_of(sealnet_mqtt_connection c)
@@ -50,7 +54,10 @@ reestablish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 
 	if (sn_now_ns() < l->retry_ns)
 		return -EAGAIN;
-	rc = sn_mqtt_establish(l, mqtt, timeout_ns, false, &present);
+	rc = sn_mqtt_establish(l, mqtt,
+			       timeout_ns > RECONNECT_TIME_NS ? timeout_ns
+							      : RECONNECT_TIME_NS,
+			       false, &present);
 	if (rc == 0) {
 		l->attempts = 0;
 		tell_state(l, true, 0, present);
@@ -170,7 +177,7 @@ run_once(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 			return n;
 	}
 	if (wanted)
-		give_transport(l, mqtt, 10 * SN_SECOND);
+		give_transport(l, mqtt, RECONNECT_TIME_NS);
 	return n;
 }
 

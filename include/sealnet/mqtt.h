@@ -196,7 +196,8 @@ int mqtt_unsubscribe(uint64_t timeout_ns, sealnet_mqtt_connection c,
  * Delivers what happened on the connection as callbacks, waiting up to
  * timeout_ns for the first event; makes a new transport when the MQTT
  * compartment asks for one, and the connection again when the MQTT
- * compartment restarted.  Returns how many callbacks ran.
+ * compartment restarted; either may take up to 10 s whatever
+ * timeout_ns says.  Returns how many callbacks ran.
  * Errors: -EBUSY (another mqtt_run on it still waits).
  */
 int mqtt_run(uint64_t timeout_ns, sealnet_mqtt_connection c);
