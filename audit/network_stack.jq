@@ -42,9 +42,11 @@ def _has(role): index([role]) != null;
 # or null in an image without one.
 def tls_trust_anchors: .tls.trust_anchors;
 
-# The compartments that take sockets others delegate to them (TLS).
+# The compartments that take sockets or TLS sessions others delegate to
+# them (TLS, MQTT).
+def _takes_delegated: _has("takes_delegated_sockets") or _has("takes_delegated_sessions");
 def _delegates:
-  [all_calls[] | select((.roles // []) | _has("takes_delegated_sockets"))
+  [all_calls[] | select((.roles // []) | _takes_delegated)
    | .compartment] | unique;
 
 # Who may create TLS sessions, to which hosts, with which identities:
@@ -84,8 +86,9 @@ def mqtt_credentials: .mqtt.credentials // [];
 # capabilities of its own (it must reach only what it is handed).
 def _delegation_violations:
   _delegates as $delegates
-  | compartments_calling_role("takes_delegated_sockets") as $callers
-  | [all_calls[] | select((.roles // []) | _has("delegates_sockets"))]
+  | (compartments_calling_role("takes_delegated_sockets")
+     + compartments_calling_role("takes_delegated_sessions") | unique) as $callers
+  | [all_calls[] | select((.roles // []) | _has("delegates_sockets") or _has("delegates_sessions"))]
   | group_by(.owner)
   | map(.[0].owner as $o | map(.export) | unique | join(", ") as $e
         | if ($delegates | index([$o])) != null then
