@@ -42,3 +42,11 @@ $(FUZZ_BIN_DIR)/mqtt_packet $(FUZZ_BIN_DIR)/mqtt_session: CFLAGS += \
 STACK_COMPARTMENTS += mqtt
 COMPARTMENT_SRCS_mqtt := $(addprefix compartments/mqtt/,mqtt.c connection.c \
 	events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
+
+# tests/mqtt-test.sh's compartments: an application that tries what its
+# capability does not allow and streams through a restart, and a hostile
+# MQTT compartment.  Not in the test image: they need a broker.
+MQTT_TEST_COMPARTMENTS := mqtt_test mqtt_hostile
+compartments: $(addprefix $(BUILD)/compartments/,$(MQTT_TEST_COMPARTMENTS))
+compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(MQTT_TEST_COMPARTMENTS)))
+SCRIPT_TESTS += tests/mqtt-test.sh

@@ -1,0 +1,198 @@
+/*
+ * An application of the MQTT compartment, for tests/mqtt-test.sh.  Its
+ * capability lets it publish under sealnet/test/ and subscribe to
+ * sealnet/test/+ on broker.test:8883 over TLS, nothing else.
+ *
+ * First it tries what the capability does not allow: publishes outside
+ * sealnet/test/ at QoS 0 and 1, and subscriptions to filters wider than
+ * its own; each must fail with -EPERM before anything reaches the broker
+ * (the script checks the broker's log).  A publish of "marker" shows
+ * that what is allowed does arrive.
+ *
+ * Then a stream: STREAM messages at QoS 1 to sealnet/test/q1 and as many
+ * at QoS 2 to sealnet/test/q2, "<n>" each, paced so that the script can
+ * kill the MQTT compartment while it runs.  It waits until the broker
+ * has acknowledged every one, through whichever MQTT compartment, and
+ * reports how many acks came and with which errors.  Each outcome is a
+ * RESULT line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sealnet/sealnet.h>
+
+SEALNET_COMPARTMENT("mqtt_test");
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_connect_tcp);
+SEALNET_IMPORT(network_socket_delegate);
+SEALNET_IMPORT(network_socket_close);
+SEALNET_IMPORT(tls_connection_create);
+SEALNET_IMPORT(tls_connection_delegate);
+SEALNET_IMPORT(tls_connection_close);
+SEALNET_IMPORT(mqtt_connect);
+SEALNET_IMPORT(mqtt_reconnect);
+SEALNET_IMPORT(mqtt_publish);
+SEALNET_IMPORT(mqtt_subscribe);
+SEALNET_IMPORT(mqtt_unsubscribe);
+SEALNET_IMPORT(mqtt_run);
+SEALNET_IMPORT(mqtt_disconnect);
+SEALNET_MQTT_CAPABILITY(broker, "broker.test", 8883, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(broker, "sealnet/test/#");
+SEALNET_MQTT_SUBSCRIBE(broker, "sealnet/test/+");
+SEALNET_QUOTA(mqtt_connections, 1);
+SEALNET_QUOTA(tls_sessions, 2);
+SEALNET_RESTART(never, 0);
+
+/* Messages of each QoS in the stream, the one after which the script is
+ * told to kill MQTT, and the pause between two pairs. */
+#define STREAM	    300
+#define STREAM_KILL 60
+#define PACE_NS	    (5 * SEALNET_MS)
+#define T	    (10 * SEALNET_SECOND)
+
+static unsigned acks, ack_errors, downs, ups;
+static int last_ack_error;
+
+static void
+on_ack(void *ctx, uint16_t packet_id, int error)
+{
+	acks++;
+	if (error != 0) {
+		ack_errors++;
+		last_ack_error = error;
+	}
+}
+
+static void
+on_state(void *ctx, bool connected, int error, bool session_present)
+{
+	if (connected)
+		ups++;
+	else
+		downs++;
+	sealnet_log("RESULT state: %s (%d), session present %d",
+		    connected ? "up" : "down", error, session_present);
+}
+
+static const char *
+said(int rc)
+{
+	return rc >= 0 ? "ok" : strerror(-rc);
+}
+
+static void
+outside(sealnet_mqtt_connection c)
+{
+	static const char *wide[] = {"#", "sealnet/#", "sealnet/test/#",
+				     "+/test/+"};
+
+	sealnet_log("RESULT publish sealnet/other at QoS 0: %s",
+		    said(mqtt_publish(T, c, 0, "sealnet/other", 13, "leak", 4,
+				      false)));
+	sealnet_log("RESULT publish sealnet/testing at QoS 1: %s",
+		    said(mqtt_publish(T, c, 1, "sealnet/testing", 15, "leak",
+				      4, false)));
+	sealnet_log("RESULT publish $SYS/x at QoS 2: %s",
+		    said(mqtt_publish(T, c, 2, "$SYS/x", 6, "leak", 4, false)));
+	for (unsigned i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		sealnet_log("RESULT subscribe %s: %s", wide[i],
+			    said(mqtt_subscribe(T, c, 1, wide[i],
+						strlen(wide[i]), NULL)));
+	sealnet_log("RESULT subscribe sealnet/test/+: %s",
+		    said(mqtt_subscribe(T, c, 1, "sealnet/test/+", 14, NULL)));
+	sealnet_log("RESULT publish sealnet/test/marker at QoS 1: %s",
+		    said(mqtt_publish(T, c, 1, "sealnet/test/marker", 19,
+				      "marker", 6, false)));
+}
+
+/* Publishes one message of the stream, running the connection while
+ * the messages kept here are at their bound. */
+static int
+publish_one(sealnet_mqtt_connection c, int qos, unsigned n)
+{
+	char payload[16];
+	int len = snprintf(payload, sizeof(payload), "%u", n);
+	const char *topic = qos == 1 ? "sealnet/test/q1" : "sealnet/test/q2";
+
+	for (unsigned tries = 0; tries < 200; tries++) {
+		int rc = mqtt_publish(T, c, qos, topic, 15, payload,
+				      (size_t)len, false);
+
+		if (rc != -ENOBUFS && rc != -ENOTCONN)
+			return rc;
+		rc = mqtt_run(50 * SEALNET_MS, c);
+		if (rc < 0 && rc != -ENOTRECOVERABLE)
+			return rc;
+	}
+	return -ENOBUFS;
+}
+
+static void
+stream(sealnet_mqtt_connection c)
+{
+	const struct timespec pace = {0, PACE_NS};
+	unsigned published = 0, refused = 0;
+	int first_error = 0;
+
+	for (unsigned n = 1; n <= STREAM; n++) {
+		for (int qos = 1; qos <= 2; qos++) {
+			int rc = publish_one(c, qos, n);
+
+			if (rc < 0) {
+				refused++;
+				if (first_error == 0)
+					first_error = rc;
+			} else {
+				published++;
+			}
+		}
+		if (n == STREAM_KILL)
+			sealnet_log("RESULT stream running: %u published",
+				    published);
+		(void)mqtt_run(0, c);
+		nanosleep(&pace, NULL);
+	}
+	sealnet_log("RESULT stream published %u, refused %u (%s)", published,
+		    refused, said(first_error));
+	for (unsigned turn = 0; acks < published && turn < 300; turn++)
+		(void)mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT stream acknowledged %u of %u, %u with an error "
+		    "(%s); down %u times, up %u times",
+		    acks, published, ack_errors, said(last_ack_error), downs,
+		    ups);
+}
+
+int
+main(void)
+{
+	struct sealnet_mqtt_options o = {
+	    .client_id = "sealnet-mqtt-test",
+	    .clean_session = true,
+	    .keep_alive_seconds = 30,
+	    /* The broker keeps the session, and what it has of our QoS 2
+	     * messages, across a restart of the MQTT compartment. */
+	    .session_expiry_seconds = 300,
+	    .on_ack = on_ack,
+	    .on_state = on_state,
+	};
+	sealnet_mqtt_connection c;
+	int rc;
+
+	if (sealnet_start() < 0)
+		return 1;
+	rc = network_start(30 * SEALNET_SECOND);
+	if (rc == 0)
+		rc = mqtt_connect(20 * SEALNET_SECOND,
+				  SEALNET_CAPABILITY(broker), &o, &c);
+	sealnet_log("RESULT connect: %s", said(rc));
+	if (rc < 0)
+		return 1;
+	outside(c);
+	stream(c);
+	rc = mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+	sealnet_log("RESULT done: disconnect %s", said(rc));
+	return rc < 0;
+}
