@@ -50,8 +50,9 @@ read_filters(struct sn_capability *c, bool publish, sn_mqtt_grant_ref g)
 			     : sn_mqtt_grant_subscribe_count(g);
 
 	for (uint32_t i = 0; i < n; i++) {
-		sn_mqtt_filter_ref f = publish ? sn_mqtt_grant_publish_at(g, i)
-					       : sn_mqtt_grant_subscribe_at(g, i);
+		sn_mqtt_filter_ref f = publish
+					   ? sn_mqtt_grant_publish_at(g, i)
+					   : sn_mqtt_grant_subscribe_at(g, i);
 		uint32_t len;
 		const char *s = sn_mqtt_filter_filter(f, &len);
 

@@ -20,13 +20,14 @@ struct link sn_mqtt_links[SEALNET_MQTT_CONNECTIONS_MAX];
 /* mqtt_run's answers: callbacks may make other calls meanwhile. */
 static _Alignas(8) uint8_t run_reply[SN_MAX_MESSAGE];
 
-#define MQTT_NAME	    "MQTT"
-#define REPLY_SMALL	    512
+#define MQTT_NAME   "MQTT"
+#define REPLY_SMALL 512
 
 static struct link *
 link_of(sealnet_mqtt_connection c)
 {
-	if (c.slot >= SEALNET_MQTT_CONNECTIONS_MAX || !sn_mqtt_links[c.slot].in_use ||
+	if (c.slot >= SEALNET_MQTT_CONNECTIONS_MAX ||
+	    !sn_mqtt_links[c.slot].in_use ||
 	    sn_mqtt_links[c.slot].generation != c.generation)
 		return NULL;
 	return &sn_mqtt_links[c.slot];
@@ -136,9 +137,8 @@ add_kept(sn_builder *b, uint32_t body, const struct link *l)
 		sn_mqtt_kept_add_released(b, t, m->released);
 		sn_mqtt_kept_add_topic(b, t, (const char *)l->pool + m->offset,
 				       m->topic_len);
-		sn_mqtt_kept_add_payload(b, t,
-					 l->pool + m->offset + m->topic_len,
-					 m->payload_len);
+		sn_mqtt_kept_add_payload(
+		    b, t, l->pool + m->offset + m->topic_len, m->payload_len);
 		sn_builder_set_table_at(b, vec, k++, t);
 	}
 	vec = sn_mqtt_connect_start_subscriptions(b, body, l->nsubs);
@@ -190,7 +190,7 @@ connect_mqtt(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
 
 int
 sn_mqtt_establish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
-	  bool clean, bool *session_present)
+		  bool clean, bool *session_present)
 {
 	uint64_t deadline = sn_now_ns() + timeout_ns;
 	sn_handle transport;
@@ -198,9 +198,8 @@ sn_mqtt_establish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
 
 	if (rc < 0)
 		return rc;
-	return connect_mqtt(l, mqtt, deadline > sn_now_ns()
-				     ? deadline - sn_now_ns()
-				     : 1,
+	return connect_mqtt(l, mqtt,
+			    deadline > sn_now_ns() ? deadline - sn_now_ns() : 1,
 			    transport, clean, session_present);
 }
 
@@ -210,9 +209,8 @@ copy_options(struct link *l, const struct sealnet_mqtt_options *o)
 	size_t id_len = o->client_id ? strlen(o->client_id) : 0;
 	size_t topic_len = o->will_topic ? strlen(o->will_topic) : 0;
 
-	if (id_len == 0 || id_len >= sizeof(l->client_id) ||
-	    o->will_qos < 0 || o->will_qos > 2 ||
-	    topic_len > SEALNET_MQTT_TOPIC_MAX ||
+	if (id_len == 0 || id_len >= sizeof(l->client_id) || o->will_qos < 0 ||
+	    o->will_qos > 2 || topic_len > SEALNET_MQTT_TOPIC_MAX ||
 	    o->will_payload_len > 1024 ||
 	    (o->will_payload == NULL && o->will_payload_len > 0))
 		return -EINVAL;
@@ -263,7 +261,8 @@ mqtt_connect(uint64_t timeout_ns, const struct sealnet_declaration *capability,
 	if (rc < 0)
 		return rc;
 	l->in_use = true;
-	*out = (sealnet_mqtt_connection){(uint32_t)(l - sn_mqtt_links), l->generation};
+	*out = (sealnet_mqtt_connection){(uint32_t)(l - sn_mqtt_links),
+					 l->generation};
 	return 0;
 }
 
@@ -307,9 +306,8 @@ mqtt_publish(uint64_t timeout_ns, sealnet_mqtt_connection c, int qos,
 	    topic_len > SEALNET_MQTT_TOPIC_MAX || qos < 0 || qos > 2 ||
 	    len > SEALNET_MQTT_PAYLOAD_MAX || (payload == NULL && len > 0))
 		return -EINVAL;
-	if (qos > 0 &&
-	    (rc = kept_add(l, (uint8_t)qos, retain, topic, topic_len, payload,
-			   len, &id)) < 0)
+	if (qos > 0 && (rc = kept_add(l, (uint8_t)qos, retain, topic, topic_len,
+				      payload, len, &id)) < 0)
 		return rc;
 	if (l->broken || l->mqtt_incarnation != mqtt->incarnation)
 		/* Kept, it goes with the next connection. */
@@ -351,7 +349,8 @@ remember_subscription(struct link *l, const char *filter, size_t len,
 	while (i < l->nsubs && (strlen(l->subs[i].filter) != len ||
 				memcmp(l->subs[i].filter, filter, len) != 0))
 		i++;
-	if (i == l->nsubs && (len >= FILTER_MAX || l->nsubs >= SUBSCRIPTIONS_MAX))
+	if (i == l->nsubs &&
+	    (len >= FILTER_MAX || l->nsubs >= SUBSCRIPTIONS_MAX))
 		return;
 	memcpy(l->subs[i].filter, filter, len);
 	l->subs[i].filter[len] = 0;

@@ -58,10 +58,9 @@ struct link {
  * connection made in MQTT over a new transport (clean: without what was
  * kept). */
 extern struct link sn_mqtt_links[SEALNET_MQTT_CONNECTIONS_MAX];
-int sn_mqtt_make_transport(struct link *l, uint64_t timeout_ns,
-			   sn_handle *out);
-int sn_mqtt_establish(struct link *l, struct sn_peer *mqtt,
-		      uint64_t timeout_ns, bool clean, bool *session_present);
+int sn_mqtt_make_transport(struct link *l, uint64_t timeout_ns, sn_handle *out);
+int sn_mqtt_establish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
+		      bool clean, bool *session_present);
 
 /* A packet identifier no kept message has (1 to 0xbfff), kept with a
  * copy of topic and payload: 0 and *id, or -ENOBUFS. */

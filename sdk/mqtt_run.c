@@ -4,9 +4,9 @@
  * MQTT compartment asks for, and the connection made again, with what
  * this side kept, when that compartment restarted.
  */
-#include "sealnet/mqtt.h"
 #include "mqtt_link.h"
 #include "network_calls.h"
+#include "sealnet/mqtt.h"
 
 #include <errno.h>
 #include <string.h>
@@ -54,10 +54,10 @@ reestablish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 
 	if (sn_now_ns() < l->retry_ns)
 		return -EAGAIN;
-	rc = sn_mqtt_establish(l, mqtt,
-			       timeout_ns > RECONNECT_TIME_NS ? timeout_ns
-							      : RECONNECT_TIME_NS,
-			       false, &present);
+	rc = sn_mqtt_establish(
+	    l, mqtt,
+	    timeout_ns > RECONNECT_TIME_NS ? timeout_ns : RECONNECT_TIME_NS,
+	    false, &present);
 	if (rc == 0) {
 		l->attempts = 0;
 		tell_state(l, true, 0, present);
@@ -66,8 +66,8 @@ reestablish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 	for (unsigned i = 0; i < l->attempts && wait < RECONNECT_MAX_NS; i++)
 		wait *= 2;
 	l->attempts++;
-	l->retry_ns = sn_now_ns() + (wait < RECONNECT_MAX_NS ? wait
-							    : RECONNECT_MAX_NS);
+	l->retry_ns =
+	    sn_now_ns() + (wait < RECONNECT_MAX_NS ? wait : RECONNECT_MAX_NS);
 	return rc;
 }
 
@@ -200,8 +200,8 @@ mqtt_run(uint64_t timeout_ns, sealnet_mqtt_connection c)
 		rc = reestablish(l, mqtt, timeout_ns);
 		if (rc < 0) {
 			/* Nothing to do until the next attempt. */
-			uint64_t until = l->retry_ns < deadline ? l->retry_ns
-								: deadline;
+			uint64_t until =
+			    l->retry_ns < deadline ? l->retry_ns : deadline;
 			sealnet_wait(until > sn_now_ns() ? until - sn_now_ns()
 							 : 0);
 			rc = 0;

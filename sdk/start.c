@@ -217,7 +217,8 @@ sn_sdk_mqtt_grant_of(const struct sealnet_declaration *d,
 		    r->kind == SEALNET_DECLARE_MQTT &&
 		    strncmp(r->name, d->name, sizeof(r->name)) == 0) {
 			c->mqtt_version = (uint8_t)r->number;
-			c->mqtt_plaintext = r->protocol == SEALNET_MQTT_PLAINTEXT;
+			c->mqtt_plaintext =
+			    r->protocol == SEALNET_MQTT_PLAINTEXT;
 		}
 	if (c->mqtt_version == 0)
 		return -ENOENT;

@@ -283,7 +283,8 @@ sn_tls_delegate(uint64_t timeout_ns, sealnet_tls_session s, const char *to,
 	sn_handle h = handle_of(s);
 	sn_message_ref reply;
 	struct sn_peer *p;
-	int rc = tls_peer(SN_EXPORT_TLS_CONNECTION_DELEGATE, "tls_delegate", &p);
+	int rc =
+	    tls_peer(SN_EXPORT_TLS_CONNECTION_DELEGATE, "tls_delegate", &p);
 
 	if (rc < 0)
 		return rc;

@@ -176,8 +176,8 @@ record_credentials(struct image_mqtt *m, const char *spec, char *err,
 
 	image_escape(shown, sizeof(shown), spec);
 	if (eq == NULL || eq == spec || (size_t)(eq - spec) >= sizeof(name))
-		return image_fail(err, errlen,
-				  "--mqtt-credentials %s: not NAME=FILE", shown);
+		return image_fail(
+		    err, errlen, "--mqtt-credentials %s: not NAME=FILE", shown);
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = 0;
 	if (!image_plain_name(name) || credentials_named(m, name) != NULL)
@@ -376,8 +376,8 @@ image_mqtt_grant_parse(struct sn_capability *c, json_t *o, const char *where,
 				  "%s.mqtt: not {version, transport, publish, "
 				  "subscribe[, credentials]}",
 				  where);
-	c->mqtt_version = strcmp(version, "5.0") == 0 ? SEALNET_MQTT_V5
-						      : SEALNET_MQTT_V311;
+	c->mqtt_version =
+	    strcmp(version, "5.0") == 0 ? SEALNET_MQTT_V5 : SEALNET_MQTT_V311;
 	c->mqtt_plaintext = strcmp(transport, "plaintext") == 0;
 	if (parse_filters(c, json_object_get(o, "publish"), true) < 0 ||
 	    parse_filters(c, json_object_get(o, "subscribe"), false) < 0)
@@ -387,8 +387,7 @@ image_mqtt_grant_parse(struct sn_capability *c, json_t *o, const char *where,
 	if (cred != NULL &&
 	    (!json_is_string(cred) ||
 	     !image_plain_name(json_string_value(cred)) ||
-	     !image_copy_name(c->mqtt_credentials,
-			      sizeof(c->mqtt_credentials),
+	     !image_copy_name(c->mqtt_credentials, sizeof(c->mqtt_credentials),
 			      json_string_value(cred))))
 		return image_fail(err, errlen, "%s.mqtt: bad credentials name",
 				  where);

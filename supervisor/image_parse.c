@@ -156,9 +156,9 @@ parse_connection(struct image_capability *ic, json_t *o, const char *where,
 	if (has_identity && !image_plain_name(ic->cap.identity))
 		return image_fail(err, errlen, "%s: a bad identity name",
 				  where);
-	if (mqtt != NULL && (strcmp(type, "TCP") != 0 ||
-			     image_mqtt_grant_parse(&ic->cap, mqtt, where, err,
-						    errlen) < 0))
+	if (mqtt != NULL &&
+	    (strcmp(type, "TCP") != 0 ||
+	     image_mqtt_grant_parse(&ic->cap, mqtt, where, err, errlen) < 0))
 		return strcmp(type, "TCP") != 0
 			   ? image_fail(err, errlen,
 					"%s: an MQTT broker over UDP", where)
@@ -466,9 +466,13 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 	static const char *const keys[] = {"sealnet_image", "schema_sha256",
 					   "compartments",  "network",
 					   "tls",	    NULL};
-	static const char *const keys_with_mqtt[] = {
-	    "sealnet_image", "schema_sha256", "compartments", "network",
-	    "tls",	     "mqtt",	      NULL};
+	static const char *const keys_with_mqtt[] = {"sealnet_image",
+						     "schema_sha256",
+						     "compartments",
+						     "network",
+						     "tls",
+						     "mqtt",
+						     NULL};
 	json_error_t jerr;
 	json_t *root, *all, *v;
 	const char *name;

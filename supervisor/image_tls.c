@@ -44,8 +44,8 @@ sha256_hex(const char *s)
 
 /* The file's absolute path and the hash of what it holds now. */
 int
-image_record_file(struct image_file *f, const char *path, const char *what, char *err,
-	    size_t errlen)
+image_record_file(struct image_file *f, const char *path, const char *what,
+		  char *err, size_t errlen)
 {
 	char why[512], shown[256];
 	char *real = realpath(path, NULL);
@@ -107,9 +107,10 @@ record_identity(struct image_tls *tls, const char *spec, char *err,
 				  "--identity %s: the name is not 1 to %u "
 				  "letters, digits, _ - .",
 				  shown, SN_IDENTITY_MAX);
-	if (image_record_file(&id->certificate, eq + 1, "identity certificate", err,
-			errlen) < 0 ||
-	    image_record_file(&id->key, comma + 1, "identity key", err, errlen) < 0)
+	if (image_record_file(&id->certificate, eq + 1, "identity certificate",
+			      err, errlen) < 0 ||
+	    image_record_file(&id->key, comma + 1, "identity key", err,
+			      errlen) < 0)
 		return -1;
 	tls->nidentities++;
 	return 0;
@@ -133,9 +134,9 @@ image_tls_build(struct image *img, const struct image_tls_options *opt,
 		return 0;
 	}
 	if (image_record_file(&img->tls.trust_anchors,
-			opt->trust_anchors ? opt->trust_anchors
-					   : IMAGE_SYSTEM_TRUST_ANCHORS,
-			"trust anchors", err, errlen) < 0)
+			      opt->trust_anchors ? opt->trust_anchors
+						 : IMAGE_SYSTEM_TRUST_ANCHORS,
+			      "trust anchors", err, errlen) < 0)
 		return -1;
 	img->tls.has_trust_anchors = true;
 	for (unsigned i = 0; i < opt->nidentities; i++)
@@ -203,7 +204,8 @@ image_tls_check(const struct image *img, char *err, size_t errlen)
 			return image_fail(err, errlen,
 					  "tls.identities: a bad or repeated "
 					  "name");
-		if (!image_file_ok(&id->certificate) || !image_file_ok(&id->key))
+		if (!image_file_ok(&id->certificate) ||
+		    !image_file_ok(&id->key))
 			return image_fail(err, errlen,
 					  "tls.identities.%s: not an absolute "
 					  "path and a SHA-256 for each file",
@@ -241,7 +243,7 @@ image_tls_json(const struct image_tls *tls)
 
 int
 image_parse_file(struct image_file *f, json_t *o, const char *where, char *err,
-	   size_t errlen)
+		 size_t errlen)
 {
 	json_t *path = json_object_get(o, "path");
 	json_t *hash = json_object_get(o, "sha256");
@@ -272,10 +274,11 @@ parse_identity(struct image_identity *id, json_t *o, char *err, size_t errlen)
 		return image_fail(err, errlen,
 				  "tls.identities: an entry is not "
 				  "{name, certificate, key}");
-	return image_parse_file(&id->certificate, json_object_get(o, "certificate"),
-			  "tls.identities.certificate", err, errlen) < 0 ||
+	return image_parse_file(
+		   &id->certificate, json_object_get(o, "certificate"),
+		   "tls.identities.certificate", err, errlen) < 0 ||
 		       image_parse_file(&id->key, json_object_get(o, "key"),
-				  "tls.identities.key", err, errlen) < 0
+					"tls.identities.key", err, errlen) < 0
 		   ? -1
 		   : 0;
 }
@@ -296,7 +299,7 @@ image_tls_parse(struct image_tls *tls, json_t *o, char *err, size_t errlen)
 				  IMAGE_MAX_IDENTITIES);
 	if (!json_is_null(anchors)) {
 		if (image_parse_file(&tls->trust_anchors, anchors,
-			       "tls.trust_anchors", err, errlen) < 0)
+				     "tls.trust_anchors", err, errlen) < 0)
 			return -1;
 		tls->has_trust_anchors = true;
 	}

@@ -15,8 +15,8 @@
 #include "log.h"
 
 static struct conn conns[MQTT_CONNECTIONS_MAX];
-static _Alignas(8) uint8_t session_memory[MQTT_CONNECTIONS_MAX]
-					 [MQTT_SESSION_MEMORY];
+static _Alignas(8) uint8_t
+    session_memory[MQTT_CONNECTIONS_MAX][MQTT_SESSION_MEMORY];
 static _Alignas(8) uint8_t inbox_memory[MQTT_CONNECTIONS_MAX][MQTT_INBOX_BYTES];
 static struct sn_handle_entry handle_slots[MQTT_CONNECTIONS_MAX];
 static struct sn_handle_table handles;
@@ -97,8 +97,7 @@ conn_session_init(struct conn *c)
 	struct mqtt_session_config cfg = session_config;
 
 	cfg.version = c->cap.mqtt_version == 4 ? MQTT_V311 : MQTT_V5;
-	return mqtt_session_init(&c->session, &cfg,
-				 session_memory[c - conns],
+	return mqtt_session_init(&c->session, &cfg, session_memory[c - conns],
 				 sizeof(session_memory[0]));
 }
 
@@ -121,7 +120,8 @@ conn_lookup(struct sn_peer *p, sn_handle h)
 
 /* ---- the transport ---- */
 
-_Static_assert(MQTT_CONNECTIONS_MAX <= 256, "a ticket keeps the slot in 8 bits");
+_Static_assert(MQTT_CONNECTIONS_MAX <= 256,
+	       "a ticket keeps the slot in 8 bits");
 
 /* What an answer carries back to find its connection: the slot, and
  * the transport the call was made on. */
@@ -138,8 +138,7 @@ from_ticket(void *ctx)
 	uintptr_t t = (uintptr_t)ctx;
 	struct conn *c = &conns[t & 0xff];
 
-	return c->state != CONN_FREE && c->use == (uint32_t)(t >> 8) ? c
-								     : NULL;
+	return c->state != CONN_FREE && c->use == (uint32_t)(t >> 8) ? c : NULL;
 }
 
 static bool
@@ -164,9 +163,8 @@ on_closed(void *ctx, int status, const sn_message_ref *reply)
 static void
 close_transport(struct conn *c)
 {
-	struct sn_peer *p =
-	    transport_peer(c, SN_EXPORT_TLS_CONNECTION_CLOSE,
-			   SN_EXPORT_NETWORK_SOCKET_CLOSE);
+	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_CLOSE,
+					   SN_EXPORT_NETWORK_SOCKET_CLOSE);
 	sn_builder *b;
 	uint32_t body;
 	int rc = -EPERM;
@@ -291,9 +289,8 @@ on_received(void *ctx, int status, const sn_message_ref *reply)
 static int
 receive_input(struct conn *c)
 {
-	struct sn_peer *p =
-	    transport_peer(c, SN_EXPORT_TLS_CONNECTION_RECEIVE,
-			   SN_EXPORT_NETWORK_SOCKET_RECEIVE);
+	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_RECEIVE,
+					   SN_EXPORT_NETWORK_SOCKET_RECEIVE);
 	sn_builder *b;
 	uint32_t body;
 
@@ -310,12 +307,12 @@ receive_input(struct conn *c)
 		sn_tls_receive_add_max_bytes(b, body, sizeof(c->rx));
 	}
 	c->receive_in_flight = true;
-	return sn_call_async(p,
-			     plaintext(c) ? SN_EXPORT_NETWORK_SOCKET_RECEIVE
-					  : SN_EXPORT_TLS_CONNECTION_RECEIVE,
-			     plaintext(c) ? SN_BODY_RECEIVE : SN_BODY_TLS_RECEIVE,
-			     body, MQTT_RECEIVE_WAIT_NS, on_received,
-			     ticket(c));
+	return sn_call_async(
+	    p,
+	    plaintext(c) ? SN_EXPORT_NETWORK_SOCKET_RECEIVE
+			 : SN_EXPORT_TLS_CONNECTION_RECEIVE,
+	    plaintext(c) ? SN_BODY_RECEIVE : SN_BODY_TLS_RECEIVE, body,
+	    MQTT_RECEIVE_WAIT_NS, on_received, ticket(c));
 }
 
 /* ---- life ---- */
@@ -359,13 +356,11 @@ conn_back_off(struct conn *c)
 {
 	uint32_t wait = MQTT_BACKOFF_FIRST_MS, jitter = 0;
 
-	for (unsigned i = 0; i < c->attempts && wait < MQTT_BACKOFF_MAX_MS;
-	     i++)
+	for (unsigned i = 0; i < c->attempts && wait < MQTT_BACKOFF_MAX_MS; i++)
 		wait *= 2;
 	if (wait > MQTT_BACKOFF_MAX_MS)
 		wait = MQTT_BACKOFF_MAX_MS;
-	if (getrandom(&jitter, sizeof(jitter), GRND_NONBLOCK) !=
-	    sizeof(jitter))
+	if (getrandom(&jitter, sizeof(jitter), GRND_NONBLOCK) != sizeof(jitter))
 		jitter = 0;
 	c->retry_ms = now_ms() + wait + jitter % (wait / 2 + 1);
 	c->attempts++;
@@ -439,8 +434,7 @@ arm_timer(struct conn *c)
 	uint64_t at = mqtt_session_next_deadline(&c->session);
 	uint64_t ns;
 
-	if (c->state == CONN_WAITING && !c->transport_asked &&
-	    c->retry_ms < at)
+	if (c->state == CONN_WAITING && !c->transport_asked && c->retry_ms < at)
 		at = c->retry_ms;
 	ns = at == UINT64_MAX ? UINT64_MAX : at * SN_MS;
 	if (c->run_waiting && c->run_wait.deadline_ns != 0 &&
@@ -463,8 +457,8 @@ feed(struct conn *c)
 {
 	while (c->rx_len > 0 &&
 	       mqtt_session_state(&c->session) != MQTT_SESSION_IDLE) {
-		ssize_t n = mqtt_session_input(
-		    &c->session, now_ms(), c->rx + c->rx_start, c->rx_len);
+		ssize_t n = mqtt_session_input(&c->session, now_ms(),
+					       c->rx + c->rx_start, c->rx_len);
 
 		if (n <= 0)
 			return;

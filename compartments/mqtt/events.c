@@ -77,7 +77,8 @@ static void
 answer_request(struct conn *c, const struct mqtt_event *ev)
 {
 	for (unsigned i = 0; i < MQTT_REQUESTS; i++) {
-		if (!c->requests[i].waiting || c->requests[i].token != ev->token)
+		if (!c->requests[i].waiting ||
+		    c->requests[i].token != ev->token)
 			continue;
 		sn_builder *b = sn_reply_builder(&compartment);
 		uint32_t body = sn_mqtt_granted_start(b);
@@ -86,8 +87,8 @@ answer_request(struct conn *c, const struct mqtt_event *ev)
 			    b, body, ev->reason_codes.data,
 			    (uint32_t)ev->reason_codes.len);
 		sn_mqtt_granted_add_error(b, body, ev->error);
-		(void)sn_deferred_ok(&c->requests[i].wait,
-				     SN_BODY_MQTT_GRANTED, body);
+		(void)sn_deferred_ok(&c->requests[i].wait, SN_BODY_MQTT_GRANTED,
+				     body);
 		c->requests[i].waiting = false;
 		return;
 	}
@@ -202,9 +203,8 @@ conn_answer_run(struct conn *c, bool now)
 	const uint8_t *topic, *payload;
 	size_t cursor = 0;
 
-	for (uint32_t i = 0;
-	     i < n && inbox_next(&c->inbox, c->run_seen, &cursor, &e, &topic,
-				 &payload);
+	for (uint32_t i = 0; i < n && inbox_next(&c->inbox, c->run_seen,
+						 &cursor, &e, &topic, &payload);
 	     i++)
 		sn_builder_set_table_at(b, vec, i,
 					event_table(b, &e, topic, payload));

@@ -14,9 +14,8 @@ within_any(const struct sn_capability *c, unsigned first, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		const char *f = sn_capability_mqtt_filter(c, first + i);
 
-		if (f != NULL &&
-		    mqtt_topic_within(inner, len, (const uint8_t *)f,
-				      strlen(f)))
+		if (f != NULL && mqtt_topic_within(
+				     inner, len, (const uint8_t *)f, strlen(f)))
 			return true;
 	}
 	return false;

@@ -75,8 +75,8 @@ load_credentials(const char *file)
 		return -ENOMEM;
 	rc = grant_parse_credentials(map, (size_t)st.st_size, &user, &user_len,
 				     &password, &password_len);
-	if (rc == 0 && (user_len > MQTT_USERNAME_MAX ||
-			password_len > MQTT_PASSWORD_MAX))
+	if (rc == 0 &&
+	    (user_len > MQTT_USERNAME_MAX || password_len > MQTT_PASSWORD_MAX))
 		rc = -EINVAL;
 	if (rc == 0) {
 		strcpy(credentials[ncredentials].name, file + 12);
@@ -249,8 +249,8 @@ restore(struct conn *c, sn_mqtt_connect_ref req)
 		    sn_mqtt_connect_subscriptions_at(req, i);
 		uint32_t fl;
 		const char *f = sn_mqtt_subscription_filter(s, &fl);
-		struct mqtt_subscription sub = {{(const uint8_t *)f, fl},
-						sn_mqtt_subscription_options(s)};
+		struct mqtt_subscription sub = {
+		    {(const uint8_t *)f, fl}, sn_mqtt_subscription_options(s)};
 
 		if (!grant_may_subscribe(&c->cap, sub.filter.data, fl))
 			return -EPERM;

@@ -303,7 +303,8 @@ int mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
  * while no connection is open.  0, -EINVAL, -EBUSY (the identifier is in
  * use), -EOPNOTSUPP, -EMSGSIZE or -ENOBUFS.
  */
-int mqtt_session_publish_id(struct mqtt_session *s, const struct mqtt_publish *m,
+int mqtt_session_publish_id(struct mqtt_session *s,
+			    const struct mqtt_publish *m,
 			    const struct mqtt_properties *props,
 			    uint16_t packet_id, uint32_t *token);
 

@@ -282,8 +282,8 @@ caller_id_check(const struct mqtt_session *s, const struct mqtt_publish *m,
 
 int
 mqtt_session_publish_id(struct mqtt_session *s, const struct mqtt_publish *m,
-			const struct mqtt_properties *props,
-			uint16_t packet_id, uint32_t *token)
+			const struct mqtt_properties *props, uint16_t packet_id,
+			uint32_t *token)
 {
 	int rc = caller_id_check(s, m, packet_id);
 

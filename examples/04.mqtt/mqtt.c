@@ -47,8 +47,8 @@ static char topic[64];
 static unsigned own_received;
 
 static void
-on_publish(void *ctx, const char *t, size_t tl, const void *payload,
-	   size_t len, int qos, bool retain)
+on_publish(void *ctx, const char *t, size_t tl, const void *payload, size_t len,
+	   int qos, bool retain)
 {
 	printf("mqtt: received %.*s %.*s\n", (int)tl, t, (int)len,
 	       (const char *)payload);
@@ -93,9 +93,9 @@ main(void)
 	for (unsigned i = 1; rc >= 0 && i <= N; i++) {
 		int len = snprintf(text, sizeof(text), "hello %u", i);
 
-		rc = mqtt_publish(10 * SEALNET_SECOND, c, (int)(i - 1) / PER_QOS,
-				  topic, strlen(topic), text, (size_t)len,
-				  false);
+		rc = mqtt_publish(10 * SEALNET_SECOND, c,
+				  (int)(i - 1) / PER_QOS, topic, strlen(topic),
+				  text, (size_t)len, false);
 	}
 	for (unsigned turn = 0; rc >= 0 && own_received < N && turn < 300;
 	     turn++)

@@ -89,12 +89,12 @@ outside(sealnet_mqtt_connection c)
 	static const char *wide[] = {"#", "sealnet/#", "sealnet/test/#",
 				     "+/test/+"};
 
-	sealnet_log("RESULT publish sealnet/other at QoS 0: %s",
-		    said(mqtt_publish(T, c, 0, "sealnet/other", 13, "leak", 4,
-				      false)));
+	sealnet_log(
+	    "RESULT publish sealnet/other at QoS 0: %s",
+	    said(mqtt_publish(T, c, 0, "sealnet/other", 13, "leak", 4, false)));
 	sealnet_log("RESULT publish sealnet/testing at QoS 1: %s",
-		    said(mqtt_publish(T, c, 1, "sealnet/testing", 15, "leak",
-				      4, false)));
+		    said(mqtt_publish(T, c, 1, "sealnet/testing", 15, "leak", 4,
+				      false)));
 	sealnet_log("RESULT publish $SYS/x at QoS 2: %s",
 		    said(mqtt_publish(T, c, 2, "$SYS/x", 6, "leak", 4, false)));
 	for (unsigned i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)

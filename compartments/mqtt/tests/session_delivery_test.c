@@ -311,10 +311,12 @@ TEST(durable_restore_before_the_first_connection)
 	CHECK(nothing_sent());
 	ack = packet(MQTT_PUBACK, 5);
 	CHECK(broker_sends(&ack));
-	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t1 && ev.error == 0);
+	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t1 &&
+	      ev.error == 0);
 	ack = packet(MQTT_PUBCOMP, 7);
 	CHECK(broker_sends(&ack));
-	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t3 && ev.error == 0);
+	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t3 &&
+	      ev.error == 0);
 	ack = packet(MQTT_PUBREC, 6);
 	CHECK(broker_sends(&ack));
 	CHECK(event(&ev, MQTT_EVENT_RECEIVED) && ev.packet_id == 6);
@@ -324,7 +326,8 @@ TEST(durable_restore_before_the_first_connection)
 	CHECK_EQ_INT(p.packet_id, 6);
 	ack = packet(MQTT_PUBCOMP, 6);
 	CHECK(broker_sends(&ack));
-	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t2 && ev.error == 0);
+	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t2 &&
+	      ev.error == 0);
 	CHECK(no_event());
 }
 
