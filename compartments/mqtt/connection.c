@@ -154,13 +154,40 @@ transport_peer(const struct conn *c, uint16_t tls_export, uint16_t tcp_export)
 			      plaintext(c) ? tcp_export : tls_export);
 }
 
+/* Disconnects whose answer waits for the transport's close: once TLS
+ * (or TCPIP) has sent what it held and closed, the broker has the
+ * DISCONNECT, and the caller may exit without it being lost.  Kept
+ * apart from the connection, which is freed meanwhile; `ticket` names
+ * the close call that answers it. */
+static struct {
+	bool waiting;
+	uintptr_t ticket;
+	struct sn_deferred wait;
+} closing[MQTT_CONNECTIONS_MAX];
+
+static void
+answer_disconnect(struct sn_deferred *d)
+{
+	(void)sn_deferred_ok(d, SN_BODY_EMPTY,
+			     sn_empty_start(sn_reply_builder(&compartment)));
+}
+
 static void
 on_closed(void *ctx, int status, const sn_message_ref *reply)
 {
+	uintptr_t t = (uintptr_t)ctx;
+	unsigned slot = (unsigned)(t & 0xff);
+
+	if (slot < MQTT_CONNECTIONS_MAX && closing[slot].waiting &&
+	    closing[slot].ticket == t) {
+		closing[slot].waiting = false;
+		answer_disconnect(&closing[slot].wait);
+	}
 }
 
-/* Best effort: a transport we cannot close goes when its owner does. */
-static void
+/* Best effort: a transport we cannot close goes when its owner does.
+ * Returns the close call's ticket, or 0 when none was made. */
+static uintptr_t
 close_transport(struct conn *c)
 {
 	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_CLOSE,
@@ -170,31 +197,34 @@ close_transport(struct conn *c)
 	int rc = -EPERM;
 
 	if (!c->have_transport)
-		return;
+		return 0;
 	c->have_transport = false;
 	c->use++;
 	c->send_in_flight = c->receive_in_flight = false;
 	c->rx_len = c->rx_start = c->sending = 0;
 	if (p == NULL || p->dead)
-		return;
+		return 0;
 	b = sn_call_builder(&compartment);
 	if (plaintext(c)) {
 		body = sn_socket_reference_start(b);
 		sn_socket_reference_add_socket(b, body, &c->transport);
 		rc = sn_call_async(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
 				   SN_BODY_SOCKET_REFERENCE, body, SN_SECOND,
-				   on_closed, NULL);
+				   on_closed, ticket(c));
 	} else {
 		body = sn_session_reference_start(b);
 		sn_session_reference_add_session(b, body, &c->transport);
 		rc = sn_call_async(p, SN_EXPORT_TLS_CONNECTION_CLOSE,
 				   SN_BODY_SESSION_REFERENCE, body, SN_SECOND,
-				   on_closed, NULL);
+				   on_closed, ticket(c));
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		sn_log("could not close a transport of %s; it goes when %s "
 		       "does",
 		       c->owner->name, c->owner->name);
+		return 0;
+	}
+	return (uintptr_t)ticket(c);
 }
 
 static void
@@ -395,16 +425,20 @@ conn_free(struct conn *c)
 	if (c->timer >= 0)
 		(void)sn_loop_cancel_timer(&compartment.loop, c->timer);
 	c->timer = -1;
-	close_transport(c);
+	uintptr_t closed = close_transport(c);
+	unsigned slot = (unsigned)(c - conns);
 	answer_waiting(&c->connect_waiting, &c->connect_wait, -ENOTCONN);
 	answer_waiting(&c->run_waiting, &c->run_wait, -ENOTCONN);
 	for (unsigned i = 0; i < MQTT_REQUESTS; i++)
 		answer_waiting(&c->requests[i].waiting, &c->requests[i].wait,
 			       -ENOTCONN);
-	if (c->disconnect_waiting)
-		(void)sn_deferred_ok(
-		    &c->disconnect_wait, SN_BODY_EMPTY,
-		    sn_empty_start(sn_reply_builder(&compartment)));
+	if (c->disconnect_waiting && closed != 0 && !closing[slot].waiting) {
+		closing[slot].waiting = true;
+		closing[slot].ticket = closed;
+		closing[slot].wait = c->disconnect_wait;
+	} else if (c->disconnect_waiting) {
+		answer_disconnect(&c->disconnect_wait);
+	}
 	c->disconnect_waiting = false;
 	if (sn_handle_release(&handles, c->owner_identity, &c->id, NULL) < 0)
 		sn_log("a connection's handle was not its owner's");
