@@ -59,9 +59,9 @@ reestablish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 	    timeout_ns > RECONNECT_TIME_NS ? timeout_ns : RECONNECT_TIME_NS,
 	    false, &present);
 	if (rc == 0) {
+		/* The CONNECTED event the new MQTT queued tells the state. */
 		l->attempts = 0;
-		tell_state(l, true, 0, present);
-		return 1;
+		return 0;
 	}
 	for (unsigned i = 0; i < l->attempts && wait < RECONNECT_MAX_NS; i++)
 		wait *= 2;
@@ -197,6 +197,12 @@ mqtt_run(uint64_t timeout_ns, sealnet_mqtt_connection c)
 		return -EBUSY;
 	l->running = true;
 	if (l->broken || l->mqtt_incarnation != mqtt->incarnation) {
+		if (!l->broken) {
+			/* MQTT restarted while no mqtt_run waited on it: the
+			 * owner learns of it once, here. */
+			l->broken = true;
+			tell_state(l, false, -SEALNET_ECOMPARTMENT, false);
+		}
 		rc = reestablish(l, mqtt, timeout_ns);
 		if (rc < 0) {
 			/* Nothing to do until the next attempt. */
