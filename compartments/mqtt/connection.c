@@ -304,6 +304,11 @@ on_received(void *ctx, int status, const sn_message_ref *reply)
 		return;
 	}
 	data = sn_received_data(sn_message_body_as_received(*reply), &len);
+	if (c->state == CONN_CLOSING) {
+		/* Read only so that the broker can close first: dropped. */
+		conn_run(c);
+		return;
+	}
 	if (len > sizeof(c->rx)) {
 		if (sn_log_worth(++stats.protocol_violations))
 			sn_log("the transport gave more than was asked for");
@@ -470,6 +475,8 @@ arm_timer(struct conn *c)
 
 	if (c->state == CONN_WAITING && !c->transport_asked && c->retry_ms < at)
 		at = c->retry_ms;
+	if (c->state == CONN_CLOSING && c->closing_until_ms < at)
+		at = c->closing_until_ms;
 	ns = at == UINT64_MAX ? UINT64_MAX : at * SN_MS;
 	if (c->run_waiting && c->run_wait.deadline_ns != 0 &&
 	    c->run_wait.deadline_ns - MQTT_RUN_MARGIN_NS < ns)
@@ -522,12 +529,12 @@ step(struct conn *c)
 			conn_transport_lost(c, -EPERM);
 		return true;
 	}
-	if (c->state == CONN_CLOSING && !c->send_in_flight) {
+	if (c->state == CONN_CLOSING && !c->send_in_flight &&
+	    (!c->have_transport || now_ms() >= c->closing_until_ms)) {
 		conn_free(c);
 		return false;
 	}
-	if (c->have_transport && !c->receive_in_flight && c->rx_len == 0 &&
-	    c->state != CONN_CLOSING) {
+	if (c->have_transport && !c->receive_in_flight && c->rx_len == 0) {
 		if (receive_input(c) < 0)
 			conn_transport_lost(c, -EPERM);
 		return true;

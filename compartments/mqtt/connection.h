@@ -12,8 +12,10 @@
  *   CONNECTING  a transport, CONNECT written, CONNACK awaited
  *   UP          connected
  *   WAITING     no transport: at retry_ms the owner is asked for one
- *   CLOSING     the owner disconnected: DISCONNECT goes out, then the
- *               transport closes and the connection is freed
+ *   CLOSING     the owner disconnected: DISCONNECT goes out, what the
+ *               broker still sends is read and dropped until it closes
+ *               (or MQTT_CLOSE_LINGER_MS), then the transport closes and
+ *               the connection is freed
  *
  * Everything the broker sends becomes an event in the connection's inbox
  * (inbox.h) for the owner's mqtt_run.  mqtt.c serves the exports.
@@ -60,6 +62,8 @@ struct conn {
 	struct mqtt_connect_options options;
 	char client_id[MQTT_CLIENT_ID_MAX];
 	uint8_t will[MQTT_WILL_MAX];
+	/* CLOSING: when we stop waiting for the broker to close first. */
+	uint64_t closing_until_ms;
 	/* Reconnection. */
 	unsigned attempts;
 	uint64_t retry_ms;

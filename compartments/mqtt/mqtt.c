@@ -516,6 +516,7 @@ serve_disconnect(void *ctx, struct sn_incoming *in)
 	}
 	/* The DISCONNECT goes out, then the transport closes. */
 	c->state = CONN_CLOSING;
+	c->closing_until_ms = sn_now_ns() / SN_MS + MQTT_CLOSE_LINGER_MS;
 	conn_run(c);
 }
 

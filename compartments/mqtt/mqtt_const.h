@@ -46,6 +46,11 @@
 /* An mqtt_run waiting with nothing to report is answered this long
  * before its caller's deadline. */
 #define MQTT_RUN_MARGIN_NS (20ull * SN_MS)
+/* After our DISCONNECT has gone, how long we go on reading, and
+ * dropping, what the broker still sends, waiting for it to close first:
+ * closing with its packets unread would answer them with a reset, which
+ * can discard the DISCONNECT before the broker has read it. */
+#define MQTT_CLOSE_LINGER_MS 1000u
 /* A CONNACK must come within this. */
 #define MQTT_CONNECT_TIMEOUT_MS 10000u
 /* Client identifiers (5.0 and 3.1.1 brokers accept at least 23 bytes;
