@@ -9,11 +9,15 @@
  * (the script checks the broker's log).  A publish of "marker" shows
  * that what is allowed does arrive.
  *
- * Then a stream: STREAM messages at QoS 1 to sealnet/test/q1 and as many
- * at QoS 2 to sealnet/test/q2, "<n>" each, paced so that the script can
- * kill the MQTT compartment while it runs.  It waits until the broker
- * has acknowledged every one, through whichever MQTT compartment, and
- * reports how many acks came and with which errors.  Each outcome is a
+ * With a second connection to the broker's listener that asks for a
+ * client certificate and a password, it connects with both, with the
+ * wrong password and without the certificate.
+ *
+ * Then a stream: pairs of messages, "<n>" at QoS 1 to sealnet/test/q1
+ * and at QoS 2 to sealnet/test/q2, paced, until the script has killed
+ * the MQTT compartment and STREAM_AFTER pairs have gone since.  It waits until
+ * the broker has acknowledged every one, through whichever MQTT compartment,
+ * and reports how many acks came and with which errors.  Each outcome is a
  * RESULT line.
  */
 #include <errno.h>
@@ -42,16 +46,35 @@ SEALNET_MQTT_CAPABILITY(broker, "broker.test", 8883, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(broker, "sealnet/test/#");
 SEALNET_MQTT_SUBSCRIBE(broker, "sealnet/test/+");
-SEALNET_QUOTA(mqtt_connections, 1);
-SEALNET_QUOTA(tls_sessions, 2);
+/* The same broker's second listener, which asks for a client
+ * certificate and a password: with both, with the wrong password, and
+ * without the certificate. */
+SEALNET_MQTT_CAPABILITY(secure, "secure.test", 8884, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(secure, "sealnet/secure/#");
+SEALNET_CONNECTION_IDENTITY(secure, "device");
+SEALNET_MQTT_CREDENTIALS(secure, "sensor");
+SEALNET_MQTT_CAPABILITY(wrong_password, "secure.test", 8884, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(wrong_password, "sealnet/secure/#");
+SEALNET_CONNECTION_IDENTITY(wrong_password, "device");
+SEALNET_MQTT_CREDENTIALS(wrong_password, "intruder");
+SEALNET_MQTT_CAPABILITY(no_certificate, "secure.test", 8884, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(no_certificate, "sealnet/secure/#");
+SEALNET_MQTT_CREDENTIALS(no_certificate, "sensor");
+SEALNET_QUOTA(mqtt_connections, 2);
+SEALNET_QUOTA(tls_sessions, 3);
 SEALNET_RESTART(never, 0);
 
-/* Messages of each QoS in the stream, the one after which the script is
- * told to kill MQTT, and the pause between two pairs. */
-#define STREAM	    300
-#define STREAM_KILL 60
-#define PACE_NS	    (5 * SEALNET_MS)
-#define T	    (10 * SEALNET_SECOND)
+/* The stream: pairs of a QoS 1 and a QoS 2 message; the pair after
+ * which the script is told to kill MQTT, how many go after MQTT is back,
+ * the most, and the pause between two pairs. */
+#define STREAM_RUNNING 60
+#define STREAM_AFTER   100
+#define STREAM_MAX     3000
+#define PACE_NS	       (5 * SEALNET_MS)
+#define T	       (10 * SEALNET_SECOND)
 
 static unsigned acks, ack_errors, downs, ups;
 static int last_ack_error;
@@ -83,6 +106,54 @@ said(int rc)
 	return rc >= 0 ? "ok" : strerror(-rc);
 }
 
+static int
+connect_to(const struct sealnet_declaration *cap, const char *id,
+	   sealnet_mqtt_connection *c)
+{
+	struct sealnet_mqtt_options o = {
+	    .client_id = id,
+	    .clean_session = true,
+	    .keep_alive_seconds = 30,
+	    .on_ack = on_ack,
+	};
+
+	return mqtt_connect(T, cap, &o, c);
+}
+
+/* A client certificate and a user name and password the image gives:
+ * the first from TLS, the second from MQTT, neither through here. */
+static void
+credentials(void)
+{
+	sealnet_mqtt_connection c;
+	unsigned before = acks;
+	int rc =
+	    connect_to(SEALNET_CAPABILITY(secure), "sealnet-mqtt-secure", &c);
+
+	sealnet_log("RESULT secure connect: %s", said(rc));
+	if (rc >= 0) {
+		rc = mqtt_publish(T, c, 1, "sealnet/secure/hello", 20, "hello",
+				  5, false);
+		for (unsigned turn = 0; rc >= 0 && acks == before && turn < 50;
+		     turn++)
+			rc = mqtt_run(100 * SEALNET_MS, c);
+		sealnet_log("RESULT secure publish: %s, acknowledged %u",
+			    said(rc), acks - before);
+		(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+	}
+	rc = connect_to(SEALNET_CAPABILITY(wrong_password),
+			"sealnet-mqtt-intruder", &c);
+	sealnet_log("RESULT wrong password connect: %s", said(rc));
+	if (rc >= 0)
+		(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+	rc = connect_to(SEALNET_CAPABILITY(no_certificate),
+			"sealnet-mqtt-nocert", &c);
+	sealnet_log("RESULT no certificate connect: %d", rc);
+	if (rc >= 0)
+		(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+	acks = before;
+}
+
 static void
 outside(sealnet_mqtt_connection c)
 {
@@ -103,9 +174,15 @@ outside(sealnet_mqtt_connection c)
 						strlen(wide[i]), NULL)));
 	sealnet_log("RESULT subscribe sealnet/test/+: %s",
 		    said(mqtt_subscribe(T, c, 1, "sealnet/test/+", 14, NULL)));
-	sealnet_log("RESULT publish sealnet/test/marker at QoS 1: %s",
-		    said(mqtt_publish(T, c, 1, "sealnet/test/marker", 19,
-				      "marker", 6, false)));
+	int rc = mqtt_publish(T, c, 1, "sealnet/test/marker", 19, "marker", 6,
+			      false);
+
+	for (unsigned turn = 0; rc >= 0 && acks == 0 && turn < 50; turn++)
+		rc = mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT publish sealnet/test/marker at QoS 1: %s, "
+		    "acknowledged %u",
+		    said(rc), acks);
+	acks = 0;
 }
 
 /* Publishes one message of the stream, running the connection while
@@ -130,14 +207,18 @@ publish_one(sealnet_mqtt_connection c, int qos, unsigned n)
 	return -ENOBUFS;
 }
 
+/* Publishes pairs until MQTT has died and come back and STREAM_AFTER
+ * more pairs have gone, or STREAM_MAX pairs: the script kills MQTT once
+ * it reads "stream running". */
 static void
 stream(sealnet_mqtt_connection c)
 {
 	const struct timespec pace = {0, PACE_NS};
-	unsigned published = 0, refused = 0;
+	unsigned published = 0, refused = 0, n, down_at = 0;
 	int first_error = 0;
 
-	for (unsigned n = 1; n <= STREAM; n++) {
+	acks = ack_errors = 0;
+	for (n = 1; n <= STREAM_MAX; n++) {
 		for (int qos = 1; qos <= 2; qos++) {
 			int rc = publish_one(c, qos, n);
 
@@ -149,14 +230,20 @@ stream(sealnet_mqtt_connection c)
 				published++;
 			}
 		}
-		if (n == STREAM_KILL)
+		if (n == STREAM_RUNNING)
 			sealnet_log("RESULT stream running: %u published",
 				    published);
+		if (down_at == 0 && downs > 0)
+			down_at = n;
+		if (down_at != 0 && n >= down_at + STREAM_AFTER)
+			break;
 		(void)mqtt_run(0, c);
 		nanosleep(&pace, NULL);
 	}
-	sealnet_log("RESULT stream published %u, refused %u (%s)", published,
-		    refused, said(first_error));
+	sealnet_log("RESULT stream published %u in %u pairs, refused %u (%s); "
+		    "MQTT went after pair %u",
+		    published, n > STREAM_MAX ? STREAM_MAX : n, refused,
+		    said(first_error), down_at);
 	for (unsigned turn = 0; acks < published && turn < 300; turn++)
 		(void)mqtt_run(100 * SEALNET_MS, c);
 	sealnet_log("RESULT stream acknowledged %u of %u, %u with an error "
@@ -191,6 +278,7 @@ main(void)
 	if (rc < 0)
 		return 1;
 	outside(c);
+	credentials();
 	stream(c);
 	rc = mqtt_disconnect(5 * SEALNET_SECOND, c, false);
 	sealnet_log("RESULT done: disconnect %s", said(rc));
