@@ -50,3 +50,9 @@ MQTT_TEST_COMPARTMENTS := mqtt_test mqtt_hostile
 compartments: $(addprefix $(BUILD)/compartments/,$(MQTT_TEST_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(MQTT_TEST_COMPARTMENTS)))
 SCRIPT_TESTS += tests/mqtt-test.sh
+
+# The mqtt_calls seeds, from JSON (compartments/mqtt/fuzz/make_calls_seeds.py).
+mqtt-calls-seeds:
+	/usr/bin/python3 compartments/mqtt/fuzz/make_calls_seeds.py \
+		schema/sealnet.fbs compartments/mqtt/fuzz/corpus/mqtt_calls
+.PHONY: mqtt-calls-seeds
