@@ -36,12 +36,13 @@ $(FUZZ_BIN_DIR)/mqtt_packet $(FUZZ_BIN_DIR)/mqtt_session: CFLAGS += \
 	-Icompartments/mqtt -Icompartments/mqtt/tests
 
 # The compartment: mqtt.c (main, the exports, the image's credentials)
-# first; connection.c moves each connection's bytes over the transport
-# its owner delegated, events.c turns what its session reports into what
-# the owner learns; inbox.c and grant.c are pure.
+# first; connection.c drives each connection, transport.c makes its
+# calls on the transport its owner delegated, events.c turns what its
+# session reports into what the owner learns; inbox.c and grant.c are
+# pure.
 STACK_COMPARTMENTS += mqtt
 COMPARTMENT_SRCS_mqtt := $(addprefix compartments/mqtt/,mqtt.c connection.c \
-	events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
+	transport.c events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
 
 # tests/mqtt-test.sh's compartments: an application that tries what its
 # capability does not allow and streams through a restart, and a hostile

@@ -21,7 +21,7 @@ static _Alignas(8) uint8_t inbox_memory[MQTT_CONNECTIONS_MAX][MQTT_INBOX_BYTES];
 static struct sn_handle_entry handle_slots[MQTT_CONNECTIONS_MAX];
 static struct sn_handle_table handles;
 static struct {
-	uint64_t quota_refusals, handles_refused, protocol_violations;
+	uint64_t quota_refusals, handles_refused;
 } stats;
 
 static const struct mqtt_session_config session_config = {
@@ -118,236 +118,25 @@ conn_lookup(struct sn_peer *p, sn_handle h)
 	return object;
 }
 
-/* ---- the transport ---- */
+/* ---- tickets ---- */
 
 _Static_assert(MQTT_CONNECTIONS_MAX <= 256,
 	       "a ticket keeps the slot in 8 bits");
 
-/* What an answer carries back to find its connection: the slot, and
- * the transport the call was made on. */
-static void *
-ticket(const struct conn *c)
+void *
+conn_ticket(const struct conn *c)
 {
 	return (void *)(uintptr_t)((uint64_t)c->use << 8 |
 				   (uint64_t)(c - conns));
 }
 
-static struct conn *
-from_ticket(void *ctx)
+struct conn *
+conn_from_ticket(void *ctx)
 {
 	uintptr_t t = (uintptr_t)ctx;
 	struct conn *c = &conns[t & 0xff];
 
 	return c->state != CONN_FREE && c->use == (uint32_t)(t >> 8) ? c : NULL;
-}
-
-static bool
-plaintext(const struct conn *c)
-{
-	return c->cap.mqtt_plaintext;
-}
-
-static struct sn_peer *
-transport_peer(const struct conn *c, uint16_t tls_export, uint16_t tcp_export)
-{
-	return sn_export_peer(&compartment,
-			      plaintext(c) ? tcp_export : tls_export);
-}
-
-/* Disconnects whose answer waits for the transport's close: once TLS
- * (or TCPIP) has sent what it held and closed, the broker has the
- * DISCONNECT, and the caller may exit without it being lost.  Kept
- * apart from the connection, which is freed meanwhile; `ticket` names
- * the close call that answers it. */
-static struct {
-	bool waiting;
-	uintptr_t ticket;
-	struct sn_deferred wait;
-} closing[MQTT_CONNECTIONS_MAX];
-
-static void
-answer_disconnect(struct sn_deferred *d)
-{
-	(void)sn_deferred_ok(d, SN_BODY_EMPTY,
-			     sn_empty_start(sn_reply_builder(&compartment)));
-}
-
-static void
-on_closed(void *ctx, int status, const sn_message_ref *reply)
-{
-	uintptr_t t = (uintptr_t)ctx;
-	unsigned slot = (unsigned)(t & 0xff);
-
-	if (slot < MQTT_CONNECTIONS_MAX && closing[slot].waiting &&
-	    closing[slot].ticket == t) {
-		closing[slot].waiting = false;
-		answer_disconnect(&closing[slot].wait);
-	}
-}
-
-/* Best effort: a transport we cannot close goes when its owner does.
- * Returns the close call's ticket, or 0 when none was made. */
-static uintptr_t
-close_transport(struct conn *c)
-{
-	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_CLOSE,
-					   SN_EXPORT_NETWORK_SOCKET_CLOSE);
-	sn_builder *b;
-	uint32_t body;
-	int rc = -EPERM;
-
-	if (!c->have_transport)
-		return 0;
-	c->have_transport = false;
-	c->use++;
-	c->send_in_flight = c->receive_in_flight = false;
-	c->rx_len = c->rx_start = c->sending = 0;
-	if (p == NULL || p->dead)
-		return 0;
-	b = sn_call_builder(&compartment);
-	if (plaintext(c)) {
-		body = sn_socket_reference_start(b);
-		sn_socket_reference_add_socket(b, body, &c->transport);
-		rc = sn_call_async(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-				   SN_BODY_SOCKET_REFERENCE, body, SN_SECOND,
-				   on_closed, ticket(c));
-	} else {
-		body = sn_session_reference_start(b);
-		sn_session_reference_add_session(b, body, &c->transport);
-		rc = sn_call_async(p, SN_EXPORT_TLS_CONNECTION_CLOSE,
-				   SN_BODY_SESSION_REFERENCE, body, SN_SECOND,
-				   on_closed, ticket(c));
-	}
-	if (rc < 0) {
-		sn_log("could not close a transport of %s; it goes when %s "
-		       "does",
-		       c->owner->name, c->owner->name);
-		return 0;
-	}
-	return (uintptr_t)ticket(c);
-}
-
-static void
-on_sent(void *ctx, int status, const sn_message_ref *reply)
-{
-	struct conn *c = from_ticket(ctx);
-	uint32_t taken;
-
-	if (c == NULL)
-		return;
-	c->send_in_flight = false;
-	if (status < 0) {
-		conn_transport_lost(c, status);
-		return;
-	}
-	taken = sn_sent_bytes(sn_message_body_as_sent(*reply));
-	if (taken > c->sending) {
-		if (sn_log_worth(++stats.protocol_violations))
-			sn_log("the transport took more than was sent");
-		conn_transport_lost(c, -EPROTO);
-		return;
-	}
-	(void)mqtt_session_output_done(&c->session, now_ms(), taken);
-	c->sending = 0;
-	conn_run(c);
-}
-
-static int
-send_output(struct conn *c)
-{
-	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_SEND,
-					   SN_EXPORT_NETWORK_SOCKET_SEND);
-	const uint8_t *data;
-	size_t len = mqtt_session_output(&c->session, &data);
-	sn_builder *b;
-	uint32_t body;
-
-	if (p == NULL)
-		return -EPERM;
-	if (len > MQTT_IO_CHUNK)
-		len = MQTT_IO_CHUNK;
-	b = sn_call_builder(&compartment);
-	if (plaintext(c)) {
-		body = sn_send_start(b);
-		sn_send_add_socket(b, body, &c->transport);
-		sn_send_add_data(b, body, data, (uint32_t)len);
-	} else {
-		body = sn_tls_send_start(b);
-		sn_tls_send_add_session(b, body, &c->transport);
-		sn_tls_send_add_data(b, body, data, (uint32_t)len);
-	}
-	c->sending = (uint32_t)len;
-	c->send_in_flight = true;
-	return sn_call_async(p,
-			     plaintext(c) ? SN_EXPORT_NETWORK_SOCKET_SEND
-					  : SN_EXPORT_TLS_CONNECTION_SEND,
-			     plaintext(c) ? SN_BODY_SEND : SN_BODY_TLS_SEND,
-			     body, MQTT_SEND_TIMEOUT_NS, on_sent, ticket(c));
-}
-
-static void
-on_received(void *ctx, int status, const sn_message_ref *reply)
-{
-	struct conn *c = from_ticket(ctx);
-	const uint8_t *data;
-	uint32_t len = 0;
-
-	if (c == NULL)
-		return;
-	c->receive_in_flight = false;
-	if (status == -ETIMEDOUT) {
-		conn_run(c);
-		return;
-	}
-	if (status < 0) {
-		conn_transport_lost(c, status);
-		return;
-	}
-	data = sn_received_data(sn_message_body_as_received(*reply), &len);
-	if (c->state == CONN_CLOSING) {
-		/* Read only so that the broker can close first: dropped. */
-		conn_run(c);
-		return;
-	}
-	if (len > sizeof(c->rx)) {
-		if (sn_log_worth(++stats.protocol_violations))
-			sn_log("the transport gave more than was asked for");
-		conn_transport_lost(c, -EPROTO);
-		return;
-	}
-	memcpy(c->rx, data, len);
-	c->rx_start = 0;
-	c->rx_len = len;
-	conn_run(c);
-}
-
-static int
-receive_input(struct conn *c)
-{
-	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_RECEIVE,
-					   SN_EXPORT_NETWORK_SOCKET_RECEIVE);
-	sn_builder *b;
-	uint32_t body;
-
-	if (p == NULL)
-		return -EPERM;
-	b = sn_call_builder(&compartment);
-	if (plaintext(c)) {
-		body = sn_receive_start(b);
-		sn_receive_add_socket(b, body, &c->transport);
-		sn_receive_add_max_bytes(b, body, sizeof(c->rx));
-	} else {
-		body = sn_tls_receive_start(b);
-		sn_tls_receive_add_session(b, body, &c->transport);
-		sn_tls_receive_add_max_bytes(b, body, sizeof(c->rx));
-	}
-	c->receive_in_flight = true;
-	return sn_call_async(
-	    p,
-	    plaintext(c) ? SN_EXPORT_NETWORK_SOCKET_RECEIVE
-			 : SN_EXPORT_TLS_CONNECTION_RECEIVE,
-	    plaintext(c) ? SN_BODY_RECEIVE : SN_BODY_TLS_RECEIVE, body,
-	    MQTT_RECEIVE_WAIT_NS, on_received, ticket(c));
 }
 
 /* ---- life ---- */
@@ -363,7 +152,7 @@ conn_start(struct conn *c, sn_handle transport)
 	c->options.connect_timeout_ms = MQTT_CONNECT_TIMEOUT_MS;
 	rc = mqtt_session_connect(&c->session, now_ms(), &c->options);
 	if (rc < 0) {
-		close_transport(c);
+		transport_close(c);
 		return rc;
 	}
 	/* Later connections resume the session this one starts. */
@@ -378,7 +167,7 @@ conn_transport_lost(struct conn *c, int error)
 	if (mqtt_session_state(&c->session) != MQTT_SESSION_IDLE)
 		mqtt_session_transport_closed(&c->session);
 	else
-		close_transport(c);
+		transport_close(c);
 	(void)error;
 	conn_run(c);
 }
@@ -400,7 +189,7 @@ conn_back_off(struct conn *c)
 	c->retry_ms = now_ms() + wait + jitter % (wait / 2 + 1);
 	c->attempts++;
 	c->transport_asked = false;
-	close_transport(c);
+	transport_close(c);
 	c->state = CONN_WAITING;
 }
 
@@ -430,20 +219,15 @@ conn_free(struct conn *c)
 	if (c->timer >= 0)
 		(void)sn_loop_cancel_timer(&compartment.loop, c->timer);
 	c->timer = -1;
-	uintptr_t closed = close_transport(c);
-	unsigned slot = (unsigned)(c - conns);
+	uintptr_t closed = transport_close(c);
 	answer_waiting(&c->connect_waiting, &c->connect_wait, -ENOTCONN);
 	answer_waiting(&c->run_waiting, &c->run_wait, -ENOTCONN);
 	for (unsigned i = 0; i < MQTT_REQUESTS; i++)
 		answer_waiting(&c->requests[i].waiting, &c->requests[i].wait,
 			       -ENOTCONN);
-	if (c->disconnect_waiting && closed != 0 && !closing[slot].waiting) {
-		closing[slot].waiting = true;
-		closing[slot].ticket = closed;
-		closing[slot].wait = c->disconnect_wait;
-	} else if (c->disconnect_waiting) {
-		answer_disconnect(&c->disconnect_wait);
-	}
+	if (c->disconnect_waiting &&
+	    !transport_close_answers(closed, &c->disconnect_wait))
+		transport_answer_disconnect(&c->disconnect_wait);
 	c->disconnect_waiting = false;
 	if (sn_handle_release(&handles, c->owner_identity, &c->id, NULL) < 0)
 		sn_log("a connection's handle was not its owner's");
@@ -525,7 +309,7 @@ step(struct conn *c)
 	}
 	if (c->have_transport && !c->send_in_flight &&
 	    mqtt_session_output(&c->session, &out) > 0) {
-		if (send_output(c) < 0)
+		if (transport_send(c) < 0)
 			conn_transport_lost(c, -EPERM);
 		return true;
 	}
@@ -535,7 +319,7 @@ step(struct conn *c)
 		return false;
 	}
 	if (c->have_transport && !c->receive_in_flight && c->rx_len == 0) {
-		if (receive_input(c) < 0)
+		if (transport_receive(c) < 0)
 			conn_transport_lost(c, -EPERM);
 		return true;
 	}

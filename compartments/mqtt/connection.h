@@ -1,11 +1,11 @@
 /*
- * The MQTT compartment's connections (connection.c, events.c): each one
- * a durable session (session.h) driven over a transport its owner
- * delegated to us, a TLS session or, for a broker its capability
- * declares plaintext, a TCP socket.  We hold no capability and open no
- * connection: when a transport ends, the connection waits, backing off,
- * until the owner's mqtt_run is told a new one is wanted and the owner
- * hands one over (mqtt_reconnect).
+ * The MQTT compartment's connections (connection.c, transport.c,
+ * events.c): each one a durable session (session.h) driven over a
+ * transport its owner delegated to us, a TLS session or, for a broker
+ * its capability declares plaintext, a TCP socket.  We hold no
+ * capability and open no connection: when a transport ends, the
+ * connection waits, backing off, until the owner's mqtt_run is told a
+ * new one is wanted and the owner hands one over (mqtt_reconnect).
  *
  * A connection's life, one state at a time:
  *
@@ -110,6 +110,30 @@ void conn_transport_failed(struct conn *c, int error);
 /* Every connection of a compartment that died goes; a transport
  * compartment's death ends the transports it carried. */
 void connections_peer_died(struct sn_peer *p);
+
+/* What an answer to a call on the transport carries back to find its
+ * connection (the slot, and the transport the call was made on), and the
+ * connection it finds: NULL once the transport was replaced or the
+ * connection freed. */
+void *conn_ticket(const struct conn *c);
+struct conn *conn_from_ticket(void *ctx);
+
+/* transport.c: the calls on the delegated transport. */
+/* The compartment serving the transport's export (TLS's, or TCPIP's for
+ * a plaintext broker). */
+struct sn_peer *transport_peer(const struct conn *c, uint16_t tls_export,
+			       uint16_t tcp_export);
+/* Hands the session's output over: 0 or a negative errno. */
+int transport_send(struct conn *c);
+/* Asks for what the broker sent: 0 or a negative errno. */
+int transport_receive(struct conn *c);
+/* Closes the transport, best effort (one we cannot close goes when its
+ * owner does): the close call's ticket, or 0 when none was made. */
+uintptr_t transport_close(struct conn *c);
+/* Keeps a waiting disconnect to be answered when the close call `closed`
+ * is: true, or false if it must be answered now. */
+bool transport_close_answers(uintptr_t closed, const struct sn_deferred *d);
+void transport_answer_disconnect(struct sn_deferred *d);
 
 /* events.c: the session's events, the inbox and the waiting calls. */
 /* Takes every event the session has while the inbox has room. */

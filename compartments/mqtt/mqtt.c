@@ -11,8 +11,8 @@
  * filters before anything reaches the broker.  Credentials come from the
  * image, with the boot message, and never from the application.
  *
- * connection.c and events.c hold the connections; this file serves the
- * exports.
+ * connection.c, transport.c and events.c hold the connections; this file
+ * serves the exports.
  */
 #include <errno.h>
 #include <stdio.h>
