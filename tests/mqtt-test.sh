@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # MQTT against mosquitto 2.0, in namespaces this test makes and removes:
 #
-#   srv: veth end "vs" 10.0.0.1/24, dnsmasq (answering test.mosquitto.org
-#        and broker.test with 10.0.0.1), mosquitto with a TLS listener on
-#        8883 whose certificate a CA made here signs, and a plain one on
-#        1883 for the test's own clients; tcpdump on the wire
+#   srv: veth end "vs" 10.0.0.1/24, dnsmasq (answering test.mosquitto.org,
+#        broker.test, secure.test and hostile.test with 10.0.0.1),
+#        mosquitto with a TLS listener on 8883 whose certificate a CA
+#        made here signs and a plain one on 1883 for the test's own
+#        clients, a second mosquitto on 8884 asking for a client
+#        certificate and a password, two s_servers posing as brokers
+#        (8885, 8886); tcpdump on the wire
 #   dev: the TAP device; sealnet runs here with a static address
 #
 # 1. examples/04.mqtt connects over TLS through the TLS and MQTT
@@ -13,9 +16,12 @@
 #    network must see them arrive; the audit must show the capability.
 # 2. tests/compartments/mqtt_test.c: publishes and subscriptions outside
 #    its capability fail with -EPERM and the broker's log shows none of
-#    them; then a stream of QoS 1 and QoS 2 publishes during which the
-#    MQTT compartment is killed: the broker's subscriber must count none
-#    lost and no QoS 2 message twice.
+#    them; a listener asking for a client certificate and a password
+#    accepts the image's and no other; a broker's malformed bytes and a
+#    broker gone silent end their connections with the right code and
+#    leave MQTT running; then a stream of QoS 1 and QoS 2 publishes
+#    during which the MQTT compartment is killed: the broker's
+#    subscriber must count none lost and no QoS 2 message twice.
 # 3. tests/compartments/mqtt_hostile.c, an MQTT compartment that imports
 #    every socket and TLS call: it can reach nothing but the session it
 #    was handed.
@@ -41,7 +47,7 @@ on_failure 'echo "---- mosquitto.log ----"; tail -40 "$tmp/mosquitto.log"'
 . "$root/tests/tls-certs.sh"
 pki=$tmp/pki
 { mkdir -p "$pki" && chmod 700 "$pki" && tls_ca "$pki" ca &&
-	tls_cert "$pki" ca broker DNS:test.mosquitto.org,DNS:broker.test,DNS:secure.test &&
+	tls_cert "$pki" ca broker DNS:test.mosquitto.org,DNS:broker.test,DNS:secure.test,DNS:hostile.test &&
 	tls_client "$pki" ca device "mqtt_test device"; } ||
 	{ fail "mqtt-test: making certificates"; finish; }
 password=pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -51,7 +57,7 @@ mosquitto_passwd -c -b "$tmp/passwd" sensor "$password" ||
 	{ fail "mqtt-test: making the password file"; finish; }
 
 # ---- the network and the broker ----
-testnet_up "$tmp" test.mosquitto.org broker.test secure.test || {
+testnet_up "$tmp" test.mosquitto.org broker.test secure.test hostile.test || {
 	fail "mqtt-test: cannot build the test network"
 	finish
 }
@@ -85,6 +91,17 @@ require_certificate true
 EOC
 testnet_spawn mosquitto -c "$tmp/mosquitto.conf"
 testnet_spawn mosquitto -c "$tmp/secure.conf"
+# Two brokers that are not: each answers a CONNACK (5.0, accepted), then
+# one sends a PUBLISH whose Remaining Length takes five bytes, which no
+# broker may send, and the other nothing more.  s_server writes what it
+# receives to its standard output.
+printf '\x20\x03\x00\x00\x00\x30\xff\xff\xff\xff\x7f' >"$tmp/garbage.bytes"
+printf '\x20\x03\x00\x00\x00' >"$tmp/silent.bytes"
+for b in garbage:8885 silent:8886; do
+	testnet_spawn bash -c "(cat '$tmp/${b%:*}.bytes'; sleep 100000) | exec openssl s_server \
+		-accept ${b#*:} -naccept 1 -quiet -cert '$pki/broker.pem' \
+		-key '$pki/server.key' >'$tmp/${b%:*}.out' 2>&1"
+done
 check "the broker is up" wait_until 5 ip netns exec "$TESTNET_SRV" \
 	mosquitto_sub -h 10.0.0.1 -p 1883 -t probe -W 1 -E
 # What reaches the broker, as clients on the network see it: under
@@ -181,7 +198,7 @@ image "$tmp/test.json" --identity "device=$pki/device.pem,$pki/device.key" \
 	"$build/compartments/mqtt" "$build/compartments/mqtt_test" ||
 	fail "mqtt-test: image build (test)"
 expect "the audit names the credentials each capability uses, by name" \
-	"broker:null no_certificate:sensor secure:sensor wrong_password:intruder" \
+	"broker:null garbage:null no_certificate:sensor secure:sensor silent:null wrong_password:intruder" \
 	"$(audit "$tmp/test.json" '.compartments.mqtt_test.imports[] | select(.mqtt) | "\(.name):\(.mqtt.credentials)"' |
 		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect "... and the files by path and SHA-256" \
@@ -244,6 +261,19 @@ check "without the client certificate: the connect fails" \
 	has 'RESULT no certificate connect: -[0-9]+$'
 check "the broker let neither of them in" \
 	not grep -qE "(New client connected from .* as |Sending CONNACK to )sealnet-mqtt-(intruder|nocert) \(0, 0\)|New client connected from .* as sealnet-mqtt-(intruder|nocert) " "$tmp/secure.log"
+check "the hostile brokers' section ran" \
+	quietly wait_line "$log" 'RESULT brokers done' 40
+lines "$log" 'RESULT (garbage|silent)' | sed 's/^/  /'
+check "a broker's malformed packet ends the connection with -EBADMSG" \
+	has 'RESULT garbage: connect ok, then down -74 '
+check "... and MQTT says which rule it broke" \
+	grep -q 'MQTT: mqtt_test: connection to hostile.test:8885 closed: length_too_long' "$log"
+check "a broker silent for 1.5 keep-alive intervals: -ETIMEDOUT" \
+	has 'RESULT silent: connect ok, then down -110 '
+check "... after MQTT asked it for a PINGRESP (PINGREQ on the wire, in TLS)" \
+	/usr/bin/python3 -c 'import sys; sys.exit(b"\xc0\x00" not in open(sys.argv[1], "rb").read())' "$tmp/silent.out"
+check "MQTT survived both" \
+	no_event "$ev" '.event=="died" and .compartment=="MQTT"'
 mark "$ev"
 check "the stream runs" quietly wait_line "$log" 'RESULT stream running' 30
 mqtt=$(newest_pid "$ev" MQTT)

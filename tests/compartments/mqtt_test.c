@@ -11,7 +11,9 @@
  *
  * With a second connection to the broker's listener that asks for a
  * client certificate and a password, it connects with both, with the
- * wrong password and without the certificate.
+ * wrong password and without the certificate.  Then to two brokers that
+ * are not mosquitto: one sends bytes no broker may send after its
+ * CONNACK, the other falls silent after it, while keep-alive is 1 s.
  *
  * Then a stream: pairs of messages, "<n>" at QoS 1 to sealnet/test/q1
  * and at QoS 2 to sealnet/test/q2, paced, until the script has killed
@@ -63,8 +65,16 @@ SEALNET_MQTT_CAPABILITY(no_certificate, "secure.test", 8884, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(no_certificate, "sealnet/secure/#");
 SEALNET_MQTT_CREDENTIALS(no_certificate, "sensor");
+/* Two brokers that are not mosquitto: one that answers CONNACK and then
+ * bytes no broker may send, one that answers CONNACK and then nothing. */
+SEALNET_MQTT_CAPABILITY(garbage, "hostile.test", 8885, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(garbage, "sealnet/hostile/#");
+SEALNET_MQTT_CAPABILITY(silent, "hostile.test", 8886, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(silent, "sealnet/hostile/#");
 SEALNET_QUOTA(mqtt_connections, 2);
-SEALNET_QUOTA(tls_sessions, 3);
+SEALNET_QUOTA(tls_sessions, 4);
 SEALNET_RESTART(never, 0);
 
 /* The stream: pairs of a QoS 1 and a QoS 2 message; the pair after
@@ -118,6 +128,55 @@ connect_to(const struct sealnet_declaration *cap, const char *id,
 	};
 
 	return mqtt_connect(T, cap, &o, c);
+}
+
+/* What a connection to a broker that is not one goes through. */
+struct watched {
+	bool up, down;
+	int error;
+	uint64_t up_ns, down_ns;
+};
+
+static void
+on_watched_state(void *ctx, bool connected, int error, bool session_present)
+{
+	struct watched *w = ctx;
+
+	if (connected && !w->up) {
+		w->up = true;
+		w->up_ns = sealnet_now_ns();
+	} else if (!connected && !w->down) {
+		w->down = true;
+		w->error = error;
+		w->down_ns = sealnet_now_ns();
+	}
+}
+
+/* Connects, and runs the connection until it goes down (10 s at most). */
+static void
+watch(const char *what, const struct sealnet_declaration *cap,
+      uint16_t keep_alive)
+{
+	struct watched w = {0};
+	struct sealnet_mqtt_options o = {
+	    .client_id = what,
+	    .clean_session = true,
+	    .keep_alive_seconds = keep_alive,
+	    .on_state = on_watched_state,
+	    .ctx = &w,
+	};
+	sealnet_mqtt_connection c;
+	int rc = mqtt_connect(T, cap, &o, &c);
+
+	for (unsigned turn = 0; rc >= 0 && !w.down && turn < 100; turn++)
+		(void)mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT %s: connect %s, then down %d (%s) after %llu ms",
+		    what, said(rc), w.error, said(w.error),
+		    w.up && w.down
+			? (unsigned long long)(w.down_ns - w.up_ns) / 1000000
+			: 0ull);
+	if (rc >= 0)
+		(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
 }
 
 /* A client certificate and a user name and password the image gives:
@@ -279,6 +338,9 @@ main(void)
 		return 1;
 	outside(c);
 	credentials();
+	watch("garbage", SEALNET_CAPABILITY(garbage), 30);
+	watch("silent", SEALNET_CAPABILITY(silent), 1);
+	sealnet_log("RESULT brokers done");
 	stream(c);
 	rc = mqtt_disconnect(5 * SEALNET_SECOND, c, false);
 	sealnet_log("RESULT done: disconnect %s", said(rc));
