@@ -130,6 +130,10 @@ int transport_receive(struct conn *c);
 /* Closes the transport, best effort (one we cannot close goes when its
  * owner does): the close call's ticket, or 0 when none was made. */
 uintptr_t transport_close(struct conn *c);
+/* Closes, best effort, a transport handed over with a connect refused
+ * before it had a connection (over quota, a malformed capability). */
+void transport_close_unused(sn_handle transport, bool plaintext,
+			    const char *owner);
 /* Keeps a waiting disconnect to be answered when the close call `closed`
  * is: true, or false if it must be answered now. */
 bool transport_close_answers(uintptr_t closed, const struct sn_deferred *d);

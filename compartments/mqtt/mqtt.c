@@ -264,23 +264,30 @@ static void
 serve_connect(void *ctx, struct sn_incoming *in)
 {
 	sn_mqtt_connect_ref req = sn_message_body_as_mqtt_connect(in->request);
+	struct sn_capability cap;
 	sn_handle transport;
-	struct conn *c;
+	struct conn *c = NULL;
 	int rc;
 
-	c = conn_alloc(in->peer, &rc);
+	/* The transport is ours from here: whatever fails, it is closed, or
+	 * it would hold its owner's quota with nobody to close it.  One
+	 * whose capability does not read is taken for a TLS session. */
+	sn_mqtt_connect_transport(req, &transport);
+	rc = read_capability(sn_mqtt_connect_capability(req), &cap);
+	if (rc < 0)
+		cap.mqtt_plaintext = false;
+	else
+		c = conn_alloc(in->peer, &rc);
 	if (c == NULL) {
+		transport_close_unused(transport, cap.mqtt_plaintext,
+				       in->peer->name);
 		answer_error(in, rc);
 		return;
 	}
-	sn_mqtt_connect_transport(req, &transport);
-	/* The transport is ours from here: whatever fails, conn_free closes
-	 * it, or it would hold its owner's quota with nobody to close it. */
+	c->cap = cap;
 	c->transport = transport;
 	c->have_transport = true;
-	rc = read_capability(sn_mqtt_connect_capability(req), &c->cap);
-	if (rc == 0)
-		rc = conn_session_init(c);
+	rc = conn_session_init(c);
 	if (rc == 0)
 		rc = read_options(c, req);
 	if (rc == 0)

@@ -74,14 +74,37 @@ transport_close_answers(uintptr_t closed, const struct sn_deferred *d)
 	return true;
 }
 
+/* The close call on a transport handle: 0, or a negative errno. */
+static int
+close_call(sn_handle *transport, bool plain, void *ticket)
+{
+	struct sn_peer *p = sn_export_peer(
+	    &compartment, plain ? SN_EXPORT_NETWORK_SOCKET_CLOSE
+				: SN_EXPORT_TLS_CONNECTION_CLOSE);
+	sn_builder *b;
+	uint32_t body;
+
+	if (p == NULL || p->dead)
+		return -EPIPE;
+	b = sn_call_builder(&compartment);
+	if (plain) {
+		body = sn_socket_reference_start(b);
+		sn_socket_reference_add_socket(b, body, transport);
+		return sn_call_async(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+				     SN_BODY_SOCKET_REFERENCE, body, SN_SECOND,
+				     on_closed, ticket);
+	}
+	body = sn_session_reference_start(b);
+	sn_session_reference_add_session(b, body, transport);
+	return sn_call_async(p, SN_EXPORT_TLS_CONNECTION_CLOSE,
+			     SN_BODY_SESSION_REFERENCE, body, SN_SECOND,
+			     on_closed, ticket);
+}
+
 uintptr_t
 transport_close(struct conn *c)
 {
-	struct sn_peer *p = transport_peer(c, SN_EXPORT_TLS_CONNECTION_CLOSE,
-					   SN_EXPORT_NETWORK_SOCKET_CLOSE);
-	sn_builder *b;
-	uint32_t body;
-	int rc = -EPERM;
+	int rc;
 
 	if (!c->have_transport)
 		return 0;
@@ -89,22 +112,9 @@ transport_close(struct conn *c)
 	c->use++;
 	c->send_in_flight = c->receive_in_flight = false;
 	c->rx_len = c->rx_start = c->sending = 0;
-	if (p == NULL || p->dead)
+	rc = close_call(&c->transport, plaintext(c), conn_ticket(c));
+	if (rc == -EPIPE)
 		return 0;
-	b = sn_call_builder(&compartment);
-	if (plaintext(c)) {
-		body = sn_socket_reference_start(b);
-		sn_socket_reference_add_socket(b, body, &c->transport);
-		rc = sn_call_async(p, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-				   SN_BODY_SOCKET_REFERENCE, body, SN_SECOND,
-				   on_closed, conn_ticket(c));
-	} else {
-		body = sn_session_reference_start(b);
-		sn_session_reference_add_session(b, body, &c->transport);
-		rc = sn_call_async(p, SN_EXPORT_TLS_CONNECTION_CLOSE,
-				   SN_BODY_SESSION_REFERENCE, body, SN_SECOND,
-				   on_closed, conn_ticket(c));
-	}
 	if (rc < 0) {
 		sn_log("could not close a transport of %s; it goes when %s "
 		       "does",
@@ -112,6 +122,16 @@ transport_close(struct conn *c)
 		return 0;
 	}
 	return (uintptr_t)conn_ticket(c);
+}
+
+void
+transport_close_unused(sn_handle transport, bool plain, const char *owner)
+{
+	/* Ticket 0 names no connection and no waiting disconnect. */
+	if (close_call(&transport, plain, NULL) < 0)
+		sn_log("could not close a transport of %s; it goes when %s "
+		       "does",
+		       owner, owner);
 }
 
 static void
