@@ -247,9 +247,15 @@ check "... and the subscriber on # saw nothing leak" \
 
 check "the credentials section ran" \
 	quietly wait_line "$log" 'RESULT no certificate connect' 30
-lines "$log" 'RESULT (secure|wrong|no cert)' | sed 's/^/  /'
+lines "$log" 'RESULT (secure|over|wrong|no cert)' | sed 's/^/  /'
 check "with the image's client certificate and password, the broker accepts" \
 	has 'RESULT secure connect: ok'
+check "a third connection, over the mqtt_connections quota of 2: -EDQUOT, twice" \
+	test "$(count_lines "$log" 'RESULT over quota connect [12]: Disk quota exceeded')" -eq 2
+check "... each TLS session made for one closed again: TLS never found tls_sessions used up" \
+	no_line "$log" 'TLS: mqtt_test is at its quota'
+check "... and the broker saw no CONNECT for either" \
+	not grep -q 'sealnet-mqtt-over' "$tmp/secure.log"
 check "... and a publish there is acknowledged" \
 	has 'RESULT secure publish: ok, acknowledged 1'
 check "the broker saw the user name and the certificate's connection" \

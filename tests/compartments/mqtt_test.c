@@ -74,7 +74,7 @@ SEALNET_MQTT_CAPABILITY(silent, "hostile.test", 8886, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(silent, "sealnet/hostile/#");
 SEALNET_QUOTA(mqtt_connections, 2);
-SEALNET_QUOTA(tls_sessions, 4);
+SEALNET_QUOTA(tls_sessions, 3);
 SEALNET_RESTART(never, 0);
 
 /* The stream: pairs of a QoS 1 and a QoS 2 message; the pair after
@@ -190,6 +190,18 @@ credentials(void)
 	    connect_to(SEALNET_CAPABILITY(secure), "sealnet-mqtt-secure", &c);
 
 	sealnet_log("RESULT secure connect: %s", said(rc));
+	/* Two connections now, the quota: a third is refused by MQTT after
+	 * its TLS session was made, which must be closed, or the second
+	 * attempt would find tls_sessions used up. */
+	for (int i = 1; rc >= 0 && i <= 2; i++) {
+		sealnet_mqtt_connection over;
+		int orc = connect_to(SEALNET_CAPABILITY(secure),
+				     "sealnet-mqtt-over", &over);
+
+		sealnet_log("RESULT over quota connect %d: %s", i, said(orc));
+		if (orc >= 0)
+			(void)mqtt_disconnect(5 * SEALNET_SECOND, over, false);
+	}
 	if (rc >= 0) {
 		rc = mqtt_publish(T, c, 1, "sealnet/secure/hello", 20, "hello",
 				  5, false);
