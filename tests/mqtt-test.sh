@@ -197,8 +197,11 @@ image "$tmp/test.json" --identity "device=$pki/device.pem,$pki/device.key" \
 	--mqtt-credentials "intruder=$tmp/intruder.cred" \
 	"$build/compartments/mqtt" "$build/compartments/mqtt_test" ||
 	fail "mqtt-test: image build (test)"
+expect "the audit names the plaintext broker, and its level" \
+	'plain:plaintext:3.1.1' \
+	"$(audit "$tmp/test.json" 'all_mqtt_capabilities[] | select(.transport != "tls") | "\(.port | tostring | sub("1883"; "plain")):\(.transport):\(.version)"' | tr -d '"')"
 expect "the audit names the credentials each capability uses, by name" \
-	"broker:null garbage:null no_certificate:sensor secure:sensor silent:null wrong_password:intruder" \
+	"broker:null garbage:null no_certificate:sensor plain:null secure:sensor silent:null wrong_password:intruder" \
 	"$(audit "$tmp/test.json" '.compartments.mqtt_test.imports[] | select(.mqtt) | "\(.name):\(.mqtt.credentials)"' |
 		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect "... and the files by path and SHA-256" \
@@ -267,6 +270,10 @@ check "without the client certificate: the connect fails" \
 	has 'RESULT no certificate connect: -[0-9]+$'
 check "the broker let neither of them in" \
 	not grep -qE "(New client connected from .* as |Sending CONNACK to )sealnet-mqtt-(intruder|nocert) \(0, 0\)|New client connected from .* as sealnet-mqtt-(intruder|nocert) " "$tmp/secure.log"
+check "level 3.1.1 over a plain socket: subscribed, published, got it back" \
+	has 'RESULT plain: ok, granted QoS 1, acknowledged 1, received 1'
+check "... the broker saw a 3.1.1 client on its plain port" \
+	grep -qE "New client connected from 10\.0\.0\.75:[0-9]+ as sealnet-mqtt-plain \(p2, " "$tmp/mosquitto.log"
 check "the hostile brokers' section ran" \
 	quietly wait_line "$log" 'RESULT brokers done' 40
 lines "$log" 'RESULT (garbage|silent)' | sed 's/^/  /'
@@ -320,6 +327,7 @@ image "$tmp/hostile.json" "$build/compartments/mqtt_hostile" \
 check "the audit names the hostile MQTT for passing sockets and sessions on" \
 	grep -q '"MQTT may call network_socket_delegate, tls_connection_delegate, but a compartment that takes delegated sockets passes none on"' \
 	<(audit "$tmp/hostile.json" violations)
+hostile_from=$(date +%s.%N)
 mark "$tmp/mosquitto.log"
 stack_start --netns "$TESTNET_DEV" hostile "$tmp/hostile.json" --tap tap0
 log=$tmp/hostile.log
@@ -346,10 +354,13 @@ check "04.mqtt is refused, and says so" \
 	quietly wait_line "$log" '^mqtt_demo: cannot reach the broker: Permission denied' 10
 stack_stop hostile
 sleep 0.3
-wire=$(tcpdump -r "$tmp/wire.pcap" -n 2>/dev/null)
+# The capture since the hostile image started.
+wire=$(tcpdump -tt -r "$tmp/wire.pcap" -n 2>/dev/null | awk -v from="$hostile_from" '$1 >= from')
 check "the broker saw one TLS connection from the hostile image, and nothing on 1883" \
 	test "$(lines "$tmp/mosquitto.log" 'New connection from 10\.0\.0\.75:[0-9]+ on port 8883' | wc -l)" -eq 1 -a \
 	"$(lines "$tmp/mosquitto.log" 'New connection from 10\.0\.0\.75:[0-9]+ on port 1883' | wc -l)" -eq 0
-check "... no UDP from the stack, no connection to 1883 on the wire" \
+check "on the wire, since the hostile image started: its connection to 8883 (the capture sees it)" \
+	grep -qE '10\.0\.0\.75\.[0-9]+ > 10\.0\.0\.1\.8883: ' <<<"$wire"
+check "... and no UDP from the stack, no packet to 1883" \
 	not grep -qE '(10\.0\.0\.75\.[0-9]+ > 10\.0\.0\.1\.1883: |UDP.*1883)' <<<"$wire"
 finish

@@ -11,7 +11,8 @@
  *
  * With a second connection to the broker's listener that asks for a
  * client certificate and a password, it connects with both, with the
- * wrong password and without the certificate.  Then to two brokers that
+ * wrong password and without the certificate.  Then at level 3.1.1 to
+ * the broker's plain listener, over a socket.  Then to two brokers that
  * are not mosquitto: one sends bytes no broker may send after its
  * CONNACK, the other falls silent after it, while keep-alive is 1 s.
  *
@@ -73,6 +74,11 @@ SEALNET_MQTT_PUBLISH(garbage, "sealnet/hostile/#");
 SEALNET_MQTT_CAPABILITY(silent, "hostile.test", 8886, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(silent, "sealnet/hostile/#");
+/* The broker's plain listener, at level 3.1.1: the audit names it. */
+SEALNET_MQTT_CAPABILITY(plain, "broker.test", 1883, SEALNET_MQTT_PLAINTEXT,
+			SEALNET_MQTT_V311);
+SEALNET_MQTT_PUBLISH(plain, "sealnet/plain/#");
+SEALNET_MQTT_SUBSCRIBE(plain, "sealnet/plain/#");
 SEALNET_QUOTA(mqtt_connections, 2);
 SEALNET_QUOTA(tls_sessions, 3);
 SEALNET_RESTART(never, 0);
@@ -177,6 +183,47 @@ watch(const char *what, const struct sealnet_declaration *cap,
 			: 0ull);
 	if (rc >= 0)
 		(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+}
+
+static unsigned plain_received;
+
+static void
+on_plain_publish(void *ctx, const char *t, size_t tl, const void *payload,
+		 size_t len, int qos, bool retain)
+{
+	plain_received++;
+}
+
+/* Level 3.1.1 over a socket delegated to MQTT, no TLS: subscribes,
+ * publishes at QoS 1, gets it back. */
+static void
+plain(void)
+{
+	struct sealnet_mqtt_options o = {
+	    .client_id = "sealnet-mqtt-plain",
+	    .clean_session = true,
+	    .keep_alive_seconds = 30,
+	    .on_publish = on_plain_publish,
+	    .on_ack = on_ack,
+	};
+	sealnet_mqtt_connection c;
+	unsigned before = acks;
+	int rc = mqtt_connect(T, SEALNET_CAPABILITY(plain), &o, &c), sub = -1;
+
+	if (rc >= 0)
+		rc = sub = mqtt_subscribe(T, c, 1, "sealnet/plain/#", 15, NULL);
+	if (rc >= 0)
+		rc = mqtt_publish(T, c, 1, "sealnet/plain/hello", 19,
+				  "plain hello", 11, false);
+	for (unsigned turn = 0;
+	     rc >= 0 && (acks == before || plain_received == 0) && turn < 50;
+	     turn++)
+		rc = mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT plain: %s, granted QoS %d, acknowledged %u, "
+		    "received %u",
+		    said(rc), sub, acks - before, plain_received);
+	(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+	acks = before;
 }
 
 /* A client certificate and a user name and password the image gives:
@@ -350,6 +397,7 @@ main(void)
 		return 1;
 	outside(c);
 	credentials();
+	plain();
 	watch("garbage", SEALNET_CAPABILITY(garbage), 30);
 	watch("silent", SEALNET_CAPABILITY(silent), 1);
 	sealnet_log("RESULT brokers done");
