@@ -37,7 +37,7 @@ tmp=$SN_TMP
 . "$root/scripts/testnet.sh"
 at_cleanup testnet_down
 require_root "namespaces, TAP"
-require_tools mosquitto mosquitto_sub openssl jq
+require_tools mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl jq tcpdump
 on_failure 'for f in "$tmp"/demo.log "$tmp"/test.log "$tmp"/hostile.log "$tmp"/demo.out; do
 	[ -e "$f" ] && echo "---- $(basename "$f") ----" && tail -60 "$f"; done'
 on_failure 'echo "---- mosquitto.log ----"; tail -40 "$tmp/mosquitto.log"'
