@@ -23,6 +23,7 @@ usage(void)
 		"--gateway ADDRESS] [--dns ADDRESS]\n"
 		"                           [--trust-anchors PEM] "
 		"[--identity NAME=CERT,KEY]...\n"
+		"                           [--mqtt-credentials NAME=FILE]...\n"
 		"                           [--allow-dangerous-syscalls] "
 		"BINARY...\n"
 		"       sealnet image check IMAGE\n"
@@ -35,6 +36,9 @@ usage(void)
 		"(SEALNET_CONNECTION_IDENTITY).\n"
 		"The image records each file's path and SHA-256; `sealnet run` "
 		"refuses changed ones.\n"
+		"--mqtt-credentials gives the MQTT compartment a user name "
+		"and a password (the\nfile's first two lines) for the "
+		"capabilities that name NAME\n(SEALNET_MQTT_CREDENTIALS).\n"
 		"A compartment that declares a syscall that reaches outside "
 		"its sandbox (ptrace,\nexecve, mount, io_uring_setup, ...) is "
 		"refused unless --allow-dangerous-syscalls\nis given; the "
@@ -63,7 +67,9 @@ cli_image(int argc, char **argv)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
 	static const char *identities[IMAGE_MAX_IDENTITIES + 1];
-	struct image_tls_options tls = {.identities = identities};
+	static const char *credentials[IMAGE_MAX_CREDENTIALS + 1];
+	struct image_tls_options tls = {.identities = identities,
+					.mqtt_credentials = credentials};
 	bool allow_dangerous = false;
 	int first = 4;
 	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
@@ -85,6 +91,9 @@ cli_image(int argc, char **argv)
 		else if (strcmp(argv[first], "--identity") == 0 &&
 			 tls.nidentities <= IMAGE_MAX_IDENTITIES)
 			identities[tls.nidentities++] = argv[first + 1];
+		else if (strcmp(argv[first], "--mqtt-credentials") == 0 &&
+			 tls.nmqtt_credentials <= IMAGE_MAX_CREDENTIALS)
+			credentials[tls.nmqtt_credentials++] = argv[first + 1];
 		else
 			return usage();
 		first += 2;

@@ -278,6 +278,11 @@ static const struct reply_builder {
      * what TLS sent. */
     {SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SENT, reply_sent},
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVED, reply_received},
+    /* MQTT's packets over a delegated TLS session: the broker's bytes
+     * from the script. */
+    {SN_EXPORT_TLS_CONNECTION_SEND, SN_BODY_SENT, reply_sent},
+    {SN_EXPORT_TLS_CONNECTION_RECEIVE, SN_BODY_RECEIVED, reply_received},
+    {SN_EXPORT_TLS_CONNECTION_CLOSE, SN_BODY_EMPTY, reply_empty},
 };
 
 static const struct reply_builder *

@@ -228,9 +228,13 @@ apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
 		const char *host = sn_connection_capability_host(r, &len);
 		const char *id = sn_connection_capability_identity(r, &id_len);
 
+		sn_mqtt_grant_ref mqtt = sn_connection_capability_mqtt(r);
+
 		if (copy_text(cap.host, sizeof(cap.host), host, len) < 0 ||
 		    (id != NULL && copy_text(cap.identity, sizeof(cap.identity),
 					     id, id_len) < 0) ||
+		    (mqtt.pos != 0 &&
+		     sn_capability_mqtt_read(&cap, mqtt) < 0) ||
 		    sn_peer_grant(p, &cap) < 0)
 			return -EINVAL;
 	}

@@ -11,6 +11,7 @@ packages=(
 	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy pkgconf
 	openssl ca-certificates
 	hping3 curl strace
+	mosquitto mosquitto-clients
 )
 
 missing=()
@@ -29,5 +30,21 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own brokers: the mosquitto package's daemon must
+# not be started by the install (policy-rc.d answering 101 forbids it,
+# for invoke-rc.d and deb-systemd-invoke alike), nor at boot.
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" &&
+		own_policy=1
+fi
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+status=0
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	status=$?
+[ -n "$own_policy" ] && rm -f "$policy"
+[ "$status" -eq 0 ] || exit "$status"
+if [[ " ${missing[*]} " == *" mosquitto "* ]] && [ -d /run/systemd/system ]; then
+	systemctl disable --now mosquitto.service >/dev/null 2>&1 || true
+fi

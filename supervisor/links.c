@@ -143,6 +143,9 @@ build_capabilities(sn_builder *b, uint32_t peer,
 		if (c->identity[0])
 			sn_connection_capability_add_identity(
 			    b, t, c->identity, strlen(c->identity));
+		if (c->mqtt_version)
+			sn_connection_capability_add_mqtt(
+			    b, t, sn_capability_mqtt_build(b, c));
 		sn_builder_set_table_at(b, conns, k++, t);
 	}
 	uint32_t binds = sn_boot_peer_start_binds(
@@ -174,7 +177,10 @@ may_delegate_to(const struct image_compartment *them,
 		    e == NULL)
 			continue;
 		for (unsigned r = 0; e->roles[r] != NULL; r++)
-			if (strcmp(e->roles[r], "takes_delegated_sockets") == 0)
+			if (strcmp(e->roles[r], "takes_delegated_sockets") ==
+				0 ||
+			    strcmp(e->roles[r], "takes_delegated_sessions") ==
+				0)
 				return true;
 	}
 	return false;
@@ -236,18 +242,23 @@ build_peer(const struct supervisor *sv, sn_builder *b, unsigned self,
 
 /* The image's files, each a sealed memfd after the channels'. */
 static void
-add_files(const struct supervisor *sv, sn_builder *b, uint32_t boot, int *fds,
-	  unsigned *nfds)
+add_files(const struct supervisor *sv, const struct child *ch, sn_builder *b,
+	  uint32_t boot, int *fds, unsigned *nfds)
 {
-	uint32_t vec = sn_boot_start_files(b, boot, sv->nfiles);
+	unsigned n = 0, k = 0;
 
+	for (unsigned i = 0; i < sv->nfiles; i++)
+		n += files_give(sv, ch, &sv->files[i]);
+	uint32_t vec = sn_boot_start_files(b, boot, n);
 	for (unsigned i = 0; i < sv->nfiles; i++) {
 		const struct boot_file *f = &sv->files[i];
-		uint32_t t = sn_boot_file_start(b);
 
+		if (!files_give(sv, ch, f))
+			continue;
+		uint32_t t = sn_boot_file_start(b);
 		sn_boot_file_add_name(b, t, f->name, strlen(f->name));
 		sn_boot_file_add_sha256(b, t, f->sha256, sizeof(f->sha256));
-		sn_builder_set_table_at(b, vec, i, t);
+		sn_builder_set_table_at(b, vec, k++, t);
 		fds[(*nfds)++] = f->fd;
 	}
 }
@@ -292,7 +303,7 @@ send_boot(struct supervisor *sv, unsigned self)
 		push_fds(fds, &nfds, l);
 	}
 	if (files_for(sv, ch))
-		add_files(sv, &b, boot, fds, &nfds);
+		add_files(sv, ch, &b, boot, fds, &nfds);
 	sn_message_add_body(&b, msg, SN_BODY_BOOT, boot);
 	if (sn_builder_finish(&b, msg, &len) < 0)
 		return -ENOBUFS;

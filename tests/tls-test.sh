@@ -78,7 +78,9 @@ testnet_spawn openssl s_server -accept 4439 -naccept 1000 -www -Verify 1 \
 	-CAfile "$pki/ca.pem" -cert "$pki/mtls.pem" -key "$pki/server.key" \
 	>"$tmp/srv-mtls.log" 2>&1
 testnet_spawn "$build/tools/echo_server" 7007
-testnet_spawn tcpdump -i vs -n -U -s 0 -w "$tmp/wire.pcap" 2>/dev/null
+# --immediate-mode: libpcap otherwise hands packets over a block at a
+# time, up to a second late, and the hostile phase is shorter than that.
+testnet_spawn tcpdump -i vs -n -U --immediate-mode -s 0 -w "$tmp/wire.pcap" 2>/dev/null
 
 # ---- the image, and its trust anchors checked at start ----
 stack=("$build/compartments/firewall" "$build/compartments/tcpip"
