@@ -256,7 +256,8 @@ TEST(a_port_whose_rule_another_connection_holds_is_left_to_it)
 				.local_port = NETAPI_EPHEMERAL_FIRST + 1,
 				.remote = {.family = SN_ADDRESS_FAMILY_IPV4,
 					   .bytes = {10, 0, 0, 1}},
-				.remote_port = 7007};
+				.remote_port = 7007,
+				.foreign = true};
 	CHECK_EQ_INT(connect_to("10.0.0.1", true).what, FLOW_DO_REPLY_SOCKET);
 	CHECK(ACTIONS_WERE(FLOW_DO_PICK_PORT, FLOW_DO_ADD_RULE,
 			   FLOW_DO_PICK_PORT, FLOW_DO_ADD_RULE,
@@ -265,6 +266,7 @@ TEST(a_port_whose_rule_another_connection_holds_is_left_to_it)
 	CHECK_EQ_INT(w.nrules, 2);
 	CHECK_EQ_INT(w.rules[0].local_port, NETAPI_EPHEMERAL_FIRST + 1);
 	CHECK_EQ_INT(f.socket_port, NETAPI_EPHEMERAL_FIRST + 2);
+	CHECK(world_clean_after(&w, &w.answer));
 }
 
 TEST(a_port_in_use_is_given_up_after_the_last_try)
@@ -324,6 +326,26 @@ TEST(udp_authorises_the_sockets_own_port)
 	CHECK_EQ_INT(w.rules[0].local_port, 40000);
 	CHECK_EQ_INT(w.rules[0].remote_port, 7009);
 	CHECK_EQ_INT(f.socket.tag, udp_socket.tag);
+	CHECK(answered_once());
+	CHECK(world_clean_after(&w, &w.answer));
+}
+
+/* The socket has that peer already: the Firewall's -EEXIST is its
+ * answer, and the rule is not added again nor removed. */
+TEST(udp_a_peer_authorised_twice_is_authorised_once)
+{
+	world_init(&w);
+	CHECK_EQ_INT(authorise("10.0.0.1").what, FLOW_DO_REPLY_AUTHORISED);
+	world_init(&w);
+	w.rules[w.nrules++] = (struct world_rule){.protocol = SN_PROTOCOL_UDP,
+						  .local_port = 40000,
+						  .remote = f.remote,
+						  .remote_port = 7009,
+						  .foreign = true};
+	CHECK_EQ_INT(authorise("10.0.0.1").what, FLOW_DO_REPLY_AUTHORISED);
+	CHECK(ACTIONS_WERE(FLOW_DO_GET_SOCKET_PORT, FLOW_DO_ADD_RULE));
+	CHECK_EQ_INT(w.nrules, 1);
+	CHECK_EQ_INT(w.bad_closes, 0);
 	CHECK(answered_once());
 	CHECK(world_clean_after(&w, &w.answer));
 }

@@ -43,6 +43,8 @@ rule_remove(struct world *w, const struct flow *f)
 {
 	for (unsigned i = 0; i < w->nrules; i++)
 		if (same_rule(&w->rules[i], flow_protocol(f), f)) {
+			if (w->rules[i].foreign)
+				break; /* another's: removing it is wrong */
 			w->rules[i] = w->rules[--w->nrules];
 			return;
 		}
@@ -62,17 +64,25 @@ server_port_remove(struct world *w, uint16_t port)
 }
 
 static void
-opened(struct world *w, const struct flow *f, enum flow_do a)
+rule_add(struct world *w, const struct flow *f, bool foreign)
 {
-	if (a == FLOW_DO_OPEN_DNS_HOLE) {
-		w->dns_lookups++;
-	} else if (a == FLOW_DO_ADD_RULE && w->nrules < WORLD_MAX_HOLES) {
+	if (w->nrules < WORLD_MAX_HOLES)
 		w->rules[w->nrules++] = (struct world_rule){
 		    .protocol = flow_protocol(f),
 		    .local_port = f->local_port,
 		    .remote = f->remote,
 		    .remote_port = f->remote_port,
+		    .foreign = foreign,
 		};
+}
+
+static void
+opened(struct world *w, const struct flow *f, enum flow_do a)
+{
+	if (a == FLOW_DO_OPEN_DNS_HOLE) {
+		w->dns_lookups++;
+	} else if (a == FLOW_DO_ADD_RULE) {
+		rule_add(w, f, false);
 	} else if (a == FLOW_DO_ADD_SERVER_PORT &&
 		   w->nserver_ports < WORLD_MAX_HOLES) {
 		w->server_ports[w->nserver_ports++] = f->local_port;
@@ -97,6 +107,9 @@ world_apply(struct world *w, const struct flow *f, enum flow_do a,
 		server_port_remove(w, f->local_port);
 	} else if (ev->status == 0) {
 		opened(w, f, a);
+	} else if (a == FLOW_DO_ADD_RULE && ev->status == -EEXIST &&
+		   !has_rule(w, f)) {
+		rule_add(w, f, true);
 	}
 }
 
@@ -158,13 +171,23 @@ world_drive(struct world *w, struct flow *f, struct flow_action first,
 bool
 world_clean_after(const struct world *w, const struct flow_action *e)
 {
-	unsigned rules = 0, server_ports = 0;
+	unsigned own = 0, foreign = 0, rules = 0, server_ports = 0;
 
+	for (unsigned i = 0; i < w->nrules; i++) {
+		if (w->rules[i].foreign)
+			foreign++;
+		else
+			own++;
+	}
 	if (e->what == FLOW_DO_REPLY_SOCKET ||
 	    e->what == FLOW_DO_REPLY_AUTHORISED)
 		rules = 1;
 	else if (e->what == FLOW_DO_REPLY_LISTENER)
 		server_ports = 1;
-	return w->dns_lookups == 0 && w->bad_closes == 0 &&
-	       w->nrules == rules && w->nserver_ports == server_ports;
+	/* The peer was the UDP socket's already: its rule stands for the
+	 * answer. */
+	if (e->what == FLOW_DO_REPLY_AUTHORISED && own == 0 && foreign > 0)
+		rules = 0;
+	return w->dns_lookups == 0 && w->bad_closes == 0 && own == rules &&
+	       w->nserver_ports == server_ports;
 }

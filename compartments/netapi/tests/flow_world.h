@@ -21,6 +21,9 @@ struct world_rule {
 	uint16_t local_port;
 	struct flow_address remote;
 	uint16_t remote_port;
+	/* There before the flow: another connection's, or the UDP socket's
+	 * from an earlier authorisation.  Never the flow's to remove. */
+	bool foreign;
 };
 
 struct world {
@@ -60,7 +63,9 @@ void world_init(struct world *w);
 /* Records action a of flow f and what it did, given its outcome ev: an
  * opening that succeeded opens its hole; a closing closes its hole
  * whatever its outcome (the flow has done its part), and one that
- * matches no open hole is counted in bad_closes. */
+ * matches no open hole, or a foreign rule, is counted in bad_closes.  A
+ * rule answered -EEXIST is there, as the Firewall says: if the world
+ * did not have it, it does now, as a foreign rule. */
 void world_apply(struct world *w, const struct flow *f, enum flow_do a,
 		 const struct flow_event *ev);
 
@@ -74,9 +79,11 @@ struct flow_action world_drive(struct world *w, struct flow *f,
 			       struct flow_action first, unsigned limit);
 
 /* Whether the action ends in the world's state unchanged: nothing open
- * that an answer e should have closed.  On an error answer, no hole at
- * all; on a success, the DNS hole shut and at most the one rule or
- * server port the answer stands for. */
+ * that an answer e should have closed.  On an error answer, no hole of
+ * the flow's own at all; on a success, the DNS hole shut and the one
+ * rule or server port the answer stands for: for a UDP authorisation,
+ * that may be a foreign rule the peer had already.  Foreign rules stay
+ * whatever the answer. */
 bool world_clean_after(const struct world *w, const struct flow_action *e);
 
 #endif
