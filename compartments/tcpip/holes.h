@@ -39,11 +39,17 @@
  * the last sweep.  TCPIP checks the first three against lwIP's and the
  * runtime's limits at compile time.
  */
+#ifndef HOLES_MAX /* the fuzz target's is smaller: build.mk says why */
 #define HOLES_MAX 2048u
+#endif
 /* From this many holes on, the caller sweeps at the end of each turn of
  * its loop rather than on the next tick: a burst of short connections
  * is swept before it fills the table. */
 #define HOLES_SWEEP_AT (HOLES_MAX / 2u)
+/* A request's id is a slot in its low HOLES_ID_SLOT_BITS and that slot's
+ * generation above them, so that it fits a callback's context pointer
+ * and an old answer never names a new hole. */
+#define HOLES_ID_SLOT_BITS 11u
 
 enum hole_protocol {
 	HOLE_TCP = 6,  /* one connection's rule */

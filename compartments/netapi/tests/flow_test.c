@@ -517,6 +517,7 @@ main(void)
 	RUN(a_failed_listen_withdraws_the_server_port);
 	RUN(a_refused_server_port_withdraws_nothing);
 	RUN(udp_authorises_the_sockets_own_port);
+	RUN(udp_a_peer_authorised_twice_is_authorised_once);
 	RUN(udp_by_name_resolves_with_the_hole_open_only_meanwhile);
 	RUN(udp_with_a_socket_not_the_callers_is_refused);
 	RUN(a_capability_of_the_wrong_kind_or_shape_is_refused_at_once);

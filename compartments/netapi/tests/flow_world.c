@@ -113,6 +113,14 @@ world_apply(struct world *w, const struct flow *f, enum flow_do a,
 	}
 }
 
+void
+world_as_the_firewall(const struct world *w, const struct flow *f,
+		      enum flow_do a, struct flow_event *ev)
+{
+	if (a == FLOW_DO_ADD_RULE && has_rule(w, f))
+		ev->status = -EEXIST;
+}
+
 static bool
 fails(const struct world *w, unsigned index)
 {
@@ -140,8 +148,7 @@ world_respond(struct world *w, const struct flow *f, enum flow_do a)
 		    w->draws_taken < w->ndraws ? w->draws[w->draws_taken++] : 0;
 	else if (a == FLOW_DO_CONNECT && w->connects++ < w->ports_in_use)
 		ev.status = -EADDRINUSE;
-	else if (a == FLOW_DO_ADD_RULE && has_rule(w, f))
-		ev.status = -EEXIST; /* as the Firewall does */
+	world_as_the_firewall(w, f, a, &ev);
 	if (ev.status == 0 && (a == FLOW_DO_CONNECT || a == FLOW_DO_LISTEN)) {
 		ev.socket = w->socket;
 		ev.local_port = f->local_port;

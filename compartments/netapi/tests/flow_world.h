@@ -69,6 +69,11 @@ void world_init(struct world *w);
 void world_apply(struct world *w, const struct flow *f, enum flow_do a,
 		 const struct flow_event *ev);
 
+/* Makes ev what the Firewall answers to action a whatever else it was
+ * told to answer: a rule it holds already is refused with -EEXIST. */
+void world_as_the_firewall(const struct world *w, const struct flow *f,
+			   enum flow_do a, struct flow_event *ev);
+
 /* The event the world gives for action a of flow f, applied. */
 struct flow_event world_respond(struct world *w, const struct flow *f,
 				enum flow_do a);

@@ -33,10 +33,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Steps name the first COLLIDING connections, so that they meet again;
  * bursts use the rest. */
-#define KEYS	  512u
+#define KEYS	  (HOLES_MAX + HOLES_MAX / 4u)
 #define COLLIDING 16u
-/* Connections a burst makes: four or five bursts fill the table. */
-#define BURST_MAX 64u
+/* Connections a burst makes, in units of BURST_UNIT: four or five of the
+ * largest bursts fill the table. */
+#define BURST_MAX  64u
+#define BURST_UNIT (HOLES_MAX / 256u)
 /* Steps in one input: enough to fill the table, drain it and fill it
  * again, few enough for thousands of inputs a second. */
 #define MAX_STEPS 256u
@@ -207,7 +209,7 @@ step(uint8_t op, uint8_t arg)
 		if (arg < 128)
 			connect_or_accept(arg % COLLIDING);
 		else
-			burst(arg % BURST_MAX + 1u);
+			burst((arg % BURST_MAX + 1u) * BURST_UNIT);
 		break;
 	case 1:
 		if (arg < 128)
@@ -268,7 +270,7 @@ check(void)
 	bool has_request[HOLES_MAX] = {false};
 
 	for (unsigned j = 0; j < nflight; j++) {
-		uint32_t slot = flight[j] & 0xffu;
+		uint32_t slot = flight[j] & ((1u << HOLES_ID_SLOT_BITS) - 1u);
 
 		REQUIRE(slot < HOLES_MAX && !has_request[slot]);
 		has_request[slot] = true;
@@ -297,8 +299,10 @@ check(void)
 				held_for[ki]++;
 		}
 		if (h->state == HOLE_ASKED) {
-			REQUIRE(has_request[i] &&
-				request[i] == ((h->generation << 8) | i));
+			REQUIRE(
+			    has_request[i] &&
+			    request[i] ==
+				((h->generation << HOLES_ID_SLOT_BITS) | i));
 			asked_n++;
 		}
 	}

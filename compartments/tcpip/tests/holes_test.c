@@ -322,10 +322,12 @@ TEST(answers_for_no_request_are_ignored)
 	CHECK_EQ_INT(holes_answered(&t, 0, 0), -ENOENT);
 	CHECK_EQ_INT(holes_hold(&t, &c), 0);
 	/* Held, not asked for: an answer cannot close it. */
-	CHECK_EQ_INT(holes_answered(&t, (1u << 8) | 0u, 0), -ENOENT);
+	CHECK_EQ_INT(holes_answered(&t, (1u << HOLES_ID_SLOT_BITS) | 0u, 0),
+		     -ENOENT);
 	CHECK_EQ_INT(holes_used(&t), 1);
 	CHECK_EQ_INT(tick(NULL, ids, 4), 1);
-	CHECK_EQ_INT(holes_answered(&t, ids[0] + (1u << 8), 0), -ENOENT);
+	CHECK_EQ_INT(holes_answered(&t, ids[0] + (1u << HOLES_ID_SLOT_BITS), 0),
+		     -ENOENT);
 	CHECK_EQ_INT(holes_answered(&t, 0xffffffffu, 0), -ENOENT);
 	CHECK_EQ_INT(holes_answered(&t, ids[0], 0), 0);
 	CHECK_EQ_INT(holes_answered(&t, ids[0], 0), -ENOENT);
