@@ -12,9 +12,10 @@
 #include "callbacks.h"
 #include "log.h"
 #include "sealnet/compartment.h"
+#include "time_record.h"
 
 #define FDS_PER_PEER	3u
-#define MAX_CONTROL_FDS (FDS_PER_PEER * SN_MAX_PEERS)
+#define MAX_CONTROL_FDS SN_MAX_CONTROL_FDS
 
 static struct sn_peer peers[SN_MAX_PEERS];
 /* The eventfds of each peer's current channel.  The channel maps the
@@ -31,6 +32,9 @@ static uint32_t incarnation;
 static uint8_t hardware_address[6];
 static bool have_hardware_address;
 static struct sn_network_config network_config;
+/* The connection capabilities the image grants this compartment. */
+static struct sn_capability own_connections[SN_MAX_HELD_CAPABILITIES];
+static unsigned nown_connections;
 static _Alignas(8) uint8_t control_buf[SN_MAX_MESSAGE];
 
 struct sn_compartment *
@@ -170,6 +174,44 @@ copy_text(char *dst, size_t cap, const char *s, uint32_t len)
 	return 0;
 }
 
+static int
+connection_of(sn_connection_capability_ref r, struct sn_capability *cap)
+{
+	uint32_t len;
+	const char *host = sn_connection_capability_host(r, &len);
+
+	*cap = (struct sn_capability){
+	    .kind = SN_CAPABILITY_CONNECTION,
+	    .protocol = sn_connection_capability_protocol(r),
+	    .port = sn_connection_capability_port(r),
+	};
+	return copy_text(cap->host, sizeof(cap->host), host, len);
+}
+
+unsigned
+sn_compartment_connections(const struct sn_capability **out)
+{
+	*out = own_connections;
+	return nown_connections;
+}
+
+/* The compartment's own connection capabilities, as its peers hold them
+ * for it. */
+static int
+take_own_connections(sn_boot_ref boot)
+{
+	uint32_t n = sn_boot_connections_count(boot);
+
+	if (n > SN_MAX_HELD_CAPABILITIES)
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++)
+		if (connection_of(sn_boot_connections_at(boot, i),
+				  &own_connections[i]) < 0)
+			return -EINVAL;
+	nown_connections = n;
+	return 0;
+}
+
 /* The permissions and capabilities the image gives a peer. */
 static int
 apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
@@ -184,17 +226,10 @@ apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
 		sn_peer_allow(
 		    p, sn_permission_export(sn_boot_peer_may_call_at(bp, i)));
 	for (uint32_t i = 0; i < sn_boot_peer_connections_count(bp); i++) {
-		sn_connection_capability_ref r =
-		    sn_boot_peer_connections_at(bp, i);
-		struct sn_capability cap = {
-		    .kind = SN_CAPABILITY_CONNECTION,
-		    .protocol = sn_connection_capability_protocol(r),
-		    .port = sn_connection_capability_port(r),
-		};
-		uint32_t len;
-		const char *host = sn_connection_capability_host(r, &len);
+		struct sn_capability cap;
 
-		if (copy_text(cap.host, sizeof(cap.host), host, len) < 0 ||
+		if (connection_of(sn_boot_peer_connections_at(bp, i), &cap) <
+			0 ||
 		    sn_peer_grant(p, &cap) < 0)
 			return -EINVAL;
 	}
@@ -259,12 +294,23 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 {
 	uint32_t npeers = sn_boot_peers_count(boot), len;
 	const char *name = sn_boot_compartment(boot, &len);
+	/* The shared time record's descriptor comes last, if at all. */
+	uint8_t time_access = sn_boot_time_record(boot);
+	unsigned time_fds = time_access != SN_TIME_RECORD_ACCESS_NONE;
 
 	if (copy_text(compartment_name, sizeof(compartment_name), name, len) <
 	    0)
 		return -EINVAL;
-	if (npeers > SN_MAX_PEERS || nfds != FDS_PER_PEER * npeers)
+	if (npeers > SN_MAX_PEERS || nfds != FDS_PER_PEER * npeers + time_fds ||
+	    take_own_connections(boot) < 0)
 		return -EINVAL;
+	if (time_fds) {
+		int rc = sn_time_record_attach(fds[nfds - 1], time_access);
+
+		fds[nfds - 1] = -1;
+		if (rc < 0)
+			return rc;
+	}
 	c->name = compartment_name;
 	sn_log_set_name(compartment_name);
 	incarnation = sn_boot_incarnation(boot);

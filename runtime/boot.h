@@ -31,6 +31,9 @@
 #include "call.h"
 
 #define SN_CONTROL_FD 3
+/* The most descriptors one control message carries: three for each
+ * peer's channel, then the shared time record's. */
+#define SN_MAX_CONTROL_FDS (3u * SN_MAX_PEERS + 1u)
 /* The network device, in the one compartment the image lets hold it. */
 #define SN_DEVICE_FD 6
 
@@ -65,6 +68,11 @@ struct sn_network_config {
 	uint8_t dns_family; /* SN_ADDRESS_FAMILY_*, 0 for none */
 };
 void sn_compartment_network_config(struct sn_network_config *out);
+
+/* The connection capabilities the image grants this compartment, as
+ * its peers are told it holds them: *out points at them, the count is
+ * returned. */
+unsigned sn_compartment_connections(const struct sn_capability **out);
 
 /* The incarnation the supervisor gave us: 1, then one more per restart. */
 uint32_t sn_compartment_incarnation(void);
