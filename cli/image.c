@@ -15,17 +15,39 @@
 
 static struct image img;
 
+/* The time servers given, in order, for the SNTP compartment. */
+struct time_servers {
+	const char *spec[SN_MAX_HELD_CAPABILITIES];
+	bool nts[SN_MAX_HELD_CAPABILITIES];
+	unsigned n;
+};
+
+static int
+add_time_servers(const struct time_servers *t, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (image_add_time_server(&img, t->spec[i], t->nts[i], err,
+					  errlen) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 usage(void)
 {
 	fprintf(stderr,
 		"usage: sealnet image build -o IMAGE [--ipv4 ADDRESS/PREFIX "
 		"--gateway ADDRESS] [--dns ADDRESS]\n"
+		"                           [--ntp-server HOST[:PORT]]... "
+		"[--nts-server HOST[:PORT]]...\n"
 		"                           [--allow-dangerous-syscalls] "
 		"BINARY...\n"
 		"       sealnet image check IMAGE\n"
 		"Without --ipv4 the stack takes its address by DHCP; without "
 		"--dns, its DNS server too.\n"
+		"--ntp-server and --nts-server give the SNTP compartment a "
+		"time server (NTS: its\nkey exchange, port 4460 by default); "
+		"with an NTS server, unauthenticated time\nis never used.\n"
 		"A compartment that declares a syscall that reaches outside "
 		"its sandbox (ptrace,\nexecve, mount, io_uring_setup, ...) is "
 		"refused unless --allow-dangerous-syscalls\nis given; the "
@@ -53,6 +75,7 @@ cli_image(int argc, char **argv)
 	    strcmp(argv[2], "-o") != 0)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
+	struct time_servers time_servers = {.n = 0};
 	bool allow_dangerous = false;
 	int first = 4;
 	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
@@ -69,7 +92,13 @@ cli_image(int argc, char **argv)
 			gateway = argv[first + 1];
 		else if (strcmp(argv[first], "--dns") == 0)
 			dns = argv[first + 1];
-		else
+		else if ((strcmp(argv[first], "--ntp-server") == 0 ||
+			  strcmp(argv[first], "--nts-server") == 0) &&
+			 time_servers.n < SN_MAX_HELD_CAPABILITIES) {
+			time_servers.nts[time_servers.n] =
+			    argv[first][4] == 's';
+			time_servers.spec[time_servers.n++] = argv[first + 1];
+		} else
 			return usage();
 		first += 2;
 	}
@@ -78,7 +107,8 @@ cli_image(int argc, char **argv)
 	if (image_build(&img, argv + first, (unsigned)(argc - first),
 			allow_dangerous, err, sizeof(err)) < 0 ||
 	    image_network_set(&img.network, ipv4, gateway, dns, err,
-			      sizeof(err)) < 0)
+			      sizeof(err)) < 0 ||
+	    add_time_servers(&time_servers, err, sizeof(err)) < 0)
 		return cli_error(err);
 	FILE *out = fopen(argv[3], "we");
 	if (out == NULL) {

@@ -92,8 +92,7 @@ send_with_fds(int sock, const uint8_t *msg, size_t len, const int *fds,
 {
 	union {
 		struct cmsghdr align;
-		char space[CMSG_SPACE(sizeof(int) * FDS_PER_LINK *
-				      SN_MAX_PEERS)];
+		char space[CMSG_SPACE(sizeof(int) * SN_MAX_CONTROL_FDS)];
 	} control;
 	struct iovec iov = {(void *)msg, len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};

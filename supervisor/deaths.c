@@ -15,6 +15,7 @@
 #include "pipes.h"
 #include "report.h"
 #include "start.h"
+#include "time_share.h"
 
 static const char *const kill_reasons[] = {
     [KILLED_FORBIDDEN_SYSCALL] = "forbidden_syscall",
@@ -195,6 +196,7 @@ reaped(struct supervisor *sv, struct child *ch, int status,
 	pipes_close(ch);
 	/* Its peers stop waiting on it now, not at the restart. */
 	links_close(sv, child_index(sv, ch));
+	time_share_writer_died(sv, child_index(sv, ch));
 	say("%s (incarnation %u) %s", ch->ic->name, ch->incarnation, why);
 	report_event(sv, "died", ch, fields);
 	if (sv->stopping) {

@@ -7,6 +7,7 @@
 #include "control.h"
 #include "report.h"
 #include "sealnet_msg.h"
+#include "time_share.h"
 
 /* ---- who is joined to whom ---- */
 
@@ -180,6 +181,28 @@ build_peer(const struct supervisor *sv, sn_builder *b, unsigned self,
 	return peer;
 }
 
+/* The compartment's own connection capabilities: an SNTP compartment
+ * learns its time servers from them. */
+static void
+build_own_connections(sn_builder *b, uint32_t boot,
+		      const struct image_compartment *me)
+{
+	uint32_t vec = sn_boot_start_connections(
+	    b, boot, count_capabilities(me, SN_CAPABILITY_CONNECTION));
+
+	for (unsigned i = 0, k = 0; i < me->ncaps; i++) {
+		const struct sn_capability *c = &me->caps[i].cap;
+		if (c->kind != SN_CAPABILITY_CONNECTION)
+			continue;
+		uint32_t t = sn_connection_capability_start(b);
+		sn_connection_capability_add_protocol(b, t, c->protocol);
+		sn_connection_capability_add_host(b, t, c->host,
+						  strlen(c->host));
+		sn_connection_capability_add_port(b, t, c->port);
+		sn_builder_set_table_at(b, vec, k++, t);
+	}
+}
+
 /* ---- the messages ---- */
 
 int
@@ -187,8 +210,10 @@ send_boot(struct supervisor *sv, unsigned self)
 {
 	static _Alignas(8) uint8_t buf[SN_MAX_MESSAGE];
 	struct child *ch = &sv->child[self];
-	int fds[FDS_PER_LINK * SN_MAX_PEERS];
+	int fds[SN_MAX_CONTROL_FDS];
 	unsigned nfds = 0, npeers = 0, k = 0;
+	uint8_t time_access;
+	int time_fd = time_share_fd(sv, self, &time_access);
 	uint32_t msg, boot, vec;
 	sn_builder b;
 	size_t len;
@@ -219,6 +244,12 @@ send_boot(struct supervisor *sv, unsigned self)
 						   link_other(l, self),
 						   link_side(l, self)));
 		push_fds(fds, &nfds, l);
+	}
+	build_own_connections(&b, boot, ch->ic);
+	/* The shared time record's descriptor goes last. */
+	if (time_fd >= 0) {
+		sn_boot_add_time_record(&b, boot, time_access);
+		fds[nfds++] = time_fd;
 	}
 	sn_message_add_body(&b, msg, SN_BODY_BOOT, boot);
 	if (sn_builder_finish(&b, msg, &len) < 0)

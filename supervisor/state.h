@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "boot.h" /* SN_MAX_CONTROL_FDS */
 #include "bounds.h"
 #include "call.h" /* SN_MAX_PEERS */
 #include "channel.h"
@@ -20,6 +21,7 @@
 #include "image.h"
 #include "output.h"
 #include "restart.h"
+#include "time_record.h"
 #include "uids.h"
 
 #define MAX_LINKS    (IMAGE_MAX_COMPARTMENTS * (IMAGE_MAX_COMPARTMENTS - 1) / 2)
@@ -38,7 +40,7 @@ struct link {
 struct queued_message {
 	uint8_t *bytes;
 	size_t len;
-	int fds[FDS_PER_LINK * SN_MAX_PEERS];
+	int fds[SN_MAX_CONTROL_FDS];
 	unsigned nfds;
 	uint64_t queued_ns;
 };
@@ -108,6 +110,13 @@ struct supervisor {
 	/* links.c */
 	struct link links[MAX_LINKS];
 	unsigned nlinks;
+
+	/* time_share.c: the shared time record, its two descriptors
+	 * (read-write for its writer, read-only for readers) and which
+	 * compartment writes it (-1: none). */
+	int time_fd, time_read_fd;
+	struct sn_time_record *time_record;
+	int time_writer;
 
 	/* report.c (supervisor.c opens and closes the file) */
 	struct event_log events;

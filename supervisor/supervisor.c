@@ -33,6 +33,7 @@
 #include "sandbox.h"
 #include "start.h"
 #include "state.h"
+#include "time_share.h"
 
 /* The TAP device named, for the compartment that holds it.  -1 with
  * errno set if it cannot be had: a name too long for the kernel is
@@ -115,6 +116,7 @@ prepare(struct supervisor *sv, const struct image *img,
 	sv->device_fd = -1;
 	sv->signal_fd = -1;
 	sv->uids.lock_fd = -1;
+	sv->time_fd = sv->time_read_fd = -1;
 	event_log_none(&sv->events);
 	if (opt->events != NULL &&
 	    event_log_open(&sv->events, opt->events) < 0) {
@@ -138,6 +140,8 @@ prepare(struct supervisor *sv, const struct image *img,
 		if (prepare_child(sv, i, opt) < 0)
 			return -1;
 	links_plan(sv);
+	if (time_share_prepare(sv) < 0)
+		return -1;
 	report_event(
 	    sv, "boot", NULL,
 	    json_pack("{s:i, s:i, s:s, s:i}", "pid", (int)getpid(),
@@ -197,6 +201,7 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 		say("%s: stopping", strsignal(sv.stop_signal));
 	loop_stop_all(&sv);
 	notify_release(&sv);
+	time_share_release(&sv);
 	uid_block_release(&sv.uids);
 	close_rc = event_log_close(&sv.events);
 	if (close_rc < 0)
