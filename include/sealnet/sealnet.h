@@ -16,6 +16,7 @@
 #include <sealnet/log.h>
 #include <sealnet/network.h>
 #include <sealnet/runtime_service.h>
+#include <sealnet/sntp.h>
 #include <sealnet/start.h>
 #include <sealnet/time.h>
 #include <sealnet/tls.h>
