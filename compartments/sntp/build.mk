@@ -72,4 +72,14 @@ FUZZ_SRCS_sntp_nts_reply := $(SNTP_NTS_SRCS)
 FUZZ_LDLIBS_sntp_nts_reply := -lcrypto
 $(FUZZ_BIN_DIR)/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
 
+# ---- the compartment's core: servers, replies, selection ----
+SNTP_SYNC_SRCS := $(addprefix $(SNTP_DIR)/,sync.c select.c nts.c ntp.c siv.c \
+	nts_ke.c)
+FORMAT_SRCS += $(SNTP_DIR)/sync.c $(SNTP_DIR)/sync.h \
+	$(SNTP_DIR)/tests/sync_test.c
+SNTP_TESTS += sync
+TEST_MAIN_sntp_sync_test := $(SNTP_DIR)/tests/sync_test.c
+TEST_SRCS_sntp_sync_test := $(SNTP_SYNC_SRCS) $(SNTP_DIR)/tests/nts_server.c
+TEST_LDLIBS_sntp_sync_test := -lcrypto -lm
+
 TEST_NAMES += $(foreach t,$(SNTP_TESTS),sntp_$(t)_test)
