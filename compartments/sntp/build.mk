@@ -1,8 +1,24 @@
-# The SNTP compartment's pure modules (no I/O, time passed in): NTP
-# packets, server selection, NTS-KE records and NTS for NTP, with their
-# tests and fuzz targets.  The compartment itself (sockets, the TLS side
-# of NTS-KE, the shared time record) is not built yet.
+# The SNTP compartment: network time from the servers its capabilities
+# name, published in the shared time record.  sntp.c holds its
+# declarations, exports and main; exchange.c and key_exchange.c its I/O;
+# sync.c the core that decides, on the pure modules (no I/O, time passed
+# in): NTP packets, server selection, NTS-KE records and NTS for NTP.
 SNTP_DIR := compartments/sntp
+
+STACK_COMPARTMENTS += sntp
+COMPARTMENT_SRCS_sntp := $(addprefix $(SNTP_DIR)/,sntp.c exchange.c \
+	key_exchange.c servers.c sync.c select.c nts.c ntp.c siv.c nts_ke.c)
+COMPARTMENT_LDLIBS_sntp := -lcrypto -lm
+# Sockets made for requests that had given up are closed by the SDK's
+# late-reply handler.
+COMPARTMENT_LIB_sntp := $(SDK_LIB)
+$(OBJ)/$(SNTP_DIR)/sntp.o $(OBJ)/$(SNTP_DIR)/exchange.o: CFLAGS += -Isdk
+FORMAT_SRCS += $(addprefix $(SNTP_DIR)/,sntp.c exchange.c key_exchange.c \
+	servers.c servers.h shell.h)
+
+# Against chrony, with an attacker on the path (tests/tools/ntp_proxy.py)
+# and tests/compartments/sntp_probe.c reading the record: as root.
+SCRIPT_TESTS += tests/sntp-test.sh
 
 # The folder's headers are private to it.
 $(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)

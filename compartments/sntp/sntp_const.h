@@ -122,6 +122,11 @@
 
 /* ---- the compartment: servers, requests, the record ---- */
 
+/* A system clock earlier than this (2025-01-01T00:00:00Z) was never
+ * set: NTP eras are placed from this date instead, which is right until
+ * 2093. */
+#define SNTP_CLOCK_FLOOR_S 1735689600
+
 /* Servers one image may give (each one capability or two; a
  * compartment holds at most 16). */
 #define SYNC_MAX_SERVERS 8
@@ -143,6 +148,16 @@
  */
 #define SYNC_QUICK_RETRIES  3
 #define SYNC_QUICK_RETRY_NS SYNC_MIN_GAP_NS
+/*
+ * Each server's last samples, of which the one nearest its reference
+ * (smallest delay and dispersion, aged) stands for the server: a reply
+ * that a busy server or a first ARP exchange held up measures the offset
+ * badly, and its delay says so (RFC 5905's clock filter).
+ */
+#define SYNC_FILTER_SAMPLES 8
+/* The first samples of a server come 2 s apart, so that the filter has a
+ * good one within seconds (chrony's iburst); then the poll interval. */
+#define SYNC_BURST_SAMPLES 4
 /* A sample counts in a selection while it is younger than this many
  * poll intervals of its server. */
 #define SYNC_SAMPLE_MAX_POLLS 3

@@ -86,8 +86,8 @@ sync_hurry(struct sync *s, uint64_t now)
 }
 
 int
-sync_request(struct sync *s, unsigned i, uint64_t transmit_ts,
-	     int64_t t1_unix_ns, uint64_t now, uint8_t *buf, size_t cap)
+sync_request(struct sync *s, unsigned i, uint64_t transmit_ts, uint64_t now,
+	     uint8_t *buf, size_t cap)
 {
 	struct sync_server *srv = &s->servers[i];
 	int len;
@@ -107,7 +107,6 @@ sync_request(struct sync *s, unsigned i, uint64_t transmit_ts,
 		return len;
 	srv->in_flight = true;
 	srv->transmit_ts = transmit_ts;
-	srv->t1_unix_ns = t1_unix_ns;
 	srv->not_before_ns = now + SYNC_MIN_GAP_NS;
 	memset(&srv->remote, 0, sizeof(srv->remote));
 	srv->counters.requests++;
@@ -115,10 +114,13 @@ sync_request(struct sync *s, unsigned i, uint64_t transmit_ts,
 }
 
 void
-sync_sent_to(struct sync *s, unsigned i, const struct sync_address *to)
+sync_sent_to(struct sync *s, unsigned i, const struct sync_address *to,
+	     int64_t t1_unix_ns)
 {
-	if (i < s->n)
-		s->servers[i].remote = *to;
+	if (i >= s->n)
+		return;
+	s->servers[i].remote = *to;
+	s->servers[i].t1_unix_ns = t1_unix_ns;
 }
 
 static bool
@@ -153,6 +155,10 @@ take_sample(struct sync_server *srv, const struct ntp_reply *r,
 	srv->have_sample = srv->fresh = true;
 	srv->authenticated = authenticated;
 	srv->quick_retries = 0;
+	srv->filter[srv->samples % SYNC_FILTER_SAMPLES] =
+	    (struct sync_filtered){smp, now, authenticated};
+	if (++srv->samples < SYNC_BURST_SAMPLES)
+		srv->next_ns = now + SYNC_MIN_GAP_NS;
 	return SYNC_SAMPLE;
 }
 
@@ -320,30 +326,51 @@ sync_has_fresh(const struct sync *s)
 	return false;
 }
 
-/* Server i's last sample as select_time takes it, if it still counts. */
-static bool
-candidate(const struct sync_server *srv, unsigned i, uint64_t now,
-	  struct select_sample *out)
+/* A filtered sample as select_time takes it: the server's own error,
+ * our clock's reading, and the drift since it was taken (15 ppm, RFC
+ * 5905's PHI). */
+static struct select_sample
+as_candidate(const struct sync_filtered *f, unsigned i, uint64_t age)
 {
-	uint64_t age;
-
-	if (!srv->have_sample || !srv->poll.usable || now < srv->sample_ns)
-		return false;
-	age = now - srv->sample_ns;
-	if (age > SYNC_SAMPLE_MAX_POLLS * interval_ns(srv))
-		return false;
-	*out = (struct select_sample){
+	return (struct select_sample){
 	    .server = (uint16_t)i,
-	    .stratum = srv->sample.stratum,
-	    .offset_ns = srv->sample.offset_ns,
-	    .delay_ns = srv->sample.delay_ns + srv->sample.root_delay_ns,
-	    /* The server's own error, our clock's reading, and the drift
-	     * since the sample (15 ppm, RFC 5905's PHI). */
-	    .dispersion_ns = srv->sample.root_dispersion_ns +
+	    .stratum = f->sample.stratum,
+	    .offset_ns = f->sample.offset_ns,
+	    .delay_ns = f->sample.delay_ns + f->sample.root_delay_ns,
+	    .dispersion_ns = f->sample.root_dispersion_ns +
 			     (int64_t)SYNC_LOCAL_PRECISION_NS +
 			     (int64_t)(age / 1000000u * 15u),
 	};
-	return true;
+}
+
+/* Server i's best sample still young enough, if any: the one nearest
+ * its reference. */
+static bool
+candidate(const struct sync_server *srv, unsigned i, uint64_t now,
+	  struct select_sample *out, bool *authenticated)
+{
+	unsigned n = srv->samples < SYNC_FILTER_SAMPLES ? srv->samples
+							: SYNC_FILTER_SAMPLES;
+	bool found = false;
+
+	if (!srv->poll.usable)
+		return false;
+	for (unsigned k = 0; k < n; k++) {
+		const struct sync_filtered *f = &srv->filter[k];
+		struct select_sample c;
+
+		if (now < f->at_ns ||
+		    now - f->at_ns > SYNC_SAMPLE_MAX_POLLS * interval_ns(srv))
+			continue;
+		c = as_candidate(f, i, now - f->at_ns);
+		if (!found ||
+		    select_root_distance(&c) < select_root_distance(out)) {
+			*out = c;
+			*authenticated = f->authenticated;
+			found = true;
+		}
+	}
+	return found;
 }
 
 /* Each sample that took part for the first time tells its server's
@@ -368,12 +395,14 @@ int
 sync_choose(struct sync *s, uint64_t now, struct sync_choice *out)
 {
 	struct select_sample samples[SYNC_MAX_SERVERS] = {{0}};
+	bool authentic[SYNC_MAX_SERVERS] = {false};
 	struct select_result res;
 	unsigned n = 0, best = SYNC_MAX_SERVERS;
 	int rc;
 
 	for (unsigned i = 0; i < s->n; i++)
-		n += candidate(&s->servers[i], i, now, &samples[n]);
+		n += candidate(&s->servers[i], i, now, &samples[n],
+			       &authentic[n]);
 	rc = select_time(samples, n, &res);
 	if (rc < 0) {
 		for (unsigned i = 0; i < s->n; i++)
@@ -387,8 +416,7 @@ sync_choose(struct sync *s, uint64_t now, struct sync_choice *out)
 	for (unsigned k = 0; k < n; k++) {
 		if (!res.truechimer[k])
 			continue;
-		out->authenticated &=
-		    s->servers[samples[k].server].authenticated;
+		out->authenticated &= authentic[k];
 		if (best == SYNC_MAX_SERVERS ||
 		    select_root_distance(&samples[k]) <
 			select_root_distance(&samples[best]))

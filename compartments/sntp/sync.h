@@ -27,10 +27,13 @@
  * With NTS required, a Kiss-o'-Death counts only once authenticated, so
  * an off-path forger cannot make us drop or slow a server.
  *
- * sync_choose runs the selection (select_time) over each server's last
- * sample, if younger than SYNC_SAMPLE_MAX_POLLS poll intervals: samples
- * the majority outvotes are counted as falsetickers and reset their
- * server's poll interval.
+ * sync_choose runs the selection (select_time) over one sample of each
+ * server: of its last SYNC_FILTER_SAMPLES younger than
+ * SYNC_SAMPLE_MAX_POLLS poll intervals, the one with the smallest root
+ * distance once aged (RFC 5905's clock filter).  Samples the majority
+ * outvotes are counted as falsetickers and reset their server's poll
+ * interval.  A server's first SYNC_BURST_SAMPLES samples are taken 2 s
+ * apart, so that the filter soon has a good one.
  */
 #ifndef SEALNET_SNTP_SYNC_H
 #define SEALNET_SNTP_SYNC_H
@@ -98,6 +101,14 @@ struct sync_server {
 	bool have_sample, fresh, authenticated;
 	struct ntp_sample sample;
 	uint64_t sample_ns;
+	/* The last SYNC_FILTER_SAMPLES samples, the oldest replaced
+	 * first, and how many this server has given. */
+	struct sync_filtered {
+		struct ntp_sample sample;
+		uint64_t at_ns;
+		bool authenticated;
+	} filter[SYNC_FILTER_SAMPLES];
+	unsigned samples;
 
 	struct sync_counters counters;
 };
@@ -144,14 +155,16 @@ void sync_hurry(struct sync *s, uint64_t now);
 /*
  * The request to server i into buf: its length, or a negative errno
  * (ntp_request_encode's or nts_request_encode's; -ENOENT: an NTS server
- * has no cookie left, run NTS-KE).  transmit_ts is random and never 0;
- * t1 the local clock as it goes.  The server is then in flight.
+ * has no cookie left, run NTS-KE).  transmit_ts is random and never 0.
+ * The server is then in flight until its reply or sync_timeout.
  */
-int sync_request(struct sync *s, unsigned i, uint64_t transmit_ts,
-		 int64_t t1_unix_ns, uint64_t now, uint8_t *buf, size_t cap);
+int sync_request(struct sync *s, unsigned i, uint64_t transmit_ts, uint64_t now,
+		 uint8_t *buf, size_t cap);
 
-/* Where the request went: NetAPI's answer to the authorisation. */
-void sync_sent_to(struct sync *s, unsigned i, const struct sync_address *to);
+/* Where the request went (NetAPI's answer to the authorisation), and the
+ * local clock as it left. */
+void sync_sent_to(struct sync *s, unsigned i, const struct sync_address *to,
+		  int64_t t1_unix_ns);
 
 /* A datagram for server i's request, from `from`, that arrived at t4 on
  * the local clock; see the top of the file. */

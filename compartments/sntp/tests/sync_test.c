@@ -75,9 +75,9 @@ exchange(unsigned i, uint64_t now, int64_t t1, int64_t skew_ns)
 	uint64_t xmt = 0xabcdef0011223344ull + now;
 	size_t n;
 
-	if (sync_request(&s, i, xmt, t1, now, req, sizeof(req)) != 48)
+	if (sync_request(&s, i, xmt, now, req, sizeof(req)) != 48)
 		return (enum sync_outcome) - 1;
-	sync_sent_to(&s, i, &server_a);
+	sync_sent_to(&s, i, &server_a, t1);
 	n = reply(xmt, t1 + MS + skew_ns, t1 + MS + skew_ns, 2, NULL, 4);
 	return sync_reply(&s, i, rep, n, &server_a, t1 + 2 * MS, now + 2 * MS);
 }
@@ -109,9 +109,8 @@ TEST(forged_replies_are_refused_and_counted)
 
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
-	CHECK_EQ_INT(sync_request(&s, 0, xmt, T2024, NOW0, req, sizeof(req)),
-		     48);
-	sync_sent_to(&s, 0, &server_a);
+	CHECK_EQ_INT(sync_request(&s, 0, xmt, NOW0, req, sizeof(req)), 48);
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt + 1, T2024 + 1000 * S, T2024 + 1000 * S, 2, NULL, 4);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &server_a, T2024 + MS, NOW0),
 		     SYNC_WAITING);
@@ -146,14 +145,14 @@ TEST(unsynchronised_servers_give_no_sample)
 
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
-	sync_request(&s, 0, xmt, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &server_a);
+	sync_request(&s, 0, xmt, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt, T2024, T2024, 16, NULL, 4);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &server_a, T2024, NOW0),
 		     SYNC_NO_SAMPLE);
 	CHECK_EQ_INT(s.servers[0].counters.unsynchronised, 1);
-	sync_request(&s, 0, xmt, T2024, NOW0 + 100 * S, req, sizeof(req));
-	sync_sent_to(&s, 0, &server_a);
+	sync_request(&s, 0, xmt, NOW0 + 100 * S, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt, T2024, T2024, 2, NULL, 4);
 	rep[0] = 0xe4; /* leap indicator 3 */
 	CHECK_EQ_INT(
@@ -173,8 +172,8 @@ TEST(kiss_rate_backs_off)
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
 	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 1);
-	sync_request(&s, 0, xmt, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &server_a);
+	sync_request(&s, 0, xmt, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt, 0, 0, 0, "RATE", 8);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &server_a, T2024, NOW0),
 		     SYNC_NO_SAMPLE);
@@ -196,8 +195,8 @@ TEST(forged_kiss_changes_nothing)
 
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
-	sync_request(&s, 0, xmt, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &server_a);
+	sync_request(&s, 0, xmt, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt + 1, 0, 0, 0, "DENY", 8);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &server_a, T2024, NOW0),
 		     SYNC_WAITING);
@@ -216,8 +215,8 @@ TEST(kiss_deny_retires_the_server)
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
 	sync_add_server(&s, "ntp2.test", 123, false);
-	sync_request(&s, 0, xmt, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &server_a);
+	sync_request(&s, 0, xmt, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt, 0, 0, 0, "DENY", 4);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &server_a, T2024, NOW0),
 		     SYNC_NO_SAMPLE);
@@ -229,14 +228,14 @@ TEST(kiss_deny_retires_the_server)
 		CHECK_EQ_INT(sync_due(&s, t, &i, &when), 1);
 		CHECK_EQ_INT(i, 1);
 	}
-	sync_request(&s, 1, xmt, T2024, NOW0, req, sizeof(req));
+	sync_request(&s, 1, xmt, NOW0, req, sizeof(req));
 	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 0);
 	CHECK(when == UINT64_MAX);
 	/* RSTR does the same. */
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
-	sync_request(&s, 0, xmt, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &server_a);
+	sync_request(&s, 0, xmt, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
 	n = reply(xmt, 0, 0, 0, "RSTR", 4);
 	sync_reply(&s, 0, rep, n, &server_a, T2024, NOW0);
 	CHECK(!s.servers[0].poll.usable);
@@ -302,7 +301,7 @@ TEST(lost_replies_retry_then_back_off)
 	sync_add_server(&s, "ntp.test", 123, false);
 	for (unsigned k = 0; k < 5; k++) {
 		CHECK_EQ_INT(sync_due(&s, now, &i, &when), 1);
-		CHECK(sync_request(&s, 0, 1, T2024, now, req, sizeof(req)) > 0);
+		CHECK(sync_request(&s, 0, 1, now, req, sizeof(req)) > 0);
 		CHECK_EQ_INT(sync_due(&s, now, &i, &when), 0);
 		now += S;
 		sync_timeout(&s, 0, now);
@@ -313,21 +312,54 @@ TEST(lost_replies_retry_then_back_off)
 	}
 }
 
-/* sntp_update may hurry a server, never closer than 2 s to its last
+/* The first samples come 2 s apart, then at the poll interval;
+ * sntp_update may hurry a server, never closer than 2 s to its last
  * request. */
-TEST(hurrying_keeps_the_gap)
+TEST(burst_then_poll_and_hurrying_keeps_the_gap)
 {
-	uint64_t when;
+	uint64_t when, now = NOW0;
 	unsigned i;
 
 	sync_init(&s, false);
 	sync_add_server(&s, "ntp.test", 123, false);
-	CHECK_EQ_INT(exchange(0, NOW0, T2024, 0), SYNC_SAMPLE);
-	CHECK_EQ_INT(sync_due(&s, NOW0 + S, &i, &when), 0);
-	CHECK_EQ_INT(when, NOW0 + 2 * MS + 16 * S);
-	sync_hurry(&s, NOW0 + 500 * MS);
-	CHECK_EQ_INT(sync_due(&s, NOW0 + 500 * MS, &i, &when), 0);
-	CHECK_EQ_INT(when, NOW0 + 2 * S);
+	for (unsigned k = 1; k < SYNC_BURST_SAMPLES; k++) {
+		CHECK_EQ_INT(exchange(0, now, T2024, 0), SYNC_SAMPLE);
+		CHECK_EQ_INT(sync_due(&s, now + S, &i, &when), 0);
+		CHECK_EQ_INT(when, now + 2 * MS + 2 * S);
+		now = when;
+	}
+	CHECK_EQ_INT(exchange(0, now, T2024, 0), SYNC_SAMPLE);
+	CHECK_EQ_INT(sync_due(&s, now + S, &i, &when), 0);
+	CHECK_EQ_INT(when, now + 2 * MS + 16 * S);
+	sync_hurry(&s, now + 500 * MS);
+	CHECK_EQ_INT(sync_due(&s, now + 500 * MS, &i, &when), 0);
+	CHECK_EQ_INT(when, now + 2 * S);
+}
+
+/* A reply held up on its way out (a server busy starting, a first ARP
+ * exchange) measures the offset badly, and its delay shows it: the
+ * filter prefers the later, quick one. */
+TEST(the_filter_prefers_the_quickest_sample)
+{
+	struct sync_choice c;
+	uint64_t xmt = 0x55;
+	size_t n;
+
+	sync_init(&s, false);
+	sync_add_server(&s, "ntp.test", 123, false);
+	sync_request(&s, 0, xmt, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024);
+	/* The request spent a second on the way; the reply none. */
+	n = reply(xmt, T2024 + S, T2024 + S, 2, NULL, 4);
+	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &server_a, T2024 + S, NOW0 + S),
+		     SYNC_SAMPLE);
+	CHECK_EQ_INT(sync_choose(&s, NOW0 + S, &c), 0);
+	CHECK_EQ_INT(c.offset_ns, S / 2);
+	CHECK(c.error_ns >= (uint64_t)(S / 2)); /* and says how bad it is */
+	CHECK_EQ_INT(exchange(0, NOW0 + 3 * S, T2024 + 3 * S, 0), SYNC_SAMPLE);
+	CHECK_EQ_INT(sync_choose(&s, NOW0 + 3 * S + 3 * MS, &c), 0);
+	CHECK_EQ_INT(c.offset_ns, 0);
+	CHECK(c.error_ns < (uint64_t)(10 * MS));
 }
 
 TEST(nts_required_admits_no_plain_server)
@@ -418,9 +450,9 @@ TEST(nts_replies_refused_for_each_reason)
 	CHECK_EQ_INT(strcmp(s.servers[0].ntp_host, "nts.test"), 0);
 	CHECK_EQ_INT(s.servers[0].ntp_port, 123);
 	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 1);
-	len = sync_request(&s, 0, 42, T2024, NOW0, req, sizeof(req));
+	len = sync_request(&s, 0, 42, NOW0, req, sizeof(req));
 	CHECK(len > 48);
-	sync_sent_to(&s, 0, &ntp);
+	sync_sent_to(&s, 0, &ntp, T2024);
 	n = nts_answer(req, (size_t)len, wrong_key);
 	CHECK(n > 0);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0),
@@ -460,16 +492,15 @@ TEST(nts_old_reply_to_a_new_request)
 	size_t n;
 
 	CHECK_EQ_INT(keyed_server(NOW0), 0);
-	len = sync_request(&s, 0, 42, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &ntp);
+	len = sync_request(&s, 0, 42, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &ntp, T2024);
 	n = nts_answer(req, (size_t)len, NULL);
 	memcpy(old, rep, n);
 	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0),
 		     SYNC_SAMPLE);
-	len = sync_request(&s, 0, 43, T2024 + 100 * S, NOW0 + 100 * S, req,
-			   sizeof(req));
+	len = sync_request(&s, 0, 43, NOW0 + 100 * S, req, sizeof(req));
 	CHECK(len > 0);
-	sync_sent_to(&s, 0, &ntp);
+	sync_sent_to(&s, 0, &ntp, T2024 + 100 * S);
 	/* Even with its origin rewritten to the new request's. */
 	put64(old + 24, 43);
 	CHECK_EQ_INT(
@@ -491,8 +522,8 @@ TEST(nts_nak_asks_for_new_keys)
 	int len, n;
 
 	CHECK_EQ_INT(keyed_server(NOW0), 0);
-	len = sync_request(&s, 0, 42, T2024, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &ntp);
+	len = sync_request(&s, 0, 42, NOW0, req, sizeof(req));
+	sync_sent_to(&s, 0, &ntp, T2024);
 	CHECK_EQ_INT(nts_server_read_request(&keys, req, (size_t)len, &seen),
 		     0);
 	nts_server_default(&opt, &seen);
@@ -530,9 +561,8 @@ TEST(nts_cookies_run_out)
 	CHECK_EQ_INT(keyed_server(now), 0);
 	for (int k = 0; k < 2; k++) {
 		CHECK_EQ_INT(sync_due(&s, now, &i, &when), 1);
-		CHECK(sync_request(&s, 0, 42, T2024, now, req, sizeof(req)) >
-		      0);
-		sync_sent_to(&s, 0, &ntp);
+		CHECK(sync_request(&s, 0, 42, now, req, sizeof(req)) > 0);
+		sync_sent_to(&s, 0, &ntp, T2024);
 		sync_timeout(&s, 0, now + S);
 		now += 100 * S;
 	}
@@ -553,7 +583,8 @@ main(void)
 	RUN(a_falseticker_is_outvoted);
 	RUN(after_2036);
 	RUN(lost_replies_retry_then_back_off);
-	RUN(hurrying_keeps_the_gap);
+	RUN(burst_then_poll_and_hurrying_keeps_the_gap);
+	RUN(the_filter_prefers_the_quickest_sample);
 	RUN(nts_required_admits_no_plain_server);
 	RUN(nts_replies_refused_for_each_reason);
 	RUN(nts_old_reply_to_a_new_request);
