@@ -39,3 +39,9 @@ TEST_SRCS_image_test := $(IMAGE_SRCS)
 TEST_LDLIBS_image_test := $(SUPERVISOR_LDLIBS)
 FORMAT_SRCS += tests/image_test.c
 SCRIPT_TESTS += tests/lib-test.sh
+
+# What an image gives the SNTP compartment, from the image alone.
+TEST_NAMES += image_sntp_test
+TEST_SRCS_image_sntp_test := $(IMAGE_SRCS)
+TEST_LDLIBS_image_sntp_test := $(SUPERVISOR_LDLIBS)
+FORMAT_SRCS += tests/image_sntp_test.c

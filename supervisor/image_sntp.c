@@ -126,6 +126,12 @@ image_add_time_server(struct image *img, const char *spec, bool nts, char *err,
 	c = &img->compartments[sntp - img->compartments];
 	if (split_server(spec, host, &port, err, errlen) < 0)
 		return -1;
+	/* An NTS server takes two capabilities, or none. */
+	if (c->ncaps + (nts ? 2u : 1u) > SN_MAX_HELD_CAPABILITIES)
+		return image_fail(err, errlen,
+				  "time server \"%s\": %s holds %u "
+				  "capabilities at most",
+				  spec, c->name, SN_MAX_HELD_CAPABILITIES);
 	/* The first free name: ntp_1, ntp_2, ... or nts_1, ... */
 	do {
 		(void)snprintf(name, sizeof(name), "%s_%u", nts ? "nts" : "ntp",
