@@ -360,6 +360,15 @@ TEST(the_filter_prefers_the_quickest_sample)
 	CHECK_EQ_INT(sync_choose(&s, NOW0 + 3 * S + 3 * MS, &c), 0);
 	CHECK_EQ_INT(c.offset_ns, 0);
 	CHECK(c.error_ns < (uint64_t)(10 * MS));
+	/* A slow one again, newer: the quick one still stands. */
+	sync_request(&s, 0, xmt, NOW0 + 5 * S, req, sizeof(req));
+	sync_sent_to(&s, 0, &server_a, T2024 + 5 * S);
+	n = reply(xmt, T2024 + 6 * S, T2024 + 6 * S, 2, NULL, 4);
+	CHECK_EQ_INT(
+	    sync_reply(&s, 0, rep, n, &server_a, T2024 + 6 * S, NOW0 + 6 * S),
+	    SYNC_SAMPLE);
+	CHECK_EQ_INT(sync_choose(&s, NOW0 + 6 * S, &c), 0);
+	CHECK_EQ_INT(c.offset_ns, 0);
 }
 
 TEST(nts_required_admits_no_plain_server)
