@@ -28,12 +28,15 @@ $(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(SDK_LIB)
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments
 
-# The demo image: the network stack and the two examples, built from the
-# declarations the binaries carry.
-DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns http_client http_server
+# The demo image: the network stack and the examples, built from the
+# declarations the binaries carry; the SNTP compartment's time server is
+# the demo network's chrony.
+DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns http_client http_server \
+	sntp sntp_example
+DEMO_IMAGE_ARGS := --ntp-server ntp.test
 $(BUILD)/images/demo.json: $(BUILD)/bin/sealnet $(addprefix $(BUILD)/compartments/,$(DEMO_IMAGE_COMPARTMENTS))
 	@mkdir -p $(@D)
-	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)
+	$(BUILD)/bin/sealnet image build -o $@ $(DEMO_IMAGE_ARGS) $(filter-out $<,$^)
 
 demo: deps
 	$(MAKE) all

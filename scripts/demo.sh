@@ -41,12 +41,25 @@ say "what the image allows, read from the image alone (sealnet audit | jq):"
 	"  connection capabilities: \(all_connection_capabilities | map("\(.owner) -> \(.type) \(.host):\(.port)") | join(", "))",
 	"  bind capabilities: \(all_bind_capabilities | map("\(.owner) <- port \(.port), at most \(.max_connections) connections") | join(", "))",
 	"  who may open firewall holes: \(compartments_calling_role("opens_holes") | join(", "))",
+	"  time servers: \(time_servers | map("\(.owner) -> \(.use) \(.host):\(.port)") | join(", ")); NTS required: \(nts_required)",
+	"  who reads the shared time record (read-only): \(time_record_readers | join(", "))",
 	"  the stack has its intended call graph: \(valid)"'
 
 say "making a throwaway network: namespaces $TESTNET_SRV and $TESTNET_DEV," \
 	"a bridge, TAP device tap0, dnsmasq (DHCP, and DNS answering" \
-	"example.com with 10.0.0.1) and a web server at 10.0.0.1:80"
-testnet_up "$tmp" example.com || exit 1
+	"example.com and ntp.test with 10.0.0.1), a web server at 10.0.0.1:80" \
+	"and chrony serving time at 10.0.0.1:123"
+testnet_up "$tmp" example.com ntp.test || exit 1
+# chrony serves its own clock; -x: it never touches this machine's.
+cat >"$tmp/chrony.conf" <<EOF
+local stratum 8
+allow all
+bindaddress 10.0.0.1
+cmdport 0
+pidfile $tmp/chronyd.pid
+EOF
+testnet_spawn chronyd -x -d -f "$tmp/chrony.conf" -u root \
+	>"$tmp/chrony.log" 2>&1
 mkdir -p "$tmp/www"
 printf 'Hello from the web server on the throwaway network (10.0.0.1).\n' \
 	>"$tmp/www/index.html"
@@ -67,6 +80,14 @@ say "02.http fetches http://example.com/ (resolved by the DNS compartment," \
 	"through one firewall hole opened for it); its body is printed above"
 step "the page fetched by 02.http" \
 	wait_line "$log" '^http_client: HTTP/1\.[01] 200' 30
+
+say "01.sntp: the SNTP compartment asked chrony for the time (NTP, through" \
+	"one firewall hole per request, from a random port); the example read" \
+	"it from the shared time record, without a call"
+step "the time from 01.sntp" \
+	wait_line "$log" '^sntp_example: synchronised: ' 30
+step "a re-synchronisation SNTP made on its own" \
+	wait_line "$log" '^sntp_example: re-synchronised: ' 30
 
 say "05.http_server listens on port 80; three clients on the network fetch" \
 	"http://$addr/ at once"
