@@ -116,6 +116,7 @@ struct sn_peer_stats {
 	uint64_t replies_unmatched;    /* reply to no call of ours */
 	uint64_t replies_late;	       /* to a call we had given up on */
 	uint64_t replies_queued; /* ring was full when a reply was ready */
+	uint64_t replies_lost;	 /* our reply reached no one (logged) */
 };
 
 /* Resources a compartment holds for a peer, bounded by the peer's quotas
@@ -344,11 +345,20 @@ void sn_peer_on_late_reply(struct sn_peer *p, sn_late_reply_fn fn);
 /* The builder for a reply body to `in`, already holding the reply. */
 sn_builder *sn_reply_builder(struct sn_compartment *c);
 
+/*
+ * Answer a call: 0, or why the reply reached no one (the caller died or
+ * broke its ring, or a full ring's queue had no memory).  Such a loss is
+ * counted (stats.replies_lost) and logged by the runtime, and there is
+ * nothing else to do about it: a handler may ignore the result.
+ */
 int sn_reply_ok(struct sn_incoming *in, uint8_t body_type, uint32_t body);
 int sn_reply_error(struct sn_incoming *in, int negative_errno);
 
 /* Keeps what is needed to answer `in` after the handler returns. */
 void sn_defer(struct sn_incoming *in, struct sn_deferred *out);
+/* As sn_reply_ok, later; -SEALNET_ECOMPARTMENT (nothing sent, nothing
+ * logged) when the caller's incarnation has gone since, which a handler
+ * holding something for that caller uses to take it back. */
 int sn_deferred_ok(struct sn_deferred *d, uint8_t body_type, uint32_t body);
 int sn_deferred_error(struct sn_deferred *d, int negative_errno);
 

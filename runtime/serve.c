@@ -68,6 +68,19 @@ outbox_push(struct sn_peer *p, const uint8_t *msg, size_t len)
 	return 0;
 }
 
+/* A reply that reaches no one: its caller died, broke the ring, or
+ * there was no memory to queue it.  Nothing a handler could do about it,
+ * so the runtime counts it here and handlers may ignore the result. */
+static int
+reply_lost(struct sn_peer *p, int rc)
+{
+	if (sn_log_worth(++p->stats.replies_lost))
+		sn_log("a reply to %s was lost: %s (%llu so far)", p->name,
+		       strerror(-rc),
+		       (unsigned long long)p->stats.replies_lost);
+	return rc;
+}
+
 static int
 send_reply(struct sn_peer *p, uint64_t call_id, uint16_t export_id,
 	   uint64_t deadline_ns, int32_t status, uint8_t body_type,
@@ -86,17 +99,19 @@ send_reply(struct sn_peer *p, uint64_t call_id, uint16_t export_id,
 		    sn_message_finish(c, SN_CALL_TYPE_REPLY, export_id, call_id,
 				      deadline_ns, rc, SN_BODY_NONE, 0, &len);
 		if (rc < 0)
-			return rc;
+			return reply_lost(p, rc);
 	}
 	/* Replies keep their order behind queued ones. */
 	rc = p->outbox_count ? -EAGAIN
 			     : sn_channel_send(&p->channel, c->tx, len);
-	if (rc == -EAGAIN)
-		return outbox_push(p, c->tx, len);
+	if (rc == -EAGAIN) {
+		rc = outbox_push(p, c->tx, len);
+		return rc < 0 ? reply_lost(p, rc) : 0;
+	}
 	p->in_flight--;
 	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE)
 		sn_peer_died(p);
-	return rc;
+	return rc < 0 ? reply_lost(p, rc) : 0;
 }
 
 int

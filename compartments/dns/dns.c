@@ -67,6 +67,9 @@ static struct sn_compartment compartment;
 static struct sn_peer *tcpip;
 static struct lookup lookups[MAX_LOOKUPS];
 static uint64_t dropped_answers;
+static struct {
+	uint64_t closes_unsent;
+} stats;
 
 static uint64_t
 remaining(const struct lookup *l)
@@ -114,9 +117,18 @@ finish(struct lookup *l, int rc)
 		sn_builder *b = sn_call_builder(&compartment);
 		uint32_t ref = sn_socket_reference_start(b);
 		sn_socket_reference_add_socket(b, ref, &l->socket);
-		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-			      SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
-			      socket_closed, NULL);
+		int sent_rc =
+		    sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+				  SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
+				  socket_closed, NULL);
+
+		/* Only a dead TCPIP (which took the socket with it) or a full
+		 * ring stops this; the socket then stays on our own quota,
+		 * which bounds how many lookups can leave one behind. */
+		if (sent_rc < 0 && sn_log_worth(++stats.closes_unsent))
+			sn_log("a lookup's socket not closed: %s (%llu so far)",
+			       strerror(-sent_rc),
+			       (unsigned long long)stats.closes_unsent);
 	}
 	for (int q = 0; q < Q_COUNT; q++) {
 		ares_free_string(l->query[q]);
@@ -157,10 +169,31 @@ send_queries(struct lookup *l)
 		sn_send_add_socket(b, body, &l->socket);
 		sn_send_add_data(b, body, l->query[q], (size_t)l->query_len[q]);
 		sn_send_add_to(b, body, to);
-		sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_SEND_TO,
-			      SN_BODY_SEND, body, remaining(l), sent, NULL);
+		int rc =
+		    sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_SEND_TO,
+				  SN_BODY_SEND, body, remaining(l), sent, NULL);
+
+		/* As a query lost on the way: the retry timer sends again. */
+		if (rc < 0)
+			sent(NULL, rc, NULL);
 	}
 	l->tries++;
+}
+
+static void retry(void *ctx);
+
+/* The retry timer is what ends a lookup whose answers never come: without
+ * it the slot would stay taken, so a lookup that cannot have one ends
+ * now, and says why. */
+static void
+arm_retry(struct lookup *l)
+{
+	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
+				     retry, l);
+	if (l->timer < 0) {
+		sn_log("no timer left for a lookup of %s; refused", l->host);
+		finish(l, -EAGAIN);
+	}
 }
 
 static void
@@ -177,8 +210,7 @@ retry(void *ctx)
 	}
 	if (l->tries < 3)
 		send_queries(l);
-	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
-				     retry, l);
+	arm_retry(l);
 }
 
 static bool
@@ -323,8 +355,7 @@ socket_opened(void *ctx, int status, const sn_message_ref *reply)
 	l->have_socket = true;
 	receive_next(l);
 	send_queries(l);
-	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
-				     retry, l);
+	arm_retry(l);
 }
 
 static void
