@@ -87,7 +87,7 @@ $(call objects_of,$(firstword $(COMPARTMENT_SRCS_$(1)))): CFLAGS += $(FUZZ_RENAM
 compartments: $(BUILD)/compartments/$(1)
 compartment-objs: $(call objects_of,$(COMPARTMENT_SRCS_$(1)))
 FUZZ_TARGETS += $(1)_calls
-FUZZ_SRCS_$(1)_calls := $(COMPARTMENT_SRCS_$(1))
+FUZZ_SRCS_$(1)_calls += $(COMPARTMENT_SRCS_$(1))
 FUZZ_DEPS_$(1)_calls := $(COMPARTMENT_DEPS_$(1))
 FUZZ_LDLIBS_$(1)_calls := $(COMPARTMENT_LDLIBS_$(1))
 FUZZ_CODE_$(1)_calls += $(dir $(firstword $(COMPARTMENT_SRCS_$(1))))

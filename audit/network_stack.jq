@@ -36,6 +36,56 @@ def compartments_exporting(export_regex):
 
 def _has(role): index([role]) != null;
 
+# ---- TLS ----
+
+# The trust anchors the image gives its TLS compartment: {path, sha256},
+# or null in an image without one.
+def tls_trust_anchors: .tls.trust_anchors;
+
+# The compartments that take sockets others delegate to them (TLS).
+def _delegates:
+  [all_calls[] | select((.roles // []) | _has("takes_delegated_sockets"))
+   | .compartment] | unique;
+
+# Who may create TLS sessions, to which hosts, with which identities:
+# one entry per TCP connection capability of each compartment that may
+# call an export taking delegated sockets, with its tls_sessions quota.
+def tls_sessions:
+  compartments_calling_role("takes_delegated_sockets") as $callers
+  | [.compartments | to_entries[] | .key as $owner
+     | select($callers | index([$owner]) != null)
+     | .value.quotas.tls_sessions as $quota
+     | .value.imports[] | select(.kind == "connection" and .type == "TCP")
+     | {owner: $owner, host, port, identity: (.identity // null),
+        tls_sessions: $quota}];
+
+# Which compartment may present which client identity, and where.
+def tls_identities:
+  [all_connection_capabilities[] | select(.identity != null)
+   | {identity, owner, host, port}];
+
+# One sentence per way sockets could be delegated wrongly: to no one the
+# delegator calls, on by a delegate, or to a delegate that holds
+# capabilities of its own (it must reach only what it is handed).
+def _delegation_violations:
+  _delegates as $delegates
+  | compartments_calling_role("takes_delegated_sockets") as $callers
+  | [all_calls[] | select((.roles // []) | _has("delegates_sockets"))]
+  | group_by(.owner)
+  | map(.[0].owner as $o | map(.export) | unique | join(", ") as $e
+        | if ($delegates | index([$o])) != null then
+            "\($o) may call \($e), but a compartment that takes delegated sockets passes none on"
+          elif ($callers | index([$o])) == null then
+            "\($o) may call \($e), but imports no export that takes delegated sockets: it has no one to hand them to"
+          else empty end);
+
+def _delegate_capabilities:
+  _delegates as $delegates
+  | [.compartments | to_entries[] | .key as $k
+     | select($delegates | index([$k]) != null)
+     | select(any(.value.imports[]; .kind == "connection" or .kind == "bind"))
+     | "\(.key) holds capabilities, but a compartment that takes delegated sockets opens no connection of its own"];
+
 # ---- network time ----
 
 # Who maps the shared time record, and how: the compartments that read it
@@ -89,6 +139,8 @@ def violations:
           "only the Firewall delivers frames")
   + _only(["NetAPI"]; _has("trusts_caller");
           "sockets and lookups are made through NetAPI, which checks capabilities")
+  + _delegation_violations
+  + _delegate_capabilities
   + (time_record_writers
      | if length > 1 then
          ["\(join(", ")) all write the shared time record; one compartment may"]

@@ -38,6 +38,8 @@ usage(void)
 	fprintf(stderr,
 		"usage: sealnet image build -o IMAGE [--ipv4 ADDRESS/PREFIX "
 		"--gateway ADDRESS] [--dns ADDRESS]\n"
+		"                           [--trust-anchors PEM] "
+		"[--identity NAME=CERT,KEY]...\n"
 		"                           [--ntp-server HOST[:PORT]]... "
 		"[--nts-server HOST[:PORT]]...\n"
 		"                           [--allow-dangerous-syscalls] "
@@ -45,6 +47,13 @@ usage(void)
 		"       sealnet image check IMAGE\n"
 		"Without --ipv4 the stack takes its address by DHCP; without "
 		"--dns, its DNS server too.\n"
+		"The TLS compartment trusts the certificates of "
+		"--trust-anchors, by default\n" IMAGE_SYSTEM_TRUST_ANCHORS
+		"; --identity gives it a client certificate chain\nand key, "
+		"presented on connections whose capability names NAME "
+		"(SEALNET_CONNECTION_IDENTITY).\n"
+		"The image records each file's path and SHA-256; `sealnet run` "
+		"refuses changed ones.\n"
 		"--ntp-server and --nts-server give the SNTP compartment a "
 		"time server (NTS: its\nkey exchange, port 4460 by default); "
 		"with an NTS server, unauthenticated time\nis never used.\n"
@@ -75,6 +84,8 @@ cli_image(int argc, char **argv)
 	    strcmp(argv[2], "-o") != 0)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
+	static const char *identities[IMAGE_MAX_IDENTITIES + 1];
+	struct image_tls_options tls = {.identities = identities};
 	struct time_servers time_servers = {.n = 0};
 	bool allow_dangerous = false;
 	int first = 4;
@@ -92,6 +103,11 @@ cli_image(int argc, char **argv)
 			gateway = argv[first + 1];
 		else if (strcmp(argv[first], "--dns") == 0)
 			dns = argv[first + 1];
+		else if (strcmp(argv[first], "--trust-anchors") == 0)
+			tls.trust_anchors = argv[first + 1];
+		else if (strcmp(argv[first], "--identity") == 0 &&
+			 tls.nidentities <= IMAGE_MAX_IDENTITIES)
+			identities[tls.nidentities++] = argv[first + 1];
 		else if ((strcmp(argv[first], "--ntp-server") == 0 ||
 			  strcmp(argv[first], "--nts-server") == 0) &&
 			 time_servers.n < SN_MAX_HELD_CAPABILITIES) {
@@ -105,7 +121,7 @@ cli_image(int argc, char **argv)
 	if (first >= argc)
 		return usage();
 	if (image_build(&img, argv + first, (unsigned)(argc - first),
-			allow_dangerous, err, sizeof(err)) < 0 ||
+			allow_dangerous, &tls, err, sizeof(err)) < 0 ||
 	    image_network_set(&img.network, ipv4, gateway, dns, err,
 			      sizeof(err)) < 0 ||
 	    add_time_servers(&time_servers, err, sizeof(err)) < 0)

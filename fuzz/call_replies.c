@@ -274,6 +274,10 @@ static const struct reply_builder {
     {SN_EXPORT_NETWORK_SOCKET_SEND_TO, SN_BODY_SENT, reply_sent},
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM, SN_BODY_RECEIVED, reply_received},
     {SN_EXPORT_NETWORK_SOCKET_CLOSE, SN_BODY_EMPTY, reply_empty},
+    /* TLS's ciphertext: a peer's bytes from the script, or an echo of
+     * what TLS sent. */
+    {SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SENT, reply_sent},
+    {SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVED, reply_received},
 };
 
 static const struct reply_builder *

@@ -16,6 +16,21 @@
 
 #include "sealnet_msg.h"
 
+/*
+ * Files a compartment's fuzz target hands it at boot, as the supervisor
+ * hands the TLS compartment the image's trust anchors and identities:
+ * fuzz_boot_files, if the target defines it (beside the compartment's
+ * code, in FUZZ_SRCS_NAME_calls), fills up to max and says how many.
+ */
+struct fuzz_boot_file {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+	uint8_t sha256[32];
+};
+unsigned fuzz_boot_files(struct fuzz_boot_file *out, unsigned max)
+    __attribute__((weak));
+
 /* Checks the reply builders against the schema: 0, or -EPROTO when one
  * builds a body its export does not reply with. */
 int call_replies_check(void);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,13 +76,17 @@ add_peer(const char *name)
 }
 
 static uint32_t
-connection(sn_builder *b, uint8_t protocol, const char *host, uint16_t port)
+connection(sn_builder *b, uint8_t protocol, const char *host, uint16_t port,
+	   const char *identity)
 {
 	uint32_t c = sn_connection_capability_start(b);
 
 	sn_connection_capability_add_protocol(b, c, protocol);
 	sn_connection_capability_add_host(b, c, host, strlen(host));
 	sn_connection_capability_add_port(b, c, port);
+	if (identity != NULL)
+		sn_connection_capability_add_identity(b, c, identity,
+						      strlen(identity));
 	return c;
 }
 
@@ -97,6 +102,7 @@ boot_peer(sn_builder *b, unsigned i)
 	sn_boot_peer_add_side(b, p, 0);
 	sn_boot_peer_add_sockets(b, p, 64);
 	sn_boot_peer_add_buffered_bytes(b, p, 1u << 20);
+	sn_boot_peer_add_tls_sessions(b, p, 8);
 	if (i != 0)
 		return p;
 	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
@@ -118,17 +124,24 @@ boot_peer(sn_builder *b, unsigned i)
 		sn_permission_add_export(b, perm, (uint16_t)id);
 		sn_builder_set_table_at(b, vec, k++, perm);
 	}
-	uint32_t conns = sn_boot_peer_start_connections(b, p, 5);
-	sn_builder_set_table_at(b, conns, 0,
-				connection(b, SEALNET_TCP, "echo.test", 7007));
-	sn_builder_set_table_at(b, conns, 1,
-				connection(b, SEALNET_TCP, "10.0.0.1", 80));
-	sn_builder_set_table_at(b, conns, 2,
-				connection(b, SEALNET_UDP, "echo.test", 7009));
+	uint32_t conns = sn_boot_peer_start_connections(b, p, 7);
 	sn_builder_set_table_at(
-	    b, conns, 3, connection(b, SEALNET_TCP, "2001:db8::1", 7007));
-	sn_builder_set_table_at(b, conns, 4,
-				connection(b, SEALNET_UDP, "10.0.0.1", 7009));
+	    b, conns, 0, connection(b, SEALNET_TCP, "echo.test", 7007, NULL));
+	sn_builder_set_table_at(
+	    b, conns, 1, connection(b, SEALNET_TCP, "10.0.0.1", 80, NULL));
+	sn_builder_set_table_at(
+	    b, conns, 2, connection(b, SEALNET_UDP, "echo.test", 7009, NULL));
+	sn_builder_set_table_at(
+	    b, conns, 3, connection(b, SEALNET_TCP, "2001:db8::1", 7007, NULL));
+	sn_builder_set_table_at(
+	    b, conns, 4, connection(b, SEALNET_UDP, "10.0.0.1", 7009, NULL));
+	/* The host the TLS seeds' server certificates name, without and
+	 * with the identity the TLS target's boot files hold. */
+	sn_builder_set_table_at(
+	    b, conns, 5, connection(b, SEALNET_TCP, "example.com", 443, NULL));
+	sn_builder_set_table_at(
+	    b, conns, 6,
+	    connection(b, SEALNET_TCP, "example.com", 8443, "fuzz"));
 	uint32_t binds = sn_boot_peer_start_binds(b, p, 1);
 	uint32_t bind = sn_bind_capability_start(b);
 	sn_bind_capability_add_port(b, bind, 80);
@@ -137,12 +150,41 @@ boot_peer(sn_builder *b, unsigned i)
 	return p;
 }
 
+#define MAX_FILES 4
+
+/* The target's boot files, each in a memfd, after the channels. */
+static unsigned
+boot_files(sn_builder *b, uint32_t boot, int *file_fds)
+{
+	struct fuzz_boot_file files[MAX_FILES];
+	unsigned n = fuzz_boot_files ? fuzz_boot_files(files, MAX_FILES) : 0;
+
+	if (n == 0)
+		return 0;
+	uint32_t vec = sn_boot_start_files(b, boot, n);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t f = sn_boot_file_start(b);
+
+		file_fds[i] = memfd_create(files[i].name, MFD_CLOEXEC);
+		if (file_fds[i] < 0 ||
+		    write(file_fds[i], files[i].data, files[i].len) !=
+			(ssize_t)files[i].len)
+			abort();
+		sn_boot_file_add_name(b, f, files[i].name,
+				      strlen(files[i].name));
+		sn_boot_file_add_sha256(b, f, files[i].sha256, 32);
+		sn_builder_set_table_at(b, vec, i, f);
+	}
+	return n;
+}
+
 /* Plays the supervisor: a boot message on the control socket, with each
  * channel's descriptors. */
 static int
 send_boot(int control, const char *name)
 {
-	int sendfds[MAX_PEERS * 3];
+	int sendfds[MAX_PEERS * 3 + MAX_FILES];
+	unsigned nfiles, nfds;
 	sn_builder b;
 	size_t len;
 
@@ -159,6 +201,8 @@ send_boot(int control, const char *name)
 	uint32_t vec = sn_boot_start_peers(&b, boot, npeers);
 	for (unsigned i = 0; i < npeers; i++)
 		sn_builder_set_table_at(&b, vec, i, boot_peer(&b, i));
+	nfiles = boot_files(&b, boot, sendfds + 3 * npeers);
+	nfds = 3 * npeers + nfiles;
 	sn_message_add_body(&b, msg, SN_BODY_BOOT, boot);
 	if (sn_builder_finish(&b, msg, &len) < 0)
 		return -1;
@@ -172,13 +216,12 @@ send_boot(int control, const char *name)
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = space,
-			    .msg_controllen =
-				CMSG_SPACE(sizeof(int) * 3 * npeers)};
+			    .msg_controllen = CMSG_SPACE(sizeof(int) * nfds)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * 3 * npeers);
-	memcpy(CMSG_DATA(cm), sendfds, sizeof(int) * 3 * npeers);
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+	memcpy(CMSG_DATA(cm), sendfds, sizeof(int) * nfds);
 	return sendmsg(control, &mh, 0) == (ssize_t)len ? 0 : -1;
 }
 

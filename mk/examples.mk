@@ -1,5 +1,6 @@
 # The examples: application compartments, each in its own folder.
-FORMAT_SRCS += examples/02.http/http.c examples/05.http_server/http_server.c
+FORMAT_SRCS += examples/02.http/http.c examples/05.http_server/http_server.c \
+	examples/03.https/https.c
 FORMAT_SRCS += examples/01.sntp/sntp.c
 
 $(BUILD)/compartments/sntp_example: $(OBJ)/examples/01.sntp/sntp.o $(SDK_LIB)
@@ -16,5 +17,11 @@ $(BUILD)/compartments/http_server: $(OBJ)/examples/05.http_server/http_server.o 
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-compartments: $(BUILD)/compartments/http_client $(BUILD)/compartments/http_server
-compartment-objs: $(OBJ)/examples/02.http/http.o $(OBJ)/examples/05.http_server/http_server.o
+$(BUILD)/compartments/https_client: $(OBJ)/examples/03.https/https.o $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+compartments: $(BUILD)/compartments/http_client $(BUILD)/compartments/http_server \
+	$(BUILD)/compartments/https_client
+compartment-objs: $(OBJ)/examples/02.http/http.o $(OBJ)/examples/05.http_server/http_server.o \
+	$(OBJ)/examples/03.https/https.o

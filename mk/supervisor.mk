@@ -2,7 +2,7 @@
 # The image: its model and checks, the manifests it is built from, its
 # JSON in and out, and the text and files it names.
 IMAGE_SRCS := supervisor/image.c supervisor/manifest.c supervisor/image_json.c \
-	supervisor/image_parse.c supervisor/image_text.c
+	supervisor/image_parse.c supervisor/image_text.c supervisor/image_tls.c
 # What the image gives the SNTP compartment: time servers, the record.
 IMAGE_SRCS += supervisor/image_sntp.c
 SUPERVISOR_SRCS := $(IMAGE_SRCS) supervisor/sandbox.c \
@@ -10,7 +10,7 @@ SUPERVISOR_SRCS := $(IMAGE_SRCS) supervisor/sandbox.c \
 	supervisor/control.c supervisor/notify.c supervisor/pipes.c \
 	supervisor/deaths.c supervisor/poll_loop.c supervisor/report.c \
 	supervisor/output.c supervisor/restart.c supervisor/events.c \
-	supervisor/uids.c
+	supervisor/uids.c supervisor/files.c
 # The shared time record while the image runs.
 SUPERVISOR_SRCS += supervisor/time_share.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp

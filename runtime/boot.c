@@ -35,6 +35,14 @@ static struct sn_network_config network_config;
 /* The connection capabilities the image grants this compartment. */
 static struct sn_capability own_connections[SN_MAX_HELD_CAPABILITIES];
 static unsigned nown_connections;
+/* The files of the boot message, until the compartment takes them. */
+static struct {
+	char name[SN_BOOT_FILE_NAME_MAX + 1];
+	uint8_t sha256[32];
+	bool has_sha256;
+	int fd;
+} boot_files[SN_MAX_BOOT_FILES];
+static unsigned nboot_files;
 static _Alignas(8) uint8_t control_buf[SN_MAX_MESSAGE];
 
 struct sn_compartment *
@@ -177,14 +185,18 @@ copy_text(char *dst, size_t cap, const char *s, uint32_t len)
 static int
 connection_of(sn_connection_capability_ref r, struct sn_capability *cap)
 {
-	uint32_t len;
+	uint32_t len, id_len = 0;
 	const char *host = sn_connection_capability_host(r, &len);
+	const char *id = sn_connection_capability_identity(r, &id_len);
 
 	*cap = (struct sn_capability){
 	    .kind = SN_CAPABILITY_CONNECTION,
 	    .protocol = sn_connection_capability_protocol(r),
 	    .port = sn_connection_capability_port(r),
 	};
+	if (id != NULL &&
+	    copy_text(cap->identity, sizeof(cap->identity), id, id_len) < 0)
+		return -EINVAL;
 	return copy_text(cap->host, sizeof(cap->host), host, len);
 }
 
@@ -209,6 +221,24 @@ take_own_connections(sn_boot_ref boot)
 				  &own_connections[i]) < 0)
 			return -EINVAL;
 	nown_connections = n;
+	return 0;
+}
+
+/* Whom the peer may hand its sockets to. */
+static int
+apply_delegations(struct sn_peer *p, sn_boot_peer_ref bp)
+{
+	p->ndelegates = 0;
+	for (uint32_t i = 0; i < sn_boot_peer_delegates_to_count(bp); i++) {
+		char name[SN_PEER_NAME_MAX];
+		uint32_t len;
+		const char *s = sn_compartment_name_name(
+		    sn_boot_peer_delegates_to_at(bp, i), &len);
+
+		if (copy_text(name, sizeof(name), s, len) < 0 ||
+		    sn_peer_allow_delegation(p, name) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -245,7 +275,7 @@ apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
 		if (sn_peer_grant(p, &cap) < 0)
 			return -EINVAL;
 	}
-	return 0;
+	return apply_delegations(p, bp);
 }
 
 static int
@@ -289,6 +319,57 @@ sn_compartment_peer(struct sn_compartment *c, const char *name)
 	return NULL;
 }
 
+/* The boot message's files: their names, hashes and descriptors, kept
+ * until the compartment takes them. */
+static int
+take_files(sn_boot_ref boot, int *fds, uint32_t nfiles)
+{
+	for (uint32_t i = 0; i < nfiles; i++) {
+		sn_boot_file_ref f = sn_boot_files_at(boot, i);
+		uint32_t len;
+		const char *name = sn_boot_file_name(f, &len);
+		const uint8_t *hash = sn_boot_file_sha256(f, &len);
+
+		if (copy_text(boot_files[i].name, sizeof(boot_files[i].name),
+			      name, (uint32_t)strnlen(name, len + 1)) < 0)
+			return -EINVAL;
+		boot_files[i].has_sha256 = hash != NULL && len == 32;
+		if (boot_files[i].has_sha256)
+			memcpy(boot_files[i].sha256, hash, 32);
+		boot_files[i].fd = fds[i];
+		fds[i] = -1;
+		nboot_files = i + 1;
+	}
+	return 0;
+}
+
+int
+sn_compartment_take_file(const char *name, int *fd, uint8_t sha256[32])
+{
+	for (unsigned i = 0; i < nboot_files; i++) {
+		if (boot_files[i].fd < 0 || strcmp(boot_files[i].name, name))
+			continue;
+		if (!boot_files[i].has_sha256)
+			return -EINVAL;
+		*fd = boot_files[i].fd;
+		memcpy(sha256, boot_files[i].sha256, 32);
+		boot_files[i].fd = -1;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+unsigned
+sn_compartment_file_names(const char *names[], unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nboot_files && n < max; i++)
+		if (boot_files[i].fd >= 0)
+			names[n++] = boot_files[i].name;
+	return n;
+}
+
 static int
 apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 {
@@ -301,7 +382,10 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 	if (copy_text(compartment_name, sizeof(compartment_name), name, len) <
 	    0)
 		return -EINVAL;
-	if (npeers > SN_MAX_PEERS || nfds != FDS_PER_PEER * npeers + time_fds ||
+	uint32_t nfiles = sn_boot_files_count(boot);
+
+	if (npeers > SN_MAX_PEERS || nfiles > SN_MAX_BOOT_FILES ||
+	    nfds != FDS_PER_PEER * npeers + nfiles + time_fds ||
 	    take_own_connections(boot) < 0)
 		return -EINVAL;
 	if (time_fds) {
@@ -340,7 +424,7 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return take_files(boot, fds + FDS_PER_PEER * npeers, nfiles);
 }
 
 static int

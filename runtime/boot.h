@@ -31,9 +31,13 @@
 #include "call.h"
 
 #define SN_CONTROL_FD 3
-/* The most descriptors one control message carries: three for each
- * peer's channel, then the shared time record's. */
-#define SN_MAX_CONTROL_FDS (3u * SN_MAX_PEERS + 1u)
+/* Files a boot message may carry (trust anchors, and a certificate chain
+ * and a key for each client identity), and the longest name of one. */
+#define SN_MAX_BOOT_FILES     17u
+#define SN_BOOT_FILE_NAME_MAX 64u
+/* Descriptors a control message may carry: three per peer's channel, the
+ * files, and last the shared time record's. */
+#define SN_MAX_CONTROL_FDS (3u * SN_MAX_PEERS + SN_MAX_BOOT_FILES + 1u)
 /* The network device, in the one compartment the image lets hold it. */
 #define SN_DEVICE_FD 6
 
@@ -68,6 +72,16 @@ struct sn_network_config {
 	uint8_t dns_family; /* SN_ADDRESS_FAMILY_*, 0 for none */
 };
 void sn_compartment_network_config(struct sn_network_config *out);
+
+/*
+ * Takes the file the boot message carried under `name`: *fd, a sealed
+ * memfd the caller now owns, and in sha256 the hash the supervisor
+ * checked its bytes against.  Returns 0, -ENOENT (no such file, or taken
+ * already) or -EINVAL (it came without a hash).
+ */
+int sn_compartment_take_file(const char *name, int *fd, uint8_t sha256[32]);
+/* The names of the files not taken yet, up to max; how many. */
+unsigned sn_compartment_file_names(const char *names[], unsigned max);
 
 /* The connection capabilities the image grants this compartment, as
  * its peers are told it holds them: *out points at them, the count is

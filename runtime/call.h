@@ -48,6 +48,10 @@
 /* Static capabilities a peer holds, as the image grants them. */
 #define SN_MAX_HELD_CAPABILITIES 16u
 #define SN_HOST_MAX		 253u
+/* The longest name of a client identity a connection capability names. */
+#define SN_IDENTITY_MAX 32u
+/* Compartments one peer may hand its sockets to. */
+#define SN_MAX_DELEGATES 4u
 
 enum sn_capability_kind {
 	SN_CAPABILITY_CONNECTION = 1,
@@ -61,6 +65,9 @@ struct sn_capability {
 	uint16_t port;
 	uint16_t max_connections; /* binds only */
 	char host[SN_HOST_MAX + 1];
+	/* The client identity TLS presents for it; "" for none.
+	 * Connections only. */
+	char identity[SN_IDENTITY_MAX + 1];
 };
 
 struct sn_compartment;
@@ -140,6 +147,9 @@ struct sn_peer {
 	 * request presenting any other is refused before a handler runs. */
 	struct sn_capability held[SN_MAX_HELD_CAPABILITIES];
 	unsigned nheld;
+	/* Compartments the peer may hand its sockets to, likewise. */
+	char delegates_to[SN_MAX_DELEGATES][SN_PEER_NAME_MAX];
+	unsigned ndelegates;
 	/* What this compartment may hold for the peer, from the image, and
 	 * what it holds now. */
 	uint64_t quota[SN_QUOTA_COUNT], quota_used[SN_QUOTA_COUNT];
@@ -277,6 +287,12 @@ void sn_peer_allow(struct sn_peer *p, uint16_t export_id);
 /* Records that the peer holds cap.  -ENOSPC past SN_MAX_HELD_CAPABILITIES,
  * -EINVAL for a malformed one. */
 int sn_peer_grant(struct sn_peer *p, const struct sn_capability *cap);
+
+/* Records that the peer may hand its sockets to the compartment `name`.
+ * -ENOSPC past SN_MAX_DELEGATES, -EINVAL for a bad name. */
+int sn_peer_allow_delegation(struct sn_peer *p, const char *name);
+/* Whether the image lets the peer hand its sockets to `name`. */
+bool sn_peer_may_delegate_to(const struct sn_peer *p, const char *name);
 
 /* Joins a channel like sn_compartment_add_peer, without waiting for the
  * peer: its schema hash is checked before its first message is read. */

@@ -207,10 +207,35 @@ sn_peer_grant(struct sn_peer *p, const struct sn_capability *cap)
 		return -ENOSPC;
 	if ((cap->kind != SN_CAPABILITY_CONNECTION &&
 	     cap->kind != SN_CAPABILITY_BIND) ||
-	    memchr(cap->host, 0, sizeof(cap->host)) == NULL)
+	    memchr(cap->host, 0, sizeof(cap->host)) == NULL ||
+	    memchr(cap->identity, 0, sizeof(cap->identity)) == NULL)
 		return -EINVAL;
 	p->held[p->nheld++] = *cap;
 	return 0;
+}
+
+int
+sn_peer_allow_delegation(struct sn_peer *p, const char *name)
+{
+	size_t len = strnlen(name, SN_PEER_NAME_MAX);
+
+	if (len == 0 || len >= SN_PEER_NAME_MAX)
+		return -EINVAL;
+	if (sn_peer_may_delegate_to(p, name))
+		return 0;
+	if (p->ndelegates >= SN_MAX_DELEGATES)
+		return -ENOSPC;
+	memcpy(p->delegates_to[p->ndelegates++], name, len + 1);
+	return 0;
+}
+
+bool
+sn_peer_may_delegate_to(const struct sn_peer *p, const char *name)
+{
+	for (unsigned i = 0; i < p->ndelegates; i++)
+		if (strcmp(p->delegates_to[i], name) == 0)
+			return true;
+	return false;
 }
 
 int

@@ -194,6 +194,14 @@ same_host(const char *held, const char *s, uint32_t len)
 	return s != NULL && strlen(held) == len && memcmp(held, s, len) == 0;
 }
 
+/* An absent identity is the empty one: a capability without an identity
+ * matches only a presentation without one. */
+static bool
+same_identity(const char *held, const char *s, uint32_t len)
+{
+	return s == NULL ? held[0] == 0 : same_host(held, s, len);
+}
+
 /* A request presenting a static capability is served only if the caller
  * holds an identical one: the value proves nothing by itself. */
 static bool
@@ -210,14 +218,17 @@ peer_holds_presented(const struct sn_peer *p, const sn_message_ref *m)
 		if (kind == SN_CAPABILITY_CONNECTION &&
 		    h->kind == SN_CAPABILITY_CONNECTION) {
 			sn_connection_capability_ref r = {m->buf, m->len, pos};
-			uint32_t len;
+			uint32_t len, id_len = 0;
 			const char *host =
 			    sn_connection_capability_host(r, &len);
+			const char *id =
+			    sn_connection_capability_identity(r, &id_len);
 
 			if (h->protocol ==
 				sn_connection_capability_protocol(r) &&
 			    h->port == sn_connection_capability_port(r) &&
-			    same_host(h->host, host, len))
+			    same_host(h->host, host, len) &&
+			    same_identity(h->identity, id, id_len))
 				return true;
 		} else if (kind == SN_CAPABILITY_BIND &&
 			   h->kind == SN_CAPABILITY_BIND) {

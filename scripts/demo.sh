@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The demo: build a throwaway network, boot build/images/demo.json on it,
-# and show each step in plain words.  Everything it creates is removed at
+# The demo: build a throwaway network, boot the demo image on it, and
+# show each step in plain words.  The image is build/images/demo.json's
+# compartments with the TLS compartment and examples/03.https, built here
+# to trust the CA this demo makes for its HTTPS server, and with the
+# demo network's chrony as the SNTP compartment's time server.  Everything it creates is removed at
 # the end, also on failure or Ctrl-C.  Run as root.
 set -uo pipefail
 if [ "$(id -u)" -ne 0 ]; then
@@ -13,8 +16,8 @@ SN_BUILD=$(cd "${1:-build}" && pwd) || exit 1
 . "$(dirname "$0")/../tests/lib.sh"
 root=$SN_ROOT
 sealnet=$SN_SEALNET
-image=$SN_BUILD/images/demo.json
 tmp=$SN_TMP
+image=$tmp/demo.json
 log=$tmp/demo.log
 events=$tmp/demo.events
 # shellcheck source=testnet.sh
@@ -35,12 +38,29 @@ step() { # WHAT COMMAND...
 	exit 1
 }
 
+# The HTTPS server's certificate, for example.com, from a CA made here:
+# the image trusts that CA alone.
+# shellcheck source=../tests/tls-certs.sh
+. "$root/tests/tls-certs.sh"
+mkdir -m 700 "$tmp/pki" && tls_ca "$tmp/pki" demo-ca &&
+	tls_cert "$tmp/pki" demo-ca example.com DNS:example.com || {
+	say "FAILED: cannot make the demo's certificates"
+	exit 1
+}
+c=$SN_BUILD/compartments
+"$sealnet" image build -o "$image" --trust-anchors "$tmp/pki/demo-ca.pem" \
+	--ntp-server ntp.test \
+	"$c/firewall" "$c/tcpip" "$c/netapi" "$c/dns" "$c/tls" "$c/sntp" \
+	"$c/http_client" "$c/https_client" "$c/http_server" "$c/sntp_example" ||
+	exit 1
+
 say "what the image allows, read from the image alone (sealnet audit | jq):"
 "$sealnet" audit "$image" | jq -r -L "$root/audit" 'include "network_stack";
 	(.compartments | to_entries[] | "  \(.key): offers \(.value.exports | length) exports, may call \([.value.imports[] | select(.kind == "call")] | length) in \([.value.imports[] | select(.kind == "call") | .compartment] | unique | join(", ") | if . == "" then "no other compartment" else . end)"),
 	"  connection capabilities: \(all_connection_capabilities | map("\(.owner) -> \(.type) \(.host):\(.port)") | join(", "))",
 	"  bind capabilities: \(all_bind_capabilities | map("\(.owner) <- port \(.port), at most \(.max_connections) connections") | join(", "))",
 	"  who may open firewall holes: \(compartments_calling_role("opens_holes") | join(", "))",
+	"  TLS sessions: \(tls_sessions | map("\(.owner) -> \(.host):\(.port)") | join(", ")); trust anchors: \(tls_trust_anchors.path)",
 	"  time servers: \(time_servers | map("\(.owner) -> \(.use) \(.host):\(.port)") | join(", ")); NTS required: \(nts_required)",
 	"  who reads the shared time record (read-only): \(time_record_readers | join(", "))",
 	"  the stack has its intended call graph: \(valid)"'
@@ -65,6 +85,20 @@ printf 'Hello from the web server on the throwaway network (10.0.0.1).\n' \
 	>"$tmp/www/index.html"
 testnet_spawn /usr/bin/python3 -m http.server 80 --bind 10.0.0.1 \
 	--directory "$tmp/www" >/dev/null 2>&1
+# The same page over TLS on port 443, with the demo CA's certificate.
+printf 'Hello over TLS from the web server on the throwaway network (10.0.0.1:443).\n' \
+	>"$tmp/www/tls.html"
+testnet_spawn /usr/bin/python3 -c '
+import functools, http.server, ssl, sys
+class Page(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path):
+        return sys.argv[3]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+server = http.server.HTTPServer(("10.0.0.1", 443), Page)
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()' "$tmp/pki/example.com.pem" "$tmp/pki/server.key" \
+	"$tmp/www/tls.html" >/dev/null 2>&1
 
 say "booting $image on tap0"
 stack_start --netns "$TESTNET_DEV" demo "$image" --tap tap0
@@ -80,6 +114,12 @@ say "02.http fetches http://example.com/ (resolved by the DNS compartment," \
 	"through one firewall hole opened for it); its body is printed above"
 step "the page fetched by 02.http" \
 	wait_line "$log" '^http_client: HTTP/1\.[01] 200' 30
+
+say "03.https fetches https://example.com/: it connects with its own" \
+	"capability, hands the socket to the TLS compartment, which checks the" \
+	"certificate against the demo's CA and the name example.com"
+step "the page fetched by 03.https" \
+	wait_line "$log" '^https_client: HTTP/1\.[01] 200' 30
 
 say "01.sntp: the SNTP compartment asked chrony for the time (NTP, through" \
 	"one firewall hole per request, from a random port); the example read" \

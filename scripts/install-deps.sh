@@ -9,6 +9,7 @@ packages=(
 	libseccomp-dev libc-ares-dev
 	libjansson-dev libelf-dev libssl-dev
 	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy pkgconf
+	openssl ca-certificates
 	hping3 curl strace
 	# The SNTP tests and the demo serve time with chrony (started by
 	# them, with -x: never touching the host's clock).

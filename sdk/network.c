@@ -79,11 +79,16 @@ uint32_t
 sn_network_connection_capability(sn_builder *b,
 				 const struct sealnet_declaration *d)
 {
+	const char *identity = sn_sdk_identity_of(d);
 	uint32_t cap = sn_connection_capability_start(b);
 
 	sn_connection_capability_add_protocol(b, cap, d->protocol);
 	sn_connection_capability_add_host(b, cap, d->text, strlen(d->text));
 	sn_connection_capability_add_port(b, cap, d->port);
+	/* Part of the capability: the callee's runtime compares it too. */
+	if (identity != NULL)
+		sn_connection_capability_add_identity(b, cap, identity,
+						      strlen(identity));
 	return cap;
 }
 

@@ -6,6 +6,7 @@
 #define SEALNET_SDK_H
 
 #include "call.h"
+#include "sealnet/compartment.h"
 
 /*
  * The peer serving export_id, into *out, for the API function named
@@ -18,5 +19,9 @@ int sn_sdk_peer(uint16_t export_id, const char *function, struct sn_peer **out);
 
 /* Whether this binary declares SEALNET_IMPORT of the export. */
 bool sn_sdk_imports(uint16_t export_id);
+
+/* The identity SEALNET_CONNECTION_IDENTITY gives the capability, or NULL
+ * for none. */
+const char *sn_sdk_identity_of(const struct sealnet_declaration *capability);
 
 #endif

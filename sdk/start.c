@@ -169,6 +169,19 @@ sn_sdk_imports(uint16_t export_id)
 	return false;
 }
 
+const char *
+sn_sdk_identity_of(const struct sealnet_declaration *capability)
+{
+	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
+	     d != NULL && d < __stop_sealnet_manifest; d++)
+		if (d->magic == SEALNET_MANIFEST_MAGIC &&
+		    d->kind == SEALNET_DECLARE_IDENTITY &&
+		    memchr(d->text, 0, sizeof(d->text)) != NULL &&
+		    strncmp(d->name, capability->name, sizeof(d->name)) == 0)
+			return d->text;
+	return NULL;
+}
+
 static void
 log_not_imported(const char *function, const sn_export_info *e)
 {

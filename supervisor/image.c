@@ -346,7 +346,7 @@ image_check(const struct image *img, char *err, size_t errlen)
 	if (devices > 1)
 		return image_fail(err, errlen,
 				  "more than one compartment holds the device");
-	return 0;
+	return image_tls_check(img, err, errlen);
 }
 
 void

@@ -99,9 +99,46 @@ struct image_network {
 	uint8_t dns[16];
 };
 
+/* A file the image names by path, with the SHA-256 of its bytes when the
+ * image was built; `sealnet run` refuses to start if they changed. */
+struct image_file {
+	char path[IMAGE_PATH_MAX];
+	char sha256[IMAGE_SHA256_HEX];
+};
+
+/* A client identity: a certificate chain and its private key, loaded into
+ * the TLS compartment alone and presented on the connections whose
+ * capabilities name it. */
+struct image_identity {
+	char name[SN_IDENTITY_MAX + 1];
+	struct image_file certificate, key;
+};
+
+#define IMAGE_MAX_IDENTITIES 8
+/* The trust anchors when `image build` is given none. */
+#define IMAGE_SYSTEM_TRUST_ANCHORS "/etc/ssl/certs/ca-certificates.crt"
+
+/* What the TLS compartment is given: present only in an image that has
+ * one (the compartment that serves tls_connection_create). */
+struct image_tls {
+	bool has_trust_anchors;
+	struct image_file trust_anchors; /* a PEM bundle */
+	struct image_identity identities[IMAGE_MAX_IDENTITIES];
+	unsigned nidentities;
+};
+
+/* What `image build` is told about TLS beyond the binaries. */
+struct image_tls_options {
+	const char *trust_anchors; /* NULL: IMAGE_SYSTEM_TRUST_ANCHORS */
+	/* Each "NAME=CERT,KEY". */
+	const char *const *identities;
+	unsigned nidentities;
+};
+
 struct image {
 	char schema_sha256[IMAGE_SHA256_HEX];
 	struct image_network network;
+	struct image_tls tls;
 	struct image_compartment compartments[IMAGE_MAX_COMPARTMENTS];
 	unsigned ncompartments;
 };
@@ -112,9 +149,19 @@ const char *image_restart_name(enum image_restart r);
 /* Reads the manifest section of each binary and builds the image.  A
  * compartment that declares a refused syscall (see image_dangerous_syscalls)
  * is accepted only with allow_dangerous, and the image records that it was.
- * On failure returns -1 with a reason in err. */
+ * An image with a TLS compartment records the trust anchors and identities
+ * `tls` names (NULL: the system's bundle, no identities), each file by path
+ * and SHA-256.  On failure returns -1 with a reason in err. */
 int image_build(struct image *img, char *const binaries[], unsigned n,
-		bool allow_dangerous, char *err, size_t errlen);
+		bool allow_dangerous, const struct image_tls_options *tls,
+		char *err, size_t errlen);
+
+/* The compartment that serves tls_connection_create, or NULL. */
+const struct image_compartment *image_tls_compartment(const struct image *img);
+
+/* The identity of that name in the image, or NULL. */
+const struct image_identity *image_identity(const struct image *img,
+					    const char *name);
 
 /*
  * Parses and checks an image: every field present and in range, every

@@ -12,11 +12,19 @@ capability_json(const struct image_capability *ic)
 {
 	const struct sn_capability *c = &ic->cap;
 
-	if (c->kind == SN_CAPABILITY_CONNECTION)
-		return json_pack("{s:s, s:s, s:s, s:s, s:i}", "kind",
-				 "connection", "name", ic->name, "type",
-				 c->protocol == SN_PROTOCOL_TCP ? "TCP" : "UDP",
-				 "host", c->host, "port", (json_int_t)c->port);
+	if (c->kind == SN_CAPABILITY_CONNECTION) {
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:s, s:i}", "kind", "connection",
+			      "name", ic->name, "type",
+			      c->protocol == SN_PROTOCOL_TCP ? "TCP" : "UDP",
+			      "host", c->host, "port", (json_int_t)c->port);
+
+		/* Only when there is one: most capabilities present none. */
+		if (c->identity[0])
+			json_object_set_new(o, "identity",
+					    json_string(c->identity));
+		return o;
+	}
 	return json_pack("{s:s, s:s, s:i, s:i, s:b}", "kind", "bind", "name",
 			 ic->name, "port", (json_int_t)c->port,
 			 "max_connections", (json_int_t)c->max_connections,
@@ -217,6 +225,7 @@ image_write(const struct image *img, FILE *out, bool audit_view)
 	}
 	json_object_set_new(root, "compartments", all);
 	json_object_set_new(root, "network", network_json(&img->network));
+	json_object_set_new(root, "tls", image_tls_json(&img->tls));
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);

@@ -128,9 +128,16 @@ parse_connection(struct image_capability *ic, json_t *o, const char *where,
 {
 	static const char *const keys[] = {"kind", "name", "type",
 					   "host", "port", NULL};
+	static const char *const keys_with_identity[] = {
+	    "kind", "name", "type", "host", "port", "identity", NULL};
+	bool has_identity = json_object_get(o, "identity") != NULL;
 	const char *type;
 
-	if (only_keys(o, keys, where, err, errlen) < 0 ||
+	if (only_keys(o, has_identity ? keys_with_identity : keys, where, err,
+		      errlen) < 0 ||
+	    (has_identity &&
+	     get_string(o, "identity", ic->cap.identity,
+			sizeof(ic->cap.identity), where, err, errlen) < 0) ||
 	    get_string(o, "name", ic->name, sizeof(ic->name), where, err,
 		       errlen) < 0 ||
 	    get_string(o, "host", ic->cap.host, sizeof(ic->cap.host), where,
@@ -142,6 +149,9 @@ parse_connection(struct image_capability *ic, json_t *o, const char *where,
 	    (strcmp(type, "TCP") != 0 && strcmp(type, "UDP") != 0))
 		return image_fail(err, errlen,
 				  "%s: type is neither TCP nor UDP", where);
+	if (has_identity && !image_plain_name(ic->cap.identity))
+		return image_fail(err, errlen, "%s: a bad identity name",
+				  where);
 	if (!image_host_name(ic->cap.host))
 		return image_fail(err, errlen,
 				  "%s: \"%s\" is not a lower-case host name "
@@ -443,7 +453,8 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 	    size_t errlen)
 {
 	static const char *const keys[] = {"sealnet_image", "schema_sha256",
-					   "compartments", "network", NULL};
+					   "compartments",  "network",
+					   "tls",	    NULL};
 	json_error_t jerr;
 	json_t *root, *all, *v;
 	const char *name;
@@ -488,7 +499,9 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 		img->ncompartments++;
 	}
 	if (parse_network(&img->network, json_object_get(root, "network"), err,
-			  errlen) < 0)
+			  errlen) < 0 ||
+	    image_tls_parse(&img->tls, json_object_get(root, "tls"), err,
+			    errlen) < 0)
 		goto out;
 	rc = image_check(img, err, errlen);
 out:

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "image.h"
 
 extern const char *const image_quota_names[QUOTA_COUNT];
@@ -35,5 +37,14 @@ void image_compartment_defaults(struct image_compartment *c);
 /* The rules that hold across compartments: unique names, the schema's
  * wiring, one device holder at most, no refused grant unallowed. */
 int image_check(const struct image *img, char *err, size_t errlen);
+
+/* image_tls.c: what `image build` records of the TLS options; the rules
+ * (a TLS compartment has trust anchors, every identity a capability
+ * names is the image's); the "tls" object in and out. */
+int image_tls_build(struct image *img, const struct image_tls_options *opt,
+		    char *err, size_t errlen);
+int image_tls_check(const struct image *img, char *err, size_t errlen);
+json_t *image_tls_json(const struct image_tls *tls);
+int image_tls_parse(struct image_tls *tls, json_t *o, char *err, size_t errlen);
 
 #endif

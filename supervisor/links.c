@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "files.h"
 #include "report.h"
 #include "sealnet_msg.h"
 #include "time_share.h"
@@ -123,6 +124,21 @@ count_capabilities(const struct image_compartment *c,
 	return n;
 }
 
+/* One connection capability, as a peer or its holder is told it. */
+static uint32_t
+connection_table(sn_builder *b, const struct sn_capability *c)
+{
+	uint32_t t = sn_connection_capability_start(b);
+
+	sn_connection_capability_add_protocol(b, t, c->protocol);
+	sn_connection_capability_add_host(b, t, c->host, strlen(c->host));
+	sn_connection_capability_add_port(b, t, c->port);
+	if (c->identity[0])
+		sn_connection_capability_add_identity(b, t, c->identity,
+						      strlen(c->identity));
+	return t;
+}
+
 /* The static capabilities `them` holds: whom it may connect to, which
  * ports it may serve. */
 static void
@@ -135,12 +151,7 @@ build_capabilities(sn_builder *b, uint32_t peer,
 		const struct sn_capability *c = &them->caps[i].cap;
 		if (c->kind != SN_CAPABILITY_CONNECTION)
 			continue;
-		uint32_t t = sn_connection_capability_start(b);
-		sn_connection_capability_add_protocol(b, t, c->protocol);
-		sn_connection_capability_add_host(b, t, c->host,
-						  strlen(c->host));
-		sn_connection_capability_add_port(b, t, c->port);
-		sn_builder_set_table_at(b, conns, k++, t);
+		sn_builder_set_table_at(b, conns, k++, connection_table(b, c));
 	}
 	uint32_t binds = sn_boot_peer_start_binds(
 	    b, peer, count_capabilities(them, SN_CAPABILITY_BIND));
@@ -154,6 +165,53 @@ build_capabilities(sn_builder *b, uint32_t peer,
 						       c->max_connections);
 		sn_bind_capability_add_ipv6(b, t, c->ipv6);
 		sn_builder_set_table_at(b, binds, k++, t);
+	}
+}
+
+/* Whether `them` imports an export of `target` that takes delegated
+ * sockets: then it may hand its sockets to `target`. */
+static bool
+may_delegate_to(const struct image_compartment *them,
+		const struct image_compartment *target)
+{
+	for (unsigned i = 0; i < them->ncalls; i++) {
+		const sn_export_info *e =
+		    sn_export_info_get(them->calls[i].export_id);
+
+		if (strcmp(them->calls[i].compartment, target->name) != 0 ||
+		    e == NULL)
+			continue;
+		for (unsigned r = 0; e->roles[r] != NULL; r++)
+			if (strcmp(e->roles[r], "takes_delegated_sockets") == 0)
+				return true;
+	}
+	return false;
+}
+
+/* The compartments `them` may hand its sockets to, from its imports. */
+static void
+build_delegations(const struct supervisor *sv, sn_builder *b, uint32_t peer,
+		  const struct image_compartment *them)
+{
+	const struct image *img = sv->img;
+	unsigned n = 0;
+	uint32_t vec;
+
+	for (unsigned i = 0; i < img->ncompartments; i++)
+		n += may_delegate_to(them, &img->compartments[i]);
+	if (n == 0)
+		return;
+	if (n > SN_MAX_DELEGATES)
+		n = SN_MAX_DELEGATES;
+	vec = sn_boot_peer_start_delegates_to(b, peer, n);
+	for (unsigned i = 0, k = 0; i < img->ncompartments && k < n; i++) {
+		const struct image_compartment *t = &img->compartments[i];
+
+		if (!may_delegate_to(them, t))
+			continue;
+		uint32_t name = sn_compartment_name_start(b);
+		sn_compartment_name_add_name(b, name, t->name, strlen(t->name));
+		sn_builder_set_table_at(b, vec, k++, name);
 	}
 }
 
@@ -178,6 +236,7 @@ build_peer(const struct supervisor *sv, sn_builder *b, unsigned self,
 	    b, peer, (uint32_t)them->quota[QUOTA_MQTT_CONNECTIONS]);
 	build_may_call(b, peer, me, them);
 	build_capabilities(b, peer, them);
+	build_delegations(sv, b, peer, them);
 	return peer;
 }
 
@@ -194,16 +253,29 @@ build_own_connections(sn_builder *b, uint32_t boot,
 		const struct sn_capability *c = &me->caps[i].cap;
 		if (c->kind != SN_CAPABILITY_CONNECTION)
 			continue;
-		uint32_t t = sn_connection_capability_start(b);
-		sn_connection_capability_add_protocol(b, t, c->protocol);
-		sn_connection_capability_add_host(b, t, c->host,
-						  strlen(c->host));
-		sn_connection_capability_add_port(b, t, c->port);
-		sn_builder_set_table_at(b, vec, k++, t);
+		sn_builder_set_table_at(b, vec, k++, connection_table(b, c));
 	}
 }
 
 /* ---- the messages ---- */
+
+/* The image's files, each a sealed memfd after the channels'. */
+static void
+add_files(const struct supervisor *sv, sn_builder *b, uint32_t boot, int *fds,
+	  unsigned *nfds)
+{
+	uint32_t vec = sn_boot_start_files(b, boot, sv->nfiles);
+
+	for (unsigned i = 0; i < sv->nfiles; i++) {
+		const struct boot_file *f = &sv->files[i];
+		uint32_t t = sn_boot_file_start(b);
+
+		sn_boot_file_add_name(b, t, f->name, strlen(f->name));
+		sn_boot_file_add_sha256(b, t, f->sha256, sizeof(f->sha256));
+		sn_builder_set_table_at(b, vec, i, t);
+		fds[(*nfds)++] = f->fd;
+	}
+}
 
 int
 send_boot(struct supervisor *sv, unsigned self)
@@ -245,6 +317,8 @@ send_boot(struct supervisor *sv, unsigned self)
 						   link_side(l, self)));
 		push_fds(fds, &nfds, l);
 	}
+	if (files_for(sv, ch))
+		add_files(sv, &b, boot, fds, &nfds);
 	build_own_connections(&b, boot, ch->ic);
 	/* The shared time record's descriptor goes last. */
 	if (time_fd >= 0) {

@@ -118,6 +118,60 @@ declare_capability(struct image_compartment *c,
 	return 0;
 }
 
+/* SEALNET_CONNECTION_IDENTITY records, in whatever order the section has
+ * them beside the capabilities they name: applied once all are read. */
+static struct {
+	char capability[SEALNET_MANIFEST_NAME_MAX];
+	char identity[SN_IDENTITY_MAX + 1];
+} identities[SN_MAX_HELD_CAPABILITIES];
+static unsigned nidentities;
+
+static int
+declare_identity(const struct sealnet_declaration *d, char *err, size_t errlen)
+{
+	if (nidentities >= SN_MAX_HELD_CAPABILITIES)
+		return image_fail(err, errlen, "too many identities");
+	if (!image_plain_name(d->text) ||
+	    !image_copy_name(identities[nidentities].identity,
+			     sizeof(identities[0].identity), d->text))
+		return image_fail(err, errlen,
+				  "capability %s: identity \"%s\" is not 1 "
+				  "to %u letters, digits, _ - .",
+				  d->name, d->text, SN_IDENTITY_MAX);
+	strcpy(identities[nidentities++].capability, d->name);
+	return 0;
+}
+
+/* Each identity to its capability: a TCP connection capability of the
+ * same compartment, given one identity at most. */
+static int
+apply_identities(struct image_compartment *c, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < nidentities; i++) {
+		struct sn_capability *cap = NULL;
+
+		for (unsigned k = 0; k < c->ncaps; k++)
+			if (strcmp(c->caps[k].name, identities[i].capability) ==
+			    0)
+				cap = &c->caps[k].cap;
+		if (cap == NULL || cap->kind != SN_CAPABILITY_CONNECTION ||
+		    cap->protocol != SN_PROTOCOL_TCP)
+			return image_fail(err, errlen,
+					  "identity %s names %s, which is not "
+					  "a TCP connection capability of "
+					  "this compartment",
+					  identities[i].identity,
+					  identities[i].capability);
+		if (cap->identity[0])
+			return image_fail(err, errlen,
+					  "capability %s is given two "
+					  "identities",
+					  identities[i].capability);
+		strcpy(cap->identity, identities[i].identity);
+	}
+	return 0;
+}
+
 static int
 declare_quota(struct image_compartment *c, const struct sealnet_declaration *d,
 	      char *err, size_t errlen)
@@ -177,6 +231,8 @@ apply_declaration(struct image_compartment *c,
 		return declare_restart(c, d, err, errlen);
 	case SEALNET_DECLARE_SYSCALL:
 		return image_add_syscall(c, d->name, err, errlen);
+	case SEALNET_DECLARE_IDENTITY:
+		return declare_identity(d, err, errlen);
 	case SEALNET_DECLARE_DEVICE:
 		if (strcmp(d->name, "tap") != 0)
 			return image_fail(err, errlen, "unknown device %s",
@@ -343,7 +399,10 @@ build_compartment(struct image_compartment *c, const char *binary,
 	fd = image_open_regular(c->binary, err, errlen);
 	if (fd < 0)
 		return -1;
+	nidentities = 0;
 	rc = read_manifest(c, fd, why, sizeof(why));
+	if (rc == 0)
+		rc = apply_identities(c, why, sizeof(why));
 	if (rc == 0 && image_sha256_fd(fd, c->sha256) < 0)
 		rc = image_fail(why, sizeof(why), "cannot hash");
 	close(fd);
@@ -367,7 +426,8 @@ build_compartment(struct image_compartment *c, const char *binary,
 
 int
 image_build(struct image *img, char *const binaries[], unsigned n,
-	    bool allow_dangerous, char *err, size_t errlen)
+	    bool allow_dangerous, const struct image_tls_options *tls,
+	    char *err, size_t errlen)
 {
 	memset(img, 0, sizeof(*img));
 	strcpy(img->schema_sha256, SEALNET_SCHEMA_SHA256_HEX);
@@ -380,5 +440,7 @@ image_build(struct image *img, char *const binaries[], unsigned n,
 			return -1;
 		img->ncompartments++;
 	}
+	if (image_tls_build(img, tls, err, errlen) < 0)
+		return -1;
 	return image_check(img, err, errlen);
 }

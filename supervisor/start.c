@@ -71,8 +71,7 @@ copy_all(int from, int to)
 	}
 }
 
-/* Copies src into mem and seals mem against any change. */
-static int
+int
 copy_and_seal(int src, int mem)
 {
 	int rc = copy_all(src, mem);

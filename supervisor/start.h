@@ -18,6 +18,10 @@
  */
 int load_binary(struct child *ch);
 
+/* Copies src into the memfd mem and seals mem against any change: 0 or a
+ * negative errno (-EFBIG past BINARY_MAX_BYTES). */
+int copy_and_seal(int src, int mem);
+
 /* Starts the next incarnation of compartment `self`.  0 once it runs (a
  * boot message that cannot be sent gets it killed, and restarted as the
  * policy says), else a negative errno and nothing was started. */

@@ -95,6 +95,14 @@ struct child {
 	struct output_stream output;
 };
 
+/* A file the image gives a compartment, in a sealed memfd whose bytes
+ * match the image's hash.  files.c loads them. */
+struct boot_file {
+	char name[SN_BOOT_FILE_NAME_MAX + 1];
+	uint8_t sha256[32];
+	int fd;
+};
+
 struct supervisor {
 	/* Set up once by supervisor.c, read by all. */
 	const struct image *img;
@@ -111,6 +119,9 @@ struct supervisor {
 	struct link links[MAX_LINKS];
 	unsigned nlinks;
 
+	/* files.c: the TLS compartment's trust anchors and identities. */
+	struct boot_file files[SN_MAX_BOOT_FILES];
+	unsigned nfiles;
 	/* time_share.c: the shared time record, its two descriptors
 	 * (read-write for its writer, read-only for readers) and which
 	 * compartment writes it (-1: none). */

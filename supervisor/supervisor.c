@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "files.h"
 #include "links.h"
 #include "notify.h"
 #include "poll_loop.h"
@@ -136,6 +137,10 @@ prepare(struct supervisor *sv, const struct image *img,
 		say("no uids for the compartments: %s", why);
 		return -1;
 	}
+	/* The files first: one that changed since the image was built
+	 * stops the start before anything is opened for a compartment. */
+	if (files_load(sv) < 0)
+		return -1;
 	for (unsigned i = 0; i < img->ncompartments; i++)
 		if (prepare_child(sv, i, opt) < 0)
 			return -1;
@@ -201,6 +206,7 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 		say("%s: stopping", strsignal(sv.stop_signal));
 	loop_stop_all(&sv);
 	notify_release(&sv);
+	files_release(&sv);
 	time_share_release(&sv);
 	uid_block_release(&sv.uids);
 	close_rc = event_log_close(&sv.events);

@@ -170,8 +170,95 @@ void
 sockets_owner_died(struct sn_peer *p)
 {
 	for (unsigned i = 0; i < MAX_SOCKETS; i++)
-		if (socks[i].state != SOCK_FREE && socks[i].owner_peer == p)
+		if (socks[i].state != SOCK_FREE &&
+		    (socks[i].owner_peer == p || socks[i].delegate_peer == p))
 			sock_free(&socks[i]);
+}
+
+/* ---- delegation ---- */
+
+static uint64_t delegations_refused;
+
+/* The compartment the request names, if the image lets the caller hand
+ * its sockets to it (it imports an export of it that takes delegated
+ * sockets): else NULL, logged. */
+static struct sn_peer *
+delegation_target(struct sn_incoming *in, sn_socket_delegate_ref req)
+{
+	char name[SN_PEER_NAME_MAX];
+	uint32_t len;
+	const char *to = sn_socket_delegate_to(req, &len);
+	struct sn_peer *target = NULL;
+
+	if (to != NULL && len > 0 && len < sizeof(name) &&
+	    memchr(to, 0, len) == NULL) {
+		memcpy(name, to, len);
+		name[len] = 0;
+		if (sn_peer_may_delegate_to(in->peer, name))
+			target = sn_compartment_peer(&compartment, name);
+	}
+	if (target == NULL || target == in->peer) {
+		if (sn_log_worth(++delegations_refused))
+			sn_log("refused to let %s hand a socket to a "
+			       "compartment the image does not let it "
+			       "delegate to (%llu so far)",
+			       in->peer->name,
+			       (unsigned long long)delegations_refused);
+		return NULL;
+	}
+	return target;
+}
+
+/* The caller's handle stops working and the target gets one of its own;
+ * the quotas stay the caller's.  Only a connected TCP socket with no call
+ * waiting on it moves: a deferred answer would reach the wrong one. */
+void
+serve_socket_delegate(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_delegate_ref req =
+	    sn_message_body_as_socket_delegate(in->request);
+	struct sn_deferred d;
+	struct sn_peer *target;
+	struct sock *s;
+	sn_handle h;
+
+	sn_socket_delegate_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || (target = delegation_target(in, req)) == NULL) {
+		answer_error(in, -EPERM);
+		return;
+	}
+	if (target->dead) {
+		answer_error(in, -ENOTRECOVERABLE);
+		return;
+	}
+	if (s->state != SOCK_OPEN || s->pcb == NULL) {
+		answer_error(in, s->state == SOCK_OPEN
+				     ? (s->error ? s->error : -ENOTCONN)
+				     : -EINVAL);
+		return;
+	}
+	if (s->recv_waiting || s->send_waiting) {
+		answer_error(in, -EBUSY);
+		return;
+	}
+	if (sn_handle_release(&handles, s->owner, &s->id, NULL) < 0)
+		sn_log("a socket's handle was not its owner's");
+	s->owner = sn_peer_identity(target);
+	s->delegate_peer = target;
+	if (sn_handle_alloc(&handles, s->owner, s, &s->id) < 0) {
+		/* No random tag: the socket goes, with what it was lent. */
+		sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
+		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
+			      s->buffered);
+		s->owner_peer = NULL;
+		sock_free(s);
+		answer_error(in, -EIO);
+		return;
+	}
+	sn_defer(in, &d);
+	if (hand_over(&d, s) < 0)
+		sock_free(s);
 }
 
 /* ---- waiting calls ---- */

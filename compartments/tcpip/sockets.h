@@ -46,8 +46,12 @@ struct sock {
 	enum sock_state state;
 	struct tcp_pcb *pcb;
 	struct sn_handle_id id;
-	uint32_t owner; /* peer identity of the owner */
+	uint32_t owner; /* peer identity of whoever may use the handle */
+	/* Whose quotas the socket is charged to; and, once it handed the
+	 * socket over (network_socket_delegate), the one compartment that
+	 * may use it.  If either dies, the socket is closed. */
 	struct sn_peer *owner_peer;
+	struct sn_peer *delegate_peer;
 	/* Received, not yet handed out: chains of pbufs, oldest first.  A
 	 * chain's length is 16 bits, and the window is larger. */
 	struct pbuf *rx[RX_CHAINS];
@@ -94,8 +98,12 @@ struct sock *sock_lookup(struct sn_incoming *in, sn_handle h);
 struct sock *sock_of(struct sn_peer *owner, sn_handle h);
 /* The owner named in a request from NetAPI, as a peer of ours. */
 struct sn_peer *owner_peer(const char *name, uint32_t len);
-/* A dead owner's sockets are closed: its successor cannot use them. */
+/* A dead owner's sockets are closed: its successor cannot use them; so
+ * are those delegated to a compartment that died. */
 void sockets_owner_died(struct sn_peer *p);
+
+/* network_socket_delegate. */
+void serve_socket_delegate(void *ctx, struct sn_incoming *in);
 
 /* Whether a call still waits on `waiting`, answering it -ETIMEDOUT and
  * clearing it if its caller has given up (or will within margin_ns). */

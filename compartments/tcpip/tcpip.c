@@ -149,6 +149,7 @@ SEALNET_EXPORT(network_socket_udp, serve_udp);
 SEALNET_EXPORT(network_socket_send_to, serve_send_to);
 SEALNET_EXPORT(network_socket_receive_from, serve_receive_from);
 SEALNET_EXPORT(tcpip_socket_port, serve_socket_port);
+SEALNET_EXPORT(network_socket_delegate, serve_socket_delegate);
 
 static void
 owner_died(void *ctx, struct sn_peer *p)

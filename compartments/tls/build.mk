@@ -66,3 +66,43 @@ tls-bench: $(BUILD)/tools/tls_bench
 	$< $(TLS_BENCH_ARGS)
 .PHONY: tls-bench
 FORMAT_SRCS += compartments/tls/tests/bench.c
+
+# The compartment: tls.c (main, the exports, the image's files) first;
+# session.c moves each session's ciphertext as its pump (pump.c, pure)
+# decides.
+STACK_COMPARTMENTS += tls
+COMPARTMENT_SRCS_tls := $(addprefix compartments/tls/,tls.c session.c \
+	pump.c verify_time.c) $(TLS_ENGINE_SRCS)
+COMPARTMENT_LDLIBS_tls := $(TLS_LDLIBS)
+FORMAT_SRCS += $(addprefix compartments/tls/,tls.c session.c session.h \
+	pump.c pump.h verify_time.c tls_const.h)
+
+# tls_calls (the generic harness): the compartment booted with the seeds'
+# CA as its trust anchors and an identity made at start.
+FUZZ_SRCS_tls_calls += compartments/tls/fuzz/boot_files.c $(TLS_TEST_PEER)
+$(OBJ)/compartments/tls/fuzz/boot_files.o: CFLAGS += -Ifuzz
+FORMAT_SRCS += compartments/tls/fuzz/boot_files.c
+
+# The pump, pure: every path in a world that plays its shell, and the
+# same world under arbitrary events.
+TLS_PUMP_WORLD := compartments/tls/pump.c compartments/tls/tests/pump_world.c
+TEST_NAMES += tls_pump_test
+TEST_MAIN_tls_pump_test := compartments/tls/tests/pump_test.c
+TEST_SRCS_tls_pump_test := $(TLS_PUMP_WORLD)
+FUZZ_TARGETS += tls_pump
+FUZZ_MAIN_tls_pump := compartments/tls/fuzz/pump.c
+FUZZ_SRCS_tls_pump := $(TLS_PUMP_WORLD)
+$(FUZZ_BIN_DIR)/tls_pump: CFLAGS += -Icompartments/tls -Icompartments/tls/tests
+FORMAT_SRCS += compartments/tls/tests/pump_test.c \
+	compartments/tls/tests/pump_world.c compartments/tls/tests/pump_world.h \
+	compartments/tls/fuzz/pump.c
+
+# The tls_calls seeds, from JSON and the engine's recorded flights.
+tls-calls-seeds:
+	/usr/bin/python3 compartments/tls/fuzz/make_calls_seeds.py \
+		schema/sealnet.fbs $(TLS_SEEDS_DIR) \
+		compartments/tls/fuzz/corpus/tls_calls
+.PHONY: tls-calls-seeds
+
+# Against real servers, in namespaces of its own (as root).
+SCRIPT_TESTS += tests/tls-test.sh

@@ -226,6 +226,21 @@ tls_session_feed(struct tls_session *session, const uint8_t *data, size_t len)
 	return (ssize_t)take;
 }
 
+size_t
+tls_session_feed_room(const struct tls_session *session)
+{
+	size_t buffered;
+
+	if (session->ssl == NULL || session->transport_ended ||
+	    (session->state != TLS_SESSION_HANDSHAKING &&
+	     session->state != TLS_SESSION_ESTABLISHED))
+		return 0;
+	buffered = BIO_ctrl_pending(session->from_network);
+	return buffered < TLS_CIPHERTEXT_BUFFERED_MAX
+		   ? TLS_CIPHERTEXT_BUFFERED_MAX - buffered
+		   : 0;
+}
+
 void
 tls_session_feed_eof(struct tls_session *session)
 {

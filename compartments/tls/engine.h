@@ -199,6 +199,10 @@ void tls_session_free(struct tls_session *session);
 ssize_t tls_session_feed(struct tls_session *session, const uint8_t *data,
 			 size_t len);
 
+/* How many bytes of ciphertext tls_session_feed would take now: ask the
+ * transport for no more, and nothing need be kept aside. */
+size_t tls_session_feed_room(const struct tls_session *session);
+
 /* The transport ended (EOF or reset).  Without a close_notify before it,
  * the session fails with SEALNET_TLS_EPEER_RESET. */
 void tls_session_feed_eof(struct tls_session *session);

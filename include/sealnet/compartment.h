@@ -35,6 +35,7 @@ enum sealnet_declaration_kind {
 	SEALNET_DECLARE_RESTART = 7,
 	SEALNET_DECLARE_SYSCALL = 8,
 	SEALNET_DECLARE_DEVICE = 9,
+	SEALNET_DECLARE_IDENTITY = 10,
 };
 
 /* Connection capability protocols; the values of the schema's Protocol. */
@@ -135,6 +136,25 @@ struct sealnet_handler_record {
 	    .protocol = (proto),                                               \
 	    .name = #capability_name,                                          \
 	    .text = host_name}
+
+/*
+ * The client identity TLS presents, when the server asks for a
+ * certificate, on connections made with the connection capability
+ * `capability_name` of this compartment.  The identity is a certificate
+ * chain and its key that the image names (`sealnet image build --identity
+ * NAME=CERT,KEY`); the key is loaded into the TLS compartment alone.  The
+ * identity is part of the capability: the audit shows who may use which.
+ *
+ *	SEALNET_CONNECTION_CAPABILITY(bank, SEALNET_TCP, "bank.example", 443);
+ *	SEALNET_CONNECTION_IDENTITY(bank, "device");
+ */
+#define SEALNET_CONNECTION_IDENTITY(capability_name, identity_name)            \
+	static SEALNET_DECLARATION_(                                           \
+	    SEALNET_CAT(sealnet_identity_, capability_name)) = {               \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_IDENTITY,                                  \
+	    .name = #capability_name,                                          \
+	    .text = identity_name}
 
 #define SEALNET_BIND_CAPABILITY(capability_name, port_number, max_conns,       \
 				is_ipv6)                                       \

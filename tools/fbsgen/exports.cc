@@ -16,9 +16,18 @@ namespace
 // explains them.  audit/network_stack.jq decides who may call each role;
 // a misspelt role would escape it, so an unknown one stops the build.
 const std::set<std::string> known_roles = {
-    "opens_holes",	"closes_holes",	   "connection_holes",
-    "server_holes",	"dns_holes",	   "sends_frames",
-    "sends_dns_frames", "delivers_frames", "trusts_caller",
+    "opens_holes",
+    "closes_holes",
+    "connection_holes",
+    "server_holes",
+    "dns_holes",
+    "sends_frames",
+    "sends_dns_frames",
+    "delivers_frames",
+    "trusts_caller",
+    "delegates_sockets",
+    "takes_delegated_sockets",
+    "exports_keying_material",
 };
 const std::set<std::string> hole_kinds = {"connection_holes", "server_holes",
 					  "dns_holes"};

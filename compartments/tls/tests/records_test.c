@@ -254,13 +254,19 @@ TEST(feed_stops_at_the_bound)
 	n = BIO_read(conn->server.out, wire, sizeof(wire));
 	CHECK(n > (ssize_t)sizeof(sent));
 	wire_len = (size_t)n;
+	CHECK_EQ_INT(tls_session_feed_room(&conn->session),
+		     TLS_CIPHERTEXT_BUFFERED_MAX);
 	took = tls_session_feed(&conn->session, wire, wire_len);
 	CHECK_EQ_INT(took, TLS_CIPHERTEXT_BUFFERED_MAX);
 	fed = (size_t)took;
-	/* One record moved into OpenSSL; room for about that much. */
+	/* One record moved into OpenSSL; room for about that much, and
+	 * feed_room says so beforehand. */
+	size_t room = tls_session_feed_room(&conn->session);
 	took = tls_session_feed(&conn->session, wire + fed, wire_len - fed);
 	CHECK(took > 0 && took <= TLS_RECORD_MAX);
+	CHECK_EQ_INT(took, room);
 	fed += (size_t)took;
+	CHECK_EQ_INT(tls_session_feed_room(&conn->session), 0);
 	CHECK_EQ_INT(
 	    tls_session_feed(&conn->session, wire + fed, wire_len - fed), 0);
 	while (received < sizeof(got)) {

@@ -1,0 +1,25 @@
+/*
+ * The files an image gives its TLS compartment (trust anchors, client
+ * identities): each copied once into a sealed memfd and checked against
+ * the image's SHA-256 before anything starts, then handed to every
+ * incarnation of that compartment alone, with its boot message.
+ */
+#ifndef SEALNET_SUPERVISOR_FILES_H
+#define SEALNET_SUPERVISOR_FILES_H
+
+#include <stdbool.h>
+
+#include "state.h"
+
+/* Loads and checks every file: 0, or -1 after saying which file does not
+ * match the image, or could not be read. */
+int files_load(struct supervisor *sv);
+
+/* Whether the compartment gets the files: the one that serves
+ * tls_connection_create. */
+bool files_for(const struct supervisor *sv, const struct child *ch);
+
+/* Closes the copies. */
+void files_release(struct supervisor *sv);
+
+#endif
