@@ -32,7 +32,7 @@ compartments: $(COMPARTMENT_BINS)
 # The demo image: the network stack and the examples, built from the
 # declarations the binaries carry; the SNTP compartment's time server is
 # the demo network's chrony.
-DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns http_client http_server \
+DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns tls http_client http_server \
 	sntp sntp_example
 DEMO_IMAGE_ARGS := --ntp-server ntp.test
 $(BUILD)/images/demo.json: $(BUILD)/bin/sealnet $(addprefix $(BUILD)/compartments/,$(DEMO_IMAGE_COMPARTMENTS))

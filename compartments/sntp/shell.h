@@ -40,9 +40,11 @@ struct sntp_shell {
 	const struct sn_capability *caps;
 	unsigned ncaps;
 	struct server_plan plan;
-	/* For each server, the UDP capability its requests use; -1 until
-	 * NTS-KE has named one. */
+	/* For each server, the UDP capability its requests use (-1 until
+	 * NTS-KE has named one), and for NTS the TCP one of its key
+	 * establishment (-1 for plain NTP). */
 	int ntp_cap[SYNC_MAX_SERVERS];
+	int ke_cap[SYNC_MAX_SERVERS];
 	struct exchange exchanges[SYNC_MAX_SERVERS];
 	/* CLOCK_REALTIME + clock_skew_ns is the local clock: never earlier
 	 * than SNTP_CLOCK_FLOOR_S, so that NTP eras are placed right even
@@ -73,5 +75,9 @@ void exchange_start(unsigned server);
 
 bool key_exchange_busy(unsigned server);
 void key_exchange_start(unsigned server);
+/* TLS's late-reply handler: closes a session made for a create that had
+ * given up. */
+void key_exchange_late_session(struct sn_peer *from, uint16_t export_id,
+			       const sn_message_ref *reply);
 
 #endif

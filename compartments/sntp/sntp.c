@@ -4,13 +4,15 @@
  *
  * The image's connection capabilities are the servers (servers.h): UDP
  * ones for plain NTP, TCP ones for NTS key establishment, with which
- * unauthenticated time is never used.  Each request goes out on a fresh
- * socket with a random port and a random transmit timestamp
- * (exchange.c); the core (sync.h) decides which replies count, when each
- * server is asked, and which time the majority agrees on.  Every
- * decision the core makes is performed here without waiting on a peer:
- * calls are answered later, and one timer wakes the compartment when
- * the next server falls due.
+ * unauthenticated time is never used.  NTS-KE runs over TLS 1.3 in the
+ * TLS compartment (key_exchange.c), which gives us the two keys its
+ * exporter derives and nothing else of the session.  Each request goes
+ * out on a fresh socket with a random port and a random transmit
+ * timestamp (exchange.c); the core (sync.h) decides which replies count, when
+ * each server is asked, and which time the majority agrees on.  Every decision
+ * the core makes is performed here without waiting on a peer: calls are
+ * answered later, and one timer wakes the compartment when the next server
+ * falls due.
  *
  * The record is the supervisor's (runtime/time_record.h): a restarted
  * SNTP finds the last time there, marks it as updated again, and
@@ -37,6 +39,16 @@ SEALNET_IMPORT(network_socket_udp_authorise_host);
 SEALNET_IMPORT(network_socket_send_to);
 SEALNET_IMPORT(network_socket_receive_from);
 SEALNET_IMPORT(network_socket_close);
+/* NTS key establishment: a TCP connection of our own, handed to TLS. */
+SEALNET_IMPORT(network_socket_connect_tcp);
+SEALNET_IMPORT(network_socket_delegate);
+SEALNET_IMPORT(tls_connection_create);
+SEALNET_IMPORT(tls_connection_send);
+SEALNET_IMPORT(tls_connection_receive);
+SEALNET_IMPORT(tls_connection_close);
+SEALNET_IMPORT(tls_connection_keying_material);
+/* One key exchange at a time per server. */
+SEALNET_QUOTA(tls_sessions, SYNC_MAX_SERVERS);
 SEALNET_RESTART(always, 10);
 
 struct sntp_shell sntp;
@@ -423,8 +435,12 @@ add_servers(void)
 			       strerror(-k));
 			continue;
 		}
+		/* Plain: the capability is where requests go.  NTS: it is
+		 * the key exchange's, which names where requests go. */
 		sntp.ntp_cap[k] =
 		    sntp.plan.nts_required ? -1 : (int)sntp.plan.cap[i];
+		sntp.ke_cap[k] =
+		    sntp.plan.nts_required ? (int)sntp.plan.cap[i] : -1;
 		sn_log("server %s:%u (%s)", c->host, c->port,
 		       sntp.plan.nts_required ? "NTS" : "NTP, unauthenticated");
 	}
@@ -481,10 +497,14 @@ main(void)
 	    sn_export_peer(&sntp.compartment, SN_EXPORT_NETWORK_SOCKET_UDP);
 	sntp.netapi = sn_export_peer(
 	    &sntp.compartment, SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST);
-	if (sntp.tcpip == NULL || sntp.netapi == NULL)
+	sntp.tls =
+	    sn_export_peer(&sntp.compartment, SN_EXPORT_TLS_CONNECTION_CREATE);
+	if (sntp.tcpip == NULL || sntp.netapi == NULL || sntp.tls == NULL)
 		return 1;
-	/* A socket TCPIP made for a request that had given up. */
+	/* A socket or a session made for a request that had given up. */
 	sn_peer_on_late_reply(sntp.tcpip, sn_release_late_socket);
+	sn_peer_on_late_reply(sntp.netapi, sn_release_late_socket);
+	sn_peer_on_late_reply(sntp.tls, key_exchange_late_session);
 	take_over_record();
 	choose_clock_skew();
 	add_servers();

@@ -95,14 +95,14 @@ show_status(void)
 		    " replayed=%" PRIu64 " kiss_rate=%" PRIu64
 		    " kiss_deny=%" PRIu64 " kiss_ntsn=%" PRIu64
 		    " falseticker=%" PRIu64 " key_exchanges=%" PRIu64
-		    " key_exchange_failures=%" PRIu64,
+		    " key_exchange_failures=%" PRIu64 " cookies=%u",
 		    s->host, s->port, s->nts, s->usable, s->poll, s->requests,
 		    s->accepted, s->timeouts, s->rejected_not_ours,
 		    s->rejected_source, s->rejected_malformed,
 		    s->rejected_unsynchronised, s->rejected_unauthenticated,
 		    s->rejected_not_authentic, s->rejected_replayed,
 		    s->kiss_rate, s->kiss_deny, s->kiss_ntsn, s->falseticker,
-		    s->key_exchanges, s->key_exchange_failures);
+		    s->key_exchanges, s->key_exchange_failures, s->cookies);
 		print_if_new(last_server[i], sizeof(last_server[i]), line);
 	}
 }
