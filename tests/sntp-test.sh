@@ -2,9 +2,12 @@
 # The SNTP compartment against chrony 4.3, on a network the test makes.
 #
 # chrony serves its own clock (local stratum 8, never touching the host's
-# clock: -x) at 127.0.0.1 in the server namespace; tests/tools/ntp_proxy.py
-# relays to it from 10.0.0.1-3, each address a server of the image, and
-# turns attacker when the test says so.  Client and server share one
+# clock: -x) at 127.0.0.1 in the server namespace, NTP and NTS, with a
+# certificate for ntp.test from a CA made here; tests/tools/ntp_proxy.py
+# relays to it from 10.0.0.1-3 (UDP 123 and TCP 4460), each address a
+# server of the image, and turns attacker when the test says so.  A second
+# chrony at 127.0.0.2, relayed from 10.0.0.2 in the NTS part, holds a
+# certificate from a CA the image does not trust.  Client and server share one
 # clock here, so the time SNTP publishes must agree with the system clock
 # to well within a millisecond.
 #
@@ -30,6 +33,15 @@ mkdir -p "$PROXY"
 log=$T/plain.log
 events=$T/plain.events
 SERVERS=(10.0.0.1 10.0.0.2 10.0.0.3)
+# shellcheck source=tls-certs.sh
+. "$SN_ROOT/tests/tls-certs.sh"
+PKI=$T/pki
+mkdir -m 700 "$PKI" && tls_ca "$PKI" ca && tls_ca "$PKI" rogue &&
+	tls_cert "$PKI" ca ntp.test DNS:ntp.test &&
+	tls_cert "$PKI" rogue rogue IP:10.0.0.2 || {
+	fail "sntp: the test certificates could not be made"
+	finish
+}
 
 mode() { echo "$2" >"$PROXY/mode-$1"; } # ADDRESS MODE
 
@@ -51,7 +63,9 @@ at_least() { # MIN KIND KEY
 offset_below() { # NANOSECONDS
 	local o
 	o=$(probe offset offset_ns)
-	[ -n "$o" ] && [ "${o#-}" -lt "$1" ]
+	[ -n "$o" ] && [ "${o#-}" -lt "$1" ] && return 0
+	echo "  offset_ns=$o at update $(probe offset updates)" >&2
+	return 1
 }
 requests_to() { # ADDRESS: relayed or answered since the mark
 	count_lines "$PROXY/requests" "^$1 "
@@ -66,7 +80,7 @@ kill_sntp() {
 	kill -KILL "$pid"
 	wait_event "$events" ".event==\"ready\" and .compartment==\"SNTP\"" 10
 }
-on_failure 'echo "--- stack log"; cat "$log"; echo "--- proxy"; tail -30 "$PROXY/requests"; cat "$T/proxy.log"'
+on_failure 'for f in "$T"/*.log; do echo "--- $f"; cat "$f"; done; echo "--- proxy"; tail -30 "$PROXY/requests"'
 
 # ---- the network, chrony and the proxy ----
 
@@ -74,17 +88,26 @@ testnet_up "$T" ntp.test || {
 	fail "sntp: the test network could not be made"
 	finish
 }
-for a in 10.0.0.2 10.0.0.3; do
+for a in 10.0.0.2 10.0.0.3 10.0.0.4; do
 	ip -n "$TESTNET_SRV" addr add "$a/24" dev vs
 done
-cat >"$T/chrony.conf" <<EOF
+# chrony NAME ADDRESS CERTIFICATE: one serving NTP and NTS-KE at ADDRESS,
+# with no command socket (two share the file system).
+chrony() {
+	cat >"$T/$1.conf" <<EOF
 local stratum 8
 allow all
-bindaddress 127.0.0.1
+bindaddress $2
 cmdport 0
-pidfile $T/chronyd.pid
+bindcmdaddress /
+pidfile $T/$1.pid
+ntsserverkey $PKI/server.key
+ntsservercert $3
 EOF
-testnet_spawn chronyd -x -d -f "$T/chrony.conf" -u root >"$T/chrony.log" 2>&1
+	testnet_spawn chronyd -x -d -f "$T/$1.conf" -u root >"$T/$1.log" 2>&1
+}
+chrony chrony 127.0.0.1 "$PKI/ntp.test.pem"
+chrony rogue 127.0.0.2 "$PKI/rogue.pem"
 # chrony answers late while it starts: the first reply it sends must be
 # one it sends at once, or it measures nothing.
 chrony_ready() {
@@ -98,7 +121,8 @@ sys.exit(0 if len(r) >= 48 and r[0] >> 6 != 3 and r[1] == 8 else 1)' 2>/dev/null
 }
 wait_until 10 chrony_ready || fail "sntp: chrony did not start serving"
 testnet_spawn /usr/bin/python3 "$SN_ROOT/tests/tools/ntp_proxy.py" "$PROXY" \
-	127.0.0.1 "${SERVERS[@]}" >"$T/proxy.log" 2>&1
+	127.0.0.1 10.0.0.1 10.0.0.2 10.0.0.3 10.0.0.4=127.0.0.2 \
+	>"$T/proxy.log" 2>&1
 wait_line "$T/proxy.log" '^ntp_proxy: serving' 10 >/dev/null ||
 	fail "sntp: the proxy did not start"
 
@@ -111,7 +135,8 @@ done
 check "sntp: image build grants SNTP its servers" \
 	quietly "$SN_SEALNET" image build -o "$T/plain.json" \
 	--ipv4 10.0.0.40/24 --gateway 10.0.0.1 --dns 10.0.0.1 "${args[@]}" \
-	"$B"/compartments/{firewall,tcpip,netapi,dns,sntp,sntp_probe}
+	--trust-anchors "$PKI/ca.pem" \
+	"$B"/compartments/{firewall,tcpip,netapi,dns,tls,sntp,sntp_probe}
 expect "sntp: the audit shows the servers as SNTP's UDP capabilities" \
 	"10.0.0.1:123 10.0.0.2:123 10.0.0.3:123" \
 	"$("$SN_SEALNET" audit "$T/plain.json" | jq -r -L "$SN_ROOT/audit" \
@@ -198,7 +223,81 @@ check "sntp: the moment SNTP died, the record still holds the time, marked as no
 check "sntp: the new SNTP updates the record again" \
 	wait_until 15 at_least $((updates + 1)) time updates
 expect "sntp: ... as updating" 1 "$(probe time updating)"
+# Its first samples come 2 s apart: the fourth update has them all.
+wait_until 15 at_least $((updates + 4)) time updates >/dev/null
 check "sntp: ... with the right time" offset_below 1000000
 
 stack_stop plain
+
+# ---- NTS ----
+# ntp.test (10.0.0.1, relayed to the trusted chrony), 10.0.0.4 (relayed
+# to the one whose certificate comes from an unknown CA) and 10.0.0.3 as
+# a plain server, which NTS makes sure is never asked.
+log=$T/nts.log
+events=$T/nts.events
+for a in "${SERVERS[@]}"; do
+	mode "$a" pass
+done
+check "sntp: an image with NTS servers builds" \
+	quietly "$SN_SEALNET" image build -o "$T/nts.json" \
+	--ipv4 10.0.0.40/24 --gateway 10.0.0.1 --dns 10.0.0.1 \
+	--nts-server ntp.test --nts-server 10.0.0.4 --ntp-server 10.0.0.3 \
+	--trust-anchors "$PKI/ca.pem" \
+	"$B"/compartments/{firewall,tcpip,netapi,dns,tls,sntp,sntp_probe}
+expect "sntp: the audit says NTS is required" true \
+	"$("$SN_SEALNET" audit "$T/nts.json" | jq -r -L "$SN_ROOT/audit" \
+		'include "network_stack"; nts_required')"
+mark "$PROXY/requests"
+stack_start --netns "$TESTNET_DEV" nts "$T/nts.json" --tap tap0
+check "sntp: synchronised with NTS" \
+	wait_line "$log" '^SNTP: synchronised to ntp\.test \(stratum 8, authenticated\)' 20
+wait_until 15 at_least 4 time updates >/dev/null
+expect "sntp: the record says the time is authenticated" 1 \
+	"$(probe time authenticated)"
+check "sntp: offset from the system clock below 1 ms (NTS)" \
+	offset_below 1000000
+say "NTS, update $(probe offset updates): offset $(probe offset offset_ns) ns," \
+	"error bound $(probe offset error_ns) ns;" \
+	"$(lines "$log" '^SNTP: first synchronisation' | head -1 | sed 's/^SNTP: //')"
+check "sntp: NTS-KE with an untrusted certificate is refused, and says why" \
+	has_line "$log" '^SNTP: NTS-KE with 10\.0\.0\.4:4460 failed: TLS: unknown_issuer$'
+expect "sntp: no time was taken from the untrusted server" 0 \
+	"$(counter 10.0.0.4 requests)"
+check "sntp: the cookies were replenished to 8 after each reply" \
+	wait_until 5 eval '[ "$(counter ntp.test cookies)" = 8 ]'
+expect "sntp: with NTS configured, the plain server was never asked" \
+	0 "$(requests_to 10.0.0.3)"
+check "sntp: ... nor is it among SNTP's servers" \
+	no_line "$log" '^sntp_probe: server host=10\.0\.0\.3 '
+
+# Each NTS attack on a fresh incarnation, which runs NTS-KE again first.
+nts_attack() { # MODE COUNTER WHAT
+	local updates
+	updates=$(probe time updates)
+	mode 10.0.0.1 "$1"
+	kill_sntp
+	check "sntp: NTS: $3 is refused and counted" \
+		wait_until 20 at_least 2 "server host=ntp.test" "$2"
+	expect "sntp: NTS: ... and the record kept its time" \
+		"$updates 1 1" \
+		"$(probe time updates) $(probe time synchronised) $(probe time authenticated)"
+	check "sntp: NTS: ... which is still right" offset_below 1000000
+}
+nts_attack tamper not_authentic "a reply whose authenticator was tampered with"
+nts_attack replay not_ours "a replayed reply, its origin rewritten"
+nts_attack strip unauthenticated "an unauthenticated reply"
+
+# An NTS NAK: the cookies are refused; SNTP runs NTS-KE again.
+mode 10.0.0.1 nak
+kill_sntp
+check "sntp: NTS NAK: a Kiss-o'-Death NTSN is counted" \
+	wait_until 20 at_least 1 "server host=ntp.test" kiss_ntsn
+check "sntp: NTS NAK: ... and NTS-KE runs again" \
+	wait_until 10 at_least 2 "server host=ntp.test" key_exchanges
+updates=$(probe time updates)
+mode 10.0.0.1 pass
+check "sntp: NTS NAK: ... after which the time is authenticated again" \
+	wait_until 15 at_least $((updates + 1)) time updates
+expect "sntp: NTS: authenticated" 1 "$(probe time authenticated)"
+stack_stop nts
 finish

@@ -25,6 +25,9 @@ DIR/mode-ADDRESS, read afresh for each one (missing: pass):
                     time 1000 s off: a plain reply to an NTS request
     replay          instead of the reply, the last genuine reply this
                     client had, its origin rewritten to the new request's
+    nak             instead of the reply, an NTS NAK: a Kiss-o'-Death NTSN
+                    echoing the request's unique identifier, which RFC
+                    8915 leaves unauthenticated
 
 Each request is logged to DIR/requests as "ADDRESS MODE".
 """
@@ -78,10 +81,25 @@ def send_forged_source(reply, client):
          UDP(sport=123, dport=client[1]) / reply, verbose=0)
 
 
+def unique_identifier(request):
+    """The request's Unique Identifier extension field, whole, or b""."""
+    pos = 48
+    while pos + 4 <= len(request):
+        kind, length = struct.unpack("!HH", request[pos:pos + 4])
+        if length < 4:
+            break
+        if kind == 0x0104:
+            return request[pos:pos + length]
+        pos += length
+    return b""
+
+
 def forged(mode, address, request, reply, client):
     """What goes back instead of the genuine reply, or None."""
     if mode.startswith("kod:"):
         return kiss(request, mode[4:8])
+    if mode == "nak":
+        return kiss(request, "NTSN") + unique_identifier(request)
     if mode == "replay":
         old = last_reply.get((address, client[0]))
         return None if old is None else old[:24] + request[40:48] + old[32:]
