@@ -3,6 +3,7 @@
  * the same run, side by side, because the machines are shared and noisy.
  *
  *   sealnet-bench call [--iterations N] [--seconds S]
+ *   sealnet-bench tcp | churn     (scripts/bench-*.sh, as root)
  *
  * prints one JSON object per line.
  */
@@ -250,21 +251,22 @@ cmd_call(unsigned iterations, double seconds)
 	return 0;
 }
 
-/* The TCP benchmark needs namespaces, servers and the whole stack: it is
- * a script beside the tools, run with this binary's build directory. */
+/* The TCP, churn and TLS benchmarks need namespaces, servers and the whole
+ * stack: each is a script beside the tools, run with this binary's build
+ * directory. */
 static int
-bench_tcp(const char *self)
+bench_script(const char *name)
 {
 	char bin[4096], script[4096 + 64], build[4096];
 	ssize_t n = readlink("/proc/self/exe", bin, sizeof(bin) - 1);
 
-	(void)self;
 	if (n <= 0)
 		return 1;
 	bin[n] = 0;
 	/* build/bin/sealnet-bench -> build, and the tree above it. */
 	snprintf(build, sizeof(build), "%s", dirname(dirname(bin)));
-	snprintf(script, sizeof(script), "%s/../scripts/bench-tcp.sh", build);
+	snprintf(script, sizeof(script), "%s/../scripts/bench-%s.sh", build,
+		 name);
 	execl(script, script, build, (char *)NULL);
 	perror(script);
 	return 1;
@@ -276,7 +278,9 @@ usage(void)
 	fprintf(stderr, "usage: sealnet-bench call [--iterations N] "
 			"[--seconds S]\n"
 			"       sealnet-bench tcp   (root: builds its own "
-			"namespaces)\n");
+			"namespaces)\n"
+			"       sealnet-bench churn (root: likewise)\n"
+			"       sealnet-bench tls   (root: likewise)\n");
 }
 
 int
@@ -285,8 +289,10 @@ main(int argc, char **argv)
 	unsigned iterations = 20000;
 	double seconds = 2.0;
 
-	if (argc == 2 && strcmp(argv[1], "tcp") == 0)
-		return bench_tcp(argv[0]);
+	if (argc == 2 &&
+	    (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "churn") == 0 ||
+	     strcmp(argv[1], "tls") == 0))
+		return bench_script(argv[1]);
 	if (argc < 2 || strcmp(argv[1], "call") != 0) {
 		usage();
 		return 2;

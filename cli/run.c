@@ -1,5 +1,5 @@
 /*
- * sealnet run IMAGE [--tap IFNAME] [--events FILE]
+ * sealnet run IMAGE [--tap IFNAME] [--offloads on|off] [--events FILE]
  *
  * Boots the image under the supervisor until SIGTERM or SIGINT.  With
  * --events, the supervisor also writes what happens as JSON lines.
@@ -17,7 +17,8 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-		"usage: sealnet run IMAGE [--tap IFNAME] [--events FILE]\n");
+		"usage: sealnet run IMAGE [--tap IFNAME] [--offloads on|off] "
+		"[--events FILE]\n");
 	return 2;
 }
 
@@ -34,6 +35,10 @@ cli_run(int argc, char **argv)
 			return usage();
 		if (strcmp(argv[i], "--tap") == 0 && opt.tap == NULL)
 			opt.tap = argv[i + 1];
+		else if (strcmp(argv[i], "--offloads") == 0 &&
+			 (strcmp(argv[i + 1], "on") == 0 ||
+			  strcmp(argv[i + 1], "off") == 0))
+			opt.no_offloads = strcmp(argv[i + 1], "off") == 0;
 		else if (strcmp(argv[i], "--events") == 0 && opt.events == NULL)
 			opt.events = argv[i + 1];
 		else

@@ -22,7 +22,7 @@ static const struct subcommand {
     {"audit", cli_audit,
      "audit IMAGE       print what each compartment may do"},
     {"run", cli_run,
-     "run IMAGE [--tap IFNAME] [--events FILE]\n"
+     "run IMAGE [--tap IFNAME] [--offloads on|off] [--events FILE]\n"
      "                                  boot an image"},
 };
 

@@ -10,8 +10,8 @@
 # hostile writes into its channels' rings by hand.  Each says so where
 # it includes the runtime's headers.
 DEMO_COMPARTMENTS := runtime_service app
-TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench misplaced \
-	tls_test tls_other tls_hostile tls_victim
+TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench churn \
+	misplaced tls_bench tls_test tls_other tls_hostile tls_victim
 # tests/sntp-test.sh's reader of the shared time record.
 TEST_COMPARTMENTS += sntp_probe
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.[ch])
@@ -51,6 +51,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/sntp_probe,$(COMPARTMENT_BINS))
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench %/sntp_probe,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

@@ -4,9 +4,11 @@
 $(OBJ)/net/%.o: CFLAGS += -Inet
 $(FUZZ_BIN_DIR)/tcpseg_read: CFLAGS += -Inet
 
-TEST_NAMES += frames_test
+TEST_NAMES += frames_test tso_test
 TEST_MAIN_frames_test := net/tests/frames_test.c
 TEST_SRCS_frames_test := net/frames.c
+TEST_MAIN_tso_test := net/tests/tso_test.c
+TEST_SRCS_tso_test := net/tso.c net/tcpseg.c
 
 FUZZ_TARGETS += tcpseg_read
 FUZZ_MAIN_tcpseg_read := net/fuzz/tcpseg_read.c

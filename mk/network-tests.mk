@@ -23,3 +23,5 @@ $(BUILD)/compartments/tcp_test: $(OBJ)/tests/compartments/tcp_test.o \
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 compartment-objs: $(TCP_TEST_STEP_OBJS)
 FORMAT_SRCS += $(TCP_TEST_STEPS) tests/compartments/tcp_test/tcp_test.h
+# TCP super-frames from the wire against the device's offloads.
+SCRIPT_TESTS += tests/attack/gso-superframes.sh

@@ -11,12 +11,14 @@ FORMAT_SRCS += $(wildcard sdk/*.[ch] include/sealnet/*.h)
 # What the SDK's functions return without a stack (a test process that
 # boots itself and plays NetAPI and TCPIP), checked against what their
 # headers document.
-TEST_NAMES += sdk_test sdk_import_test
+TEST_NAMES += sdk_test sdk_import_test sdk_tls_test
 TEST_SRCS_sdk_test := tests/sdk_harness.c $(SDK_SRCS)
+TEST_SRCS_sdk_tls_test := tests/sdk_harness.c $(SDK_SRCS)
 TEST_SRCS_sdk_import_test := tests/sdk_harness.c $(SDK_SRCS)
 $(OBJ)/tests/sdk_harness.o: CFLAGS += -Itests \
 	-DSDK_HEADERS='"$(CURDIR)/include/sealnet"'
 FORMAT_SRCS += tests/sdk_test.c tests/sdk_import_test.c tests/sdk_harness.c \
+	tests/sdk_tls_test.c \
 	tests/sdk_harness.h
 
 # Each public header compiles alone, under gcc and clang.

@@ -13,17 +13,27 @@
 #include "call.h"
 #include "stack.h"
 
-/* Well under a message, with room for each frame's table. */
+/* Under a message, with room for each frame's table and the envelope:
+ * one super-frame of the device's offloads and more besides. */
 #define SN_FRAMES_MAX	    32u
-#define SN_FRAMES_MAX_BYTES (48u * 1024u)
-#define SN_FRAMES_MAX_FRAME SN_MAX_FRAME
+#define SN_FRAMES_MAX_BYTES (SN_MAX_MESSAGE - 4096u)
+#define SN_FRAMES_MAX_FRAME SN_MAX_SUPER_FRAME
+
+/* What a frame carries besides its bytes (schema table Frame). */
+struct sn_frame_info {
+	/* A SYN rebuilt from a cookie: lwIP's ISN for it. */
+	bool has_syn_cookie;
+	uint32_t syn_cookie;
+	/* The device vouched for its checksum (to TCPIP). */
+	bool checksum_trusted;
+	/* A TCP segment for the device to cut, 0 if none (to the Firewall). */
+	uint16_t segment_size;
+};
 
 struct sn_frames {
 	uint8_t data[SN_FRAMES_MAX_BYTES];
 	uint16_t len[SN_FRAMES_MAX];
-	/* Frame i is a SYN rebuilt from a cookie: lwIP's ISN for it. */
-	bool has_syn_cookie[SN_FRAMES_MAX];
-	uint32_t syn_cookie[SN_FRAMES_MAX];
+	struct sn_frame_info info[SN_FRAMES_MAX];
 	unsigned count;
 	uint32_t bytes;
 };
@@ -31,6 +41,19 @@ struct sn_frames {
 /* Room for one frame of len bytes, or NULL when the batch is full (send
  * it first) or the frame is too long. */
 uint8_t *sn_frames_reserve(struct sn_frames *f, size_t len);
+
+/* The frame reserved last, its length and what it carries; NULL if the
+ * batch is empty. */
+uint8_t *sn_frames_last(struct sn_frames *f, size_t *len,
+			struct sn_frame_info **info);
+
+/* Lengthens the frame reserved last by extra bytes: where they go, or
+ * NULL (nothing changed) if the batch or the frame has no room. */
+uint8_t *sn_frames_extend_last(struct sn_frames *f, size_t extra);
+
+/* Shortens the frame reserved last to len bytes, or takes it out of the
+ * batch for 0.  -EINVAL with no frame, or for a len longer than it. */
+int sn_frames_trim_last(struct sn_frames *f, size_t len);
 
 /* Marks the frame reserved last as a SYN rebuilt from a SYN cookie, whose
  * connection lwIP must start at isn.  -EINVAL with no frame reserved. */
@@ -47,10 +70,9 @@ int sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id,
 		   sn_reply_fn done);
 
 /* The frames of a received Frames body, one at a time: returns the count
- * and calls fn for each frame, with syn_cookie NULL unless the frame
- * carries a cookie's ISN. */
+ * and calls fn for each frame with what it carries. */
 typedef void (*sn_frame_fn)(void *ctx, const uint8_t *frame, uint32_t len,
-			    const uint32_t *syn_cookie);
+			    const struct sn_frame_info *info);
 uint32_t sn_frames_each(sn_frames_ref r, sn_frame_fn fn, void *ctx);
 
 #endif

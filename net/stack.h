@@ -16,15 +16,21 @@
 
 /* The largest Ethernet frame the device carries: 1500 bytes of payload,
  * a 14-byte header and a VLAN tag's 4 bytes. */
-#define SN_MAX_FRAME	  1518u
-#define SN_ETH_HLEN	  14u
-#define SN_ETHERTYPE_IPV4 0x0800u
-#define SN_ETHERTYPE_ARP  0x0806u
-#define SN_ETHERTYPE_IPV6 0x86ddu
-#define SN_IPV4_HLEN	  20u
-#define SN_IPV6_HLEN	  40u
-#define SN_TCP_HLEN	  20u
-#define SN_UDP_HLEN	  8u
+#define SN_MAX_FRAME 1518u
+/* The link's MTU: what one segment's IP packet may be on the wire. */
+#define SN_MTU 1500u
+/* The longest frame with the device's offloads on, a TCP segment the
+ * device will cut or has joined (TSO, GRO): lwIP's pbuf lengths are 16
+ * bits. */
+#define SN_MAX_SUPER_FRAME 65535u
+#define SN_ETH_HLEN	   14u
+#define SN_ETHERTYPE_IPV4  0x0800u
+#define SN_ETHERTYPE_ARP   0x0806u
+#define SN_ETHERTYPE_IPV6  0x86ddu
+#define SN_IPV4_HLEN	   20u
+#define SN_IPV6_HLEN	   40u
+#define SN_TCP_HLEN	   20u
+#define SN_UDP_HLEN	   8u
 
 /* lwIP's SYN-ACK: its hop limit (TCP_TTL, IP6_HOPLIM), its unscaled
  * window in a SYN, its MSS on a 1500-byte link and its window shift when
@@ -33,6 +39,6 @@
 #define SN_TCP_SYN_WINDOW 0xffffu
 #define SN_TCP_MSS_IPV4	  1460u
 #define SN_TCP_MSS_IPV6	  1440u
-#define SN_TCP_WSCALE	  2u
+#define SN_TCP_WSCALE	  3u
 
 #endif

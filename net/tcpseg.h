@@ -46,6 +46,10 @@ struct tcpseg {
 
 /* 0, or -EINVAL if frame is not a whole, well-formed TCP segment. */
 int tcpseg_read(struct tcpseg *s, const uint8_t *frame, size_t len);
+/* The same, but for the TCP checksum, which the device vouched for: it
+ * checked it, or the field holds only the pseudo-header's sum of a
+ * segment that never left the host (vnet.h). */
+int tcpseg_read_trusted(struct tcpseg *s, const uint8_t *frame, size_t len);
 
 /* Writes s as a frame with no payload (payload_len is ignored), with the
  * MSS and window scale options it has, and correct checksums.  Returns

@@ -31,6 +31,7 @@ static char compartment_name[SN_PEER_NAME_MAX];
 static uint32_t incarnation;
 static uint8_t hardware_address[6];
 static bool have_hardware_address;
+static bool device_offloads;
 static struct sn_network_config network_config;
 /* The connection capabilities the image grants this compartment. */
 static struct sn_capability own_connections[SN_MAX_HELD_CAPABILITIES];
@@ -49,6 +50,12 @@ struct sn_compartment *
 sn_compartment_self(void)
 {
 	return self;
+}
+
+bool
+sn_compartment_device_offloads(void)
+{
+	return device_offloads;
 }
 
 bool
@@ -404,6 +411,7 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 		have_hardware_address = true;
 	}
 	take_network_config(sn_boot_network(boot));
+	device_offloads = sn_boot_device_offloads(boot);
 	for (uint32_t i = 0; i < npeers; i++) {
 		sn_boot_peer_ref bp = sn_boot_peers_at(boot, i);
 		const char *peer_name = sn_boot_peer_name(bp, &len);

@@ -62,6 +62,10 @@ int sn_compartment_run(struct sn_compartment *c);
 /* The stack's Ethernet address from the boot message; false if none. */
 bool sn_compartment_hardware_address(uint8_t out[6]);
 
+/* Whether the network device's offloads are on (schema Boot): its frames
+ * carry a virtio-net header, and TCP may be segmented by it. */
+bool sn_compartment_device_offloads(void);
+
 /* The image's network configuration; a field's family is 0 when the image
  * leaves it to DHCP. */
 struct sn_network_config {

@@ -229,8 +229,11 @@ sn_channel_attach(struct sn_channel *ch, const struct sn_channel_fds *fds,
 	rc = ring_bytes_of(fds->shm, &ch->ring_bytes, &ch->map_bytes);
 	if (rc < 0)
 		return rc;
-	map = mmap(NULL, ch->map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fds->shm, 0);
+	/* Populated now: a ring's pages are all touched sooner or later,
+	 * and a compartment's resident memory should say so from the start
+	 * rather than creep up as the indices first go round. */
+	map = mmap(NULL, ch->map_bytes, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_POPULATE, fds->shm, 0);
 	if (map == MAP_FAILED)
 		return -errno;
 	ch->shm = map;

@@ -30,8 +30,10 @@ struct sn_channel_fds {
 
 /* The largest message any channel carries, whatever its ring size: a
  * receiver's private buffer is this big, so a longer record can only be
- * a broken peer. */
-#define SN_CHANNEL_MAX_MESSAGE (64u * 1024u)
+ * a broken peer.  Room for a 64 KiB TCP segment from the device's
+ * offloads with its envelope, and for a send or receive of more than
+ * lwIP's 64 KiB in one call. */
+#define SN_CHANNEL_MAX_MESSAGE (128u * 1024u)
 #define SN_CHANNEL_MIN_RING    4096u
 #define SN_CHANNEL_MAX_RING    (16u * 1024u * 1024u)
 

@@ -10,9 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Long enough to catch a reply from a peer running on the other core,
- * short enough not to matter when there is none. */
-#define DEFAULT_SPIN_NS 20000u
+/* Long enough to catch a reply from a peer running on the other core
+ * (a call's round trip is under 2 us), short enough not to take the core
+ * from the peers that would send it: on a 2-core machine a bulk transfer
+ * keeps four processes busy (the kernel's peer, the Firewall, TCPIP, the
+ * application), and at 20 us their spinning took a fifth of TCPIP's and
+ * the application's samples, and 0.1-0.2 of the kernel's throughput. */
+#define DEFAULT_SPIN_NS 5000u
 
 #ifndef SYS_futex_waitv
 #define SYS_futex_waitv 449

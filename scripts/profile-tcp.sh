@@ -67,4 +67,37 @@ END {
 			line(order[i])
 	line("others")
 }' "$tmp/pids" "$tmp/report"
+# The functions each compartment spent most of its samples in: its top
+# five, each as a share of that compartment's samples.  perf finds no
+# symbols in the sealed memfds the compartments run from, and gives an
+# address in the binary; the static binaries load at 0x400000, so
+# addr2line on build/compartments/NAME names it.
+perf report -i "$tmp/perf.data" --stdio -q --sort pid,sym 2>/dev/null \
+	>"$tmp/symbols"
+awk '
+NR == FNR { name[$1] = $2; next }
+{
+	pct = $1; sub(/%$/, "", pct)
+	pid = $2; sub(/:.*/, "", pid)
+	if (!(pid in name)) next
+	who = name[pid]
+	sym = $0; sub(/^.*\] /, "", sym); gsub(/"/, "", sym)
+	total[who] += pct
+	n = ++count[who]
+	sample[who, n] = pct; symbol[who, n] = sym
+}
+END {
+	for (who in count)
+		for (i = 1; i <= count[who] && i <= 5; i++)
+			printf "%s\t%s\t%.1f\n", who, symbol[who, i], 100 * sample[who, i] / total[who]
+}' "$tmp/pids" "$tmp/symbols" |
+	while IFS=$'\t' read -r who sym pct; do
+		bin=$build/compartments/$(echo "$who" | tr '[:upper:]' '[:lower:]')
+		if [[ $sym =~ ^0x[0-9a-f]+$ ]] && [ -f "$bin" ]; then
+			named=$(addr2line -f -e "$bin" "$(printf '0x%x' $((sym + 0x400000)))" | head -1)
+			[ "$named" != "??" ] && sym=$named
+		fi
+		printf '{"bench": "profile_function", "compartment": "%s", "function": "%s", "percent_of_compartment": %s}\n' \
+			"$who" "$sym" "$pct"
+	done
 cat "$tmp/bench.out"

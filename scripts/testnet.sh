@@ -13,6 +13,8 @@
 #                             With TESTNET_DNS set to an address, DHCP
 #                             names that address as the DNS server
 #                             instead, and the caller runs one there.
+#                             TESTNET_DNS_TTL: the TTL of those answers
+#                             (dnsmasq's default is 0: not to be kept).
 # testnet_spawn CMD...        runs CMD in the server namespace, tracked
 TESTNET_SRV=sn-srv-$$
 TESTNET_DEV=sn-dev-$$
@@ -25,6 +27,7 @@ testnet_up() {
 	for name in "$@"; do
 		dns_args+=(--address="/$name/10.0.0.1")
 	done
+	[ -n "${TESTNET_DNS_TTL:-}" ] && dns_args+=(--local-ttl="$TESTNET_DNS_TTL")
 	if [ -n "${TESTNET_DNS:-}" ]; then
 		dns_args=(--port=0 --dhcp-option="option:dns-server,$TESTNET_DNS")
 	fi

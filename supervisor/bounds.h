@@ -8,8 +8,10 @@
 #include "call.h"  /* SN_MAX_MESSAGE */
 #include "clock.h" /* SN_MS, SN_SECOND */
 
-/* Each direction of a channel between two compartments. */
-#define CHANNEL_RING_BYTES (256u * 1024u)
+/* Each direction of a channel between two compartments: four of the
+ * largest messages (a message may take at most half a ring), so a bulk
+ * transfer keeps a few in flight.  Pages are touched only as used. */
+#define CHANNEL_RING_BYTES (512u * 1024u)
 
 /* Restarts: an incarnation that became ready and then died waits the
  * base delay; each death before ready doubles it, up to the maximum.

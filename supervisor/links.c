@@ -302,6 +302,7 @@ send_boot(struct supervisor *sv, unsigned self)
 	sn_boot_add_incarnation(&b, boot, ch->incarnation);
 	sn_boot_add_hardware_address(&b, boot, sv->hardware_address,
 				     sizeof(sv->hardware_address));
+	sn_boot_add_device_offloads(&b, boot, sv->device_offloads);
 	if (sv->img->network.static_ipv4 || sv->img->network.has_dns)
 		sn_boot_add_network(&b, boot,
 				    build_network(&b, &sv->img->network));

@@ -107,7 +107,8 @@ struct supervisor {
 	/* Set up once by supervisor.c, read by all. */
 	const struct image *img;
 	int devnull_fd, device_fd;
-	int signal_fd; /* SIGCHLD, SIGTERM and SIGINT, for poll_loop.c */
+	bool device_offloads; /* virtio-net headers on the device's frames */
+	int signal_fd;	      /* SIGCHLD, SIGTERM and SIGINT, for poll_loop.c */
 	struct uid_block uids;
 	bool notify; /* seccomp user notification */
 	uint64_t boot_ns;

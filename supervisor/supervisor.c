@@ -36,26 +36,23 @@
 #include "state.h"
 #include "time_share.h"
 
-/* The TAP device named, for the compartment that holds it.  -1 with
- * errno set if it cannot be had: a name too long for the kernel is
- * refused rather than cut to another device's name. */
+/* The offloads asked of a TAP device: checksums left to it, and TCP
+ * segments up to 64 KiB either way (TSO on writes, GSO/GRO on reads). */
+#define DEVICE_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+
 static int
-open_device(const char *name)
+attach_device(const char *name, bool offloads)
 {
 	struct ifreq ifr;
-	int fd;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 
-	if (strlen(name) >= sizeof(ifr.ifr_name)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0);
 	memcpy(ifr.ifr_name, name, strlen(name) + 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    (offloads && ioctl(fd, TUNSETOFFLOAD, DEVICE_OFFLOADS) < 0)) {
 		int saved = errno;
 
 		close_descriptor(fd);
@@ -63,6 +60,40 @@ open_device(const char *name)
 		return -1;
 	}
 	return fd;
+}
+
+/* The TAP device named, for the compartment that holds it, with its
+ * offloads on if the kernel and the device have them (the compartment
+ * cannot ask: its ioctls are limited to TCGETS).  -1 with errno set if
+ * it cannot be had: a name too long for the kernel is refused rather
+ * than cut to another device's name. */
+static int
+open_device(const char *name, bool want_offloads, bool *offloads)
+{
+	int fd;
+
+	*offloads = false;
+	if (strlen(name) >= IFNAMSIZ) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (want_offloads) {
+		fd = attach_device(name, true);
+		if (fd >= 0) {
+			*offloads = true;
+			say("device %s: offloads on (virtio-net header, "
+			    "checksums, TSO and GSO up to 64 KiB)",
+			    name);
+			return fd;
+		}
+		say("device %s: no offloads (%s): one frame per read and "
+		    "write",
+		    name, strerror(errno));
+	} else
+		say("device %s: offloads off, as asked: one frame per read "
+		    "and write",
+		    name);
+	return attach_device(name, false);
 }
 
 /* One compartment: its uid, its verified binary, and its device if it
@@ -97,7 +128,8 @@ prepare_child(struct supervisor *sv, unsigned i,
 		    ch->ic->name);
 		return -1;
 	}
-	sv->device_fd = open_device(opt->tap);
+	sv->device_fd =
+	    open_device(opt->tap, !opt->no_offloads, &sv->device_offloads);
 	if (sv->device_fd < 0) {
 		say("--tap %s: %s", opt->tap, strerror(errno));
 		return -1;

@@ -27,6 +27,7 @@
 struct supervisor_options {
 	const char *tap;    /* device name for the compartment that holds it */
 	const char *events; /* file for the JSON event stream, or NULL */
+	bool no_offloads;   /* the device without TSO and checksum offload */
 };
 
 /* Runs the image until SIGTERM or SIGINT.  Returns the exit status. */

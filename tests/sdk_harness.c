@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "sealnet/tls.h"
 
 #define RING_BYTES (256u * 1024u)
 
@@ -232,11 +233,28 @@ declaration_line(const char *text, const char *at)
 	return *line != ' ' && *line != '\t' && *line != '/' && *line != '#';
 }
 
+/* The TLS codes are macros of sealnet/tls.h, written as such. */
+static const char *
+tls_code_name(int code)
+{
+	static const char *const names[] = {
+	    "SEALNET_TLS_EUNKNOWN_ISSUER", "SEALNET_TLS_ESELF_SIGNED",
+	    "SEALNET_TLS_EHOST_MISMATCH",  "SEALNET_TLS_EEXPIRED",
+	    "SEALNET_TLS_ENOT_YET_VALID",  "SEALNET_TLS_EBAD_CERTIFICATE",
+	    "SEALNET_TLS_EHANDSHAKE",	   "SEALNET_TLS_EPEER_CLOSED",
+	    "SEALNET_TLS_EPEER_RESET",	   "SEALNET_TLS_EPROTOCOL"};
+
+	return SEALNET_TLS_IS_ERROR(code)
+		   ? names[SEALNET_TLS_ERROR_FIRST - code]
+		   : NULL;
+}
+
 bool
 documented(const char *header, const char *function, int negative_code)
 {
 	char path[512], code[64], decl[128];
-	const char *name = strerrorname_np(-negative_code);
+	const char *tls = tls_code_name(negative_code);
+	const char *name = tls != NULL ? tls : strerrorname_np(-negative_code);
 	const char *first, *own, *at;
 	size_t first_len = 0, own_len = 0;
 	FILE *f;
@@ -250,7 +268,8 @@ documented(const char *header, const char *function, int negative_code)
 	size_t n = fread(header_text, 1, sizeof(header_text) - 1, f);
 	fclose(f);
 	header_text[n] = 0;
-	snprintf(code, sizeof(code), "-%s", name);
+	/* An errno is written -ENAME; a TLS code is negative already. */
+	snprintf(code, sizeof(code), "%s%s", tls != NULL ? "" : "-", name);
 	snprintf(decl, sizeof(decl), "%s(", function);
 	/* The declaration: the name at the start of a line, or after its
 	 * return type. */

@@ -54,6 +54,8 @@ struct lookup {
 	uint8_t addr[MAX_ADDRESSES][16];
 	uint8_t addr_family[MAX_ADDRESSES];
 	unsigned naddr;
+	/* The least TTL of the records the addresses came from. */
+	uint32_t ttl;
 	char canonical[SN_HOST_MAX + 1];
 	uint64_t next_retry_ns;
 	unsigned tries;
@@ -109,6 +111,7 @@ finish(struct lookup *l, int rc)
 		if (l->canonical[0])
 			sn_resolved_add_canonical_name(b, body, l->canonical,
 						       strlen(l->canonical));
+		sn_resolved_add_ttl_seconds(b, body, l->naddr ? l->ttl : 0);
 		sn_deferred_ok(&l->reply, SN_BODY_RESOLVED, body);
 	}
 	if (l->timer >= 0)
@@ -225,6 +228,16 @@ done(const struct lookup *l)
 	return true;
 }
 
+/* The answer is kept no longer than its shortest-lived record. */
+static void
+keep_ttl(struct lookup *l, int ttl)
+{
+	uint32_t t = ttl > 0 ? (uint32_t)ttl : 0;
+
+	if (l->naddr == 0 || t < l->ttl)
+		l->ttl = t;
+}
+
 static void
 take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 {
@@ -240,6 +253,7 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 			struct ares_addrttl a[MAX_ADDRESSES];
 			rc = ares_parse_a_reply(msg, (int)len, &host, a, &n);
 			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
+				keep_ttl(l, a[i].ttl);
 				memcpy(l->addr[l->naddr], &a[i].ipaddr, 4);
 				l->addr_family[l->naddr++] =
 				    SN_ADDRESS_FAMILY_IPV4;
@@ -248,6 +262,7 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 			struct ares_addr6ttl a[MAX_ADDRESSES];
 			rc = ares_parse_aaaa_reply(msg, (int)len, &host, a, &n);
 			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
+				keep_ttl(l, a[i].ttl);
 				memcpy(l->addr[l->naddr], &a[i].ip6addr, 16);
 				l->addr_family[l->naddr++] =
 				    SN_ADDRESS_FAMILY_IPV6;

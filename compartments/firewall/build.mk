@@ -1,7 +1,8 @@
 # The Firewall: the only compartment that holds the network device.  Its
 # filter and SYN proxy are pure code, unit-tested and fuzzed alone.
 FIREWALL_DIR := compartments/firewall
-FIREWALL_PURE := $(addprefix $(FIREWALL_DIR)/,filter.c syn_proxy.c syncookie.c) \
+FIREWALL_PURE := $(addprefix $(FIREWALL_DIR)/,filter.c rules.c syncookie.c \
+	vnet.c) \
 	net/tcpseg.c
 
 STACK_COMPARTMENTS += firewall
@@ -15,7 +16,10 @@ COMPARTMENT_LDLIBS_firewall := -lcrypto
 $(OBJ)/$(FIREWALL_DIR)/%.o: CFLAGS += -I$(FIREWALL_DIR) -Inet
 $(FUZZ_BIN_DIR)/filter_frame: CFLAGS += -I$(FIREWALL_DIR) -Inet
 
-TEST_NAMES += filter_test syn_proxy_test
+TEST_NAMES += filter_test syn_proxy_test vnet_test
+TEST_MAIN_vnet_test := $(FIREWALL_DIR)/tests/vnet_test.c
+TEST_SRCS_vnet_test := $(FIREWALL_PURE)
+TEST_LDLIBS_vnet_test := -lcrypto
 TEST_MAIN_filter_test := $(FIREWALL_DIR)/tests/filter_test.c
 TEST_SRCS_filter_test := $(FIREWALL_PURE)
 TEST_LDLIBS_filter_test := -lcrypto

@@ -1,15 +1,20 @@
 /* The Firewall's frame filter.  Every length read from a frame is checked
  * against the bytes actually present before it is used. */
 #include "filter.h"
+#include "rules.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "filter_internal.h"
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+#define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 static const char *const verdict_names[FILTER_VERDICTS] = {
-    "pass", "malformed", "ethertype",	"protocol",   "no_rule",    "icmp",
-    "nd",   "dns",	 "server_full", "syn_cookie", "bad_cookie", "handshake",
+    "pass",	  "malformed", "ethertype",	"protocol",    "no_rule",
+    "icmp",	  "nd",	       "dns",		"server_full", "syn_cookie",
+    "bad_cookie", "handshake", "device_header", "too_long",
 };
 
 const char *
@@ -52,170 +57,6 @@ filter_addr_from(struct filter_addr *out, const uint8_t *bytes, size_t len)
 		return 0;
 	}
 	return -EINVAL;
-}
-
-/* ---- rules ---- */
-
-static struct filter_rule *
-rule_find(struct filter *f, uint8_t protocol, uint16_t local_port,
-	  const struct filter_addr *remote, uint16_t remote_port)
-{
-	/* A plain scan over every slot: no sorted table whose bounds can
-	 * be got wrong, and a removed rule is simply not in_use. */
-	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
-		struct filter_rule *r = &f->rules[i];
-
-		if (r->in_use && r->protocol == protocol &&
-		    r->local_port == local_port &&
-		    r->remote_port == remote_port &&
-		    memcmp(&r->remote, remote, sizeof(*remote)) == 0)
-			return r;
-	}
-	return NULL;
-}
-
-struct filter_rule *
-filter_rule_insert(struct filter *f, uint8_t protocol, uint16_t local_port,
-		   const struct filter_addr *remote, uint16_t remote_port)
-{
-	struct filter_rule *r =
-	    rule_find(f, protocol, local_port, remote, remote_port);
-
-	if (r != NULL)
-		return r;
-	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
-		if (!f->rules[i].in_use) {
-			r = &f->rules[i];
-			*r = (struct filter_rule){.in_use = true,
-						  .protocol = protocol,
-						  .local_port = local_port,
-						  .remote_port = remote_port,
-						  .remote = *remote};
-			return r;
-		}
-	return NULL;
-}
-
-int
-filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
-		const struct filter_addr *remote, uint16_t remote_port)
-{
-	if ((protocol != SN_IPPROTO_TCP && protocol != SN_IPPROTO_UDP) ||
-	    local_port == 0 || remote_port == 0)
-		return -EINVAL;
-	return filter_rule_insert(f, protocol, local_port, remote, remote_port)
-		   ? 0
-		   : -ENOSPC;
-}
-
-static struct filter_server_port *
-server_find(struct filter *f, uint8_t protocol, uint16_t port)
-{
-	for (unsigned i = 0; i < FILTER_MAX_SERVER_PORTS; i++)
-		if (f->servers[i].in_use &&
-		    f->servers[i].protocol == protocol &&
-		    f->servers[i].port == port)
-			return &f->servers[i];
-	return NULL;
-}
-
-int
-filter_rule_remove(struct filter *f, uint8_t protocol, uint16_t local_port,
-		   const struct filter_addr *remote, uint16_t remote_port)
-{
-	struct filter_rule *r =
-	    rule_find(f, protocol, local_port, remote, remote_port);
-	struct filter_server_port *s;
-
-	if (r == NULL)
-		return -ENOENT;
-	if (r->from_server_port &&
-	    (s = server_find(f, protocol, local_port)) != NULL &&
-	    s->connections > 0)
-		s->connections--;
-	memset(r, 0, sizeof(*r));
-	return 0;
-}
-
-unsigned
-filter_port_close(struct filter *f, uint8_t protocol, uint16_t local_port)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
-		struct filter_rule *r = &f->rules[i];
-
-		if (r->in_use && !r->from_server_port &&
-		    r->protocol == protocol && r->local_port == local_port) {
-			memset(r, 0, sizeof(*r));
-			n++;
-		}
-	}
-	return n;
-}
-
-void
-filter_rules_clear(struct filter *f)
-{
-	memset(f->rules, 0, sizeof(f->rules));
-	for (unsigned i = 0; i < FILTER_MAX_SERVER_PORTS; i++)
-		f->servers[i].connections = 0;
-}
-
-void
-filter_reset(struct filter *f)
-{
-	memset(f->rules, 0, sizeof(f->rules));
-	memset(f->servers, 0, sizeof(f->servers));
-	f->dns_lookups = 0;
-}
-
-unsigned
-filter_rule_count(const struct filter *f)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
-		n += f->rules[i].in_use;
-	return n;
-}
-
-int
-filter_server_port_add(struct filter *f, uint8_t protocol, uint16_t port,
-		       bool ipv6, uint16_t max_connections)
-{
-	if (protocol != SN_IPPROTO_TCP || port == 0 || max_connections == 0)
-		return -EINVAL;
-	if (server_find(f, protocol, port))
-		return -EADDRINUSE;
-	for (unsigned i = 0; i < FILTER_MAX_SERVER_PORTS; i++)
-		if (!f->servers[i].in_use) {
-			f->servers[i] = (struct filter_server_port){
-			    .in_use = true,
-			    .protocol = protocol,
-			    .ipv6 = ipv6,
-			    .port = port,
-			    .max_connections = max_connections};
-			return 0;
-		}
-	return -ENOSPC;
-}
-
-int
-filter_server_port_remove(struct filter *f, uint8_t protocol, uint16_t port)
-{
-	struct filter_server_port *s = server_find(f, protocol, port);
-
-	if (s == NULL)
-		return -ENOENT;
-	/* Its connections' rules go with it. */
-	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
-		if (f->rules[i].in_use && f->rules[i].from_server_port &&
-		    f->rules[i].protocol == protocol &&
-		    f->rules[i].local_port == port)
-			memset(&f->rules[i], 0, sizeof(f->rules[i]));
-	memset(s, 0, sizeof(*s));
-	return 0;
 }
 
 void
@@ -342,22 +183,192 @@ icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
 	return flow_allowed(f, &q) ? FILTER_PASS : FILTER_DROP_ICMP;
 }
 
-/* ICMP errors about flows we allow; of ICMPv6, also neighbour and router
- * discovery and MLD reports, each only the way it may go. */
-static enum filter_verdict
-decide_icmp(struct filter *f, enum filter_direction dir, const struct flow *fl,
-	    const uint8_t *l4, size_t plen, uint8_t hop)
+/* ---- the SYN proxy ---- */
+
+/* Not a group, a broadcast or no one: an address a connection can have. */
+static bool
+unicast_ip(bool ipv6, const uint8_t *a)
 {
-	if (fl->protocol == SN_IPPROTO_ICMP) {
-		if (fl->ipv6 || plen < 8)
-			return FILTER_DROP_ICMP;
-		/* Destination unreachable and time exceeded only. */
-		if (l4[0] != 3 && l4[0] != 11)
-			return FILTER_DROP_ICMP;
-		return icmp_error(f, dir, l4 + 8, plen - 8);
+	static const uint8_t zero[16];
+
+	if (ipv6)
+		return a[0] != 0xff && memcmp(a, zero, 16) != 0;
+	return a[0] != 0 && a[0] < 224; /* 224/4 groups, 240/4 and broadcast */
+}
+
+/* A segment addressed to the stack, from a peer the filter may answer:
+ * frames for other stations or from group addresses are not answered, so
+ * an answer never carries an address but the stack's own. */
+static bool
+answerable(const struct filter *f, const struct tcpseg *in)
+{
+	return memcmp(in->dst_mac, f->station_mac, 6) == 0 &&
+	       !(in->src_mac[0] & 1) && unicast_ip(in->ipv6, in->src_ip) &&
+	       unicast_ip(in->ipv6, in->dst_ip);
+}
+
+/* A segment back to the sender of in, from the stack. */
+static struct tcpseg
+answer_to(const struct filter *f, const struct tcpseg *in)
+{
+	struct tcpseg out = {.ipv6 = in->ipv6,
+			     .hop_limit = FILTER_PROXY_HOP_LIMIT,
+			     .src_port = in->dst_port,
+			     .dst_port = in->src_port};
+
+	memcpy(out.dst_mac, in->src_mac, 6);
+	memcpy(out.src_mac, f->station_mac, 6);
+	memcpy(out.src_ip, in->dst_ip, 16);
+	memcpy(out.dst_ip, in->src_ip, 16);
+	return out;
+}
+
+/* RFC 793: the reset for a segment with an ACK takes its sequence number
+ * from that ACK. */
+static int
+write_reset(const struct filter *f, const struct tcpseg *in, uint8_t *out,
+	    size_t cap)
+{
+	struct tcpseg rst = answer_to(f, in);
+
+	rst.seq = in->ack;
+	rst.flags = TCP_RST;
+	return tcpseg_write(out, cap, &rst);
+}
+
+static enum filter_verdict
+answer_syn(struct filter *f, struct filter_server_port *s,
+	   const struct tcpseg *in, uint64_t now_ns, struct filter_reply *reply)
+{
+	struct tcpseg out = answer_to(f, in);
+	uint32_t cookie;
+	int n;
+
+	if (s->connections >= s->max_connections)
+		return FILTER_DROP_SERVER_FULL;
+	if (syncookie_make(f->cookies, in, syncookie_counter(now_ns), &cookie) <
+	    0)
+		return FILTER_DROP_NO_RULE;
+	out.seq = cookie;
+	out.ack = in->seq + 1;
+	out.flags = TCP_SYN | TCP_ACK;
+	out.window = FILTER_PROXY_WINDOW;
+	out.has_mss = true;
+	out.mss = in->ipv6 ? FILTER_PROXY_MSS_IPV6 : FILTER_PROXY_MSS_IPV4;
+	/* lwIP scales its window only for a client that scales. */
+	out.has_wscale = in->has_wscale;
+	out.wscale = FILTER_PROXY_WSCALE;
+	n = tcpseg_write(reply->answer, sizeof(reply->answer), &out);
+	if (n < 0)
+		return FILTER_DROP_MALFORMED;
+	reply->answer_len = (size_t)n;
+	return FILTER_SYN_COOKIE;
+}
+
+static enum filter_verdict
+accept_ack(struct filter *f, struct filter_server_port *s,
+	   const struct tcpseg *in, uint64_t now_ns, struct filter_reply *reply)
+{
+	struct syncookie_syn orig;
+	struct tcpseg syn = *in;
+	struct filter_addr remote;
+	struct filter_rule *r;
+	int n;
+
+	if (syncookie_check(f->cookies, in, syncookie_counter(now_ns), &orig) <
+	    0)
+		return FILTER_DROP_COOKIE;
+	/* The SYN the client sent, as the cookie remembers it. */
+	syn.seq = in->seq - 1;
+	syn.ack = 0;
+	syn.flags = TCP_SYN;
+	syn.has_mss = true;
+	syn.mss = orig.mss;
+	syn.has_wscale = orig.wscale >= 0;
+	syn.wscale = (uint8_t)(orig.wscale >= 0 ? orig.wscale : 0);
+	n = tcpseg_write(reply->syn, sizeof(reply->syn), &syn);
+	if (n < 0)
+		return FILTER_DROP_MALFORMED;
+	filter_addr_from(&remote, in->src_ip, in->ipv6 ? 16 : 4);
+	/* Others may have taken the places since our SYN-ACK. */
+	r = s->connections < s->max_connections
+		? rule_insert(f, SN_IPPROTO_TCP, in->dst_port, &remote,
+			      in->src_port)
+		: NULL;
+	if (r == NULL) {
+		n = write_reset(f, in, reply->answer, sizeof(reply->answer));
+		reply->answer_len = n > 0 ? (size_t)n : 0;
+		return FILTER_DROP_SERVER_FULL;
 	}
-	if (!fl->ipv6 || plen < 8)
-		return FILTER_DROP_ND;
+	r->from_server_port = true;
+	s->connections++;
+	r->handoff =
+	    (struct filter_handoff){.waiting = true,
+				    .ipv6 = in->ipv6,
+				    .deadline_ns = now_ns + FILTER_HANDOFF_NS,
+				    .reset_seq = in->ack};
+	memcpy(r->handoff.client_mac, in->src_mac, 6);
+	memcpy(r->handoff.client_ip, in->src_ip, 16);
+	memcpy(r->handoff.local_ip, in->dst_ip, 16);
+	reply->syn_len = (size_t)n;
+	reply->syn_isn = in->ack - 1;
+	return FILTER_PASS;
+}
+
+/* A TCP segment to a server port from a peer without a rule. */
+static enum filter_verdict
+syn_proxy(struct filter *f, struct filter_server_port *s, const uint8_t *frame,
+	  size_t len, bool checksum_trusted, uint64_t now_ns,
+	  struct filter_reply *reply)
+{
+	struct tcpseg in;
+
+	if (f->cookies == NULL)
+		return FILTER_DROP_NO_RULE;
+	if ((checksum_trusted ? tcpseg_read_trusted(&in, frame, len)
+			      : tcpseg_read(&in, frame, len)) < 0)
+		return FILTER_DROP_MALFORMED;
+	if (!answerable(f, &in))
+		return FILTER_DROP_NO_RULE;
+	if ((in.flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN)
+		return answer_syn(f, s, &in, now_ns, reply);
+	if ((in.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK)
+		return accept_ack(f, s, &in, now_ns, reply);
+	return FILTER_DROP_NO_RULE;
+}
+
+int
+filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap)
+{
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
+		struct filter_rule *r = &f->rules[i];
+		struct filter_handoff *h = &r->handoff;
+		struct tcpseg ack = {.ipv6 = h->ipv6,
+				     .src_port = r->remote_port,
+				     .dst_port = r->local_port,
+				     .ack = h->reset_seq};
+		int n;
+
+		if (!r->in_use || !h->waiting || now_ns < h->deadline_ns)
+			continue;
+		/* The client's ACK, as far as its reset needs it. */
+		memcpy(ack.src_mac, h->client_mac, 6);
+		memcpy(ack.src_ip, h->client_ip, 16);
+		memcpy(ack.dst_ip, h->local_ip, 16);
+		n = write_reset(f, &ack, rst, cap);
+		filter_rule_remove(f, r->protocol, r->local_port, &r->remote,
+				   r->remote_port);
+		return n;
+	}
+	return 0;
+}
+
+/* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and the
+ * neighbour discovery address configuration needs. */
+static enum filter_verdict
+decide_icmpv6(struct filter *f, enum filter_direction dir, const uint8_t *l4,
+	      size_t plen, uint8_t hop)
+{
 	switch (l4[0]) {
 	case 1: /* destination unreachable */
 	case 2: /* packet too big */
@@ -377,34 +388,10 @@ decide_icmp(struct filter *f, enum filter_direction dir, const struct flow *fl,
 	}
 }
 
-/* A segment of a flow with a rule: passed, and what it shows of the
- * connection noted. */
-static enum filter_verdict
-pass_on_rule(struct filter *f, enum filter_direction dir, const struct flow *fl,
-	     struct filter_rule *r)
-{
-	/* Whatever lwIP sends on a connection a cookie let in shows
-	 * that it took the hand-off: its SYN-ACK, or, if a frame of
-	 * the stack's own was lost on the way, its ACK or data.  Its
-	 * SYN-ACK goes no further: the client has ours. */
-	if (dir == FILTER_OUT && r->handoff.waiting) {
-		r->handoff.waiting = false;
-		if ((fl->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
-		    (TCP_SYN | TCP_ACK))
-			return FILTER_DROP_HANDSHAKE;
-	}
-	/* A reset ends a server's connection, whichever side sent
-	 * it, and frees its place under the port's limit. */
-	if (r->from_server_port && (fl->tcp_flags & TCP_RST))
-		filter_rule_remove(f, fl->protocol, fl->local_port, &fl->remote,
-				   fl->remote_port);
-	return FILTER_PASS;
-}
-
 static enum filter_verdict
 decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
-	  size_t len, const uint8_t *frame, size_t frame_len, uint64_t now_ns,
-	  struct filter_reply *reply)
+	  size_t len, const uint8_t *frame, size_t frame_len,
+	  bool checksum_trusted, uint64_t now_ns, struct filter_reply *reply)
 {
 	struct flow fl = {0};
 	size_t plen;
@@ -415,8 +402,16 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		return FILTER_DROP_MALFORMED;
 	switch (fl.protocol) {
 	case SN_IPPROTO_ICMP:
+		if (fl.ipv6 || plen < 8)
+			return FILTER_DROP_ICMP;
+		/* Destination unreachable and time exceeded only. */
+		if (l4[0] != 3 && l4[0] != 11)
+			return FILTER_DROP_ICMP;
+		return icmp_error(f, dir, l4 + 8, plen - 8);
 	case SN_IPPROTO_ICMPV6:
-		return decide_icmp(f, dir, &fl, l4, plen, hop);
+		return fl.ipv6 && plen >= 8
+			   ? decide_icmpv6(f, dir, l4, plen, hop)
+			   : FILTER_DROP_ND;
 	case SN_IPPROTO_TCP:
 	case SN_IPPROTO_UDP:
 		break;
@@ -439,15 +434,31 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	}
 	struct filter_rule *r = rule_find(f, fl.protocol, fl.local_port,
 					  &fl.remote, fl.remote_port);
-	if (r != NULL)
-		return pass_on_rule(f, dir, &fl, r);
+	if (r != NULL) {
+		/* Whatever lwIP sends on a connection a cookie let in shows
+		 * that it took the hand-off: its SYN-ACK, or, if a frame of
+		 * the stack's own was lost on the way, its ACK or data.  Its
+		 * SYN-ACK goes no further: the client has ours. */
+		if (dir == FILTER_OUT && r->handoff.waiting) {
+			r->handoff.waiting = false;
+			if ((fl.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+			    (TCP_SYN | TCP_ACK))
+				return FILTER_DROP_HANDSHAKE;
+		}
+		/* A reset ends a server's connection, whichever side sent
+		 * it, and frees its place under the port's limit. */
+		if (r->from_server_port && (fl.tcp_flags & TCP_RST))
+			filter_rule_remove(f, fl.protocol, fl.local_port,
+					   &fl.remote, fl.remote_port);
+		return FILTER_PASS;
+	}
 	if (dir == FILTER_IN && fl.protocol == SN_IPPROTO_TCP) {
 		struct filter_server_port *s =
 		    server_find(f, SN_IPPROTO_TCP, fl.local_port);
 
 		if (s != NULL && (!fl.ipv6 || s->ipv6))
-			return filter_syn_proxy_segment(f, s, frame, frame_len,
-							now_ns, reply);
+			return syn_proxy(f, s, frame, frame_len,
+					 checksum_trusted, now_ns, reply);
 	}
 	return FILTER_DROP_NO_RULE;
 }
@@ -455,6 +466,14 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 enum filter_verdict
 filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
 	     size_t len, uint64_t now_ns, struct filter_reply *reply)
+{
+	return filter_frame_trusted(f, dir, frame, len, false, now_ns, reply);
+}
+
+enum filter_verdict
+filter_frame_trusted(struct filter *f, enum filter_direction dir,
+		     const uint8_t *frame, size_t len, bool checksum_trusted,
+		     uint64_t now_ns, struct filter_reply *reply)
 {
 	enum filter_verdict v;
 
@@ -470,8 +489,8 @@ filter_frame(struct filter *f, enum filter_direction dir, const uint8_t *frame,
 		case SN_ETHERTYPE_IPV4:
 		case SN_ETHERTYPE_IPV6:
 			v = decide_ip(f, dir, frame + SN_ETH_HLEN,
-				      len - SN_ETH_HLEN, frame, len, now_ns,
-				      reply);
+				      len - SN_ETH_HLEN, frame, len,
+				      checksum_trusted, now_ns, reply);
 			break;
 		default:
 			v = FILTER_DROP_ETHERTYPE;

@@ -40,7 +40,10 @@
 #include "syncookie.h"
 #include "tcpseg.h"
 
-#define FILTER_MAX_RULES	256
+/* Rules: one per connection or authorised UDP peer, room for a thousand
+ * connections of one application and more; found through buckets. */
+#define FILTER_MAX_RULES	2048
+#define FILTER_RULE_BUCKETS	4096
 #define FILTER_MAX_SERVER_PORTS 16
 /* How long lwIP has to send something on a connection rebuilt from a
  * cookie: ample for an ARP round trip, a busy TCPIP and lwIP's first
@@ -72,6 +75,10 @@ enum filter_verdict {
 	FILTER_DROP_COOKIE,
 	/* lwIP's SYN-ACK for a connection whose client has ours. */
 	FILTER_DROP_HANDSHAKE,
+	/* The device's virtio-net header is malformed or lies about its
+	 * frame (vnet.h), or a super-frame is longer than lwIP can hold. */
+	FILTER_DROP_DEVICE,
+	FILTER_DROP_TOO_LONG,
 	FILTER_VERDICTS
 };
 
@@ -100,6 +107,8 @@ struct filter_rule {
 	uint16_t remote_port;
 	struct filter_addr remote;
 	struct filter_handoff handoff;
+	/* The next rule in its bucket's chain, 1-based; 0 ends it. */
+	uint16_t next;
 };
 
 struct filter_server_port {
@@ -113,6 +122,9 @@ struct filter_server_port {
 
 struct filter {
 	struct filter_rule rules[FILTER_MAX_RULES];
+	/* Each bucket's first rule, 1-based; 0 for none (rules.c). */
+	uint16_t bucket[FILTER_RULE_BUCKETS];
+	uint64_t hash_seed;
 	struct filter_server_port servers[FILTER_MAX_SERVER_PORTS];
 	/* Lookups in progress: the hole stays open while any is. */
 	unsigned dns_lookups;
@@ -139,6 +151,9 @@ struct filter_reply {
 };
 
 void filter_init(struct filter *f);
+/* Keys the rules' buckets with a secret (from getrandom), so a peer
+ * cannot choose addresses that share one. */
+void filter_seed(struct filter *f, uint64_t seed);
 const char *filter_verdict_name(enum filter_verdict v);
 
 /* Turns the SYN proxy on; key stays the caller's, and must outlive f. */
@@ -150,6 +165,13 @@ void filter_syn_proxy(struct filter *f, const struct syncookie_key *key,
 enum filter_verdict filter_frame(struct filter *f, enum filter_direction dir,
 				 const uint8_t *frame, size_t len,
 				 uint64_t now_ns, struct filter_reply *reply);
+/* The same for a frame whose TCP checksum the device vouched for (it may
+ * hold only the pseudo-header's sum): the SYN proxy does not check it. */
+enum filter_verdict filter_frame_trusted(struct filter *f,
+					 enum filter_direction dir,
+					 const uint8_t *frame, size_t len,
+					 bool checksum_trusted, uint64_t now_ns,
+					 struct filter_reply *reply);
 
 /* One connection whose hand-off to lwIP ran out of time: its rule is
  * removed, and the reset for its client written to rst.  Returns the
@@ -157,6 +179,9 @@ enum filter_verdict filter_frame(struct filter *f, enum filter_direction dir,
  * small (the rule is removed all the same).  Call until it returns 0. */
 int filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap);
 
+/* 0; -EEXIST if that very rule is there already (another connection's,
+ * which the caller must not take for its own and later remove); -ENOSPC
+ * when the table is full. */
 int filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 		    const struct filter_addr *remote, uint16_t remote_port);
 /* Removes exactly the matching rule: -ENOENT if there is none. */

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -20,11 +21,21 @@
 #include "frames.h"
 #include "log.h"
 #include "sealnet/compartment.h"
+#include "vnet.h"
 
 SEALNET_COMPARTMENT("Firewall");
 SEALNET_DEVICE(tap);
 SEALNET_IMPORT(tcpip_frame_receive);
 SEALNET_RESTART(always, 10);
+/* A frame and the device's header for it in one call, either way. */
+SEALNET_SYSCALL(readv);
+SEALNET_SYSCALL(writev);
+
+/* Batches sent to TCPIP and not yet answered: past this the device is
+ * not read, so that a burst waits in the device's queue (and the sender's
+ * window) instead of being lost for want of room in the ring.  The ring
+ * holds four of the largest messages. */
+#define FRAMES_IN_FLIGHT_MAX 3u
 
 /* How often overdue hand-offs are looked for, and the rules counted. */
 #define TICK_NS		(100 * SN_MS)
@@ -34,7 +45,9 @@ static struct sn_compartment compartment;
 static struct sn_peer *tcpip;
 static struct filter filter;
 static struct syncookie_key cookie_key;
-static uint64_t tcpip_busy, device_errors, oversized, handoffs_reset;
+static uint64_t tcpip_busy, device_errors, handoffs_reset;
+/* The device's frames carry a virtio-net header (vnet.h). */
+static bool offloads;
 
 static void
 count_drop(enum filter_verdict v, enum filter_direction dir)
@@ -51,20 +64,60 @@ count_drop(enum filter_verdict v, enum filter_direction dir)
 		       (unsigned long long)filter.counts[v]);
 }
 
-/* A frame of the Firewall's own (a SYN-ACK or a reset) onto the wire. */
+/* A frame onto the wire, behind the header the device expects. */
 static void
-device_write(const uint8_t *data, size_t len)
+device_write_with(const struct vnet_hdr *h, const uint8_t *data, size_t len)
 {
+	uint8_t hdr[VNET_HDR_LEN];
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
+	ssize_t n;
+
+	if (offloads) {
+		vnet_encode(hdr, h);
+		n = writev(SN_DEVICE_FD, iov, 2) - (ssize_t)sizeof(hdr);
+	} else
+		n = write(SN_DEVICE_FD, data, len);
 	/* A full device queue loses the frame, as a wire would. */
-	if (write(SN_DEVICE_FD, data, len) != (ssize_t)len &&
-	    sn_log_worth(++device_errors))
+	if (n != (ssize_t)len && sn_log_worth(++device_errors))
 		sn_log("the device refused %llu frames",
 		       (unsigned long long)device_errors);
 }
 
+/* A frame of the Firewall's own (a SYN-ACK or a reset), checksummed. */
+static void
+device_write(const uint8_t *data, size_t len)
+{
+	static const struct vnet_hdr plain;
+
+	device_write_with(&plain, data, len);
+}
+
+static unsigned frames_in_flight;
+static bool device_paused;
+
+static void device_readable(void *ctx, int fd, short revents);
+
+/* The device is read again once TCPIP has caught up. */
+static void
+device_resume(void)
+{
+	if (!device_paused || frames_in_flight >= FRAMES_IN_FLIGHT_MAX)
+		return;
+	if (sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
+			   device_readable, NULL) < 0) {
+		sn_log("cannot watch the device again: no frames come in");
+		return;
+	}
+	device_paused = false;
+}
+
+/* Answered, refused or given up on: the batch is no longer in flight. */
 static void
 frame_delivered(void *ctx, int status, const sn_message_ref *reply)
 {
+	if (frames_in_flight > 0)
+		frames_in_flight--;
+	device_resume();
 }
 
 static struct sn_frames batch;
@@ -73,19 +126,23 @@ static void
 batch_send(void)
 {
 	unsigned pending = batch.count;
+	int rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
+				frame_delivered);
 
-	if (sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
-			   frame_delivered) < 0 &&
-	    sn_log_worth(tcpip_busy += pending))
+	if (rc > 0)
+		frames_in_flight++;
+	else if (rc < 0 && sn_log_worth(tcpip_busy += pending))
 		sn_log("TCPIP is behind: %llu frames not delivered",
 		       (unsigned long long)tcpip_busy);
 }
 
 /* Queues a frame for TCPIP, sending the batch first if it is full. */
 static int
-batch_add(const uint8_t *data, size_t len)
+batch_add(const uint8_t *data, size_t len, bool checksum_trusted)
 {
 	uint8_t *slot = sn_frames_reserve(&batch, len);
+	struct sn_frame_info *info;
+	size_t n;
 
 	if (slot == NULL) {
 		batch_send();
@@ -94,61 +151,160 @@ batch_add(const uint8_t *data, size_t len)
 	if (slot == NULL)
 		return -EMSGSIZE;
 	memcpy(slot, data, len);
+	if (sn_frames_last(&batch, &n, &info) != NULL)
+		info->checksum_trusted = checksum_trusted;
 	return 0;
+}
+
+/* The SYN rebuilt from a cookie must reach lwIP before the ACK that
+ * proved it, which was read into the batch first: the ACK (rare, and
+ * short) is copied out, the SYN put in its place, and the ACK after. */
+static void
+syn_before_ack(const struct filter_reply *reply, bool checksum_trusted)
+{
+	static uint8_t ack[SN_FRAMES_MAX_FRAME];
+	struct sn_frame_info *info;
+	size_t len;
+	const uint8_t *last = sn_frames_last(&batch, &len, &info);
+
+	if (last == NULL)
+		return;
+	memcpy(ack, last, len);
+	if (sn_frames_trim_last(&batch, 0) < 0 ||
+	    batch_add(reply->syn, reply->syn_len, false) < 0 ||
+	    sn_frames_mark_syn_cookie(&batch, reply->syn_isn) < 0 ||
+	    batch_add(ack, len, checksum_trusted) < 0)
+		sn_log("no room for a SYN made from a cookie: its hand-off "
+		       "expires");
+}
+
+/* The decision on a frame the device gave: its header checked, or for a
+ * device without offloads, the frame alone. */
+static enum filter_verdict
+filter_read(const uint8_t *hdr, const uint8_t *frame, size_t len, uint64_t now,
+	    struct filter_reply *reply, struct vnet_frame *in)
+{
+	*in = (struct vnet_frame){.frame = frame, .len = len};
+	if (offloads)
+		return vnet_filter_in_split(&filter, hdr, frame, len, now,
+					    reply, in);
+	if (len > SN_MAX_FRAME) {
+		reply->answer_len = reply->syn_len = 0;
+		filter.counts[FILTER_DROP_TOO_LONG]++;
+		return FILTER_DROP_TOO_LONG;
+	}
+	return filter_frame(&filter, FILTER_IN, frame, len, now, reply);
+}
+
+/*
+ * One frame from the device, read straight into the batch (no copy of
+ * its own), filtered, and kept there only if it passes.  false when the
+ * device had nothing.  Bytes past a super-frame land in `beyond`: such a
+ * frame is too long, and dropped.
+ */
+static bool
+device_read_one(int fd, uint64_t now)
+{
+	static uint8_t beyond[64];
+	uint8_t hdr[VNET_HDR_LEN] = {0};
+	size_t skip = offloads ? sizeof(hdr) : 0, len;
+	uint8_t *slot = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
+	struct iovec iov[3] = {{hdr, sizeof(hdr)}};
+	struct filter_reply reply;
+	struct sn_frame_info *info;
+	struct vnet_frame in;
+	enum filter_verdict v;
+	ssize_t n;
+
+	if (slot == NULL) {
+		batch_send();
+		slot = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
+		if (slot == NULL)
+			return false;
+	}
+	iov[1] = (struct iovec){slot, SN_FRAMES_MAX_FRAME};
+	iov[2] = (struct iovec){beyond, sizeof(beyond)};
+	n = readv(fd, offloads ? iov : iov + 1, offloads ? 3 : 2);
+	if (n <= 0 || (size_t)n < skip) {
+		sn_frames_trim_last(&batch, 0);
+		if (n > 0)
+			count_drop(FILTER_DROP_DEVICE, FILTER_IN);
+		return n > 0;
+	}
+	len = (size_t)n - skip;
+	v = filter_read(hdr, slot,
+			len > SN_FRAMES_MAX_FRAME ? SN_FRAMES_MAX_FRAME + 1
+						  : len,
+			now, &reply, &in);
+	if (reply.answer_len > 0)
+		device_write(reply.answer, reply.answer_len);
+	if (v != FILTER_PASS) {
+		count_drop(v, FILTER_IN);
+		sn_frames_trim_last(&batch, 0);
+		return true;
+	}
+	sn_frames_trim_last(&batch, in.len);
+	if (sn_frames_last(&batch, &len, &info) != NULL)
+		info->checksum_trusted = in.checksum_trusted;
+	if (reply.syn_len > 0)
+		syn_before_ack(&reply, in.checksum_trusted);
+	return true;
 }
 
 static void
 device_readable(void *ctx, int fd, short revents)
 {
-	uint8_t frame[SN_MAX_FRAME + 64];
-	struct filter_reply reply;
 	uint64_t now = sn_now_ns();
 
 	/* A bounded batch: the channels get their turn too. */
-	for (unsigned i = 0; i < SN_FRAMES_MAX; i++) {
-		ssize_t n = read(fd, frame, sizeof(frame));
-		enum filter_verdict v;
-
-		if (n <= 0)
+	for (unsigned i = 0; i < SN_FRAMES_MAX; i++)
+		if (frames_in_flight >= FRAMES_IN_FLIGHT_MAX ||
+		    !device_read_one(fd, now))
 			break;
-		v = filter_frame(&filter, FILTER_IN, frame, (size_t)n, now,
-				 &reply);
-		if (reply.answer_len > 0)
-			device_write(reply.answer, reply.answer_len);
-		if (v != FILTER_PASS) {
-			count_drop(v, FILTER_IN);
-			continue;
-		}
-		/* The SYN rebuilt from a cookie, then the ACK itself: lwIP
-		 * must see them in that order. */
-		if (reply.syn_len > 0 &&
-		    (batch_add(reply.syn, reply.syn_len) < 0 ||
-		     sn_frames_mark_syn_cookie(&batch, reply.syn_isn) < 0))
-			continue; /* the hand-off expires and resets */
-		if (batch_add(frame, (size_t)n) < 0 &&
-		    sn_log_worth(++oversized))
-			sn_log("%llu frames too long for TCPIP",
-			       (unsigned long long)oversized);
-	}
 	batch_send();
+	/* TCPIP is behind: the device waits until it answers. */
+	if (frames_in_flight >= FRAMES_IN_FLIGHT_MAX && !device_paused) {
+		if (sn_loop_remove_fd(&compartment.loop, SN_DEVICE_FD) == 0)
+			device_paused = true;
+	}
+}
+
+/* The decision on a frame TCPIP sends, and the device's header for it. */
+static enum filter_verdict
+output_verdict(const uint8_t *data, uint32_t len,
+	       const struct sn_frame_info *info, struct vnet_hdr *h)
+{
+	struct filter_reply reply;
+	enum filter_verdict v = FILTER_PASS;
+
+	/* Only the Firewall makes SYNs from cookies; only a device with
+	 * offloads takes frames longer than the link's. */
+	if (info->has_syn_cookie ||
+	    (!offloads && (len > SN_MAX_FRAME || info->segment_size != 0)))
+		v = FILTER_DROP_MALFORMED;
+	else if (offloads &&
+		 vnet_for_output(h, data, len, info->segment_size) < 0)
+		v = FILTER_DROP_DEVICE;
+	if (v != FILTER_PASS) {
+		filter.counts[v]++;
+		return v;
+	}
+	return filter_frame(&filter, FILTER_OUT, data, len, sn_now_ns(),
+			    &reply);
 }
 
 static void
 send_one(void *ctx, const uint8_t *data, uint32_t len,
-	 const uint32_t *syn_cookie)
+	 const struct sn_frame_info *info)
 {
-	struct filter_reply reply;
-	/* Only the Firewall makes SYNs from cookies. */
-	enum filter_verdict v = len <= SN_MAX_FRAME && syn_cookie == NULL
-				    ? filter_frame(&filter, FILTER_OUT, data,
-						   len, sn_now_ns(), &reply)
-				    : FILTER_DROP_MALFORMED;
+	struct vnet_hdr h = {0};
+	enum filter_verdict v = output_verdict(data, len, info, &h);
 
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_OUT);
 		return;
 	}
-	device_write(data, len);
+	device_write_with(&h, data, len);
 }
 
 static void
@@ -329,14 +485,20 @@ int
 main(void)
 {
 	uint8_t key[SYNCOOKIE_KEY_BYTES], station[6];
+	uint64_t seed;
 
 	filter_init(&filter);
 	if (getrandom(key, sizeof(key), 0) != sizeof(key) ||
-	    syncookie_key_init(&cookie_key, key) < 0)
+	    syncookie_key_init(&cookie_key, key) < 0 ||
+	    getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		return 1;
+	filter_seed(&filter, seed);
 	explicit_bzero(key, sizeof(key));
 	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
+	offloads = sn_compartment_device_offloads();
+	sn_log("device offloads %s", offloads ? "on: super-frames up to 64 KiB"
+					      : "off: one frame per call");
 	/* The supervisor gives TCPIP this address too; without it, no
 	 * SYN is answered and server ports admit nobody. */
 	if (sn_compartment_hardware_address(station))

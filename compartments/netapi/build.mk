@@ -2,7 +2,7 @@
 # opens Firewall holes and asks TCPIP for sockets.  What it does for each
 # call is a pure state machine (flow.c), tested and fuzzed alone.
 NETAPI_DIR := compartments/netapi
-NETAPI_PURE := $(NETAPI_DIR)/flow.c
+NETAPI_PURE := $(NETAPI_DIR)/flow.c $(NETAPI_DIR)/dns_cache.c
 
 STACK_COMPARTMENTS += netapi
 COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
@@ -13,6 +13,9 @@ $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 TEST_NAMES += netapi_flow_test
 TEST_MAIN_netapi_flow_test := $(NETAPI_DIR)/tests/flow_test.c
 TEST_SRCS_netapi_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+TEST_NAMES += dns_cache_test
+TEST_MAIN_dns_cache_test := $(NETAPI_DIR)/tests/dns_cache_test.c
+TEST_SRCS_dns_cache_test := $(NETAPI_PURE)
 TEST_NAMES += netapi_messages_test
 TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
 TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c

@@ -149,6 +149,18 @@ reach(struct flow *f)
 }
 
 struct flow_action
+flow_known_address(struct flow *f, const struct flow_address *a)
+{
+	if (f->kind != FLOW_CONNECT || f->state != FLOW_GETTING_DNS_SERVER ||
+	    f->steps != 0)
+		return (struct flow_action){.what = FLOW_DO_NOTHING};
+	if (flow_address_len(a) == 0)
+		return go(f, FLOW_GETTING_DNS_SERVER, FLOW_DO_GET_DNS_SERVER);
+	f->remote = *a;
+	return to_rule(f);
+}
+
+struct flow_action
 flow_start_connect(struct flow *f, const char *owner,
 		   const struct flow_target *t, bool resolver)
 {
@@ -279,6 +291,14 @@ after_port_picked(struct flow *f, int status, const struct flow_event *ev)
 static struct flow_action
 after_rule_added(struct flow *f, int status, const struct flow_event *ev)
 {
+	/* The Firewall has that very rule: the peer is this UDP socket's
+	 * already, or another connection to the same peer holds the port,
+	 * whose rule is not ours to remove. */
+	if (status == -EEXIST && f->kind == FLOW_UDP_AUTHORISE)
+		return answer(f, FLOW_DO_REPLY_AUTHORISED);
+	if (status == -EEXIST && f->kind == FLOW_CONNECT &&
+	    f->tries < NETAPI_PORT_TRIES)
+		return go(f, FLOW_PICKING_PORT, FLOW_DO_PICK_PORT);
 	if (status < 0)
 		return answer_error(f, status);
 	if (f->kind == FLOW_UDP_AUTHORISE)

@@ -52,6 +52,11 @@
  * ADDING_RULE: firewall_rule_add [protocol, local_port, remote,
  *              remote_port]
  *     ok                  connect: MAKING_SOCKET; udp: answer Authorised
+ *     -EEXIST             connect: PICKING_PORT, if fewer than
+ *                         NETAPI_PORT_TRIES ports were drawn (another
+ *                         connection to the peer holds the port: its rule
+ *                         is not ours to remove); udp: answer Authorised
+ *                         (the peer is already this socket's)
  *     error E             answer E
  * MAKING_SOCKET: tcpip_socket_connect [owner, remote, remote_port,
  *                local_port]
@@ -228,6 +233,14 @@ struct flow_action flow_start_listen(struct flow *f, const char *owner,
 				     uint16_t port, uint16_t max_connections,
 				     bool ipv6);
 struct flow_action flow_start_host_get(struct flow *f, const char *owner);
+
+/* A connect by name whose address is already known (NetAPI's cache of
+ * DNS answers): called right after flow_start_connect returned
+ * GET_DNS_SERVER, it takes the address and goes on as for a literal
+ * (PICKING_PORT); for no address the flow is unchanged and its first
+ * action is returned again; called at any other time, NOTHING. */
+struct flow_action flow_known_address(struct flow *f,
+				      const struct flow_address *a);
 
 /* Feeds the outcome of the last action; returns the next. */
 struct flow_action flow_step(struct flow *f, const struct flow_event *ev);

@@ -31,6 +31,12 @@
 
 #define NETAPI_DNS_PORT 53u
 
+/* DNS answers kept for connects by name (dns_cache.h), and for at most
+ * how long whatever their TTL: a name the image grants is reached again
+ * by asking within this time at the latest. */
+#define DNS_CACHE_ENTRIES   64u
+#define DNS_CACHE_MAX_TTL_S 300u
+
 /* Server ports remembered so they can be withdrawn when their owner
  * dies: as many as the Firewall holds (FILTER_MAX_SERVER_PORTS). */
 #define NETAPI_MAX_SERVERS 16

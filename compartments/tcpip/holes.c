@@ -8,7 +8,7 @@
 
 /* An id is a slot and that slot's generation, so that it fits a
  * callback's context pointer and an old answer never names a new hole. */
-#define SLOT_BITS 8u
+#define SLOT_BITS 11u
 #define SLOT_MASK ((1u << SLOT_BITS) - 1u)
 _Static_assert(HOLES_MAX <= (1u << SLOT_BITS), "a slot fits an id");
 

@@ -33,13 +33,13 @@
 #include <stdint.h>
 
 /*
- * Room for every connection lwIP can hold (64 pcbs), every UDP socket
+ * Room for every connection lwIP can hold (1100 pcbs), every UDP socket
  * (16), a close request in flight for each call the runtime lets TCPIP
  * have pending at the Firewall (128), and connections that ended since
  * the last sweep.  TCPIP checks the first three against lwIP's and the
  * runtime's limits at compile time.
  */
-#define HOLES_MAX 256u
+#define HOLES_MAX 2048u
 /* From this many holes on, the caller sweeps at the end of each turn of
  * its loop rather than on the next tick: a burst of short connections
  * is swept before it fills the table. */

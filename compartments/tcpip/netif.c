@@ -15,6 +15,7 @@
 #include "stack.h"
 #include "sys_arch.h"
 #include "tcpip.h"
+#include "tso.h"
 
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
@@ -26,6 +27,12 @@
 #include "netif/ethernet.h"
 
 static struct netif netif;
+/* The device's offloads are on (schema Boot): frames up to 64 KiB either
+ * way, TCP checksums left to the device, and checks of those it vouched
+ * for skipped. */
+static bool offloads;
+/* lwIP's checksum work on frames the device did not vouch for. */
+static u16_t checksum_flags;
 static struct {
 	uint64_t frames_in, frames_in_dropped, frames_out, frames_out_dropped;
 	uint64_t cookies_refused;
@@ -58,12 +65,43 @@ tcpip_netif_flush(void)
 		stats.frames_out += n;
 }
 
+/* A TCP segment that continues the last frame of the batch is appended
+ * to it (tso.h): its payload copied once, straight from lwIP's pbuf. */
+static bool
+join_segment(struct pbuf *p)
+{
+	uint8_t hdr[TSO_MAX_HEADERS];
+	struct tso_segment last, next;
+	struct sn_frame_info *info;
+	size_t last_len;
+	uint8_t *at, *frame = sn_frames_last(&outgoing, &last_len, &info);
+	u16_t have = pbuf_copy_partial(
+	    p, hdr, p->tot_len < sizeof(hdr) ? p->tot_len : sizeof(hdr), 0);
+
+	if (frame == NULL || tso_read(&next, hdr, have, p->tot_len) < 0 ||
+	    tso_read(&last, frame, last_len, last_len) < 0 ||
+	    !tso_continues(frame, &last, info->segment_size, hdr, &next,
+			   SN_MAX_SUPER_FRAME) ||
+	    (at = sn_frames_extend_last(&outgoing, next.payload)) == NULL)
+		return false;
+	/* The payload fits where it goes: the copy is never short. */
+	pbuf_copy_partial(p, at, (u16_t)next.payload, (u16_t)next.headers);
+	tso_joined(frame, &last, &info->segment_size, hdr, &next);
+	return true;
+}
+
 static err_t
 link_output(struct netif *nif, struct pbuf *p)
 {
-	uint8_t *slot = sn_frames_reserve(&outgoing, p->tot_len);
+	struct tso_segment seg;
+	uint8_t *slot;
 
-	if (slot == NULL && p->tot_len <= SN_FRAMES_MAX_FRAME) {
+	if (offloads && join_segment(p))
+		return ERR_OK;
+	/* Any pbuf fits an empty batch: its length is 16 bits. */
+	_Static_assert(SN_FRAMES_MAX_FRAME >= 0xffff, "a pbuf fits a batch");
+	slot = sn_frames_reserve(&outgoing, p->tot_len);
+	if (slot == NULL) {
 		tcpip_netif_flush();
 		slot = sn_frames_reserve(&outgoing, p->tot_len);
 	}
@@ -71,6 +109,9 @@ link_output(struct netif *nif, struct pbuf *p)
 		return ERR_BUF;
 	/* The whole chain fits the slot: the copy is never short. */
 	pbuf_copy_partial(p, slot, p->tot_len, 0);
+	/* lwIP made no TCP checksum: the device completes it. */
+	if (offloads && tso_read(&seg, slot, p->tot_len, p->tot_len) == 0)
+		tso_leave_checksum(slot, &seg);
 	return ERR_OK;
 }
 
@@ -97,32 +138,42 @@ take_cookie_isn(bool from_firewall, const uint8_t *data, uint32_t len,
 
 static void
 receive_one(void *ctx, const uint8_t *data, uint32_t len,
-	    const uint32_t *syn_cookie)
+	    const struct sn_frame_info *info)
 {
 	const bool *from_firewall = ctx;
 	struct pbuf *p;
 
 	/* Frames come from the Firewall only (the image says so); even so,
 	 * a frame is bounded and copied before lwIP sees it. */
-	if (len < SIZEOF_ETH_HDR || len > SN_MAX_FRAME) {
+	if (len < SIZEOF_ETH_HDR ||
+	    len > (offloads ? SN_MAX_SUPER_FRAME : SN_MAX_FRAME)) {
 		stats.frames_in_dropped++;
 		return;
 	}
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	/* A super-frame in one piece rather than a chain of forty. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len,
+		       len <= PBUF_POOL_BUFSIZE ? PBUF_POOL : PBUF_RAM);
 	if (p == NULL) {
 		stats.frames_in_dropped++;
 		return;
 	}
-	if ((syn_cookie != NULL &&
-	     !take_cookie_isn(*from_firewall, data, len, *syn_cookie)) ||
+	if ((info->has_syn_cookie &&
+	     !take_cookie_isn(*from_firewall, data, len, info->syn_cookie)) ||
 	    pbuf_take(p, data, (u16_t)len) != ERR_OK) {
 		pbuf_free(p);
 		stats.frames_in_dropped++;
 		return;
 	}
 	stats.frames_in++;
+	/* lwIP handles the frame within input: its checks follow what
+	 * the device, through the Firewall, said of this one. */
+	if (offloads && *from_firewall && info->checksum_trusted)
+		NETIF_SET_CHECKSUM_CTRL(
+		    &netif, checksum_flags & ~(NETIF_CHECKSUM_CHECK_TCP |
+					       NETIF_CHECKSUM_CHECK_UDP));
 	if (netif.input(p, &netif) != ERR_OK)
 		pbuf_free(p);
+	NETIF_SET_CHECKSUM_CTRL(&netif, checksum_flags);
 	/* Used by the SYN's connection, or by none. */
 	sealnet_isn_forget_cookie();
 }
@@ -237,6 +288,11 @@ tcpip_netif_start(void)
 			return -1;
 		netif.hwaddr[0] = (uint8_t)((netif.hwaddr[0] & 0xfe) | 0x02);
 	}
+	offloads = sn_compartment_device_offloads();
+	checksum_flags =
+	    offloads ? NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP
+		     : NETIF_CHECKSUM_ENABLE_ALL;
+	NETIF_SET_CHECKSUM_CTRL(&netif, checksum_flags);
 	netif_set_status_callback(&netif, status_changed);
 	netif_set_default(&netif);
 	netif_set_up(&netif);

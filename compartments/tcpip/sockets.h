@@ -15,7 +15,9 @@
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
-#define MAX_SOCKETS 64
+/* As many as lwIP has TCP connections: the image allows an application
+ * up to 1024 sockets. */
+#define MAX_SOCKETS MEMP_NUM_TCP_PCB
 /* What fits in one reply with room for the envelope. */
 #define MAX_CHUNK (SN_MAX_MESSAGE - 512)
 /* Datagrams a UDP socket keeps for its owner. */

@@ -59,6 +59,43 @@ on_error(void *arg, err_t err)
 	}
 }
 
+/* The first n queued bytes, which may span chains, copied to data. */
+static void
+copy_received(const struct sock *s, uint8_t *data, uint32_t n)
+{
+	uint32_t off = 0;
+
+	for (unsigned i = 0; i < s->nrx && off < n; i++) {
+		u16_t take = s->rx[i]->tot_len < n - off ? s->rx[i]->tot_len
+							 : (u16_t)(n - off);
+
+		pbuf_copy_partial(s->rx[i], data + off, take, 0);
+		off += take;
+	}
+}
+
+/* The first n queued bytes handed out: freed, given back to the owner's
+ * quota, and the window opened for them. */
+static void
+release_received(struct sock *s, uint32_t n)
+{
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, n);
+	s->buffered -= n;
+	while (n > 0) {
+		u16_t take =
+		    s->rx[0]->tot_len < n ? s->rx[0]->tot_len : (u16_t)n;
+
+		n -= take;
+		s->rx[0] = pbuf_free_header(s->rx[0], take);
+		if (s->rx[0] == NULL)
+			memmove(&s->rx[0], &s->rx[1],
+				--s->nrx * sizeof(s->rx[0]));
+		/* tcp_recved takes 16 bits at a time. */
+		if (s->pcb)
+			tcp_recved(s->pcb, take);
+	}
+}
+
 /* Hands out what is queued, up to what the caller asked for. */
 static void
 deliver(struct sock *s, uint64_t margin_ns)
@@ -77,7 +114,7 @@ deliver(struct sock *s, uint64_t margin_ns)
 		}
 		return;
 	}
-	n = s->rx[0]->tot_len;
+	n = s->buffered;
 	if (n > s->recv_max)
 		n = s->recv_max;
 	if (n > MAX_CHUNK)
@@ -90,18 +127,13 @@ deliver(struct sock *s, uint64_t margin_ns)
 		answer_later_error(&s->recv_wait, -ENOMEM);
 		return;
 	}
-	pbuf_copy_partial(s->rx[0], data, (u16_t)n, 0);
+	copy_received(s, data, n);
 	/* Sent or not, the bytes are spent: a caller that cannot be
-	 * answered is gone, and its successor must not see its data. */
+	 * answered is gone, and its successor must not see its data.
+	 * tcp_recved may send a window update, and so build a call: after
+	 * the reply. */
 	answer_later_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
-	/* After the reply: tcp_recved may send a window update. */
-	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, n);
-	s->buffered -= n;
-	s->rx[0] = pbuf_free_header(s->rx[0], (u16_t)n);
-	if (s->rx[0] == NULL)
-		memmove(&s->rx[0], &s->rx[1], --s->nrx * sizeof(s->rx[0]));
-	if (s->pcb)
-		tcp_recved(s->pcb, (u16_t)n);
+	release_received(s, n);
 }
 
 /* Queues p for the owner: ERR_OK, or ERR_MEM for lwIP to keep it and
@@ -489,6 +521,28 @@ send_room_back(struct sock *s)
 	answer_later_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
 }
 
+/* As much of data as lwIP's send buffer takes now, in pieces of its
+ * 16-bit lengths: how much it took. */
+static uint32_t
+write_some(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
+{
+	uint32_t n = len < tcp_sndbuf(pcb) ? len : tcp_sndbuf(pcb), done = 0;
+
+	while (done < n) {
+		u16_t piece = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
+
+		/* ERR_MEM: lwIP's segment queue is full, though bytes are
+		 * free. */
+		if (tcp_write(pcb, data + done, piece,
+			      TCP_WRITE_FLAG_COPY |
+				  (done + piece < n ? TCP_WRITE_FLAG_MORE
+						    : 0)) != ERR_OK)
+			break;
+		done += piece;
+	}
+	return done;
+}
+
 void
 serve_send(void *ctx, struct sn_incoming *in)
 {
@@ -510,20 +564,13 @@ serve_send(void *ctx, struct sn_incoming *in)
 		answer_error(in, -EBUSY);
 		return;
 	}
-	n = len < tcp_sndbuf(s->pcb) ? len : tcp_sndbuf(s->pcb);
-	if (n > 0xffff)
-		n = 0xffff;
-	/* ERR_MEM: lwIP's segment queue is full, though bytes are free. */
-	if (n > 0 &&
-	    tcp_write(s->pcb, data, (u16_t)n, TCP_WRITE_FLAG_COPY) == ERR_OK) {
+	n = write_some(s->pcb, data, len);
+	if (n > 0 || len == 0) {
 		/* Taken either way: what tcp_output cannot send now (no
 		 * route yet, no pbuf) stays queued for lwIP's timer. */
-		(void)tcp_output(s->pcb);
+		if (n > 0)
+			(void)tcp_output(s->pcb);
 		answer_ok(in, SN_BODY_SENT, sent_body(n));
-		return;
-	}
-	if (len == 0) {
-		answer_ok(in, SN_BODY_SENT, sent_body(0));
 		return;
 	}
 	sn_defer(in, &s->send_wait);

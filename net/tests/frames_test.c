@@ -1,7 +1,7 @@
 /*
  * Frame batches: what fits in one, and that a batch read back through the
  * verifier gives the same frames in the same order, each with its SYN
- * cookie if it had one.
+ * cookie if it had one, its checksum state and its segment size.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,17 +36,71 @@ static int order_ok = 1;
 /* Every third frame carries a SYN cookie's ISN: seen * 1000003. */
 static void
 check_frame(void *ctx, const uint8_t *frame, uint32_t len,
-	    const uint32_t *syn_cookie)
+	    const struct sn_frame_info *info)
 {
 	order_ok &= len == SN_FRAMES_MAX_FRAME - seen &&
 		    frame[0] == (uint8_t)seen &&
 		    frame[len - 1] == (uint8_t)~seen;
 	if (seen % 3 == 0)
 		order_ok &=
-		    syn_cookie != NULL && *syn_cookie == seen * 1000003u;
+		    info->has_syn_cookie && info->syn_cookie == seen * 1000003u;
 	else
-		order_ok &= syn_cookie == NULL;
+		order_ok &= !info->has_syn_cookie;
+	/* What the device said of each frame, and the size to cut it to. */
+	order_ok &= info->checksum_trusted == (seen % 2 == 0) &&
+		    info->segment_size == (seen % 2 ? 1448 - seen : 0);
 	seen++;
+}
+
+TEST(the_last_frame_grows_within_the_limits)
+{
+	struct sn_frame_info *info;
+	size_t len;
+	uint8_t *a, *b;
+
+	memset(&batch, 0, sizeof(batch));
+	CHECK(sn_frames_last(&batch, &len, &info) == NULL);
+	CHECK(sn_frames_extend_last(&batch, 1) == NULL);
+	a = sn_frames_reserve(&batch, 100);
+	b = sn_frames_extend_last(&batch, 50);
+	CHECK(a != NULL && b == a + 100);
+	CHECK(sn_frames_last(&batch, &len, &info) == a && len == 150);
+	CHECK_EQ_INT(batch.bytes, 150);
+	/* Never past a super-frame, nor past the batch. */
+	CHECK(sn_frames_extend_last(&batch, SN_FRAMES_MAX_FRAME - 149) == NULL);
+	CHECK(sn_frames_extend_last(&batch, SN_FRAMES_MAX_FRAME - 150) != NULL);
+	CHECK(sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME) == NULL ||
+	      batch.bytes <= SN_FRAMES_MAX_BYTES);
+	while (sn_frames_reserve(&batch, 1000) != NULL)
+		;
+	CHECK(sn_frames_extend_last(&batch, SN_FRAMES_MAX_BYTES - batch.bytes +
+						1) == NULL);
+	CHECK(batch.bytes <= SN_FRAMES_MAX_BYTES);
+}
+
+/* The Firewall reads a frame into a slot as long as a super-frame, then
+ * keeps what it read, or nothing. */
+TEST(the_last_frame_shrinks_to_what_was_read_or_goes)
+{
+	struct sn_frame_info *info;
+	size_t len;
+	uint8_t *a, *b;
+
+	memset(&batch, 0, sizeof(batch));
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, 0), -EINVAL);
+	a = sn_frames_reserve(&batch, 60);
+	b = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
+	CHECK(a != NULL && b == a + 60);
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, SN_FRAMES_MAX_FRAME + 1),
+		     -EINVAL);
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, 1514), 0);
+	CHECK(sn_frames_last(&batch, &len, &info) == b && len == 1514);
+	CHECK_EQ_INT(batch.bytes, 60 + 1514);
+	/* The next frame goes right after what was kept. */
+	CHECK(sn_frames_reserve(&batch, 10) == b + 1514);
+	CHECK_EQ_INT(sn_frames_trim_last(&batch, 0), 0);
+	CHECK_EQ_INT(batch.count, 2);
+	CHECK_EQ_INT(batch.bytes, 60 + 1514);
 }
 
 TEST(a_full_batch_fits_one_message_and_reads_back_in_order)
@@ -70,7 +124,11 @@ TEST(a_full_batch_fits_one_message_and_reads_back_in_order)
 		if (i % 3 == 0)
 			CHECK_EQ_INT(
 			    sn_frames_mark_syn_cookie(&batch, i * 1000003u), 0);
+		batch.info[batch.count - 1].checksum_trusted = i % 2 == 0;
+		batch.info[batch.count - 1].segment_size =
+		    (uint16_t)(i % 2 ? 1448 - i : 0);
 	}
+
 	sn_builder_init(&b, buf, sizeof(buf));
 	uint32_t msg = sn_message_start(&b);
 	sn_message_add_call_type(&b, msg, SN_CALL_TYPE_REQUEST);
@@ -93,6 +151,8 @@ int
 main(void)
 {
 	RUN(a_batch_holds_frames_up_to_its_limits);
+	RUN(the_last_frame_grows_within_the_limits);
+	RUN(the_last_frame_shrinks_to_what_was_read_or_goes);
 	RUN(a_full_batch_fits_one_message_and_reads_back_in_order);
 	HARNESS_EXIT();
 }

@@ -24,7 +24,7 @@ SEALNET_RESTART(never, 0);
 SEALNET_SYSCALL(sysinfo); /* qsort */
 
 #define BYTES (100ull * 1000 * 1000)
-#define CHUNK (60u * 1024)
+#define CHUNK (120u * 1024)
 
 static uint8_t buf[CHUNK];
 

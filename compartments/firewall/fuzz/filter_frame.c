@@ -3,20 +3,25 @@
  * rules, a server port behind the SYN proxy and an open DNS lookup in
  * place so that every branch is reachable.
  *
- * The first byte steers: bit 0 the direction; bits 2-7 how far the clock
+ * The first byte steers: bit 0 the direction; bits 3-7 how far the clock
  * moves (tenths of a second), after which overdue hand-offs expire.  With
  * bit 1 set, the rest is not a frame but a TCP segment's fields, written
  * with right checksums to the station's address, and an inbound ACK is
  * given a valid cookie: a fuzzer could not find either by chance, and the
- * handshake's later steps lie behind them.
+ * handshake's later steps lie behind them.  With bit 2 set, a frame goes
+ * as the device with offloads has it (vnet.h): inbound, the rest is the
+ * virtio-net header and the frame; outbound, two bytes of segment size
+ * and the frame, whose header is made as the Firewall makes it.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "filter.h"
+#include "stack.h"
 #include "syncookie.h"
 #include "tcpseg.h"
+#include "vnet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -80,6 +85,44 @@ made_segment(uint8_t *out, size_t cap, int inbound, const uint8_t *data,
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* A frame through the device's header, either way. */
+static void
+through_device(enum filter_direction dir, const uint8_t *data, size_t size)
+{
+	struct vnet_frame in;
+	struct vnet_hdr h;
+	uint16_t segment_size;
+
+	if (dir == FILTER_IN) {
+		if (vnet_filter_in(&f, data, size, now, &reply, &in) !=
+			FILTER_PASS &&
+		    vnet_read(data, size, &in) < 0)
+			return;
+		/* What passes lies inside the input, within lwIP's limit,
+		 * and a segment size comes only with a trusted checksum. */
+		if (in.frame != data + VNET_HDR_LEN ||
+		    in.len != size - VNET_HDR_LEN ||
+		    in.len > SN_MAX_SUPER_FRAME ||
+		    (in.segment_size != 0 && !in.checksum_trusted))
+			__builtin_trap();
+		return;
+	}
+	if (size < 2)
+		return;
+	segment_size = (uint16_t)(data[0] | data[1] << 8);
+	if (vnet_for_output(&h, data + 2, size - 2, segment_size) < 0)
+		return;
+	/* The device is asked to cut only pieces that fit the link, from
+	 * a frame with more than one, and to sum only inside the frame. */
+	if ((h.gso_type != VNET_GSO_NONE &&
+	     (h.gso_size == 0 || h.gso_size > SN_MTU ||
+	      h.hdr_len >= size - 2)) ||
+	    (h.flags & VNET_F_NEEDS_CSUM &&
+	     (size_t)h.csum_start + h.csum_offset + 2 > size - 2))
+		__builtin_trap();
+	filter_frame(&f, dir, data + 2, size - 2, now, &reply);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -92,7 +135,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	dir = data[0] & 1 ? FILTER_OUT : FILTER_IN;
-	if (data[0] & 2) {
+	if (data[0] & 4) {
+		through_device(dir, data + 1, size - 1);
+	} else if (data[0] & 2) {
 		size_t len = made_segment(made, sizeof(made), dir == FILTER_IN,
 					  data + 1, size - 1);
 		filter_frame(&f, dir, made, len, now, &reply);
@@ -102,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (reply.answer_len > sizeof(reply.answer) ||
 	    reply.syn_len > sizeof(reply.syn))
 		__builtin_trap();
-	now += (uint64_t)(data[0] >> 2) * TENTH;
+	now += (uint64_t)(data[0] >> 3) * TENTH;
 	while ((n = filter_expire(&f, now, rst, sizeof(rst))) != 0)
 		if (n > (int)sizeof(rst))
 			__builtin_trap();

@@ -313,6 +313,51 @@ TEST(malformed_and_fragmented_packets_are_dropped)
 	CHECK_EQ_INT(in(60), FILTER_DROP_ETHERTYPE);
 }
 
+/* A full table, under two keys, and with many rules to one host: each
+ * rule opens its flow; removing rules one by one leaves exactly the rest
+ * open; a full table refuses one more. */
+static void
+fill_and_empty(uint64_t seed, unsigned hosts)
+{
+	struct filter_addr a;
+	uint8_t host[4] = {10, 1, 0, 0};
+
+	filter_init(&f);
+	filter_seed(&f, seed);
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
+		host[3] = (uint8_t)(i % hosts);
+		a = addr(host, 4);
+		CHECK_EQ_INT(
+		    filter_rule_add(&f, 6, (uint16_t)(1024 + i), &a, 80), 0);
+	}
+	a = addr(server4, 4);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 40000, &a, 80), -ENOSPC);
+	/* A rule there already is not granted twice. */
+	host[3] = 0;
+	a = addr(host, 4);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 1024, &a, 80), -EEXIST);
+	/* Keyed again with every rule in place: all still found. */
+	filter_seed(&f, seed + 1);
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i += 2) {
+		host[3] = (uint8_t)(i % hosts);
+		a = addr(host, 4);
+		CHECK_EQ_INT(
+		    filter_rule_remove(&f, 6, (uint16_t)(1024 + i), &a, 80), 0);
+	}
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++) {
+		host[3] = (uint8_t)(i % hosts);
+		CHECK_EQ_INT(in(tcp4_in(host, 80, 1024 + i, 0x10)),
+			     i % 2 ? FILTER_PASS : FILTER_DROP_NO_RULE);
+	}
+	CHECK_EQ_INT(filter_rule_count(&f), FILTER_MAX_RULES / 2);
+}
+
+TEST(a_full_table_of_rules_each_found_and_removed_alone)
+{
+	fill_and_empty(0x0123456789abcdefull, 250);
+	fill_and_empty(0, 1);
+}
+
 int
 main(void)
 {
@@ -320,6 +365,7 @@ main(void)
 	RUN(arp_and_dhcp_pass);
 	RUN(a_rule_opens_exactly_its_flow);
 	RUN(removing_a_rule_removes_that_rule_and_no_other);
+	RUN(a_full_table_of_rules_each_found_and_removed_alone);
 	RUN(closing_a_udp_port_removes_its_rules_and_no_other);
 	RUN(ipv6_is_filtered_like_ipv4);
 	RUN(icmp_passes_only_as_an_error_about_an_allowed_flow);

@@ -246,6 +246,27 @@ TEST(a_port_in_use_is_retried_with_another)
 	CHECK(world_clean_after(&w, &w.answer));
 }
 
+/* The rule of a live connection to the same peer on the port drawn:
+ * another port is drawn, and that rule stays. */
+TEST(a_port_whose_rule_another_connection_holds_is_left_to_it)
+{
+	world_init(&w);
+	w.rules[w.nrules++] =
+	    (struct world_rule){.protocol = SN_PROTOCOL_TCP,
+				.local_port = NETAPI_EPHEMERAL_FIRST + 1,
+				.remote = {.family = SN_ADDRESS_FAMILY_IPV4,
+					   .bytes = {10, 0, 0, 1}},
+				.remote_port = 7007};
+	CHECK_EQ_INT(connect_to("10.0.0.1", true).what, FLOW_DO_REPLY_SOCKET);
+	CHECK(ACTIONS_WERE(FLOW_DO_PICK_PORT, FLOW_DO_ADD_RULE,
+			   FLOW_DO_PICK_PORT, FLOW_DO_ADD_RULE,
+			   FLOW_DO_CONNECT));
+	CHECK_EQ_INT(w.bad_closes, 0);
+	CHECK_EQ_INT(w.nrules, 2);
+	CHECK_EQ_INT(w.rules[0].local_port, NETAPI_EPHEMERAL_FIRST + 1);
+	CHECK_EQ_INT(f.socket_port, NETAPI_EPHEMERAL_FIRST + 2);
+}
+
 TEST(a_port_in_use_is_given_up_after_the_last_try)
 {
 	world_init(&w);
@@ -468,6 +489,7 @@ main(void)
 	RUN(a_refused_rule_answers_its_error_and_makes_no_socket);
 	RUN(a_refused_socket_removes_the_rule_it_added);
 	RUN(a_port_in_use_is_retried_with_another);
+	RUN(a_port_whose_rule_another_connection_holds_is_left_to_it);
 	RUN(a_port_in_use_is_given_up_after_the_last_try);
 	RUN(listen_adds_a_server_port_then_the_socket);
 	RUN(a_failed_listen_withdraws_the_server_port);

@@ -29,6 +29,15 @@ same_rule(const struct world_rule *r, uint8_t protocol, const struct flow *f)
 	       memcmp(&r->remote, &f->remote, sizeof(r->remote)) == 0;
 }
 
+static bool
+has_rule(const struct world *w, const struct flow *f)
+{
+	for (unsigned i = 0; i < w->nrules; i++)
+		if (same_rule(&w->rules[i], flow_protocol(f), f))
+			return true;
+	return false;
+}
+
 static void
 rule_remove(struct world *w, const struct flow *f)
 {
@@ -118,6 +127,8 @@ world_respond(struct world *w, const struct flow *f, enum flow_do a)
 		    w->draws_taken < w->ndraws ? w->draws[w->draws_taken++] : 0;
 	else if (a == FLOW_DO_CONNECT && w->connects++ < w->ports_in_use)
 		ev.status = -EADDRINUSE;
+	else if (a == FLOW_DO_ADD_RULE && has_rule(w, f))
+		ev.status = -EEXIST; /* as the Firewall does */
 	if (ev.status == 0 && (a == FLOW_DO_CONNECT || a == FLOW_DO_LISTEN)) {
 		ev.socket = w->socket;
 		ev.local_port = f->local_port;

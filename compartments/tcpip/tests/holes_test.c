@@ -12,7 +12,7 @@
 static struct holes t;
 
 /* The connections lwIP still works on, as holes_sweep asks about them. */
-#define LIVE_MAX 1024
+#define LIVE_MAX HOLES_MAX
 static struct hole_key live[LIVE_MAX];
 static unsigned nlive;
 
