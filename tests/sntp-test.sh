@@ -6,10 +6,10 @@
 # certificate for ntp.test from a CA made here; tests/tools/ntp_proxy.py
 # relays to it from 10.0.0.1-3 (UDP 123 and TCP 4460), each address a
 # server of the image, and turns attacker when the test says so.  A second
-# chrony at 127.0.0.2, relayed from 10.0.0.2 in the NTS part, holds a
-# certificate from a CA the image does not trust.  Client and server share one
-# clock here, so the time SNTP publishes must agree with the system clock
-# to well within a millisecond.
+# chrony at 127.0.0.2, relayed from 10.0.0.4 in the NTS part, holds a
+# certificate from a CA the image does not trust.  Client and server share
+# one clock here, so the time SNTP publishes must agree with the system
+# clock to well within a millisecond.
 #
 # sntp_probe (tests/compartments/sntp_probe.c) prints what sntp_time_get
 # and sntp_status say as it changes; it asks for a synchronisation once,
@@ -263,7 +263,7 @@ check "sntp: NTS-KE with an untrusted certificate is refused, and says why" \
 	has_line "$log" '^SNTP: NTS-KE with 10\.0\.0\.4:4460 failed: TLS: unknown_issuer$'
 expect "sntp: no time was taken from the untrusted server" 0 \
 	"$(counter 10.0.0.4 requests)"
-check "sntp: the cookies were replenished to 8 after each reply" \
+check "sntp: the cookies were replenished to 8" \
 	wait_until 5 eval '[ "$(counter ntp.test cookies)" = 8 ]'
 expect "sntp: with NTS configured, the plain server was never asked" \
 	0 "$(requests_to 10.0.0.3)"
