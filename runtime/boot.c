@@ -9,10 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "boot_self.h"
 #include "callbacks.h"
 #include "log.h"
 #include "sealnet/compartment.h"
-#include "time_record.h"
 
 #define FDS_PER_PEER	3u
 #define MAX_CONTROL_FDS SN_MAX_CONTROL_FDS
@@ -33,9 +33,6 @@ static uint8_t hardware_address[6];
 static bool have_hardware_address;
 static bool device_offloads;
 static struct sn_network_config network_config;
-/* The connection capabilities the image grants this compartment. */
-static struct sn_capability own_connections[SN_MAX_HELD_CAPABILITIES];
-static unsigned nown_connections;
 /* The files of the boot message, until the compartment takes them. */
 static struct {
 	char name[SN_BOOT_FILE_NAME_MAX + 1];
@@ -179,58 +176,6 @@ receive_control(uint8_t *buf, size_t cap, int *fds, unsigned *nfds)
 	return n;
 }
 
-static int
-copy_text(char *dst, size_t cap, const char *s, uint32_t len)
-{
-	if (s == NULL || len == 0 || len >= cap || memchr(s, 0, len))
-		return -EINVAL;
-	memcpy(dst, s, len);
-	dst[len] = 0;
-	return 0;
-}
-
-static int
-connection_of(sn_connection_capability_ref r, struct sn_capability *cap)
-{
-	uint32_t len, id_len = 0;
-	const char *host = sn_connection_capability_host(r, &len);
-	const char *id = sn_connection_capability_identity(r, &id_len);
-
-	*cap = (struct sn_capability){
-	    .kind = SN_CAPABILITY_CONNECTION,
-	    .protocol = sn_connection_capability_protocol(r),
-	    .port = sn_connection_capability_port(r),
-	};
-	if (id != NULL &&
-	    copy_text(cap->identity, sizeof(cap->identity), id, id_len) < 0)
-		return -EINVAL;
-	return copy_text(cap->host, sizeof(cap->host), host, len);
-}
-
-unsigned
-sn_compartment_connections(const struct sn_capability **out)
-{
-	*out = own_connections;
-	return nown_connections;
-}
-
-/* The compartment's own connection capabilities, as its peers hold them
- * for it. */
-static int
-take_own_connections(sn_boot_ref boot)
-{
-	uint32_t n = sn_boot_connections_count(boot);
-
-	if (n > SN_MAX_HELD_CAPABILITIES)
-		return -EINVAL;
-	for (uint32_t i = 0; i < n; i++)
-		if (connection_of(sn_boot_connections_at(boot, i),
-				  &own_connections[i]) < 0)
-			return -EINVAL;
-	nown_connections = n;
-	return 0;
-}
-
 /* Whom the peer may hand its sockets to. */
 static int
 apply_delegations(struct sn_peer *p, sn_boot_peer_ref bp)
@@ -242,7 +187,7 @@ apply_delegations(struct sn_peer *p, sn_boot_peer_ref bp)
 		const char *s = sn_compartment_name_name(
 		    sn_boot_peer_delegates_to_at(bp, i), &len);
 
-		if (copy_text(name, sizeof(name), s, len) < 0 ||
+		if (sn_boot_copy_text(name, sizeof(name), s, len) < 0 ||
 		    sn_peer_allow_delegation(p, name) < 0)
 			return -EINVAL;
 	}
@@ -265,8 +210,8 @@ apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
 	for (uint32_t i = 0; i < sn_boot_peer_connections_count(bp); i++) {
 		struct sn_capability cap;
 
-		if (connection_of(sn_boot_peer_connections_at(bp, i), &cap) <
-			0 ||
+		if (sn_boot_connection_of(sn_boot_peer_connections_at(bp, i),
+					  &cap) < 0 ||
 		    sn_peer_grant(p, &cap) < 0)
 			return -EINVAL;
 	}
@@ -337,8 +282,9 @@ take_files(sn_boot_ref boot, int *fds, uint32_t nfiles)
 		const char *name = sn_boot_file_name(f, &len);
 		const uint8_t *hash = sn_boot_file_sha256(f, &len);
 
-		if (copy_text(boot_files[i].name, sizeof(boot_files[i].name),
-			      name, (uint32_t)strnlen(name, len + 1)) < 0)
+		if (sn_boot_copy_text(boot_files[i].name,
+				      sizeof(boot_files[i].name), name,
+				      (uint32_t)strnlen(name, len + 1)) < 0)
 			return -EINVAL;
 		boot_files[i].has_sha256 = hash != NULL && len == 32;
 		if (boot_files[i].has_sha256)
@@ -382,26 +328,21 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 {
 	uint32_t npeers = sn_boot_peers_count(boot), len;
 	const char *name = sn_boot_compartment(boot, &len);
-	/* The shared time record's descriptor comes last, if at all. */
-	uint8_t time_access = sn_boot_time_record(boot);
-	unsigned time_fds = time_access != SN_TIME_RECORD_ACCESS_NONE;
 
-	if (copy_text(compartment_name, sizeof(compartment_name), name, len) <
-	    0)
+	if (sn_boot_copy_text(compartment_name, sizeof(compartment_name), name,
+			      len) < 0)
 		return -EINVAL;
 	uint32_t nfiles = sn_boot_files_count(boot);
 
 	if (npeers > SN_MAX_PEERS || nfiles > SN_MAX_BOOT_FILES ||
-	    nfds != FDS_PER_PEER * npeers + nfiles + time_fds ||
-	    take_own_connections(boot) < 0)
+	    nfds !=
+		FDS_PER_PEER * npeers + nfiles + sn_boot_time_record_fds(boot))
 		return -EINVAL;
-	if (time_fds) {
-		int rc = sn_time_record_attach(fds[nfds - 1], time_access);
+	/* The shared time record's descriptor comes last, if at all. */
+	int taken = sn_boot_take_self(boot, fds, nfds);
 
-		fds[nfds - 1] = -1;
-		if (rc < 0)
-			return rc;
-	}
+	if (taken < 0)
+		return taken;
 	c->name = compartment_name;
 	sn_log_set_name(compartment_name);
 	incarnation = sn_boot_incarnation(boot);
@@ -420,7 +361,8 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 		unsigned side;
 		int rc;
 
-		if (copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
+		if (sn_boot_copy_text(pname, sizeof(pname), peer_name, len) <
+			0 ||
 		    sn_compartment_peer(c, pname) != NULL ||
 		    peer_fds(bp, fds + FDS_PER_PEER * i, &cf, &side) < 0)
 			return -EINVAL;
@@ -450,7 +392,7 @@ apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
 
 	peer_name = sn_boot_peer_name(bp, &len);
 	if (nfds != FDS_PER_PEER ||
-	    copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
+	    sn_boot_copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
 	    (p = sn_compartment_peer(c, pname)) == NULL ||
 	    peer_fds(bp, fds, &cf, &side) < 0)
 		return -EINVAL;

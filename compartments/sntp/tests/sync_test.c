@@ -19,20 +19,14 @@ static struct sync s;
 static uint8_t req[NTP_MAX_PACKET_LEN], rep[NTP_MAX_PACKET_LEN];
 static const struct sync_address server_a = {4, {10, 0, 0, 1}, 123};
 
+/* v into p[0..n), network byte order. */
 static void
-put32(uint8_t *p, uint32_t v)
+put_be(uint8_t *p, uint64_t v, int n)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
+	while (n-- > 0) {
+		p[n] = (uint8_t)v;
+		v >>= 8;
+	}
 }
 
 static uint64_t
@@ -56,14 +50,14 @@ reply(uint64_t origin, int64_t t2, int64_t t3, uint8_t stratum,
 	rep[1] = stratum;
 	rep[2] = (uint8_t)poll;
 	rep[3] = (uint8_t)-20;
-	put32(rep + 4, 0x00000100); /* root delay: 4 ms */
-	put32(rep + 8, 0x00000100); /* root dispersion */
+	put_be(rep + 4, 0x00000100, 4); /* root delay: 4 ms */
+	put_be(rep + 8, 0x00000100, 4); /* root dispersion */
 	if (kiss != NULL)
 		memcpy(rep + 12, kiss, 4);
-	put64(rep + 16, ntp_ts(t2 - 10 * S));
-	put64(rep + 24, origin);
-	put64(rep + 32, ntp_ts(t2));
-	put64(rep + 40, ntp_ts(t3));
+	put_be(rep + 16, ntp_ts(t2 - 10 * S), 8);
+	put_be(rep + 24, origin, 8);
+	put_be(rep + 32, ntp_ts(t2), 8);
+	put_be(rep + 40, ntp_ts(t3), 8);
 	return 48;
 }
 
@@ -511,7 +505,7 @@ TEST(nts_old_reply_to_a_new_request)
 	CHECK(len > 0);
 	sync_sent_to(&s, 0, &ntp, T2024 + 100 * S);
 	/* Even with its origin rewritten to the new request's. */
-	put64(old + 24, 43);
+	put_be(old + 24, 43, 8);
 	CHECK_EQ_INT(
 	    sync_reply(&s, 0, old, n, &ntp, T2024 + 100 * S, NOW0 + 100 * S),
 	    SYNC_WAITING);
