@@ -75,6 +75,16 @@ $(BUILD)/tools/sntp_nts_probe: $(OBJ)/$(SNTP_DIR)/tests/nts_probe.o \
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # ---- fuzz targets ----
+# sntp_calls (the generic harness) boots the compartment with an NTS
+# server, so that its replies drive NTS-KE and the requests after it.
+FUZZ_SRCS_sntp_calls += $(SNTP_DIR)/fuzz/calls.c
+$(OBJ)/$(SNTP_DIR)/fuzz/calls.o: CFLAGS += -Ifuzz -Isdk
+# Its seed that runs NTS-KE to the end, from the bare sntp_update seed.
+sntp-calls-seeds:
+	/usr/bin/python3 $(SNTP_DIR)/fuzz/make_calls_seeds.py \
+		$(SNTP_DIR)/fuzz/corpus/sntp_calls
+.PHONY: sntp-calls-seeds
+FORMAT_SRCS += $(SNTP_DIR)/fuzz/calls.c
 FORMAT_SRCS += $(SNTP_DIR)/fuzz/ntp_packet.c $(SNTP_DIR)/fuzz/nts_ke_records.c \
 	$(SNTP_DIR)/fuzz/nts_reply.c
 FUZZ_TARGETS += sntp_ntp_packet sntp_nts_ke_records sntp_nts_reply
