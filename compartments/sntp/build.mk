@@ -108,4 +108,10 @@ TEST_MAIN_sntp_sync_test := $(SNTP_DIR)/tests/sync_test.c
 TEST_SRCS_sntp_sync_test := $(SNTP_SYNC_SRCS) $(SNTP_DIR)/tests/nts_server.c
 TEST_LDLIBS_sntp_sync_test := -lcrypto -lm
 
+# ---- which capabilities are servers ----
+FORMAT_SRCS += $(SNTP_DIR)/tests/servers_test.c
+SNTP_TESTS += servers
+TEST_MAIN_sntp_servers_test := $(SNTP_DIR)/tests/servers_test.c
+TEST_SRCS_sntp_servers_test := $(SNTP_DIR)/servers.c
+
 TEST_NAMES += $(foreach t,$(SNTP_TESTS),sntp_$(t)_test)
