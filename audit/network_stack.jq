@@ -42,9 +42,11 @@ def _has(role): index([role]) != null;
 # or null in an image without one.
 def tls_trust_anchors: .tls.trust_anchors;
 
-# The compartments that take sockets others delegate to them (TLS).
+# The compartments that take sockets or TLS sessions others delegate to
+# them (TLS, MQTT).
+def _takes_delegated: _has("takes_delegated_sockets") or _has("takes_delegated_sessions");
 def _delegates:
-  [all_calls[] | select((.roles // []) | _has("takes_delegated_sockets"))
+  [all_calls[] | select((.roles // []) | _takes_delegated)
    | .compartment] | unique;
 
 # Who may create TLS sessions, to which hosts, with which identities:
@@ -64,13 +66,29 @@ def tls_identities:
   [all_connection_capabilities[] | select(.identity != null)
    | {identity, owner, host, port}];
 
+# ---- MQTT ----
+
+# Who may talk to which broker, how, and under which topics: one entry
+# per MQTT capability, {owner, host, port, version, transport,
+# credentials (a name or null), publish, subscribe}.
+def all_mqtt_capabilities:
+  [all_connection_capabilities[] | select(.mqtt != null)
+   | {owner, host, port, version: .mqtt.version,
+      transport: .mqtt.transport, credentials: (.mqtt.credentials // null),
+      publish: .mqtt.publish, subscribe: .mqtt.subscribe}];
+
+# The credentials files the image gives the MQTT compartment:
+# [{name, path, sha256}].
+def mqtt_credentials: .mqtt.credentials // [];
+
 # One sentence per way sockets could be delegated wrongly: to no one the
 # delegator calls, on by a delegate, or to a delegate that holds
 # capabilities of its own (it must reach only what it is handed).
 def _delegation_violations:
   _delegates as $delegates
-  | compartments_calling_role("takes_delegated_sockets") as $callers
-  | [all_calls[] | select((.roles // []) | _has("delegates_sockets"))]
+  | (compartments_calling_role("takes_delegated_sockets")
+     + compartments_calling_role("takes_delegated_sessions") | unique) as $callers
+  | [all_calls[] | select((.roles // []) | _has("delegates_sockets") or _has("delegates_sessions"))]
   | group_by(.owner)
   | map(.[0].owner as $o | map(.export) | unique | join(", ") as $e
         | if ($delegates | index([$o])) != null then

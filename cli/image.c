@@ -40,6 +40,7 @@ usage(void)
 		"--gateway ADDRESS] [--dns ADDRESS]\n"
 		"                           [--trust-anchors PEM] "
 		"[--identity NAME=CERT,KEY]...\n"
+		"                           [--mqtt-credentials NAME=FILE]...\n"
 		"                           [--ntp-server HOST[:PORT]]... "
 		"[--nts-server HOST[:PORT]]...\n"
 		"                           [--allow-dangerous-syscalls] "
@@ -54,6 +55,9 @@ usage(void)
 		"(SEALNET_CONNECTION_IDENTITY).\n"
 		"The image records each file's path and SHA-256; `sealnet run` "
 		"refuses changed ones.\n"
+		"--mqtt-credentials gives the MQTT compartment a user name "
+		"and a password (the\nfile's first two lines) for the "
+		"capabilities that name NAME\n(SEALNET_MQTT_CREDENTIALS).\n"
 		"--ntp-server and --nts-server give the SNTP compartment a "
 		"time server (NTS: its\nkey exchange, port 4460 by default); "
 		"with an NTS server, unauthenticated time\nis never used.\n"
@@ -85,7 +89,9 @@ cli_image(int argc, char **argv)
 		return usage();
 	const char *ipv4 = NULL, *gateway = NULL, *dns = NULL;
 	static const char *identities[IMAGE_MAX_IDENTITIES + 1];
-	struct image_tls_options tls = {.identities = identities};
+	static const char *credentials[IMAGE_MAX_CREDENTIALS + 1];
+	struct image_tls_options tls = {.identities = identities,
+					.mqtt_credentials = credentials};
 	struct time_servers time_servers = {.n = 0};
 	bool allow_dangerous = false;
 	int first = 4;
@@ -108,6 +114,9 @@ cli_image(int argc, char **argv)
 		else if (strcmp(argv[first], "--identity") == 0 &&
 			 tls.nidentities <= IMAGE_MAX_IDENTITIES)
 			identities[tls.nidentities++] = argv[first + 1];
+		else if (strcmp(argv[first], "--mqtt-credentials") == 0 &&
+			 tls.nmqtt_credentials <= IMAGE_MAX_CREDENTIALS)
+			credentials[tls.nmqtt_credentials++] = argv[first + 1];
 		else if ((strcmp(argv[first], "--ntp-server") == 0 ||
 			  strcmp(argv[first], "--nts-server") == 0) &&
 			 time_servers.n < SN_MAX_HELD_CAPABILITIES) {

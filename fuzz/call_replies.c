@@ -358,8 +358,13 @@ static const struct reply_builder {
      * what TLS sent. */
     {SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SENT, reply_sent},
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVED, reply_received},
-    /* What the SNTP compartment asks of NetAPI, TCPIP and TLS for its
-     * requests and for NTS key establishment. */
+    /* MQTT's packets over a delegated TLS session, and SNTP's NTS-KE
+     * records: the peer's bytes from the script. */
+    {SN_EXPORT_TLS_CONNECTION_SEND, SN_BODY_SENT, reply_sent},
+    {SN_EXPORT_TLS_CONNECTION_RECEIVE, SN_BODY_RECEIVED, reply_received},
+    {SN_EXPORT_TLS_CONNECTION_CLOSE, SN_BODY_EMPTY, reply_empty},
+    /* What else the SNTP compartment asks of NetAPI, TCPIP and TLS for
+     * its requests and for NTS key establishment. */
     {SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST, SN_BODY_AUTHORISED,
      reply_authorised},
     {SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, SN_BODY_SOCKET_CREATED,
@@ -367,9 +372,6 @@ static const struct reply_builder {
     {SN_EXPORT_NETWORK_SOCKET_DELEGATE, SN_BODY_SOCKET_CREATED,
      reply_socket_created},
     {SN_EXPORT_TLS_CONNECTION_CREATE, SN_BODY_TLS_CREATED, reply_tls_created},
-    {SN_EXPORT_TLS_CONNECTION_SEND, SN_BODY_SENT, reply_sent},
-    {SN_EXPORT_TLS_CONNECTION_RECEIVE, SN_BODY_RECEIVED, reply_received},
-    {SN_EXPORT_TLS_CONNECTION_CLOSE, SN_BODY_EMPTY, reply_empty},
     {SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL, SN_BODY_BYTES, reply_bytes},
 };
 

@@ -90,6 +90,27 @@ connection(sn_builder *b, uint8_t protocol, const char *host, uint16_t port,
 	return c;
 }
 
+/* The broker the mqtt_calls seeds connect to: 5.0 over TLS, publishing
+ * under sensors/ and subscribing to commands/+. */
+static uint32_t
+mqtt_broker(sn_builder *b)
+{
+	/* Parents first: every offset points forward. */
+	uint32_t c = connection(b, SEALNET_TCP, "broker.test", 8883, NULL);
+	uint32_t g = sn_mqtt_grant_start(b);
+	sn_connection_capability_add_mqtt(b, c, g);
+	sn_mqtt_grant_add_version(b, g, SEALNET_MQTT_V5);
+	uint32_t pub = sn_mqtt_grant_start_publish(b, g, 1);
+	uint32_t sub = sn_mqtt_grant_start_subscribe(b, g, 1);
+	uint32_t f = sn_mqtt_filter_start(b);
+	sn_mqtt_filter_add_filter(b, f, "sensors/#", 9);
+	sn_builder_set_table_at(b, pub, 0, f);
+	f = sn_mqtt_filter_start(b);
+	sn_mqtt_filter_add_filter(b, f, "commands/+", 10);
+	sn_builder_set_table_at(b, sub, 0, f);
+	return c;
+}
+
 /* The caller may call every export and holds the capabilities the seeds
  * present; the imported compartments may call nothing. */
 static uint32_t
@@ -103,6 +124,7 @@ boot_peer(sn_builder *b, unsigned i)
 	sn_boot_peer_add_sockets(b, p, 64);
 	sn_boot_peer_add_buffered_bytes(b, p, 1u << 20);
 	sn_boot_peer_add_tls_sessions(b, p, 8);
+	sn_boot_peer_add_mqtt_connections(b, p, 4);
 	if (i != 0)
 		return p;
 	for (const struct sealnet_declaration *d = __start_sealnet_manifest;
@@ -124,7 +146,7 @@ boot_peer(sn_builder *b, unsigned i)
 		sn_permission_add_export(b, perm, (uint16_t)id);
 		sn_builder_set_table_at(b, vec, k++, perm);
 	}
-	uint32_t conns = sn_boot_peer_start_connections(b, p, 7);
+	uint32_t conns = sn_boot_peer_start_connections(b, p, 8);
 	sn_builder_set_table_at(
 	    b, conns, 0, connection(b, SEALNET_TCP, "echo.test", 7007, NULL));
 	sn_builder_set_table_at(
@@ -142,6 +164,7 @@ boot_peer(sn_builder *b, unsigned i)
 	sn_builder_set_table_at(
 	    b, conns, 6,
 	    connection(b, SEALNET_TCP, "example.com", 8443, "fuzz"));
+	sn_builder_set_table_at(b, conns, 7, mqtt_broker(b));
 	uint32_t binds = sn_boot_peer_start_binds(b, p, 1);
 	uint32_t bind = sn_bind_capability_start(b);
 	sn_bind_capability_add_port(b, bind, 80);

@@ -1,7 +1,8 @@
 
 RUNTIME_SRCS += runtime/call.c runtime/serve.c runtime/peer.c \
-	runtime/callbacks.c runtime/log.c
+	runtime/callbacks.c runtime/log.c runtime/grant.c
 FORMAT_SRCS += runtime/call.c runtime/call.h runtime/serve.c runtime/peer.c \
+	runtime/grant.c \
 	runtime/call_internal.h runtime/callbacks.c \
 	runtime/callbacks.h runtime/log.c runtime/log.h
 TEST_NAMES += call_test

@@ -25,3 +25,11 @@ compartments: $(BUILD)/compartments/http_client $(BUILD)/compartments/http_serve
 	$(BUILD)/compartments/https_client
 compartment-objs: $(OBJ)/examples/02.http/http.o $(OBJ)/examples/05.http_server/http_server.o \
 	$(OBJ)/examples/03.https/https.o
+
+# examples/04.mqtt: MQTT over TLS through the TLS and MQTT compartments.
+FORMAT_SRCS += examples/04.mqtt/mqtt.c
+$(BUILD)/compartments/mqtt_demo: $(OBJ)/examples/04.mqtt/mqtt.o $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+compartments: $(BUILD)/compartments/mqtt_demo
+compartment-objs: $(OBJ)/examples/04.mqtt/mqtt.o

@@ -2,7 +2,7 @@
 # libsealnet.a: each API function is a call to the compartment that
 # serves it.
 SDK_SRCS += sdk/network.c sdk/network_udp.c sdk/runtime_service.c \
-	sdk/start.c sdk/log_time.c sdk/tls.c
+	sdk/start.c sdk/log_time.c sdk/tls.c sdk/mqtt.c sdk/mqtt_kept.c sdk/mqtt_run.c
 # Network time: the shared time record, sntp_update and sntp_status.
 SDK_SRCS += sdk/sntp.c
 $(OBJ)/sdk/%.o: CFLAGS += -Isdk

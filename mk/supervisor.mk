@@ -2,7 +2,7 @@
 # The image: its model and checks, the manifests it is built from, its
 # JSON in and out, and the text and files it names.
 IMAGE_SRCS := supervisor/image.c supervisor/manifest.c supervisor/image_json.c \
-	supervisor/image_parse.c supervisor/image_text.c supervisor/image_tls.c
+	supervisor/image_parse.c supervisor/image_text.c supervisor/image_tls.c supervisor/image_mqtt.c
 # What the image gives the SNTP compartment: time servers, the record.
 IMAGE_SRCS += supervisor/image_sntp.c
 SUPERVISOR_SRCS := $(IMAGE_SRCS) supervisor/sandbox.c \

@@ -32,8 +32,9 @@
 
 #define SN_CONTROL_FD 3
 /* Files a boot message may carry (trust anchors, and a certificate chain
- * and a key for each client identity), and the longest name of one. */
-#define SN_MAX_BOOT_FILES     17u
+ * and a key for each client identity; MQTT credentials), and the longest
+ * name of one. */
+#define SN_MAX_BOOT_FILES     25u
 #define SN_BOOT_FILE_NAME_MAX 64u
 /* Descriptors a control message may carry: three per peer's channel, the
  * files, and last the shared time record's. */

@@ -28,6 +28,7 @@ sn_boot_connection_of(sn_connection_capability_ref r, struct sn_capability *cap)
 	uint32_t len, id_len = 0;
 	const char *host = sn_connection_capability_host(r, &len);
 	const char *id = sn_connection_capability_identity(r, &id_len);
+	sn_mqtt_grant_ref mqtt = sn_connection_capability_mqtt(r);
 
 	*cap = (struct sn_capability){
 	    .kind = SN_CAPABILITY_CONNECTION,
@@ -37,6 +38,9 @@ sn_boot_connection_of(sn_connection_capability_ref r, struct sn_capability *cap)
 	if (id != NULL &&
 	    sn_boot_copy_text(cap->identity, sizeof(cap->identity), id,
 			      id_len) < 0)
+		return -EINVAL;
+	/* A broker's capability carries what its holder may do there. */
+	if (mqtt.pos != 0 && sn_capability_mqtt_read(cap, mqtt) < 0)
 		return -EINVAL;
 	return sn_boot_copy_text(cap->host, sizeof(cap->host), host, len);
 }

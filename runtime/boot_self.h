@@ -16,7 +16,8 @@
  * holds a NUL or does not fit with its terminator. */
 int sn_boot_copy_text(char *dst, size_t cap, const char *s, uint32_t len);
 
-/* A connection capability as the boot message states it: 0 or -EINVAL. */
+/* A connection capability as the boot message states it, an MQTT
+ * grant included: 0 or -EINVAL. */
 int sn_boot_connection_of(sn_connection_capability_ref r,
 			  struct sn_capability *cap);
 

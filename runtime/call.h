@@ -52,6 +52,10 @@
 #define SN_IDENTITY_MAX 32u
 /* Compartments one peer may hand its sockets to. */
 #define SN_MAX_DELEGATES 4u
+/* An MQTT capability's topic filters, publish ones first, each ending in
+ * its NUL, at most this many bytes and this many filters in all. */
+#define SN_MQTT_FILTER_BYTES 512u
+#define SN_MQTT_FILTERS_MAX  16u
 
 enum sn_capability_kind {
 	SN_CAPABILITY_CONNECTION = 1,
@@ -68,7 +72,35 @@ struct sn_capability {
 	/* The client identity TLS presents for it; "" for none.
 	 * Connections only. */
 	char identity[SN_IDENTITY_MAX + 1];
+	/* An MQTT capability's grant (the schema's MqttGrant): its protocol
+	 * level, or 0 for a capability that names no MQTT broker; whether
+	 * the broker is reached without TLS; the filters it may publish to
+	 * and subscribe to; the credentials it logs in with ("" for none). */
+	uint8_t mqtt_version;
+	bool mqtt_plaintext;
+	uint8_t mqtt_publish, mqtt_subscribe;
+	uint16_t mqtt_filter_bytes;
+	char mqtt_filters[SN_MQTT_FILTER_BYTES];
+	char mqtt_credentials[SN_IDENTITY_MAX + 1];
 };
+
+/* ---- MQTT grants (grant.c) ---- */
+
+/* Appends a filter of 1..SN_MQTT_FILTER_BYTES-1 bytes, without NUL, to
+ * the publish or subscribe filters (publish ones before any subscribe
+ * one).  0, -EINVAL or -ENOSPC. */
+int sn_capability_add_mqtt_filter(struct sn_capability *c, bool publish,
+				  const char *filter, size_t len);
+/* The i-th filter (publish ones first), NUL-terminated, or NULL. */
+const char *sn_capability_mqtt_filter(const struct sn_capability *c,
+				      unsigned i);
+/* c's MQTT grant from a verified MqttGrant table: 0 or -EINVAL. */
+int sn_capability_mqtt_read(struct sn_capability *c, sn_mqtt_grant_ref g);
+/* An MqttGrant table for c's grant (c->mqtt_version != 0). */
+uint32_t sn_capability_mqtt_build(sn_builder *b, const struct sn_capability *c);
+/* Whether the grant presented (absent: pos 0) is exactly c's. */
+bool sn_capability_mqtt_same(const struct sn_capability *c,
+			     sn_mqtt_grant_ref presented);
 
 struct sn_compartment;
 struct sn_peer;

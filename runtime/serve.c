@@ -228,7 +228,9 @@ peer_holds_presented(const struct sn_peer *p, const sn_message_ref *m)
 				sn_connection_capability_protocol(r) &&
 			    h->port == sn_connection_capability_port(r) &&
 			    same_host(h->host, host, len) &&
-			    same_identity(h->identity, id, id_len))
+			    same_identity(h->identity, id, id_len) &&
+			    sn_capability_mqtt_same(
+				h, sn_connection_capability_mqtt(r)))
 				return true;
 		} else if (kind == SN_CAPABILITY_BIND &&
 			   h->kind == SN_CAPABILITY_BIND) {

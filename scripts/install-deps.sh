@@ -11,6 +11,7 @@ packages=(
 	jq iproute2 coreutils dnsmasq-base nmap tcpdump python3-scapy pkgconf
 	openssl ca-certificates
 	hping3 curl strace
+	mosquitto mosquitto-clients
 	# The SNTP tests and the demo serve time with chrony (started by
 	# them, with -x: never touching the host's clock).
 	chrony
@@ -32,27 +33,26 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-
-# Packages that bring a daemon (chrony) would start it on a machine with
-# systemd, and chronyd would set this machine's clock.  While apt-get
-# runs, a policy-rc.d that refuses every start keeps them stopped (an
-# existing one is left alone: it already decides).  Afterwards a chrony
-# installed here is disabled, so a reboot does not start it either.
+# The tests start their own brokers and time servers: the mosquitto and
+# chrony packages' daemons must not be started by the install
+# (policy-rc.d answering 101 forbids it, for invoke-rc.d and
+# deb-systemd-invoke alike), nor at boot; chronyd would also set this
+# machine's clock.
 policy=/usr/sbin/policy-rc.d
-made_policy=
+own_policy=
 if [ ! -e "$policy" ]; then
-	printf '#!/bin/sh\nexit 101\n' >"$policy"
-	chmod 755 "$policy"
-	made_policy=1
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" &&
+		own_policy=1
 fi
-remove_policy() { [ -n "$made_policy" ] && rm -f "$policy"; }
-trap remove_policy EXIT
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-for p in "${missing[@]}"; do
-	if [ "$p" = chrony ] && [ -d /run/systemd/system ]; then
-		systemctl disable --now chrony.service >/dev/null 2>&1 ||
-			echo "install-deps: could not disable chrony.service:" \
-				"stop it, or it sets this machine's clock" >&2
+status=0
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	status=$?
+[ -n "$own_policy" ] && rm -f "$policy"
+[ "$status" -eq 0 ] || exit "$status"
+for p in mosquitto chrony; do
+	if [[ " ${missing[*]} " == *" $p "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now "$p.service" >/dev/null 2>&1 ||
+			echo "install-deps: could not disable $p.service: stop it" >&2
 	fi
 done

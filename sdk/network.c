@@ -80,6 +80,7 @@ sn_network_connection_capability(sn_builder *b,
 				 const struct sealnet_declaration *d)
 {
 	const char *identity = sn_sdk_identity_of(d);
+	static struct sn_capability grant;
 	uint32_t cap = sn_connection_capability_start(b);
 
 	sn_connection_capability_add_protocol(b, cap, d->protocol);
@@ -89,6 +90,10 @@ sn_network_connection_capability(sn_builder *b,
 	if (identity != NULL)
 		sn_connection_capability_add_identity(b, cap, identity,
 						      strlen(identity));
+	/* An MQTT capability's grant is part of it as well. */
+	if (sn_sdk_mqtt_grant_of(d, &grant) == 0)
+		sn_connection_capability_add_mqtt(
+		    b, cap, sn_capability_mqtt_build(b, &grant));
 	return cap;
 }
 

@@ -24,4 +24,17 @@ bool sn_sdk_imports(uint16_t export_id);
  * for none. */
 const char *sn_sdk_identity_of(const struct sealnet_declaration *capability);
 
+/* The MQTT grant of an MQTT capability, read from this binary's own
+ * declarations in the order the image reads them, into c: 0, or -ENOENT
+ * when d declares no MQTT broker.  *plaintext: the broker is reached
+ * without TLS. */
+int sn_sdk_mqtt_grant_of(const struct sealnet_declaration *d,
+			 struct sn_capability *c);
+
+/* sdk/tls.c, for sdk/mqtt.c: hands session s to the compartment `to`
+ * (tls_connection_delegate) and forgets it; *out is the handle `to` uses. */
+#include "sealnet/tls.h"
+int sn_tls_delegate(uint64_t timeout_ns, sealnet_tls_session s, const char *to,
+		    sn_handle *out);
+
 #endif

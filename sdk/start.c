@@ -182,6 +182,53 @@ sn_sdk_identity_of(const struct sealnet_declaration *capability)
 	return NULL;
 }
 
+/* The records of SEALNET_MQTT_* that name d, of one kind, in order. */
+static int
+mqtt_records(const struct sealnet_declaration *d, uint16_t kind,
+	     struct sn_capability *c)
+{
+	for (const struct sealnet_declaration *r = __start_sealnet_manifest;
+	     r != NULL && r < __stop_sealnet_manifest; r++) {
+		if (r->magic != SEALNET_MANIFEST_MAGIC || r->kind != kind ||
+		    strncmp(r->name, d->name, sizeof(r->name)) != 0 ||
+		    memchr(r->text, 0, sizeof(r->text)) == NULL)
+			continue;
+		if (kind == SEALNET_DECLARE_MQTT_CREDENTIALS) {
+			if (strlen(r->text) >= sizeof(c->mqtt_credentials))
+				return -EINVAL;
+			strcpy(c->mqtt_credentials, r->text);
+		} else if (sn_capability_add_mqtt_filter(
+			       c, kind == SEALNET_DECLARE_MQTT_PUBLISH, r->text,
+			       strlen(r->text)) < 0) {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int
+sn_sdk_mqtt_grant_of(const struct sealnet_declaration *d,
+		     struct sn_capability *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (const struct sealnet_declaration *r = __start_sealnet_manifest;
+	     r != NULL && r < __stop_sealnet_manifest; r++)
+		if (r->magic == SEALNET_MANIFEST_MAGIC &&
+		    r->kind == SEALNET_DECLARE_MQTT &&
+		    strncmp(r->name, d->name, sizeof(r->name)) == 0) {
+			c->mqtt_version = (uint8_t)r->number;
+			c->mqtt_plaintext =
+			    r->protocol == SEALNET_MQTT_PLAINTEXT;
+		}
+	if (c->mqtt_version == 0)
+		return -ENOENT;
+	if (mqtt_records(d, SEALNET_DECLARE_MQTT_PUBLISH, c) < 0 ||
+	    mqtt_records(d, SEALNET_DECLARE_MQTT_SUBSCRIBE, c) < 0 ||
+	    mqtt_records(d, SEALNET_DECLARE_MQTT_CREDENTIALS, c) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static void
 log_not_imported(const char *function, const sn_export_info *e)
 {

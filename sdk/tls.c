@@ -276,6 +276,36 @@ tls_connection_create(uint64_t timeout_ns,
 }
 
 int
+sn_tls_delegate(uint64_t timeout_ns, sealnet_tls_session s, const char *to,
+		sn_handle *out)
+{
+	struct known_session *k = find_known(s);
+	sn_handle h = handle_of(s);
+	sn_message_ref reply;
+	struct sn_peer *p;
+	int rc =
+	    tls_peer(SN_EXPORT_TLS_CONNECTION_DELEGATE, "tls_delegate", &p);
+
+	if (rc < 0)
+		return rc;
+	sn_builder *b = sn_call_builder(p->owner);
+	uint32_t body = sn_session_delegate_start(b);
+	sn_session_delegate_add_session(b, body, &h);
+	sn_session_delegate_add_to(b, body, to, strlen(to));
+	rc = sn_call(p, SN_EXPORT_TLS_CONNECTION_DELEGATE,
+		     SN_BODY_SESSION_DELEGATE, body, timeout_ns,
+		     sn_network_reply, sizeof(sn_network_reply), &reply);
+	if (rc == 0) {
+		sn_tls_created_session(sn_message_body_as_tls_created(reply),
+				       out);
+		/* No longer ours to use or close. */
+		if (k != NULL)
+			k->in_use = false;
+	}
+	return rc;
+}
+
+int
 tls_connection_info(sealnet_tls_session s, sealnet_tls_info *out)
 {
 	struct known_session *k = find_known(s);

@@ -26,7 +26,8 @@ hex_to_bytes(const char *hex, uint8_t out[32])
  * ones the image hashed: changed since `image build`, it is not what the
  * image was audited with. */
 static int
-load_file(struct supervisor *sv, const char *name, const struct image_file *f)
+load_file(struct supervisor *sv, const char *name, const struct image_file *f,
+	  bool mqtt)
 {
 	struct boot_file *b = &sv->files[sv->nfiles];
 	char why[512], hash[IMAGE_SHA256_HEX], shown[IMAGE_PATH_MAX];
@@ -65,6 +66,7 @@ load_file(struct supervisor *sv, const char *name, const struct image_file *f)
 	snprintf(b->name, sizeof(b->name), "%s", name);
 	hex_to_bytes(f->sha256, b->sha256);
 	b->fd = mem;
+	b->mqtt = mqtt;
 	sv->nfiles++;
 	return 0;
 }
@@ -76,17 +78,25 @@ files_load(struct supervisor *sv)
 	char name[SN_BOOT_FILE_NAME_MAX + 1];
 
 	if (tls->has_trust_anchors &&
-	    load_file(sv, "trust_anchors", &tls->trust_anchors) < 0)
+	    load_file(sv, "trust_anchors", &tls->trust_anchors, false) < 0)
 		return -1;
 	for (unsigned i = 0; i < tls->nidentities; i++) {
 		const struct image_identity *id = &tls->identities[i];
 
 		snprintf(name, sizeof(name), "identity/%s/certificate",
 			 id->name);
-		if (load_file(sv, name, &id->certificate) < 0)
+		if (load_file(sv, name, &id->certificate, false) < 0)
 			return -1;
 		snprintf(name, sizeof(name), "identity/%s/key", id->name);
-		if (load_file(sv, name, &id->key) < 0)
+		if (load_file(sv, name, &id->key, false) < 0)
+			return -1;
+	}
+	for (unsigned i = 0; i < sv->img->mqtt.ncredentials; i++) {
+		const struct image_credentials *c =
+		    &sv->img->mqtt.credentials[i];
+
+		snprintf(name, sizeof(name), "credentials/%s", c->name);
+		if (load_file(sv, name, &c->file, true) < 0)
 			return -1;
 	}
 	return 0;
@@ -95,7 +105,16 @@ files_load(struct supervisor *sv)
 bool
 files_for(const struct supervisor *sv, const struct child *ch)
 {
-	return ch->ic == image_tls_compartment(sv->img);
+	return ch->ic == image_tls_compartment(sv->img) ||
+	       ch->ic == image_mqtt_compartment(sv->img);
+}
+
+bool
+files_give(const struct supervisor *sv, const struct child *ch,
+	   const struct boot_file *f)
+{
+	return ch->ic == (f->mqtt ? image_mqtt_compartment(sv->img)
+				  : image_tls_compartment(sv->img));
 }
 
 void

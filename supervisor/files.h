@@ -15,9 +15,13 @@
  * match the image, or could not be read. */
 int files_load(struct supervisor *sv);
 
-/* Whether the compartment gets the files: the one that serves
- * tls_connection_create. */
+/* Whether the compartment gets files: the one that serves
+ * tls_connection_create, or the one that serves mqtt_connect. */
 bool files_for(const struct supervisor *sv, const struct child *ch);
+/* Whether it gets this one: TLS its trust anchors and identities, MQTT
+ * its credentials. */
+bool files_give(const struct supervisor *sv, const struct child *ch,
+		const struct boot_file *f);
 
 /* Closes the copies. */
 void files_release(struct supervisor *sv);

@@ -127,18 +127,40 @@ struct image_tls {
 	unsigned nidentities;
 };
 
-/* What `image build` is told about TLS beyond the binaries. */
+/* What `image build` is told about TLS beyond the binaries, and about
+ * MQTT. */
 struct image_tls_options {
 	const char *trust_anchors; /* NULL: IMAGE_SYSTEM_TRUST_ANCHORS */
 	/* Each "NAME=CERT,KEY". */
 	const char *const *identities;
 	unsigned nidentities;
+	/* Each "NAME=FILE": MQTT credentials (image_mqtt.c). */
+	const char *const *mqtt_credentials;
+	unsigned nmqtt_credentials;
+};
+
+/* MQTT credentials: a file of a user name line and a password line,
+ * loaded into the MQTT compartment alone and used by the connections
+ * whose capabilities name them (SEALNET_MQTT_CREDENTIALS). */
+struct image_credentials {
+	char name[SN_IDENTITY_MAX + 1];
+	struct image_file file;
+};
+
+#define IMAGE_MAX_CREDENTIALS 8
+
+/* What the MQTT compartment is given: credentials, recorded only in an
+ * image that has one (the compartment that serves mqtt_connect). */
+struct image_mqtt {
+	struct image_credentials credentials[IMAGE_MAX_CREDENTIALS];
+	unsigned ncredentials;
 };
 
 struct image {
 	char schema_sha256[IMAGE_SHA256_HEX];
 	struct image_network network;
 	struct image_tls tls;
+	struct image_mqtt mqtt;
 	struct image_compartment compartments[IMAGE_MAX_COMPARTMENTS];
 	unsigned ncompartments;
 };
@@ -158,6 +180,9 @@ int image_build(struct image *img, char *const binaries[], unsigned n,
 
 /* The compartment that serves tls_connection_create, or NULL. */
 const struct image_compartment *image_tls_compartment(const struct image *img);
+
+/* The compartment that serves mqtt_connect, or NULL. */
+const struct image_compartment *image_mqtt_compartment(const struct image *img);
 
 /* The identity of that name in the image, or NULL. */
 const struct image_identity *image_identity(const struct image *img,

@@ -23,6 +23,9 @@ capability_json(const struct image_capability *ic)
 		if (c->identity[0])
 			json_object_set_new(o, "identity",
 					    json_string(c->identity));
+		if (c->mqtt_version)
+			json_object_set_new(o, "mqtt",
+					    image_mqtt_grant_json(c));
 		return o;
 	}
 	return json_pack("{s:s, s:s, s:i, s:i, s:b}", "kind", "bind", "name",
@@ -226,6 +229,10 @@ image_write(const struct image *img, FILE *out, bool audit_view)
 	json_object_set_new(root, "compartments", all);
 	json_object_set_new(root, "network", network_json(&img->network));
 	json_object_set_new(root, "tls", image_tls_json(&img->tls));
+	/* Only where there is an MQTT compartment: images without one read
+	 * as they always have. */
+	if (image_mqtt_compartment(img) != NULL)
+		json_object_set_new(root, "mqtt", image_mqtt_json(&img->mqtt));
 	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
 	json_decref(root);

@@ -126,15 +126,19 @@ static int
 parse_connection(struct image_capability *ic, json_t *o, const char *where,
 		 uint64_t *port, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"kind", "name", "type",
-					   "host", "port", NULL};
-	static const char *const keys_with_identity[] = {
-	    "kind", "name", "type", "host", "port", "identity", NULL};
+	const char *keys[8] = {"kind", "name", "type", "host", "port"};
 	bool has_identity = json_object_get(o, "identity") != NULL;
+	json_t *mqtt = json_object_get(o, "mqtt");
+	unsigned nkeys = 5;
 	const char *type;
 
-	if (only_keys(o, has_identity ? keys_with_identity : keys, where, err,
-		      errlen) < 0 ||
+	/* The optional keys count only when present. */
+	if (has_identity)
+		keys[nkeys++] = "identity";
+	if (mqtt != NULL)
+		keys[nkeys++] = "mqtt";
+	keys[nkeys] = NULL;
+	if (only_keys(o, keys, where, err, errlen) < 0 ||
 	    (has_identity &&
 	     get_string(o, "identity", ic->cap.identity,
 			sizeof(ic->cap.identity), where, err, errlen) < 0) ||
@@ -152,6 +156,13 @@ parse_connection(struct image_capability *ic, json_t *o, const char *where,
 	if (has_identity && !image_plain_name(ic->cap.identity))
 		return image_fail(err, errlen, "%s: a bad identity name",
 				  where);
+	if (mqtt != NULL &&
+	    (strcmp(type, "TCP") != 0 ||
+	     image_mqtt_grant_parse(&ic->cap, mqtt, where, err, errlen) < 0))
+		return strcmp(type, "TCP") != 0
+			   ? image_fail(err, errlen,
+					"%s: an MQTT broker over UDP", where)
+			   : -1;
 	if (!image_host_name(ic->cap.host))
 		return image_fail(err, errlen,
 				  "%s: \"%s\" is not a lower-case host name "
@@ -455,6 +466,13 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 	static const char *const keys[] = {"sealnet_image", "schema_sha256",
 					   "compartments",  "network",
 					   "tls",	    NULL};
+	static const char *const keys_with_mqtt[] = {"sealnet_image",
+						     "schema_sha256",
+						     "compartments",
+						     "network",
+						     "tls",
+						     "mqtt",
+						     NULL};
 	json_error_t jerr;
 	json_t *root, *all, *v;
 	const char *name;
@@ -465,7 +483,11 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 	if (root == NULL)
 		return image_fail(err, errlen, "line %d: %s", jerr.line,
 				  jerr.text);
-	if (only_keys(root, keys, "image", err, errlen) < 0)
+	/* "mqtt" only in an image with an MQTT compartment. */
+	if (only_keys(root,
+		      json_object_get(root, "mqtt") != NULL ? keys_with_mqtt
+							    : keys,
+		      "image", err, errlen) < 0)
 		goto out;
 	if (!json_is_integer(json_object_get(root, "sealnet_image")) ||
 	    json_integer_value(json_object_get(root, "sealnet_image")) !=
@@ -501,7 +523,10 @@ image_parse(struct image *img, const char *json, size_t len, char *err,
 	if (parse_network(&img->network, json_object_get(root, "network"), err,
 			  errlen) < 0 ||
 	    image_tls_parse(&img->tls, json_object_get(root, "tls"), err,
-			    errlen) < 0)
+			    errlen) < 0 ||
+	    (json_object_get(root, "mqtt") != NULL &&
+	     image_mqtt_parse(&img->mqtt, json_object_get(root, "mqtt"), err,
+			      errlen) < 0))
 		goto out;
 	rc = image_check(img, err, errlen);
 out:

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "image.h"
+#include "sealnet/compartment.h"
 
 extern const char *const image_quota_names[QUOTA_COUNT];
 /* The same, NULL-terminated, for the parser's key lists. */
@@ -46,5 +47,28 @@ int image_tls_build(struct image *img, const struct image_tls_options *opt,
 int image_tls_check(const struct image *img, char *err, size_t errlen);
 json_t *image_tls_json(const struct image_tls *tls);
 int image_tls_parse(struct image_tls *tls, json_t *o, char *err, size_t errlen);
+
+/* image_mqtt.c: the MQTT records of a binary's manifest, gathered and
+ * then applied to its capabilities; the credentials `image build`
+ * records and their rules; the MQTT part of a capability and the "mqtt"
+ * object in and out. */
+void image_mqtt_begin(void);
+int image_mqtt_declare(const struct sealnet_declaration *d, char *err,
+		       size_t errlen);
+int image_mqtt_apply(struct image_compartment *c, char *err, size_t errlen);
+int image_mqtt_build(struct image *img, const struct image_tls_options *opt,
+		     char *err, size_t errlen);
+int image_mqtt_check(const struct image *img, char *err, size_t errlen);
+json_t *image_mqtt_json(const struct image_mqtt *m);
+int image_mqtt_parse(struct image_mqtt *m, json_t *o, char *err, size_t errlen);
+json_t *image_mqtt_grant_json(const struct sn_capability *c);
+int image_mqtt_grant_parse(struct sn_capability *c, json_t *o,
+			   const char *where, char *err, size_t errlen);
+/* image_tls.c's, for image_mqtt.c's files too. */
+int image_record_file(struct image_file *f, const char *path, const char *what,
+		      char *err, size_t errlen);
+bool image_file_ok(const struct image_file *f);
+int image_parse_file(struct image_file *f, json_t *o, const char *where,
+		     char *err, size_t errlen);
 
 #endif

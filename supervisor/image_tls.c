@@ -43,9 +43,9 @@ sha256_hex(const char *s)
 }
 
 /* The file's absolute path and the hash of what it holds now. */
-static int
-record_file(struct image_file *f, const char *path, const char *what, char *err,
-	    size_t errlen)
+int
+image_record_file(struct image_file *f, const char *path, const char *what,
+		  char *err, size_t errlen)
 {
 	char why[512], shown[256];
 	char *real = realpath(path, NULL);
@@ -107,9 +107,10 @@ record_identity(struct image_tls *tls, const char *spec, char *err,
 				  "--identity %s: the name is not 1 to %u "
 				  "letters, digits, _ - .",
 				  shown, SN_IDENTITY_MAX);
-	if (record_file(&id->certificate, eq + 1, "identity certificate", err,
-			errlen) < 0 ||
-	    record_file(&id->key, comma + 1, "identity key", err, errlen) < 0)
+	if (image_record_file(&id->certificate, eq + 1, "identity certificate",
+			      err, errlen) < 0 ||
+	    image_record_file(&id->key, comma + 1, "identity key", err,
+			      errlen) < 0)
 		return -1;
 	tls->nidentities++;
 	return 0;
@@ -132,10 +133,10 @@ image_tls_build(struct image *img, const struct image_tls_options *opt,
 					  "tls_connection_create");
 		return 0;
 	}
-	if (record_file(&img->tls.trust_anchors,
-			opt->trust_anchors ? opt->trust_anchors
-					   : IMAGE_SYSTEM_TRUST_ANCHORS,
-			"trust anchors", err, errlen) < 0)
+	if (image_record_file(&img->tls.trust_anchors,
+			      opt->trust_anchors ? opt->trust_anchors
+						 : IMAGE_SYSTEM_TRUST_ANCHORS,
+			      "trust anchors", err, errlen) < 0)
 		return -1;
 	img->tls.has_trust_anchors = true;
 	for (unsigned i = 0; i < opt->nidentities; i++)
@@ -145,8 +146,8 @@ image_tls_build(struct image *img, const struct image_tls_options *opt,
 	return 0;
 }
 
-static bool
-file_ok(const struct image_file *f)
+bool
+image_file_ok(const struct image_file *f)
 {
 	return f->path[0] == '/' && !image_needs_escape(f->path) &&
 	       sha256_hex(f->sha256);
@@ -191,7 +192,7 @@ image_tls_check(const struct image *img, char *err, size_t errlen)
 				  "no trust anchors",
 				  image_tls_compartment(img)->name);
 	}
-	if (tls->has_trust_anchors && !file_ok(&tls->trust_anchors))
+	if (tls->has_trust_anchors && !image_file_ok(&tls->trust_anchors))
 		return image_fail(err, errlen,
 				  "tls.trust_anchors: not an absolute path "
 				  "and a SHA-256");
@@ -203,7 +204,8 @@ image_tls_check(const struct image *img, char *err, size_t errlen)
 			return image_fail(err, errlen,
 					  "tls.identities: a bad or repeated "
 					  "name");
-		if (!file_ok(&id->certificate) || !file_ok(&id->key))
+		if (!image_file_ok(&id->certificate) ||
+		    !image_file_ok(&id->key))
 			return image_fail(err, errlen,
 					  "tls.identities.%s: not an absolute "
 					  "path and a SHA-256 for each file",
@@ -239,9 +241,9 @@ image_tls_json(const struct image_tls *tls)
 			 "identities", ids);
 }
 
-static int
-parse_file(struct image_file *f, json_t *o, const char *where, char *err,
-	   size_t errlen)
+int
+image_parse_file(struct image_file *f, json_t *o, const char *where, char *err,
+		 size_t errlen)
 {
 	json_t *path = json_object_get(o, "path");
 	json_t *hash = json_object_get(o, "sha256");
@@ -272,10 +274,11 @@ parse_identity(struct image_identity *id, json_t *o, char *err, size_t errlen)
 		return image_fail(err, errlen,
 				  "tls.identities: an entry is not "
 				  "{name, certificate, key}");
-	return parse_file(&id->certificate, json_object_get(o, "certificate"),
-			  "tls.identities.certificate", err, errlen) < 0 ||
-		       parse_file(&id->key, json_object_get(o, "key"),
-				  "tls.identities.key", err, errlen) < 0
+	return image_parse_file(
+		   &id->certificate, json_object_get(o, "certificate"),
+		   "tls.identities.certificate", err, errlen) < 0 ||
+		       image_parse_file(&id->key, json_object_get(o, "key"),
+					"tls.identities.key", err, errlen) < 0
 		   ? -1
 		   : 0;
 }
@@ -295,8 +298,8 @@ image_tls_parse(struct image_tls *tls, json_t *o, char *err, size_t errlen)
 				  "with at most %d identities",
 				  IMAGE_MAX_IDENTITIES);
 	if (!json_is_null(anchors)) {
-		if (parse_file(&tls->trust_anchors, anchors,
-			       "tls.trust_anchors", err, errlen) < 0)
+		if (image_parse_file(&tls->trust_anchors, anchors,
+				     "tls.trust_anchors", err, errlen) < 0)
 			return -1;
 		tls->has_trust_anchors = true;
 	}

@@ -136,6 +136,9 @@ connection_table(sn_builder *b, const struct sn_capability *c)
 	if (c->identity[0])
 		sn_connection_capability_add_identity(b, t, c->identity,
 						      strlen(c->identity));
+	if (c->mqtt_version)
+		sn_connection_capability_add_mqtt(
+		    b, t, sn_capability_mqtt_build(b, c));
 	return t;
 }
 
@@ -182,7 +185,10 @@ may_delegate_to(const struct image_compartment *them,
 		    e == NULL)
 			continue;
 		for (unsigned r = 0; e->roles[r] != NULL; r++)
-			if (strcmp(e->roles[r], "takes_delegated_sockets") == 0)
+			if (strcmp(e->roles[r], "takes_delegated_sockets") ==
+				0 ||
+			    strcmp(e->roles[r], "takes_delegated_sessions") ==
+				0)
 				return true;
 	}
 	return false;
@@ -261,18 +267,23 @@ build_own_connections(sn_builder *b, uint32_t boot,
 
 /* The image's files, each a sealed memfd after the channels'. */
 static void
-add_files(const struct supervisor *sv, sn_builder *b, uint32_t boot, int *fds,
-	  unsigned *nfds)
+add_files(const struct supervisor *sv, const struct child *ch, sn_builder *b,
+	  uint32_t boot, int *fds, unsigned *nfds)
 {
-	uint32_t vec = sn_boot_start_files(b, boot, sv->nfiles);
+	unsigned n = 0, k = 0;
 
+	for (unsigned i = 0; i < sv->nfiles; i++)
+		n += files_give(sv, ch, &sv->files[i]);
+	uint32_t vec = sn_boot_start_files(b, boot, n);
 	for (unsigned i = 0; i < sv->nfiles; i++) {
 		const struct boot_file *f = &sv->files[i];
-		uint32_t t = sn_boot_file_start(b);
 
+		if (!files_give(sv, ch, f))
+			continue;
+		uint32_t t = sn_boot_file_start(b);
 		sn_boot_file_add_name(b, t, f->name, strlen(f->name));
 		sn_boot_file_add_sha256(b, t, f->sha256, sizeof(f->sha256));
-		sn_builder_set_table_at(b, vec, i, t);
+		sn_builder_set_table_at(b, vec, k++, t);
 		fds[(*nfds)++] = f->fd;
 	}
 }
@@ -319,7 +330,7 @@ send_boot(struct supervisor *sv, unsigned self)
 		push_fds(fds, &nfds, l);
 	}
 	if (files_for(sv, ch))
-		add_files(sv, &b, boot, fds, &nfds);
+		add_files(sv, ch, &b, boot, fds, &nfds);
 	build_own_connections(&b, boot, ch->ic);
 	/* The shared time record's descriptor goes last. */
 	if (time_fd >= 0) {

@@ -233,6 +233,11 @@ apply_declaration(struct image_compartment *c,
 		return image_add_syscall(c, d->name, err, errlen);
 	case SEALNET_DECLARE_IDENTITY:
 		return declare_identity(d, err, errlen);
+	case SEALNET_DECLARE_MQTT:
+	case SEALNET_DECLARE_MQTT_PUBLISH:
+	case SEALNET_DECLARE_MQTT_SUBSCRIBE:
+	case SEALNET_DECLARE_MQTT_CREDENTIALS:
+		return image_mqtt_declare(d, err, errlen);
 	case SEALNET_DECLARE_DEVICE:
 		if (strcmp(d->name, "tap") != 0)
 			return image_fail(err, errlen, "unknown device %s",
@@ -400,9 +405,12 @@ build_compartment(struct image_compartment *c, const char *binary,
 	if (fd < 0)
 		return -1;
 	nidentities = 0;
+	image_mqtt_begin();
 	rc = read_manifest(c, fd, why, sizeof(why));
 	if (rc == 0)
 		rc = apply_identities(c, why, sizeof(why));
+	if (rc == 0)
+		rc = image_mqtt_apply(c, why, sizeof(why));
 	if (rc == 0 && image_sha256_fd(fd, c->sha256) < 0)
 		rc = image_fail(why, sizeof(why), "cannot hash");
 	close(fd);
@@ -440,7 +448,8 @@ image_build(struct image *img, char *const binaries[], unsigned n,
 			return -1;
 		img->ncompartments++;
 	}
-	if (image_tls_build(img, tls, err, errlen) < 0)
+	if (image_tls_build(img, tls, err, errlen) < 0 ||
+	    image_mqtt_build(img, tls, err, errlen) < 0)
 		return -1;
 	return image_check(img, err, errlen);
 }

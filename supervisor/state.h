@@ -101,6 +101,8 @@ struct boot_file {
 	char name[SN_BOOT_FILE_NAME_MAX + 1];
 	uint8_t sha256[32];
 	int fd;
+	/* The MQTT compartment's (credentials), else the TLS compartment's. */
+	bool mqtt;
 };
 
 struct supervisor {

@@ -95,11 +95,10 @@ build_mqtt_connect(sn_builder *b)
 	sn_connection_capability_add_host(b, cap, "broker.test", 11);
 	sn_connection_capability_add_port(b, cap, 8883);
 	sn_mqtt_connect_add_capability(b, body, cap);
-	sn_mqtt_connect_add_trust_anchors(b, body, "PEM", 3);
+	sn_mqtt_connect_add_transport(b, body, &(sn_handle){1, 2, 3});
 	sn_mqtt_connect_add_client_id(b, body, "client \"1\"\n", 11);
 	sn_mqtt_connect_add_clean_session(b, body, false);
 	sn_mqtt_connect_add_keep_alive_seconds(b, body, 60);
-	sn_mqtt_connect_add_incoming_buffer_bytes(b, body, 4096);
 	sn_message_add_body(b, m, SN_BODY_MQTT_CONNECT, body);
 	return finish(b, m);
 }

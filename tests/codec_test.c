@@ -81,8 +81,8 @@ TEST(vectors_strings_defaults_read_back)
 	CHECK(sn_mqtt_connect_clean_session(c) == false);
 	CHECK_EQ_INT(sn_mqtt_connect_keep_alive_seconds(c), 60);
 	/* Absent field: the schema's default. */
-	CHECK(!sn_mqtt_connect_has_outgoing_buffer_bytes(c));
-	CHECK_EQ_INT(sn_mqtt_connect_outgoing_buffer_bytes(c), 0);
+	CHECK(!sn_mqtt_connect_has_session_expiry_seconds(c));
+	CHECK_EQ_INT(sn_mqtt_connect_session_expiry_seconds(c), 0);
 }
 
 TEST(bool_default_true_when_absent)
@@ -98,7 +98,7 @@ TEST(bool_default_true_when_absent)
 	cap = sn_connection_capability_start(&b);
 	sn_connection_capability_add_host(&b, cap, "h", 1);
 	sn_mqtt_connect_add_capability(&b, body, cap);
-	sn_mqtt_connect_add_trust_anchors(&b, body, "", 0);
+	sn_mqtt_connect_add_transport(&b, body, &(sn_handle){1, 2, 3});
 	sn_mqtt_connect_add_client_id(&b, body, "c", 1);
 	sn_message_add_body(&b, msg, SN_BODY_MQTT_CONNECT, body);
 	CHECK_EQ_INT(sn_builder_finish(&b, msg, &len), 0);

@@ -31,7 +31,8 @@ SEALNET_RESTART(always, 10);
 SEALNET_SYSCALL(readv);
 SEALNET_SYSCALL(writev);
 
-/* Batches sent to TCPIP and not yet answered: past this the device is
+/* Batches sent to TCPIP and not yet answered: past this, frames that pass
+ * the filter wait in the next batch, and once it is full the device is
  * not read, so that a burst waits in the device's queue (and the sender's
  * window) instead of being lost for want of room in the ring.  The ring
  * holds four of the largest messages. */
@@ -97,6 +98,10 @@ static bool device_paused;
 
 static void device_readable(void *ctx, int fd, short revents);
 
+static struct sn_frames batch;
+
+static void batch_send(void);
+
 /* The device is read again once TCPIP has caught up. */
 static void
 device_resume(void)
@@ -117,17 +122,22 @@ frame_delivered(void *ctx, int status, const sn_message_ref *reply)
 {
 	if (frames_in_flight > 0)
 		frames_in_flight--;
+	/* Frames that passed while TCPIP was behind waited for this. */
+	if (batch.count > 0)
+		batch_send();
 	device_resume();
 }
-
-static struct sn_frames batch;
 
 static void
 batch_send(void)
 {
 	unsigned pending = batch.count;
-	int rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
-				frame_delivered);
+	int rc;
+
+	if (frames_in_flight >= FRAMES_IN_FLIGHT_MAX)
+		return;
+	rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
+			    frame_delivered);
 
 	if (rc > 0)
 		frames_in_flight++;
@@ -198,11 +208,12 @@ filter_read(const uint8_t *hdr, const uint8_t *frame, size_t len, uint64_t now,
 
 /*
  * One frame from the device, read straight into the batch (no copy of
- * its own), filtered, and kept there only if it passes.  false when the
- * device had nothing.  Bytes past a super-frame land in `beyond`: such a
- * frame is too long, and dropped.
+ * its own), filtered, and kept there only if it passes.  1 for a frame
+ * read, 0 when the device had nothing, -ENOBUFS when the batch is full
+ * and TCPIP has not yet answered enough to take it.  Bytes past a
+ * super-frame land in `beyond`: such a frame is too long, and dropped.
  */
-static bool
+static int
 device_read_one(int fd, uint64_t now)
 {
 	static uint8_t beyond[64];
@@ -216,11 +227,12 @@ device_read_one(int fd, uint64_t now)
 	enum filter_verdict v;
 	ssize_t n;
 
+	/* A full batch goes to TCPIP if it has room for it, else waits. */
 	if (slot == NULL) {
 		batch_send();
 		slot = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
 		if (slot == NULL)
-			return false;
+			return -ENOBUFS;
 	}
 	iov[1] = (struct iovec){slot, SN_FRAMES_MAX_FRAME};
 	iov[2] = (struct iovec){beyond, sizeof(beyond)};
@@ -229,7 +241,7 @@ device_read_one(int fd, uint64_t now)
 		sn_frames_trim_last(&batch, 0);
 		if (n > 0)
 			count_drop(FILTER_DROP_DEVICE, FILTER_IN);
-		return n > 0;
+		return n > 0 ? 1 : 0;
 	}
 	len = (size_t)n - skip;
 	v = filter_read(hdr, slot,
@@ -241,14 +253,14 @@ device_read_one(int fd, uint64_t now)
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_IN);
 		sn_frames_trim_last(&batch, 0);
-		return true;
+		return 1;
 	}
 	sn_frames_trim_last(&batch, in.len);
 	if (sn_frames_last(&batch, &len, &info) != NULL)
 		info->checksum_trusted = in.checksum_trusted;
 	if (reply.syn_len > 0)
 		syn_before_ack(&reply, in.checksum_trusted);
-	return true;
+	return 1;
 }
 
 static void
@@ -256,14 +268,23 @@ device_readable(void *ctx, int fd, short revents)
 {
 	uint64_t now = sn_now_ns();
 
-	/* A bounded batch: the channels get their turn too. */
-	for (unsigned i = 0; i < SN_FRAMES_MAX; i++)
-		if (frames_in_flight >= FRAMES_IN_FLIGHT_MAX ||
-		    !device_read_one(fd, now))
+	bool full = false;
+
+	/* A bounded number of reads: the channels get their turn too.  While
+	 * TCPIP is behind, frames are still read and filtered, and those that
+	 * pass wait in the batch; only when the batch is full does the device
+	 * wait.  Were it left unread as soon as TCPIP fell behind, a flood the
+	 * filter would drop fills the device's queue, and the kernel drops
+	 * the real clients' frames with the flood's. */
+	for (unsigned i = 0; i < SN_FRAMES_MAX; i++) {
+		int rc = device_read_one(fd, now);
+
+		full = rc == -ENOBUFS;
+		if (rc <= 0)
 			break;
+	}
 	batch_send();
-	/* TCPIP is behind: the device waits until it answers. */
-	if (frames_in_flight >= FRAMES_IN_FLIGHT_MAX && !device_paused) {
+	if (full && !device_paused) {
 		if (sn_loop_remove_fd(&compartment.loop, SN_DEVICE_FD) == 0)
 			device_paused = true;
 	}

@@ -34,3 +34,26 @@ FUZZ_MAIN_mqtt_session := compartments/mqtt/fuzz/session.c
 FUZZ_SRCS_mqtt_session := $(MQTT_SESSION_SRCS)
 $(FUZZ_BIN_DIR)/mqtt_packet $(FUZZ_BIN_DIR)/mqtt_session: CFLAGS += \
 	-Icompartments/mqtt -Icompartments/mqtt/tests
+
+# The compartment: mqtt.c (main, the exports, the image's credentials)
+# first; connection.c drives each connection, transport.c makes its
+# calls on the transport its owner delegated, events.c turns what its
+# session reports into what the owner learns; inbox.c and grant.c are
+# pure.
+STACK_COMPARTMENTS += mqtt
+COMPARTMENT_SRCS_mqtt := $(addprefix compartments/mqtt/,mqtt.c connection.c \
+	transport.c events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
+
+# tests/mqtt-test.sh's compartments: an application that tries what its
+# capability does not allow and streams through a restart, and a hostile
+# MQTT compartment.  Not in the test image: they need a broker.
+MQTT_TEST_COMPARTMENTS := mqtt_test mqtt_hostile
+compartments: $(addprefix $(BUILD)/compartments/,$(MQTT_TEST_COMPARTMENTS))
+compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(MQTT_TEST_COMPARTMENTS)))
+SCRIPT_TESTS += tests/mqtt-test.sh
+
+# The mqtt_calls seeds, from JSON (compartments/mqtt/fuzz/make_calls_seeds.py).
+mqtt-calls-seeds:
+	/usr/bin/python3 compartments/mqtt/fuzz/make_calls_seeds.py \
+		schema/sealnet.fbs compartments/mqtt/fuzz/corpus/mqtt_calls
+.PHONY: mqtt-calls-seeds

@@ -180,6 +180,9 @@ enum mqtt_v311_connack_code {
 /* Output kept free for the DISCONNECT that ends a connection: a 5.0
  * one with a reason code and no properties takes 3 bytes. */
 #define MQTT_SESSION_DISCONNECT_RESERVE 4u
+/* A durable session's own packet identifiers (SUBSCRIBE, UNSUBSCRIBE)
+ * start here; its caller's messages use those below. */
+#define MQTT_SESSION_OWN_IDS_FIRST 0xc000u
 /* One bit per packet identifier in use. */
 #define MQTT_PACKET_ID_WORDS (65536u / 64u)
 

@@ -135,8 +135,14 @@ mqtt_session_init(struct mqtt_session *s, const struct mqtt_session_config *cfg,
 	s->reqs = (struct mqtt_request *)(void *)(base + l.reqs);
 	s->req_pool = base + l.req_pool;
 	s->ids_in_use = (uint64_t *)(void *)(base + l.ids);
-	s->next_packet_id = 1;
+	s->next_packet_id = cfg->durable ? MQTT_SESSION_OWN_IDS_FIRST : 1;
 	s->next_token = 1;
+	/* What a broker offers until its CONNACK says otherwise: messages
+	 * restored before the first connection are held to this. */
+	s->broker_receive_maximum = 65535;
+	s->broker_maximum_qos = 2;
+	s->broker_retain = s->broker_wildcard = true;
+	s->broker_subscription_ids = s->broker_shared = true;
 	return 0;
 }
 
@@ -173,10 +179,13 @@ session_id_set(struct mqtt_session *s, uint16_t id, bool used)
 uint16_t
 session_id_alloc(struct mqtt_session *s)
 {
+	/* A durable session's caller has the identifiers below its own. */
+	uint16_t first = s->cfg.durable ? MQTT_SESSION_OWN_IDS_FIRST : 1;
+
 	for (uint32_t tries = 0; tries < 65535u; tries++) {
 		uint16_t id = s->next_packet_id;
 
-		s->next_packet_id = id == 65535u ? 1 : (uint16_t)(id + 1);
+		s->next_packet_id = id == 65535u ? first : (uint16_t)(id + 1);
 		if (!id_used(s, id)) {
 			session_id_set(s, id, true);
 			return id;

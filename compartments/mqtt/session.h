@@ -38,6 +38,23 @@
  *     fault (and, in 5.0, a DISCONNECT giving the reason code); the state
  *     kept for resumption is left as it was before that packet.
  *
+ * A durable session (config.durable) is one whose caller keeps, outside
+ * the session, every QoS 1 and 2 message it has not seen completed, so
+ * that a new session can take over should this one be lost with its
+ * memory:
+ *   - the caller chooses each message's packet identifier (below
+ *     MQTT_SESSION_OWN_IDS_FIRST; mqtt_session_publish_id), so a message
+ *     given again to a new session goes with the identifier the broker
+ *     knows it by;
+ *   - a PUBREC is reported (MQTT_EVENT_RECEIVED) and its PUBREL waits for
+ *     mqtt_session_release(): until the caller has recorded that the
+ *     broker has the message, the broker must not be allowed to forget
+ *     its identifier, or the message given again would be a new one;
+ *   - messages may be queued while no connection is open; they go when
+ *     one is;
+ *   - mqtt_session_restore() takes back, before the first connect, what
+ *     the caller kept.
+ *
  * Not done: Topic Aliases we send (those the broker sends are resolved),
  * enhanced authentication (AUTH), and re-authentication.
  *
@@ -100,6 +117,8 @@ struct mqtt_session_config {
 	 * their encoded bytes. */
 	uint16_t requests;
 	uint32_t request_bytes;
+	/* The caller keeps what it has not seen completed: see above. */
+	bool durable;
 };
 
 enum mqtt_session_state {
@@ -138,6 +157,9 @@ enum mqtt_event_type {
 	MQTT_EVENT_SUBSCRIBED,
 	/* UNSUBACK: token, reason_codes (5.0), error. */
 	MQTT_EVENT_UNSUBSCRIBED,
+	/* A durable session's QoS 2 message reached the broker (PUBREC):
+	 * token, packet_id.  Its PUBREL waits for mqtt_session_release(). */
+	MQTT_EVENT_RECEIVED,
 };
 
 /*
@@ -152,6 +174,9 @@ struct mqtt_event {
 	uint8_t reason_code;
 	bool session_present;
 	uint32_t token;
+	/* PUBLISHED and RECEIVED: the message's packet identifier (0 for
+	 * QoS 0); MESSAGE: the broker's. */
+	uint16_t packet_id;
 	struct mqtt_publish message;
 	struct mqtt_bytes reason_codes;
 	struct mqtt_properties props;
@@ -271,6 +296,34 @@ int mqtt_session_output_done(struct mqtt_session *s, uint64_t now_ms, size_t n);
  */
 int mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
 			 const struct mqtt_properties *props, uint32_t *token);
+
+/*
+ * A durable session's publish, with the caller's packet identifier for
+ * QoS 1 and 2 (1 to MQTT_SESSION_OWN_IDS_FIRST - 1; 0 for QoS 0).  Also
+ * while no connection is open.  0, -EINVAL, -EBUSY (the identifier is in
+ * use), -EOPNOTSUPP, -EMSGSIZE or -ENOBUFS.
+ */
+int mqtt_session_publish_id(struct mqtt_session *s,
+			    const struct mqtt_publish *m,
+			    const struct mqtt_properties *props,
+			    uint16_t packet_id, uint32_t *token);
+
+/* A durable session's QoS 2 message whose RECEIVED event the caller has
+ * recorded: its PUBREL may go.  0, or -ENOENT. */
+int mqtt_session_release(struct mqtt_session *s, uint16_t packet_id);
+
+/*
+ * Takes back, into a durable session with no connection open, a QoS 1
+ * or 2 message a lost session held: sent again with DUP set on the next
+ * connection, or, `released` (its PUBREC was recorded), only its PUBREL.
+ * 0, -EINVAL, -EISCONN, -EBUSY, -EMSGSIZE or -ENOBUFS.
+ */
+int mqtt_session_restore(struct mqtt_session *s, const struct mqtt_publish *m,
+			 uint16_t packet_id, bool released, uint32_t *token);
+/* Takes back a subscription to restore if the broker kept no session.
+ * 0, -EINVAL or -ENOBUFS. */
+int mqtt_session_restore_subscription(struct mqtt_session *s,
+				      const struct mqtt_subscription *sub);
 
 /* One SUBSCRIBE of n filters; subscription_id 0 for none (5.0 only).
  * 0, -ENOTCONN, -EINVAL, -EOPNOTSUPP, -EMSGSIZE or -ENOBUFS. */

@@ -46,7 +46,10 @@ check_messages(const struct mqtt_session *s, uint32_t *ids)
 			       m->state == OUT_AWAIT_PUBREC));
 		CHECK_OR_FAIL(m->qos == 2 || (m->state != OUT_AWAIT_PUBREC &&
 					      m->state != OUT_PUBREL_QUEUED &&
-					      m->state != OUT_AWAIT_PUBCOMP));
+					      m->state != OUT_AWAIT_PUBCOMP &&
+					      m->state != OUT_PUBREC_HELD));
+		/* Only a durable session holds a PUBREL back. */
+		CHECK_OR_FAIL(s->cfg.durable || m->state != OUT_PUBREC_HELD);
 		CHECK_OR_FAIL(m->qos == 1 || m->state != OUT_AWAIT_PUBACK);
 		/* Without a connection nothing awaits an answer. */
 		CHECK_OR_FAIL(s->state != MQTT_SESSION_IDLE ||

@@ -62,7 +62,8 @@ session_lost(struct mqtt_session *s)
 	for (uint32_t i = 0; i < s->msg_count; i++) {
 		struct mqtt_out_message *m = &s->msgs[i];
 
-		if (m->state == OUT_PUBREL_QUEUED)
+		if (m->state == OUT_PUBREL_QUEUED ||
+		    m->state == OUT_PUBREC_HELD)
 			/* Its PUBREC came: the broker took the message. */
 			session_msg_finish(s, i, 0, 0);
 		else if (m->state == OUT_QUEUED)

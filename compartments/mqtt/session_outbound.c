@@ -12,7 +12,8 @@ bool
 session_counts_inflight(uint8_t state)
 {
 	return state == OUT_AWAIT_PUBACK || state == OUT_AWAIT_PUBREC ||
-	       state == OUT_PUBREL_QUEUED || state == OUT_AWAIT_PUBCOMP;
+	       state == OUT_PUBREL_QUEUED || state == OUT_AWAIT_PUBCOMP ||
+	       state == OUT_PUBREC_HELD;
 }
 
 static void
@@ -151,14 +152,21 @@ session_on_publish_ack(struct mqtt_session *s, const struct mqtt_packet *p,
 
 		msg_drop_bytes(s, &s->msgs[i]);
 		m = s->msgs[i];
-		m.state = OUT_PUBREL_QUEUED;
+		m.state = s->cfg.durable ? OUT_PUBREC_HELD : OUT_PUBREL_QUEUED;
 		memmove(&s->msgs[i], &s->msgs[i + 1],
 			(s->msg_count - (uint32_t)i - 1) * sizeof(m));
 		s->msgs[s->msg_count - 1] = m;
-		return 0;
+		if (!s->cfg.durable)
+			return 0;
+		/* Its PUBREL waits until the caller has recorded this. */
+		ev->type = MQTT_EVENT_RECEIVED;
+		ev->token = m.token;
+		ev->packet_id = m.packet_id;
+		return 1;
 	}
 	ev->type = MQTT_EVENT_PUBLISHED;
 	ev->token = s->msgs[i].token;
+	ev->packet_id = s->msgs[i].packet_id;
 	ev->reason_code = p->reason_code;
 	/* PUBCOMP's only failure, "identifier not found", comes after the
 	 * broker took the message. */
@@ -179,6 +187,7 @@ session_report(struct mqtt_session *s, struct mqtt_event *ev)
 			continue;
 		ev->type = MQTT_EVENT_PUBLISHED;
 		ev->token = m->token;
+		ev->packet_id = m->packet_id;
 		ev->error = m->result;
 		ev->reason_code = m->reason_code;
 		msg_remove(s, i);
@@ -187,16 +196,17 @@ session_report(struct mqtt_session *s, struct mqtt_event *ev)
 	return 0;
 }
 
-int
-mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
-		     const struct mqtt_properties *props, uint32_t *token)
+/* Queues m as the next message, with the identifier `id` (0: QoS 0, or
+ * one to allocate), in state `state`. */
+static int
+queue_message(struct mqtt_session *s, const struct mqtt_publish *m,
+	      const struct mqtt_properties *props, uint16_t id, bool allocate,
+	      uint32_t *token)
 {
 	struct mqtt_out_message *e;
 	struct mqtt_packet p;
 	ssize_t len;
 
-	if (s->state != MQTT_SESSION_CONNECTED)
-		return -ENOTCONN;
 	if (m == NULL || token == NULL || m->qos > 2)
 		return -EINVAL;
 	if (props != NULL && (mqtt_prop_has(props, MQTT_PROP_TOPIC_ALIAS) ||
@@ -217,11 +227,14 @@ mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
 	if (s->msg_count >= s->cfg.queue_messages ||
 	    (size_t)len > s->cfg.queue_bytes - s->msg_pool_used)
 		return -ENOBUFS;
-	if (m->qos > 0) {
-		p.packet_id = session_id_alloc(s);
-		if (p.packet_id == 0)
+	if (m->qos > 0 && allocate) {
+		id = session_id_alloc(s);
+		if (id == 0)
 			return -ENOBUFS;
+	} else if (m->qos > 0) {
+		session_id_set(s, id, true);
 	}
+	p.packet_id = m->qos > 0 ? id : 0;
 	e = &s->msgs[s->msg_count];
 	memset(e, 0, sizeof(*e));
 	e->offset = s->msg_pool_used;
@@ -239,6 +252,93 @@ mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
 	s->msg_pool_used += (uint32_t)len;
 	s->msg_count++;
 	*token = e->token;
+	return 0;
+}
+
+int
+mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
+		     const struct mqtt_properties *props, uint32_t *token)
+{
+	int rc;
+
+	if (s->state != MQTT_SESSION_CONNECTED)
+		return -ENOTCONN;
+	rc = queue_message(s, m, props, 0, true, token);
+	if (rc == 0)
+		session_pump(s);
+	return rc;
+}
+
+/* A caller's identifier: below the session's own, and not in use. */
+static int
+caller_id_check(const struct mqtt_session *s, const struct mqtt_publish *m,
+		uint16_t id)
+{
+	if (!s->cfg.durable || m == NULL || m->qos > 2 ||
+	    (m->qos == 0) != (id == 0) || id >= MQTT_SESSION_OWN_IDS_FIRST)
+		return -EINVAL;
+	return id != 0 && id_used(s, id) ? -EBUSY : 0;
+}
+
+int
+mqtt_session_publish_id(struct mqtt_session *s, const struct mqtt_publish *m,
+			const struct mqtt_properties *props, uint16_t packet_id,
+			uint32_t *token)
+{
+	int rc = caller_id_check(s, m, packet_id);
+
+	if (rc == 0)
+		rc = queue_message(s, m, props, packet_id, false, token);
+	if (rc == 0)
+		session_pump(s);
+	return rc;
+}
+
+int
+mqtt_session_release(struct mqtt_session *s, uint16_t packet_id)
+{
+	int i = msg_find(s, packet_id, OUT_PUBREC_HELD);
+
+	if (i < 0)
+		return -ENOENT;
+	s->msgs[i].state = OUT_PUBREL_QUEUED;
 	session_pump(s);
+	return 0;
+}
+
+int
+mqtt_session_restore(struct mqtt_session *s, const struct mqtt_publish *m,
+		     uint16_t packet_id, bool released, uint32_t *token)
+{
+	struct mqtt_out_message *e;
+	int rc = caller_id_check(s, m, packet_id);
+
+	if (rc < 0)
+		return rc;
+	if (s->state != MQTT_SESSION_IDLE)
+		return -EISCONN;
+	if (m->qos == 0 || (released && m->qos != 2))
+		return -EINVAL;
+	if (!released)
+		rc = queue_message(s, m, NULL, packet_id, false, token);
+	else if (s->msg_count >= s->cfg.queue_messages ||
+		 s->inflight >= s->cfg.max_inflight)
+		rc = -ENOBUFS;
+	if (rc < 0)
+		return rc;
+	e = &s->msgs[released ? s->msg_count : s->msg_count - 1];
+	if (released) {
+		memset(e, 0, sizeof(*e));
+		e->packet_id = packet_id;
+		e->qos = 2;
+		e->state = OUT_PUBREL_QUEUED;
+		e->token = session_new_token(s);
+		session_id_set(s, packet_id, true);
+		s->inflight++;
+		s->msg_count++;
+		*token = e->token;
+	}
+	/* It may have reached the broker: DUP. */
+	e->sent_before = true;
 	return 0;
 }

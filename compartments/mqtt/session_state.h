@@ -30,6 +30,7 @@ enum out_state {
 	OUT_AWAIT_PUBREC,  /* QoS 2, sent */
 	OUT_PUBREL_QUEUED, /* QoS 2, PUBREC came: PUBREL to be sent */
 	OUT_AWAIT_PUBCOMP, /* QoS 2, PUBREL sent */
+	OUT_PUBREC_HELD,   /* QoS 2, durable: PUBREC came and was reported */
 	OUT_REPORT,	   /* finished: to be reported, then dropped */
 };
 

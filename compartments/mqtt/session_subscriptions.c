@@ -254,6 +254,24 @@ session_on_suback(struct mqtt_session *s, const struct mqtt_packet *p,
 	return 1;
 }
 
+int
+mqtt_session_restore_subscription(struct mqtt_session *s,
+				  const struct mqtt_subscription *sub)
+{
+	if (sub == NULL || sub->filter.len == 0 ||
+	    sub->filter.len > UINT16_MAX ||
+	    mqtt_topic_filter_check(sub->filter.data, sub->filter.len,
+				    s->cfg.version == MQTT_V5) != 0)
+		return -EINVAL;
+	if (session_sub_find(s, sub->filter) < 0 &&
+	    (s->sub_count + s->reserved_subs >= s->cfg.subscriptions ||
+	     sub->filter.len > (size_t)s->cfg.subscription_bytes -
+				   s->sub_pool_used - s->reserved_sub_bytes))
+		return -ENOBUFS;
+	sub_put(s, sub, 0);
+	return 0;
+}
+
 /* ---- the caller's requests ---- */
 
 static bool

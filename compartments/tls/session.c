@@ -73,9 +73,9 @@ session_alloc(struct sn_peer *owner, int *rc)
 	memset(s, 0, offsetof(struct session, tx));
 	s->use = use;
 	s->tx_len = s->staged_len = 0;
-	s->owner = owner;
-	s->owner_identity = sn_peer_identity(owner);
-	*rc = sn_handle_alloc(&handles, s->owner_identity, s, &s->id);
+	s->owner = s->user = owner;
+	s->owner_identity = s->user_identity = sn_peer_identity(owner);
+	*rc = sn_handle_alloc(&handles, s->user_identity, s, &s->id);
 	if (*rc < 0) {
 		sn_quota_give(owner, SN_QUOTA_TLS_SESSIONS, 1);
 		return NULL;
@@ -107,8 +107,8 @@ session_free(struct session *s)
 	if (!s->in_use)
 		return;
 	tls_session_free(&s->engine);
-	if (sn_handle_release(&handles, s->owner_identity, &s->id, NULL) < 0)
-		sn_log("a session's handle was not its owner's");
+	if (sn_handle_release(&handles, s->user_identity, &s->id, NULL) < 0)
+		sn_log("a session's handle was not its user's");
 	sn_quota_give(s->owner, SN_QUOTA_TLS_SESSIONS, 1);
 	/* Plaintext does not outlive the session in our memory; the
 	 * engine's keys went with tls_session_free. */
@@ -314,6 +314,28 @@ close_socket(struct session *s)
 	session_close_socket(s->socket);
 }
 
+int
+session_delegate(struct session *s, struct sn_peer *to, sn_handle *out)
+{
+	if (sn_handle_release(&handles, s->user_identity, &s->id, NULL) < 0)
+		sn_log("a session's handle was not its user's");
+	s->user = to;
+	s->user_identity = sn_peer_identity(to);
+	if (sn_handle_alloc(&handles, s->user_identity, s, &s->id) < 0) {
+		/* Nobody holds a handle to it now: it goes. */
+		s->user_identity = 0;
+		s->id = (struct sn_handle_id){0, 0, 0};
+		close_socket(s);
+		tls_session_free(&s->engine);
+		sn_quota_give(s->owner, SN_QUOTA_TLS_SESSIONS, 1);
+		s->in_use = false;
+		s->use++;
+		return -EIO;
+	}
+	*out = (sn_handle){s->id.slot, s->id.generation, s->id.tag};
+	return 0;
+}
+
 /* ---- answers ---- */
 
 int
@@ -516,7 +538,7 @@ sessions_owner_died(struct sn_peer *p)
 	for (unsigned i = 0; i < TLS_SESSIONS_MAX; i++) {
 		struct session *s = &sessions[i];
 
-		if (!s->in_use || s->owner != p)
+		if (!s->in_use || (s->owner != p && s->user != p))
 			continue;
 		if (!s->pump.socket_closed)
 			close_socket(s);

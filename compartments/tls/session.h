@@ -24,6 +24,11 @@ struct session {
 	struct sn_handle_id id;
 	struct sn_peer *owner;
 	uint32_t owner_identity;
+	/* Whoever the handle is issued to: the owner, or the compartment
+	 * the owner delegated the session to (tls_connection_delegate).
+	 * Quotas and tickets stay the owner's. */
+	struct sn_peer *user;
+	uint32_t user_identity;
 	/* The socket the owner delegated to us, as TCPIP named it to us. */
 	sn_handle socket;
 	struct tls_session engine;
@@ -56,6 +61,10 @@ struct session *session_alloc(struct sn_peer *owner, int *rc);
 struct session *session_lookup(struct sn_peer *p, sn_handle h);
 /* Lets the quota and the handle go, and the slot. */
 void session_free(struct session *s);
+/* The handle moves to `to`: the user's stops working, and *out is the
+ * one `to` uses from now on.  0, or -EIO (no randomness: the session is
+ * freed). */
+int session_delegate(struct session *s, struct sn_peer *to, sn_handle *out);
 
 /* Runs the session's pump until it waits: every action it asks for is
  * performed.  The session may be freed on return (check in_use). */
@@ -71,7 +80,8 @@ void session_close_socket(sn_handle socket);
 /* Hands held-back plaintext to the engine, as much as it takes. */
 void session_flush_staged(struct session *s);
 
-/* Every session of a compartment that died goes; its tickets too. */
+/* Every session of a compartment that died goes, those it owns and
+ * those delegated to it; its tickets too. */
 void sessions_owner_died(struct sn_peer *p);
 
 /* The time certificates are checked at, in Unix seconds: see

@@ -412,7 +412,82 @@ serve_keying_material(void *ctx, struct sn_incoming *in)
 	OPENSSL_cleanse(out, sizeof(out));
 }
 
+/* The compartment the request names, if the image lets the caller hand
+ * its sessions to it (it imports an export of it that takes delegated
+ * sessions or sockets): else NULL. */
+static struct sn_peer *
+delegation_target(struct sn_incoming *in, sn_session_delegate_ref req)
+{
+	char name[SN_PEER_NAME_MAX];
+	uint32_t len;
+	const char *to = sn_session_delegate_to(req, &len);
+	struct sn_peer *target;
+
+	if (to == NULL || len == 0 || len >= sizeof(name) ||
+	    memchr(to, 0, len) != NULL)
+		return NULL;
+	memcpy(name, to, len);
+	name[len] = 0;
+	if (!sn_peer_may_delegate_to(in->peer, name))
+		return NULL;
+	target = sn_compartment_peer(&compartment, name);
+	return target == in->peer ? NULL : target;
+}
+
+/* An owner hands an established session to a compartment that works on
+ * delegated sessions (MQTT): its own handle stops working and the target
+ * gets one; the session stays on the owner's quota and goes when either
+ * dies.  Only once, and only with no call of the owner's waiting on it,
+ * whose answer would reach the wrong compartment. */
+static void
+serve_delegate(void *ctx, struct sn_incoming *in)
+{
+	sn_session_delegate_ref req =
+	    sn_message_body_as_session_delegate(in->request);
+	struct sn_peer *target;
+	struct session *s;
+	sn_handle h;
+
+	sn_session_delegate_session(req, &h);
+	s = session_lookup(in->peer, h);
+	if (s == NULL || s->user != s->owner ||
+	    (target = delegation_target(in, req)) == NULL) {
+		if (s != NULL)
+			sn_log("refused to let %s hand a session to a "
+			       "compartment the image does not let it "
+			       "delegate to",
+			       in->peer->name);
+		answer_error(in, -EPERM);
+		return;
+	}
+	if (target->dead) {
+		answer_error(in, -SEALNET_ECOMPARTMENT);
+		return;
+	}
+	if (s->pump.receive_waiting || s->pump.send_waiting ||
+	    s->pump.close_waiting || s->staged_len > 0) {
+		answer_error(in, -EBUSY);
+		return;
+	}
+	if (tls_session_state(&s->engine) != TLS_SESSION_ESTABLISHED) {
+		answer_error(in, session_failure(s));
+		return;
+	}
+	if (session_delegate(s, target, &h) < 0) {
+		answer_error(in, -EIO);
+		return;
+	}
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_tls_created_start(b);
+	sn_tls_created_add_session(b, body, &h);
+	sn_tls_created_add_version(b, body,
+				   (uint16_t)tls_session_version(&s->engine));
+	sn_tls_created_add_resumed(b, body, tls_session_resumed(&s->engine));
+	sn_reply_ok(in, SN_BODY_TLS_CREATED, body);
+}
+
 SEALNET_EXPORT(tls_connection_create, serve_create);
+SEALNET_EXPORT(tls_connection_delegate, serve_delegate);
 SEALNET_EXPORT(tls_connection_send, serve_send);
 SEALNET_EXPORT(tls_connection_receive, serve_receive);
 SEALNET_EXPORT(tls_connection_close, serve_close);

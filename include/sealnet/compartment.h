@@ -36,6 +36,10 @@ enum sealnet_declaration_kind {
 	SEALNET_DECLARE_SYSCALL = 8,
 	SEALNET_DECLARE_DEVICE = 9,
 	SEALNET_DECLARE_IDENTITY = 10,
+	SEALNET_DECLARE_MQTT = 11,
+	SEALNET_DECLARE_MQTT_PUBLISH = 12,
+	SEALNET_DECLARE_MQTT_SUBSCRIBE = 13,
+	SEALNET_DECLARE_MQTT_CREDENTIALS = 14,
 };
 
 /* Connection capability protocols; the values of the schema's Protocol. */
@@ -155,6 +159,59 @@ struct sealnet_handler_record {
 	    .kind = SEALNET_DECLARE_IDENTITY,                                  \
 	    .name = #capability_name,                                          \
 	    .text = identity_name}
+
+/*
+ * An MQTT capability: a TCP connection capability for the broker (so
+ * SEALNET_CAPABILITY(name) is passed to mqtt_connect, and
+ * SEALNET_CONNECTION_IDENTITY(name, ...) gives it a client certificate
+ * for mutual TLS) that also says what the holder may do there.
+ * `transport` is SEALNET_MQTT_TLS, or SEALNET_MQTT_PLAINTEXT for a
+ * broker reached without TLS (the audit names it); `version` is
+ * SEALNET_MQTT_V5 or SEALNET_MQTT_V311.  The MQTT compartment refuses a
+ * publish or a subscription outside the filters of SEALNET_MQTT_PUBLISH
+ * and SEALNET_MQTT_SUBSCRIBE (at most 16 filters, 512 bytes in all).
+ * SEALNET_MQTT_CREDENTIALS names a credentials file the image holds
+ * (`sealnet image build --mqtt-credentials NAME=FILE`: a user name line
+ * and a password line), which only the MQTT compartment is given.
+ *
+ *	SEALNET_MQTT_CAPABILITY(broker, "mqtt.example", 8883,
+ *				SEALNET_MQTT_TLS, SEALNET_MQTT_V5);
+ *	SEALNET_MQTT_PUBLISH(broker, "sensors/kitchen/#");
+ *	SEALNET_MQTT_SUBSCRIBE(broker, "commands/kitchen/+");
+ *	SEALNET_MQTT_CREDENTIALS(broker, "kitchen");
+ */
+#define SEALNET_MQTT_TLS       0
+#define SEALNET_MQTT_PLAINTEXT 1
+#define SEALNET_MQTT_V311      4
+#define SEALNET_MQTT_V5	       5
+
+#define SEALNET_MQTT_CAPABILITY(capability_name, host_name, port_number,       \
+				transport, version)                            \
+	SEALNET_CONNECTION_CAPABILITY(capability_name, SEALNET_TCP, host_name, \
+				      port_number);                            \
+	static SEALNET_DECLARATION_(                                           \
+	    SEALNET_CAT(sealnet_mqtt_, capability_name)) = {                   \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_MQTT,                                      \
+	    .protocol = (transport),                                           \
+	    .number = (version),                                               \
+	    .name = #capability_name}
+
+#define SEALNET_MQTT_TOPIC_(capability_name, record_kind, topic_filter)        \
+	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_mqtt_topic_)) = {  \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = (record_kind),                                             \
+	    .name = #capability_name,                                          \
+	    .text = topic_filter}
+#define SEALNET_MQTT_PUBLISH(capability_name, topic_filter)                    \
+	SEALNET_MQTT_TOPIC_(capability_name, SEALNET_DECLARE_MQTT_PUBLISH,     \
+			    topic_filter)
+#define SEALNET_MQTT_SUBSCRIBE(capability_name, topic_filter)                  \
+	SEALNET_MQTT_TOPIC_(capability_name, SEALNET_DECLARE_MQTT_SUBSCRIBE,   \
+			    topic_filter)
+#define SEALNET_MQTT_CREDENTIALS(capability_name, credentials_name)            \
+	SEALNET_MQTT_TOPIC_(capability_name, SEALNET_DECLARE_MQTT_CREDENTIALS, \
+			    credentials_name)
 
 #define SEALNET_BIND_CAPABILITY(capability_name, port_number, max_conns,       \
 				is_ipv6)                                       \

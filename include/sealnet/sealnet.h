@@ -14,6 +14,7 @@
 #include <sealnet/compartment.h>
 #include <sealnet/errors.h>
 #include <sealnet/log.h>
+#include <sealnet/mqtt.h>
 #include <sealnet/network.h>
 #include <sealnet/runtime_service.h>
 #include <sealnet/sntp.h>

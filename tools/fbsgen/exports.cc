@@ -28,6 +28,8 @@ const std::set<std::string> known_roles = {
     "delegates_sockets",
     "takes_delegated_sockets",
     "exports_keying_material",
+    "delegates_sessions",
+    "takes_delegated_sessions",
 };
 const std::set<std::string> hole_kinds = {"connection_holes", "server_holes",
 					  "dns_holes"};

@@ -282,6 +282,55 @@ TEST(resume_keeps_inbound_qos2_state)
 	CHECK(client_sent_type(&p, MQTT_PUBCOMP));
 }
 
+/* A durable session taking over a lost one's messages before its first
+ * connection: QoS 1 and 2 go again with DUP and their identifiers, a
+ * released QoS 2 only as its PUBREL; each completes with its token. */
+TEST(durable_restore_before_the_first_connection)
+{
+	struct mqtt_session_config c = config(MQTT_V5);
+	struct mqtt_publish one = {BYTES("d/1"), BYTES("one"), 1, false, false};
+	struct mqtt_publish two = {BYTES("d/2"), BYTES("two"), 2, false, false};
+	struct mqtt_packet p, ack;
+	struct mqtt_event ev;
+	uint32_t t1, t2, t3;
+
+	c.durable = true;
+	CHECK(setup_with(&c));
+	CHECK_EQ_INT(mqtt_session_restore(&s, &one, 5, false, &t1), 0);
+	CHECK_EQ_INT(mqtt_session_restore(&s, &two, 6, false, &t2), 0);
+	CHECK_EQ_INT(mqtt_session_restore(&s, &two, 7, true, &t3), 0);
+	CHECK(connect_with(false, 0, true, NULL));
+	CHECK(client_sent(&p));
+	CHECK(is_publish(&p, "d/1", 1, true));
+	CHECK_EQ_INT(p.packet_id, 5);
+	CHECK(client_sent(&p));
+	CHECK(is_publish(&p, "d/2", 2, true));
+	CHECK_EQ_INT(p.packet_id, 6);
+	CHECK(client_sent_type(&p, MQTT_PUBREL));
+	CHECK_EQ_INT(p.packet_id, 7);
+	CHECK(nothing_sent());
+	ack = packet(MQTT_PUBACK, 5);
+	CHECK(broker_sends(&ack));
+	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t1 &&
+	      ev.error == 0);
+	ack = packet(MQTT_PUBCOMP, 7);
+	CHECK(broker_sends(&ack));
+	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t3 &&
+	      ev.error == 0);
+	ack = packet(MQTT_PUBREC, 6);
+	CHECK(broker_sends(&ack));
+	CHECK(event(&ev, MQTT_EVENT_RECEIVED) && ev.packet_id == 6);
+	CHECK(nothing_sent());
+	CHECK_EQ_INT(mqtt_session_release(&s, 6), 0);
+	CHECK(client_sent_type(&p, MQTT_PUBREL));
+	CHECK_EQ_INT(p.packet_id, 6);
+	ack = packet(MQTT_PUBCOMP, 6);
+	CHECK(broker_sends(&ack));
+	CHECK(event(&ev, MQTT_EVENT_PUBLISHED) && ev.token == t2 &&
+	      ev.error == 0);
+	CHECK(no_event());
+}
+
 TEST(lost_session_sends_again_as_new_and_restores_subscriptions)
 {
 	uint16_t ids[3];
@@ -373,6 +422,7 @@ main(void)
 	RUN(resume_resends_with_dup_and_pubrel);
 	RUN(resume_keeps_inbound_qos2_state);
 	RUN(lost_session_sends_again_as_new_and_restores_subscriptions);
+	RUN(durable_restore_before_the_first_connection);
 	RUN(clean_start_forgets_subscriptions);
 	HARNESS_EXIT();
 }

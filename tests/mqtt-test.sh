@@ -1,0 +1,366 @@
+#!/usr/bin/env bash
+# MQTT against mosquitto 2.0, in namespaces this test makes and removes:
+#
+#   srv: veth end "vs" 10.0.0.1/24, dnsmasq (answering test.mosquitto.org,
+#        broker.test, secure.test and hostile.test with 10.0.0.1),
+#        mosquitto with a TLS listener on 8883 whose certificate a CA
+#        made here signs and a plain one on 1883 for the test's own
+#        clients, a second mosquitto on 8884 asking for a client
+#        certificate and a password, two s_servers posing as brokers
+#        (8885, 8886); tcpdump on the wire
+#   dev: the TAP device; sealnet runs here with a static address
+#
+# 1. examples/04.mqtt connects over TLS through the TLS and MQTT
+#    compartments, subscribes, publishes at QoS 0, 1 and 2 and a retained
+#    status, and must get its own messages back; a mosquitto_sub on the
+#    network must see them arrive; the audit must show the capability.
+# 2. tests/compartments/mqtt_test.c: publishes and subscriptions outside
+#    its capability fail with -EPERM and the broker's log shows none of
+#    them; a listener asking for a client certificate and a password
+#    accepts the image's and no other; a broker's malformed bytes and a
+#    broker gone silent end their connections with the right code and
+#    leave MQTT running; then a stream of QoS 1 and QoS 2 publishes
+#    during which the MQTT compartment is killed: the broker's
+#    subscriber must count none lost and no QoS 2 message twice.
+# 3. tests/compartments/mqtt_hostile.c, an MQTT compartment that imports
+#    every socket and TLS call: it can reach nothing but the session it
+#    was handed.
+#
+# Needs root.
+set -uo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+root=$SN_ROOT
+build=$SN_BUILD
+tmp=$SN_TMP
+# shellcheck source=../scripts/testnet.sh
+. "$root/scripts/testnet.sh"
+at_cleanup testnet_down
+require_root "namespaces, TAP"
+require_tools mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl jq tcpdump
+on_failure 'for f in "$tmp"/demo.log "$tmp"/test.log "$tmp"/hostile.log "$tmp"/demo.out; do
+	[ -e "$f" ] && echo "---- $(basename "$f") ----" && tail -60 "$f"; done'
+on_failure 'echo "---- mosquitto.log ----"; tail -40 "$tmp/mosquitto.log"'
+
+# ---- certificates and credentials, made here ----
+# shellcheck source=tls-certs.sh
+. "$root/tests/tls-certs.sh"
+pki=$tmp/pki
+{ mkdir -p "$pki" && chmod 700 "$pki" && tls_ca "$pki" ca &&
+	tls_cert "$pki" ca broker DNS:test.mosquitto.org,DNS:broker.test,DNS:secure.test,DNS:hostile.test &&
+	tls_client "$pki" ca device "mqtt_test device"; } ||
+	{ fail "mqtt-test: making certificates"; finish; }
+password=pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf 'sensor\n%s\n' "$password" >"$tmp/sensor.cred"
+printf 'sensor\nnot-%s\n' "$password" >"$tmp/intruder.cred"
+mosquitto_passwd -c -b "$tmp/passwd" sensor "$password" ||
+	{ fail "mqtt-test: making the password file"; finish; }
+
+# ---- the network and the broker ----
+testnet_up "$tmp" test.mosquitto.org broker.test secure.test hostile.test || {
+	fail "mqtt-test: cannot build the test network"
+	finish
+}
+cat >"$tmp/mosquitto.conf" <<EOC
+user root
+persistence false
+log_dest file $tmp/mosquitto.log
+log_type all
+per_listener_settings false
+allow_anonymous true
+listener 8883 10.0.0.1
+cafile $pki/ca.pem
+certfile $pki/broker.pem
+keyfile $pki/server.key
+listener 1883 10.0.0.1
+EOC
+# The second broker asks for a client certificate and a password.
+cat >"$tmp/secure.conf" <<EOC
+user root
+persistence false
+log_dest file $tmp/secure.log
+log_type all
+per_listener_settings false
+allow_anonymous false
+password_file $tmp/passwd
+listener 8884 10.0.0.1
+cafile $pki/ca.pem
+certfile $pki/broker.pem
+keyfile $pki/server.key
+require_certificate true
+EOC
+testnet_spawn mosquitto -c "$tmp/mosquitto.conf"
+testnet_spawn mosquitto -c "$tmp/secure.conf"
+# Two brokers that are not: each answers a CONNACK (5.0, accepted), then
+# one sends a PUBLISH whose Remaining Length takes five bytes, which no
+# broker may send, and the other nothing more.  s_server writes what it
+# receives to its standard output.
+printf '\x20\x03\x00\x00\x00\x30\xff\xff\xff\xff\x7f' >"$tmp/garbage.bytes"
+printf '\x20\x03\x00\x00\x00' >"$tmp/silent.bytes"
+for b in garbage:8885 silent:8886; do
+	testnet_spawn bash -c "(cat '$tmp/${b%:*}.bytes'; sleep 100000) | exec openssl s_server \
+		-accept ${b#*:} -naccept 1 -quiet -cert '$pki/broker.pem' \
+		-key '$pki/server.key' >'$tmp/${b%:*}.out' 2>&1"
+done
+check "the broker is up" wait_until 5 ip netns exec "$TESTNET_SRV" \
+	mosquitto_sub -h 10.0.0.1 -p 1883 -t probe -W 1 -E
+# What reaches the broker, as clients on the network see it: under
+# sealnet/, and everything.
+testnet_spawn mosquitto_sub -h 10.0.0.1 -p 1883 -V mqttv5 -q 2 -v \
+	-t 'sealnet/#' >"$tmp/sub.log" 2>&1
+testnet_spawn mosquitto_sub -h 10.0.0.1 -p 1883 -V mqttv5 -q 2 -v \
+	-t '#' -t '$SYS/x' >"$tmp/all.log" 2>&1
+testnet_spawn tcpdump -i vs -n -U --immediate-mode -s 0 -w "$tmp/wire.pcap" 2>/dev/null
+# Both subscribers are in place once a message published on the
+# network reaches both.
+probe() {
+	ip netns exec "$TESTNET_SRV" mosquitto_pub -h 10.0.0.1 -p 1883 \
+		-t sealnet/probe -m probe 2>/dev/null
+	grep -q '^sealnet/probe probe$' "$tmp/sub.log" &&
+		grep -q '^sealnet/probe probe$' "$tmp/all.log"
+}
+check "the broker has both subscribers" wait_until 10 probe
+stack=("$build/compartments/firewall" "$build/compartments/tcpip"
+	"$build/compartments/netapi" "$build/compartments/dns"
+	"$build/compartments/tls")
+image() { # OUT [OPTION...] BINARY...
+	local out=$1
+	shift
+	"$SN_SEALNET" image build -o "$out" \
+		--ipv4 10.0.0.75/24 --gateway 10.0.0.1 --dns 10.0.0.1 \
+		--trust-anchors "$pki/ca.pem" "$@" "${stack[@]}"
+}
+audit() { # IMAGE QUERY
+	"$SN_SEALNET" audit "$1" | jq -c -L "$root/audit" "include \"network_stack\"; $2"
+}
+
+# ---- 1. examples/04.mqtt ----
+image "$tmp/demo.json" "$build/compartments/mqtt" \
+	"$build/compartments/mqtt_demo" || fail "mqtt-test: image build"
+expect "the audit shows the MQTT capability: broker, transport, topics" \
+	'[{"owner":"mqtt_demo","host":"test.mosquitto.org","port":8883,"version":"5.0","transport":"tls","credentials":null,"publish":["sealnet/demo/#"],"subscribe":["sealnet/demo/#"]}]' \
+	"$(audit "$tmp/demo.json" all_mqtt_capabilities)"
+expect "MQTT holds no capability and calls only send, receive and close on what it is handed" \
+	'TCPIP:network_socket_close TCPIP:network_socket_receive TCPIP:network_socket_send TLS:tls_connection_close TLS:tls_connection_receive TLS:tls_connection_send' \
+	"$(audit "$tmp/demo.json" '.compartments.MQTT.imports[] | if .kind == "call" then "\(.compartment):\(.export)" else .kind end' |
+		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
+expect "the image with MQTT has the stack's intended shape" true \
+	"$(audit "$tmp/demo.json" valid)"
+
+stack_start --netns "$TESTNET_DEV" --stdout "$tmp/demo.out" demo "$tmp/demo.json" --tap tap0
+log=$tmp/demo.log
+ev=$tmp/demo.events
+check "all seven compartments become ready" \
+	quietly wait_event "$ev" '.event=="all_ready" and .compartments==7' 10
+check "04.mqtt connects over TLS and subscribes" \
+	quietly wait_line "$log" '^mqtt_demo: connected as [a-z0-9]+, subscribed' 30
+check "04.mqtt gets all nine of its messages back" \
+	quietly wait_line "$log" '^mqtt_demo: all 9 of our messages came back' 30
+check "04.mqtt exits 0 after disconnecting" \
+	quietly wait_event "$ev" '.event=="died" and .compartment=="mqtt_demo" and .cause=="exit" and .exit_status==0' 10
+id=$(lines "$log" '^mqtt_demo: connected as' | sed -E 's/.*connected as ([a-z0-9]+),.*/\1/' | head -1)
+printed=0
+for i in 1 2 3 4 5 6 7 8 9; do
+	has_line "$tmp/demo.out" "^mqtt_demo: mqtt: received sealnet/demo/$id hello $i\$" &&
+		printed=$((printed + 1))
+done
+expect "04.mqtt printed each of hello 1..9 as received" 9 "$printed"
+check "... and the retained status with them" \
+	has_line "$tmp/demo.out" "^mqtt_demo: mqtt: received sealnet/demo/status $id online\$"
+expect "the broker's subscriber saw hello 1..9 arrive, once each" 9 \
+	"$(grep -E "^sealnet/demo/$id hello [1-9]\$" "$tmp/sub.log" | sort -u | wc -l)"
+check "the broker received them at QoS 0, 1 and 2" test \
+	"$(grep -cE "Received PUBLISH from $id \(d0, q0, r0, m0, 'sealnet/demo/$id'" "$tmp/mosquitto.log")" -eq 3 -a \
+	"$(grep -cE "Received PUBLISH from $id \(d0, q1, r0, m[0-9]+, 'sealnet/demo/$id'" "$tmp/mosquitto.log")" -eq 3 -a \
+	"$(grep -cE "Received PUBLISH from $id \(d0, q2, r0, m[0-9]+, 'sealnet/demo/$id'" "$tmp/mosquitto.log")" -eq 3
+check "the retained status reached the broker" \
+	has_line "$tmp/sub.log" "^sealnet/demo/status $id online\$"
+check "a new subscriber is given the retained status" \
+	test "$(ip netns exec "$TESTNET_SRV" mosquitto_sub -h 10.0.0.1 -p 1883 \
+		-t sealnet/demo/status -C 1 -W 5)" = "$id online"
+check "04.mqtt disconnected cleanly: the broker got its DISCONNECT" \
+	has_line "$tmp/mosquitto.log" "Received DISCONNECT from $id\$"
+tls_bytes=$(/usr/bin/python3 - "$tmp/wire.pcap" "$id" <<'EOPY'
+import sys
+data = open(sys.argv[1], "rb").read()
+print(data.count(b"hello 1"), data.count(sys.argv[2].encode()))
+EOPY
+)
+expect "on the wire to 8883 neither a message nor the client id is in the clear" "0 0" "$tls_bytes"
+check "no compartment died but 04.mqtt, by exiting" \
+	no_event "$ev" '.event=="killed" or (.event=="died" and .compartment!="mqtt_demo")'
+stack_stop demo
+
+# ---- 2. outside the capability; MQTT killed under a stream ----
+image "$tmp/test.json" --identity "device=$pki/device.pem,$pki/device.key" \
+	--mqtt-credentials "sensor=$tmp/sensor.cred" \
+	--mqtt-credentials "intruder=$tmp/intruder.cred" \
+	"$build/compartments/mqtt" "$build/compartments/mqtt_test" ||
+	fail "mqtt-test: image build (test)"
+expect "the audit names the plaintext broker, and its level" \
+	'plain:plaintext:3.1.1' \
+	"$(audit "$tmp/test.json" 'all_mqtt_capabilities[] | select(.transport != "tls") | "\(.port | tostring | sub("1883"; "plain")):\(.transport):\(.version)"' | tr -d '"')"
+expect "the audit names the credentials each capability uses, by name" \
+	"broker:null garbage:null no_certificate:sensor plain:null secure:sensor silent:null wrong_password:intruder" \
+	"$(audit "$tmp/test.json" '.compartments.mqtt_test.imports[] | select(.mqtt) | "\(.name):\(.mqtt.credentials)"' |
+		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
+expect "... and the files by path and SHA-256" \
+	"intruder:$(sha256sum <"$tmp/intruder.cred" | cut -d' ' -f1) sensor:$(sha256sum <"$tmp/sensor.cred" | cut -d' ' -f1)" \
+	"$(audit "$tmp/test.json" 'mqtt_credentials[] | "\(.name):\(.sha256)"' | tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
+check "the password is in neither the image nor the audit" \
+	not grep -q -e "$password" "$tmp/test.json" <("$SN_SEALNET" audit "$tmp/test.json")
+mark "$tmp/mosquitto.log"
+mark "$tmp/all.log"
+stack_start --netns "$TESTNET_DEV" test "$tmp/test.json" --tap tap0
+log=$tmp/test.log
+ev=$tmp/test.events
+has() { has_line "$log" "$1"; }
+check "mqtt_test connects" quietly wait_line "$log" 'RESULT connect: ok' 30
+# A figure, not a check: what the compartment holds with one connection.
+echo "  MQTT's resident memory with one connection: $(awk '/^VmRSS/ {print $2, $3}' \
+	"/proc/$(newest_pid "$ev" MQTT)/status" 2>/dev/null)"
+scan=$(/usr/bin/python3 "$root/tests/tools/scan_memory.py" "$(newest_pid "$ev" MQTT)" "$password")
+check "the password is in MQTT's memory (the scan sees it)" grep -qE "^$password [1-9]" <<<"$scan"
+scan=$(/usr/bin/python3 "$root/tests/tools/scan_memory.py" "$(newest_pid "$ev" mqtt_test)" "$password")
+check "... and nowhere in the application's" grep -qE "^$password 0$" <<<"$scan"
+check "it tried what its capability does not allow" \
+	quietly wait_line "$log" 'RESULT publish sealnet/test/marker' 20
+lines "$log" 'RESULT (publish|subscribe)' | sed 's/^/  /'
+for t in "sealnet/other at QoS 0" "sealnet/testing at QoS 1" '\$SYS/x at QoS 2'; do
+	check "a publish to $t outside the capability: -EPERM" \
+		has "RESULT publish $t: Operation not permitted"
+done
+for f in '#' 'sealnet/#' 'sealnet/test/#' '\+/test/\+'; do
+	check "a subscription to $f, wider than sealnet/test/+: -EPERM" \
+		has "RESULT subscribe $f: Operation not permitted"
+done
+check "the subscription the capability names is granted" \
+	has 'RESULT subscribe sealnet/test/\+: ok'
+check "... and a publish within it is acknowledged" \
+	has 'RESULT publish sealnet/test/marker at QoS 1: ok, acknowledged 1'
+check "the broker got the marker (a subscriber on # saw it)" \
+	wait_until 5 has_line "$tmp/all.log" '^sealnet/test/marker marker$'
+client=sealnet-mqtt-test
+expect "the broker received no publish from mqtt_test outside sealnet/test/" "" \
+	"$(lines "$tmp/mosquitto.log" "Received PUBLISH from $client " | grep -oE "'[^']*'" | grep -v "^'sealnet/test/" | sort -u)"
+expect "... and no subscription but sealnet/test/+" "sealnet/test/+" \
+	"$(lines "$tmp/mosquitto.log" "^[0-9]+: $client [0-2] " | awk '{print $4}' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check "... and the subscriber on # saw nothing leak" \
+	no_line "$tmp/all.log" 'leak$'
+
+check "the credentials section ran" \
+	quietly wait_line "$log" 'RESULT no certificate connect' 30
+lines "$log" 'RESULT (secure|over|wrong|no cert)' | sed 's/^/  /'
+check "with the image's client certificate and password, the broker accepts" \
+	has 'RESULT secure connect: ok'
+check "a third connection, over the mqtt_connections quota of 2: -EDQUOT, twice" \
+	test "$(count_lines "$log" 'RESULT over quota connect [12]: Disk quota exceeded')" -eq 2
+check "... each TLS session made for one closed again: TLS never found tls_sessions used up" \
+	no_line "$log" 'TLS: mqtt_test is at its quota'
+check "... and the broker saw no CONNECT for either" \
+	not grep -q 'sealnet-mqtt-over' "$tmp/secure.log"
+check "... and a publish there is acknowledged" \
+	has 'RESULT secure publish: ok, acknowledged 1'
+check "the broker saw the user name and the certificate's connection" \
+	grep -qE "New client connected from 10\.0\.0\.75:[0-9]+ as sealnet-mqtt-secure .*u'sensor'" "$tmp/secure.log"
+# mosquitto 2.0 answers a wrong password with 0x87, not authorized.
+check "with the wrong password: refused, -EPERM for the broker's 0x87" \
+	has 'RESULT wrong password connect: Operation not permitted'
+check "without the client certificate: the connect fails" \
+	has 'RESULT no certificate connect: -[0-9]+$'
+check "the broker let neither of them in" \
+	not grep -qE "(New client connected from .* as |Sending CONNACK to )sealnet-mqtt-(intruder|nocert) \(0, 0\)|New client connected from .* as sealnet-mqtt-(intruder|nocert) " "$tmp/secure.log"
+check "level 3.1.1 over a plain socket: subscribed, published, got it back" \
+	has 'RESULT plain: ok, granted QoS 1, acknowledged 1, received 1'
+check "... the broker saw a 3.1.1 client on its plain port" \
+	grep -qE "New client connected from 10\.0\.0\.75:[0-9]+ as sealnet-mqtt-plain \(p2, " "$tmp/mosquitto.log"
+check "the hostile brokers' section ran" \
+	quietly wait_line "$log" 'RESULT brokers done' 40
+lines "$log" 'RESULT (garbage|silent)' | sed 's/^/  /'
+check "a broker's malformed packet ends the connection with -EBADMSG" \
+	has 'RESULT garbage: connect ok, then down -74 '
+check "... and MQTT says which rule it broke" \
+	grep -q 'MQTT: mqtt_test: connection to hostile.test:8885 closed: length_too_long' "$log"
+check "a broker silent for 1.5 keep-alive intervals: -ETIMEDOUT" \
+	has 'RESULT silent: connect ok, then down -110 '
+check "... after MQTT asked it for a PINGRESP (PINGREQ on the wire, in TLS)" \
+	/usr/bin/python3 -c 'import sys; sys.exit(b"\xc0\x00" not in open(sys.argv[1], "rb").read())' "$tmp/silent.out"
+check "MQTT survived both" \
+	no_event "$ev" '.event=="died" and .compartment=="MQTT"'
+mark "$ev"
+check "the stream runs" quietly wait_line "$log" 'RESULT stream running' 30
+mqtt=$(newest_pid "$ev" MQTT)
+kill -KILL "$mqtt"
+check "MQTT dies mid-stream" quietly wait_event "$ev" ".event==\"died\" and .compartment==\"MQTT\" and .pid==$mqtt" 5
+check "MQTT is restarted" quietly wait_event "$ev" '.event=="ready" and .compartment=="MQTT" and .incarnation==2' 5
+check "the stream ends" quietly wait_line "$log" 'RESULT stream acknowledged' 60
+lines "$log" 'RESULT (stream|state)' | sed 's/^/  /'
+result=$(lines "$log" 'RESULT stream published')
+pairs=$(grep -oE 'in [0-9]+ pairs' <<<"$result" | grep -oE '[0-9]+')
+went=$(grep -oE 'went after pair [0-9]+' <<<"$result" | grep -oE '[0-9]+$')
+check "MQTT died while the stream ran: after pair 60, before the last" \
+	test "${went:-0}" -gt 60 -a "${went:-0}" -lt "${pairs:-0}"
+check "every publish of the stream was taken: none refused" \
+	grep -qE "RESULT stream published $((2 * ${pairs:-0})) in ${pairs:-x} pairs, refused 0 " <<<"$result"
+check "... mqtt_test saw the connection go down and come back once, with its session" \
+	test "$(count_lines "$log" 'RESULT state: down')" -eq 1 -a \
+	"$(count_lines "$log" 'RESULT state: up \(0\), session present 1')" -eq 1
+check "... and the broker acknowledged every one, none with an error" \
+	has "RESULT stream acknowledged $((2 * ${pairs:-0})) of $((2 * ${pairs:-0})), 0 with an error"
+sleep 0.5
+q1=$(grep -cE '^sealnet/test/q1 [0-9]+$' "$tmp/sub.log")
+q2=$(grep -cE '^sealnet/test/q2 [0-9]+$' "$tmp/sub.log")
+echo "  $pairs pairs, MQTT killed after pair $went; the broker's subscriber: $q1 QoS 1 deliveries, $q2 QoS 2"
+expect "the broker's subscriber got every QoS 1 message, none lost" "${pairs:-x}" \
+	"$(grep -E '^sealnet/test/q1 [0-9]+$' "$tmp/sub.log" | sort -u | wc -l)"
+expect "... every QoS 2 message, none lost" "${pairs:-x}" \
+	"$(grep -E '^sealnet/test/q2 [0-9]+$' "$tmp/sub.log" | sort -u | wc -l)"
+expect "... and no QoS 2 message twice" "${pairs:-x}" "$q2"
+check "mqtt_test ran to its end, disconnecting" has 'RESULT done: disconnect ok'
+check "no compartment but the killed MQTT died, or ended but by exiting 0" \
+	no_event "$ev" '.event=="killed" or (.event=="died" and .compartment!="MQTT" and (.cause!="exit" or .exit_status!=0))'
+stack_stop test
+
+# ---- 3. a hostile MQTT compartment ----
+image "$tmp/hostile.json" "$build/compartments/mqtt_hostile" \
+	"$build/compartments/mqtt_demo" || fail "mqtt-test: image build (hostile)"
+check "the audit names the hostile MQTT for passing sockets and sessions on" \
+	grep -q '"MQTT may call network_socket_delegate, tls_connection_delegate, but a compartment that takes delegated sockets passes none on"' \
+	<(audit "$tmp/hostile.json" violations)
+hostile_from=$(date +%s.%N)
+mark "$tmp/mosquitto.log"
+stack_start --netns "$TESTNET_DEV" hostile "$tmp/hostile.json" --tap tap0
+log=$tmp/hostile.log
+ev=$tmp/hostile.events
+check "the hostile MQTT was handed a session" \
+	quietly wait_line "$log" 'RESULT hostile send on the presented session' 40
+lines "$log" 'RESULT' | sed 's/^/  /'
+has() { has_line "$log" "$1"; }
+check "it cannot use a forged session handle" \
+	has 'RESULT hostile send on a forged session handle: Operation not permitted'
+check "... nor connect with the capability its caller presented" \
+	has "RESULT hostile connect with the caller's capability: Operation not permitted"
+check "... nor to the broker's plain port" \
+	has 'RESULT hostile connect to the plain port: Operation not permitted'
+check "... nor make a TLS session of its own" \
+	has 'RESULT hostile TLS session of its own: Operation not permitted'
+check "... nor open a UDP hole" \
+	has "RESULT hostile udp hole with the caller's host: Operation not permitted"
+check "... nor pass the session on" \
+	has 'RESULT hostile passes the session on: Operation not permitted'
+check "... only use the session it was handed" \
+	has 'RESULT hostile send on the presented session: ok'
+check "04.mqtt is refused, and says so" \
+	quietly wait_line "$log" '^mqtt_demo: cannot reach the broker: Permission denied' 10
+stack_stop hostile
+sleep 0.3
+# The capture since the hostile image started.
+wire=$(tcpdump -tt -r "$tmp/wire.pcap" -n 2>/dev/null | awk -v from="$hostile_from" '$1 >= from')
+check "the broker saw one TLS connection from the hostile image, and nothing on 1883" \
+	test "$(lines "$tmp/mosquitto.log" 'New connection from 10\.0\.0\.75:[0-9]+ on port 8883' | wc -l)" -eq 1 -a \
+	"$(lines "$tmp/mosquitto.log" 'New connection from 10\.0\.0\.75:[0-9]+ on port 1883' | wc -l)" -eq 0
+check "on the wire, since the hostile image started: its connection to 8883 (the capture sees it)" \
+	grep -qE '10\.0\.0\.75\.[0-9]+ > 10\.0\.0\.1\.8883: ' <<<"$wire"
+check "... and no UDP from the stack, no packet to 1883" \
+	not grep -qE '(10\.0\.0\.75\.[0-9]+ > 10\.0\.0\.1\.1883: |UDP.*1883)' <<<"$wire"
+finish
