@@ -104,6 +104,29 @@ def _delegate_capabilities:
      | select(any(.value.imports[]; .kind == "connection" or .kind == "bind"))
      | "\(.key) holds capabilities, but a compartment that takes delegated sockets opens no connection of its own"];
 
+# ---- network time ----
+
+# Who maps the shared time record, and how: the compartments that read it
+# (they import sntp_time_get) and the one that writes it (SNTP).  sealnet
+# derives `shared_memory` from the image; the image file does not carry it.
+def _time_record(access):
+  [.compartments | to_entries[]
+   | select(any(.value.shared_memory[]?;
+                .name == "time_record" and .access == access))
+   | .key];
+def time_record_readers: _time_record("read");
+def time_record_writers: _time_record("write");
+
+# The time servers the image grants: the writer's connection capabilities,
+# [{owner, host, port, use}], where use is "NTP" (UDP) or "NTS-KE" (TCP).
+def time_servers:
+  time_record_writers as $w
+  | [all_connection_capabilities[] | select(.owner as $o | $w | index([$o]) != null)
+     | {owner, host, port, use: (if .type == "TCP" then "NTS-KE" else "NTP" end)}];
+
+# With an NTS-KE server in the image, unauthenticated time is never used.
+def nts_required: any(time_servers[]; .use == "NTS-KE");
+
 # One sentence per compartment outside `who` that may call an export whose
 # roles pass `roles_test`, naming the exports.
 def _only(who; roles_test; why):
@@ -136,8 +159,13 @@ def violations:
           "sockets and lookups are made through NetAPI, which checks capabilities")
   + _delegation_violations
   + _delegate_capabilities
-  + _only(["SNTP"]; _has("exports_keying_material");
-          "only SNTP derives keys from TLS sessions (for NTS)")
+  + (time_record_writers
+     | if length > 1 then
+         ["\(join(", ")) all write the shared time record; one compartment may"]
+       else [] end)
+  + (time_record_writers as $sntp
+     | _only($sntp; _has("exports_keying_material");
+             "only the SNTP compartment derives keys from a TLS session, for NTS"))
   + ([.compartments | to_entries[] | select(.value.sandbox.device)
       | .key | select(. != "Firewall")]
      | if length > 0 then

@@ -3,7 +3,7 @@
  * the same run, side by side, because the machines are shared and noisy.
  *
  *   sealnet-bench call [--iterations N] [--seconds S]
- *   sealnet-bench tcp | churn     (scripts/bench-*.sh, as root)
+ *   sealnet-bench tcp | churn | tls | sntp   (scripts/bench-*.sh, as root)
  *
  * prints one JSON object per line.
  */
@@ -280,7 +280,8 @@ usage(void)
 			"       sealnet-bench tcp   (root: builds its own "
 			"namespaces)\n"
 			"       sealnet-bench churn (root: likewise)\n"
-			"       sealnet-bench tls   (root: likewise)\n");
+			"       sealnet-bench tls   (root: likewise)\n"
+			"       sealnet-bench sntp  (root: likewise)\n");
 }
 
 int
@@ -291,7 +292,7 @@ main(int argc, char **argv)
 
 	if (argc == 2 &&
 	    (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "churn") == 0 ||
-	     strcmp(argv[1], "tls") == 0))
+	     strcmp(argv[1], "tls") == 0 || strcmp(argv[1], "sntp") == 0))
 		return bench_script(argv[1]);
 	if (argc < 2 || strcmp(argv[1], "call") != 0) {
 		usage();

@@ -15,6 +15,23 @@
 
 static struct image img;
 
+/* The time servers given, in order, for the SNTP compartment. */
+struct time_servers {
+	const char *spec[SN_MAX_HELD_CAPABILITIES];
+	bool nts[SN_MAX_HELD_CAPABILITIES];
+	unsigned n;
+};
+
+static int
+add_time_servers(const struct time_servers *t, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (image_add_time_server(&img, t->spec[i], t->nts[i], err,
+					  errlen) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 usage(void)
 {
@@ -24,6 +41,8 @@ usage(void)
 		"                           [--trust-anchors PEM] "
 		"[--identity NAME=CERT,KEY]...\n"
 		"                           [--mqtt-credentials NAME=FILE]...\n"
+		"                           [--ntp-server HOST[:PORT]]... "
+		"[--nts-server HOST[:PORT]]...\n"
 		"                           [--allow-dangerous-syscalls] "
 		"BINARY...\n"
 		"       sealnet image check IMAGE\n"
@@ -39,6 +58,9 @@ usage(void)
 		"--mqtt-credentials gives the MQTT compartment a user name "
 		"and a password (the\nfile's first two lines) for the "
 		"capabilities that name NAME\n(SEALNET_MQTT_CREDENTIALS).\n"
+		"--ntp-server and --nts-server give the SNTP compartment a "
+		"time server (NTS: its\nkey exchange, port 4460 by default); "
+		"with an NTS server, unauthenticated time\nis never used.\n"
 		"A compartment that declares a syscall that reaches outside "
 		"its sandbox (ptrace,\nexecve, mount, io_uring_setup, ...) is "
 		"refused unless --allow-dangerous-syscalls\nis given; the "
@@ -70,6 +92,7 @@ cli_image(int argc, char **argv)
 	static const char *credentials[IMAGE_MAX_CREDENTIALS + 1];
 	struct image_tls_options tls = {.identities = identities,
 					.mqtt_credentials = credentials};
+	struct time_servers time_servers = {.n = 0};
 	bool allow_dangerous = false;
 	int first = 4;
 	while (first < argc && strncmp(argv[first], "--", 2) == 0) {
@@ -94,7 +117,13 @@ cli_image(int argc, char **argv)
 		else if (strcmp(argv[first], "--mqtt-credentials") == 0 &&
 			 tls.nmqtt_credentials <= IMAGE_MAX_CREDENTIALS)
 			credentials[tls.nmqtt_credentials++] = argv[first + 1];
-		else
+		else if ((strcmp(argv[first], "--ntp-server") == 0 ||
+			  strcmp(argv[first], "--nts-server") == 0) &&
+			 time_servers.n < SN_MAX_HELD_CAPABILITIES) {
+			time_servers.nts[time_servers.n] =
+			    argv[first][4] == 's';
+			time_servers.spec[time_servers.n++] = argv[first + 1];
+		} else
 			return usage();
 		first += 2;
 	}
@@ -103,7 +132,8 @@ cli_image(int argc, char **argv)
 	if (image_build(&img, argv + first, (unsigned)(argc - first),
 			allow_dangerous, &tls, err, sizeof(err)) < 0 ||
 	    image_network_set(&img.network, ipv4, gateway, dns, err,
-			      sizeof(err)) < 0)
+			      sizeof(err)) < 0 ||
+	    add_time_servers(&time_servers, err, sizeof(err)) < 0)
 		return cli_error(err);
 	FILE *out = fopen(argv[3], "we");
 	if (out == NULL) {

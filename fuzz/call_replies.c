@@ -60,6 +60,24 @@ static struct datagram {
 } sent[DATAGRAMS];
 static unsigned nsent;
 
+/* The first protocol the last TLS create offered, in its ALPN list: a
+ * reply may say the server chose it. */
+static uint8_t offered_alpn[255];
+static uint32_t offered_alpn_len;
+
+static void
+remember_alpn(sn_tls_create_ref c)
+{
+	uint32_t len = 0;
+	const uint8_t *wire = sn_tls_create_alpn(c, &len);
+
+	offered_alpn_len = 0;
+	if (wire != NULL && len > 1 && wire[0] > 0 && wire[0] < len) {
+		memcpy(offered_alpn, wire + 1, wire[0]);
+		offered_alpn_len = wire[0];
+	}
+}
+
 static void
 remember_datagram(sn_send_ref s)
 {
@@ -105,6 +123,9 @@ call_replies_observe(const sn_message_ref *m)
 		has = sn_send_socket(sn_message_body_as_send(*m), &h);
 		remember_datagram(sn_message_body_as_send(*m));
 		break;
+	case SN_BODY_TLS_CREATE:
+		remember_alpn(sn_message_body_as_tls_create(*m));
+		break;
 	default:
 		break;
 	}
@@ -141,22 +162,28 @@ reply_empty(sn_builder *b)
 	return sn_empty_start(b);
 }
 
-/* A socket: one the harness knows, or a new one from the script. */
-static uint32_t
-reply_socket_created(sn_builder *b)
+/* A handle: one the harness knows, or a new one from the script. */
+static sn_handle
+script_handle(void)
 {
 	uint8_t pick = script_byte();
 	sn_handle h;
+
+	if (pick & 1 && nhandles > 0)
+		return handles[(pick >> 1) % nhandles];
+	h.slot = script_byte();
+	h.generation = script_byte();
+	h.tag = script_u16();
+	remember_handle(&h);
+	return h;
+}
+
+static uint32_t
+reply_socket_created(sn_builder *b)
+{
+	sn_handle h = script_handle();
 	uint32_t body;
 
-	if (pick & 1 && nhandles > 0) {
-		h = handles[(pick >> 1) % nhandles];
-	} else {
-		h.slot = script_byte();
-		h.generation = script_byte();
-		h.tag = script_u16();
-		remember_handle(&h);
-	}
 	body = sn_socket_created_start(b);
 	sn_socket_created_add_socket(b, body, &h);
 	sn_socket_created_add_local_port(b, body, script_u16());
@@ -244,6 +271,59 @@ reply_received(sn_builder *b)
 	return body;
 }
 
+static uint32_t
+reply_authorised(sn_builder *b)
+{
+	uint32_t body = sn_authorised_start(b);
+
+	sn_authorised_add_remote(b, body, script_endpoint(b));
+	return body;
+}
+
+/* A session: its version TLS 1.3, 1.2 or the script's; the protocol the
+ * create offered first, or the script's bytes, or none. */
+static uint32_t
+reply_tls_created(sn_builder *b)
+{
+	sn_handle h = script_handle();
+	uint8_t shape = script_byte();
+	static const uint16_t versions[] = {0x0304, 0x0303, 0x0302, 0};
+	uint16_t version = versions[shape & 3];
+	uint8_t alpn[16];
+	uint32_t alpn_len = 0;
+
+	if (shape & 4) {
+		alpn_len = offered_alpn_len < sizeof(alpn) ? offered_alpn_len
+							   : sizeof(alpn);
+		memcpy(alpn, offered_alpn, alpn_len);
+	} else {
+		alpn_len = (uint32_t)(shape >> 3) % (sizeof(alpn) + 1);
+		for (uint32_t i = 0; i < alpn_len; i++)
+			alpn[i] = script_byte();
+	}
+	uint32_t body = sn_tls_created_start(b);
+	sn_tls_created_add_session(b, body, &h);
+	sn_tls_created_add_version(b, body, version);
+	if (alpn_len > 0)
+		sn_tls_created_add_alpn(b, body, alpn, alpn_len);
+	return body;
+}
+
+/* Bytes from the script: a length byte, then that many. */
+static uint32_t
+reply_bytes(sn_builder *b)
+{
+	uint8_t data[255];
+	uint8_t len = script_byte();
+	uint32_t body;
+
+	for (uint8_t i = 0; i < len; i++)
+		data[i] = script_byte();
+	body = sn_bytes_start(b);
+	sn_bytes_add_data(b, body, data, len);
+	return body;
+}
+
 /* A valid reply for each export the stack's compartments import. */
 static const struct reply_builder {
 	uint16_t export_id;
@@ -278,11 +358,21 @@ static const struct reply_builder {
      * what TLS sent. */
     {SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SENT, reply_sent},
     {SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVED, reply_received},
-    /* MQTT's packets over a delegated TLS session: the broker's bytes
-     * from the script. */
+    /* MQTT's packets over a delegated TLS session, and SNTP's NTS-KE
+     * records: the peer's bytes from the script. */
     {SN_EXPORT_TLS_CONNECTION_SEND, SN_BODY_SENT, reply_sent},
     {SN_EXPORT_TLS_CONNECTION_RECEIVE, SN_BODY_RECEIVED, reply_received},
     {SN_EXPORT_TLS_CONNECTION_CLOSE, SN_BODY_EMPTY, reply_empty},
+    /* What else the SNTP compartment asks of NetAPI, TCPIP and TLS for
+     * its requests and for NTS key establishment. */
+    {SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST, SN_BODY_AUTHORISED,
+     reply_authorised},
+    {SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP, SN_BODY_SOCKET_CREATED,
+     reply_socket_created},
+    {SN_EXPORT_NETWORK_SOCKET_DELEGATE, SN_BODY_SOCKET_CREATED,
+     reply_socket_created},
+    {SN_EXPORT_TLS_CONNECTION_CREATE, SN_BODY_TLS_CREATED, reply_tls_created},
+    {SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL, SN_BODY_BYTES, reply_bytes},
 };
 
 static const struct reply_builder *
@@ -318,6 +408,7 @@ call_replies_reset(const uint8_t *bytes, size_t len)
 	script.left = bytes == NULL ? 0 : len;
 	nhandles = 0;
 	nsent = 0;
+	offered_alpn_len = 0;
 }
 
 /* The errors a reply may carry instead. */

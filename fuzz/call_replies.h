@@ -31,6 +31,23 @@ struct fuzz_boot_file {
 unsigned fuzz_boot_files(struct fuzz_boot_file *out, unsigned max)
     __attribute__((weak));
 
+/*
+ * Connection capabilities the compartment holds itself, as the image
+ * grants the SNTP compartment its time servers: fuzz_boot_connections,
+ * if the target defines it, fills up to max and says how many.
+ */
+struct fuzz_connection {
+	uint8_t protocol;
+	const char *host;
+	uint16_t port;
+};
+unsigned fuzz_boot_connections(struct fuzz_connection *out, unsigned max)
+    __attribute__((weak));
+
+/* Called before each input, if the target defines it: a target whose
+ * compartment waits seconds before it tries again lets each input try. */
+void fuzz_input_begins(void) __attribute__((weak));
+
 /* Checks the reply builders against the schema: 0, or -EPROTO when one
  * builds a body its export does not reply with. */
 int call_replies_check(void);

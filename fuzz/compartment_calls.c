@@ -201,6 +201,29 @@ boot_files(sn_builder *b, uint32_t boot, int *file_fds)
 	return n;
 }
 
+#define MAX_CONNECTIONS 8
+
+/* The target's own connection capabilities, if it has any. */
+static void
+boot_connections(sn_builder *b, uint32_t boot)
+{
+	struct fuzz_connection conns[MAX_CONNECTIONS];
+	unsigned n = fuzz_boot_connections
+			 ? fuzz_boot_connections(conns, MAX_CONNECTIONS)
+			 : 0;
+
+	if (n == 0)
+		return;
+	if (n > MAX_CONNECTIONS)
+		abort();
+	uint32_t vec = sn_boot_start_connections(b, boot, n);
+	for (unsigned i = 0; i < n; i++)
+		sn_builder_set_table_at(b, vec, i,
+					connection(b, conns[i].protocol,
+						   conns[i].host, conns[i].port,
+						   NULL));
+}
+
 /* Plays the supervisor: a boot message on the control socket, with each
  * channel's descriptors. */
 static int
@@ -225,6 +248,7 @@ send_boot(int control, const char *name)
 	for (unsigned i = 0; i < npeers; i++)
 		sn_builder_set_table_at(&b, vec, i, boot_peer(&b, i));
 	nfiles = boot_files(&b, boot, sendfds + 3 * npeers);
+	boot_connections(&b, boot);
 	nfds = 3 * npeers + nfiles;
 	sn_message_add_body(&b, msg, SN_BODY_BOOT, boot);
 	if (sn_builder_finish(&b, msg, &len) < 0)
@@ -406,6 +430,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	c = sn_compartment_self();
 	call_replies_reset(NULL, 0);
+	if (fuzz_input_begins)
+		fuzz_input_begins();
 	if (size >= SCRIPT_HEAD && memcmp(data, SCRIPT_MAGIC, 4) == 0) {
 		len = (size_t)data[4] | (size_t)data[5] << 8;
 		if (len > size - SCRIPT_HEAD)

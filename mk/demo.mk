@@ -12,6 +12,8 @@
 DEMO_COMPARTMENTS := runtime_service app
 TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench churn \
 	misplaced tls_bench tls_test tls_other tls_hostile tls_victim
+# tests/sntp-test.sh's reader of the shared time record.
+TEST_COMPARTMENTS += sntp_probe
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.[ch])
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
@@ -27,12 +29,15 @@ $(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(SDK_LIB)
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments
 
-# The demo image: the network stack and the two examples, built from the
-# declarations the binaries carry.
-DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns http_client http_server
+# The demo image: the network stack and the examples, built from the
+# declarations the binaries carry; the SNTP compartment's time server is
+# the demo network's chrony.
+DEMO_IMAGE_COMPARTMENTS := firewall tcpip netapi dns tls http_client http_server \
+	sntp sntp_example
+DEMO_IMAGE_ARGS := --ntp-server ntp.test
 $(BUILD)/images/demo.json: $(BUILD)/bin/sealnet $(addprefix $(BUILD)/compartments/,$(DEMO_IMAGE_COMPARTMENTS))
 	@mkdir -p $(@D)
-	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)
+	$(BUILD)/bin/sealnet image build -o $@ $(DEMO_IMAGE_ARGS) $(filter-out $<,$^)
 
 demo: deps
 	$(MAKE) all
@@ -46,6 +51,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench,$(COMPARTMENT_BINS))
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench %/sntp_probe,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

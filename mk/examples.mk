@@ -1,6 +1,13 @@
 # The examples: application compartments, each in its own folder.
 FORMAT_SRCS += examples/02.http/http.c examples/05.http_server/http_server.c \
 	examples/03.https/https.c
+FORMAT_SRCS += examples/01.sntp/sntp.c
+
+$(BUILD)/compartments/sntp_example: $(OBJ)/examples/01.sntp/sntp.o $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+compartments: $(BUILD)/compartments/sntp_example
+compartment-objs: $(OBJ)/examples/01.sntp/sntp.o
 
 $(BUILD)/compartments/http_client: $(OBJ)/examples/02.http/http.o $(SDK_LIB)
 	@mkdir -p $(@D)

@@ -3,6 +3,8 @@
 # serves it.
 SDK_SRCS += sdk/network.c sdk/network_udp.c sdk/runtime_service.c \
 	sdk/start.c sdk/log_time.c sdk/tls.c sdk/mqtt.c sdk/mqtt_kept.c sdk/mqtt_run.c
+# Network time: the shared time record, sntp_update and sntp_status.
+SDK_SRCS += sdk/sntp.c
 $(OBJ)/sdk/%.o: CFLAGS += -Isdk
 FORMAT_SRCS += $(wildcard sdk/*.[ch] include/sealnet/*.h)
 

@@ -3,12 +3,16 @@
 # JSON in and out, and the text and files it names.
 IMAGE_SRCS := supervisor/image.c supervisor/manifest.c supervisor/image_json.c \
 	supervisor/image_parse.c supervisor/image_text.c supervisor/image_tls.c supervisor/image_mqtt.c
+# What the image gives the SNTP compartment: time servers, the record.
+IMAGE_SRCS += supervisor/image_sntp.c
 SUPERVISOR_SRCS := $(IMAGE_SRCS) supervisor/sandbox.c \
 	supervisor/supervisor.c supervisor/start.c supervisor/links.c \
 	supervisor/control.c supervisor/notify.c supervisor/pipes.c \
 	supervisor/deaths.c supervisor/poll_loop.c supervisor/report.c \
 	supervisor/output.c supervisor/restart.c supervisor/events.c \
 	supervisor/uids.c supervisor/files.c
+# The shared time record while the image runs.
+SUPERVISOR_SRCS += supervisor/time_share.c
 SUPERVISOR_LDLIBS := -ljansson -lelf -lcrypto -lseccomp
 FORMAT_SRCS += $(wildcard supervisor/*.[ch]) include/sealnet/compartment.h
 CLI_EXTRA_OBJS += $(patsubst %.c,$(OBJ)/%.o,$(SUPERVISOR_SRCS))
@@ -35,3 +39,9 @@ TEST_SRCS_image_test := $(IMAGE_SRCS)
 TEST_LDLIBS_image_test := $(SUPERVISOR_LDLIBS)
 FORMAT_SRCS += tests/image_test.c
 SCRIPT_TESTS += tests/lib-test.sh
+
+# What an image gives the SNTP compartment, from the image alone.
+TEST_NAMES += image_sntp_test
+TEST_SRCS_image_sntp_test := $(IMAGE_SRCS)
+TEST_LDLIBS_image_sntp_test := $(SUPERVISOR_LDLIBS)
+FORMAT_SRCS += tests/image_sntp_test.c

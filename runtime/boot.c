@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "boot_self.h"
 #include "callbacks.h"
 #include "log.h"
 #include "sealnet/compartment.h"
@@ -175,16 +176,6 @@ receive_control(uint8_t *buf, size_t cap, int *fds, unsigned *nfds)
 	return n;
 }
 
-static int
-copy_text(char *dst, size_t cap, const char *s, uint32_t len)
-{
-	if (s == NULL || len == 0 || len >= cap || memchr(s, 0, len))
-		return -EINVAL;
-	memcpy(dst, s, len);
-	dst[len] = 0;
-	return 0;
-}
-
 /* Whom the peer may hand its sockets to. */
 static int
 apply_delegations(struct sn_peer *p, sn_boot_peer_ref bp)
@@ -196,7 +187,7 @@ apply_delegations(struct sn_peer *p, sn_boot_peer_ref bp)
 		const char *s = sn_compartment_name_name(
 		    sn_boot_peer_delegates_to_at(bp, i), &len);
 
-		if (copy_text(name, sizeof(name), s, len) < 0 ||
+		if (sn_boot_copy_text(name, sizeof(name), s, len) < 0 ||
 		    sn_peer_allow_delegation(p, name) < 0)
 			return -EINVAL;
 	}
@@ -217,24 +208,10 @@ apply_grants(struct sn_peer *p, sn_boot_peer_ref bp)
 		sn_peer_allow(
 		    p, sn_permission_export(sn_boot_peer_may_call_at(bp, i)));
 	for (uint32_t i = 0; i < sn_boot_peer_connections_count(bp); i++) {
-		sn_connection_capability_ref r =
-		    sn_boot_peer_connections_at(bp, i);
-		struct sn_capability cap = {
-		    .kind = SN_CAPABILITY_CONNECTION,
-		    .protocol = sn_connection_capability_protocol(r),
-		    .port = sn_connection_capability_port(r),
-		};
-		uint32_t len, id_len = 0;
-		const char *host = sn_connection_capability_host(r, &len);
-		const char *id = sn_connection_capability_identity(r, &id_len);
+		struct sn_capability cap;
 
-		sn_mqtt_grant_ref mqtt = sn_connection_capability_mqtt(r);
-
-		if (copy_text(cap.host, sizeof(cap.host), host, len) < 0 ||
-		    (id != NULL && copy_text(cap.identity, sizeof(cap.identity),
-					     id, id_len) < 0) ||
-		    (mqtt.pos != 0 &&
-		     sn_capability_mqtt_read(&cap, mqtt) < 0) ||
+		if (sn_boot_connection_of(sn_boot_peer_connections_at(bp, i),
+					  &cap) < 0 ||
 		    sn_peer_grant(p, &cap) < 0)
 			return -EINVAL;
 	}
@@ -305,8 +282,9 @@ take_files(sn_boot_ref boot, int *fds, uint32_t nfiles)
 		const char *name = sn_boot_file_name(f, &len);
 		const uint8_t *hash = sn_boot_file_sha256(f, &len);
 
-		if (copy_text(boot_files[i].name, sizeof(boot_files[i].name),
-			      name, (uint32_t)strnlen(name, len + 1)) < 0)
+		if (sn_boot_copy_text(boot_files[i].name,
+				      sizeof(boot_files[i].name), name,
+				      (uint32_t)strnlen(name, len + 1)) < 0)
 			return -EINVAL;
 		boot_files[i].has_sha256 = hash != NULL && len == 32;
 		if (boot_files[i].has_sha256)
@@ -351,14 +329,20 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 	uint32_t npeers = sn_boot_peers_count(boot), len;
 	const char *name = sn_boot_compartment(boot, &len);
 
-	if (copy_text(compartment_name, sizeof(compartment_name), name, len) <
-	    0)
+	if (sn_boot_copy_text(compartment_name, sizeof(compartment_name), name,
+			      len) < 0)
 		return -EINVAL;
 	uint32_t nfiles = sn_boot_files_count(boot);
 
 	if (npeers > SN_MAX_PEERS || nfiles > SN_MAX_BOOT_FILES ||
-	    nfds != FDS_PER_PEER * npeers + nfiles)
+	    nfds !=
+		FDS_PER_PEER * npeers + nfiles + sn_boot_time_record_fds(boot))
 		return -EINVAL;
+	/* The shared time record's descriptor comes last, if at all. */
+	int taken = sn_boot_take_self(boot, fds, nfds);
+
+	if (taken < 0)
+		return taken;
 	c->name = compartment_name;
 	sn_log_set_name(compartment_name);
 	incarnation = sn_boot_incarnation(boot);
@@ -377,7 +361,8 @@ apply_boot(struct sn_compartment *c, sn_boot_ref boot, int *fds, unsigned nfds)
 		unsigned side;
 		int rc;
 
-		if (copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
+		if (sn_boot_copy_text(pname, sizeof(pname), peer_name, len) <
+			0 ||
 		    sn_compartment_peer(c, pname) != NULL ||
 		    peer_fds(bp, fds + FDS_PER_PEER * i, &cf, &side) < 0)
 			return -EINVAL;
@@ -407,7 +392,7 @@ apply_peer_restarted(struct sn_compartment *c, sn_peer_restarted_ref pr,
 
 	peer_name = sn_boot_peer_name(bp, &len);
 	if (nfds != FDS_PER_PEER ||
-	    copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
+	    sn_boot_copy_text(pname, sizeof(pname), peer_name, len) < 0 ||
 	    (p = sn_compartment_peer(c, pname)) == NULL ||
 	    peer_fds(bp, fds, &cf, &side) < 0)
 		return -EINVAL;

@@ -36,9 +36,9 @@
  * name of one. */
 #define SN_MAX_BOOT_FILES     25u
 #define SN_BOOT_FILE_NAME_MAX 64u
-/* Descriptors a control message may carry: three per peer's channel, and
- * the files. */
-#define SN_MAX_CONTROL_FDS (3u * SN_MAX_PEERS + SN_MAX_BOOT_FILES)
+/* Descriptors a control message may carry: three per peer's channel, the
+ * files, and last the shared time record's. */
+#define SN_MAX_CONTROL_FDS (3u * SN_MAX_PEERS + SN_MAX_BOOT_FILES + 1u)
 /* The network device, in the one compartment the image lets hold it. */
 #define SN_DEVICE_FD 6
 
@@ -87,6 +87,11 @@ void sn_compartment_network_config(struct sn_network_config *out);
 int sn_compartment_take_file(const char *name, int *fd, uint8_t sha256[32]);
 /* The names of the files not taken yet, up to max; how many. */
 unsigned sn_compartment_file_names(const char *names[], unsigned max);
+
+/* The connection capabilities the image grants this compartment, as
+ * its peers are told it holds them: *out points at them, the count is
+ * returned. */
+unsigned sn_compartment_connections(const struct sn_capability **out);
 
 /* The incarnation the supervisor gave us: 1, then one more per restart. */
 uint32_t sn_compartment_incarnation(void);

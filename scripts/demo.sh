@@ -2,8 +2,10 @@
 # The demo: build a throwaway network, boot the demo image on it, and
 # show each step in plain words.  The image is build/images/demo.json's
 # compartments with the TLS compartment and examples/03.https, built here
-# to trust the CA this demo makes for its HTTPS server.  Everything it creates is removed at
-# the end, also on failure or Ctrl-C.  Run as root.
+# to trust the CA this demo makes for its HTTPS server and its time
+# server, and with the demo network's chrony as the SNTP compartment's NTS
+# server.  Everything it creates is removed at the end, also on failure
+# or Ctrl-C.  Run as root.
 set -uo pipefail
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: run as root: it makes network namespaces, and each" \
@@ -37,19 +39,23 @@ step() { # WHAT COMMAND...
 	exit 1
 }
 
-# The HTTPS server's certificate, for example.com, from a CA made here:
-# the image trusts that CA alone.
+# The HTTPS server's certificate, for example.com, and chrony's NTS-KE
+# certificate, for ntp.test, from a CA made here: the image trusts that
+# CA alone.
 # shellcheck source=../tests/tls-certs.sh
 . "$root/tests/tls-certs.sh"
 mkdir -m 700 "$tmp/pki" && tls_ca "$tmp/pki" demo-ca &&
-	tls_cert "$tmp/pki" demo-ca example.com DNS:example.com || {
+	tls_cert "$tmp/pki" demo-ca example.com DNS:example.com &&
+	tls_cert "$tmp/pki" demo-ca ntp.test DNS:ntp.test || {
 	say "FAILED: cannot make the demo's certificates"
 	exit 1
 }
 c=$SN_BUILD/compartments
 "$sealnet" image build -o "$image" --trust-anchors "$tmp/pki/demo-ca.pem" \
-	"$c/firewall" "$c/tcpip" "$c/netapi" "$c/dns" "$c/tls" \
-	"$c/http_client" "$c/https_client" "$c/http_server" || exit 1
+	--nts-server ntp.test \
+	"$c/firewall" "$c/tcpip" "$c/netapi" "$c/dns" "$c/tls" "$c/sntp" \
+	"$c/http_client" "$c/https_client" "$c/http_server" "$c/sntp_example" ||
+	exit 1
 
 say "what the image allows, read from the image alone (sealnet audit | jq):"
 "$sealnet" audit "$image" | jq -r -L "$root/audit" 'include "network_stack";
@@ -58,12 +64,27 @@ say "what the image allows, read from the image alone (sealnet audit | jq):"
 	"  bind capabilities: \(all_bind_capabilities | map("\(.owner) <- port \(.port), at most \(.max_connections) connections") | join(", "))",
 	"  who may open firewall holes: \(compartments_calling_role("opens_holes") | join(", "))",
 	"  TLS sessions: \(tls_sessions | map("\(.owner) -> \(.host):\(.port)") | join(", ")); trust anchors: \(tls_trust_anchors.path)",
+	"  time servers: \(time_servers | map("\(.owner) -> \(.use) \(.host):\(.port)") | join(", ")); NTS required: \(nts_required)",
+	"  who reads the shared time record (read-only): \(time_record_readers | join(", "))",
 	"  the stack has its intended call graph: \(valid)"'
 
 say "making a throwaway network: namespaces $TESTNET_SRV and $TESTNET_DEV," \
 	"a bridge, TAP device tap0, dnsmasq (DHCP, and DNS answering" \
-	"example.com with 10.0.0.1) and a web server at 10.0.0.1:80"
-testnet_up "$tmp" example.com || exit 1
+	"example.com and ntp.test with 10.0.0.1), a web server at 10.0.0.1:80" \
+	"and chrony serving time at 10.0.0.1 (NTS-KE on port 4460, NTP on 123)"
+testnet_up "$tmp" example.com ntp.test || exit 1
+# chrony serves its own clock; -x: it never touches this machine's.
+cat >"$tmp/chrony.conf" <<EOF
+local stratum 8
+allow all
+bindaddress 10.0.0.1
+cmdport 0
+pidfile $tmp/chronyd.pid
+ntsserverkey $tmp/pki/server.key
+ntsservercert $tmp/pki/ntp.test.pem
+EOF
+testnet_spawn chronyd -x -d -f "$tmp/chrony.conf" -u root \
+	>"$tmp/chrony.log" 2>&1
 mkdir -p "$tmp/www"
 printf 'Hello from the web server on the throwaway network (10.0.0.1).\n' \
 	>"$tmp/www/index.html"
@@ -104,6 +125,15 @@ say "03.https fetches https://example.com/: it connects with its own" \
 	"certificate against the demo's CA and the name example.com"
 step "the page fetched by 03.https" \
 	wait_line "$log" '^https_client: HTTP/1\.[01] 200' 30
+
+say "01.sntp: the SNTP compartment took keys from chrony by NTS-KE through" \
+	"the TLS compartment, then asked it for the time (authenticated NTP," \
+	"one firewall hole per request, from a random port); the example read" \
+	"it from the shared time record, without a call"
+step "the time from 01.sntp" \
+	wait_line "$log" '^sntp_example: synchronised: .*, authenticated \(NTS\)$' 30
+step "a re-synchronisation SNTP made on its own" \
+	wait_line "$log" '^sntp_example: re-synchronised: ' 30
 
 say "05.http_server listens on port 80; three clients on the network fetch" \
 	"http://$addr/ at once"

@@ -12,6 +12,9 @@ packages=(
 	openssl ca-certificates
 	hping3 curl strace
 	mosquitto mosquitto-clients
+	# The SNTP tests and the demo serve time with chrony (started by
+	# them, with -x: never touching the host's clock).
+	chrony
 )
 
 missing=()
@@ -30,9 +33,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# The tests start their own brokers: the mosquitto package's daemon must
-# not be started by the install (policy-rc.d answering 101 forbids it,
-# for invoke-rc.d and deb-systemd-invoke alike), nor at boot.
+# The tests start their own brokers and time servers: the mosquitto and
+# chrony packages' daemons must not be started by the install
+# (policy-rc.d answering 101 forbids it, for invoke-rc.d and
+# deb-systemd-invoke alike), nor at boot; chronyd would also set this
+# machine's clock.
 policy=/usr/sbin/policy-rc.d
 own_policy=
 if [ ! -e "$policy" ]; then
@@ -45,6 +50,9 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
 	status=$?
 [ -n "$own_policy" ] && rm -f "$policy"
 [ "$status" -eq 0 ] || exit "$status"
-if [[ " ${missing[*]} " == *" mosquitto "* ]] && [ -d /run/systemd/system ]; then
-	systemctl disable --now mosquitto.service >/dev/null 2>&1 || true
-fi
+for p in mosquitto chrony; do
+	if [[ " ${missing[*]} " == *" $p "* ]] && [ -d /run/systemd/system ]; then
+		systemctl disable --now "$p.service" >/dev/null 2>&1 ||
+			echo "install-deps: could not disable $p.service: stop it" >&2
+	fi
+done

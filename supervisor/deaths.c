@@ -15,6 +15,7 @@
 #include "pipes.h"
 #include "report.h"
 #include "start.h"
+#include "time_share.h"
 
 static const char *const kill_reasons[] = {
     [KILLED_FORBIDDEN_SYSCALL] = "forbidden_syscall",
@@ -193,6 +194,9 @@ reaped(struct supervisor *sv, struct child *ch, int status,
 	control_close(ch);
 	notify_close(ch);
 	pipes_close(ch);
+	/* The shared time record says it is no longer updated before any
+	 * peer learns of the death, so a peer's death callback reads that. */
+	time_share_writer_died(sv, child_index(sv, ch));
 	/* Its peers stop waiting on it now, not at the restart. */
 	links_close(sv, child_index(sv, ch));
 	say("%s (incarnation %u) %s", ch->ic->name, ch->incarnation, why);

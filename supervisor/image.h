@@ -258,4 +258,31 @@ const struct image_dangerous_syscall *image_syscall_danger(const char *name);
  * library need, nothing that opens files or sockets. */
 extern const char *const image_base_syscalls[];
 
+/* ---- network time (image_sntp.c) ---- */
+
+#define IMAGE_NTP_PORT	  123
+#define IMAGE_NTS_KE_PORT 4460
+
+/* The compartment that serves sntp_time_get, which writes the shared
+ * time record; NULL if the image has none. */
+const struct image_compartment *image_sntp_compartment(const struct image *img);
+
+/* How c may map the shared time record: SN_TIME_RECORD_ACCESS_WRITE for
+ * the SNTP compartment, _READ for a compartment that imports
+ * sntp_time_get, _NONE for the others. */
+uint8_t image_time_record_access(const struct image *img,
+				 const struct image_compartment *c);
+
+/*
+ * Grants the SNTP compartment a time server, "HOST[:PORT]" (IPv6 as
+ * "[ADDRESS]:PORT"): for plain NTP a UDP connection capability (port 123
+ * by default) named ntp_N; for NTS a TCP one to its key establishment
+ * (port 4460 by default) named nts_N and a UDP one to port 123 of the
+ * same host, nts_N_ntp.  -1 with a reason if the image has no SNTP
+ * compartment, the host is not one a capability may name, or the
+ * compartment's capabilities are full.
+ */
+int image_add_time_server(struct image *img, const char *spec, bool nts,
+			  char *err, size_t errlen);
+
 #endif

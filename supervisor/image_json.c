@@ -189,6 +189,23 @@ network_json(const struct image_network *n)
 	return o;
 }
 
+/* Derived from the imports by this sealnet, like the roles: who maps
+ * the shared time record, and how. */
+static void
+add_shared_memory(json_t *o, const struct image *img,
+		  const struct image_compartment *c)
+{
+	uint8_t access = image_time_record_access(img, c);
+
+	if (access == SN_TIME_RECORD_ACCESS_NONE)
+		return;
+	json_object_set_new(
+	    o, "shared_memory",
+	    json_pack("[{s:s, s:s}]", "name", "time_record", "access",
+		      access == SN_TIME_RECORD_ACCESS_WRITE ? "write"
+							    : "read"));
+}
+
 int
 image_write(const struct image *img, FILE *out, bool audit_view)
 {
@@ -201,10 +218,14 @@ image_write(const struct image *img, FILE *out, bool audit_view)
 		json_object_set_new(root, "schema_sha256",
 				    json_string(img->schema_sha256));
 	}
-	for (unsigned i = 0; i < img->ncompartments; i++)
-		json_object_set_new(
-		    all, img->compartments[i].name,
-		    compartment_json(&img->compartments[i], audit_view));
+	for (unsigned i = 0; i < img->ncompartments; i++) {
+		const struct image_compartment *c = &img->compartments[i];
+		json_t *cj = compartment_json(c, audit_view);
+
+		if (audit_view)
+			add_shared_memory(cj, img, c);
+		json_object_set_new(all, c->name, cj);
+	}
 	json_object_set_new(root, "compartments", all);
 	json_object_set_new(root, "network", network_json(&img->network));
 	json_object_set_new(root, "tls", image_tls_json(&img->tls));

@@ -8,6 +8,7 @@
 #include "files.h"
 #include "report.h"
 #include "sealnet_msg.h"
+#include "time_share.h"
 
 /* ---- who is joined to whom ---- */
 
@@ -123,6 +124,24 @@ count_capabilities(const struct image_compartment *c,
 	return n;
 }
 
+/* One connection capability, as a peer or its holder is told it. */
+static uint32_t
+connection_table(sn_builder *b, const struct sn_capability *c)
+{
+	uint32_t t = sn_connection_capability_start(b);
+
+	sn_connection_capability_add_protocol(b, t, c->protocol);
+	sn_connection_capability_add_host(b, t, c->host, strlen(c->host));
+	sn_connection_capability_add_port(b, t, c->port);
+	if (c->identity[0])
+		sn_connection_capability_add_identity(b, t, c->identity,
+						      strlen(c->identity));
+	if (c->mqtt_version)
+		sn_connection_capability_add_mqtt(
+		    b, t, sn_capability_mqtt_build(b, c));
+	return t;
+}
+
 /* The static capabilities `them` holds: whom it may connect to, which
  * ports it may serve. */
 static void
@@ -135,18 +154,7 @@ build_capabilities(sn_builder *b, uint32_t peer,
 		const struct sn_capability *c = &them->caps[i].cap;
 		if (c->kind != SN_CAPABILITY_CONNECTION)
 			continue;
-		uint32_t t = sn_connection_capability_start(b);
-		sn_connection_capability_add_protocol(b, t, c->protocol);
-		sn_connection_capability_add_host(b, t, c->host,
-						  strlen(c->host));
-		sn_connection_capability_add_port(b, t, c->port);
-		if (c->identity[0])
-			sn_connection_capability_add_identity(
-			    b, t, c->identity, strlen(c->identity));
-		if (c->mqtt_version)
-			sn_connection_capability_add_mqtt(
-			    b, t, sn_capability_mqtt_build(b, c));
-		sn_builder_set_table_at(b, conns, k++, t);
+		sn_builder_set_table_at(b, conns, k++, connection_table(b, c));
 	}
 	uint32_t binds = sn_boot_peer_start_binds(
 	    b, peer, count_capabilities(them, SN_CAPABILITY_BIND));
@@ -238,6 +246,23 @@ build_peer(const struct supervisor *sv, sn_builder *b, unsigned self,
 	return peer;
 }
 
+/* The compartment's own connection capabilities: an SNTP compartment
+ * learns its time servers from them. */
+static void
+build_own_connections(sn_builder *b, uint32_t boot,
+		      const struct image_compartment *me)
+{
+	uint32_t vec = sn_boot_start_connections(
+	    b, boot, count_capabilities(me, SN_CAPABILITY_CONNECTION));
+
+	for (unsigned i = 0, k = 0; i < me->ncaps; i++) {
+		const struct sn_capability *c = &me->caps[i].cap;
+		if (c->kind != SN_CAPABILITY_CONNECTION)
+			continue;
+		sn_builder_set_table_at(b, vec, k++, connection_table(b, c));
+	}
+}
+
 /* ---- the messages ---- */
 
 /* The image's files, each a sealed memfd after the channels'. */
@@ -270,6 +295,8 @@ send_boot(struct supervisor *sv, unsigned self)
 	struct child *ch = &sv->child[self];
 	int fds[SN_MAX_CONTROL_FDS];
 	unsigned nfds = 0, npeers = 0, k = 0;
+	uint8_t time_access;
+	int time_fd = time_share_fd(sv, self, &time_access);
 	uint32_t msg, boot, vec;
 	sn_builder b;
 	size_t len;
@@ -304,6 +331,12 @@ send_boot(struct supervisor *sv, unsigned self)
 	}
 	if (files_for(sv, ch))
 		add_files(sv, ch, &b, boot, fds, &nfds);
+	build_own_connections(&b, boot, ch->ic);
+	/* The shared time record's descriptor goes last. */
+	if (time_fd >= 0) {
+		sn_boot_add_time_record(&b, boot, time_access);
+		fds[nfds++] = time_fd;
+	}
 	sn_message_add_body(&b, msg, SN_BODY_BOOT, boot);
 	if (sn_builder_finish(&b, msg, &len) < 0)
 		return -ENOBUFS;

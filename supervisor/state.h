@@ -21,6 +21,7 @@
 #include "image.h"
 #include "output.h"
 #include "restart.h"
+#include "time_record.h"
 #include "uids.h"
 
 #define MAX_LINKS    (IMAGE_MAX_COMPARTMENTS * (IMAGE_MAX_COMPARTMENTS - 1) / 2)
@@ -124,6 +125,12 @@ struct supervisor {
 	/* files.c: the TLS compartment's trust anchors and identities. */
 	struct boot_file files[SN_MAX_BOOT_FILES];
 	unsigned nfiles;
+	/* time_share.c: the shared time record, its two descriptors
+	 * (read-write for its writer, read-only for readers) and which
+	 * compartment writes it (-1: none). */
+	int time_fd, time_read_fd;
+	struct sn_time_record *time_record;
+	int time_writer;
 
 	/* report.c (supervisor.c opens and closes the file) */
 	struct event_log events;

@@ -34,6 +34,7 @@
 #include "sandbox.h"
 #include "start.h"
 #include "state.h"
+#include "time_share.h"
 
 /* The offloads asked of a TAP device: checksums left to it, and TCP
  * segments up to 64 KiB either way (TSO on writes, GSO/GRO on reads). */
@@ -148,6 +149,7 @@ prepare(struct supervisor *sv, const struct image *img,
 	sv->device_fd = -1;
 	sv->signal_fd = -1;
 	sv->uids.lock_fd = -1;
+	sv->time_fd = sv->time_read_fd = -1;
 	event_log_none(&sv->events);
 	if (opt->events != NULL &&
 	    event_log_open(&sv->events, opt->events) < 0) {
@@ -175,6 +177,8 @@ prepare(struct supervisor *sv, const struct image *img,
 		if (prepare_child(sv, i, opt) < 0)
 			return -1;
 	links_plan(sv);
+	if (time_share_prepare(sv) < 0)
+		return -1;
 	report_event(
 	    sv, "boot", NULL,
 	    json_pack("{s:i, s:i, s:s, s:i}", "pid", (int)getpid(),
@@ -235,6 +239,7 @@ supervisor_run(const struct image *img, const struct supervisor_options *opt)
 	loop_stop_all(&sv);
 	notify_release(&sv);
 	files_release(&sv);
+	time_share_release(&sv);
 	uid_block_release(&sv.uids);
 	close_rc = event_log_close(&sv.events);
 	if (close_rc < 0)

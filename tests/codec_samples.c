@@ -108,12 +108,15 @@ build_time(sn_builder *b)
 {
 	uint32_t m =
 	    start_message(b, SN_CALL_TYPE_REPLY, SN_EXPORT_SNTP_UPDATE);
-	uint32_t body = sn_time_start(b);
+	uint32_t body = sn_sntp_time_start(b);
 
-	sn_time_add_unix_seconds(b, body, INT64_C(-1234567890123));
-	sn_time_add_nanoseconds(b, body, 999999999);
-	sn_time_add_epoch(b, body, 4);
-	sn_message_add_body(b, m, SN_BODY_TIME, body);
+	sn_sntp_time_add_unix_seconds(b, body, INT64_C(-1234567890123));
+	sn_sntp_time_add_nanoseconds(b, body, 999999999);
+	sn_sntp_time_add_synchronised(b, body, true);
+	sn_sntp_time_add_stratum(b, body, 2);
+	sn_sntp_time_add_server(b, body, "ntp.test", 8);
+	sn_sntp_time_add_updates(b, body, 4);
+	sn_message_add_body(b, m, SN_BODY_SNTP_TIME, body);
 	return finish(b, m);
 }
 

@@ -90,6 +90,16 @@ expect "TCPIP may close a connection's holes, not end a DNS lookup" \
 	'["TCPIP may call firewall_dns_lookup_end, but TCPIP closes only a connection'"'"'s holes, when lwIP is done with it; NetAPI closes the rest"]' \
 	"$("$sealnet" audit "$(jq '.compartments.TCPIP.imports += [{"kind":"call","compartment":"Firewall","export":"firewall_dns_lookup_end"}]' "$demo" >"$tmp/tcpip.json" && echo "$tmp/tcpip.json")" |
 		jq -c -L "$root/audit" 'include "network_stack"; violations')"
+# NTS needs keys from a TLS session; no one else may take them.
+expect "the demo's SNTP may export keys from a TLS session" true \
+	"$("$sealnet" audit "$demo" | jq -c '.compartments.SNTP.imports
+		| any(.export == "tls_connection_keying_material")')"
+expect "an application that may export TLS keys breaks valid, by name" \
+	'[false,["http_client may call tls_connection_keying_material, but only the SNTP compartment derives keys from a TLS session, for NTS"]]' \
+	"$(jq '.compartments.http_client.imports +=
+		[{"kind":"call","compartment":"TLS","export":"tls_connection_keying_material"}]' \
+		"$demo" >"$tmp/keys.json" && "$sealnet" audit "$tmp/keys.json" |
+		jq -c -L "$root/audit" 'include "network_stack"; [valid, violations]')"
 
 # The generator refuses an export that does not say what it does, or says
 # it in words the policy does not know.

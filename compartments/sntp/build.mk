@@ -1,8 +1,24 @@
-# The SNTP compartment's pure modules (no I/O, time passed in): NTP
-# packets, server selection, NTS-KE records and NTS for NTP, with their
-# tests and fuzz targets.  The compartment itself (sockets, the TLS side
-# of NTS-KE, the shared time record) is not built yet.
+# The SNTP compartment: network time from the servers its capabilities
+# name, published in the shared time record.  sntp.c holds its
+# declarations, exports and main; exchange.c and key_exchange.c its I/O;
+# sync.c the core that decides, on the pure modules (no I/O, time passed
+# in): NTP packets, server selection, NTS-KE records and NTS for NTP.
 SNTP_DIR := compartments/sntp
+
+STACK_COMPARTMENTS += sntp
+COMPARTMENT_SRCS_sntp := $(addprefix $(SNTP_DIR)/,sntp.c exchange.c \
+	key_exchange.c servers.c sync.c select.c nts.c ntp.c siv.c nts_ke.c)
+COMPARTMENT_LDLIBS_sntp := -lcrypto -lm
+# Sockets made for requests that had given up are closed by the SDK's
+# late-reply handler.
+COMPARTMENT_LIB_sntp := $(SDK_LIB)
+$(OBJ)/$(SNTP_DIR)/sntp.o $(OBJ)/$(SNTP_DIR)/exchange.o: CFLAGS += -Isdk
+FORMAT_SRCS += $(addprefix $(SNTP_DIR)/,sntp.c exchange.c key_exchange.c \
+	servers.c servers.h shell.h)
+
+# Against chrony, with an attacker on the path (tests/tools/ntp_proxy.py)
+# and tests/compartments/sntp_probe.c reading the record: as root.
+SCRIPT_TESTS += tests/sntp-test.sh
 
 # The folder's headers are private to it.
 $(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
@@ -59,6 +75,16 @@ $(BUILD)/tools/sntp_nts_probe: $(OBJ)/$(SNTP_DIR)/tests/nts_probe.o \
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # ---- fuzz targets ----
+# sntp_calls (the generic harness) boots the compartment with an NTS
+# server, so that its replies drive NTS-KE and the requests after it.
+FUZZ_SRCS_sntp_calls += $(SNTP_DIR)/fuzz/calls.c
+$(OBJ)/$(SNTP_DIR)/fuzz/calls.o: CFLAGS += -Ifuzz -Isdk
+# Its seed that runs NTS-KE to the end, from the bare sntp_update seed.
+sntp-calls-seeds:
+	/usr/bin/python3 $(SNTP_DIR)/fuzz/make_calls_seeds.py \
+		$(SNTP_DIR)/fuzz/corpus/sntp_calls
+.PHONY: sntp-calls-seeds
+FORMAT_SRCS += $(SNTP_DIR)/fuzz/calls.c
 FORMAT_SRCS += $(SNTP_DIR)/fuzz/ntp_packet.c $(SNTP_DIR)/fuzz/nts_ke_records.c \
 	$(SNTP_DIR)/fuzz/nts_reply.c
 FUZZ_TARGETS += sntp_ntp_packet sntp_nts_ke_records sntp_nts_reply
@@ -71,5 +97,21 @@ FUZZ_MAIN_sntp_nts_reply := $(SNTP_DIR)/fuzz/nts_reply.c
 FUZZ_SRCS_sntp_nts_reply := $(SNTP_NTS_SRCS)
 FUZZ_LDLIBS_sntp_nts_reply := -lcrypto
 $(FUZZ_BIN_DIR)/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
+
+# ---- the compartment's core: servers, replies, selection ----
+SNTP_SYNC_SRCS := $(addprefix $(SNTP_DIR)/,sync.c select.c nts.c ntp.c siv.c \
+	nts_ke.c)
+FORMAT_SRCS += $(SNTP_DIR)/sync.c $(SNTP_DIR)/sync.h \
+	$(SNTP_DIR)/tests/sync_test.c
+SNTP_TESTS += sync
+TEST_MAIN_sntp_sync_test := $(SNTP_DIR)/tests/sync_test.c
+TEST_SRCS_sntp_sync_test := $(SNTP_SYNC_SRCS) $(SNTP_DIR)/tests/nts_server.c
+TEST_LDLIBS_sntp_sync_test := -lcrypto -lm
+
+# ---- which capabilities are servers ----
+FORMAT_SRCS += $(SNTP_DIR)/tests/servers_test.c
+SNTP_TESTS += servers
+TEST_MAIN_sntp_servers_test := $(SNTP_DIR)/tests/servers_test.c
+TEST_SRCS_sntp_servers_test := $(SNTP_DIR)/servers.c
 
 TEST_NAMES += $(foreach t,$(SNTP_TESTS),sntp_$(t)_test)

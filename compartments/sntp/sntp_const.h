@@ -120,4 +120,59 @@
  * NTS needs two: the packet and the nonce. */
 #define SIV_MAX_AD_PARTS 8
 
+/* ---- the compartment: servers, requests, the record ---- */
+
+/* A system clock earlier than this (2025-01-01T00:00:00Z) was never
+ * set: NTP eras are placed from this date instead, which is right until
+ * 2093. */
+#define SNTP_CLOCK_FLOOR_S 1735689600
+
+/* Servers one image may give (each one capability or two; a
+ * compartment holds at most 16). */
+#define SYNC_MAX_SERVERS 8
+#define SYNC_HOST_MAX	 253
+#define NTP_PORT	 123
+/* Poll intervals from 16 s to 17 min, RFC 5905's default maximum. */
+#define SYNC_MAX_POLL 10
+/* How long a request waits for its reply before it counts as lost. */
+#define SYNC_REPLY_TIMEOUT_NS (1000ull * 1000 * 1000)
+/*
+ * Never two requests to one server closer than this, whatever callers of
+ * sntp_update ask: RFC 5905's burst headway, 2 s.
+ */
+#define SYNC_MIN_GAP_NS (2000ull * 1000 * 1000)
+/*
+ * Until the first synchronisation a lost reply is asked again after 2,
+ * 4, then 8 s (as chrony's iburst does) before the poll interval takes
+ * over: a lost datagram should not cost a minute of unsynchronised time.
+ */
+#define SYNC_QUICK_RETRIES  3
+#define SYNC_QUICK_RETRY_NS SYNC_MIN_GAP_NS
+/*
+ * Each server's last samples, of which the one nearest its reference
+ * (smallest delay and dispersion, aged) stands for the server: a reply
+ * that a busy server or a first ARP exchange held up measures the offset
+ * badly, and its delay says so (RFC 5905's clock filter).
+ */
+#define SYNC_FILTER_SAMPLES 8
+/* The first samples of a server come 2 s apart, so that the filter has a
+ * good one within seconds (chrony's iburst); then the poll interval. */
+#define SYNC_BURST_SAMPLES 4
+/* A sample counts in a selection while it is younger than this many
+ * poll intervals of its server. */
+#define SYNC_SAMPLE_MAX_POLLS 3
+/* Our own clock's reading precision, added to each sample's
+ * dispersion: clock_gettime on Linux is good to well under this. */
+#define SYNC_LOCAL_PRECISION_NS (1000ull)
+/* sntp_update answers at once with a record younger than this: asking
+ * again sooner would poll faster than RFC 5905's minimum of 16 s. */
+#define SYNC_FRESH_NS (16000ull * 1000 * 1000)
+/* Callers of sntp_update that may wait at once. */
+#define SYNC_MAX_WAITERS 16
+/* NTS-KE: after a failure wait 2 s, doubling up to an hour. */
+#define SYNC_KE_RETRY_MIN_NS (2000ull * 1000 * 1000)
+#define SYNC_KE_RETRY_MAX_NS (3600ull * 1000 * 1000 * 1000)
+/* How long one NTS-KE session may take, TLS handshake included. */
+#define SYNC_KE_TIMEOUT_NS (5000ull * 1000 * 1000)
+
 #endif

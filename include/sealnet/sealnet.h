@@ -17,6 +17,7 @@
 #include <sealnet/mqtt.h>
 #include <sealnet/network.h>
 #include <sealnet/runtime_service.h>
+#include <sealnet/sntp.h>
 #include <sealnet/start.h>
 #include <sealnet/time.h>
 #include <sealnet/tls.h>
