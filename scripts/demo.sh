@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The demo: build a throwaway network, boot the demo image on it, and
 # show each step in plain words.  The image is build/images/demo.json's
-# compartments with the TLS compartment and examples/03.https, built here
-# to trust the CA this demo makes for its HTTPS server and its time
-# server, and with the demo network's chrony as the SNTP compartment's NTS
-# server.  Everything it creates is removed at the end, also on failure
-# or Ctrl-C.  Run as root.
+# compartments with TLS, MQTT, examples/03.https and examples/04.mqtt,
+# built here to trust the CA this demo makes for its HTTPS server, its
+# time server and its MQTT broker, and with the demo network's chrony as
+# the SNTP compartment's NTS server.  Everything it creates is removed at
+# the end, also on failure or Ctrl-C.  Run as root.
 set -uo pipefail
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: run as root: it makes network namespaces, and each" \
@@ -46,7 +46,8 @@ step() { # WHAT COMMAND...
 . "$root/tests/tls-certs.sh"
 mkdir -m 700 "$tmp/pki" && tls_ca "$tmp/pki" demo-ca &&
 	tls_cert "$tmp/pki" demo-ca example.com DNS:example.com &&
-	tls_cert "$tmp/pki" demo-ca ntp.test DNS:ntp.test || {
+	tls_cert "$tmp/pki" demo-ca ntp.test DNS:ntp.test &&
+	tls_cert "$tmp/pki" demo-ca test.mosquitto.org DNS:test.mosquitto.org || {
 	say "FAILED: cannot make the demo's certificates"
 	exit 1
 }
@@ -54,7 +55,8 @@ c=$SN_BUILD/compartments
 "$sealnet" image build -o "$image" --trust-anchors "$tmp/pki/demo-ca.pem" \
 	--nts-server ntp.test \
 	"$c/firewall" "$c/tcpip" "$c/netapi" "$c/dns" "$c/tls" "$c/sntp" \
-	"$c/http_client" "$c/https_client" "$c/http_server" "$c/sntp_example" ||
+	"$c/mqtt" "$c/http_client" "$c/https_client" "$c/http_server" \
+	"$c/sntp_example" "$c/mqtt_demo" ||
 	exit 1
 
 say "what the image allows, read from the image alone (sealnet audit | jq):"
@@ -66,13 +68,15 @@ say "what the image allows, read from the image alone (sealnet audit | jq):"
 	"  TLS sessions: \(tls_sessions | map("\(.owner) -> \(.host):\(.port)") | join(", ")); trust anchors: \(tls_trust_anchors.path)",
 	"  time servers: \(time_servers | map("\(.owner) -> \(.use) \(.host):\(.port)") | join(", ")); NTS required: \(nts_required)",
 	"  who reads the shared time record (read-only): \(time_record_readers | join(", "))",
+	"  MQTT: \(all_mqtt_capabilities | map("\(.owner) -> \(.host):\(.port) over \(.transport), MQTT \(.version), publish \(.publish | join(" ")), subscribe \(.subscribe | join(" "))") | join(", "))",
 	"  the stack has its intended call graph: \(valid)"'
 
 say "making a throwaway network: namespaces $TESTNET_SRV and $TESTNET_DEV," \
 	"a bridge, TAP device tap0, dnsmasq (DHCP, and DNS answering" \
-	"example.com and ntp.test with 10.0.0.1), a web server at 10.0.0.1:80" \
-	"and chrony serving time at 10.0.0.1 (NTS-KE on port 4460, NTP on 123)"
-testnet_up "$tmp" example.com ntp.test || exit 1
+	"example.com, ntp.test and test.mosquitto.org with 10.0.0.1), a web" \
+	"server at 10.0.0.1:80, chrony serving time at 10.0.0.1 (NTS-KE on" \
+	"port 4460, NTP on 123) and mosquitto at 10.0.0.1:8883 (TLS)"
+testnet_up "$tmp" example.com ntp.test test.mosquitto.org || exit 1
 # chrony serves its own clock; -x: it never touches this machine's.
 cat >"$tmp/chrony.conf" <<EOF
 local stratum 8
@@ -85,6 +89,25 @@ ntsservercert $tmp/pki/ntp.test.pem
 EOF
 testnet_spawn chronyd -x -d -f "$tmp/chrony.conf" -u root \
 	>"$tmp/chrony.log" 2>&1
+# The broker: TLS with the demo CA's certificate for test.mosquitto.org
+# for sealnet; plain on the server namespace's loopback for the demo's
+# own subscriber, which shows what reached the broker.
+cat >"$tmp/mosquitto.conf" <<EOF
+user root
+persistence false
+log_dest file $tmp/mosquitto.log
+per_listener_settings false
+allow_anonymous true
+listener 8883 10.0.0.1
+certfile $tmp/pki/test.mosquitto.org.pem
+keyfile $tmp/pki/server.key
+listener 1883 127.0.0.1
+EOF
+testnet_spawn mosquitto -c "$tmp/mosquitto.conf"
+step "the broker serving" wait_until 5 ip netns exec "$TESTNET_SRV" \
+	mosquitto_sub -h 127.0.0.1 -p 1883 -t probe -W 1 -E
+testnet_spawn mosquitto_sub -h 127.0.0.1 -p 1883 -V mqttv5 -q 2 -v \
+	-t 'sealnet/demo/#' >"$tmp/broker.log" 2>&1
 mkdir -p "$tmp/www"
 printf 'Hello from the web server on the throwaway network (10.0.0.1).\n' \
 	>"$tmp/www/index.html"
@@ -134,6 +157,17 @@ step "the time from 01.sntp" \
 	wait_line "$log" '^sntp_example: synchronised: .*, authenticated \(NTS\)$' 30
 step "a re-synchronisation SNTP made on its own" \
 	wait_line "$log" '^sntp_example: re-synchronised: ' 30
+
+say "04.mqtt: it makes a TLS session to test.mosquitto.org:8883 with its" \
+	"own capability and hands it to the MQTT compartment, which speaks" \
+	"MQTT 5 over it; it subscribes to sealnet/demo/#, publishes a retained" \
+	"status and hello 1 to 9 at QoS 0, 1 and 2, and waits for them to come" \
+	"back. A subscriber beside the broker shows what reached it:"
+step "04.mqtt's nine messages back from the broker" \
+	wait_line "$log" '^mqtt_demo: all 9 of our messages came back' 60
+step "the ten messages at the broker's subscriber" \
+	wait_until 5 test "$(wc -l <"$tmp/broker.log")" -ge 10
+sed 's/^/demo: the broker got: /' "$tmp/broker.log"
 
 say "05.http_server listens on port 80; three clients on the network fetch" \
 	"http://$addr/ at once"
