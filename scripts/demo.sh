@@ -103,9 +103,12 @@ certfile $tmp/pki/test.mosquitto.org.pem
 keyfile $tmp/pki/server.key
 listener 1883 127.0.0.1
 EOF
-testnet_spawn mosquitto -c "$tmp/mosquitto.conf"
-step "the broker serving" wait_until 5 ip netns exec "$TESTNET_SRV" \
-	mosquitto_sub -h 127.0.0.1 -p 1883 -t probe -W 1 -E
+testnet_spawn mosquitto -c "$tmp/mosquitto.conf" >"$tmp/mosquitto.out" 2>&1
+broker_serving() {
+	ip netns exec "$TESTNET_SRV" mosquitto_sub -h 127.0.0.1 -p 1883 \
+		-t probe -W 1 -E >/dev/null 2>&1
+}
+step "the broker serving" wait_until 5 broker_serving
 testnet_spawn mosquitto_sub -h 127.0.0.1 -p 1883 -V mqttv5 -q 2 -v \
 	-t 'sealnet/demo/#' >"$tmp/broker.log" 2>&1
 mkdir -p "$tmp/www"
