@@ -29,6 +29,13 @@
 /* Data or a connection is not handed to a caller this close to giving
  * up: the answer could arrive after it stopped waiting, and be lost. */
 #define GIVING_UP_NS (2 * SN_MS)
+/* A connection's first segments are acknowledged at once, as Linux's
+ * quick-ack mode does; later ones when lwIP's delayed-ACK timer fires
+ * (up to 250 ms) or with the next segment out.  A peer that sends one
+ * segment of a flight and waits for its ACK before the rest (chrony's
+ * TLS server sends its ServerHello so) would otherwise wait out that
+ * timer on every handshake. */
+#define QUICK_ACK_SEGMENTS 16u
 
 enum sock_state {
 	SOCK_FREE,
@@ -58,9 +65,10 @@ struct sock {
 	 * chain's length is 16 bits, and the window is larger. */
 	struct pbuf *rx[RX_CHAINS];
 	unsigned nrx;
-	bool peer_closed;  /* FIN received */
-	uint32_t buffered; /* received, not handed out: the owner's quota */
-	int error;	   /* set when lwIP reported the pcb gone */
+	bool peer_closed;    /* FIN received */
+	unsigned quick_acks; /* segments still acknowledged at once */
+	uint32_t buffered;   /* received, not handed out: the owner's quota */
+	int error;	     /* set when lwIP reported the pcb gone */
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */
 	unsigned max_connections;
