@@ -37,9 +37,20 @@ sock_alloc(void)
 		if (socks[i].state == SOCK_FREE) {
 			memset(&socks[i], 0, sizeof(socks[i]));
 			socks[i].timer = -1;
+			socks[i].quick_acks = QUICK_ACK_SEGMENTS;
 			return &socks[i];
 		}
 	return NULL;
+}
+
+void
+sock_quick_ack(struct sock *s)
+{
+	if (s->quick_acks == 0 || s->pcb == NULL)
+		return;
+	s->quick_acks--;
+	/* tcp_input sends it with its output once the callback returns. */
+	tcp_set_flags(s->pcb, TF_ACK_NOW);
 }
 
 struct sock *

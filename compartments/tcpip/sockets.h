@@ -93,6 +93,9 @@ void sockets_init(void);
 struct sock *sock_alloc(void);
 /* Makes s the owner's, within its socket quota: 0, -EDQUOT or -ENOMEM. */
 int sock_own(struct sock *s, struct sn_peer *owner);
+/* Inside lwIP's receive callback: the segment just taken is acknowledged
+ * at once while s is young (QUICK_ACK_SEGMENTS). */
+void sock_quick_ack(struct sock *s);
 /* Closes s and whatever it holds, answering any call still waiting. */
 void sock_free(struct sock *s);
 /* s's timer, if set, will not fire. */

@@ -171,11 +171,8 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		s->peer_closed = true;
 	else if (queue_received(s, p) != ERR_OK)
 		return ERR_MEM;
-	/* lwIP sends it once this callback returns (tcp_input's output). */
-	if (p != NULL && s->quick_acks > 0) {
-		s->quick_acks--;
-		tcp_set_flags(pcb, TF_ACK_NOW);
-	}
+	else
+		sock_quick_ack(s);
 	deliver(s, GIVING_UP_NS);
 	return ERR_OK;
 }
@@ -193,7 +190,6 @@ static void
 attach_pcb(struct sock *s, struct tcp_pcb *pcb)
 {
 	s->pcb = pcb;
-	s->quick_acks = QUICK_ACK_SEGMENTS;
 	tcp_arg(pcb, s);
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);
