@@ -15,3 +15,11 @@ $(BUILD)/tools/tls_peer: $(OBJ)/bench/tls_peer.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 FORMAT_SRCS += bench/tls_peer.c tests/compartments/tls_bench.c
+
+# sealnet-bench mqtt: the baseline and the broker's side, libmosquitto
+# over the kernel's TCP and TLS.
+BINS += $(BUILD)/tools/mqtt_peer
+$(BUILD)/tools/mqtt_peer: $(OBJ)/bench/mqtt_peer.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lmosquitto $(LDLIBS)
+FORMAT_SRCS += bench/mqtt_peer.c
