@@ -14,7 +14,12 @@
  *   mqtt_peer rtt HOST PORT CAFILE TOPIC N
  *	over TLS, subscribes to TOPIC at QoS 1, then N times publishes one
  *	message there at QoS 1 and waits for it to come back; prints the
- *	median round trip in microseconds (after 20 not counted).
+ *	median round trip in microseconds (after 20 not counted).  With
+ *	TCP_NODELAY, as sealnet's TCPIP sets on every socket: otherwise
+ *	Nagle's algorithm holds each publish behind the PUBACK this end
+ *	sent for the message before, until the broker acknowledges it.
+ *	The publish mode keeps libmosquitto's default, Nagle's algorithm
+ *	on, which only helps its rate.
  *
  * Each is MQTT 5.0, as sealnet's side speaks it.  The library runs in
  * this thread (mosquitto_loop), with no thread of its own to wake.
@@ -33,7 +38,7 @@
 
 struct peer {
 	const char *topic;
-	bool subscribed;
+	bool subscribed, nodelay;
 	unsigned long want, received;
 	double first, last;
 };
@@ -89,6 +94,8 @@ open_client(const char *host, int port, const char *cafile, struct peer *p)
 	mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
+	if (p->nodelay)
+		mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
 	rc = cafile != NULL
 		 ? mosquitto_tls_set(m, cafile, NULL, NULL, NULL, NULL)
 		 : MOSQ_ERR_SUCCESS;
@@ -261,6 +268,7 @@ main(int argc, char **argv)
 		rc = publish(argv[2], atoi(argv[3]), argv[4], &p, argv[5]);
 	} else {
 		p.topic = argv[5];
+		p.nodelay = true;
 		rc = rtt(argv[2], atoi(argv[3]), argv[4], &p);
 	}
 	mosquitto_lib_cleanup();
