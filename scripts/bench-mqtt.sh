@@ -4,7 +4,7 @@
 # compartments) and through libmosquitto over the kernel's TCP and
 # OpenSSL (build/tools/mqtt_peer, from the device's namespace, at
 # 10.0.0.2 on the bridge the TAP device is on), side by side in one run,
-# to one mosquitto 2.0 on a throwaway network (TLS on 8883, a
+# to the same mosquitto 2.0 on a throwaway network (TLS on 8883, a
 # certificate from a CA made here):
 #
 # - QoS 0: MESSAGES publishes of a 64-byte payload, as fast as each

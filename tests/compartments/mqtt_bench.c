@@ -1,13 +1,14 @@
 /*
- * sealnet's side of the MQTT benchmark (scripts/bench-mqtt.sh), over one
- * connection through the MQTT and TLS compartments to broker.test:8883:
+ * sealnet's side of the MQTT benchmark (scripts/bench-mqtt.sh), through
+ * the MQTT and TLS compartments to broker.test:8883:
  *
  * - once connected it says "holding 1 connection" and waits 2 s, for the
  *   script to read the MQTT compartment's resident memory;
- * - then N QoS 0 publishes of a 64-byte payload to bench/sealnet/q0, as
- *   fast as MQTT takes them (on -ENOBUFS, its queue being full, it waits
- *   100 us and tries again): the script's subscriber beside the broker
- *   times their arrival; this logs only how long the calls took;
+ * - then MQTT_BENCH_MESSAGES QoS 0 publishes of a 64-byte payload to
+ *   bench/sealnet/q0, as fast as MQTT takes them (on -ENOBUFS, its queue
+ *   being full, it waits 100 us and tries again): the script's
+ *   subscriber beside the broker times their arrival; this logs only how
+ *   long the calls took;
  * - then it subscribes to bench/rtt/sealnet at QoS 1 and, 20 times not
  *   counted and then ROUND_TRIPS times, publishes one message there at
  *   QoS 1 and runs the connection until the message comes back: prints
