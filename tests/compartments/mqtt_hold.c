@@ -119,8 +119,13 @@ main(void)
 		sealnet_log("holding %d connections", n);
 		sealnet_wait(HOLD_SECONDS * SEALNET_SECOND);
 	}
-	for (int i = 0; i < n; i++)
-		if (mqtt_disconnect(5 * SEALNET_SECOND, held[i], false) < 0)
-			rc = -EIO;
+	for (int i = 0; i < n; i++) {
+		int d = mqtt_disconnect(5 * SEALNET_SECOND, held[i], false);
+
+		if (d < 0) {
+			sealnet_log("disconnect %d: %s", i + 1, strerror(-d));
+			rc = d;
+		}
+	}
 	return rc < 0;
 }
