@@ -3,7 +3,8 @@
  * the same run, side by side, because the machines are shared and noisy.
  *
  *   sealnet-bench call [--iterations N] [--seconds S]
- *   sealnet-bench tcp | churn | tls | sntp   (scripts/bench-*.sh, as root)
+ *   sealnet-bench tcp | churn | tls | sntp | mqtt
+ *                                      (scripts/bench-*.sh, as root)
  *
  * prints one JSON object per line.
  */
@@ -251,9 +252,9 @@ cmd_call(unsigned iterations, double seconds)
 	return 0;
 }
 
-/* The TCP, churn and TLS benchmarks need namespaces, servers and the whole
- * stack: each is a script beside the tools, run with this binary's build
- * directory. */
+/* The TCP, churn, TLS, SNTP and MQTT benchmarks need namespaces, servers and
+ * the whole stack: each is a script beside the tools, run with this binary's
+ * build directory. */
 static int
 bench_script(const char *name)
 {
@@ -281,7 +282,8 @@ usage(void)
 			"namespaces)\n"
 			"       sealnet-bench churn (root: likewise)\n"
 			"       sealnet-bench tls   (root: likewise)\n"
-			"       sealnet-bench sntp  (root: likewise)\n");
+			"       sealnet-bench sntp  (root: likewise)\n"
+			"       sealnet-bench mqtt  (root: likewise)\n");
 }
 
 int
@@ -292,7 +294,8 @@ main(int argc, char **argv)
 
 	if (argc == 2 &&
 	    (strcmp(argv[1], "tcp") == 0 || strcmp(argv[1], "churn") == 0 ||
-	     strcmp(argv[1], "tls") == 0 || strcmp(argv[1], "sntp") == 0))
+	     strcmp(argv[1], "tls") == 0 || strcmp(argv[1], "sntp") == 0 ||
+	     strcmp(argv[1], "mqtt") == 0))
 		return bench_script(argv[1]);
 	if (argc < 2 || strcmp(argv[1], "call") != 0) {
 		usage();

@@ -12,6 +12,8 @@ packages=(
 	openssl ca-certificates
 	hping3 curl strace
 	mosquitto mosquitto-clients
+	# Only sealnet-bench mqtt's baseline links libmosquitto.
+	libmosquitto-dev
 	# The SNTP tests and the demo serve time with chrony (started by
 	# them, with -x: never touching the host's clock).
 	chrony
