@@ -343,19 +343,13 @@ network_socket_receive_preallocated(uint64_t timeout_ns, sealnet_socket s,
 ssize_t
 network_socket_receive(uint64_t timeout_ns, sealnet_socket s, void **buf)
 {
-	const uint8_t *data;
+	const uint8_t *data = NULL;
 	ssize_t n;
 
 	if (buf == NULL)
 		return -EINVAL;
 	n = receive(__func__, timeout_ns, s, CHUNK, &data);
-	if (n <= 0)
-		return n;
-	*buf = malloc((size_t)n);
-	if (*buf == NULL)
-		return -ENOMEM;
-	memcpy(*buf, data, (size_t)n);
-	return n;
+	return sn_sdk_received_copy(n, data, buf);
 }
 
 ssize_t

@@ -5,6 +5,8 @@
 #ifndef SEALNET_SDK_H
 #define SEALNET_SDK_H
 
+#include <sys/types.h>
+
 #include "call.h"
 #include "sealnet/compartment.h"
 
@@ -16,6 +18,11 @@
  * it.  Refusals are logged, the 1st, 2nd, 4th... of each export.
  */
 int sn_sdk_peer(uint16_t export_id, const char *function, struct sn_peer **out);
+
+/* What a receive that allocates returns: for n > 0 a malloc'd copy of
+ * the n bytes at data in *buf, and n, or -ENOMEM; n <= 0 as it is.  The
+ * sockets' and the TLS sessions' receives share it. */
+ssize_t sn_sdk_received_copy(ssize_t n, const uint8_t *data, void **buf);
 
 /* Whether this binary declares SEALNET_IMPORT of the export. */
 bool sn_sdk_imports(uint16_t export_id);

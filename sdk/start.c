@@ -6,6 +6,7 @@
 #include "sdk.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -269,4 +270,16 @@ sn_sdk_peer(uint16_t export_id, const char *function, struct sn_peer **out)
 		return -EPERM;
 	}
 	return 0;
+}
+
+ssize_t
+sn_sdk_received_copy(ssize_t n, const uint8_t *data, void **buf)
+{
+	if (n <= 0)
+		return n;
+	*buf = malloc((size_t)n);
+	if (*buf == NULL)
+		return -ENOMEM;
+	memcpy(*buf, data, (size_t)n);
+	return n;
 }

@@ -414,19 +414,13 @@ tls_connection_receive_preallocated(uint64_t timeout_ns, sealnet_tls_session s,
 ssize_t
 tls_connection_receive(uint64_t timeout_ns, sealnet_tls_session s, void **buf)
 {
-	const uint8_t *data;
+	const uint8_t *data = NULL;
 	ssize_t n;
 
 	if (buf == NULL)
 		return -EINVAL;
 	n = receive(__func__, timeout_ns, s, CHUNK, &data);
-	if (n <= 0)
-		return n;
-	*buf = malloc((size_t)n);
-	if (*buf == NULL)
-		return -ENOMEM;
-	memcpy(*buf, data, (size_t)n);
-	return n;
+	return sn_sdk_received_copy(n, data, buf);
 }
 
 int
