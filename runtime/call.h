@@ -35,8 +35,14 @@
 /* The largest message any channel carries. */
 #define SN_MAX_MESSAGE SN_CHANNEL_MAX_MESSAGE
 /* A peer's calls to us that may be unanswered at once: past this we stop
- * reading its ring, so a flood fills the flooder's own ring. */
+ * reading its ring, so a flood fills the flooder's own ring.  Waits
+ * (sn_defer_wait) are not among them. */
 #define SN_MAX_IN_FLIGHT 16u
+/* A peer's waits that may be parked at once.  Each is kept in a slot of
+ * something the peer holds under a quota (a socket's receive, a session's
+ * receive), so the quotas bound them long before this does; past it a
+ * wait counts as in flight, and the bound above applies. */
+#define SN_MAX_WAITING 4096u
 /* Our calls to one peer that may be unanswered at once. */
 #define SN_MAX_PENDING	 128u
 #define SN_MAX_PEERS	 32u
@@ -139,12 +145,14 @@ struct sn_pending_call {
 	struct sn_peer *peer;
 };
 
-/* A reply built but not yet accepted by a full ring.  Bounded by
- * SN_MAX_IN_FLIGHT per peer, because an unsent reply still counts as in
- * flight. */
+/* A reply built but not yet accepted by a full ring, queued in order.
+ * An unsent reply still counts as in flight, so a peer has at most
+ * SN_MAX_IN_FLIGHT + SN_MAX_WAITING of them, and fewer than that unless
+ * it stops reading its ring while its waits are answered. */
 struct sn_outbox_entry {
-	uint8_t *msg;
+	struct sn_outbox_entry *next;
 	size_t len;
+	_Alignas(8) uint8_t msg[];
 };
 
 struct sn_peer_stats {
@@ -189,14 +197,16 @@ struct sn_peer {
 	 * incarnation must not reach its successor. */
 	uint32_t incarnation;
 	bool dead;
-	uint32_t in_flight;
+	/* Calls read and not yet answered (or answered into the outbox),
+	 * and waits parked by handlers. */
+	uint32_t in_flight, waiting;
 	uint64_t next_call_id;
 	struct sn_pending_call pending[SN_MAX_PENDING];
 	struct sn_abandoned_call abandoned[SN_MAX_ABANDONED];
 	unsigned next_abandoned;
 	sn_late_reply_fn late_reply;
-	struct sn_outbox_entry outbox[SN_MAX_IN_FLIGHT];
-	uint32_t outbox_head, outbox_count;
+	struct sn_outbox_entry *outbox_head, *outbox_tail;
+	uint32_t outbox_count;
 	struct sn_peer_stats stats;
 };
 
@@ -217,6 +227,7 @@ struct sn_deferred {
 	uint64_t call_id;
 	uint64_t deadline_ns;
 	uint16_t export_id;
+	bool waiting; /* taken by sn_defer_wait, and counted as a wait */
 };
 
 /*
@@ -404,6 +415,15 @@ int sn_reply_error(struct sn_incoming *in, int negative_errno);
 
 /* Keeps what is needed to answer `in` after the handler returns. */
 void sn_defer(struct sn_incoming *in, struct sn_deferred *out);
+/*
+ * As sn_defer, for a call that waits on the network or on another
+ * compartment for as long as it takes (a receive, an accept, a connect):
+ * it stops counting toward the peer's SN_MAX_IN_FLIGHT, so a peer that
+ * keeps a receive waiting on each of its sockets can still make other
+ * calls.  Only for an answer kept in a slot of something the peer holds
+ * under a quota, one call per slot, so that the quota bounds the waits.
+ */
+void sn_defer_wait(struct sn_incoming *in, struct sn_deferred *out);
 /* As sn_reply_ok, later; -SEALNET_ECOMPARTMENT (nothing sent, nothing
  * logged) when the caller's incarnation has gone since, which a handler
  * holding something for that caller uses to take it back. */

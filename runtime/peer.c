@@ -73,6 +73,7 @@ sn_peer_died(struct sn_peer *p)
 	sn_fail_pending_calls(p);
 	sn_outbox_drop(p);
 	p->in_flight = 0;
+	p->waiting = 0;
 	sn_callbacks_peer_died(c, p);
 }
 

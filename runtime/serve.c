@@ -30,16 +30,17 @@ sn_peer_allow(struct sn_peer *p, uint16_t export_id)
 void
 sn_outbox_flush(struct sn_peer *p)
 {
-	while (p->outbox_count > 0) {
-		struct sn_outbox_entry *e = &p->outbox[p->outbox_head];
+	while (p->outbox_head != NULL) {
+		struct sn_outbox_entry *e = p->outbox_head;
 		int rc = sn_channel_send(&p->channel, e->msg, e->len);
 
 		if (rc == -EAGAIN)
 			return;
 		/* Sent, or the peer is gone: either way it is done with. */
-		free(e->msg);
-		e->msg = NULL;
-		p->outbox_head = (p->outbox_head + 1) % SN_MAX_IN_FLIGHT;
+		p->outbox_head = e->next;
+		if (p->outbox_head == NULL)
+			p->outbox_tail = NULL;
+		free(e);
 		p->outbox_count--;
 		p->in_flight--;
 		if (p->outbox_count == 0)
@@ -52,16 +53,19 @@ outbox_push(struct sn_peer *p, const uint8_t *msg, size_t len)
 {
 	struct sn_outbox_entry *e;
 
-	/* Cannot overflow: each entry is a request still counted in
-	 * in_flight, and requests are read only below SN_MAX_IN_FLIGHT. */
-	if (p->outbox_count >= SN_MAX_IN_FLIGHT)
-		return -ENOBUFS;
-	e = &p->outbox[(p->outbox_head + p->outbox_count) % SN_MAX_IN_FLIGHT];
-	e->msg = malloc(len);
-	if (e->msg == NULL)
+	/* Bounded without a check here: each entry is a reply still counted
+	 * in in_flight, which SN_MAX_IN_FLIGHT and SN_MAX_WAITING bound. */
+	e = malloc(sizeof(*e) + len);
+	if (e == NULL)
 		return -ENOMEM;
-	memcpy(e->msg, msg, len);
+	e->next = NULL;
 	e->len = len;
+	memcpy(e->msg, msg, len);
+	if (p->outbox_tail != NULL)
+		p->outbox_tail->next = e;
+	else
+		p->outbox_head = e;
+	p->outbox_tail = e;
 	if (p->outbox_count++ == 0)
 		p->owner->peers_with_outbox++;
 	p->stats.replies_queued++;
@@ -144,6 +148,19 @@ sn_defer(struct sn_incoming *in, struct sn_deferred *out)
 	};
 }
 
+void
+sn_defer_wait(struct sn_incoming *in, struct sn_deferred *out)
+{
+	struct sn_peer *p = in->peer;
+
+	sn_defer(in, out);
+	if (p->waiting >= SN_MAX_WAITING)
+		return;
+	p->waiting++;
+	p->in_flight--;
+	out->waiting = true;
+}
+
 /* A call is answered once: the answer uses the deferred reply up. */
 static struct sn_peer *
 deferred_take(struct sn_deferred *d)
@@ -153,6 +170,12 @@ deferred_take(struct sn_deferred *d)
 	d->peer = NULL;
 	if (p == NULL || p->dead || d->incarnation != p->incarnation)
 		return NULL;
+	if (d->waiting) {
+		/* Its answer is in flight until the ring takes it. */
+		d->waiting = false;
+		p->waiting--;
+		p->in_flight++;
+	}
 	return p;
 }
 
@@ -303,11 +326,14 @@ sn_serve_request(struct sn_peer *p, const sn_message_ref *m)
 void
 sn_outbox_drop(struct sn_peer *p)
 {
-	while (p->outbox_count > 0) {
-		free(p->outbox[p->outbox_head].msg);
-		p->outbox[p->outbox_head].msg = NULL;
-		p->outbox_head = (p->outbox_head + 1) % SN_MAX_IN_FLIGHT;
-		if (--p->outbox_count == 0)
-			p->owner->peers_with_outbox--;
+	while (p->outbox_head != NULL) {
+		struct sn_outbox_entry *e = p->outbox_head;
+
+		p->outbox_head = e->next;
+		free(e);
 	}
+	p->outbox_tail = NULL;
+	if (p->outbox_count != 0)
+		p->owner->peers_with_outbox--;
+	p->outbox_count = 0;
 }

@@ -18,8 +18,22 @@ struct callee_state {
 	struct sn_compartment *c;
 	struct sn_deferred parked[SN_MAX_IN_FLIGHT];
 	unsigned nparked;
+	/* While waits_on, runtime_null is parked as a wait, as a receive on
+	 * a socket is, until an echo of "release". */
+	bool waits_on;
+	struct sn_deferred waits[4 * SN_MAX_IN_FLIGHT];
+	unsigned nwaits;
 	int stats_fd;
 };
+
+static void
+answer_waits(struct callee_state *s)
+{
+	for (unsigned i = 0; i < s->nwaits; i++)
+		sn_deferred_ok(&s->waits[i], SN_BODY_EMPTY,
+			       sn_empty_start(sn_reply_builder(s->c)));
+	s->nwaits = 0;
+}
 
 static void
 serve_echo(void *ctx, struct sn_incoming *in)
@@ -28,9 +42,17 @@ serve_echo(void *ctx, struct sn_incoming *in)
 	uint32_t len;
 	const uint8_t *data =
 	    sn_bytes_data(sn_message_body_as_bytes(in->request), &len);
-	sn_builder *b = sn_reply_builder(s->c);
-	uint32_t body = sn_bytes_start(b);
+	sn_builder *b;
+	uint32_t body;
 
+	if (len == 4 && memcmp(data, "wait", 4) == 0)
+		s->waits_on = true;
+	if (len == 7 && memcmp(data, "release", 7) == 0) {
+		s->waits_on = false;
+		answer_waits(s);
+	}
+	b = sn_reply_builder(s->c);
+	body = sn_bytes_start(b);
 	sn_bytes_add_data(b, body, data, len);
 	sn_reply_ok(in, SN_BODY_BYTES, body);
 }
@@ -53,6 +75,10 @@ serve_null_later(void *ctx, struct sn_incoming *in)
 {
 	struct callee_state *s = ctx;
 
+	if (s->waits_on && s->nwaits < sizeof(s->waits) / sizeof(s->waits[0])) {
+		sn_defer_wait(in, &s->waits[s->nwaits++]);
+		return;
+	}
 	sn_defer(in, &s->parked[s->nparked++]);
 	if (s->nparked == 1)
 		sn_loop_add_timer(&s->c->loop, sn_now_ns() + 50 * SN_MS,
@@ -278,6 +304,38 @@ TEST(flood_is_held_back_not_dropped)
 	CHECK_EQ_INT(async_ok, sent);
 }
 
+TEST(waits_do_not_hold_back_other_calls)
+{
+	/* A caller keeping more waits parked than the callee takes calls in
+	 * flight, as one keeping a receive waiting on each of many sockets
+	 * does, is still served; and every wait is answered in the end. */
+	const unsigned waits = 3 * SN_MAX_IN_FLIGHT;
+	const uint8_t *out;
+	uint32_t outlen;
+	unsigned sent = 0;
+
+	async_done = async_ok = 0;
+	CHECK_EQ_INT(echo("wait", 4, &out, &outlen, 1000 * SN_MS), 0);
+	for (unsigned i = 0; i < waits; i++) {
+		sn_builder *b = sn_call_builder(&caller);
+
+		if (sn_call_async(&callee, SN_EXPORT_RUNTIME_NULL,
+				  SN_BODY_EMPTY, sn_empty_start(b),
+				  5000 * SN_MS, count_reply, NULL) == 0)
+			sent++;
+	}
+	CHECK_EQ_INT(sent, waits);
+	/* Read after all the waits, so served only if they hold nothing. */
+	CHECK_EQ_INT(echo("still served", 12, &out, &outlen, 1000 * SN_MS), 0);
+	CHECK_EQ_INT(async_done, 0);
+	CHECK_EQ_INT(echo("release", 7, &out, &outlen, 1000 * SN_MS), 0);
+	for (uint64_t end = sn_now_ns() + 3000 * SN_MS;
+	     async_done < sent && sn_now_ns() < end;)
+		sn_loop_run_once(&caller.loop, end);
+	CHECK_EQ_INT(async_done, sent);
+	CHECK_EQ_INT(async_ok, sent);
+}
+
 TEST(garbage_is_rejected_and_counted)
 {
 	static _Alignas(8) uint8_t junk[256];
@@ -379,6 +437,7 @@ main(void)
 	RUN(deadline_passes_before_the_answer);
 	RUN(quotas_bound_what_is_held_for_a_peer);
 	RUN(flood_is_held_back_not_dropped);
+	RUN(waits_do_not_hold_back_other_calls);
 	RUN(garbage_is_rejected_and_counted);
 	RUN(callee_death_fails_the_call_in_flight);
 	RUN(async_call_to_a_dead_callee_is_reported_once);
