@@ -20,13 +20,9 @@
 #   PUBACK until the client acknowledges that: the two figures side by
 #   side show what the client's delayed acknowledgements cost;
 # - the MQTT compartment's resident memory with 1 connection (mqtt_bench's,
-#   before its traffic) and with CONNECTIONS (default 15; at most 32,
-#   MQTT's whole table), held idle by compartments of at most 8 each
-#   (the SDK's most per compartment).  From 16 on the run fails today:
-#   each connection leaves a receive waiting in TLS, and TLS one in
-#   TCPIP, and a callee reads no more of a peer's calls while 16 of them
-#   wait (SN_MAX_IN_FLIGHT, runtime/call.h), so nothing more passes
-#   from MQTT to TLS or from TLS to TCPIP.
+#   before its traffic) and with CONNECTIONS (default 32, MQTT's whole
+#   table), held idle by compartments of at most 8 each (the SDK's most
+#   per compartment).
 #
 # Prints one JSON object per line, then a summary with the ratios and
 # their goals.  Run as root.  KEEP_LOG=FILE keeps the last stack's log.
@@ -63,7 +59,7 @@ number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 # mqtt_bench.c's MQTT_BENCH_MESSAGES: the subscriber waits for them all.
 MESSAGES=20000
 ROUND_TRIPS=200
-CONNECTIONS=${CONNECTIONS:-15}
+CONNECTIONS=${CONNECTIONS:-32}
 [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] && ((CONNECTIONS <= 32)) ||
 	failed "CONNECTIONS must be 1 to 32"
 peer=$build/tools/mqtt_peer

@@ -301,7 +301,7 @@ serve_connect(void *ctx, struct sn_incoming *in)
 		answer_error(in, rc);
 		return;
 	}
-	sn_defer(in, &c->connect_wait);
+	sn_defer_wait(in, &c->connect_wait);
 	c->connect_waiting = true;
 	conn_run(c);
 }
@@ -384,7 +384,7 @@ defer_request(struct sn_incoming *in, struct conn *c, int slot, int rc,
 	}
 	c->requests[slot].token = token;
 	c->requests[slot].waiting = true;
-	sn_defer(in, &c->requests[slot].wait);
+	sn_defer_wait(in, &c->requests[slot].wait);
 	conn_run(c);
 }
 
@@ -491,7 +491,7 @@ serve_run(void *ctx, struct sn_incoming *in)
 		conn_transport_failed(c, failed);
 	c->run_seen = sn_mqtt_run_seen(req);
 	c->run_waiting = true;
-	sn_defer(in, &c->run_wait);
+	sn_defer_wait(in, &c->run_wait);
 	conn_run(c);
 	if (c->state != CONN_FREE)
 		conn_answer_run(c, false);
@@ -511,7 +511,7 @@ serve_disconnect(void *ctx, struct sn_incoming *in)
 		answer_error(in, c == NULL ? -EPERM : -EBUSY);
 		return;
 	}
-	sn_defer(in, &c->disconnect_wait);
+	sn_defer_wait(in, &c->disconnect_wait);
 	c->disconnect_waiting = true;
 	if (c->state != CONN_UP ||
 	    mqtt_session_disconnect(&c->session,

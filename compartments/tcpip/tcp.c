@@ -373,7 +373,7 @@ serve_socket_connect(void *ctx, struct sn_incoming *in)
 		answer_error(in, rc);
 		return;
 	}
-	sn_defer(in, &s->connect_wait);
+	sn_defer_wait(in, &s->connect_wait);
 	s->connect_waiting = true;
 }
 
@@ -463,7 +463,7 @@ serve_accept(void *ctx, struct sn_incoming *in)
 		answer_error(in, -EBUSY);
 		return;
 	}
-	sn_defer(in, &l->accept_wait);
+	sn_defer_wait(in, &l->accept_wait);
 	l->accept_waiting = true;
 }
 
@@ -486,7 +486,7 @@ serve_receive(void *ctx, struct sn_incoming *in)
 	}
 	s->recv_max =
 	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
-	sn_defer(in, &s->recv_wait);
+	sn_defer_wait(in, &s->recv_wait);
 	s->recv_waiting = true;
 	deliver(s, 0);
 }
@@ -575,7 +575,7 @@ serve_send(void *ctx, struct sn_incoming *in)
 		answer_ok(in, SN_BODY_SENT, sent_body(n));
 		return;
 	}
-	sn_defer(in, &s->send_wait);
+	sn_defer_wait(in, &s->send_wait);
 	s->send_waiting = true;
 }
 

@@ -237,7 +237,7 @@ serve_receive_from(void *ctx, struct sn_incoming *in)
 	}
 	s->recv_max =
 	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
-	sn_defer(in, &s->recv_wait);
+	sn_defer_wait(in, &s->recv_wait);
 	s->recv_waiting = true;
 	deliver_datagram(s, 0);
 }

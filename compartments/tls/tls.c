@@ -251,7 +251,7 @@ serve_create(void *ctx, struct sn_incoming *in)
 		return;
 	}
 	s->created_ns = sn_now_ns();
-	sn_defer(in, &s->create_wait);
+	sn_defer_wait(in, &s->create_wait);
 	pump_start(&s->pump);
 	session_run(s);
 }
@@ -313,7 +313,7 @@ serve_send(void *ctx, struct sn_incoming *in)
 		sn_reply_ok(in, SN_BODY_SENT, body);
 	} else {
 		/* No room: answered "0 taken" once there is. */
-		sn_defer(in, &s->send_wait);
+		sn_defer_wait(in, &s->send_wait);
 		pump_wait_send(&s->pump);
 	}
 	session_run(s);
@@ -337,7 +337,7 @@ serve_receive(void *ctx, struct sn_incoming *in)
 	 * back goes now, or the answer would never come. */
 	session_flush_staged(s);
 	s->receive_max = max == 0 || max > TLS_CHUNK_MAX ? TLS_CHUNK_MAX : max;
-	sn_defer(in, &s->receive_wait);
+	sn_defer_wait(in, &s->receive_wait);
 	pump_wait_receive(&s->pump);
 	session_run(s);
 }
@@ -364,7 +364,7 @@ serve_close(void *ctx, struct sn_incoming *in)
 		(void)sn_deferred_error(&s->send_wait, -EPIPE);
 		pump_send_answered(&s->pump);
 	}
-	sn_defer(in, &s->close_wait);
+	sn_defer_wait(in, &s->close_wait);
 	pump_wait_close(&s->pump);
 	session_run(s);
 }
