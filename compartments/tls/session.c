@@ -186,6 +186,21 @@ on_sent(void *ctx, int status, const sn_message_ref *reply)
 	session_run(s);
 }
 
+/* A call to TCPIP that could not even be made ends the session with the
+ * reason, not as if the server had closed it.  TCPIP not joined is
+ * -EPERM; this compartment's own calls to TCPIP all unanswered
+ * (SN_MAX_PENDING, -EBUSY from the runtime) is -ENOBUFS, so that it is
+ * not mistaken for the caller's own second call on the session. */
+static bool
+transport_call_failed(struct session *s, int rc)
+{
+	if (rc >= 0)
+		return false;
+	if (s->transport_error == 0)
+		s->transport_error = rc == -EBUSY ? -ENOBUFS : rc;
+	return true;
+}
+
 static int
 send_ciphertext(struct session *s)
 {
@@ -345,6 +360,7 @@ session_failure(const struct session *s)
 	case -EPERM:
 	case -ETIMEDOUT:
 	case -EPROTO:
+	case -ENOBUFS:
 		return s->transport_error;
 	default:
 		break;
@@ -485,7 +501,7 @@ perform(struct session *s, enum pump_do action)
 		(void)tls_session_close(&s->engine);
 		break;
 	case PUMP_SEND:
-		if (send_ciphertext(s) < 0) {
+		if (transport_call_failed(s, send_ciphertext(s))) {
 			pump_sent(&s->pump);
 			pump_transport_failed(&s->pump);
 		}
@@ -505,7 +521,7 @@ perform(struct session *s, enum pump_do action)
 		answer_room(s);
 		break;
 	case PUMP_RECEIVE:
-		if (receive_ciphertext(s) < 0)
+		if (transport_call_failed(s, receive_ciphertext(s)))
 			pump_received(&s->pump, true);
 		break;
 	case PUMP_NOTHING:

@@ -57,6 +57,10 @@
  *                     flight (SEALNET_ECOMPARTMENT)
  *   -ECANCELED        the supervisor went away during the call
  *   -EIO              the serving compartment failed to answer
+ *   -ENOBUFS          the TLS compartment had as many calls to TCPIP
+ *                     unanswered as it may (128, its sessions' waiting
+ *                     receives among them), so this session could not
+ *                     go on; it has ended
  *   -ENOSYS           the serving compartment has no such export (only
  *                     in an image `sealnet image build` did not check)
  */
