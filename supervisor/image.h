@@ -269,7 +269,8 @@ const struct image_compartment *image_sntp_compartment(const struct image *img);
 
 /* How c may map the shared time record: SN_TIME_RECORD_ACCESS_WRITE for
  * the SNTP compartment, _READ for a compartment that imports
- * sntp_time_get, _NONE for the others. */
+ * sntp_time_get and for the TLS compartment, _NONE for the others and
+ * for every compartment of an image without SNTP. */
 uint8_t image_time_record_access(const struct image *img,
 				 const struct image_compartment *c);
 

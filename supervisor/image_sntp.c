@@ -24,8 +24,17 @@ uint8_t
 image_time_record_access(const struct image *img,
 			 const struct image_compartment *c)
 {
-	if (image_sntp_compartment(img) == c)
+	const struct image_compartment *sntp = image_sntp_compartment(img);
+
+	if (sntp == NULL)
+		return SN_TIME_RECORD_ACCESS_NONE;
+	if (sntp == c)
 		return SN_TIME_RECORD_ACCESS_WRITE;
+	/* TLS checks certificate dates at NTS-authenticated network time
+	 * when there is some (compartments/tls/verify_time.c); it needs no
+	 * SNTP export for that, so an image without SNTP is unchanged. */
+	if (image_tls_compartment(img) == c)
+		return SN_TIME_RECORD_ACCESS_READ;
 	for (unsigned i = 0; i < c->ncalls; i++)
 		if (c->calls[i].export_id == SN_EXPORT_SNTP_TIME_GET)
 			return SN_TIME_RECORD_ACCESS_READ;

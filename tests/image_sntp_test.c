@@ -51,6 +51,29 @@ TEST(time_record_access)
 		     SN_TIME_RECORD_ACCESS_NONE);
 }
 
+/* TLS maps the record to check certificate dates at network time,
+ * without importing anything from SNTP; in an image without SNTP there
+ * is no record, and TLS is given nothing. */
+TEST(tls_reads_the_record)
+{
+	three_compartments();
+	img.ncompartments = 4;
+	strcpy(img.compartments[3].name, "TLS");
+	img.compartments[3].exports[0] = SN_EXPORT_TLS_CONNECTION_CREATE;
+	img.compartments[3].nexports = 1;
+	CHECK(image_tls_compartment(&img) == &img.compartments[3]);
+	CHECK_EQ_INT(img.compartments[3].ncalls, 0);
+	CHECK_EQ_INT(image_time_record_access(&img, &img.compartments[3]),
+		     SN_TIME_RECORD_ACCESS_READ);
+	/* The same image without SNTP. */
+	memset(&img.compartments[0].exports, 0,
+	       sizeof(img.compartments[0].exports));
+	img.compartments[0].nexports = 0;
+	CHECK(image_sntp_compartment(&img) == NULL);
+	CHECK_EQ_INT(image_time_record_access(&img, &img.compartments[3]),
+		     SN_TIME_RECORD_ACCESS_NONE);
+}
+
 TEST(servers_become_capabilities)
 {
 	three_compartments();
@@ -133,6 +156,7 @@ int
 main(void)
 {
 	RUN(time_record_access);
+	RUN(tls_reads_the_record);
 	RUN(servers_become_capabilities);
 	RUN(bad_servers_are_refused);
 	RUN(capabilities_run_out);
