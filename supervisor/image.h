@@ -55,6 +55,10 @@ enum image_restart {
 struct image_call {
 	char compartment[IMAGE_NAME_MAX];
 	uint16_t export_id;
+	/* Declared with SEALNET_IMPORT_OPTIONAL: image_build drops it when
+	 * the image has no such compartment.  Not stored: every call an
+	 * image file holds is required. */
+	bool if_present;
 };
 
 struct image_capability {

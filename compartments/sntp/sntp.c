@@ -39,14 +39,16 @@ SEALNET_IMPORT(network_socket_udp_authorise_host);
 SEALNET_IMPORT(network_socket_send_to);
 SEALNET_IMPORT(network_socket_receive_from);
 SEALNET_IMPORT(network_socket_close);
-/* NTS key establishment: a TCP connection of our own, handed to TLS. */
+/* NTS key establishment: a TCP connection of our own, handed to TLS.
+ * An image without TLS leaves the TLS calls out, and may then grant no
+ * NTS server (supervisor/image_sntp.c): plain NTP needs no TLS. */
 SEALNET_IMPORT(network_socket_connect_tcp);
 SEALNET_IMPORT(network_socket_delegate);
-SEALNET_IMPORT(tls_connection_create);
-SEALNET_IMPORT(tls_connection_send);
-SEALNET_IMPORT(tls_connection_receive);
-SEALNET_IMPORT(tls_connection_close);
-SEALNET_IMPORT(tls_connection_keying_material);
+SEALNET_IMPORT_OPTIONAL(tls_connection_create);
+SEALNET_IMPORT_OPTIONAL(tls_connection_send);
+SEALNET_IMPORT_OPTIONAL(tls_connection_receive);
+SEALNET_IMPORT_OPTIONAL(tls_connection_close);
+SEALNET_IMPORT_OPTIONAL(tls_connection_keying_material);
 /* One key exchange at a time per server. */
 SEALNET_QUOTA(tls_sessions, SYNC_MAX_SERVERS);
 SEALNET_RESTART(always, 10);
