@@ -36,17 +36,28 @@ tls_verification_time(void)
 	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
 		system_seconds = (int64_t)now.tv_sec;
 	source = tls_time_choose(rc, &p, mono, system_seconds, &seconds);
-	if ((int)source != last_source) {
-		last_source = (int)source;
-		if (source == TLS_TIME_NETWORK ||
-		    source == TLS_TIME_NETWORK_HELD)
-			sn_log("certificate dates are checked against %s from "
-			       "%s, %+lld s from the system clock",
-			       tls_time_source_description(source), p.server,
-			       (long long)(seconds - system_seconds));
-		else
-			sn_log("certificate dates are checked against %s",
-			       tls_time_source_description(source));
+	if ((int)source == last_source)
+		return seconds;
+	last_source = (int)source;
+	if (source == TLS_TIME_NETWORK || source == TLS_TIME_NETWORK_HELD) {
+		sn_log("certificate dates are checked against %s from %s, "
+		       "%+lld s from the system clock",
+		       tls_time_source_description(source), p.server,
+		       (long long)(seconds - system_seconds));
+	} else if (source == TLS_TIME_SYSTEM_UNAUTHENTICATED) {
+		int64_t refused;
+		uint32_t nanoseconds;
+
+		/* What was not used, so that a clock an attacker moved
+		 * shows in the log. */
+		sn_time_now(&p, mono, &refused, &nanoseconds);
+		sn_log("certificate dates are checked against %s; it is "
+		       "%+lld s from the system clock, from %s",
+		       tls_time_source_description(source),
+		       (long long)(refused - system_seconds), p.server);
+	} else {
+		sn_log("certificate dates are checked against %s",
+		       tls_time_source_description(source));
 	}
 	return seconds;
 }
