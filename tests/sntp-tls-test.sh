@@ -17,7 +17,8 @@
 # shifted time (now refused as expired, future accepted); with only a
 # plain NTP server it does not, since plain NTP can be forged (now
 # accepted, future refused as not yet valid); without SNTP it uses the
-# system clock as before (the same).  Then an image with SNTP and plain
+# system clock as before (the same).  SNTP killed for good, TLS keeps
+# the last NTS time, carried forward.  Then an image with SNTP and plain
 # NTP but no TLS builds, boots and synchronises; one with an NTS server
 # but no TLS is refused by image build and by image check.
 set -uo pipefail
@@ -126,6 +127,12 @@ rounds_after_source() { # NAME SOURCE
 	local log=$T/$1.log
 	wait_line "$log" "^TLS: certificate dates are checked against $2" 60 \
 		>/dev/null
+	rounds_now "$1"
+}
+# The last of the next two rounds.
+# The last of the next two rounds.
+rounds_now() { # NAME
+	local log=$T/$1.log
 	mark "$log"
 	wait_until 20 eval '[ "$(count_lines "$log" "^tls_clock: round=")" -ge 2 ]' ||
 		return 1
@@ -146,6 +153,30 @@ expect "sntp-tls: NTS: now.test refused as expired, future.test accepted" \
 	"now=expired future=ok" "$got"
 check "sntp-tls: NTS: TLS logged the system clock until SNTP synchronised" \
 	has_line "$T/nts.log" '^TLS: certificate dates are checked against the system clock \(SNTP has not synchronised yet\)'
+# SNTP killed until the supervisor stops restarting it (its image allows
+# 10 restarts a minute): the record keeps the last authenticated time,
+# marked as no longer updated, and TLS goes on checking dates at it,
+# carried forward on the monotonic clock, not at the system clock.
+mark "$T/nts.log"
+for _ in $(seq 12); do
+	mark "$T/nts.events"
+	kill -KILL "$(newest_pid "$T/nts.events" SNTP)" 2>/dev/null
+	wait_event "$T/nts.events" \
+		'(.event=="ready" or .event=="crash_loop") and .compartment=="SNTP"' \
+		10 >/dev/null || break
+	has_event "$T/nts.events" '.event=="crash_loop" and .compartment=="SNTP"' &&
+		break
+done
+check "sntp-tls: NTS: SNTP killed until the supervisor gave up on it" \
+	has_event "$T/nts.events" '.event=="crash_loop" and .compartment=="SNTP"'
+held_source='NTS-authenticated network time, last measured by an SNTP compartment that no longer updates it.* from ntp\.test, \+6307[12][0-9]{3} s'
+got=$(rounds_after_source nts "$held_source")
+check "sntp-tls: NTS: ... TLS logs that it holds the last NTS time" \
+	logged_source nts "$held_source"
+expect "sntp-tls: NTS: ... and still checks dates at it: now.test expired, future.test accepted" \
+	"now=expired future=ok" "$got"
+check "sntp-tls: NTS: ... never at the system clock" \
+	no_line "$T/nts.log" '^TLS: certificate dates are checked against the system clock'
 stack_stop nts
 
 stack_start --netns "$TESTNET_DEV" plain "$T/plain.json" --tap tap0
