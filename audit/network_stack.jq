@@ -127,6 +127,14 @@ def time_servers:
 # With an NTS-KE server in the image, unauthenticated time is never used.
 def nts_required: any(time_servers[]; .use == "NTS-KE");
 
+# The time TLS checks certificate dates at: "nts" when it maps the time
+# record and SNTP has an NTS server (the system clock until SNTP has
+# synchronised), else "system_clock": TLS never takes plain NTP time,
+# which anyone on the path can forge.
+def tls_certificate_time:
+  if (time_record_readers | index(["TLS"])) != null and nts_required
+  then "nts" else "system_clock" end;
+
 # One sentence per compartment outside `who` that may call an export whose
 # roles pass `roles_test`, naming the exports.
 def _only(who; roles_test; why):

@@ -14,6 +14,9 @@ TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench churn \
 	misplaced tls_bench tls_test tls_other tls_hostile tls_victim
 # tests/sntp-test.sh's reader of the shared time record.
 TEST_COMPARTMENTS += sntp_probe
+# tests/sntp-tls-test.sh's TLS client, which shows the time TLS checks
+# certificate dates at.
+TEST_COMPARTMENTS += tls_clock
 FORMAT_SRCS += $(wildcard demo/compartments/*.c tests/compartments/*.[ch])
 
 COMPARTMENT_BINS := $(addprefix $(BUILD)/compartments/,$(DEMO_COMPARTMENTS) $(TEST_COMPARTMENTS))
@@ -51,6 +54,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench %/sntp_probe,$(COMPARTMENT_BINS))
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench %/sntp_probe %/tls_clock,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

@@ -1,7 +1,8 @@
 /*
  * The shared time record: the network time the SNTP compartment
  * publishes, which every compartment that imports sntp_time_get reads
- * without a call (sealnet/sntp.h).
+ * without a call (sealnet/sntp.h), and TLS for certificate dates
+ * (compartments/tls/verify_time.c).
  *
  * The supervisor makes it once per run, one page in a memfd sealed
  * against shrinking and growing (so no mapping of it can fault), and

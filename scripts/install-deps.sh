@@ -17,6 +17,9 @@ packages=(
 	# The SNTP tests and the demo serve time with chrony (started by
 	# them, with -x: never touching the host's clock).
 	chrony
+	# tests/sntp-tls-test.sh runs that chrony two years ahead
+	# (libfaketime, preloaded into it alone).
+	faketime
 )
 
 missing=()

@@ -346,7 +346,8 @@ image_check(const struct image *img, char *err, size_t errlen)
 	if (devices > 1)
 		return image_fail(err, errlen,
 				  "more than one compartment holds the device");
-	if (image_tls_check(img, err, errlen) < 0)
+	if (image_tls_check(img, err, errlen) < 0 ||
+	    image_sntp_check(img, err, errlen) < 0)
 		return -1;
 	return image_mqtt_check(img, err, errlen);
 }

@@ -55,6 +55,10 @@ enum image_restart {
 struct image_call {
 	char compartment[IMAGE_NAME_MAX];
 	uint16_t export_id;
+	/* Declared with SEALNET_IMPORT_OPTIONAL: image_build drops it when
+	 * the image has no such compartment.  Not stored: every call an
+	 * image file holds is required. */
+	bool if_present;
 };
 
 struct image_capability {
@@ -269,7 +273,8 @@ const struct image_compartment *image_sntp_compartment(const struct image *img);
 
 /* How c may map the shared time record: SN_TIME_RECORD_ACCESS_WRITE for
  * the SNTP compartment, _READ for a compartment that imports
- * sntp_time_get, _NONE for the others. */
+ * sntp_time_get and for the TLS compartment, _NONE for the others and
+ * for every compartment of an image without SNTP. */
 uint8_t image_time_record_access(const struct image *img,
 				 const struct image_compartment *c);
 

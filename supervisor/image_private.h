@@ -48,6 +48,10 @@ int image_tls_check(const struct image *img, char *err, size_t errlen);
 json_t *image_tls_json(const struct image_tls *tls);
 int image_tls_parse(struct image_tls *tls, json_t *o, char *err, size_t errlen);
 
+/* image_sntp.c: an SNTP compartment that holds an NTS server runs its
+ * key establishment through TLS, so it must be able to call it. */
+int image_sntp_check(const struct image *img, char *err, size_t errlen);
+
 /* image_mqtt.c: the MQTT records of a binary's manifest, gathered and
  * then applied to its capabilities; the credentials `image build`
  * records and their rules; the MQTT part of a capability and the "mqtt"

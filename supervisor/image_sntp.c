@@ -24,12 +24,87 @@ uint8_t
 image_time_record_access(const struct image *img,
 			 const struct image_compartment *c)
 {
-	if (image_sntp_compartment(img) == c)
+	const struct image_compartment *sntp = image_sntp_compartment(img);
+
+	if (sntp == NULL)
+		return SN_TIME_RECORD_ACCESS_NONE;
+	if (sntp == c)
 		return SN_TIME_RECORD_ACCESS_WRITE;
+	/* TLS checks certificate dates at NTS-authenticated network time
+	 * when there is some (compartments/tls/verify_time.c); it needs no
+	 * SNTP export for that, so an image without SNTP is unchanged. */
+	if (image_tls_compartment(img) == c)
+		return SN_TIME_RECORD_ACCESS_READ;
 	for (unsigned i = 0; i < c->ncalls; i++)
 		if (c->calls[i].export_id == SN_EXPORT_SNTP_TIME_GET)
 			return SN_TIME_RECORD_ACCESS_READ;
 	return SN_TIME_RECORD_ACCESS_NONE;
+}
+
+/* What NTS key establishment calls in the TLS compartment
+ * (compartments/sntp/key_exchange.c). */
+static const uint16_t nts_ke_exports[] = {
+    SN_EXPORT_TLS_CONNECTION_CREATE,	      SN_EXPORT_TLS_CONNECTION_SEND,
+    SN_EXPORT_TLS_CONNECTION_RECEIVE,	      SN_EXPORT_TLS_CONNECTION_CLOSE,
+    SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL,
+};
+
+static bool
+calls(const struct image_compartment *c, uint16_t export_id)
+{
+	for (unsigned i = 0; i < c->ncalls; i++)
+		if (c->calls[i].export_id == export_id)
+			return true;
+	return false;
+}
+
+/* SNTP declares its TLS imports optional (a plain NTP image needs no
+ * TLS); an NTS server, named by what, makes them required. */
+static int
+nts_ke_possible(const struct image *img, const struct image_compartment *sntp,
+		const char *what, char *err, size_t errlen)
+{
+	if (image_tls_compartment(img) == NULL)
+		return image_fail(err, errlen,
+				  "%s: NTS key establishment runs over TLS, "
+				  "and the image has no TLS compartment "
+				  "(add the tls binary, or use --ntp-server)",
+				  what);
+	for (size_t i = 0;
+	     i < sizeof(nts_ke_exports) / sizeof(nts_ke_exports[0]); i++)
+		if (!calls(sntp, nts_ke_exports[i]))
+			return image_fail(err, errlen,
+					  "%s: NTS key establishment needs %s "
+					  "to call %s, which it does not "
+					  "import",
+					  what, sntp->name,
+					  sn_export_name(nts_ke_exports[i]));
+	return 0;
+}
+
+int
+image_sntp_check(const struct image *img, char *err, size_t errlen)
+{
+	const struct image_compartment *sntp = image_sntp_compartment(img);
+	char what[IMAGE_NAME_MAX + SN_HOST_MAX + 64];
+
+	if (sntp == NULL)
+		return 0;
+	/* A TCP capability is an NTS-KE server (compartments/sntp/
+	 * servers.h). */
+	for (unsigned i = 0; i < sntp->ncaps; i++) {
+		const struct image_capability *ic = &sntp->caps[i];
+
+		if (ic->cap.kind != SN_CAPABILITY_CONNECTION ||
+		    ic->cap.protocol != SN_PROTOCOL_TCP)
+			continue;
+		(void)snprintf(what, sizeof(what),
+			       "%s's capability %s, the NTS server %s:%u",
+			       sntp->name, ic->name, ic->cap.host,
+			       (unsigned)ic->cap.port);
+		return nts_ke_possible(img, sntp, what, err, errlen);
+	}
+	return 0;
 }
 
 /* "HOST" or "HOST:PORT" ("[ADDRESS]:PORT" for IPv6) into host and
@@ -126,6 +201,13 @@ image_add_time_server(struct image *img, const char *spec, bool nts, char *err,
 	c = &img->compartments[sntp - img->compartments];
 	if (split_server(spec, host, &port, err, errlen) < 0)
 		return -1;
+	if (nts) {
+		char what[SN_HOST_MAX + 32];
+
+		(void)snprintf(what, sizeof(what), "NTS server \"%s\"", spec);
+		if (nts_ke_possible(img, c, what, err, errlen) < 0)
+			return -1;
+	}
 	/* An NTS server takes two capabilities, or none. */
 	if (c->ncaps + (nts ? 2u : 1u) > SN_MAX_HELD_CAPABILITIES)
 		return image_fail(err, errlen,

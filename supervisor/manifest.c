@@ -41,12 +41,16 @@ declare_export(struct image_compartment *c, const char *name, char *err,
 
 /* The compartment a call reaches is the schema's, never the binary's. */
 static int
-declare_import(struct image_compartment *c, const char *name, char *err,
-	       size_t errlen)
+declare_import(struct image_compartment *c, const char *name, uint64_t how,
+	       char *err, size_t errlen)
 {
 	const sn_export_info *e = sn_export_info_by_name(name);
 	struct image_call *call;
 
+	if (how != SEALNET_IMPORT_REQUIRED && how != SEALNET_IMPORT_IF_PRESENT)
+		return image_fail(err, errlen,
+				  "imports %s in an unknown way (%llu)", name,
+				  (unsigned long long)how);
 	if (e == NULL)
 		return image_fail(err, errlen,
 				  "imports %s, which the schema does not "
@@ -59,6 +63,7 @@ declare_import(struct image_compartment *c, const char *name, char *err,
 			     e->compartment))
 		return image_fail(err, errlen, "%s: no compartment", name);
 	call->export_id = e->id;
+	call->if_present = how == SEALNET_IMPORT_IF_PRESENT;
 	return 0;
 }
 
@@ -221,7 +226,7 @@ apply_declaration(struct image_compartment *c,
 	case SEALNET_DECLARE_EXPORT:
 		return declare_export(c, d->name, err, errlen);
 	case SEALNET_DECLARE_IMPORT:
-		return declare_import(c, d->name, err, errlen);
+		return declare_import(c, d->name, d->number, err, errlen);
 	case SEALNET_DECLARE_CONNECTION:
 	case SEALNET_DECLARE_BIND:
 		return declare_capability(c, d, err, errlen);
@@ -432,6 +437,20 @@ build_compartment(struct image_compartment *c, const char *binary,
 	return 0;
 }
 
+/* SEALNET_IMPORT_OPTIONAL: a call to a compartment the image lacks is
+ * left out, not refused. */
+static void
+drop_absent_optional_calls(const struct image *img, struct image_compartment *c)
+{
+	unsigned kept = 0;
+
+	for (unsigned k = 0; k < c->ncalls; k++)
+		if (!c->calls[k].if_present ||
+		    image_find(img, c->calls[k].compartment) != NULL)
+			c->calls[kept++] = c->calls[k];
+	c->ncalls = kept;
+}
+
 int
 image_build(struct image *img, char *const binaries[], unsigned n,
 	    bool allow_dangerous, const struct image_tls_options *tls,
@@ -448,6 +467,8 @@ image_build(struct image *img, char *const binaries[], unsigned n,
 			return -1;
 		img->ncompartments++;
 	}
+	for (unsigned i = 0; i < n; i++)
+		drop_absent_optional_calls(img, &img->compartments[i]);
 	if (image_tls_build(img, tls, err, errlen) < 0 ||
 	    image_mqtt_build(img, tls, err, errlen) < 0)
 		return -1;

@@ -7,28 +7,45 @@
 
 #include "harness.h"
 #include "image.h"
+#include "image_private.h"
 
 static struct image img;
 static char err[256];
 
-/* An SNTP compartment, a reader that imports sntp_time_get, and one that
- * imports only sntp_update. */
+/* What SNTP calls for NTS key establishment. */
+static const uint16_t nts_ke_exports[] = {
+    SN_EXPORT_TLS_CONNECTION_CREATE,	      SN_EXPORT_TLS_CONNECTION_SEND,
+    SN_EXPORT_TLS_CONNECTION_RECEIVE,	      SN_EXPORT_TLS_CONNECTION_CLOSE,
+    SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL,
+};
+#define NTS_KE_EXPORTS (sizeof(nts_ke_exports) / sizeof(nts_ke_exports[0]))
+
+/* An SNTP compartment, a reader that imports sntp_time_get, one that
+ * imports only sntp_update, and TLS, which SNTP calls for NTS. */
 static void
 three_compartments(void)
 {
 	memset(&img, 0, sizeof(img));
-	img.ncompartments = 3;
+	img.ncompartments = 4;
+	strcpy(img.compartments[3].name, "TLS");
+	for (unsigned i = 0; i < NTS_KE_EXPORTS; i++) {
+		img.compartments[3].exports[i] = nts_ke_exports[i];
+		img.compartments[0].calls[i] =
+		    (struct image_call){"TLS", nts_ke_exports[i], false};
+	}
+	img.compartments[3].nexports = NTS_KE_EXPORTS;
+	img.compartments[0].ncalls = NTS_KE_EXPORTS;
 	strcpy(img.compartments[0].name, "SNTP");
 	img.compartments[0].exports[0] = SN_EXPORT_SNTP_UPDATE;
 	img.compartments[0].exports[1] = SN_EXPORT_SNTP_TIME_GET;
 	img.compartments[0].nexports = 2;
 	strcpy(img.compartments[1].name, "reader");
 	img.compartments[1].calls[0] =
-	    (struct image_call){"SNTP", SN_EXPORT_SNTP_TIME_GET};
+	    (struct image_call){"SNTP", SN_EXPORT_SNTP_TIME_GET, false};
 	img.compartments[1].ncalls = 1;
 	strcpy(img.compartments[2].name, "asker");
 	img.compartments[2].calls[0] =
-	    (struct image_call){"SNTP", SN_EXPORT_SNTP_UPDATE};
+	    (struct image_call){"SNTP", SN_EXPORT_SNTP_UPDATE, false};
 	img.compartments[2].ncalls = 1;
 }
 
@@ -48,6 +65,25 @@ TEST(time_record_access)
 		     SN_TIME_RECORD_ACCESS_READ);
 	/* Asking for an update is no licence to map the record. */
 	CHECK_EQ_INT(image_time_record_access(&img, &img.compartments[2]),
+		     SN_TIME_RECORD_ACCESS_NONE);
+}
+
+/* TLS maps the record to check certificate dates at network time,
+ * without importing anything from SNTP; in an image without SNTP there
+ * is no record, and TLS is given nothing. */
+TEST(tls_reads_the_record)
+{
+	three_compartments();
+	CHECK(image_tls_compartment(&img) == &img.compartments[3]);
+	CHECK_EQ_INT(img.compartments[3].ncalls, 0);
+	CHECK_EQ_INT(image_time_record_access(&img, &img.compartments[3]),
+		     SN_TIME_RECORD_ACCESS_READ);
+	/* The same image without SNTP. */
+	memset(&img.compartments[0].exports, 0,
+	       sizeof(img.compartments[0].exports));
+	img.compartments[0].nexports = 0;
+	CHECK(image_sntp_compartment(&img) == NULL);
+	CHECK_EQ_INT(image_time_record_access(&img, &img.compartments[3]),
 		     SN_TIME_RECORD_ACCESS_NONE);
 }
 
@@ -110,6 +146,48 @@ TEST(bad_servers_are_refused)
 	CHECK(strstr(err, "sntp_time_get") != NULL);
 }
 
+/* Plain NTP needs no TLS; NTS does, in the image and in SNTP's calls. */
+TEST(nts_needs_tls)
+{
+	three_compartments();
+	img.ncompartments = 3;
+	img.compartments[0].ncalls = 0;
+	CHECK_EQ_INT(
+	    image_add_time_server(&img, "ntp.test", false, err, sizeof(err)),
+	    0);
+	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), 0);
+	CHECK_EQ_INT(
+	    image_add_time_server(&img, "nts.test", true, err, sizeof(err)),
+	    -1);
+	CHECK(strstr(err, "NTS server \"nts.test\": NTS key establishment "
+			  "runs over TLS, and the image has no TLS "
+			  "compartment") != NULL);
+	CHECK_EQ_INT(img.compartments[0].ncaps, 1);
+	/* An image file edited to hold one is refused all the same. */
+	img.compartments[0].caps[1] = img.compartments[0].caps[0];
+	strcpy(img.compartments[0].caps[1].name, "nts_1");
+	img.compartments[0].caps[1].cap.protocol = SN_PROTOCOL_TCP;
+	img.compartments[0].caps[1].cap.port = IMAGE_NTS_KE_PORT;
+	img.compartments[0].ncaps = 2;
+	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), -1);
+	CHECK(strstr(err, "SNTP's capability nts_1, the NTS server "
+			  "ntp.test:4460: NTS key establishment runs over "
+			  "TLS, and the image has no TLS compartment") != NULL);
+	/* TLS present, but SNTP cannot call one of what NTS needs. */
+	img.ncompartments = 4;
+	for (unsigned i = 0; i < NTS_KE_EXPORTS - 1; i++)
+		img.compartments[0].calls[i] =
+		    (struct image_call){"TLS", nts_ke_exports[i], false};
+	img.compartments[0].ncalls = NTS_KE_EXPORTS - 1;
+	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), -1);
+	CHECK(strstr(err, "tls_connection_keying_material, which it does "
+			  "not import") != NULL);
+	img.compartments[0].calls[NTS_KE_EXPORTS - 1] = (struct image_call){
+	    "TLS", nts_ke_exports[NTS_KE_EXPORTS - 1], false};
+	img.compartments[0].ncalls = NTS_KE_EXPORTS;
+	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), 0);
+}
+
 TEST(capabilities_run_out)
 {
 	three_compartments();
@@ -133,8 +211,10 @@ int
 main(void)
 {
 	RUN(time_record_access);
+	RUN(tls_reads_the_record);
 	RUN(servers_become_capabilities);
 	RUN(bad_servers_are_refused);
+	RUN(nts_needs_tls);
 	RUN(capabilities_run_out);
 	HARNESS_EXIT();
 }

@@ -144,7 +144,7 @@ expect "sntp: the audit shows the servers as SNTP's UDP capabilities" \
 		select(.owner == "SNTP" and .type == "UDP") |
 		"\(.host):\(.port)"] | join(" ")')"
 expect "sntp: the audit shows who maps the shared time record" \
-	"SNTP:write sntp_probe:read" \
+	"TLS:read SNTP:write sntp_probe:read" \
 	"$("$SN_SEALNET" audit "$T/plain.json" | jq -r '[.compartments |
 		to_entries[] | select(.value.shared_memory) |
 		"\(.key):\(.value.shared_memory[] |

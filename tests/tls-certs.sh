@@ -4,7 +4,8 @@
 # P-256 keys; `openssl ca`, so that a certificate's dates can lie in the
 # past or the future.  Source this file, then:
 #
-#   tls_ca DIR NAME              DIR/NAME.pem and DIR/NAME.key, a CA
+#   tls_ca DIR NAME [DAYS]       DIR/NAME.pem and DIR/NAME.key, a CA valid
+#                                from now for DAYS (default 2)
 #   tls_cert DIR CA NAME SUBJECT_ALT_NAME [START END]
 #                                DIR/NAME.pem for DIR/server.key (made on
 #                                first use), issued by CA, valid from
@@ -14,9 +15,9 @@
 #                                certificate
 #   tls_certs_make DIR           everything tests/tls-test.sh uses
 
-tls_ca() { # DIR NAME
+tls_ca() { # DIR NAME [DAYS]
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$1/$2.key" -out "$1/$2.pem" -days 2 \
+		-keyout "$1/$2.key" -out "$1/$2.pem" -days "${3:-2}" \
 		-subj "/CN=sealnet test CA $2" -addext basicConstraints=critical,CA:TRUE \
 		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 }

@@ -19,6 +19,9 @@ FORMAT_SRCS += $(addprefix $(SNTP_DIR)/,sntp.c exchange.c key_exchange.c \
 # Against chrony, with an attacker on the path (tests/tools/ntp_proxy.py)
 # and tests/compartments/sntp_probe.c reading the record: as root.
 SCRIPT_TESTS += tests/sntp-test.sh
+# TLS checks certificate dates at NTS time alone, against a chrony run
+# two years ahead; SNTP without TLS for plain NTP: as root.
+SCRIPT_TESTS += tests/sntp-tls-test.sh
 
 # The folder's headers are private to it.
 $(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)

@@ -39,14 +39,16 @@ SEALNET_IMPORT(network_socket_udp_authorise_host);
 SEALNET_IMPORT(network_socket_send_to);
 SEALNET_IMPORT(network_socket_receive_from);
 SEALNET_IMPORT(network_socket_close);
-/* NTS key establishment: a TCP connection of our own, handed to TLS. */
+/* NTS key establishment: a TCP connection of our own, handed to TLS.
+ * An image without TLS leaves the TLS calls out, and may then grant no
+ * NTS server (supervisor/image_sntp.c): plain NTP needs no TLS. */
 SEALNET_IMPORT(network_socket_connect_tcp);
 SEALNET_IMPORT(network_socket_delegate);
-SEALNET_IMPORT(tls_connection_create);
-SEALNET_IMPORT(tls_connection_send);
-SEALNET_IMPORT(tls_connection_receive);
-SEALNET_IMPORT(tls_connection_close);
-SEALNET_IMPORT(tls_connection_keying_material);
+SEALNET_IMPORT_OPTIONAL(tls_connection_create);
+SEALNET_IMPORT_OPTIONAL(tls_connection_send);
+SEALNET_IMPORT_OPTIONAL(tls_connection_receive);
+SEALNET_IMPORT_OPTIONAL(tls_connection_close);
+SEALNET_IMPORT_OPTIONAL(tls_connection_keying_material);
 /* One key exchange at a time per server. */
 SEALNET_QUOTA(tls_sessions, SYNC_MAX_SERVERS);
 SEALNET_RESTART(always, 10);
@@ -497,14 +499,17 @@ main(void)
 	    sn_export_peer(&sntp.compartment, SN_EXPORT_NETWORK_SOCKET_UDP);
 	sntp.netapi = sn_export_peer(
 	    &sntp.compartment, SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST);
+	/* NULL in an image without TLS, which grants no NTS server: key
+	 * establishment then fails before it starts (key_exchange.c). */
 	sntp.tls =
 	    sn_export_peer(&sntp.compartment, SN_EXPORT_TLS_CONNECTION_CREATE);
-	if (sntp.tcpip == NULL || sntp.netapi == NULL || sntp.tls == NULL)
+	if (sntp.tcpip == NULL || sntp.netapi == NULL)
 		return 1;
 	/* A socket or a session made for a request that had given up. */
 	sn_peer_on_late_reply(sntp.tcpip, sn_release_late_socket);
 	sn_peer_on_late_reply(sntp.netapi, sn_release_late_socket);
-	sn_peer_on_late_reply(sntp.tls, key_exchange_late_session);
+	if (sntp.tls != NULL)
+		sn_peer_on_late_reply(sntp.tls, key_exchange_late_session);
 	take_over_record();
 	choose_clock_skew();
 	add_servers();

@@ -72,10 +72,21 @@ FORMAT_SRCS += compartments/tls/tests/bench.c
 # decides.
 STACK_COMPARTMENTS += tls
 COMPARTMENT_SRCS_tls := $(addprefix compartments/tls/,tls.c session.c \
-	pump.c verify_time.c) $(TLS_ENGINE_SRCS)
+	pump.c verify_time.c time_source.c) $(TLS_ENGINE_SRCS)
 COMPARTMENT_LDLIBS_tls := $(TLS_LDLIBS)
 FORMAT_SRCS += $(addprefix compartments/tls/,tls.c session.c session.h \
 	pump.c pump.h verify_time.c tls_const.h)
+
+# Which clock certificate dates are checked against (time_source.c,
+# pure), and the seam that reads the shared time record for it
+# (verify_time.c), on a record the test writes.
+FORMAT_SRCS += compartments/tls/time_source.c compartments/tls/time_source.h \
+	compartments/tls/tests/time_source_test.c
+TEST_NAMES += tls_time_source_test
+TEST_MAIN_tls_time_source_test := compartments/tls/tests/time_source_test.c
+TEST_SRCS_tls_time_source_test := compartments/tls/time_source.c \
+	compartments/tls/verify_time.c
+TEST_LDLIBS_tls_time_source_test := $(TLS_LDLIBS)
 
 # tls_calls (the generic harness): the compartment booted with the seeds'
 # CA as its trust anchors and an identity made at start.

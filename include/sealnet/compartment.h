@@ -126,6 +126,27 @@ struct sealnet_handler_record {
 	    .kind = SEALNET_DECLARE_IMPORT,                                    \
 	    .name = #export_name}
 
+/* An import's `number`: the image needs the compartment that implements
+ * it (0), or leaves the call out when the image has no such compartment
+ * (SEALNET_IMPORT_IF_PRESENT). */
+#define SEALNET_IMPORT_REQUIRED	  0u
+#define SEALNET_IMPORT_IF_PRESENT 1u
+
+/*
+ * A call this compartment makes only for a feature the image may leave
+ * out: `sealnet image build` keeps it when the image has the compartment
+ * the schema names for the export, and drops it otherwise, so the image
+ * does not need that compartment.  Whatever then needs the call must be
+ * refused by the image's own checks (an NTS server for SNTP without
+ * TLS is), and a call made anyway fails with -EPERM.
+ */
+#define SEALNET_IMPORT_OPTIONAL(export_name)                                   \
+	static SEALNET_DECLARATION_(SEALNET_UNIQUE_(sealnet_import_)) = {      \
+	    .magic = SEALNET_MANIFEST_MAGIC,                                   \
+	    .kind = SEALNET_DECLARE_IMPORT,                                    \
+	    .number = SEALNET_IMPORT_IF_PRESENT,                               \
+	    .name = #export_name}
+
 /* A capability is passed by name: SEALNET_CAPABILITY(name). */
 #define SEALNET_CAPABILITY(capability_name)                                    \
 	(&SEALNET_CAT(sealnet_capability_, capability_name))

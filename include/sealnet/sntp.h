@@ -13,6 +13,13 @@
  *
  * With an NTS server in the image, the SNTP compartment never uses
  * unauthenticated time: `authenticated` says which the record holds.
+ * The TLS compartment reads the record too (without importing anything
+ * from SNTP) and checks certificate dates at its time only when it is
+ * authenticated (sealnet/tls.h): an image whose time servers are all
+ * plain NTP keeps TLS on the system clock.  NTS key establishment runs
+ * through TLS, so an image with an NTS server needs a TLS compartment
+ * (`image build` and `image check` refuse one without); plain NTP does
+ * not.
  * The record outlives the SNTP compartment: if it dies, readers keep the
  * last time, with `updating` false until its successor takes over.
  *

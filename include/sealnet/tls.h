@@ -31,9 +31,15 @@
  *
  * Certificates are checked against the trust anchors the image gives the
  * TLS compartment (`sealnet image build --trust-anchors`, by default the
- * system's bundle), the capability's host name, and the system clock.  A
- * peer whose certificate fails never receives a byte of application
- * data.
+ * system's bundle), the capability's host name, and the time: the SNTP
+ * compartment's network time once it is synchronised and authenticated
+ * (NTS; kept, carried forward on the monotonic clock, if SNTP stops
+ * updating it), else the system clock.  Plain NTP time is never used for
+ * certificates: anyone on the path can forge it, and moving the clock
+ * back would make an expired certificate valid again.  TLS logs which
+ * clock it uses whenever that changes; `sealnet audit`'s
+ * tls_certificate_time says which one the image allows.  A peer whose
+ * certificate fails never receives a byte of application data.
  *
  * If the TLS compartment dies, every session it held is gone: the first
  * call on each returns -ENOTRECOVERABLE, every later one -ENOTCONN, and
