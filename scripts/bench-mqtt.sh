@@ -29,7 +29,9 @@
 #   from MQTT to TLS or from TLS to TCPIP.
 #
 # Prints one JSON object per line, then a summary with the ratios and
-# their goals.  Run as root.  KEEP_LOG=FILE keeps the last stack's log.
+# their goals.  Run as root.  KEEP_LOG=FILE keeps the last stack's log,
+# and that of the stack that carried the traffic as FILE.traffic (with
+# hop timestamps, bench/hop_trace.h, when built with them).
 #
 # Figures come only from a run in which every step succeeded: if any
 # fails, nothing is printed on standard output, the reason and the
@@ -175,6 +177,16 @@ has_line "$tmp/bench.log" 'mqtt_bench: holding 1 connection' || failed "mqtt_ben
 mqtt_rss
 rss1=$rss
 exited_0 mqtt_bench
+# A build with hop timestamps (bench/hop_trace.h) writes them
+# out on SIGUSR1 (those that record any; to the others it is fatal);
+# mqtt_bench did on its exit.
+if [ "${HOP_TRACE:-0}" = 1 ]; then
+	for pid in $(events "$events" '.event=="started" and
+		(.compartment | IN("Firewall", "TCPIP", "TLS", "MQTT"))' | jq -r .pid); do
+		kill -USR1 "$pid" || failed "no hop timestamps from $pid"
+	done
+	sleep 1
+fi
 count_wait sealnet
 s_rate=$rate
 value() { grep -oE "\"$1\",\"[a-z_]+\":[0-9.]+" "$tmp/out" | grep -oE '[0-9.]+$'; }
@@ -185,6 +197,9 @@ number "${s_rtt:-}" && number "${s_rtt_nd:-}" ||
 lines "$tmp/bench.log" 'mqtt_bench: [0-9]+ QoS 0 publishes taken' | sed 's/^/sealnet-bench: /' >&2
 mqtt_once
 stack_stop bench || failed "the stack did not stop cleanly"
+if [ -n "${KEEP_LOG:-}" ]; then
+	cp "$tmp/bench.log" "$KEEP_LOG.traffic" || failed "cannot keep the log"
+fi
 
 # CONNECTIONS held by as few of mqtt_hold_1 ... mqtt_hold_4 as can, 8
 # each at most; each is told its share in a retained message.
