@@ -370,14 +370,10 @@ serve_publish(void *ctx, struct sn_incoming *in)
 	}
 	rc = mqtt_session_publish_id(&c->session, &m, NULL,
 				     sn_mqtt_publish_packet_id(req), &token);
-	/* The message goes to the transport before the caller is answered:
-	 * the transport's wake-up is on the message's way, the caller's is
-	 * not, and on a busy machine the one woken first runs first.  The
-	 * reply is built after, in the builder the send used. */
-	conn_run(c);
 	rc < 0 ? answer_error(in, rc)
 	       : sn_reply_ok(in, SN_BODY_EMPTY,
 			     sn_empty_start(sn_reply_builder(&compartment)));
+	conn_run(c);
 }
 
 static void

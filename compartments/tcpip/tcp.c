@@ -568,10 +568,10 @@ serve_send(void *ctx, struct sn_incoming *in)
 	}
 	n = write_some(s->pcb, data, len);
 	if (n > 0 || len == 0) {
-		/* Unsent (no route, no pbuf) waits for lwIP's timer; sent
-		 * goes to the Firewall before the caller is woken. */
-		if (n > 0 && tcp_output(s->pcb) == ERR_OK)
-			tcpip_netif_flush();
+		/* Taken either way: what tcp_output cannot send now (no
+		 * route yet, no pbuf) stays queued for lwIP's timer. */
+		if (n > 0)
+			(void)tcp_output(s->pcb);
 		answer_ok(in, SN_BODY_SENT, sent_body(n));
 		return;
 	}

@@ -306,26 +306,19 @@ serve_send(void *ctx, struct sn_incoming *in)
 		return;
 	}
 	taken = take_plaintext(s, data, len, sn_tls_send_no_flush(req));
-	if (taken == 0 && len > 0) {
-		/* No room: answered "0 taken" once there is. */
-		sn_defer(in, &s->send_wait);
-		pump_wait_send(&s->pump);
-		session_run(s);
-		return;
-	}
-	/* The record goes to TCPIP before the caller is answered: TCPIP's
-	 * wake-up is on the data's way, the caller's is not, and on a busy
-	 * machine the one woken first runs first.  The reply is built
-	 * after, in the builder the send used. */
-	session_run(s);
 	if (taken < 0) {
 		answer_error(in, (int)taken);
-	} else {
+	} else if (taken > 0 || len == 0) {
 		sn_builder *b = sn_reply_builder(&compartment);
 		uint32_t body = sn_sent_start(b);
 		sn_sent_add_bytes(b, body, (uint32_t)taken);
 		sn_reply_ok(in, SN_BODY_SENT, body);
+	} else {
+		/* No room: answered "0 taken" once there is. */
+		sn_defer(in, &s->send_wait);
+		pump_wait_send(&s->pump);
 	}
+	session_run(s);
 }
 
 static void
