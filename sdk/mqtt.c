@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../bench/hop_trace.h"
 #include "boot.h"
 #include "sdk.h"
 
@@ -284,6 +285,7 @@ send_publish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
 		sn_mqtt_publish_add_payload(b, body, payload, (uint32_t)len);
 	sn_mqtt_publish_add_qos(b, body, (uint8_t)qos);
 	sn_mqtt_publish_add_retain(b, body, retain);
+	SEALNET_HOP("app.publish", len);
 	return sn_call(mqtt, SN_EXPORT_MQTT_PUBLISH, SN_BODY_MQTT_PUBLISH, body,
 		       timeout_ns, reply, sizeof(reply), NULL);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../bench/hop_trace.h"
 #include "boot.h"
 #include "sdk.h"
 
@@ -125,6 +126,7 @@ ask_events(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
 	sn_mqtt_run_add_seen(b, body, l->seen);
 	sn_mqtt_run_add_transport_error(b, body, l->transport_error);
 	l->transport_error = 0;
+	SEALNET_HOP("app.run", l->seen);
 	return sn_call(mqtt, SN_EXPORT_MQTT_RUN, SN_BODY_MQTT_RUN, body,
 		       timeout_ns, events_reply, sizeof(events_reply), reply);
 }
@@ -167,6 +169,8 @@ run_once(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 	sn_mqtt_events_ref ev = sn_message_body_as_mqtt_events(reply);
 	bool wanted = sn_mqtt_events_transport_wanted(ev);
 	uint32_t count = sn_mqtt_events_events_count(ev);
+
+	SEALNET_HOP("app.events", count);
 	for (uint32_t i = 0; i < count; i++) {
 		sn_mqtt_event_ref e = sn_mqtt_events_events_at(ev, i);
 

@@ -66,6 +66,7 @@ testnet_spawn tcpdump -i vs -n -U -s 128 -w "$tmp/wire.pcap" 2>/dev/null
 capture_pid=${TESTNET_PIDS[-1]}
 testnet_spawn "$build/tools/echo_server" 7007
 testnet_spawn "$build/tools/echo_server" udp 7009
+testnet_spawn "$build/tools/tcp_peer" pairs 7013
 
 # ---- the stack ----
 "$build/bin/sealnet" image build -o "$tmp/net.json" \
@@ -150,6 +151,12 @@ check "NetAPI works on at most 8 calls of one caller at once" \
 	has 'RESULT netapi caller limit: 8 in progress, the 9th refused \(-EAGAIN\); once they ended, a connect: ok'
 check "a peer that stops reading stalls no other connection" \
 	has 'RESULT stalled peer: stalled after [0-9]+ KiB; another connection echoed 256 KiB meanwhile: ok'
+# tcp_peer pairs answers each request with two small writes and Nagle's
+# algorithm holds the second until the first is acknowledged: without a
+# prompt acknowledgement each round waits for lwIP's delayed-ACK timer.
+check "a small segment is acknowledged at once: a Nagle peer's 60 answers in 2 s" \
+	has 'RESULT small segments: 60 of 60 rounds in 2000 ms'
+lines "$log" 'RESULT small segments' | sed 's/^/  /'
 check "TCPIP holds no more sockets for a compartment than its quota" \
 	has 'RESULT socket quota: 4 sockets, then refused \(-EDQUOT\); after a close, another one'
 

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../../bench/hop_trace.h"
 #include "boot.h"
 #include "filter.h"
 #include "frames.h"
@@ -78,6 +79,7 @@ device_write_with(const struct vnet_hdr *h, const uint8_t *data, size_t len)
 		n = writev(SN_DEVICE_FD, iov, 2) - (ssize_t)sizeof(hdr);
 	} else
 		n = write(SN_DEVICE_FD, data, len);
+	SEALNET_HOP("firewall.device.write", len);
 	/* A full device queue loses the frame, as a wire would. */
 	if (n != (ssize_t)len && sn_log_worth(++device_errors))
 		sn_log("the device refused %llu frames",
@@ -138,6 +140,7 @@ batch_send(void)
 		return;
 	rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
 			    frame_delivered);
+	SEALNET_HOP("firewall.tcpip.frames", pending);
 
 	if (rc > 0)
 		frames_in_flight++;
@@ -244,6 +247,7 @@ device_read_one(int fd, uint64_t now)
 		return n > 0 ? 1 : 0;
 	}
 	len = (size_t)n - skip;
+	SEALNET_HOP("firewall.device.read", len);
 	v = filter_read(hdr, slot,
 			len > SN_FRAMES_MAX_FRAME ? SN_FRAMES_MAX_FRAME + 1
 						  : len,

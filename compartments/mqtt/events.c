@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../../bench/hop_trace.h"
 #include "connection.h"
 #include "log.h"
 
@@ -209,6 +210,7 @@ conn_answer_run(struct conn *c, bool now)
 		sn_builder_set_table_at(b, vec, i,
 					event_table(b, &e, topic, payload));
 	sn_mqtt_events_add_transport_wanted(b, body, wants_transport(c));
+	SEALNET_HOP("mqtt.run.answer", n);
 	(void)sn_deferred_ok(&c->run_wait, SN_BODY_MQTT_EVENTS, body);
 	c->run_waiting = false;
 }

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../bench/hop_trace.h"
 #include "boot.h"
 #include "connection.h"
 #include "grant.h"
@@ -355,6 +356,7 @@ serve_publish(void *ctx, struct sn_incoming *in)
 	sn_handle h;
 	int rc;
 
+	SEALNET_HOP("mqtt.publish.in", pl);
 	sn_mqtt_publish_connection(req, &h);
 	c = conn_lookup(in->peer, h);
 	if (c == NULL || c->state == CONN_CLOSING) {

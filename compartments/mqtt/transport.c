@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../../bench/hop_trace.h"
 #include "boot.h"
 #include "connection.h"
 #include "log.h"
@@ -148,6 +149,7 @@ on_sent(void *ctx, int status, const sn_message_ref *reply)
 		return;
 	}
 	taken = sn_sent_bytes(sn_message_body_as_sent(*reply));
+	SEALNET_HOP("mqtt.tls.sent", taken);
 	if (taken > c->sending) {
 		if (sn_log_worth(++stats.protocol_violations))
 			sn_log("the transport took more than was sent");
@@ -183,6 +185,7 @@ transport_send(struct conn *c)
 		sn_tls_send_add_session(b, body, &c->transport);
 		sn_tls_send_add_data(b, body, data, (uint32_t)len);
 	}
+	SEALNET_HOP("mqtt.tls.send", len);
 	c->sending = (uint32_t)len;
 	c->send_in_flight = true;
 	return sn_call_async(p,
@@ -223,6 +226,7 @@ on_received(void *ctx, int status, const sn_message_ref *reply)
 		conn_transport_lost(c, -EPROTO);
 		return;
 	}
+	SEALNET_HOP("mqtt.tls.received", len);
 	memcpy(c->rx, data, len);
 	c->rx_start = 0;
 	c->rx_len = len;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../../bench/hop_trace.h"
 #include "boot.h"
 #include "frames.h"
 #include "log.h"
@@ -54,6 +55,9 @@ void
 tcpip_netif_flush(void)
 {
 	unsigned n = outgoing.count;
+
+	if (n > 0)
+		SEALNET_HOP("tcpip.firewall.frames", n);
 
 	if (sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
 			   frame_sent) < 0) {
@@ -165,6 +169,7 @@ receive_one(void *ctx, const uint8_t *data, uint32_t len,
 		return;
 	}
 	stats.frames_in++;
+	SEALNET_HOP("tcpip.frame.in", len);
 	/* lwIP handles the frame within input: its checks follow what
 	 * the device, through the Firewall, said of this one. */
 	if (offloads && *from_firewall && info->checksum_trusted)

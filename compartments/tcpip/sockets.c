@@ -44,11 +44,12 @@ sock_alloc(void)
 }
 
 void
-sock_quick_ack(struct sock *s)
+sock_quick_ack(struct sock *s, uint32_t len)
 {
-	if (s->quick_acks == 0 || s->pcb == NULL)
+	if (s->pcb == NULL || (s->quick_acks == 0 && len >= TCP_MSS))
 		return;
-	s->quick_acks--;
+	if (s->quick_acks > 0)
+		s->quick_acks--;
 	/* tcp_input sends it with its output once the callback returns. */
 	tcp_set_flags(s->pcb, TF_ACK_NOW);
 }

@@ -34,7 +34,12 @@
  * (up to 250 ms) or with the next segment out.  A peer that sends one
  * segment of a flight and waits for its ACK before the rest (chrony's
  * TLS server sends its ServerHello so) would otherwise wait out that
- * timer on every handshake. */
+ * timer on every handshake.  A segment shorter than the MSS is
+ * acknowledged at once at any age: its sender had no more to send, or
+ * holds the rest back until this is acknowledged (Nagle's algorithm:
+ * mosquitto, by default, holds the message for a subscriber behind the
+ * PUBACK it sent just before), and lwIP would make it wait for the timer.
+ * Full segments, a bulk transfer's, keep lwIP's every-second ACK. */
 #define QUICK_ACK_SEGMENTS 16u
 
 enum sock_state {
@@ -93,9 +98,10 @@ void sockets_init(void);
 struct sock *sock_alloc(void);
 /* Makes s the owner's, within its socket quota: 0, -EDQUOT or -ENOMEM. */
 int sock_own(struct sock *s, struct sn_peer *owner);
-/* Inside lwIP's receive callback: the segment just taken is acknowledged
- * at once while s is young (QUICK_ACK_SEGMENTS). */
-void sock_quick_ack(struct sock *s);
+/* Inside lwIP's receive callback: the `len` bytes just taken are
+ * acknowledged at once while s is young, or if they are less than a
+ * full segment (QUICK_ACK_SEGMENTS). */
+void sock_quick_ack(struct sock *s, uint32_t len);
 /* Closes s and whatever it holds, answering any call still waiting. */
 void sock_free(struct sock *s);
 /* s's timer, if set, will not fire. */

@@ -172,7 +172,7 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	else if (queue_received(s, p) != ERR_OK)
 		return ERR_MEM;
 	else
-		sock_quick_ack(s);
+		sock_quick_ack(s, p->tot_len);
 	deliver(s, GIVING_UP_NS);
 	return ERR_OK;
 }

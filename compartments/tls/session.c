@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <sealnet/tls.h>
 
+#include "../../bench/hop_trace.h"
 #include "boot.h"
 #include "log.h"
 
@@ -168,6 +169,7 @@ on_sent(void *ctx, int status, const sn_message_ref *reply)
 	pump_sent(&s->pump);
 	if (status == 0) {
 		taken = sn_sent_bytes(sn_message_body_as_sent(*reply));
+		SEALNET_HOP("tls.tcp.sent", taken);
 		if (taken <= s->tx_len) {
 			memmove(s->tx, s->tx + taken, s->tx_len - taken);
 			s->tx_len -= taken;
@@ -216,6 +218,7 @@ send_ciphertext(struct session *s)
 	body = sn_send_start(b);
 	sn_send_add_socket(b, body, &s->socket);
 	sn_send_add_data(b, body, s->tx, s->tx_len);
+	SEALNET_HOP("tls.tcp.send", s->tx_len);
 	return sn_call_async(p, SN_EXPORT_NETWORK_SOCKET_SEND, SN_BODY_SEND,
 			     body, TLS_IO_TIMEOUT_NS, on_sent, ticket(s));
 }
@@ -260,6 +263,7 @@ on_received(void *ctx, int status, const sn_message_ref *reply)
 		data =
 		    sn_received_data(sn_message_body_as_received(*reply), &len);
 		pump_received(&s->pump, false);
+		SEALNET_HOP("tls.tcp.received", len);
 		/* No more than the engine's room was asked for: it takes all
 		 * of it, or fails the session.  A session we closed refuses
 		 * what still comes; that is dropped. */
@@ -439,6 +443,7 @@ read_for_receive(struct session *s)
 	sn_builder *b = sn_reply_builder(&compartment);
 	uint32_t body = sn_received_start(b);
 	sn_received_add_data(b, body, plaintext, (uint32_t)got);
+	SEALNET_HOP("tls.receive.answer", got);
 	(void)sn_deferred_ok(&s->receive_wait, SN_BODY_RECEIVED, body);
 	OPENSSL_cleanse(plaintext, got);
 }

@@ -30,6 +30,7 @@
 #include <openssl/ssl.h>
 #include <sealnet/tls.h>
 
+#include "../../bench/hop_trace.h"
 #include "boot.h"
 #include "log.h"
 #include "sealnet/compartment.h"
@@ -291,6 +292,7 @@ serve_send(void *ctx, struct sn_incoming *in)
 	sn_handle h;
 	ssize_t taken;
 
+	SEALNET_HOP("tls.send.in", len);
 	sn_tls_send_session(req, &h);
 	s = session_lookup(in->peer, h);
 	if (s == NULL || s->pump.send_waiting || s->pump.close_waiting) {

@@ -39,6 +39,8 @@ SEALNET_CONNECTION_CAPABILITY(alias, SEALNET_TCP, "alias.test", 7007);
 SEALNET_CONNECTION_CAPABILITY(echo6, SEALNET_TCP, "fd00::1", 7007);
 /* A name the test's DNS server never answers. */
 SEALNET_CONNECTION_CAPABILITY(silent, SEALNET_TCP, "silent.test", 7012);
+/* Answers each request with two small writes, Nagle's algorithm on. */
+SEALNET_CONNECTION_CAPABILITY(pairs, SEALNET_TCP, "echo.test", 7013);
 SEALNET_RESTART(never, 0);
 /* Small, so the test can reach it; more than any step needs at once. */
 SEALNET_QUOTA(sockets, 4);
@@ -73,6 +75,7 @@ const struct sealnet_declaration *const cap_wrongport =
 const struct sealnet_declaration *const cap_alias = SEALNET_CAPABILITY(alias);
 const struct sealnet_declaration *const cap_echo6 = SEALNET_CAPABILITY(echo6);
 const struct sealnet_declaration *const cap_silent = SEALNET_CAPABILITY(silent);
+const struct sealnet_declaration *const cap_pairs = SEALNET_CAPABILITY(pairs);
 
 /* FNV-1a, 64 bits: enough to see a lost, reordered or changed byte. */
 uint64_t
@@ -184,6 +187,7 @@ main(void)
 		socket_quota();
 		receive_after_timeout();
 		stalled_peer();
+		small_segments();
 		connect_timeouts();
 		netapi_caller_limit(cap_silent, cap_echo_server);
 	}

@@ -9,6 +9,10 @@
  *                                     exit 1 unless all BYTES moved)
  *   tcp_peer connect HOST PORT N      N x (getaddrinfo + connect),
  *                                     print the median in microseconds
+ *   tcp_peer pairs PORT           accept; answer each read with two
+ *                                 one-byte writes, Nagle's algorithm on,
+ *                                 as an MQTT broker answers a publish
+ *                                 with a PUBACK and the message itself
  */
 #include <netdb.h>
 #include <netinet/in.h>
@@ -91,9 +95,20 @@ serve(int c, bool sink, long long bytes)
 	_exit(0);
 }
 
+/* pairs: the second write waits, by Nagle's algorithm, until the peer
+ * has acknowledged the first. */
+static void
+answer_pairs(int c)
+{
+	while (read(c, buf, sizeof(buf)) > 0)
+		if (write(c, "a", 1) != 1 || write(c, "b", 1) != 1)
+			break;
+	_exit(0);
+}
+
 /* sink and source: never return but on failure. */
 static int
-server(int port, bool sink, long long bytes)
+server(int port, bool sink, bool pairs, long long bytes)
 {
 	int l = listen_on(port);
 
@@ -103,8 +118,11 @@ server(int port, bool sink, long long bytes)
 		int c = accept(l, NULL, NULL);
 		if (c < 0)
 			continue;
-		if (fork() == 0)
+		if (fork() == 0) {
+			if (pairs)
+				answer_pairs(c);
 			serve(c, sink, bytes);
+		}
 		close(c);
 	}
 }
@@ -168,8 +186,10 @@ main(int argc, char **argv)
 	signal(SIGCHLD, SIG_IGN);
 	if (argc >= 3 &&
 	    (!strcmp(argv[1], "sink") || !strcmp(argv[1], "source")))
-		return server(atoi(argv[2]), argv[1][1] == 'i',
+		return server(atoi(argv[2]), argv[1][1] == 'i', false,
 			      argc > 3 ? atoll(argv[3]) : 0);
+	if (argc == 3 && !strcmp(argv[1], "pairs"))
+		return server(atoi(argv[2]), false, true, 0);
 	if (argc == 5 && (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv")))
 		return transfer(argv[1], argv[2], argv[3], atoll(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "connect"))

@@ -204,6 +204,64 @@ stalled_peer(void)
 	network_socket_close(1000 * SEALNET_MS, stalled);
 }
 
+/* A peer with Nagle's algorithm on that answers with two small writes
+ * sends the second only once the first is acknowledged.  TCPIP
+ * acknowledges a small segment at once; lwIP alone would hold the
+ * acknowledgement for its timer, up to 250 ms, once the connection's
+ * first QUICK_ACK_SEGMENTS (16) are past: SMALL_ROUNDS requests would
+ * then take seconds, not the milliseconds they take when nothing waits
+ * for a timer. */
+#define SMALL_ROUNDS   60u
+#define SMALL_LIMIT_MS 2000u
+
+static int
+request_pair(sealnet_socket s)
+{
+	size_t got = 0;
+	int rc = send_all(SMALL_LIMIT_MS * SEALNET_MS, s, out, 1);
+
+	while (rc == 0 && got < 2) {
+		ssize_t n = network_socket_receive_preallocated(
+		    SMALL_LIMIT_MS * SEALNET_MS, s, in + got, 2 - got);
+
+		if (n < 0)
+			rc = (int)n;
+		else
+			got += (size_t)n;
+	}
+	return rc == 0 && memcmp(in, "ab", 2) != 0 ? -EBADMSG : rc;
+}
+
+void
+small_segments(void)
+{
+	sealnet_socket s;
+	uint64_t t0;
+	unsigned round = 0;
+	int rc = network_socket_connect_tcp(5000 * SEALNET_MS, cap_pairs, &s);
+
+	if (rc < 0) {
+		sealnet_log("RESULT small segments: no connection: %s",
+			    strerror(-rc));
+		return;
+	}
+	t0 = sealnet_now_ns();
+	while (rc == 0 && round < SMALL_ROUNDS &&
+	       sealnet_now_ns() - t0 < SMALL_LIMIT_MS * SEALNET_MS) {
+		rc = request_pair(s);
+		round += rc == 0;
+	}
+	if (rc < 0)
+		sealnet_log("RESULT small segments: round %u: %s", round,
+			    strerror(-rc));
+	else
+		sealnet_log("RESULT small segments: %u of %u rounds in %u ms, "
+			    "%.1f ms in all",
+			    round, SMALL_ROUNDS, SMALL_LIMIT_MS,
+			    (double)(sealnet_now_ns() - t0) / 1e6);
+	network_socket_close(1000 * SEALNET_MS, s);
+}
+
 /* SLAAC from the network's router advertisements, then TCP over IPv6
  * through the Firewall's IPv6 rules. */
 void

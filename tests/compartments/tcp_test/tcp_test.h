@@ -33,6 +33,8 @@ extern const struct sealnet_declaration *const cap_alias;
 extern const struct sealnet_declaration *const cap_echo6;
 /* A name the test's DNS server never answers. */
 extern const struct sealnet_declaration *const cap_silent;
+/* tcp_peer pairs: two one-byte writes for each request. */
+extern const struct sealnet_declaration *const cap_pairs;
 
 /* FNV-1a, 64 bits: enough to see a lost, reordered or changed byte. */
 uint64_t fnv(uint64_t h, const uint8_t *p, size_t n);
@@ -53,6 +55,7 @@ void udp_round_trip(void);
 void socket_quota(void);
 void receive_after_timeout(void);
 void stalled_peer(void);
+void small_segments(void);
 void connect_timeouts(void);
 void forged_dns_answers(void);
 void cname_followed(void);
