@@ -13,6 +13,9 @@
 # time to the first success after it, and the Firewall's CPU use.
 #
 # SEALNET_BUILD=DIR runs it against another build (default: build/).
+# SYN_FLOOD_PCAP=FILE also records, on the TAP device, every frame to or
+# from the real clients' address (not the random-source floods), and
+# keeps FILE only if the run fails.
 # Needs root.
 set -uo pipefail
 [ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
@@ -34,12 +37,12 @@ in_srv() { ip netns exec "$TESTNET_SRV" "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-# One real request: prints the seconds it took (and, if it failed, the
-# HTTP status, curl's exit status and the seconds to connect), and
-# succeeds on a 200.
+# One real request, within $1 seconds, with curl's further arguments:
+# prints the seconds it took (and, if it failed, the HTTP status, curl's
+# exit status and the seconds to connect), and succeeds on a 200.
 request() {
 	local out rc code total connect
-	out=$(in_srv curl -s -o /dev/null -m "$1" \
+	out=$(in_srv curl -s -o /dev/null -m "$@" \
 		-w '%{http_code} %{time_total} %{time_connect}' "http://$addr/" 2>/dev/null)
 	rc=$?
 	read -r code total connect <<<"$out"
@@ -149,6 +152,11 @@ testnet_up "$tmp" || {
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/http_server" || fail "image build"
+if [ -n "${SYN_FLOOD_PCAP:-}" ]; then
+	spawn ip netns exec "$TESTNET_DEV" tcpdump -q -i tap0 -s 160 -B 8192 \
+		-w "$SYN_FLOOD_PCAP" host 10.0.0.1 2>"$tmp/tcpdump.log"
+	at_cleanup 'any_failed && cp "$log" "$SYN_FLOOD_PCAP.log" || rm -f "$SYN_FLOOD_PCAP"'
+fi
 stack_start --netns "$TESTNET_DEV" server "$tmp/server.json" --tap tap0
 
 check "all five compartments become ready" \
