@@ -43,6 +43,12 @@ be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)be16(p) << 16 | be16(p + 2);
+}
+
 int
 filter_addr_from(struct filter_addr *out, const uint8_t *bytes, size_t len)
 {
@@ -81,6 +87,7 @@ struct flow {
 	struct filter_addr remote;
 	uint16_t local_port, remote_port;
 	uint8_t tcp_flags;
+	uint32_t tcp_seq, tcp_ack;
 	bool ipv6;
 };
 
@@ -100,7 +107,11 @@ read_ports(struct flow *fl, enum filter_direction dir, const uint8_t *l4,
 	uint16_t src = be16(l4), dst = be16(l4 + 2);
 	fl->local_port = dir == FILTER_IN ? dst : src;
 	fl->remote_port = dir == FILTER_IN ? src : dst;
-	fl->tcp_flags = fl->protocol == SN_IPPROTO_TCP ? l4[13] : 0;
+	if (fl->protocol == SN_IPPROTO_TCP) {
+		fl->tcp_flags = l4[13];
+		fl->tcp_seq = be32(l4 + 4);
+		fl->tcp_ack = be32(l4 + 8);
+	}
 	return 0;
 }
 
@@ -306,7 +317,8 @@ accept_ack(struct filter *f, struct filter_server_port *s,
 	    (struct filter_handoff){.waiting = true,
 				    .ipv6 = in->ipv6,
 				    .deadline_ns = now_ns + FILTER_HANDOFF_NS,
-				    .reset_seq = in->ack};
+				    .reset_seq = in->ack,
+				    .client_seq = in->seq};
 	memcpy(r->handoff.client_mac, in->src_mac, 6);
 	memcpy(r->handoff.client_ip, in->src_ip, 16);
 	memcpy(r->handoff.local_ip, in->dst_ip, 16);
@@ -361,6 +373,17 @@ filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap)
 		return n;
 	}
 	return 0;
+}
+
+/* A segment lwIP sends on the connection a cookie made: its numbers
+ * start at the cookie (its SYN-ACK's) and at the client's first byte.
+ * One that lwIP sends from an older connection of the same addresses
+ * and ports has numbers of its own, and shows nothing of the new one. */
+static bool
+of_handoff(const struct filter_handoff *h, const struct flow *fl)
+{
+	return fl->tcp_seq - (h->reset_seq - 1) < FILTER_HANDOFF_SPAN &&
+	       fl->tcp_ack - h->client_seq < FILTER_HANDOFF_SPAN;
 }
 
 /* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and the
@@ -439,7 +462,8 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		 * that it took the hand-off: its SYN-ACK, or, if a frame of
 		 * the stack's own was lost on the way, its ACK or data.  Its
 		 * SYN-ACK goes no further: the client has ours. */
-		if (dir == FILTER_OUT && r->handoff.waiting) {
+		if (dir == FILTER_OUT && r->handoff.waiting &&
+		    of_handoff(&r->handoff, &fl)) {
 			r->handoff.waiting = false;
 			if ((fl.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
 			    (TCP_SYN | TCP_ACK))

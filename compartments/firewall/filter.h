@@ -22,8 +22,9 @@
  *     its initial sequence number.  So a SYN holds nothing, and a flood
  *     of them, spoofed or not, cannot use up the port.  lwIP's own
  *     SYN-ACK for such a connection is dropped (the client has one); if
- *     lwIP sends nothing on it within FILTER_HANDOFF_NS, filter_expire
- *     removes the rule and resets the client;
+ *     lwIP sends nothing with that connection's numbers within
+ *     FILTER_HANDOFF_NS, filter_expire removes the rule and resets the
+ *     client;
  *   - DNS, UDP to and from port 53 of the configured server, only while a
  *     lookup is open;
  *   - ICMP and ICMPv6 errors only when the packet they quote belongs to a
@@ -50,6 +51,11 @@
  * retransmission of a frame lost inside the stack (its first RTO is
  * 3 s), short next to how long a silent client could hold the place. */
 #define FILTER_HANDOFF_NS (5000ull * 1000000ull)
+/* How far past the cookie, and past the client's first byte, lwIP's
+ * numbers on a connection rebuilt from a cookie can be while its
+ * hand-off waits: more than lwIP's send buffer and window (256 KiB each,
+ * compartments/tcpip/port/lwipopts.h). */
+#define FILTER_HANDOFF_SPAN (1u << 20)
 /* What lwIP would put in the SYN-ACK the filter sends for it. */
 #define FILTER_PROXY_HOP_LIMIT SN_TCP_HOP_LIMIT
 #define FILTER_PROXY_WINDOW    SN_TCP_SYN_WINDOW
@@ -88,15 +94,20 @@ struct filter_addr {
 };
 
 /* A connection a cookie let in, until lwIP has answered the SYN made for
- * it: what it takes to reset the client if lwIP never does. */
+ * it: what it takes to reset the client if lwIP never does, and to tell
+ * lwIP's answer on this connection from one on an older connection of
+ * the same addresses and ports. */
 struct filter_handoff {
 	bool waiting;
 	bool ipv6;
 	uint64_t deadline_ns;
 	uint8_t client_mac[6];
 	uint8_t client_ip[16], local_ip[16];
-	/* The client's ACK number: a reset with it is in its window. */
+	/* The client's ACK number (the cookie plus one): a reset with it is
+	 * in its window. */
 	uint32_t reset_seq;
+	/* The client's sequence number after its SYN. */
+	uint32_t client_seq;
 };
 
 struct filter_rule {

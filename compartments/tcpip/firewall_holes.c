@@ -11,8 +11,8 @@
 #include "log.h"
 #include "tcpip.h"
 
-/* The one place that reads lwIP's private list of connections: see
- * lwip_works_on(). */
+/* Reads lwIP's private list of connections: see lwip_works_on().  (The
+ * only other reader of such lists is port/sys_arch.c, for TIME_WAIT.) */
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 

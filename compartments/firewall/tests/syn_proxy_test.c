@@ -412,7 +412,7 @@ TEST(a_closed_connection_frees_its_place)
 		     FILTER_PASS);
 }
 
-TEST(any_segment_lwip_sends_completes_the_hand_off)
+TEST(any_segment_of_the_connection_completes_the_hand_off)
 {
 	struct tcpseg synack, ack;
 
@@ -422,6 +422,8 @@ TEST(any_segment_lwip_sends_completes_the_hand_off)
 	/* Its SYN-ACK was lost inside the stack; its ACK of the request
 	 * passes, and shows the connection is lwIP's. */
 	ack = segment(0, client4, 40035, 0, TCPSEG_ACK);
+	ack.seq = synack.seq + 1;
+	ack.ack = 1000u * 40035 + 1 + 73;
 	CHECK_EQ_INT(send_out(&ack, SECOND), FILTER_PASS);
 	CHECK_EQ_INT(filter_expire(&f, 100 * SECOND, frame, sizeof(frame)), 0);
 	CHECK_EQ_INT(filter_rule_count(&f), 1);
@@ -436,11 +438,41 @@ TEST(lwips_own_syn_ack_is_dropped_once)
 		     FILTER_PASS);
 	ours = segment(0, client4, 40031, 0, TCPSEG_SYN | TCPSEG_ACK);
 	ours.seq = synack.seq;
+	ours.ack = 1000u * 40031 + 1;
 	CHECK_EQ_INT(send_out(&ours, SECOND), FILTER_DROP_HANDSHAKE);
 	/* Taken over: no reset later, and a retransmission passes. */
 	CHECK_EQ_INT(filter_expire(&f, 10 * SECOND, frame, sizeof(frame)), 0);
 	CHECK_EQ_INT(send_out(&ours, SECOND), FILTER_PASS);
 	CHECK_EQ_INT(filter_rule_count(&f), 1);
+}
+
+TEST(an_older_connections_segment_leaves_the_hand_off_waiting)
+{
+	struct tcpseg synack, old;
+	int n;
+
+	fresh_filter(1);
+	CHECK_EQ_INT(handshake(0, client4, 40036, SECOND, &synack),
+		     FILTER_PASS);
+	/* lwIP answers the SYN from the connection's last incarnation, in
+	 * TIME_WAIT, with an ACK of that one's numbers. */
+	old = segment(0, client4, 40036, 0, TCPSEG_ACK);
+	old.seq = synack.seq + 1 + 0x40000000u;
+	old.ack = 1000u * 40036 + 1 - 0x40000000u;
+	CHECK_EQ_INT(send_out(&old, SECOND), FILTER_PASS);
+	/* One number right is not enough either. */
+	old.seq = synack.seq + 1;
+	CHECK_EQ_INT(send_out(&old, SECOND), FILTER_PASS);
+	old.seq = synack.seq - 1;
+	old.ack = 1000u * 40036 + 1;
+	CHECK_EQ_INT(send_out(&old, SECOND), FILTER_PASS);
+	/* The new connection was never lwIP's: its client is reset, and
+	 * its place under the limit is free again. */
+	n = filter_expire(&f, SECOND + FILTER_HANDOFF_NS, frame, sizeof(frame));
+	CHECK(n > 0);
+	CHECK_EQ_INT(filter_rule_count(&f), 0);
+	CHECK_EQ_INT(handshake(0, client4, 40037, 7 * SECOND, &synack),
+		     FILTER_PASS);
 }
 
 TEST(a_hand_off_lwip_never_takes_is_undone)
@@ -540,7 +572,8 @@ main(void)
 	RUN(the_limit_counts_established_connections);
 	RUN(a_closed_connection_frees_its_place);
 	RUN(lwips_own_syn_ack_is_dropped_once);
-	RUN(any_segment_lwip_sends_completes_the_hand_off);
+	RUN(any_segment_of_the_connection_completes_the_hand_off);
+	RUN(an_older_connections_segment_leaves_the_hand_off_waiting);
 	RUN(a_hand_off_lwip_never_takes_is_undone);
 	RUN(only_frames_to_the_station_from_a_unicast_peer_are_answered);
 	RUN(ipv6_only_to_ports_bound_for_it_and_never_without_a_key);

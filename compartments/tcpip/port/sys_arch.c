@@ -13,6 +13,8 @@
 
 #include "clock.h"
 #include "log.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
 #include "sealnet_lwip_hooks.h"
 
 static uint8_t isn_key[32];
@@ -24,6 +26,8 @@ static struct {
 	struct tcpseg syn;
 	uint32_t isn;
 } cookie_isn;
+
+static void end_time_wait_of_cookie_connection(void);
 
 u32_t
 sys_now(void)
@@ -49,6 +53,7 @@ sealnet_isn_expect_cookie(const struct tcpseg *syn, uint32_t isn)
 	cookie_isn.syn = *syn;
 	cookie_isn.isn = isn;
 	cookie_isn.set = true;
+	end_time_wait_of_cookie_connection();
 }
 
 void
@@ -76,6 +81,37 @@ is_cookie_connection(const ip_addr_t *local_ip, u16_t local_port,
 	       remote_port == syn->src_port &&
 	       addr_is(local_ip, syn->dst_ip, syn->ipv6) &&
 	       addr_is(remote_ip, syn->src_ip, syn->ipv6);
+}
+
+/*
+ * lwIP closed first, so it keeps the connection's last incarnation in
+ * TIME_WAIT for two minutes; the client, which did not, may use its port
+ * again at once.  lwIP answers a SYN for a connection in TIME_WAIT from
+ * the old one, with an ACK of old numbers, and never opens the new one:
+ * the client, sure of the handshake the cookie made, waits for ever, and
+ * the Firewall's rule for it, which no pcb of lwIP's holds, stays.  The
+ * cookie proves the client began a new connection, and its sequence
+ * numbers and ours are new and keyed, so the old one's segments cannot
+ * be taken for it: the old incarnation is ended, as RFC 1122 (4.2.2.13)
+ * lets a SYN end TIME_WAIT.  Reads lwIP's private list of TIME_WAIT
+ * pcbs, as firewall_holes.c reads its list of active ones.
+ */
+static void
+end_time_wait_of_cookie_connection(void)
+{
+	struct tcp_pcb *p = tcp_tw_pcbs;
+
+	while (p != NULL) {
+		if (!is_cookie_connection(&p->local_ip, p->local_port,
+					  &p->remote_ip, p->remote_port)) {
+			p = p->next;
+			continue;
+		}
+		/* Freed at once, with no reset, as TIME_WAIT pcbs are; the
+		 * list changed, so it is walked again. */
+		tcp_abort(p);
+		p = tcp_tw_pcbs;
+	}
 }
 
 u32_t

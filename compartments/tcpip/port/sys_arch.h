@@ -17,7 +17,9 @@
 int sealnet_isn_init(void);
 
 /* The SYN lwIP is about to take in was rebuilt by the Firewall from a SYN
- * cookie: the connection it opens, and no other, starts at isn. */
+ * cookie: the connection it opens, and no other, starts at isn.  An old
+ * incarnation of that connection lwIP keeps in TIME_WAIT is ended, so
+ * that the SYN opens the new one. */
 void sealnet_isn_expect_cookie(const struct tcpseg *syn, uint32_t isn);
 /* That SYN has been taken in, or dropped: the instruction is spent. */
 void sealnet_isn_forget_cookie(void);
