@@ -324,37 +324,6 @@ reply_bytes(sn_builder *b)
 	return body;
 }
 
-/* Frames TCPIP sends back with its answer to a batch: up to three, each
- * of the script's bytes and with what a frame may carry. */
-static uint32_t
-reply_frames(sn_builder *b)
-{
-	uint8_t count = script_byte() % 4, data[255];
-	uint32_t body = sn_frames_start(b);
-	uint32_t vec = sn_frames_start_frames(b, body, count);
-
-	for (uint8_t i = 0; i < count; i++) {
-		uint8_t shape = script_byte(), len = script_byte();
-		uint32_t t;
-
-		for (uint8_t j = 0; j < len; j++)
-			data[j] = script_byte();
-		t = sn_frame_start(b);
-		sn_frame_add_data(b, t, data, len);
-		if (shape & 1) {
-			sn_syn_cookie c = {script_u16()};
-
-			sn_frame_add_syn_cookie(b, t, &c);
-		}
-		if (shape & 2)
-			sn_frame_add_checksum_trusted(b, t, true);
-		if (shape & 4)
-			sn_frame_add_segment_size(b, t, script_u16());
-		sn_builder_set_table_at(b, vec, i, t);
-	}
-	return body;
-}
-
 /* A valid reply for each export the stack's compartments import. */
 static const struct reply_builder {
 	uint16_t export_id;
@@ -371,7 +340,7 @@ static const struct reply_builder {
     {SN_EXPORT_FIREWALL_SERVER_PORT_REMOVE, SN_BODY_EMPTY, reply_empty},
     {SN_EXPORT_FIREWALL_DNS_FRAME_SEND, SN_BODY_EMPTY, reply_empty},
     {SN_EXPORT_FIREWALL_PORT_CLOSE, SN_BODY_EMPTY, reply_empty},
-    {SN_EXPORT_TCPIP_FRAME_RECEIVE, SN_BODY_FRAMES, reply_frames},
+    {SN_EXPORT_TCPIP_FRAME_RECEIVE, SN_BODY_EMPTY, reply_empty},
     {SN_EXPORT_DNS_FRAME_RECEIVE, SN_BODY_EMPTY, reply_empty},
     {SN_EXPORT_TCPIP_SOCKET_CONNECT, SN_BODY_SOCKET_CREATED,
      reply_socket_created},

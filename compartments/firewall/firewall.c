@@ -116,19 +116,10 @@ device_resume(void)
 	device_paused = false;
 }
 
-static void send_one(void *ctx, const uint8_t *data, uint32_t len,
-		     const struct sn_frame_info *info);
-
-/* Answered, refused or given up on: the batch is no longer in flight.
- * TCPIP's answer carries the frames it made while taking the batch; they
- * are filtered and sent exactly as those of firewall_frame_send. */
+/* Answered, refused or given up on: the batch is no longer in flight. */
 static void
 frame_delivered(void *ctx, int status, const sn_message_ref *reply)
 {
-	if (status == 0 && reply != NULL &&
-	    sn_message_body_type(*reply) == SN_BODY_FRAMES)
-		(void)sn_frames_each(sn_message_body_as_frames(*reply),
-				     send_one, NULL);
 	if (frames_in_flight > 0)
 		frames_in_flight--;
 	/* Frames that passed while TCPIP was behind waited for this. */

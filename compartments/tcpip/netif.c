@@ -1,9 +1,7 @@
 /*
  * lwIP's Ethernet driver in the TCPIP compartment.  TCPIP has no device:
  * frames arrive from the Firewall in batches (tcpip_frame_receive) and
- * leave in batches, once per turn of the loop: in the answer to the
- * Firewall's batch if one came in the turn, else as a call to
- * firewall_frame_send.
+ * leave in batches, one call to firewall_frame_send per turn of the loop.
  * Addresses come from the image, or from DHCP and SLAAC.
  */
 #include "netif.h"
@@ -52,53 +50,19 @@ frame_sent(void *ctx, int status, const sn_message_ref *reply)
 /* Frames lwIP sends during a turn of the loop, sent at its end. */
 static struct sn_frames outgoing;
 
-/* The Firewall's last batch of this turn, answered at the turn's end with
- * the frames the turn made (the ACKs for that batch, the segments its
- * ACKs let out): they ride on the answer the Firewall waits for anyway,
- * rather than going as a call of their own that the Firewall must then
- * answer.  Each costs a message and a wake-up either way. */
-static struct sn_deferred batch_wait;
-static bool batch_waiting;
-
-/* What a frame sent was worth: counted as sent, or as dropped. */
-static void
-count_sent(int rc, unsigned n)
+void
+tcpip_netif_flush(void)
 {
-	if (rc < 0) {
+	unsigned n = outgoing.count;
+
+	if (sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
+			   frame_sent) < 0) {
 		/* The Firewall is behind or restarting: TCP retransmits. */
 		if (sn_log_worth(stats.frames_out_dropped += n))
 			sn_log("the Firewall is behind: %llu frames not sent",
 			       (unsigned long long)stats.frames_out_dropped);
 	} else
 		stats.frames_out += n;
-}
-
-/* Answers the Firewall's batch, with the frames gathered so far. */
-static void
-answer_batch(void)
-{
-	unsigned n = outgoing.count;
-
-	batch_waiting = false;
-	count_sent(
-	    answer_later_ok(
-		&batch_wait, SN_BODY_FRAMES,
-		sn_frames_build(&outgoing, sn_reply_builder(&compartment))),
-	    n);
-}
-
-void
-tcpip_netif_flush(void)
-{
-	unsigned n = outgoing.count;
-
-	if (batch_waiting) {
-		answer_batch();
-		return;
-	}
-	count_sent(sn_frames_send(&outgoing, firewall,
-				  SN_EXPORT_FIREWALL_FRAME_SEND, frame_sent),
-		   n);
 }
 
 /* A TCP segment that continues the last frame of the batch is appended
@@ -219,24 +183,10 @@ serve_frame_receive(void *ctx, struct sn_incoming *in)
 {
 	bool from_firewall = in->peer == firewall;
 
-	/* An earlier batch of this turn takes what was made until now. */
-	if (from_firewall && batch_waiting)
-		answer_batch();
 	/* The count is of no use here: receive_one took or counted each. */
 	(void)sn_frames_each(sn_message_body_as_frames(in->request),
 			     receive_one, &from_firewall);
-	/* Frames go to the Firewall only: anyone else is answered now,
-	 * with none. */
-	if (!from_firewall) {
-		sn_builder *b = sn_reply_builder(&compartment);
-		uint32_t body = sn_frames_start(b);
-
-		sn_frames_start_frames(b, body, 0);
-		answer_ok(in, SN_BODY_FRAMES, body);
-		return;
-	}
-	sn_defer(in, &batch_wait);
-	batch_waiting = true;
+	answer_empty(in);
 }
 
 /* ---- addresses ---- */

@@ -12,9 +12,8 @@
  * image's, or DHCP and SLAAC).  0, or -1 if the stack cannot run. */
 int tcpip_netif_start(void);
 
-/* Sends the frames lwIP gave the driver during this turn of the loop to
- * the Firewall at once: in the answer to its batch, if one waits, else as
- * one call. */
+/* Sends the frames lwIP gave the driver during this turn of the loop, as
+ * one call to the Firewall. */
 void tcpip_netif_flush(void);
 
 /* The address in `ep`: 0, or -EINVAL if it is not a whole IPv4 or IPv6

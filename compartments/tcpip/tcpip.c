@@ -1,8 +1,7 @@
 /*
  * The TCPIP compartment: lwIP's raw API on one thread, with no device and
  * no network of its own.  Frames arrive from the Firewall as calls
- * (tcpip_frame_receive) and leave in the answers to them, or as calls to
- * it (firewall_frame_send) when no batch of its waits.
+ * (tcpip_frame_receive) and leave as calls to it (firewall_frame_send).
  *
  * Sockets are handles owned by the compartment NetAPI created them for;
  * calls that wait (connect, accept, receive, send into a full window) are
