@@ -39,6 +39,6 @@
 #define SN_TCP_SYN_WINDOW 0xffffu
 #define SN_TCP_MSS_IPV4	  1460u
 #define SN_TCP_MSS_IPV6	  1440u
-#define SN_TCP_WSCALE	  3u
+#define SN_TCP_WSCALE	  4u
 
 #endif

@@ -12,7 +12,7 @@
 #include "boot.h"
 #include "sdk.h"
 
-_Static_assert(CHUNK + 512 <= SN_MAX_MESSAGE,
+_Static_assert(CHUNK <= STREAM_CHUNK && STREAM_CHUNK + 512 <= SN_MAX_MESSAGE,
 	       "a chunk and its message's headers fit one message");
 
 _Alignas(8) uint8_t sn_network_reply[SN_MAX_MESSAGE];
@@ -297,8 +297,8 @@ sn_network_ask_receive(uint16_t export_id, const char *function,
 	sn_builder *b = sn_call_builder(p->owner);
 	uint32_t body = sn_receive_start(b);
 	sn_receive_add_socket(b, body, &h);
-	sn_receive_add_max_bytes(b, body,
-				 (uint32_t)(max > CHUNK ? CHUNK : max));
+	sn_receive_add_max_bytes(
+	    b, body, (uint32_t)(max > STREAM_CHUNK ? STREAM_CHUNK : max));
 	rc = sn_call(p, export_id, SN_BODY_RECEIVE, body, timeout_ns,
 		     sn_network_reply, sizeof(sn_network_reply), &reply);
 	if (rc < 0)
@@ -368,7 +368,8 @@ network_socket_send(uint64_t timeout_ns, sealnet_socket s, const void *data,
 	if (data == NULL && len > 0)
 		return -EINVAL;
 	while (done < len) {
-		size_t n = len - done > CHUNK ? CHUNK : len - done;
+		size_t n =
+		    len - done > STREAM_CHUNK ? STREAM_CHUNK : len - done;
 		uint64_t now = sn_now_ns();
 		uint32_t taken;
 

@@ -13,6 +13,10 @@
 /* The most data one call carries: what a message holds beside its
  * headers. */
 #define CHUNK SEALNET_DATAGRAM_MAX
+/* The most of a stream one send or receive carries: a whole message's
+ * worth, as TCPIP answers (its MAX_CHUNK).  Pieces of CHUNK took twice
+ * the calls, and each is a round trip with a wake-up at both ends. */
+#define STREAM_CHUNK (SN_MAX_MESSAGE - 512u)
 
 /* Replies are copied here; one call at a time uses it, on the loop's
  * thread. */

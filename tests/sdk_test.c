@@ -13,6 +13,7 @@
 
 #include <sealnet/sealnet.h>
 
+#include "call.h"
 #include "harness.h"
 #include "sdk_harness.h"
 
@@ -86,18 +87,23 @@ answer_host_get(struct fake_peer *p, const sn_message_ref *m)
 	fake_reply_send(p, &b, msg, m, 0, SN_BODY_ADDRESS_INFO, info);
 }
 
-/* One byte more than was asked for. */
+/* One byte more than was asked for; to a caller asking for more than 64
+ * bytes, how much it asked for (4 bytes, little-endian). */
 static void
 answer_receive(struct fake_peer *p, const sn_message_ref *m)
 {
-	static const uint8_t data[64];
+	uint8_t data[64] = {0};
 	uint32_t max = sn_receive_max_bytes(sn_message_body_as_receive(*m));
 	sn_builder b;
 	uint32_t msg = fake_reply_begin(&b, out, sizeof(out));
 	uint32_t body = sn_received_start(&b);
 
+	for (unsigned i = 0; i < 4; i++)
+		data[i] = (uint8_t)(max >> (8 * i));
 	sn_received_add_data(&b, body, data,
-			     max + 1 < sizeof(data) ? max + 1 : sizeof(data));
+			     max >= sizeof(data)      ? 4
+			     : max + 1 < sizeof(data) ? max + 1
+						      : sizeof(data));
 	fake_reply_send(p, &b, msg, m, 0, SN_BODY_RECEIVED, body);
 }
 
@@ -306,6 +312,27 @@ TEST(the_stack_s_errors_reach_the_caller)
 	CHECK(sealnet_now_ns() - t0 < 2 * SEALNET_SECOND);
 }
 
+/* A stream's receive asks for as much as the caller has room for, up to
+ * a whole message's worth less its headers: half of that took twice the
+ * calls. */
+TEST(a_receive_asks_for_up_to_a_message)
+{
+	static uint8_t buf[2 * SN_MAX_MESSAGE];
+	const size_t sizes[] = {100 * 1024, sizeof(buf)};
+	const uint32_t asked[] = {100 * 1024, SN_MAX_MESSAGE - 512};
+
+	for (unsigned i = 0; i < 2; i++) {
+		ssize_t n = network_socket_receive_preallocated(
+		    SEALNET_SECOND, some_socket, buf, sizes[i]);
+
+		CHECK_EQ_INT(n, 4);
+		CHECK_EQ_INT((uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+				 (uint32_t)buf[2] << 16 |
+				 (uint32_t)buf[3] << 24,
+			     asked[i]);
+	}
+}
+
 static char died_name[32];
 static unsigned died_calls;
 
@@ -383,6 +410,7 @@ main(void)
 	RUN(malformed_arguments_are_refused_before_a_call);
 	RUN(network_start_waits_for_an_address);
 	RUN(the_stack_s_errors_reach_the_caller);
+	RUN(a_receive_asks_for_up_to_a_message);
 	RUN(callbacks_fill_a_bounded_table);
 	RUN(a_compartment_that_dies_mid_call);
 	RUN(the_supervisor_going_away_ends_the_loop);
