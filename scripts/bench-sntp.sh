@@ -61,13 +61,8 @@ testnet_spawn chronyd -x -d -f "$tmp/chrony.conf" -u root >"$tmp/chrony.log" 2>&
 # chrony answers late while it starts; a boot timed before it answers at
 # once would measure chrony.
 chrony_ready() {
-	ip netns exec "$TESTNET_SRV" /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.2)
-s.sendto(b"\x23" + b"\0" * 39 + b"\1" * 8, ("10.0.0.1", 123))
-r = s.recv(512)
-sys.exit(0 if len(r) >= 48 and r[0] >> 6 != 3 and r[1] == 8 else 1)' 2>/dev/null
+	ip netns exec "$TESTNET_SRV" /usr/bin/python3 \
+		"$root/tests/tools/ntp_ready.py" 10.0.0.1
 }
 wait_until 10 chrony_ready || failed "chrony did not start serving"
 

@@ -111,13 +111,8 @@ chrony rogue 127.0.0.2 "$PKI/rogue.pem"
 # chrony answers late while it starts: the first reply it sends must be
 # one it sends at once, or it measures nothing.
 chrony_ready() {
-	ip netns exec "$TESTNET_SRV" /usr/bin/python3 -c '
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.2)
-s.sendto(b"\x23" + b"\0" * 39 + b"\1" * 8, ("127.0.0.1", 123))
-r = s.recv(512)
-sys.exit(0 if len(r) >= 48 and r[0] >> 6 != 3 and r[1] == 8 else 1)' 2>/dev/null
+	ip netns exec "$TESTNET_SRV" /usr/bin/python3 \
+		"$SN_ROOT/tests/tools/ntp_ready.py" 127.0.0.1
 }
 wait_until 10 chrony_ready || fail "sntp: chrony did not start serving"
 testnet_spawn /usr/bin/python3 "$SN_ROOT/tests/tools/ntp_proxy.py" "$PROXY" \
