@@ -29,6 +29,16 @@ $(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The hostile compartments share their probes (hostile_probes.c), which
+# must come before the SDK they call.
+HOSTILE_COMPARTMENTS := hostile tls_hostile mqtt_hostile
+HOSTILE_PROBES_OBJ := $(OBJ)/tests/compartments/hostile_probes.o
+$(addprefix $(BUILD)/compartments/,$(HOSTILE_COMPARTMENTS)): $(BUILD)/compartments/%: \
+		$(OBJ)/tests/compartments/%.o $(HOSTILE_PROBES_OBJ) $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+compartment-objs: $(HOSTILE_PROBES_OBJ)
+
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments
 

@@ -19,6 +19,7 @@
  * the channels' rings. */
 #include "boot.h"
 #include "channel_shm.h"
+#include "hostile_probes.h"
 #include "log.h"
 #include "sealnet/compartment.h"
 
@@ -31,7 +32,7 @@ SEALNET_CONNECTION_CAPABILITY(allowed, SEALNET_TCP, "allowed.test", 443);
 SEALNET_RESTART(never, 0);
 
 static struct sn_compartment compartment;
-static struct sn_peer *runtime, *netapi;
+static struct sn_peer *runtime;
 static _Alignas(8) uint8_t reply[SN_MAX_MESSAGE];
 static _Alignas(8) uint8_t raw[SN_MAX_MESSAGE + 64];
 
@@ -77,17 +78,7 @@ check_handle(const sn_handle *h)
 static int
 connect_to(const char *host, uint16_t port)
 {
-	sn_builder *b = sn_call_builder(&compartment);
-	uint32_t body = sn_connect_start(b);
-	uint32_t cap = sn_connection_capability_start(b);
-
-	sn_connection_capability_add_protocol(b, cap, SN_PROTOCOL_TCP);
-	sn_connection_capability_add_host(b, cap, host, strlen(host));
-	sn_connection_capability_add_port(b, cap, port);
-	sn_connect_add_capability(b, body, cap);
-	return sn_call(netapi, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
-		       SN_BODY_CONNECT, body, 200 * SN_MS, reply, sizeof(reply),
-		       NULL);
+	return hostile_connect_with(&compartment, host, port, 200 * SN_MS);
 }
 
 static void
@@ -234,9 +225,9 @@ main(void)
 	if (sn_compartment_boot(&compartment, NULL) < 0)
 		return 1;
 	runtime = sn_export_peer(&compartment, SN_EXPORT_RUNTIME_ECHO);
-	netapi =
-	    sn_export_peer(&compartment, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP);
-	if (runtime == NULL || netapi == NULL)
+	if (runtime == NULL ||
+	    sn_export_peer(&compartment,
+			   SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP) == NULL)
 		return 1;
 	/* Give the app a second of calm to measure against. */
 	sn_loop_add_timer(&compartment.loop, sn_now_ns() + 1500 * SN_MS, attack,
