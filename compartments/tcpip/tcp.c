@@ -11,6 +11,7 @@
 #include "firewall_holes.h"
 #include "log.h"
 #include "netif.h"
+#include "receive.h"
 #include "sockets.h"
 #include "tcpip.h"
 
@@ -49,10 +50,8 @@ on_error(void *arg, err_t err)
 		sock_free(s);
 		return;
 	}
-	if (s->recv_waiting) {
-		s->recv_waiting = false;
-		answer_later_error(&s->recv_wait, e);
-	}
+	if (s->recv_waiting)
+		receive_fail(s, e);
 	if (s->send_waiting) {
 		s->send_waiting = false;
 		answer_later_error(&s->send_wait, e);
@@ -104,14 +103,11 @@ deliver(struct sock *s, uint64_t margin_ns)
 	sn_builder *b;
 	uint8_t *data;
 
-	if (!still_waiting(&s->recv_waiting, &s->recv_wait, margin_ns))
+	if (!receive_waiting(s, margin_ns))
 		return;
 	if (s->nrx == 0) {
-		if (s->peer_closed || s->error) {
-			s->recv_waiting = false;
-			answer_later_error(&s->recv_wait,
-					   s->error ? s->error : -ENOTCONN);
-		}
+		if (s->peer_closed || s->error)
+			receive_fail(s, s->error ? s->error : -ENOTCONN);
 		return;
 	}
 	n = s->buffered;
@@ -122,9 +118,8 @@ deliver(struct sock *s, uint64_t margin_ns)
 	b = sn_reply_builder(&compartment);
 	body = sn_received_start(b);
 	data = sn_received_reserve_data(b, body, n);
-	s->recv_waiting = false;
 	if (data == NULL) {
-		answer_later_error(&s->recv_wait, -ENOMEM);
+		receive_fail(s, -ENOMEM);
 		return;
 	}
 	copy_received(s, data, n);
@@ -132,7 +127,7 @@ deliver(struct sock *s, uint64_t margin_ns)
 	 * answered is gone, and its successor must not see its data.
 	 * tcp_recved may send a window update, and so build a call: after
 	 * the reply. */
-	answer_later_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
+	receive_answer(s, body);
 	release_received(s, n);
 }
 
@@ -470,25 +465,10 @@ serve_accept(void *ctx, struct sn_incoming *in)
 void
 serve_receive(void *ctx, struct sn_incoming *in)
 {
-	sn_receive_ref req = sn_message_body_as_receive(in->request);
-	sn_handle h;
-	struct sock *s;
+	struct sock *s = receive_park(in, SOCK_OPEN, -ENOTCONN);
 
-	sn_receive_socket(req, &h);
-	s = sock_lookup(in, h);
-	if (s == NULL || s->state != SOCK_OPEN) {
-		answer_error(in, s ? -ENOTCONN : -EPERM);
-		return;
-	}
-	if (s->recv_waiting && !wait_over(&s->recv_wait, 0)) {
-		answer_error(in, -EBUSY);
-		return;
-	}
-	s->recv_max =
-	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
-	sn_defer_wait(in, &s->recv_wait);
-	s->recv_waiting = true;
-	deliver(s, 0);
+	if (s != NULL)
+		deliver(s, 0);
 }
 
 /* A send takes what lwIP's send buffer has room for now and says how much

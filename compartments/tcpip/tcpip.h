@@ -7,6 +7,7 @@
  *   netif.c           the Ethernet driver: frames to and from the Firewall,
  *                     addresses
  *   sockets.c         the socket table: handles, owners, quotas
+ *   receive.c         a socket's waiting receive, TCP's or UDP's
  *   tcp.c             TCP sockets: lwIP's callbacks, the exports
  *   udp.c             UDP sockets and their exports
  *   firewall_holes.c  asks the Firewall to close the holes holes.c says

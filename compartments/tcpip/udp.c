@@ -11,6 +11,7 @@
 #include "firewall_holes.h"
 #include "log.h"
 #include "netif.h"
+#include "receive.h"
 #include "sealnet_lwip_hooks.h"
 #include "tcpip.h"
 
@@ -40,8 +41,7 @@ deliver_datagram(struct sock *s, uint64_t margin_ns)
 	uint32_t body, n;
 	uint8_t *data;
 
-	if (s->nqueue == 0 ||
-	    !still_waiting(&s->recv_waiting, &s->recv_wait, margin_ns))
+	if (s->nqueue == 0 || !receive_waiting(s, margin_ns))
 		return;
 	n = d->p->tot_len;
 	if (n > s->recv_max)
@@ -57,12 +57,11 @@ deliver_datagram(struct sock *s, uint64_t margin_ns)
 		sn_endpoint_add_port(b, from, d->port);
 		sn_received_add_from(b, body, from);
 	}
-	s->recv_waiting = false;
 	/* Answered or not, the datagram is spent, as UDP loses one. */
 	if (data != NULL)
-		answer_later_ok(&s->recv_wait, SN_BODY_RECEIVED, body);
+		receive_answer(s, body);
 	else
-		answer_later_error(&s->recv_wait, -ENOMEM);
+		receive_fail(s, -ENOMEM);
 	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, d->p->tot_len);
 	s->buffered -= d->p->tot_len;
 	pbuf_free(d->p);
@@ -221,23 +220,8 @@ serve_send_to(void *ctx, struct sn_incoming *in)
 void
 serve_receive_from(void *ctx, struct sn_incoming *in)
 {
-	sn_receive_ref req = sn_message_body_as_receive(in->request);
-	sn_handle h;
-	struct sock *s;
+	struct sock *s = receive_park(in, SOCK_UDP, -EINVAL);
 
-	sn_receive_socket(req, &h);
-	s = sock_lookup(in, h);
-	if (s == NULL || s->state != SOCK_UDP) {
-		answer_error(in, s ? -EINVAL : -EPERM);
-		return;
-	}
-	if (s->recv_waiting && !wait_over(&s->recv_wait, 0)) {
-		answer_error(in, -EBUSY);
-		return;
-	}
-	s->recv_max =
-	    sn_receive_max_bytes(req) ? sn_receive_max_bytes(req) : MAX_CHUNK;
-	sn_defer_wait(in, &s->recv_wait);
-	s->recv_waiting = true;
-	deliver_datagram(s, 0);
+	if (s != NULL)
+		deliver_datagram(s, 0);
 }
