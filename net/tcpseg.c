@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "stack.h"
 
 #define OPT_EOL	   0
@@ -12,39 +13,12 @@
 #define OPT_MSS	   2
 #define OPT_WSCALE 3
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* The one's complement sum of RFC 1071, not yet folded. */
 static uint32_t
 sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
 {
 	for (; len >= 2; p += 2, len -= 2)
-		sum += get16(p);
+		sum += read_be16(p);
 	if (len)
 		sum += (uint32_t)p[0] << 8;
 	return sum;
@@ -98,7 +72,7 @@ read_options(struct tcpseg *s, const uint8_t *opt, size_t len)
 			if (opt[i + 1] != 4)
 				return;
 			s->has_mss = true;
-			s->mss = get16(opt + i + 2);
+			s->mss = read_be16(opt + i + 2);
 		} else if (kind == OPT_WSCALE) {
 			if (opt[i + 1] != 3)
 				return;
@@ -122,16 +96,17 @@ read_segment(struct tcpseg *s, const uint8_t *frame, size_t len, bool check_sum)
 	memcpy(s->src_mac, frame + 6, 6);
 	ip = frame + SN_ETH_HLEN;
 	ip_len = len - SN_ETH_HLEN;
-	switch (get16(frame + 12)) {
+	switch (read_be16(frame + 12)) {
 	case SN_ETHERTYPE_IPV4: {
 		size_t ihl, total;
 
 		if (ip_len < SN_IPV4_HLEN || ip[0] >> 4 != 4)
 			return -EINVAL;
 		ihl = (size_t)(ip[0] & 0x0f) * 4;
-		total = get16(ip + 2);
+		total = read_be16(ip + 2);
 		if (ihl < SN_IPV4_HLEN || total < ihl || total > ip_len ||
-		    (get16(ip + 6) & 0x3fff) != 0 || ip[9] != SN_IPPROTO_TCP ||
+		    (read_be16(ip + 6) & 0x3fff) != 0 ||
+		    ip[9] != SN_IPPROTO_TCP ||
 		    fold(sum_bytes(0, ip, ihl)) != 0xffff)
 			return -EINVAL;
 		s->ipv6 = false;
@@ -147,7 +122,7 @@ read_segment(struct tcpseg *s, const uint8_t *frame, size_t len, bool check_sum)
 
 		if (ip_len < SN_IPV6_HLEN || ip[0] >> 4 != 6)
 			return -EINVAL;
-		plen = get16(ip + 4);
+		plen = read_be16(ip + 4);
 		if (plen > ip_len - SN_IPV6_HLEN || ip[6] != SN_IPPROTO_TCP)
 			return -EINVAL;
 		s->ipv6 = true;
@@ -168,12 +143,12 @@ read_segment(struct tcpseg *s, const uint8_t *frame, size_t len, bool check_sum)
 	    (check_sum &&
 	     tcp_checksum(s->ipv6, s->src_ip, s->dst_ip, tcp, tcp_len) != 0))
 		return -EINVAL;
-	s->src_port = get16(tcp);
-	s->dst_port = get16(tcp + 2);
-	s->seq = get32(tcp + 4);
-	s->ack = get32(tcp + 8);
+	s->src_port = read_be16(tcp);
+	s->dst_port = read_be16(tcp + 2);
+	s->seq = read_be32(tcp + 4);
+	s->ack = read_be32(tcp + 8);
 	s->flags = tcp[13];
-	s->window = get16(tcp + 14);
+	s->window = read_be16(tcp + 14);
 	read_options(s, tcp + SN_TCP_HLEN, doff - SN_TCP_HLEN);
 	s->payload_len = tcp_len - doff;
 	return 0;
@@ -206,36 +181,37 @@ tcpseg_write(uint8_t *out, size_t cap, const struct tcpseg *s)
 	memcpy(out, s->dst_mac, 6);
 	memcpy(out + 6, s->src_mac, 6);
 	if (s->ipv6) {
-		put16(out + 12, SN_ETHERTYPE_IPV6);
+		write_be16(out + 12, SN_ETHERTYPE_IPV6);
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)tcp_len);
+		write_be16(ip + 4, (uint16_t)tcp_len);
 		ip[6] = SN_IPPROTO_TCP;
 		ip[7] = s->hop_limit;
 		memcpy(ip + 8, s->src_ip, 16);
 		memcpy(ip + 24, s->dst_ip, 16);
 	} else {
-		put16(out + 12, SN_ETHERTYPE_IPV4);
+		write_be16(out + 12, SN_ETHERTYPE_IPV4);
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(SN_IPV4_HLEN + tcp_len));
-		put16(ip + 6, 0x4000); /* don't fragment */
+		write_be16(ip + 2, (uint16_t)(SN_IPV4_HLEN + tcp_len));
+		write_be16(ip + 6, 0x4000); /* don't fragment */
 		ip[8] = s->hop_limit;
 		ip[9] = SN_IPPROTO_TCP;
 		memcpy(ip + 12, s->src_ip, 4);
 		memcpy(ip + 16, s->dst_ip, 4);
-		put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
+		write_be16(ip + 10,
+			   (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
 	}
-	put16(tcp, s->src_port);
-	put16(tcp + 2, s->dst_port);
-	put32(tcp + 4, s->seq);
-	put32(tcp + 8, s->ack);
+	write_be16(tcp, s->src_port);
+	write_be16(tcp + 2, s->dst_port);
+	write_be32(tcp + 4, s->seq);
+	write_be32(tcp + 8, s->ack);
 	tcp[12] = (uint8_t)(tcp_len / 4 << 4);
 	tcp[13] = s->flags;
-	put16(tcp + 14, s->window);
+	write_be16(tcp + 14, s->window);
 	opt = tcp + SN_TCP_HLEN;
 	if (s->has_mss) {
 		opt[0] = OPT_MSS;
 		opt[1] = 4;
-		put16(opt + 2, s->mss);
+		write_be16(opt + 2, s->mss);
 		opt += 4;
 	}
 	if (s->has_wscale) {
@@ -244,7 +220,7 @@ tcpseg_write(uint8_t *out, size_t cap, const struct tcpseg *s)
 		opt[2] = 3;
 		opt[3] = s->wscale;
 	}
-	put16(tcp + 16,
-	      tcp_checksum(s->ipv6, s->src_ip, s->dst_ip, tcp, tcp_len));
+	write_be16(tcp + 16,
+		   tcp_checksum(s->ipv6, s->src_ip, s->dst_ip, tcp, tcp_len));
 	return (int)len;
 }

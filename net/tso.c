@@ -5,37 +5,18 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "stack.h"
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static uint32_t
 sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
 {
 	for (; len >= 2; p += 2, len -= 2)
-		sum += get16(p);
+		sum += read_be16(p);
 	return sum;
 }
 
@@ -56,16 +37,16 @@ tso_read(struct tso_segment *s, const uint8_t *frame, size_t have, size_t len)
 	memset(s, 0, sizeof(*s));
 	if (have > len || have < SN_ETH_HLEN + SN_IPV4_HLEN)
 		return -EINVAL;
-	if (get16(frame + 12) == SN_ETHERTYPE_IPV4 && ip[0] == 0x45 &&
-	    ip[9] == SN_IPPROTO_TCP && (get16(ip + 6) & 0x3fff) == 0) {
+	if (read_be16(frame + 12) == SN_ETHERTYPE_IPV4 && ip[0] == 0x45 &&
+	    ip[9] == SN_IPPROTO_TCP && (read_be16(ip + 6) & 0x3fff) == 0) {
 		s->l4 = SN_ETH_HLEN + SN_IPV4_HLEN;
-		ip_end = SN_ETH_HLEN + (size_t)get16(ip + 2);
-	} else if (get16(frame + 12) == SN_ETHERTYPE_IPV6 &&
+		ip_end = SN_ETH_HLEN + (size_t)read_be16(ip + 2);
+	} else if (read_be16(frame + 12) == SN_ETHERTYPE_IPV6 &&
 		   have >= SN_ETH_HLEN + SN_IPV6_HLEN && ip[0] >> 4 == 6 &&
 		   ip[6] == SN_IPPROTO_TCP) {
 		s->ipv6 = true;
 		s->l4 = SN_ETH_HLEN + SN_IPV6_HLEN;
-		ip_end = s->l4 + (size_t)get16(ip + 4);
+		ip_end = s->l4 + (size_t)read_be16(ip + 4);
 	} else
 		return -EINVAL;
 	if (ip_end != len || have < s->l4 + SN_TCP_HLEN)
@@ -76,7 +57,7 @@ tso_read(struct tso_segment *s, const uint8_t *frame, size_t have, size_t len)
 		return -EINVAL;
 	s->headers = s->l4 + doff;
 	s->payload = len - s->headers;
-	s->seq = get32(tcp + 4);
+	s->seq = read_be32(tcp + 4);
 	s->flags = tcp[13];
 	return 0;
 }
@@ -91,7 +72,7 @@ tso_leave_checksum(uint8_t *frame, const struct tso_segment *s)
 
 	sum += SN_IPPROTO_TCP + (uint32_t)(tcp_len >> 16) +
 	       (uint32_t)(tcp_len & 0xffff);
-	put16(frame + s->l4 + 16, fold(sum));
+	write_be16(frame + s->l4 + 16, fold(sum));
 }
 
 /* The bytes two segments of one flow share, and which a piece cut from
@@ -145,12 +126,13 @@ tso_joined(uint8_t *last, struct tso_segment *l, uint16_t *segment_size,
 	l->flags = next->flags;
 	last[l->l4 + 13] = next->flags;
 	if (l->ipv6) {
-		put16(ip + 4, (uint16_t)(l->headers - l->l4 + l->payload));
+		write_be16(ip + 4, (uint16_t)(l->headers - l->l4 + l->payload));
 	} else {
-		put16(ip + 2,
-		      (uint16_t)(l->headers - SN_ETH_HLEN + l->payload));
-		put16(ip + 10, 0);
-		put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
+		write_be16(ip + 2,
+			   (uint16_t)(l->headers - SN_ETH_HLEN + l->payload));
+		write_be16(ip + 10, 0);
+		write_be16(ip + 10,
+			   (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
 	}
 	tso_leave_checksum(last, l);
 }

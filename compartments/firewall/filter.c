@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
+
 #define TCP_FIN 0x01
 #define TCP_RST 0x04
 #define TCP_SYN 0x02
@@ -35,18 +37,6 @@ filter_syn_proxy(struct filter *f, const struct syncookie_key *key,
 {
 	f->cookies = key;
 	memcpy(f->station_mac, station_mac, sizeof(f->station_mac));
-}
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)be16(p) << 16 | be16(p + 2);
 }
 
 int
@@ -104,13 +94,13 @@ read_ports(struct flow *fl, enum filter_direction dir, const uint8_t *l4,
 
 	if (len < need)
 		return -1;
-	uint16_t src = be16(l4), dst = be16(l4 + 2);
+	uint16_t src = read_be16(l4), dst = read_be16(l4 + 2);
 	fl->local_port = dir == FILTER_IN ? dst : src;
 	fl->remote_port = dir == FILTER_IN ? src : dst;
 	if (fl->protocol == SN_IPPROTO_TCP) {
 		fl->tcp_flags = l4[13];
-		fl->tcp_seq = be32(l4 + 4);
-		fl->tcp_ack = be32(l4 + 8);
+		fl->tcp_seq = read_be32(l4 + 4);
+		fl->tcp_ack = read_be32(l4 + 8);
 	}
 	return 0;
 }
@@ -135,11 +125,11 @@ read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
 
 		if (len < 20 || ihl < 20 || ihl > len)
 			return NULL;
-		total = be16(p + 2);
+		total = read_be16(p + 2);
 		if (total < ihl || total > len)
 			return NULL;
 		/* Fragments carry no ports to check: refuse them. */
-		if ((be16(p + 6) & 0x3fff) != 0)
+		if ((read_be16(p + 6) & 0x3fff) != 0)
 			return NULL;
 		fl->ipv6 = false;
 		fl->protocol = p[9];
@@ -154,7 +144,7 @@ read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
 
 		if (len < 40)
 			return NULL;
-		plen = be16(p + 4);
+		plen = read_be16(p + 4);
 		if (plen > len - 40)
 			return NULL;
 		fl->ipv6 = true;
@@ -188,7 +178,7 @@ icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
 	if ((q.protocol != SN_IPPROTO_TCP && q.protocol != SN_IPPROTO_UDP) ||
 	    (size_t)(quoted + len - l4) < 8)
 		return FILTER_DROP_ICMP;
-	uint16_t src = be16(l4), dst = be16(l4 + 2);
+	uint16_t src = read_be16(l4), dst = read_be16(l4 + 2);
 	q.local_port = dir == FILTER_IN ? src : dst;
 	q.remote_port = dir == FILTER_IN ? dst : src;
 	return flow_allowed(f, &q) ? FILTER_PASS : FILTER_DROP_ICMP;
@@ -506,7 +496,7 @@ filter_frame_trusted(struct filter *f, enum filter_direction dir,
 	if (len < SN_ETH_HLEN) {
 		v = FILTER_DROP_MALFORMED;
 	} else {
-		switch (be16(frame + 12)) {
+		switch (read_be16(frame + 12)) {
 		case SN_ETHERTYPE_ARP:
 			v = FILTER_PASS;
 			break;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "stack.h"
 
 #define TCP_SYN 0x02
@@ -20,12 +21,6 @@ struct layout {
 	size_t ip_end;	/* where the IP packet ends, by its own length */
 	uint8_t tcp_flags;
 };
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static uint16_t
 host16(const uint8_t *p)
@@ -44,12 +39,14 @@ read_ip(struct layout *l, const uint8_t *frame, size_t len)
 
 	if (len < SN_ETH_HLEN + SN_IPV4_HLEN)
 		return -EINVAL;
-	if (be16(frame + 12) == SN_ETHERTYPE_IPV4 && ip[0] >> 4 == 4) {
-		size_t ihl = (size_t)(ip[0] & 0x0f) * 4, total = be16(ip + 2);
+	if (read_be16(frame + 12) == SN_ETHERTYPE_IPV4 && ip[0] >> 4 == 4) {
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4,
+		       total = read_be16(ip + 2);
 
 		/* A fragment has no transport header to segment. */
 		if (ihl < SN_IPV4_HLEN || total < ihl ||
-		    total > len - SN_ETH_HLEN || (be16(ip + 6) & 0x3fff) != 0)
+		    total > len - SN_ETH_HLEN ||
+		    (read_be16(ip + 6) & 0x3fff) != 0)
 			return -EINVAL;
 		l->ipv6 = false;
 		l->protocol = ip[9];
@@ -57,14 +54,14 @@ read_ip(struct layout *l, const uint8_t *frame, size_t len)
 		l->ip_end = SN_ETH_HLEN + total;
 		return 0;
 	}
-	if (be16(frame + 12) == SN_ETHERTYPE_IPV6 && ip[0] >> 4 == 6 &&
+	if (read_be16(frame + 12) == SN_ETHERTYPE_IPV6 && ip[0] >> 4 == 6 &&
 	    len >= SN_ETH_HLEN + SN_IPV6_HLEN &&
-	    be16(ip + 4) <= len - SN_ETH_HLEN - SN_IPV6_HLEN) {
+	    read_be16(ip + 4) <= len - SN_ETH_HLEN - SN_IPV6_HLEN) {
 		/* Extension headers are not followed, as in the filter. */
 		l->ipv6 = true;
 		l->protocol = ip[6];
 		l->l4 = SN_ETH_HLEN + SN_IPV6_HLEN;
-		l->ip_end = l->l4 + be16(ip + 4);
+		l->ip_end = l->l4 + read_be16(ip + 4);
 		return 0;
 	}
 	return -EINVAL;

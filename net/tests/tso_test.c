@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "bytes.h"
 #include "harness.h"
 #include "stack.h"
 #include "tcpseg.h"
@@ -20,20 +21,6 @@
 
 static uint8_t joined[MAX + 64], seg[HDRS + MSS];
 
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
 /* An IPv4 segment as lwIP sends it: payload bytes seq, seq+1, ... */
 static size_t
 segment(uint8_t *out, uint32_t seq, uint8_t flags, size_t payload)
@@ -43,20 +30,20 @@ segment(uint8_t *out, uint32_t seq, uint8_t flags, size_t payload)
 
 	memset(out, 0, HDRS);
 	memcpy(out, mac, sizeof(mac));
-	put16(out + 12, SN_ETHERTYPE_IPV4);
+	write_be16(out + 12, SN_ETHERTYPE_IPV4);
 	ip[0] = 0x45;
-	put16(ip + 2, (unsigned)(SN_IPV4_HLEN + SN_TCP_HLEN + payload));
+	write_be16(ip + 2, (unsigned)(SN_IPV4_HLEN + SN_TCP_HLEN + payload));
 	ip[8] = 255;
 	ip[9] = SN_IPPROTO_TCP;
-	put32(ip + 12, 0x0a000032);
-	put32(ip + 16, 0x0a000001);
-	put16(tcp, 40000);
-	put16(tcp + 2, 80);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, 777);
+	write_be32(ip + 12, 0x0a000032);
+	write_be32(ip + 16, 0x0a000001);
+	write_be16(tcp, 40000);
+	write_be16(tcp + 2, 80);
+	write_be32(tcp + 4, seq);
+	write_be32(tcp + 8, 777);
 	tcp[12] = 5 << 4;
 	tcp[13] = flags;
-	put16(tcp + 14, 8192);
+	write_be16(tcp + 14, 8192);
 	for (size_t i = 0; i < payload; i++)
 		tcp[SN_TCP_HLEN + i] = (uint8_t)(seq + i);
 	return HDRS + payload;
@@ -76,7 +63,7 @@ complete_checksum(uint8_t *frame, size_t len)
 		sum += (uint32_t)tcp[len - (size_t)(tcp - frame) - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	put16(tcp + 16, ~sum & 0xffff);
+	write_be16(tcp + 16, ~sum & 0xffff);
 }
 
 /* Joins as TCPIP does: n full segments, then a short one with PSH. */
@@ -148,7 +135,7 @@ TEST(segments_that_do_not_continue_the_frame_stay_apart)
 	CHECK_EQ_INT(tso_read(&next, seg, HDRS, slen), 0);
 	CHECK(!tso_continues(joined, &last, 0, seg, &next, MAX));
 	slen = segment(seg, 1000 + MSS, ACK, MSS);
-	put16(seg + SN_ETH_HLEN + SN_IPV4_HLEN, 40001);
+	write_be16(seg + SN_ETH_HLEN + SN_IPV4_HLEN, 40001);
 	CHECK_EQ_INT(tso_read(&next, seg, HDRS, slen), 0);
 	CHECK(!tso_continues(joined, &last, 0, seg, &next, MAX));
 	slen = segment(seg, 1000 + MSS, ACK | SYN, MSS);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "filter.h"
 #include "harness.h"
 
@@ -22,22 +23,15 @@ static const uint8_t server6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 static const uint8_t us6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 				0,    0,    0,	  0,	0, 0, 0, 0x50};
 
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* An IPv4 packet from src to dst carrying an L4 header of l4len bytes. */
 static size_t
 ipv4(const uint8_t *src, const uint8_t *dst, uint8_t proto, size_t l4len)
 {
 	memset(frame, 0, sizeof(frame));
-	put16(frame + 12, 0x0800);
+	write_be16(frame + 12, 0x0800);
 	uint8_t *ip = frame + 14;
 	ip[0] = 0x45;
-	put16(ip + 2, (unsigned)(20 + l4len));
+	write_be16(ip + 2, (unsigned)(20 + l4len));
 	ip[8] = 64;
 	ip[9] = proto;
 	memcpy(ip + 12, src, 4);
@@ -50,10 +44,10 @@ ipv6(const uint8_t *src, const uint8_t *dst, uint8_t proto, uint8_t hop,
      size_t l4len)
 {
 	memset(frame, 0, sizeof(frame));
-	put16(frame + 12, 0x86dd);
+	write_be16(frame + 12, 0x86dd);
 	uint8_t *ip = frame + 14;
 	ip[0] = 0x60;
-	put16(ip + 4, (unsigned)l4len);
+	write_be16(ip + 4, (unsigned)l4len);
 	ip[6] = proto;
 	ip[7] = hop;
 	memcpy(ip + 8, src, 16);
@@ -64,8 +58,8 @@ ipv6(const uint8_t *src, const uint8_t *dst, uint8_t proto, uint8_t hop,
 static void
 ports(size_t l4_offset, unsigned sport, unsigned dport, uint8_t flags)
 {
-	put16(frame + l4_offset, sport);
-	put16(frame + l4_offset + 2, dport);
+	write_be16(frame + l4_offset, sport);
+	write_be16(frame + l4_offset + 2, dport);
 	frame[l4_offset + 13] = flags;
 }
 
@@ -119,7 +113,7 @@ TEST(arp_and_dhcp_pass)
 {
 	filter_init(&f);
 	memset(frame, 0, 60);
-	put16(frame + 12, 0x0806);
+	write_be16(frame + 12, 0x0806);
 	CHECK_EQ_INT(in(60), FILTER_PASS);
 	size_t n = ipv4(us4, (const uint8_t[]){255, 255, 255, 255}, 17, 8);
 	ports(34, 68, 67, 0);
@@ -224,12 +218,12 @@ TEST(icmp_passes_only_as_an_error_about_an_allowed_flow)
 	frame[34] = 3;
 	uint8_t *q = frame + 34 + 8;
 	q[0] = 0x45;
-	put16(q + 2, 28);
+	write_be16(q + 2, 28);
 	q[9] = 17;
 	memcpy(q + 12, us4, 4);
 	memcpy(q + 16, server4, 4);
-	put16(q + 20, 40000);
-	put16(q + 22, 53);
+	write_be16(q + 20, 40000);
+	write_be16(q + 22, 53);
 	CHECK_EQ_INT(in(n), FILTER_DROP_ICMP);
 	CHECK_EQ_INT(filter_rule_add(&f, 17, 40000, &s, 53), 0);
 	CHECK_EQ_INT(in(n), FILTER_PASS);
@@ -301,15 +295,15 @@ TEST(malformed_and_fragmented_packets_are_dropped)
 	frame[14] = 0x44; /* header shorter than 20 bytes */
 	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
 	n = tcp4_in(server4, 80, 50000, 0x10);
-	put16(frame + 16, 1500); /* longer than the frame */
+	write_be16(frame + 16, 1500); /* longer than the frame */
 	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
 	n = tcp4_in(server4, 80, 50000, 0x10);
-	put16(frame + 20, 0x2000); /* more fragments */
+	write_be16(frame + 20, 0x2000); /* more fragments */
 	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
 	n = ipv4(server4, us4, 6, 10); /* TCP header cut short */
 	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
 	memset(frame, 0, 60);
-	put16(frame + 12, 0x88cc); /* LLDP */
+	write_be16(frame + 12, 0x88cc); /* LLDP */
 	CHECK_EQ_INT(in(60), FILTER_DROP_ETHERTYPE);
 }
 

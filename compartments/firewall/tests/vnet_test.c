@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "harness.h"
 #include "stack.h"
 #include "vnet.h"
@@ -20,13 +21,6 @@ static uint8_t *const frame = buf + VNET_HDR_LEN;
 
 static const uint8_t server4[4] = {10, 0, 0, 1};
 static const uint8_t us4[4] = {10, 0, 0, 50};
-
-static void
-put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static void
 header(uint8_t flags, uint8_t gso_type, uint16_t gso_size, uint16_t csum_start,
@@ -50,15 +44,15 @@ tcp4(unsigned sport, unsigned dport, uint8_t flags, size_t payload)
 	uint8_t *ip = frame + SN_ETH_HLEN, *tcp = ip + SN_IPV4_HLEN;
 
 	memset(frame, 0, SN_ETH_HLEN + SN_IPV4_HLEN + SN_TCP_HLEN);
-	put16(frame + 12, SN_ETHERTYPE_IPV4);
+	write_be16(frame + 12, SN_ETHERTYPE_IPV4);
 	ip[0] = 0x45;
-	put16(ip + 2, (unsigned)(SN_IPV4_HLEN + SN_TCP_HLEN + payload));
+	write_be16(ip + 2, (unsigned)(SN_IPV4_HLEN + SN_TCP_HLEN + payload));
 	ip[8] = 64;
 	ip[9] = SN_IPPROTO_TCP;
 	memcpy(ip + 12, server4, 4);
 	memcpy(ip + 16, us4, 4);
-	put16(tcp, sport);
-	put16(tcp + 2, dport);
+	write_be16(tcp, sport);
+	write_be16(tcp + 2, dport);
 	tcp[12] = 5 << 4;
 	tcp[13] = flags;
 	memset(tcp + SN_TCP_HLEN, 0xab, payload);
@@ -132,7 +126,7 @@ TEST(a_header_that_lies_about_its_frame_is_dropped)
 	/* The IP length says less than the frame holds: the segments the
 	 * device would cut are not the frame the filter read. */
 	len = tcp4(80, 40000, ACK, SUPER);
-	put16(frame + SN_ETH_HLEN + 2, SN_IPV4_HLEN + SN_TCP_HLEN + MSS);
+	write_be16(frame + SN_ETH_HLEN + 2, SN_IPV4_HLEN + SN_TCP_HLEN + MSS);
 	header(VNET_F_NEEDS_CSUM, VNET_GSO_TCPV4, MSS, L4, 16);
 	CHECK_EQ_INT(decide(len), FILTER_DROP_DEVICE);
 	/* TCPv6 on an IPv4 frame. */
