@@ -5,26 +5,26 @@
 enum tls_time_source
 tls_time_choose(int read_rc, const struct sn_time_payload *p,
 		uint64_t now_monotonic_ns, int64_t system_seconds,
-		int64_t *seconds)
+		int64_t *seconds, int64_t *network_seconds)
 {
 	const uint32_t network = SN_TIME_SYNCHRONISED | SN_TIME_AUTHENTICATED;
-	int64_t network_seconds;
 	uint32_t nanoseconds;
 
 	*seconds = system_seconds;
+	*network_seconds = system_seconds;
 	if (read_rc == -ENOENT)
 		return TLS_TIME_SYSTEM_NO_RECORD;
 	if (read_rc < 0)
 		return TLS_TIME_SYSTEM_UNREADABLE;
 	if (!(p->flags & SN_TIME_SYNCHRONISED))
 		return TLS_TIME_SYSTEM_UNSYNCHRONISED;
+	sn_time_now(p, now_monotonic_ns, network_seconds, &nanoseconds);
 	if ((p->flags & network) != network)
 		return TLS_TIME_SYSTEM_UNAUTHENTICATED;
-	sn_time_now(p, now_monotonic_ns, &network_seconds, &nanoseconds);
 	/* The engine refuses a time before 1970; so does this. */
-	if (network_seconds < 0)
+	if (*network_seconds < 0)
 		return TLS_TIME_SYSTEM_UNREADABLE;
-	*seconds = network_seconds;
+	*seconds = *network_seconds;
 	return (p->flags & SN_TIME_UPDATING) ? TLS_TIME_NETWORK
 					     : TLS_TIME_NETWORK_HELD;
 }

@@ -45,12 +45,15 @@ enum tls_time_source {
 /*
  * The Unix seconds certificates are checked at, into *seconds, and where
  * they came from.  read_rc is sn_time_record_read's result (p is read
- * only when it is 0), or -ENOENT when there is no record.
+ * only when it is 0), or -ENOENT when there is no record.  Into
+ * *network_seconds, the record's time, taken or refused, so that a
+ * refused time can be shown: system_seconds when the record holds none.
  */
 enum tls_time_source tls_time_choose(int read_rc,
 				     const struct sn_time_payload *p,
 				     uint64_t now_monotonic_ns,
-				     int64_t system_seconds, int64_t *seconds);
+				     int64_t system_seconds, int64_t *seconds,
+				     int64_t *network_seconds);
 
 /* What the source is, in words for the log. */
 const char *tls_time_source_description(enum tls_time_source s);

@@ -29,13 +29,14 @@ tls_verification_time(void)
 	struct sn_time_payload p = {.flags = 0};
 	struct timespec now;
 	uint64_t mono = sn_now_ns();
-	int64_t system_seconds = 0, seconds;
+	int64_t system_seconds = 0, seconds, network_seconds;
 	enum tls_time_source source;
 	int rc = r != NULL ? sn_time_record_read(r, mono, &p) : -ENOENT;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) == 0)
 		system_seconds = (int64_t)now.tv_sec;
-	source = tls_time_choose(rc, &p, mono, system_seconds, &seconds);
+	source = tls_time_choose(rc, &p, mono, system_seconds, &seconds,
+				 &network_seconds);
 	if ((int)source == last_source)
 		return seconds;
 	last_source = (int)source;
@@ -43,18 +44,14 @@ tls_verification_time(void)
 		sn_log("certificate dates are checked against %s from %s, "
 		       "%+lld s from the system clock",
 		       tls_time_source_description(source), p.server,
-		       (long long)(seconds - system_seconds));
+		       (long long)(network_seconds - system_seconds));
 	} else if (source == TLS_TIME_SYSTEM_UNAUTHENTICATED) {
-		int64_t refused;
-		uint32_t nanoseconds;
-
 		/* What was not used, so that a clock an attacker moved
 		 * shows in the log. */
-		sn_time_now(&p, mono, &refused, &nanoseconds);
 		sn_log("certificate dates are checked against %s; it is "
 		       "%+lld s from the system clock, from %s",
 		       tls_time_source_description(source),
-		       (long long)(refused - system_seconds), p.server);
+		       (long long)(network_seconds - system_seconds), p.server);
 	} else {
 		sn_log("certificate dates are checked against %s",
 		       tls_time_source_description(source));

@@ -57,31 +57,35 @@ TEST(only_authenticated_time_is_taken)
 	const uint32_t sync = SN_TIME_SYNCHRONISED | SN_TIME_UPDATING;
 	struct sn_time_payload p;
 	uint64_t mono = sn_now_ns();
-	int64_t sys = system_now(), t = 0;
+	int64_t sys = system_now(), t = 0, n = 0;
 
 	shifted(&p, sync | SN_TIME_AUTHENTICATED, mono);
-	CHECK_EQ_INT(tls_time_choose(-ENOENT, &p, mono, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(-ENOENT, &p, mono, sys, &t, &n),
 		     TLS_TIME_SYSTEM_NO_RECORD);
 	CHECK_EQ_INT(t, sys);
-	CHECK_EQ_INT(tls_time_choose(-EBADMSG, &p, mono, sys, &t),
+	CHECK_EQ_INT(n, sys);
+	CHECK_EQ_INT(tls_time_choose(-EBADMSG, &p, mono, sys, &t, &n),
 		     TLS_TIME_SYSTEM_UNREADABLE);
 	CHECK_EQ_INT(t, sys);
-	CHECK_EQ_INT(tls_time_choose(-EAGAIN, &p, mono, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(-EAGAIN, &p, mono, sys, &t, &n),
 		     TLS_TIME_SYSTEM_UNREADABLE);
 	CHECK_EQ_INT(t, sys);
 	/* Never synchronised: SNTP is up, the record is all zeros. */
 	shifted(&p, SN_TIME_UPDATING, mono);
-	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t, &n),
 		     TLS_TIME_SYSTEM_UNSYNCHRONISED);
 	CHECK_EQ_INT(t, sys);
 	/* Plain NTP, which an attacker on the path moved two years. */
 	shifted(&p, sync, mono);
-	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t, &n),
 		     TLS_TIME_SYSTEM_UNAUTHENTICATED);
 	CHECK_EQ_INT(t, sys);
+	/* ... which is refused, but given for the log. */
+	CHECK(near(n, sys + SHIFT_S));
 	/* NTS: the network's time, whatever the system clock says. */
 	shifted(&p, sync | SN_TIME_AUTHENTICATED, mono);
-	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t), TLS_TIME_NETWORK);
+	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t, &n),
+		     TLS_TIME_NETWORK);
 	CHECK(near(t, sys + SHIFT_S));
 }
 
@@ -89,16 +93,16 @@ TEST(held_time_moves_on_with_the_monotonic_clock)
 {
 	struct sn_time_payload p;
 	uint64_t mono = sn_now_ns(), later = mono + 3600 * SN_SECOND;
-	int64_t sys = system_now(), t = 0;
+	int64_t sys = system_now(), t = 0, n = 0;
 
 	/* SNTP died an hour ago, after an authenticated update. */
 	shifted(&p, SN_TIME_SYNCHRONISED | SN_TIME_AUTHENTICATED, mono);
-	CHECK_EQ_INT(tls_time_choose(0, &p, later, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(0, &p, later, sys, &t, &n),
 		     TLS_TIME_NETWORK_HELD);
 	CHECK(near(t, sys + SHIFT_S + 3600));
 	/* ... in the middle of an update: the supervisor cleared it. */
 	shifted(&p, 0, mono);
-	CHECK_EQ_INT(tls_time_choose(0, &p, later, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(0, &p, later, sys, &t, &n),
 		     TLS_TIME_SYSTEM_UNSYNCHRONISED);
 	CHECK_EQ_INT(t, sys);
 }
@@ -107,13 +111,13 @@ TEST(a_time_before_1970_is_not_taken)
 {
 	struct sn_time_payload p;
 	uint64_t mono = sn_now_ns();
-	int64_t sys = system_now(), t = 0;
+	int64_t sys = system_now(), t = 0, n = 0;
 
 	shifted(&p,
 		SN_TIME_SYNCHRONISED | SN_TIME_AUTHENTICATED | SN_TIME_UPDATING,
 		mono);
 	p.offset_seconds = -(int64_t)(mono / SN_SECOND) - 10;
-	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t),
+	CHECK_EQ_INT(tls_time_choose(0, &p, mono, sys, &t, &n),
 		     TLS_TIME_SYSTEM_UNREADABLE);
 	CHECK_EQ_INT(t, sys);
 }
@@ -184,6 +188,8 @@ TEST(the_seam_reads_the_shared_record)
 	CHECK_EQ_INT(count_lines(log, "certificate dates"), 4);
 	CHECK_EQ_INT(count_lines(log, "no SNTP compartment"), 1);
 	CHECK_EQ_INT(count_lines(log, "plain NTP"), 1);
+	/* ... with the time it refused, two years ahead. */
+	CHECK_EQ_INT(count_lines(log, "; it is +630720"), 1);
 	CHECK_EQ_INT(count_lines(log, "network time from nts.test, +630720"),
 		     1);
 	CHECK_EQ_INT(count_lines(log, "no longer updates it"), 1);
