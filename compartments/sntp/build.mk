@@ -24,8 +24,9 @@ SCRIPT_TESTS += tests/sntp-test.sh
 SCRIPT_TESTS += tests/sntp-tls-test.sh
 
 # The folder's headers are private to it.
-$(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR)
-$(FUZZ_BIN_DIR)/sntp_%: CFLAGS += -I$(SNTP_DIR)
+# net/bytes.h: the wire's big-endian integers.
+$(OBJ)/$(SNTP_DIR)/%.o: CFLAGS += -I$(SNTP_DIR) -Inet
+$(FUZZ_BIN_DIR)/sntp_%: CFLAGS += -I$(SNTP_DIR) -Inet
 
 FORMAT_SRCS += $(SNTP_DIR)/sntp_const.h $(SNTP_DIR)/tests/hex.h
 
@@ -100,6 +101,11 @@ FUZZ_MAIN_sntp_nts_reply := $(SNTP_DIR)/fuzz/nts_reply.c
 FUZZ_SRCS_sntp_nts_reply := $(SNTP_NTS_SRCS)
 FUZZ_LDLIBS_sntp_nts_reply := -lcrypto
 $(FUZZ_BIN_DIR)/sntp_nts_reply: CFLAGS += -I$(SNTP_DIR)/tests
+# What they vouch for includes the wire's integers, read with net/bytes.h.
+FUZZ_CODE_sntp_calls += net/bytes.h
+FUZZ_CODE_sntp_ntp_packet += net/bytes.h
+FUZZ_CODE_sntp_nts_ke_records += net/bytes.h
+FUZZ_CODE_sntp_nts_reply += net/bytes.h
 
 # ---- the compartment's core: servers, replies, selection ----
 SNTP_SYNC_SRCS := $(addprefix $(SNTP_DIR)/,sync.c select.c nts.c ntp.c siv.c \

@@ -6,36 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
+
 #define NS_PER_S 1000000000LL
-
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-be64(const uint8_t *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
-static void
-put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 int
 ntp_request_encode(uint8_t *buf, size_t cap, uint64_t transmit_ts)
@@ -46,7 +19,7 @@ ntp_request_encode(uint8_t *buf, size_t cap, uint64_t transmit_ts)
 		return -ENOBUFS;
 	memset(buf, 0, NTP_HEADER_LEN);
 	buf[0] = (uint8_t)(NTP_VERSION << 3 | NTP_MODE_CLIENT);
-	put_be64(buf + 40, transmit_ts);
+	write_be64(buf + 40, transmit_ts);
 	return NTP_HEADER_LEN;
 }
 
@@ -81,16 +54,15 @@ ntp_ef_next(struct ntp_ef_cursor *c, struct ntp_ef *ef)
 	left = c->end - c->pos;
 	if (left < NTP_EF_HEADER_LEN)
 		return -EBADMSG;
-	len = (size_t)c->buf[c->pos + 2] << 8 | c->buf[c->pos + 3];
+	len = read_be16(c->buf + c->pos + 2);
 	if (len < c->min_len || len < NTP_EF_HEADER_LEN || len % 4 != 0 ||
 	    len > left)
 		return -EBADMSG;
-	*ef = (struct ntp_ef){
-	    .type = (uint16_t)(c->buf[c->pos] << 8 | c->buf[c->pos + 1]),
-	    .body = c->buf + c->pos + NTP_EF_HEADER_LEN,
-	    .body_len = len - NTP_EF_HEADER_LEN,
-	    .offset = c->pos,
-	    .len = len};
+	*ef = (struct ntp_ef){.type = read_be16(c->buf + c->pos),
+			      .body = c->buf + c->pos + NTP_EF_HEADER_LEN,
+			      .body_len = len - NTP_EF_HEADER_LEN,
+			      .offset = c->pos,
+			      .len = len};
 	c->pos += len;
 	return 1;
 }
@@ -116,8 +88,8 @@ ntp_ef_put(uint8_t *buf, size_t cap, size_t *pos, uint16_t type,
 	if (*pos > cap || cap - *pos < len)
 		return -ENOBUFS;
 	memset(buf + *pos, 0, len);
-	put_be16(buf + *pos, type);
-	put_be16(buf + *pos + 2, (uint16_t)len);
+	write_be16(buf + *pos, type);
+	write_be16(buf + *pos + 2, (uint16_t)len);
 	if (body != NULL && body_len > 0)
 		memcpy(buf + *pos + NTP_EF_HEADER_LEN, body, body_len);
 	*pos += len;
@@ -191,13 +163,13 @@ ntp_reply_decode(struct ntp_reply *r, const uint8_t *pkt, size_t len,
 	    .stratum = pkt[1],
 	    .poll = (int8_t)pkt[2],
 	    .precision = (int8_t)pkt[3],
-	    .root_delay = be32(pkt + 4),
-	    .root_dispersion = be32(pkt + 8),
-	    .reference_id = be32(pkt + 12),
-	    .reference_ts = be64(pkt + 16),
-	    .origin_ts = be64(pkt + 24),
-	    .receive_ts = be64(pkt + 32),
-	    .transmit_ts = be64(pkt + 40),
+	    .root_delay = read_be32(pkt + 4),
+	    .root_dispersion = read_be32(pkt + 8),
+	    .reference_id = read_be32(pkt + 12),
+	    .reference_ts = read_be64(pkt + 16),
+	    .origin_ts = read_be64(pkt + 24),
+	    .receive_ts = read_be64(pkt + 32),
+	    .transmit_ts = read_be64(pkt + 40),
 	};
 	rc = split_trailer(r, pkt, len);
 	if (rc < 0)

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "bytes.h"
 #include "siv.h"
 
 /* The authenticator's body in our requests: two lengths, the nonce, the
@@ -204,8 +205,8 @@ open_authenticator(const struct nts_client *c, const uint8_t *pkt,
 
 	if (auth->body_len < 4)
 		return -EBADMSG;
-	nonce_len = (size_t)auth->body[0] << 8 | auth->body[1];
-	ciphertext_len = (size_t)auth->body[2] << 8 | auth->body[3];
+	nonce_len = read_be16(auth->body);
+	ciphertext_len = read_be16(auth->body + 2);
 	/* RFC 8915 5.6: the nonce and its padding fill at least 16
 	 * bytes; both padded lengths fit in the body.  Each is below
 	 * 2^16, so the sums cannot wrap. */

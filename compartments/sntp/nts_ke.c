@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
+
 _Static_assert(NTS_MAX_COOKIE_LEN <= NTS_KE_MAX_KEPT_BODY,
 	       "a cookie fits the kept body");
 _Static_assert(NTS_KE_MAX_SERVER_LEN <= NTS_KE_MAX_KEPT_BODY,
@@ -14,10 +16,8 @@ _Static_assert(NTS_KE_MAX_SERVER_LEN <= NTS_KE_MAX_KEPT_BODY,
 static void
 put_record(uint8_t *p, uint16_t type, uint16_t body_len)
 {
-	p[0] = (uint8_t)(type >> 8);
-	p[1] = (uint8_t)type;
-	p[2] = (uint8_t)(body_len >> 8);
-	p[3] = (uint8_t)body_len;
+	write_be16(p, type);
+	write_be16(p + 2, body_len);
 }
 
 int
@@ -60,7 +60,7 @@ nts_ke_response_init(struct nts_ke_response *r)
 static uint16_t
 body16(const struct nts_ke_response *r)
 {
-	return (uint16_t)(r->body[0] << 8 | r->body[1]);
+	return read_be16(r->body);
 }
 
 /* Judges a record from its header alone: 0 to read its body (kept if
@@ -187,7 +187,7 @@ nts_ke_response_feed(struct nts_ke_response *r, const uint8_t *data, size_t len)
 			r->critical = (r->header[0] & 0x80) != 0;
 			r->type = (uint16_t)((r->header[0] & 0x7f) << 8 |
 					     r->header[1]);
-			r->body_len = (size_t)r->header[2] << 8 | r->header[3];
+			r->body_len = read_be16(r->header + 2);
 			r->body_have = 0;
 			/* total stays far below SIZE_MAX: it stops at the
 			 * bound. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../../tests/harness.h"
+#include "bytes.h"
 #include "hex.h"
 #include "ntp.h"
 
@@ -30,22 +31,6 @@ load_reply(void)
 {
 	memset(pkt, 0, sizeof(pkt));
 	return hex_decode(chrony_reply, pkt, sizeof(pkt));
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
 }
 
 static int
@@ -137,7 +122,7 @@ TEST(origin_must_be_our_transmit_timestamp)
 	CHECK_EQ_INT(ntp_reply_decode(&r, pkt, len, chrony_xmt ^ 1), -ENOMSG);
 	CHECK_EQ_INT(ntp_reply_decode(&r, pkt, len, chrony_xmt << 1), -ENOMSG);
 	/* A zero origin (a server that ignored our timestamp) too. */
-	put64(pkt + 24, 0);
+	write_be64(pkt + 24, 0);
 	CHECK_EQ_INT(decode(len), -ENOMSG);
 	CHECK_EQ_INT(ntp_reply_decode(&r, pkt, len, 0), -EINVAL);
 }
@@ -173,7 +158,7 @@ TEST(kiss_without_our_origin_is_not_ours)
 
 	pkt[1] = 0;
 	memcpy(pkt + 12, "DENY", 4);
-	put64(pkt + 24, chrony_xmt + 1);
+	write_be64(pkt + 24, chrony_xmt + 1);
 	CHECK_EQ_INT(decode(len), -ENOMSG);
 }
 
@@ -202,22 +187,22 @@ TEST(implausible_root_delay_and_dispersion_are_refused)
 	size_t len = load_reply();
 
 	/* Root distance = delay / 2 + dispersion must stay under 16 s. */
-	put32(pkt + 4, 32u << 16);
+	write_be32(pkt + 4, 32u << 16);
 	CHECK_EQ_INT(decode(len), -ERANGE);
-	put32(pkt + 4, (32u << 16) - 2);
+	write_be32(pkt + 4, (32u << 16) - 2);
 	CHECK_EQ_INT(decode(len), 0);
-	put32(pkt + 4, 0xffffffffu);
+	write_be32(pkt + 4, 0xffffffffu);
 	CHECK_EQ_INT(decode(len), -ERANGE);
-	put32(pkt + 4, 0);
-	put32(pkt + 8, 16u << 16);
+	write_be32(pkt + 4, 0);
+	write_be32(pkt + 8, 16u << 16);
 	CHECK_EQ_INT(decode(len), -ERANGE);
-	put32(pkt + 8, 0xffffffffu);
+	write_be32(pkt + 8, 0xffffffffu);
 	CHECK_EQ_INT(decode(len), -ERANGE);
-	put32(pkt + 8, (16u << 16) - 1);
+	write_be32(pkt + 8, (16u << 16) - 1);
 	CHECK_EQ_INT(decode(len), 0);
 	/* Each within bound alone, too much together. */
-	put32(pkt + 4, 16u << 16);
-	put32(pkt + 8, 8u << 16);
+	write_be32(pkt + 4, 16u << 16);
+	write_be32(pkt + 8, 8u << 16);
 	CHECK_EQ_INT(decode(len), -ERANGE);
 }
 
@@ -225,10 +210,10 @@ TEST(zero_timestamps_are_refused)
 {
 	size_t len = load_reply();
 
-	put64(pkt + 40, 0);
+	write_be64(pkt + 40, 0);
 	CHECK_EQ_INT(decode(len), -ENODATA);
 	load_reply();
-	put64(pkt + 32, 0);
+	write_be64(pkt + 32, 0);
 	CHECK_EQ_INT(decode(len), -ENODATA);
 }
 

@@ -4,33 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "siv.h"
-
-static uint64_t
-read64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-write32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-write64(uint8_t *p, uint64_t v)
-{
-	write32(p, (uint32_t)(v >> 32));
-	write32(p + 4, (uint32_t)v);
-}
 
 int
 nts_server_read_request(const struct nts_keys *keys, const uint8_t *pkt,
@@ -44,7 +19,7 @@ nts_server_read_request(const struct nts_keys *keys, const uint8_t *pkt,
 	memset(out, 0, sizeof(*out));
 	if (len < NTP_HEADER_LEN || (pkt[0] & 7) != NTP_MODE_CLIENT)
 		return -EBADMSG;
-	out->transmit_ts = read64(pkt + 40);
+	out->transmit_ts = read_be64(pkt + 40);
 	ntp_ef_cursor_init(&cur, pkt, len, NTP_EF_MIN_LEN);
 	cur.pos = NTP_HEADER_LEN;
 	while ((rc = ntp_ef_next(&cur, &ef)) == 1) {
@@ -169,10 +144,10 @@ nts_server_write_reply(const struct nts_keys *keys,
 	out[1] = opt->stratum;
 	out[2] = 4;
 	out[3] = (uint8_t)-20;
-	write32(out + 12, opt->reference_id);
-	write64(out + 24, req->transmit_ts);
-	write64(out + 32, opt->receive_ts);
-	write64(out + 40, opt->transmit_ts);
+	write_be32(out + 12, opt->reference_id);
+	write_be64(out + 24, req->transmit_ts);
+	write_be64(out + 32, opt->receive_ts);
+	write_be64(out + 40, opt->transmit_ts);
 	if (opt->echo_uid) {
 		memcpy(uid, req->uid, NTS_UID_LEN);
 		if (opt->corrupt_uid)
