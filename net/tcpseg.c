@@ -6,31 +6,13 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "checksum.h"
 #include "stack.h"
 
 #define OPT_EOL	   0
 #define OPT_NOP	   1
 #define OPT_MSS	   2
 #define OPT_WSCALE 3
-
-/* The one's complement sum of RFC 1071, not yet folded. */
-static uint32_t
-sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len >= 2; p += 2, len -= 2)
-		sum += read_be16(p);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /* The TCP checksum field's value for a segment of len bytes at tcp; the
  * field itself must read as zero, or the result is 0 for a right one. */
@@ -41,13 +23,13 @@ tcp_checksum(bool ipv6, const uint8_t *src, const uint8_t *dst,
 	size_t alen = ipv6 ? 16 : 4;
 	uint32_t sum = 0;
 
-	sum = sum_bytes(sum, src, alen);
-	sum = sum_bytes(sum, dst, alen);
+	sum = checksum_add(sum, src, alen);
+	sum = checksum_add(sum, dst, alen);
 	sum += SN_IPPROTO_TCP;
 	sum += (uint32_t)(len >> 16);
 	sum += (uint32_t)(len & 0xffff);
-	sum = sum_bytes(sum, tcp, len);
-	return (uint16_t)~fold(sum);
+	sum = checksum_add(sum, tcp, len);
+	return (uint16_t)~checksum_fold(sum);
 }
 
 /* MSS and window scale, as lwIP reads them: a bad length ends the
@@ -107,7 +89,7 @@ read_segment(struct tcpseg *s, const uint8_t *frame, size_t len, bool check_sum)
 		if (ihl < SN_IPV4_HLEN || total < ihl || total > ip_len ||
 		    (read_be16(ip + 6) & 0x3fff) != 0 ||
 		    ip[9] != SN_IPPROTO_TCP ||
-		    fold(sum_bytes(0, ip, ihl)) != 0xffff)
+		    checksum_fold(checksum_add(0, ip, ihl)) != 0xffff)
 			return -EINVAL;
 		s->ipv6 = false;
 		s->hop_limit = ip[8];
@@ -197,8 +179,8 @@ tcpseg_write(uint8_t *out, size_t cap, const struct tcpseg *s)
 		ip[9] = SN_IPPROTO_TCP;
 		memcpy(ip + 12, s->src_ip, 4);
 		memcpy(ip + 16, s->dst_ip, 4);
-		write_be16(ip + 10,
-			   (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
+		write_be16(ip + 10, (uint16_t)~checksum_fold(
+					checksum_add(0, ip, SN_IPV4_HLEN)));
 	}
 	write_be16(tcp, s->src_port);
 	write_be16(tcp + 2, s->dst_port);

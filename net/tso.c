@@ -6,27 +6,12 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "checksum.h"
 #include "stack.h"
 
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
-
-static uint32_t
-sum_bytes(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (; len >= 2; p += 2, len -= 2)
-		sum += read_be16(p);
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 int
 tso_read(struct tso_segment *s, const uint8_t *frame, size_t have, size_t len)
@@ -68,11 +53,11 @@ tso_leave_checksum(uint8_t *frame, const struct tso_segment *s)
 	const uint8_t *ip = frame + SN_ETH_HLEN;
 	size_t tcp_len = s->headers - s->l4 + s->payload;
 	uint32_t sum =
-	    s->ipv6 ? sum_bytes(0, ip + 8, 32) : sum_bytes(0, ip + 12, 8);
+	    s->ipv6 ? checksum_add(0, ip + 8, 32) : checksum_add(0, ip + 12, 8);
 
 	sum += SN_IPPROTO_TCP + (uint32_t)(tcp_len >> 16) +
 	       (uint32_t)(tcp_len & 0xffff);
-	write_be16(frame + s->l4 + 16, fold(sum));
+	write_be16(frame + s->l4 + 16, checksum_fold(sum));
 }
 
 /* The bytes two segments of one flow share, and which a piece cut from
@@ -131,8 +116,8 @@ tso_joined(uint8_t *last, struct tso_segment *l, uint16_t *segment_size,
 		write_be16(ip + 2,
 			   (uint16_t)(l->headers - SN_ETH_HLEN + l->payload));
 		write_be16(ip + 10, 0);
-		write_be16(ip + 10,
-			   (uint16_t)~fold(sum_bytes(0, ip, SN_IPV4_HLEN)));
+		write_be16(ip + 10, (uint16_t)~checksum_fold(
+					checksum_add(0, ip, SN_IPV4_HLEN)));
 	}
 	tso_leave_checksum(last, l);
 }
