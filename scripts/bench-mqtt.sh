@@ -34,31 +34,10 @@
 # fails, nothing is printed on standard output, the reason and the
 # stack's log go to standard error, and the exit status is 1.
 set -uo pipefail
-if [ "$(id -u)" -ne 0 ]; then
-	echo "sealnet-bench mqtt: run as root (it makes network namespaces)" >&2
-	exit 1
-fi
-SN_BUILD=$(cd "${1:-build}" && pwd) || exit 1
-SN_TEST=sealnet-bench-mqtt
-# shellcheck source=../tests/lib.sh
-. "$(dirname "$0")/../tests/lib.sh"
-build=$SN_BUILD
-root=$SN_ROOT
-tmp=$SN_TMP
-# shellcheck source=testnet.sh
-. "$root/scripts/testnet.sh"
+# shellcheck source=bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh" mqtt "${1:-build}"
 # shellcheck source=../tests/tls-certs.sh
 . "$root/tests/tls-certs.sh"
-at_cleanup '[ -n "${KEEP_LOG:-}" ] && [ -f "$tmp/bench.log" ] && cp "$tmp/bench.log" "$KEEP_LOG"'
-at_cleanup testnet_down
-events=$tmp/bench.events
-log() { echo "sealnet-bench: $*" >&2; }
-failed() {
-	log "FAILED: $*; no figures"
-	[ -f "$tmp/bench.log" ] && cat "$tmp/bench.log" >&2
-	exit 1
-}
-number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 # mqtt_bench.c's MQTT_BENCH_MESSAGES: the subscriber waits for them all.
 MESSAGES=20000
 ROUND_TRIPS=200

@@ -15,31 +15,12 @@
 # fails, nothing is printed on standard output, the reason and the
 # stack's log go to standard error, and the exit status is 1.
 set -uo pipefail
-if [ "$(id -u)" -ne 0 ]; then
-	echo "sealnet-bench sntp: run as root (it makes network namespaces)" >&2
-	exit 1
-fi
-SN_BUILD=$(cd "${1:-build}" && pwd) || exit 1
+# shellcheck source=bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh" sntp "${1:-build}"
 RUNS=${RUNS:-5}
-SN_TEST=sealnet-bench-sntp
-# shellcheck source=../tests/lib.sh
-. "$(dirname "$0")/../tests/lib.sh"
-build=$SN_BUILD
-root=$SN_ROOT
-tmp=$SN_TMP
-# shellcheck source=testnet.sh
-. "$root/scripts/testnet.sh"
 # shellcheck source=../tests/tls-certs.sh
 . "$root/tests/tls-certs.sh"
-at_cleanup '[ -n "${KEEP_LOG:-}" ] && cp "$tmp/bench.log" "$KEEP_LOG"'
-at_cleanup testnet_down
-events=$tmp/bench.events
-log() { echo "sealnet-bench: $*" >&2; }
-failed() {
-	log "FAILED: $*; no figures"
-	[ -f "$tmp/bench.log" ] && cat "$tmp/bench.log" >&2
-	exit 1
-}
+# An offset has a sign.
 number() { [[ $1 =~ ^[-+]?[0-9]+(\.[0-9]+)?$ ]]; }
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || failed "RUNS must be a positive number"
 

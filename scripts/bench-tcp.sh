@@ -10,31 +10,10 @@
 # if any step fails, nothing is printed on standard output, the reason
 # and the stack's log go to standard error, and the exit status is 1.
 set -uo pipefail
-if [ "$(id -u)" -ne 0 ]; then
-	echo "sealnet-bench tcp: run as root (it makes network namespaces)" >&2
-	exit 1
-fi
-SN_BUILD=$(cd "${1:-build}" && pwd) || exit 1
-SN_TEST=sealnet-bench
-# shellcheck source=../tests/lib.sh
-. "$(dirname "$0")/../tests/lib.sh"
-build=$SN_BUILD
-root=$SN_ROOT
-tmp=$SN_TMP
-# shellcheck source=testnet.sh
-. "$root/scripts/testnet.sh"
-# The stack's log (its standard error) and events, once it has stopped.
-at_cleanup '[ -n "${KEEP_LOG:-}" ] && cp "$tmp/bench.log" "$KEEP_LOG"'
+# shellcheck source=bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh" tcp "${1:-build}"
+# Its event stream too, for when a figure needs explaining.
 at_cleanup '[ -n "${KEEP_EVENTS:-}" ] && cp "$tmp/bench.events" "$KEEP_EVENTS"'
-at_cleanup testnet_down
-events=$tmp/bench.events
-log() { echo "sealnet-bench: $*" >&2; }
-failed() {
-	log "FAILED: $*; no figures"
-	[ -f "$tmp/bench.log" ] && cat "$tmp/bench.log" >&2
-	exit 1
-}
-number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
 
 # Answers that may be kept a minute, as a real zone's would: sealnet's
 # NetAPI keeps them; the kernel's client asks every time (no cache).
