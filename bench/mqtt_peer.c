@@ -34,6 +34,8 @@
 
 #include <mosquitto.h>
 
+#include "peer.h"
+
 #define PAYLOAD	 64
 #define WARM_UPS 20
 
@@ -43,15 +45,6 @@ struct peer {
 	unsigned long want, received;
 	double first, last;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 on_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const int *granted)
@@ -68,7 +61,7 @@ on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
 
 	if (strcmp(msg->topic, p->topic) != 0)
 		return;
-	p->last = now_s();
+	p->last = peer_now();
 	if (p->received++ == 0)
 		p->first = p->last;
 }
@@ -87,7 +80,7 @@ static struct mosquitto *
 open_client(const char *host, int port, const char *cafile, struct peer *p)
 {
 	struct mosquitto *m = mosquitto_new(NULL, true, p);
-	double until = now_s() + 10;
+	double until = peer_now() + 10;
 	int rc;
 
 	if (m == NULL)
@@ -106,7 +99,7 @@ open_client(const char *host, int port, const char *cafile, struct peer *p)
 	 * CONNACK: once it is granted, the connection is up. */
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_subscribe(m, NULL, p->topic, cafile ? 1 : 0);
-	while (rc == MOSQ_ERR_SUCCESS && !p->subscribed && now_s() < until)
+	while (rc == MOSQ_ERR_SUCCESS && !p->subscribed && peer_now() < until)
 		rc = mosquitto_loop(m, 100, 1);
 	if (rc != MOSQ_ERR_SUCCESS || !p->subscribed) {
 		fail("connect and subscribe",
@@ -120,9 +113,9 @@ open_client(const char *host, int port, const char *cafile, struct peer *p)
 static void
 close_client(struct mosquitto *m)
 {
-	double until = now_s() + 2;
+	double until = peer_now() + 2;
 
-	while (mosquitto_want_write(m) && now_s() < until &&
+	while (mosquitto_want_write(m) && peer_now() < until &&
 	       mosquitto_loop(m, 10, 1) == MOSQ_ERR_SUCCESS)
 		;
 	mosquitto_disconnect(m);
@@ -141,9 +134,9 @@ count(const char *host, int port, struct peer *p, double seconds)
 		return 1;
 	printf("ready\n");
 	fflush(stdout);
-	until = now_s() + seconds;
+	until = peer_now() + seconds;
 	while (rc == MOSQ_ERR_SUCCESS && p->received < p->want &&
-	       now_s() < until)
+	       peer_now() < until)
 		rc = mosquitto_loop(m, 100, 1);
 	close_client(m);
 	if (p->received < 2) {
@@ -167,7 +160,7 @@ publish(const char *host, int port, const char *cafile, struct peer *p,
 	if (m == NULL)
 		return 1;
 	memset(payload, 'x', sizeof(payload));
-	t0 = now_s();
+	t0 = peer_now();
 	/* Without a thread of its own, libmosquitto writes each publish at
 	 * once, and keeps what the socket would not take; the loop writes
 	 * that, and reads what comes (nothing, at QoS 0). */
@@ -177,26 +170,18 @@ publish(const char *host, int port, const char *cafile, struct peer *p,
 		if (rc == MOSQ_ERR_SUCCESS && (i & 63) == 63)
 			rc = mosquitto_loop(m, 0, 1);
 	}
-	until = now_s() + 60;
+	until = peer_now() + 60;
 	while (rc == MOSQ_ERR_SUCCESS && mosquitto_want_write(m) &&
-	       now_s() < until)
+	       peer_now() < until)
 		rc = mosquitto_loop(m, 10, 1);
 	if (rc != MOSQ_ERR_SUCCESS || mosquitto_want_write(m)) {
 		mosquitto_destroy(m);
 		return fail("publish",
 			    rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_TIMEOUT);
 	}
-	printf("%.0f\n", (double)p->want / (now_s() - t0));
+	printf("%.0f\n", (double)p->want / (peer_now() - t0));
 	close_client(m);
 	return 0;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int
@@ -216,12 +201,12 @@ rtt(const char *host, int port, const char *cafile, struct peer *p)
 	for (unsigned long i = 0; rc == MOSQ_ERR_SUCCESS && i < WARM_UPS + n;
 	     i++) {
 		unsigned long before = p->received;
-		double t0 = now_s(), until = t0 + 10;
+		double t0 = peer_now(), until = t0 + 10;
 
 		rc = mosquitto_publish(m, NULL, p->topic, PAYLOAD, payload, 1,
 				       false);
 		while (rc == MOSQ_ERR_SUCCESS && p->received == before &&
-		       now_s() < until)
+		       peer_now() < until)
 			rc = mosquitto_loop(m, 100, 1);
 		if (rc == MOSQ_ERR_SUCCESS && p->received == before)
 			rc = MOSQ_ERR_TIMEOUT;
@@ -233,7 +218,7 @@ rtt(const char *host, int port, const char *cafile, struct peer *p)
 		mosquitto_destroy(m);
 		return fail("round trip", rc);
 	}
-	qsort(samples, n, sizeof(*samples), cmp);
+	qsort(samples, n, sizeof(*samples), peer_compare_doubles);
 	printf("%.1f %.1f\n", samples[n / 2], samples[n * 9 / 10]);
 	free(samples);
 	close_client(m);

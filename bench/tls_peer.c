@@ -23,33 +23,9 @@
 
 #include <openssl/ssl.h>
 
+#include "peer.h"
+
 static char buf[64 * 1024];
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-connect_to(const char *host, const char *port)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-	int s;
-
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return -1;
-	s = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (s >= 0 && connect(s, ai->ai_addr, ai->ai_addrlen) < 0) {
-		close(s);
-		s = -1;
-	}
-	freeaddrinfo(ai);
-	return s;
-}
 
 static SSL_CTX *
 context(const char *cafile)
@@ -75,10 +51,10 @@ open_session(SSL_CTX *ctx, const char *host, const char *port, int *fd,
 {
 	SSL *ssl;
 
-	*fd = connect_to(host, port);
+	*fd = peer_connect(host, port);
 	if (*fd < 0 || (ssl = SSL_new(ctx)) == NULL)
 		return NULL;
-	*handshake = now();
+	*handshake = peer_now();
 	if (SSL_set_tlsext_host_name(ssl, host) != 1 ||
 	    SSL_set1_host(ssl, host) != 1 || SSL_set_fd(ssl, *fd) != 1 ||
 	    SSL_connect(ssl) != 1) {
@@ -89,14 +65,6 @@ open_session(SSL_CTX *ctx, const char *host, const char *port, int *fd,
 }
 
 static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
 handshakes(SSL_CTX *ctx, const char *host, const char *port, int n)
 {
 	double *t = calloc((size_t)n, sizeof(*t));
@@ -104,21 +72,21 @@ handshakes(SSL_CTX *ctx, const char *host, const char *port, int n)
 	int fd;
 
 	for (int i = 0; t != NULL && h != NULL && i < n; i++) {
-		double t0 = now(), began;
+		double t0 = peer_now(), began;
 		SSL *ssl = open_session(ctx, host, port, &fd, &began);
 
 		if (ssl == NULL)
 			return 1;
-		t[i] = now() - t0;
-		h[i] = now() - began;
+		t[i] = peer_now() - t0;
+		h[i] = peer_now() - began;
 		SSL_shutdown(ssl);
 		SSL_free(ssl);
 		close(fd);
 	}
 	if (t == NULL || h == NULL)
 		return 1;
-	qsort(t, (size_t)n, sizeof(*t), cmp);
-	qsort(h, (size_t)n, sizeof(*h), cmp);
+	qsort(t, (size_t)n, sizeof(*t), peer_compare_doubles);
+	qsort(h, (size_t)n, sizeof(*h), peer_compare_doubles);
 	printf("%.3f %.3f\n", t[n / 2] * 1e3, h[n / 2] * 1e3);
 	return 0;
 }
@@ -130,7 +98,7 @@ send_bytes(SSL_CTX *ctx, const char *host, const char *port, long long total)
 	int fd;
 	double began;
 	SSL *ssl = open_session(ctx, host, port, &fd, &began);
-	double t0 = now();
+	double t0 = peer_now();
 
 	if (ssl == NULL)
 		return 1;
@@ -144,7 +112,7 @@ send_bytes(SSL_CTX *ctx, const char *host, const char *port, long long total)
 			return 1;
 		sent += (long long)w;
 	}
-	double took = now() - t0;
+	double took = peer_now() - t0;
 	SSL_shutdown(ssl);
 	SSL_free(ssl);
 	close(fd);

@@ -22,7 +22,7 @@ BINS += $(BUILD)/tools/mqtt_peer
 $(BUILD)/tools/mqtt_peer: $(OBJ)/bench/mqtt_peer.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lmosquitto $(LDLIBS)
-FORMAT_SRCS += bench/mqtt_peer.c bench/hop_trace.h
+FORMAT_SRCS += bench/mqtt_peer.c bench/hop_trace.h bench/peer.h
 
 # sealnet's side of it: mqtt_bench, and mqtt_hold, which holds
 # connections open for the memory figure: one source built under four

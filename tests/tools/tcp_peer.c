@@ -25,16 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer.h"
+
 static char buf[256 * 1024];
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 listen_on(int port)
@@ -47,31 +40,6 @@ listen_on(int port)
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0)
 		return -1;
 	return s;
-}
-
-static int
-connect_to(const char *host, const char *port)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-	int s;
-
-	if (getaddrinfo(host, port, &hints, &ai) != 0)
-		return -1;
-	s = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (connect(s, ai->ai_addr, ai->ai_addrlen) < 0) {
-		close(s);
-		s = -1;
-	}
-	freeaddrinfo(ai);
-	return s;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Serves one connection in a child: reads until EOF (sink), or writes
@@ -132,8 +100,8 @@ static int
 transfer(const char *what, const char *host, const char *port, long long bytes)
 {
 	long long done = 0;
-	int s = connect_to(host, port);
-	double t0 = now();
+	int s = peer_connect(host, port);
+	double t0 = peer_now();
 
 	if (s < 0)
 		return 1;
@@ -154,7 +122,7 @@ transfer(const char *what, const char *host, const char *port, long long bytes)
 			done, bytes);
 		return 1;
 	}
-	printf("%.1f\n", (double)done / 1e6 / (now() - t0));
+	printf("%.1f\n", (double)done / 1e6 / (peer_now() - t0));
 	return 0;
 }
 
@@ -167,14 +135,14 @@ connect_times(const char *host, const char *port, int n)
 	if (t == NULL)
 		return 2;
 	for (int i = 0; i < n; i++) {
-		double t0 = now();
-		int s = connect_to(host, port);
-		t[i] = now() - t0;
+		double t0 = peer_now();
+		int s = peer_connect(host, port);
+		t[i] = peer_now() - t0;
 		if (s < 0)
 			return 1;
 		close(s);
 	}
-	qsort(t, (size_t)n, sizeof(double), cmp);
+	qsort(t, (size_t)n, sizeof(double), peer_compare_doubles);
 	printf("%.0f\n", t[n / 2] * 1e6);
 	return 0;
 }
