@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot.h"
@@ -14,6 +15,7 @@
 #define RING_BYTES (256u * 1024u)
 
 static _Alignas(8) uint8_t boot_buf[4096];
+static _Alignas(8) uint8_t request_buf[SN_CHANNEL_MAX_MESSAGE];
 
 static uint32_t
 boot_peer(sn_builder *b, const char *name)
@@ -113,6 +115,35 @@ fake_peer_attach(struct fake_peer *p)
 	if (rc == 0)
 		sn_channel_announce(&p->end);
 	return rc;
+}
+
+void
+fake_peers_serve(struct fake_peer *peers, unsigned npeers,
+		 fake_answer_fn answer)
+{
+	/* Polled: the test's calls are few, and each waits for its reply. */
+	struct timespec pause = {0, 200000};
+
+	for (unsigned i = 0; i < npeers; i++)
+		if (fake_peer_attach(&peers[i]) < 0)
+			_exit(1);
+	for (;;) {
+		for (unsigned i = 0; i < npeers; i++) {
+			ssize_t n = sn_channel_receive(
+			    &peers[i].end, request_buf, sizeof(request_buf));
+			sn_verify_error err;
+			sn_message_ref m;
+
+			if (n == -EAGAIN)
+				continue;
+			if (n < 0)
+				_exit(1);
+			if (sn_message_verify(request_buf, (size_t)n, &m,
+					      &err) == 0)
+				answer(&peers[i], &m);
+		}
+		nanosleep(&pause, NULL);
+	}
 }
 
 uint32_t

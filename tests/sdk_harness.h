@@ -33,6 +33,17 @@ int fake_supervisor_boot(const char *self, struct fake_peer *peers,
 /* Attaches and announces the test's side of a peer's channel. */
 int fake_peer_attach(struct fake_peer *p);
 
+/* The answer to each request a peer receives. */
+typedef void (*fake_answer_fn)(struct fake_peer *p, const sn_message_ref *m);
+
+/*
+ * The stack the test compartment calls, in a child the test forked:
+ * attaches each peer, then answers every request that verifies with
+ * `answer`, forever.  The child exits with status 1 if a channel fails.
+ */
+_Noreturn void fake_peers_serve(struct fake_peer *peers, unsigned npeers,
+				fake_answer_fn answer);
+
 /*
  * A reply to a request: fake_reply_begin starts it in buf (a body may be
  * built in b after it), fake_reply_send finishes it, with status or

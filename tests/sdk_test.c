@@ -47,7 +47,7 @@ static const sealnet_socket some_socket = {1, 1, 42};
 
 /* ---- the stack, in a child process ---- */
 
-static _Alignas(8) uint8_t in[SN_CHANNEL_MAX_MESSAGE], out[4096];
+static _Alignas(8) uint8_t out[4096];
 
 static uint32_t
 endpoint(sn_builder *b, const uint8_t *address, uint32_t len)
@@ -133,32 +133,6 @@ answer(struct fake_peer *p, const sn_message_ref *m)
 	}
 }
 
-static void
-serve_stack(void)
-{
-	struct timespec pause = {0, 200000};
-
-	if (fake_peer_attach(&peers[NETAPI]) < 0 ||
-	    fake_peer_attach(&peers[TCPIP]) < 0)
-		_exit(1);
-	for (;;) {
-		for (unsigned i = 0; i < 2; i++) {
-			ssize_t n =
-			    sn_channel_receive(&peers[i].end, in, sizeof(in));
-			sn_verify_error err;
-			sn_message_ref m;
-
-			if (n == -EAGAIN)
-				continue;
-			if (n < 0)
-				_exit(1);
-			if (sn_message_verify(in, (size_t)n, &m, &err) == 0)
-				answer(&peers[i], &m);
-		}
-		nanosleep(&pause, NULL);
-	}
-}
-
 /* ---- before the start ---- */
 
 TEST(nothing_works_before_the_start)
@@ -215,7 +189,7 @@ TEST(it_starts_as_the_image_says)
 	stack = fork();
 	CHECK(stack >= 0);
 	if (stack == 0)
-		serve_stack();
+		fake_peers_serve(peers, 2, answer);
 	CHECK_EQ_INT(sealnet_start(), 0);
 	CHECK_EQ_INT(sealnet_incarnation(), 1);
 	CHECK(strcmp(sealnet_compartment_name(), "sdk_test") == 0);

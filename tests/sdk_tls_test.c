@@ -38,7 +38,7 @@ static struct fake_peer peers[] = {[NETAPI] = {.name = "NetAPI"},
 				   [TCPIP] = {.name = "TCPIP"},
 				   [TLS] = {.name = "TLS"}};
 static pid_t stack = -1;
-static _Alignas(8) uint8_t in[SN_CHANNEL_MAX_MESSAGE], out[4096];
+static _Alignas(8) uint8_t out[4096];
 
 /* ---- the stack, in a child process ---- */
 
@@ -130,32 +130,6 @@ answer(struct fake_peer *p, const sn_message_ref *m)
 	}
 }
 
-static void
-serve_stack(void)
-{
-	struct timespec pause = {0, 200000};
-
-	for (unsigned i = 0; i < 3; i++)
-		if (fake_peer_attach(&peers[i]) < 0)
-			_exit(1);
-	for (;;) {
-		for (unsigned i = 0; i < 3; i++) {
-			ssize_t n =
-			    sn_channel_receive(&peers[i].end, in, sizeof(in));
-			sn_verify_error err;
-			sn_message_ref m;
-
-			if (n == -EAGAIN)
-				continue;
-			if (n < 0)
-				_exit(1);
-			if (sn_message_verify(in, (size_t)n, &m, &err) == 0)
-				answer(&peers[i], &m);
-		}
-		nanosleep(&pause, NULL);
-	}
-}
-
 /* ---- the tests ---- */
 
 static sealnet_tls_session a, b;
@@ -175,7 +149,7 @@ TEST(it_starts_as_the_image_says)
 	stack = fork();
 	CHECK(stack >= 0);
 	if (stack == 0)
-		serve_stack();
+		fake_peers_serve(peers, 3, answer);
 	CHECK_EQ_INT(sealnet_start(), 0);
 }
 
