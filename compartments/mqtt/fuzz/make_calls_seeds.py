@@ -10,12 +10,14 @@ the broker's bytes in receives of at most 255 bytes.
 
     make_calls_seeds.py SCHEMA OUT_DIR
 """
-import json
 import os
 import struct
-import subprocess
 import sys
-import tempfile
+
+# The seeds' format, which every compartment's calls target shares.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "fuzz"))
+import call_seeds  # noqa: E402
 
 SCHEMA, OUT = sys.argv[1:3]
 CAPABILITY = {"protocol": "tcp", "host": "broker.test", "port": 8883,
@@ -32,36 +34,15 @@ CONNACK_PRESENT = bytes([0x20, 0x03, 0x01, 0x00, 0x00])
 
 
 def message(export, body_type, body):
-    msg = {"call_id": 1, "deadline_ns": 0, "call_type": "request",
-           "export": export, "body_type": body_type, "body": body}
-    with tempfile.TemporaryDirectory() as d:
-        src = os.path.join(d, "m.json")
-        with open(src, "w") as f:
-            json.dump(msg, f)
-        subprocess.run(["flatc", "-b", "-o", d, SCHEMA, src], check=True)
-        with open(os.path.join(d, "m.snmsg"), "rb") as f:
-            return f.read()
-
-
-def ok_sent(n):
-    return bytes([0]) + struct.pack("<H", n)
-
-
-def ok_received(data):
-    """Received with data from the script alone (shape 0)."""
-    out = b""
-    for i in range(0, len(data), 255):
-        part = data[i:i + 255]
-        out += bytes([0, 0, len(part)]) + part
-    return out
+    return call_seeds.request(SCHEMA, export, body_type, body)
 
 
 def seed(name, msg, script=None):
-    data = msg
-    if script is not None:
-        data = b"SNFZ" + struct.pack("<H", len(msg)) + msg + script
-    with open(os.path.join(OUT, name), "wb") as f:
-        f.write(data)
+    call_seeds.write_seed(OUT, name, msg, script)
+
+
+ok_sent = call_seeds.ok_sent
+ok_received = call_seeds.ok_received
 
 
 def connect(**extra):

@@ -15,6 +15,11 @@ import os
 import struct
 import sys
 
+# The seeds' format, which every compartment's calls target shares.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "fuzz"))
+import call_seeds  # noqa: E402
+
 OUT = sys.argv[1]
 VALID = b"\x00"
 
@@ -50,4 +55,4 @@ script = b"".join([
 with open(os.path.join(OUT, "sntp_update"), "rb") as f:
     message = f.read()
 with open(os.path.join(OUT, "nts_key_exchange"), "wb") as f:
-    f.write(b"SNFZ" + u16(len(message)) + message + script)
+    f.write(call_seeds.with_script(message, script))
