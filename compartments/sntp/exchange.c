@@ -222,18 +222,6 @@ authorised(void *ctx, int status, const sn_message_ref *reply)
 		finish(ex, true);
 }
 
-/* The server's UDP capability, as NetAPI checks it against ours. */
-static uint32_t
-capability(sn_builder *b, const struct sn_capability *cap)
-{
-	uint32_t c = sn_connection_capability_start(b);
-
-	sn_connection_capability_add_protocol(b, c, cap->protocol);
-	sn_connection_capability_add_host(b, c, cap->host, strlen(cap->host));
-	sn_connection_capability_add_port(b, c, cap->port);
-	return c;
-}
-
 static void
 opened(void *ctx, int status, const sn_message_ref *reply)
 {
@@ -254,7 +242,7 @@ opened(void *ctx, int status, const sn_message_ref *reply)
 	uint32_t body = sn_udp_authorise_start(b);
 	sn_udp_authorise_add_socket(b, body, &ex->socket);
 	sn_udp_authorise_add_capability(b, body,
-					capability(b, &sntp.caps[cap]));
+					sntp_capability(b, &sntp.caps[cap]));
 	if (sn_call_async(sntp.netapi,
 			  SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST,
 			  SN_BODY_UDP_AUTHORISE, body, STEP_TIMEOUT_NS,

@@ -77,17 +77,6 @@ capability_of(const struct key_exchange *ke)
 	return &sntp.caps[sntp.ke_cap[ke->server]];
 }
 
-static uint32_t
-capability(sn_builder *b, const struct sn_capability *cap)
-{
-	uint32_t c = sn_connection_capability_start(b);
-
-	sn_connection_capability_add_protocol(b, c, cap->protocol);
-	sn_connection_capability_add_host(b, c, cap->host, strlen(cap->host));
-	sn_connection_capability_add_port(b, c, cap->port);
-	return c;
-}
-
 static void
 closed(void *ctx, int status, const sn_message_ref *reply)
 {
@@ -373,7 +362,8 @@ delegated(void *ctx, int status, const sn_message_ref *reply)
 	ke->state = KE_HANDSHAKING;
 	b = sn_call_builder(&sntp.compartment);
 	body = sn_tls_create_start(b);
-	sn_tls_create_add_capability(b, body, capability(b, capability_of(ke)));
+	sn_tls_create_add_capability(b, body,
+				     sntp_capability(b, capability_of(ke)));
 	sn_tls_create_add_socket(b, body, &ke->socket);
 	sn_tls_create_add_alpn(b, body, ALPN_WIRE, strlen(ALPN_WIRE));
 	if (sn_call_async(sntp.tls, SN_EXPORT_TLS_CONNECTION_CREATE,
@@ -450,7 +440,8 @@ key_exchange_start(unsigned server)
 	}
 	b = sn_call_builder(&sntp.compartment);
 	body = sn_connect_start(b);
-	sn_connect_add_capability(b, body, capability(b, capability_of(ke)));
+	sn_connect_add_capability(b, body,
+				  sntp_capability(b, capability_of(ke)));
 	if (sn_call_async(sntp.netapi, SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
 			  SN_BODY_CONNECT, body, remaining(ke), connected,
 			  ke) < 0)

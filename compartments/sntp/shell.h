@@ -64,6 +64,11 @@ void sntp_after_event(void);
 /* Logs a refused reply with its count, the 1st, 2nd, 4th... time. */
 void sntp_log_refusal(unsigned server, const char *why, uint64_t count);
 
+/* One of the compartment's capabilities, in b, as the callee checks it
+ * against what the image gave SNTP: a server's UDP one (NetAPI), or the
+ * TCP one of its key establishment (NetAPI, TLS). */
+uint32_t sntp_capability(sn_builder *b, const struct sn_capability *cap);
+
 /* ---- exchange.c ---- */
 
 bool exchange_busy(unsigned server);

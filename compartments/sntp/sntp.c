@@ -88,6 +88,17 @@ sntp_log_refusal(unsigned server, const char *why, uint64_t count)
 		       sntp.sync.servers[server].host, why, count);
 }
 
+uint32_t
+sntp_capability(sn_builder *b, const struct sn_capability *cap)
+{
+	uint32_t c = sn_connection_capability_start(b);
+
+	sn_connection_capability_add_protocol(b, c, cap->protocol);
+	sn_connection_capability_add_host(b, c, cap->host, strlen(cap->host));
+	sn_connection_capability_add_port(b, c, cap->port);
+	return c;
+}
+
 /* ---- the record ---- */
 
 static void
