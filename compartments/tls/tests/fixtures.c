@@ -21,6 +21,25 @@ SSL_CTX *srv_both, *srv_tls13, *srv_tls12, *srv_tls11, *srv_cbc,
     *srv_unknown_issuer, *srv_unknown_with_root, *srv_ip, *srv_mtls13,
     *srv_mtls12, *srv_alpn, *srv_wrong_host12;
 
+/* Every server context: each must have been made, and each is freed. */
+static SSL_CTX **const server_contexts[] = {&srv_both,
+					    &srv_tls13,
+					    &srv_tls12,
+					    &srv_tls11,
+					    &srv_cbc,
+					    &srv_wrong_host,
+					    &srv_expired,
+					    &srv_not_yet_valid,
+					    &srv_self_signed,
+					    &srv_unknown_issuer,
+					    &srv_unknown_with_root,
+					    &srv_ip,
+					    &srv_mtls13,
+					    &srv_mtls12,
+					    &srv_alpn,
+					    &srv_wrong_host12};
+#define SERVER_CONTEXTS (sizeof(server_contexts) / sizeof(server_contexts[0]))
+
 struct tls_session_config
 config(void)
 {
@@ -200,24 +219,8 @@ make_servers(void)
 	o = (struct peer_server_options){
 	    .security_level = 2, .credential = &good, .alpn = "ntske/1"};
 	srv_alpn = peer_server_context(&o);
-	SSL_CTX *all[] = {srv_both,
-			  srv_tls13,
-			  srv_tls12,
-			  srv_tls11,
-			  srv_cbc,
-			  srv_wrong_host,
-			  srv_expired,
-			  srv_not_yet_valid,
-			  srv_self_signed,
-			  srv_unknown_issuer,
-			  srv_unknown_with_root,
-			  srv_ip,
-			  srv_mtls13,
-			  srv_mtls12,
-			  srv_alpn,
-			  srv_wrong_host12};
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i] == NULL)
+	for (size_t i = 0; i < SERVER_CONTEXTS; i++)
+		if (*server_contexts[i] == NULL)
 			return -1;
 	return 0;
 }
@@ -225,30 +228,14 @@ make_servers(void)
 void
 fixtures_free(void)
 {
-	SSL_CTX *all[] = {srv_both,
-			  srv_tls13,
-			  srv_tls12,
-			  srv_tls11,
-			  srv_cbc,
-			  srv_wrong_host,
-			  srv_expired,
-			  srv_not_yet_valid,
-			  srv_self_signed,
-			  srv_unknown_issuer,
-			  srv_unknown_with_root,
-			  srv_ip,
-			  srv_mtls13,
-			  srv_mtls12,
-			  srv_alpn,
-			  srv_wrong_host12};
 	struct peer_credential *creds[] = {
 	    &ca,      &other_ca,      &good,	    &wrong_host,
 	    &expired, &not_yet_valid, &self_signed, &unknown_issuer,
 	    &ip_cert, &client};
 
 	tls_engine_free(&engine);
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		SSL_CTX_free(all[i]);
+	for (size_t i = 0; i < SERVER_CONTEXTS; i++)
+		SSL_CTX_free(*server_contexts[i]);
 	for (size_t i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
 		peer_credential_free(creds[i]);
 	free(ca_pem);
