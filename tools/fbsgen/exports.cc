@@ -81,6 +81,24 @@ roles_of(const reflection::RPCCall *call)
 	return roles;
 }
 
+// Whether the call is one-way (the sealnet_one_way attribute): then it
+// says nothing back, so its result must be Empty.
+bool
+one_way_of(const reflection::RPCCall *call)
+{
+	if (call->attributes() == nullptr)
+		return false;
+	for (auto kv : *call->attributes())
+		if (kv->key()->str() == "sealnet_one_way") {
+			if (call->response()->name()->str() !=
+			    "sealnet.msg.Empty")
+				die("rpc call " + call->name()->str() +
+				    " is one-way: its result must be Empty");
+			return true;
+		}
+	return false;
+}
+
 } // namespace
 
 void
@@ -129,8 +147,9 @@ gen_exports(const reflection::Enum *export_enum,
 		c << "    {" << v->value() << ", " << c_string(n) << ", "
 		  << c_string(last_component(it->second.first->name()->str()))
 		  << ", " << body_value(it->second.second->request()) << ", "
-		  << body_value(it->second.second->response()) << ", roles_"
-		  << n << "},\n";
+		  << body_value(it->second.second->response()) << ", "
+		  << (one_way_of(it->second.second) ? "true" : "false")
+		  << ", roles_" << n << "},\n";
 	}
 	c << "};\n\n";
 	for (auto &kv : calls)
@@ -138,7 +157,9 @@ gen_exports(const reflection::Enum *export_enum,
 			die("rpc call " + kv.first + " is not in enum Export");
 	h << "typedef struct sn_export_info {\n\tuint16_t id;\n\tconst char "
 	     "*name;\n\tconst char *compartment;\n\tuint8_t "
-	     "request_body;\n\tuint8_t reply_body;\n\t/* The schema's "
+	     "request_body;\n\tuint8_t reply_body;\n\t/* Sent as a "
+	     "notice, never answered (sealnet_one_way). */\n\tbool "
+	     "one_way;\n\t/* The schema's "
 	     "sealnet_role for it, NULL-terminated; empty for none. */\n\t"
 	     "const char *const *roles;\n} sn_export_info;\n";
 	h << "const sn_export_info *sn_export_info_get(uint16_t id);\n";

@@ -201,6 +201,16 @@ sn_message_verify(const void *buf, size_t len, sn_message_ref *out,
 		rc = sn_fb_fail(&v, m.pos, "Message.call_type is none");
 	else if (e == NULL)
 		rc = sn_fb_fail(&v, m.pos, "Message.export is none");
+	else if ((call_type == SN_CALL_TYPE_NOTICE) != e->one_way)
+		rc = sn_fb_fail(&v, m.pos, e->one_way ? "%s takes notices only"
+						      : "%s takes no notices",
+				e->name);
+	else if (call_type == SN_CALL_TYPE_NOTICE &&
+		 (status != 0 || sn_message_call_id(m) != 0))
+		rc = sn_fb_fail(&v, m.pos, "a notice carries a status or a call id");
+	else if (call_type == SN_CALL_TYPE_NOTICE && body != e->request_body)
+		rc = sn_fb_fail(&v, m.pos, "%s takes %s, not %s", e->name,
+				sn_body_name(e->request_body), sn_body_name(body));
 	else if (call_type == SN_CALL_TYPE_REQUEST && status != 0)
 		rc = sn_fb_fail(&v, m.pos, "a request carries a status");
 	else if (call_type == SN_CALL_TYPE_REQUEST && body != e->request_body)
