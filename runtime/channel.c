@@ -401,7 +401,15 @@ sn_channel_send(struct sn_channel *ch, const void *msg, size_t len)
 	need = tx_need(ch, len);
 	if (need > space) {
 		ch->stats.full++;
+		/* The consumer wakes us once it frees space; the loop then
+		 * counts the ring as ready (sn_channel_room_came). */
+		ch->room_wanted = (uint32_t)len;
+		atomic_store(&ch->shm->side[ch->side].space_wanted, 1);
 		return -EAGAIN;
+	}
+	if (ch->room_wanted != 0) {
+		ch->room_wanted = 0;
+		atomic_store(&ch->shm->side[ch->side].space_wanted, 0);
 	}
 	pos = ch->tail & (ch->ring_bytes - 1);
 	if (pos + record_bytes(len) > ch->ring_bytes) {
@@ -500,6 +508,15 @@ sn_channel_receive(struct sn_channel *ch, void *dst, size_t cap)
 	return (ssize_t)len;
 }
 
+/* Whether the consumer must wake us when it frees space: a send the
+ * loop waits to retry still wants to hear of it. */
+static void
+space_wanted_done(struct sn_channel *ch)
+{
+	atomic_store(&ch->shm->side[ch->side].space_wanted,
+		     ch->room_wanted != 0);
+}
+
 int
 sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 			 uint64_t deadline_ns)
@@ -517,16 +534,16 @@ sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 		atomic_store(&mine->space_wanted, 1);
 		space = tx_free(ch);
 		if (space < 0) {
-			atomic_store(&mine->space_wanted, 0);
+			space_wanted_done(ch);
 			return -EPIPE;
 		}
 		if (tx_need(ch, len) <= space) {
-			atomic_store(&mine->space_wanted, 0);
+			space_wanted_done(ch);
 			return 0;
 		}
 		uint64_t now = sn_now_ns();
 		if (deadline_ns && now >= deadline_ns) {
-			atomic_store(&mine->space_wanted, 0);
+			space_wanted_done(ch);
 			return -ETIMEDOUT;
 		}
 		/* Bounded sleeps: a deadline of 0 means no deadline. */
@@ -543,9 +560,35 @@ sn_channel_wait_writable(struct sn_channel *ch, size_t len,
 }
 
 bool
+sn_channel_room_came(struct sn_channel *ch)
+{
+	uint32_t head, used;
+
+	if (ch->room_wanted == 0)
+		return false;
+	/* Sequentially consistent, as the consumer's store of its head:
+	 * either it sees our space_wanted, or we see its new head. */
+	head = atomic_load(&ch->shm->side[1 - ch->side].head);
+	used = ch->tail - head;
+	/* An absurd index is for the send to find: report it as room. */
+	if (used > ch->ring_bytes || (used & 7u) != 0)
+		return true;
+	return tx_need(ch, ch->room_wanted) <= ch->ring_bytes - used;
+}
+
+void
+sn_channel_room_taken(struct sn_channel *ch)
+{
+	if (ch->room_wanted == 0)
+		return;
+	ch->room_wanted = 0;
+	atomic_store(&ch->shm->side[ch->side].space_wanted, 0);
+}
+
+bool
 sn_channel_woke_idle(struct sn_channel *ch)
 {
-	if (sn_channel_readable(ch))
+	if (sn_channel_readable(ch) || sn_channel_room_came(ch))
 		return false;
 	ch->stats.idle_wakes++;
 	if (++ch->idle_wakes < SN_CHANNEL_MAX_IDLE_WAKES)

@@ -73,6 +73,9 @@ struct sn_channel {
 	bool broken;
 	/* Wake-ups from this peer since its last message. */
 	uint32_t idle_wakes;
+	/* The length of a send refused for want of space, whose retry
+	 * waits for the consumer to wake us; 0 when none waits. */
+	uint32_t room_wanted;
 	/* The peer's schema hash has been read and matched ours. */
 	bool peer_checked;
 	char peer_name[32];
@@ -107,7 +110,9 @@ int sn_channel_open(struct sn_channel *ch, uint64_t deadline_ns, char *err,
 void sn_channel_detach(struct sn_channel *ch);
 
 /*
- * 0 when queued; -EAGAIN when the ring lacks space (nothing written);
+ * 0 when queued; -EAGAIN when the ring lacks space (nothing written: the
+ * consumer is asked to wake us once it has freed some, and
+ * sn_channel_room_came says when the message would fit);
  * -EMSGSIZE past max_message; -EPIPE once the channel is broken;
  * -SEALNET_ECOMPARTMENT once it is dead.
  */
@@ -132,6 +137,13 @@ extern void (*sn_channel_test_after_copy)(struct sn_channel *ch, uint32_t pos,
 
 /* True when receive would not return -EAGAIN: data, breakage or death. */
 bool sn_channel_readable(const struct sn_channel *ch);
+
+/* After a send refused with -EAGAIN: whether the message it refused
+ * would fit now.  The loop treats such a channel as ready. */
+bool sn_channel_room_came(struct sn_channel *ch);
+/* The loop has reported the room: no more wake-ups for it until a send
+ * is refused again. */
+void sn_channel_room_taken(struct sn_channel *ch);
 
 /* Spins, then sleeps, until len bytes fit, the deadline, or death. */
 int sn_channel_wait_writable(struct sn_channel *ch, size_t len,

@@ -219,6 +219,23 @@ next_timer(const struct sn_loop *l)
 	return next;
 }
 
+/* A channel's callback runs when there is something to read (unless the
+ * channel is paused) or when a send it refused for want of space would
+ * fit now, paused or not: the callback or the turn's end retries it. */
+static bool
+channel_ready(const struct sn_loop_channel *lc)
+{
+	return (!lc->paused && sn_channel_readable(lc->ch)) ||
+	       sn_channel_room_came(lc->ch);
+}
+
+/* Whether a wake-up through the channel must end a sleep. */
+static bool
+channel_watched(const struct sn_loop_channel *lc)
+{
+	return !lc->paused || lc->ch->room_wanted != 0;
+}
+
 static int
 run_channels(struct sn_loop *l)
 {
@@ -228,7 +245,8 @@ run_channels(struct sn_loop *l)
 	for (unsigned i = l->nchannels; i-- > 0;) {
 		struct sn_loop_channel lc = l->channels[i];
 
-		if (!lc.paused && sn_channel_readable(lc.ch)) {
+		if (channel_ready(&lc)) {
+			sn_channel_room_taken(lc.ch);
 			lc.cb(lc.ctx, lc.ch);
 			ran++;
 		}
@@ -240,8 +258,7 @@ static bool
 any_readable(const struct sn_loop *l)
 {
 	for (unsigned i = 0; i < l->nchannels; i++)
-		if (!l->channels[i].paused &&
-		    sn_channel_readable(l->channels[i].ch))
+		if (channel_ready(&l->channels[i]))
 			return true;
 	return false;
 }
@@ -274,7 +291,7 @@ sleep_futex(struct sn_loop *l, uint64_t wake_ns)
 	for (unsigned i = 0; i < l->nchannels; i++) {
 		_Atomic uint32_t *bell;
 
-		if (l->channels[i].paused)
+		if (!channel_watched(&l->channels[i]))
 			continue;
 		bell = sn_channel_doorbell(l->channels[i].ch);
 		channel_of[n] = i;
@@ -319,7 +336,7 @@ sleep_poll(struct sn_loop *l, uint64_t wake_ns, bool block)
 		p[n++] = (struct pollfd){fds[i].fd, fds[i].events, 0};
 	if (block) {
 		for (unsigned i = 0; i < l->nchannels; i++)
-			if (!l->channels[i].paused) {
+			if (channel_watched(&l->channels[i])) {
 				woke[n - nfds] = l->channels[i].ch;
 				p[n++] = (struct pollfd){
 				    l->channels[i].ch->eventfd_self, POLLIN, 0};
