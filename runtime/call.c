@@ -242,6 +242,28 @@ sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	return 0;
 }
 
+int
+sn_notify(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
+	  uint32_t body)
+{
+	struct sn_compartment *c = p->owner;
+	size_t len;
+	int rc;
+
+	if (p->dead)
+		return -SEALNET_ECOMPARTMENT;
+	rc = sn_message_finish(c, SN_CALL_TYPE_NOTICE, export_id, 0, 0, 0,
+			       body_type, body, &len);
+	if (rc < 0)
+		return rc;
+	rc = sn_channel_send(&p->channel, c->tx, len);
+	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE) {
+		sn_peer_died(p);
+		rc = -SEALNET_ECOMPARTMENT;
+	}
+	return rc;
+}
+
 /* A reply to no pending call: late, if we gave up on that call, and then
  * taken once; otherwise never asked for. */
 static void

@@ -219,6 +219,9 @@ struct sn_incoming {
 	uint16_t export_id;
 	sn_message_ref request;
 	bool answered;
+	/* A notice (sn_notify): its answers go nowhere, so a handler of a
+	 * one-way export never makes one. */
+	bool notice;
 };
 
 struct sn_deferred {
@@ -391,6 +394,19 @@ sn_builder *sn_call_builder(struct sn_compartment *c);
 int sn_call_async(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 		  uint32_t body, uint64_t timeout_ns, sn_reply_fn done,
 		  void *done_ctx);
+
+/*
+ * Sends a notice: a request for a one-way export (the schema's
+ * sealnet_one_way), which gets no reply and so never wakes us.  Returns
+ * 0 once the peer's ring holds it; -EAGAIN when the ring lacks room
+ * (nothing sent: keep it, stop making more, and send it again at the end
+ * of a turn; the turn comes when the peer has taken enough to make
+ * room); -SEALNET_ECOMPARTMENT when the peer is or became dead; -EMSGSIZE
+ * or -EINVAL as sn_call.  A notice is not counted in flight at either
+ * end: the peer serves it when it reads it, and its ring is the bound.
+ */
+int sn_notify(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
+	      uint32_t body);
 
 /*
  * A callee may finish a call just as its caller's deadline passes; the

@@ -122,6 +122,8 @@ int
 sn_reply_ok(struct sn_incoming *in, uint8_t body_type, uint32_t body)
 {
 	in->answered = true;
+	if (in->notice)
+		return -EINVAL; /* nobody waits for an answer */
 	return send_reply(in->peer, in->call_id, in->export_id, in->deadline_ns,
 			  0, body_type, body);
 }
@@ -130,6 +132,8 @@ int
 sn_reply_error(struct sn_incoming *in, int negative_errno)
 {
 	in->answered = true;
+	if (in->notice)
+		return -EINVAL;
 	sn_message_begin(in->peer->owner);
 	return send_reply(in->peer, in->call_id, in->export_id, in->deadline_ns,
 			  negative_errno, SN_BODY_NONE, 0);
@@ -139,8 +143,9 @@ void
 sn_defer(struct sn_incoming *in, struct sn_deferred *out)
 {
 	in->answered = true;
+	/* A notice has no one to answer: its deferred answer goes nowhere. */
 	*out = (struct sn_deferred){
-	    .peer = in->peer,
+	    .peer = in->notice ? NULL : in->peer,
 	    .incarnation = in->peer->incarnation,
 	    .call_id = in->call_id,
 	    .deadline_ns = in->deadline_ns,
@@ -154,7 +159,7 @@ sn_defer_wait(struct sn_incoming *in, struct sn_deferred *out)
 	struct sn_peer *p = in->peer;
 
 	sn_defer(in, out);
-	if (p->waiting >= SN_MAX_WAITING)
+	if (in->notice || p->waiting >= SN_MAX_WAITING)
 		return;
 	p->waiting++;
 	p->in_flight--;
@@ -279,12 +284,15 @@ sn_serve_request(struct sn_peer *p, const sn_message_ref *m)
 	    .deadline_ns = sn_message_deadline_ns(*m),
 	    .export_id = sn_message_export(*m),
 	    .request = *m,
+	    .notice = sn_message_call_type(*m) == SN_CALL_TYPE_NOTICE,
 	};
 	const struct sn_handler *h;
 
 	/* Counted before any answer, refusals included, so the outbox
-	 * bound holds for every reply. */
-	p->in_flight++;
+	 * bound holds for every reply.  A notice is served before the next
+	 * message is read and gets no reply: nothing of it stays. */
+	if (!in.notice)
+		p->in_flight++;
 	if (!peer_may_call(p, in.export_id)) {
 		if (sn_log_worth(++p->stats.calls_refused))
 			sn_log("refused %s from %s: not imported (%llu so far)",
@@ -314,7 +322,7 @@ sn_serve_request(struct sn_peer *p, const sn_message_ref *m)
 	}
 	p->stats.calls_served++;
 	h->serve(c->ctx, &in);
-	if (!in.answered) {
+	if (!in.answered && !in.notice) {
 		/* A handler that neither answered nor deferred is a bug;
 		 * the caller must still not wait forever. */
 		sn_log("%s: handler returned without an answer",
