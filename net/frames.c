@@ -69,7 +69,7 @@ sn_frames_mark_syn_cookie(struct sn_frames *f, uint32_t isn)
 }
 
 uint32_t
-sn_frames_build(struct sn_frames *f, sn_builder *b)
+sn_frames_build(const struct sn_frames *f, sn_builder *b)
 {
 	uint32_t body = sn_frames_start(b);
 	uint32_t vec = sn_frames_start_frames(b, body, f->count);
@@ -92,14 +92,18 @@ sn_frames_build(struct sn_frames *f, sn_builder *b)
 		sn_builder_set_table_at(b, vec, i, t);
 		off += f->len[i];
 	}
-	f->count = 0;
-	f->bytes = 0;
 	return body;
 }
 
+void
+sn_frames_clear(struct sn_frames *f)
+{
+	f->count = 0;
+	f->bytes = 0;
+}
+
 int
-sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id,
-	       sn_reply_fn done)
+sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id)
 {
 	unsigned count = f->count;
 	uint32_t body;
@@ -108,8 +112,10 @@ sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id,
 	if (count == 0)
 		return 0;
 	body = sn_frames_build(f, sn_call_builder(p->owner));
-	rc = sn_call_async(p, export_id, SN_BODY_FRAMES, body,
-			   1000 * 1000000ull, done, NULL);
+	rc = sn_notify(p, export_id, SN_BODY_FRAMES, body);
+	if (rc == -EAGAIN)
+		return rc;
+	sn_frames_clear(f);
 	return rc < 0 ? rc : (int)count;
 }
 

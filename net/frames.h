@@ -59,15 +59,17 @@ int sn_frames_trim_last(struct sn_frames *f, size_t len);
  * connection lwIP must start at isn.  -EINVAL with no frame reserved. */
 int sn_frames_mark_syn_cookie(struct sn_frames *f, uint32_t isn);
 
-/* Builds the batch as a Frames body in b and empties it: the body's
- * offset. */
-uint32_t sn_frames_build(struct sn_frames *f, sn_builder *b);
+/* Builds the batch as a Frames body in b: the body's offset. */
+uint32_t sn_frames_build(const struct sn_frames *f, sn_builder *b);
+/* Empties the batch. */
+void sn_frames_clear(struct sn_frames *f);
 
-/* Sends the batch, if any, as one call of `export_id` to p and empties it.
- * Returns the number of frames sent, or a negative errno (the frames are
- * dropped: TCP retransmits, as after a loss on the wire). */
-int sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id,
-		   sn_reply_fn done);
+/* Sends the batch, if any, as one notice of the one-way `export_id` to p
+ * and empties it.  Returns the number of frames sent; -EAGAIN when p's
+ * ring has no room for it yet (the batch is kept, to be sent again once
+ * the loop reports room: see sn_notify); or another negative errno, and
+ * the frames are dropped (TCP retransmits, as after a loss on the wire). */
+int sn_frames_send(struct sn_frames *f, struct sn_peer *p, uint16_t export_id);
 
 /* The frames of a received Frames body, one at a time: returns the count
  * and calls fn for each frame with what it carries. */

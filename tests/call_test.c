@@ -85,10 +85,22 @@ serve_null_later(void *ctx, struct sn_incoming *in)
 				  answer_parked, s);
 }
 
+/* tcpip_frame_receive, a one-way export, taken as notices.  The handler
+ * tries to answer anyway: nothing must reach the caller. */
+static void
+serve_frames(void *ctx, struct sn_incoming *in)
+{
+	struct callee_state *s = ctx;
+
+	sn_reply_ok(in, SN_BODY_EMPTY, sn_empty_start(sn_reply_builder(s->c)));
+}
+
 static const struct sn_handler handlers[] = {
     {SN_EXPORT_RUNTIME_ECHO, serve_echo},
     {SN_EXPORT_RUNTIME_NULL, serve_null_later},
     {SN_EXPORT_SUPERVISOR_LOG, serve_echo},
+    {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frames},
+    {SN_EXPORT_FIREWALL_FRAME_SEND, serve_frames},
 };
 
 static struct sn_compartment callee_compartment;
@@ -102,14 +114,17 @@ callee_main(const struct sn_channel_fds *fds, int stats_fd)
 
 	s.c = &callee_compartment;
 	s.stats_fd = stats_fd;
-	sn_compartment_init(s.c, "Runtime", handlers, 3, &s);
+	sn_compartment_init(s.c, "Runtime", handlers,
+			    sizeof(handlers) / sizeof(handlers[0]), &s);
 	if (sn_compartment_add_peer(s.c, &peer, fds, 1, "tester",
 				    sn_now_ns() + 5000 * SN_MS, err,
 				    sizeof(err)) < 0)
 		_exit(1);
 	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_ECHO);
 	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_NULL);
-	/* supervisor_log is implemented but not imported by "tester". */
+	sn_peer_allow(&peer, SN_EXPORT_TCPIP_FRAME_RECEIVE);
+	/* supervisor_log and firewall_frame_send are implemented but not
+	 * imported by "tester". */
 	for (;;) {
 		/* The test reads these to see what the callee counted; they
 		 * exist before the first call is served. */
@@ -336,6 +351,119 @@ TEST(waits_do_not_hold_back_other_calls)
 	CHECK_EQ_INT(async_ok, sent);
 }
 
+/* A Frames body of one frame of len bytes, in the caller's builder. */
+static uint32_t
+frames_body(size_t len)
+{
+	static uint8_t frame[60 * 1024];
+	sn_builder *b = sn_call_builder(&caller);
+	uint32_t body = sn_frames_start(b);
+	uint32_t vec = sn_frames_start_frames(b, body, 1);
+	uint32_t t = sn_frame_start(b);
+
+	sn_frame_add_data(b, t, frame,
+			  len < sizeof(frame) ? len : sizeof(frame));
+	sn_builder_set_table_at(b, vec, 0, t);
+	return body;
+}
+
+TEST(notices_are_served_in_order_and_never_answered)
+{
+	/* Each about a quarter of the ring: the ring fills, and each notice
+	 * it refuses goes once the callee has made room, which wakes us
+	 * well before a deadline could. */
+	const unsigned notices = 64;
+	uint64_t before = callee_stats().calls_served;
+	unsigned sent = 0, refused = 0, timeouts = 0;
+	const uint8_t *out;
+	uint32_t outlen;
+
+	while (sent < notices) {
+		int rc = sn_notify(&callee, SN_EXPORT_TCPIP_FRAME_RECEIVE,
+				   SN_BODY_FRAMES, frames_body(60 * 1024));
+
+		if (rc == 0) {
+			sent++;
+			continue;
+		}
+		CHECK_EQ_INT(rc, -EAGAIN);
+		if (rc != -EAGAIN || ++refused > 100 * notices)
+			break;
+		if (sn_loop_run_once(&caller.loop,
+				     sn_now_ns() + 1000 * SN_MS) == -ETIMEDOUT)
+			timeouts++;
+	}
+	CHECK_EQ_INT(sent, notices);
+	CHECK(refused > 0);
+	CHECK_EQ_INT(timeouts, 0);
+	/* Served before the call behind them, and none answered. */
+	CHECK_EQ_INT(echo("after", 5, &out, &outlen, 1000 * SN_MS), 0);
+	CHECK_EQ_INT(CALLEE_STAT(calls_served, before + notices + 1),
+		     before + notices + 1);
+	CHECK_EQ_INT(callee.stats.replies_unmatched, 0);
+	CHECK_EQ_INT(callee_stats().replies_lost, 0);
+}
+
+/* One message, as a hostile caller would write it into the ring. */
+static size_t
+raw_message(uint8_t *buf, size_t cap, uint8_t call_type, uint64_t call_id,
+	    uint16_t export_id)
+{
+	sn_builder b;
+	uint32_t msg, body;
+	size_t len = 0;
+
+	sn_builder_init(&b, buf, cap);
+	msg = sn_message_start(&b);
+	if (call_id)
+		sn_message_add_call_id(&b, msg, call_id);
+	sn_message_add_call_type(&b, msg, call_type);
+	sn_message_add_export(&b, msg, export_id);
+	if (export_id == SN_EXPORT_RUNTIME_ECHO) {
+		body = sn_bytes_start(&b);
+		sn_bytes_add_data(&b, body, "x", 1);
+		sn_message_add_body(&b, msg, SN_BODY_BYTES, body);
+	} else {
+		body = sn_frames_start(&b);
+		sn_frames_start_frames(&b, body, 0);
+		sn_message_add_body(&b, msg, SN_BODY_FRAMES, body);
+	}
+	return sn_builder_finish(&b, msg, &len) == 0 ? len : 0;
+}
+
+TEST(one_way_and_two_way_exports_are_not_mixed)
+{
+	/* A request to a one-way export would wait for an answer that never
+	 * comes, a notice to a call would leave one nobody reads, and a
+	 * notice carrying a call id could be taken for a reply's: the
+	 * callee rejects each, and refuses a notice it was not granted
+	 * without answering it. */
+	static _Alignas(8) uint8_t raw[512];
+	uint64_t rejected = callee_stats().messages_rejected;
+	uint64_t refused = callee_stats().calls_refused;
+	const uint8_t *out;
+	uint32_t outlen;
+	size_t len;
+
+	len = raw_message(raw, sizeof(raw), SN_CALL_TYPE_REQUEST, 7,
+			  SN_EXPORT_TCPIP_FRAME_RECEIVE);
+	CHECK_EQ_INT(sn_channel_send(&callee.channel, raw, len), 0);
+	len = raw_message(raw, sizeof(raw), SN_CALL_TYPE_NOTICE, 0,
+			  SN_EXPORT_RUNTIME_ECHO);
+	CHECK_EQ_INT(sn_channel_send(&callee.channel, raw, len), 0);
+	len = raw_message(raw, sizeof(raw), SN_CALL_TYPE_NOTICE, 8,
+			  SN_EXPORT_TCPIP_FRAME_RECEIVE);
+	CHECK_EQ_INT(sn_channel_send(&callee.channel, raw, len), 0);
+	len = raw_message(raw, sizeof(raw), SN_CALL_TYPE_NOTICE, 0,
+			  SN_EXPORT_FIREWALL_FRAME_SEND);
+	CHECK_EQ_INT(sn_channel_send(&callee.channel, raw, len), 0);
+	CHECK_EQ_INT(echo("still here", 10, &out, &outlen, 1000 * SN_MS), 0);
+	CHECK_EQ_INT(CALLEE_STAT(messages_rejected, rejected + 3),
+		     rejected + 3);
+	CHECK_EQ_INT(CALLEE_STAT(calls_refused, refused + 1), refused + 1);
+	CHECK_EQ_INT(callee.stats.replies_unmatched, 0);
+}
+
 TEST(garbage_is_rejected_and_counted)
 {
 	static _Alignas(8) uint8_t junk[256];
@@ -438,6 +566,8 @@ main(void)
 	RUN(quotas_bound_what_is_held_for_a_peer);
 	RUN(flood_is_held_back_not_dropped);
 	RUN(waits_do_not_hold_back_other_calls);
+	RUN(notices_are_served_in_order_and_never_answered);
+	RUN(one_way_and_two_way_exports_are_not_mixed);
 	RUN(garbage_is_rejected_and_counted);
 	RUN(callee_death_fails_the_call_in_flight);
 	RUN(async_call_to_a_dead_callee_is_reported_once);

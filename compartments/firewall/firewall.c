@@ -32,13 +32,6 @@ SEALNET_RESTART(always, 10);
 SEALNET_SYSCALL(readv);
 SEALNET_SYSCALL(writev);
 
-/* Batches sent to TCPIP and not yet answered: past this, frames that pass
- * the filter wait in the next batch, and once it is full the device is
- * not read, so that a burst waits in the device's queue (and the sender's
- * window) instead of being lost for want of room in the ring.  The ring
- * holds four of the largest messages. */
-#define FRAMES_IN_FLIGHT_MAX 3u
-
 /* How often overdue hand-offs are looked for, and the rules counted. */
 #define TICK_NS		(100 * SN_MS)
 #define RULES_LOG_TICKS 10
@@ -95,7 +88,6 @@ device_write(const uint8_t *data, size_t len)
 	device_write_with(&plain, data, len);
 }
 
-static unsigned frames_in_flight;
 static bool device_paused;
 
 static void device_readable(void *ctx, int fd, short revents);
@@ -108,7 +100,7 @@ static void batch_send(void);
 static void
 device_resume(void)
 {
-	if (!device_paused || frames_in_flight >= FRAMES_IN_FLIGHT_MAX)
+	if (!device_paused || batch.count > 0)
 		return;
 	if (sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0) {
@@ -118,35 +110,34 @@ device_resume(void)
 	device_paused = false;
 }
 
-/* Answered, refused or given up on: the batch is no longer in flight. */
-static void
-frame_delivered(void *ctx, int status, const sn_message_ref *reply)
-{
-	if (frames_in_flight > 0)
-		frames_in_flight--;
-	/* Frames that passed while TCPIP was behind waited for this. */
-	if (batch.count > 0)
-		batch_send();
-	device_resume();
-}
-
+/*
+ * The batch goes to TCPIP as a notice.  When TCPIP's ring has no room
+ * for it, the batch is kept: frames that pass the filter wait in it, and
+ * once it is full the device is not read, so that a burst waits in the
+ * device's queue (and the sender's window) instead of being lost for
+ * want of room.  The end of the turn in which TCPIP has made room sends
+ * it (batch_retry).
+ */
 static void
 batch_send(void)
 {
 	unsigned pending = batch.count;
-	int rc;
+	int rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE);
 
-	if (frames_in_flight >= FRAMES_IN_FLIGHT_MAX)
+	if (rc == -EAGAIN)
 		return;
-	rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE,
-			    frame_delivered);
 	SEALNET_HOP("firewall.tcpip.frames", pending);
-
-	if (rc > 0)
-		frames_in_flight++;
-	else if (rc < 0 && sn_log_worth(tcpip_busy += pending))
-		sn_log("TCPIP is behind: %llu frames not delivered",
+	if (rc < 0 && sn_log_worth(tcpip_busy += pending))
+		sn_log("TCPIP is gone: %llu frames not delivered",
 		       (unsigned long long)tcpip_busy);
+	device_resume();
+}
+
+static void
+batch_retry(void *ctx)
+{
+	if (batch.count > 0)
+		batch_send();
 }
 
 /* Queues a frame for TCPIP, sending the batch first if it is full. */
@@ -332,12 +323,11 @@ send_one(void *ctx, const uint8_t *data, uint32_t len,
 	device_write_with(&h, data, len);
 }
 
+/* A notice: one-way, so nothing answers it. */
 static void
 serve_frame_send(void *ctx, struct sn_incoming *in)
 {
 	sn_frames_each(sn_message_body_as_frames(in->request), send_one, NULL);
-	sn_reply_ok(in, SN_BODY_EMPTY,
-		    sn_empty_start(sn_reply_builder(&compartment)));
 }
 
 static int
@@ -535,6 +525,7 @@ main(void)
 		return 1;
 	if (sn_compartment_on_peer_restarted(&compartment, peer_restarted,
 					     NULL) < 0 ||
+	    sn_compartment_on_turn_done(&compartment, batch_retry, NULL) < 0 ||
 	    sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0)
 		return 1;

@@ -6,6 +6,7 @@
  */
 #include "netif.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -41,29 +42,28 @@ static struct {
 
 /* ---- frames ---- */
 
-static void
-frame_sent(void *ctx, int status, const sn_message_ref *reply)
-{
-	if (status < 0)
-		stats.frames_out_dropped++;
-}
-
-/* Frames lwIP sends during a turn of the loop, sent at its end. */
+/* Frames lwIP sends during a turn of the loop, sent at its end.  While
+ * the Firewall's ring has no room for them they are kept, and lwIP's
+ * further frames are refused (link_output): its TCP keeps those segments
+ * to send again, where a frame lost on the way would wait for a
+ * retransmission. */
 static struct sn_frames outgoing;
 
 void
 tcpip_netif_flush(void)
 {
 	unsigned n = outgoing.count;
+	int rc =
+	    sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND);
 
+	if (rc == -EAGAIN)
+		return;
 	if (n > 0)
 		SEALNET_HOP("tcpip.firewall.frames", n);
-
-	if (sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND,
-			   frame_sent) < 0) {
-		/* The Firewall is behind or restarting: TCP retransmits. */
+	if (rc < 0) {
+		/* The Firewall is restarting: TCP retransmits. */
 		if (sn_log_worth(stats.frames_out_dropped += n))
-			sn_log("the Firewall is behind: %llu frames not sent",
+			sn_log("the Firewall is gone: %llu frames not sent",
 			       (unsigned long long)stats.frames_out_dropped);
 	} else
 		stats.frames_out += n;
@@ -191,7 +191,7 @@ serve_frame_receive(void *ctx, struct sn_incoming *in)
 	/* The count is of no use here: receive_one took or counted each. */
 	(void)sn_frames_each(sn_message_body_as_frames(in->request),
 			     receive_one, &from_firewall);
-	answer_empty(in);
+	/* A notice: one-way, so nothing answers it. */
 }
 
 /* ---- addresses ---- */
