@@ -1,10 +1,11 @@
 # The boundary runtime: channels, the event loop and handles.
-RUNTIME_SRCS += runtime/channel.c runtime/loop.c runtime/handle.c runtime/boot.c
+RUNTIME_SRCS += runtime/channel.c runtime/channel_parent.c runtime/loop.c runtime/handle.c runtime/boot.c
 # What the boot message says of the compartment itself (own capabilities,
 # the time record), apart from boot.c's peers.
 RUNTIME_SRCS += runtime/boot_self.c
 FORMAT_SRCS += runtime/boot_self.c runtime/boot_self.h
-FORMAT_SRCS += runtime/channel.c runtime/channel.h runtime/loop.c \
+FORMAT_SRCS += runtime/channel.c runtime/channel_parent.c runtime/channel.h \
+	runtime/loop.c \
 	runtime/loop.h runtime/handle.c runtime/handle.h runtime/channel_shm.h \
 	runtime/boot.c runtime/boot.h runtime/clock.h include/sealnet/errors.h
 

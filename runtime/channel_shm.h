@@ -6,6 +6,7 @@
 #define SEALNET_CHANNEL_SHM_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define SN_SHM_CACHELINE     64
@@ -32,5 +33,12 @@ struct sn_channel_shm {
 	_Alignas(SN_SHM_CACHELINE) _Atomic uint32_t dead;
 	_Alignas(SN_SHM_CACHELINE) uint8_t rings[];
 };
+
+/* The size of the mapping for rings of ring_bytes each. */
+static inline size_t
+sn_channel_map_bytes(uint32_t ring_bytes)
+{
+	return sizeof(struct sn_channel_shm) + 2 * (size_t)ring_bytes;
+}
 
 #endif
