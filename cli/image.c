@@ -135,6 +135,7 @@ cli_image(int argc, char **argv)
 			      sizeof(err)) < 0 ||
 	    add_time_servers(&time_servers, err, sizeof(err)) < 0)
 		return cli_error(err);
+	image_sntp_leave_out_nts(&img);
 	FILE *out = fopen(argv[3], "we");
 	if (out == NULL) {
 		snprintf(err, sizeof(err), "%s: %s", argv[3], strerror(errno));

@@ -290,4 +290,10 @@ uint8_t image_time_record_access(const struct image *img,
 int image_add_time_server(struct image *img, const char *spec, bool nts,
 			  char *err, size_t errlen);
 
+/* Once the image's time servers are granted: an SNTP compartment given
+ * no NTS server loses the calls only NTS key establishment makes (a TCP
+ * connection and TLS over it), which it declares optional.  The audit
+ * then shows that plain NTP can reach neither. */
+void image_sntp_leave_out_nts(struct image *img);
+
 #endif

@@ -41,12 +41,16 @@ image_time_record_access(const struct image *img,
 	return SN_TIME_RECORD_ACCESS_NONE;
 }
 
-/* What NTS key establishment calls in the TLS compartment
- * (compartments/sntp/key_exchange.c). */
+/* What NTS key establishment calls (compartments/sntp/key_exchange.c):
+ * its TCP connection, and TLS over it. */
 static const uint16_t nts_ke_exports[] = {
-    SN_EXPORT_TLS_CONNECTION_CREATE,	      SN_EXPORT_TLS_CONNECTION_SEND,
-    SN_EXPORT_TLS_CONNECTION_RECEIVE,	      SN_EXPORT_TLS_CONNECTION_CLOSE,
+    SN_EXPORT_TLS_CONNECTION_CREATE,
+    SN_EXPORT_TLS_CONNECTION_SEND,
+    SN_EXPORT_TLS_CONNECTION_RECEIVE,
+    SN_EXPORT_TLS_CONNECTION_CLOSE,
     SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL,
+    SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
+    SN_EXPORT_NETWORK_SOCKET_DELEGATE,
 };
 
 static bool
@@ -82,29 +86,57 @@ nts_ke_possible(const struct image *img, const struct image_compartment *sntp,
 	return 0;
 }
 
+static bool
+is_nts_ke_export(uint16_t export_id)
+{
+	for (size_t i = 0;
+	     i < sizeof(nts_ke_exports) / sizeof(nts_ke_exports[0]); i++)
+		if (nts_ke_exports[i] == export_id)
+			return true;
+	return false;
+}
+
+/* A TCP capability is an NTS-KE server (compartments/sntp/servers.h). */
+static const struct image_capability *
+nts_server_of(const struct image_compartment *sntp)
+{
+	for (unsigned i = 0; i < sntp->ncaps; i++)
+		if (sntp->caps[i].cap.kind == SN_CAPABILITY_CONNECTION &&
+		    sntp->caps[i].cap.protocol == SN_PROTOCOL_TCP)
+			return &sntp->caps[i];
+	return NULL;
+}
+
+void
+image_sntp_leave_out_nts(struct image *img)
+{
+	const struct image_compartment *found = image_sntp_compartment(img);
+	struct image_compartment *sntp;
+	unsigned kept = 0;
+
+	if (found == NULL || nts_server_of(found) != NULL)
+		return;
+	sntp = &img->compartments[found - img->compartments];
+	for (unsigned k = 0; k < sntp->ncalls; k++)
+		if (!sntp->calls[k].if_present ||
+		    !is_nts_ke_export(sntp->calls[k].export_id))
+			sntp->calls[kept++] = sntp->calls[k];
+	sntp->ncalls = kept;
+}
+
 int
 image_sntp_check(const struct image *img, char *err, size_t errlen)
 {
 	const struct image_compartment *sntp = image_sntp_compartment(img);
 	char what[IMAGE_NAME_MAX + SN_HOST_MAX + 64];
+	const struct image_capability *ic;
 
-	if (sntp == NULL)
+	if (sntp == NULL || (ic = nts_server_of(sntp)) == NULL)
 		return 0;
-	/* A TCP capability is an NTS-KE server (compartments/sntp/
-	 * servers.h). */
-	for (unsigned i = 0; i < sntp->ncaps; i++) {
-		const struct image_capability *ic = &sntp->caps[i];
-
-		if (ic->cap.kind != SN_CAPABILITY_CONNECTION ||
-		    ic->cap.protocol != SN_PROTOCOL_TCP)
-			continue;
-		(void)snprintf(what, sizeof(what),
-			       "%s's capability %s, the NTS server %s:%u",
-			       sntp->name, ic->name, ic->cap.host,
-			       (unsigned)ic->cap.port);
-		return nts_ke_possible(img, sntp, what, err, errlen);
-	}
-	return 0;
+	(void)snprintf(what, sizeof(what),
+		       "%s's capability %s, the NTS server %s:%u", sntp->name,
+		       ic->name, ic->cap.host, (unsigned)ic->cap.port);
+	return nts_ke_possible(img, sntp, what, err, errlen);
 }
 
 /* "HOST" or "HOST:PORT" ("[ADDRESS]:PORT" for IPv6) into host and

@@ -14,9 +14,13 @@ static char err[256];
 
 /* What SNTP calls for NTS key establishment. */
 static const uint16_t nts_ke_exports[] = {
-    SN_EXPORT_TLS_CONNECTION_CREATE,	      SN_EXPORT_TLS_CONNECTION_SEND,
-    SN_EXPORT_TLS_CONNECTION_RECEIVE,	      SN_EXPORT_TLS_CONNECTION_CLOSE,
+    SN_EXPORT_TLS_CONNECTION_CREATE,
+    SN_EXPORT_TLS_CONNECTION_SEND,
+    SN_EXPORT_TLS_CONNECTION_RECEIVE,
+    SN_EXPORT_TLS_CONNECTION_CLOSE,
     SN_EXPORT_TLS_CONNECTION_KEYING_MATERIAL,
+    SN_EXPORT_NETWORK_SOCKET_CONNECT_TCP,
+    SN_EXPORT_NETWORK_SOCKET_DELEGATE,
 };
 #define NTS_KE_EXPORTS (sizeof(nts_ke_exports) / sizeof(nts_ke_exports[0]))
 
@@ -30,8 +34,9 @@ three_compartments(void)
 	strcpy(img.compartments[3].name, "TLS");
 	for (unsigned i = 0; i < NTS_KE_EXPORTS; i++) {
 		img.compartments[3].exports[i] = nts_ke_exports[i];
+		/* Optional, as SNTP declares them. */
 		img.compartments[0].calls[i] =
-		    (struct image_call){"TLS", nts_ke_exports[i], false};
+		    (struct image_call){"TLS", nts_ke_exports[i], true};
 	}
 	img.compartments[3].nexports = NTS_KE_EXPORTS;
 	img.compartments[0].ncalls = NTS_KE_EXPORTS;
@@ -180,12 +185,36 @@ TEST(nts_needs_tls)
 		    (struct image_call){"TLS", nts_ke_exports[i], false};
 	img.compartments[0].ncalls = NTS_KE_EXPORTS - 1;
 	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), -1);
-	CHECK(strstr(err, "tls_connection_keying_material, which it does "
+	CHECK(strstr(err, "network_socket_delegate, which it does "
 			  "not import") != NULL);
 	img.compartments[0].calls[NTS_KE_EXPORTS - 1] = (struct image_call){
 	    "TLS", nts_ke_exports[NTS_KE_EXPORTS - 1], false};
 	img.compartments[0].ncalls = NTS_KE_EXPORTS;
 	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), 0);
+}
+
+TEST(plain_ntp_leaves_nts_calls_out)
+{
+	/* Plain NTP: SNTP keeps no way to TCP or TLS. */
+	three_compartments();
+	CHECK_EQ_INT(
+	    image_add_time_server(&img, "ntp.test", false, err, sizeof(err)),
+	    0);
+	image_sntp_leave_out_nts(&img);
+	CHECK_EQ_INT(img.compartments[0].ncalls, 0);
+	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), 0);
+	/* An NTS server keeps them all, and what NTS needs is checked. */
+	three_compartments();
+	CHECK_EQ_INT(
+	    image_add_time_server(&img, "nts.test", true, err, sizeof(err)), 0);
+	image_sntp_leave_out_nts(&img);
+	CHECK_EQ_INT(img.compartments[0].ncalls, NTS_KE_EXPORTS);
+	CHECK_EQ_INT(image_sntp_check(&img, err, sizeof(err)), 0);
+	/* A required call is never left out. */
+	three_compartments();
+	img.compartments[0].calls[0].if_present = false;
+	image_sntp_leave_out_nts(&img);
+	CHECK_EQ_INT(img.compartments[0].ncalls, 1);
 }
 
 TEST(capabilities_run_out)
@@ -215,6 +244,7 @@ main(void)
 	RUN(servers_become_capabilities);
 	RUN(bad_servers_are_refused);
 	RUN(nts_needs_tls);
+	RUN(plain_ntp_leaves_nts_calls_out);
 	RUN(capabilities_run_out);
 	HARNESS_EXIT();
 }

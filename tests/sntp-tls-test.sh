@@ -110,6 +110,17 @@ expect "sntp-tls: the audit: with plain NTP, TLS reads it but keeps the system c
 	"TLS system_clock" "$(audit "$T/plain.json")"
 expect "sntp-tls: the audit: without SNTP, no record, the system clock" \
 	" system_clock" "$(audit "$T/nosntp.json")"
+# What SNTP may call for NTS key establishment: a TCP connection, TLS.
+nts_calls() { # IMAGE
+	"$SN_SEALNET" audit "$1" | jq -r '[.compartments.SNTP.imports[]
+		| select(.kind == "call" and (.compartment == "TLS"
+			or .export == "network_socket_connect_tcp"
+			or .export == "network_socket_delegate"))] | length'
+}
+expect "sntp-tls: the audit: with NTS, SNTP may open TCP and call TLS" \
+	7 "$(nts_calls "$T/nts.json")"
+expect "sntp-tls: the audit: with plain NTP, SNTP may open no TCP and call no TLS" \
+	0 "$(nts_calls "$T/plain.json")"
 
 # ---- what TLS accepts in each ----
 

@@ -40,10 +40,11 @@ SEALNET_IMPORT(network_socket_send_to);
 SEALNET_IMPORT(network_socket_receive_from);
 SEALNET_IMPORT(network_socket_close);
 /* NTS key establishment: a TCP connection of our own, handed to TLS.
- * An image without TLS leaves the TLS calls out, and may then grant no
- * NTS server (supervisor/image_sntp.c): plain NTP needs no TLS. */
-SEALNET_IMPORT(network_socket_connect_tcp);
-SEALNET_IMPORT(network_socket_delegate);
+ * An image that names no NTS server leaves these calls out, and one
+ * without TLS may name none (supervisor/image_sntp.c): plain NTP needs
+ * neither TCP nor TLS. */
+SEALNET_IMPORT_OPTIONAL(network_socket_connect_tcp);
+SEALNET_IMPORT_OPTIONAL(network_socket_delegate);
 SEALNET_IMPORT_OPTIONAL(tls_connection_create);
 SEALNET_IMPORT_OPTIONAL(tls_connection_send);
 SEALNET_IMPORT_OPTIONAL(tls_connection_receive);
