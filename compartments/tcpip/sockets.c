@@ -160,9 +160,14 @@ sock_free(struct sock *s)
 		answer_later_error(&s->send_wait, -ENOTCONN);
 	/* A connection's hole stays until lwIP is done with it. */
 	if (s->pcb) {
-		pcb_detach(s->pcb);
-		if (s->state == SOCK_LISTENING)
+		/* A listening pcb is a smaller struct without receive, sent
+		 * or error callbacks: setting them asserts, and would write
+		 * past it. */
+		if (s->state == SOCK_LISTENING) {
+			tcp_arg(s->pcb, NULL);
 			tcp_accept(s->pcb, NULL);
+		} else
+			pcb_detach(s->pcb);
 		if (tcp_close(s->pcb) != ERR_OK)
 			tcp_abort(s->pcb);
 	}
