@@ -27,3 +27,9 @@ compartment-objs: $(TCP_TEST_STEP_OBJS)
 FORMAT_SRCS += $(TCP_TEST_STEPS) tests/compartments/tcp_test/tcp_test.h
 # TCP super-frames from the wire against the device's offloads.
 SCRIPT_TESTS += tests/attack/gso-superframes.sh
+# A hostile application parks a wait on every socket of its quota and
+# floods TCPIP, beside an honest one (tests/compartments/wait_*.c).
+PARKED_WAITS_COMPARTMENTS := wait_hostile wait_honest
+compartments: $(addprefix $(BUILD)/compartments/,$(PARKED_WAITS_COMPARTMENTS))
+compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(PARKED_WAITS_COMPARTMENTS)))
+SCRIPT_TESTS += tests/attack/parked-waits.sh

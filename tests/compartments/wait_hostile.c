@@ -1,0 +1,427 @@
+/*
+ * The hostile application of tests/attack/parked-waits.sh.  It opens
+ * sockets up to its quota, parks an accept on its listening socket and a
+ * receive on every connection (to a server that never answers), asks for
+ * a second of each, then floods TCPIP with more: receives and accepts
+ * that must find their slot taken, sends, sockets past its quota, and
+ * exports the image does not let it call.  It logs what each got, as
+ * RESULT lines, and keeps everything until it is killed; its successor
+ * opens and parks the same again, which it can only if TCPIP released
+ * its predecessor's sockets, and closes its listener with an accept
+ * parked on it.
+ *
+ * An application cannot park a call with the public SDK, whose calls
+ * each wait for their answer: this one uses the runtime's asynchronous
+ * calls (runtime/call.h) on the compartment sealnet_start() booted, as an
+ * attacker would.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <sealnet/sealnet.h>
+
+#include "boot.h"
+#include "log.h"
+
+SEALNET_COMPARTMENT("wait_hostile");
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_connect_tcp);
+SEALNET_IMPORT(network_socket_listen_tcp);
+SEALNET_IMPORT(network_socket_accept_tcp);
+SEALNET_IMPORT(network_socket_send);
+SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_close);
+SEALNET_IMPORT(network_socket_udp);
+/* A server that reads and never writes: a receive on it waits. */
+SEALNET_CONNECTION_CAPABILITY(sink, SEALNET_TCP, "sink.test", 7020);
+/* The test opens this port when the attack may begin. */
+SEALNET_CONNECTION_CAPABILITY(go, SEALNET_TCP, "echo.test", 7009);
+SEALNET_BIND_CAPABILITY(server, 8080, 4, false);
+/* More sockets than a caller may have calls in flight (SN_MAX_IN_FLIGHT,
+ * 16): every wait parked beyond the 16th would stop TCPIP reading this
+ * compartment's calls if waits counted as in flight. */
+#define QUOTA 24u
+SEALNET_QUOTA(sockets, QUOTA);
+SEALNET_RESTART(on_failure, 3);
+
+#define T	     (5 * SN_SECOND)
+#define PARK_FOR     (600 * SN_SECOND)
+#define FLOOD_FOR    (4 * SN_SECOND)
+#define FLOOD_DEPTH  64u
+#define SECOND_ASK_T (500 * SN_MS)
+
+static struct sn_compartment *self;
+static struct sn_peer *tcpip;
+static sealnet_socket listener, conns[QUOTA];
+static unsigned nconns;
+
+/* What a parked call has been answered with; NOT_YET until then. */
+#define NOT_YET 1
+static int accept_status = NOT_YET, receive_status[QUOTA];
+
+static void
+parked_answer(void *ctx, int status, const sn_message_ref *reply)
+{
+	*(int *)ctx = status;
+}
+
+static sn_handle
+handle_of(sealnet_socket s)
+{
+	return (sn_handle){s.slot, s.generation, s.tag};
+}
+
+/* The body of an accept (SocketReference) or a receive (Receive). */
+static uint32_t
+accept_body(sn_builder *b, sealnet_socket s)
+{
+	sn_handle h = handle_of(s);
+	uint32_t body = sn_socket_reference_start(b);
+
+	sn_socket_reference_add_socket(b, body, &h);
+	return body;
+}
+
+static uint32_t
+receive_body(sn_builder *b, sealnet_socket s)
+{
+	sn_handle h = handle_of(s);
+	uint32_t body = sn_receive_start(b);
+
+	sn_receive_add_socket(b, body, &h);
+	sn_receive_add_max_bytes(b, body, 1024);
+	return body;
+}
+
+static int
+park_accept(int *status)
+{
+	sn_builder *b = sn_call_builder(self);
+
+	return sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP,
+			     SN_BODY_SOCKET_REFERENCE, accept_body(b, listener),
+			     PARK_FOR, parked_answer, status);
+}
+
+static int
+park_receive(sealnet_socket s, int *status)
+{
+	sn_builder *b = sn_call_builder(self);
+
+	return sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_RECEIVE,
+			     SN_BODY_RECEIVE, receive_body(b, s), PARK_FOR,
+			     parked_answer, status);
+}
+
+static int
+second_accept(void)
+{
+	sn_builder *b = sn_call_builder(self);
+	static _Alignas(8) uint8_t reply[SN_MAX_MESSAGE];
+
+	return sn_call(tcpip, SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP,
+		       SN_BODY_SOCKET_REFERENCE, accept_body(b, listener),
+		       SECOND_ASK_T, reply, sizeof(reply), NULL);
+}
+
+static int
+second_receive(sealnet_socket s)
+{
+	sn_builder *b = sn_call_builder(self);
+	static _Alignas(8) uint8_t reply[SN_MAX_MESSAGE];
+
+	return sn_call(tcpip, SN_EXPORT_NETWORK_SOCKET_RECEIVE, SN_BODY_RECEIVE,
+		       receive_body(b, s), SECOND_ASK_T, reply, sizeof(reply),
+		       NULL);
+}
+
+static unsigned
+still_parked(void)
+{
+	unsigned n = accept_status == NOT_YET;
+
+	for (unsigned i = 0; i < nconns; i++)
+		n += receive_status[i] == NOT_YET;
+	return n;
+}
+
+/* Polls the go port until the test opens it. */
+static int
+wait_for_go(void)
+{
+	uint64_t end = sn_now_ns() + 120 * SN_SECOND;
+	sealnet_socket s;
+
+	while (sn_now_ns() < end) {
+		if (network_socket_connect_tcp(T, SEALNET_CAPABILITY(go), &s) ==
+		    0)
+			return network_socket_close(T, s);
+		sn_loop_run_once(&self->loop, sn_now_ns() + 100 * SN_MS);
+	}
+	return -ETIMEDOUT;
+}
+
+/* ---- the flood ---- */
+
+enum flood_kind {
+	FLOOD_RECEIVE,	 /* on a socket whose receive is parked */
+	FLOOD_ACCEPT,	 /* on the listener whose accept is parked */
+	FLOOD_UDP,	 /* a socket past the quota */
+	FLOOD_FORBIDDEN, /* TCPIP's connect, NetAPI's alone to call */
+	FLOOD_ADDRESS,	 /* another export not imported */
+	FLOOD_KINDS
+};
+
+static const char *const kind_name[FLOOD_KINDS] = {
+    "receive", "accept", "udp", "tcpip_socket_connect", "tcpip_address_get"};
+static const int kind_expected[FLOOD_KINDS] = {-EBUSY, -EBUSY, -EDQUOT, -EPERM,
+					       -EPERM};
+static uint64_t answered[FLOOD_KINDS], as_expected[FLOOD_KINDS];
+static uint64_t unexpected, in_flood;
+static int first_unexpected_kind = -1, first_unexpected_status;
+
+static void
+flood_answer(void *ctx, int status, const sn_message_ref *reply)
+{
+	enum flood_kind k = (enum flood_kind)(uintptr_t)ctx;
+
+	in_flood--;
+	answered[k]++;
+	if (status == kind_expected[k]) {
+		as_expected[k]++;
+		return;
+	}
+	if (unexpected++ == 0) {
+		first_unexpected_kind = (int)k;
+		first_unexpected_status = status;
+	}
+}
+
+static int
+flood_one(enum flood_kind k, unsigned i)
+{
+	sn_builder *b = sn_call_builder(self);
+	sealnet_socket s = conns[i % nconns];
+	uint16_t export_id;
+	uint8_t body_type;
+	uint32_t body;
+
+	switch (k) {
+	case FLOOD_RECEIVE:
+		export_id = SN_EXPORT_NETWORK_SOCKET_RECEIVE;
+		body_type = SN_BODY_RECEIVE;
+		body = receive_body(b, s);
+		break;
+	case FLOOD_ACCEPT:
+		export_id = SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP;
+		body_type = SN_BODY_SOCKET_REFERENCE;
+		body = accept_body(b, listener);
+		break;
+	case FLOOD_UDP:
+		export_id = SN_EXPORT_NETWORK_SOCKET_UDP;
+		body_type = SN_BODY_SOCKET_LISTEN;
+		body = sn_socket_listen_start(b);
+		sn_socket_listen_add_owner(b, body, self->name,
+					   strlen(self->name));
+		break;
+	case FLOOD_FORBIDDEN:
+		export_id = SN_EXPORT_TCPIP_SOCKET_CONNECT;
+		body_type = SN_BODY_SOCKET_CONNECT;
+		body = sn_socket_connect_start(b);
+		sn_socket_connect_add_owner(b, body, self->name,
+					    strlen(self->name));
+		sn_socket_connect_add_protocol(b, body, SN_PROTOCOL_TCP);
+		break;
+	case FLOOD_ADDRESS:
+	default:
+		export_id = SN_EXPORT_TCPIP_ADDRESS_GET;
+		body_type = SN_BODY_EMPTY;
+		body = sn_empty_start(b);
+		break;
+	}
+	return sn_call_async(tcpip, export_id, body_type, body, T, flood_answer,
+			     (void *)(uintptr_t)k);
+}
+
+/* Keeps FLOOD_DEPTH calls in flight for FLOOD_FOR, then waits for the
+ * last answers: how many calls were sent, or an error sending one. */
+static int64_t
+flood(void)
+{
+	uint64_t end = sn_now_ns() + FLOOD_FOR;
+	int64_t sent = 0;
+
+	while (sn_now_ns() < end) {
+		while (in_flood < FLOOD_DEPTH) {
+			enum flood_kind k =
+			    (enum flood_kind)(sent % FLOOD_KINDS);
+			int rc = flood_one(k, (unsigned)(sent / FLOOD_KINDS));
+
+			if (rc < 0)
+				return rc;
+			in_flood++;
+			sent++;
+		}
+		sn_loop_run_once(&self->loop, end);
+	}
+	end = sn_now_ns() + 2 * T;
+	while (in_flood > 0 && sn_now_ns() < end)
+		sn_loop_run_once(&self->loop, end);
+	return sent;
+}
+
+static void
+report_flood(int64_t sent)
+{
+	uint64_t total = 0;
+
+	for (unsigned k = 0; k < FLOOD_KINDS; k++)
+		total += answered[k];
+	if (sent < 0) {
+		sn_log("RESULT hostile flood: a call could not be sent: %s",
+		       strerror((int)-sent));
+		return;
+	}
+	sn_log("RESULT hostile flood: %lld calls sent, %llu answered, %llu "
+	       "not as documented",
+	       (long long)sent, (unsigned long long)total,
+	       (unsigned long long)unexpected);
+	for (unsigned k = 0; k < FLOOD_KINDS; k++)
+		sn_log("RESULT hostile flood %s: %llu of %llu answered %s",
+		       kind_name[k], (unsigned long long)as_expected[k],
+		       (unsigned long long)answered[k],
+		       strerror(-kind_expected[k]));
+	if (first_unexpected_kind >= 0)
+		sn_log("RESULT hostile flood: first answer not as documented: "
+		       "%s got %s",
+		       kind_name[first_unexpected_kind],
+		       first_unexpected_status
+			   ? strerror(-first_unexpected_status)
+			   : "ok");
+}
+
+/* ---- the attack ---- */
+
+static void
+open_to_quota(void)
+{
+	sealnet_socket s;
+	int rc;
+
+	rc =
+	    network_socket_listen_tcp(T, SEALNET_CAPABILITY(server), &listener);
+	if (rc < 0) {
+		sn_log("RESULT hostile listen: %s", strerror(-rc));
+		return;
+	}
+	while ((rc = network_socket_connect_tcp(T, SEALNET_CAPABILITY(sink),
+						&s)) == 0 &&
+	       nconns < QUOTA)
+		conns[nconns++] = s;
+	/* The listener counts toward the quota too. */
+	sn_log("RESULT hostile sockets: a listener and %u connections, then "
+	       "%s",
+	       nconns, rc ? strerror(-rc) : "one more");
+}
+
+static void
+park_all(void)
+{
+	unsigned busy = 0, parked = 0;
+	int rc;
+
+	if (park_accept(&accept_status) == 0)
+		parked++;
+	for (unsigned i = 0; i < nconns; i++) {
+		receive_status[i] = NOT_YET;
+		if (park_receive(conns[i], &receive_status[i]) == 0)
+			parked++;
+	}
+	/* Long enough for any answer a parked call could get at once. */
+	sn_loop_run_once(&self->loop, sn_now_ns() + 200 * SN_MS);
+	sn_log("RESULT hostile parked: %u calls, %u still waiting", parked,
+	       still_parked());
+	rc = second_accept();
+	sn_log("RESULT hostile second accept: %s", strerror(-rc));
+	for (unsigned i = 0; i < nconns; i++)
+		busy += second_receive(conns[i]) == -EBUSY;
+	sn_log("RESULT hostile second receives: %u of %u refused with %s", busy,
+	       nconns, strerror(EBUSY));
+}
+
+static void
+past_the_quota(void)
+{
+	sealnet_socket s;
+	unsigned sent = 0;
+	int connect =
+	    network_socket_connect_tcp(T, SEALNET_CAPABILITY(sink), &s);
+	int udp = network_socket_udp(T, 0, &s);
+
+	sn_log("RESULT hostile past the quota: connect %s, udp %s",
+	       connect ? strerror(-connect) : "ok",
+	       udp ? strerror(-udp) : "ok");
+	/* Calls that do not wait are answered though every slot waits. */
+	for (unsigned i = 0; i < nconns; i++)
+		sent += network_socket_send(T, conns[i], "y", 1) == 1;
+	sn_log("RESULT hostile sends while %u calls are parked: %u of %u "
+	       "taken",
+	       still_parked(), sent, nconns);
+}
+
+/* Closing a listener answers the accept parked on it and frees its
+ * port and its place in the quota. */
+static void
+close_listener(void)
+{
+	uint64_t end = sn_now_ns() + T;
+	int closed = network_socket_close(T, listener), again;
+
+	while (accept_status == NOT_YET && sn_now_ns() < end)
+		sn_loop_run_once(&self->loop, end);
+	again =
+	    network_socket_listen_tcp(T, SEALNET_CAPABILITY(server), &listener);
+	sn_log("RESULT hostile closes its listener: %s; its parked accept "
+	       "got %s; listening again: %s",
+	       closed ? strerror(-closed) : "ok",
+	       accept_status == NOT_YET ? "nothing"
+	       : accept_status		? strerror(-accept_status)
+					: "a connection",
+	       again ? strerror(-again) : "ok");
+}
+
+int
+main(void)
+{
+	bool first = false;
+
+	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
+		sn_log("RESULT hostile: no network");
+		return 1;
+	}
+	self = sn_compartment_self();
+	tcpip = self ? sn_export_peer(self, SN_EXPORT_NETWORK_SOCKET_RECEIVE)
+		     : NULL;
+	if (tcpip == NULL || wait_for_go() < 0) {
+		sn_log("RESULT hostile: no TCPIP, or no go");
+		return 1;
+	}
+	first = sealnet_incarnation() == 1;
+	sn_log("RESULT hostile incarnation %u begins",
+	       (unsigned)sealnet_incarnation());
+	open_to_quota();
+	if (nconns == 0)
+		return 1;
+	park_all();
+	past_the_quota();
+	if (first) {
+		sn_log("RESULT hostile flooding");
+		report_flood(flood());
+	} else
+		close_listener();
+	sn_log("RESULT hostile holds %u parked calls", still_parked());
+	/* Holds everything until it is killed. */
+	for (;;)
+		sn_loop_run_once(&self->loop, 0);
+}
