@@ -30,6 +30,8 @@ SCRIPT_TESTS += tests/attack/gso-superframes.sh
 # A hostile application parks a wait on every socket of its quota and
 # floods TCPIP, beside an honest one (tests/compartments/wait_*.c).
 PARKED_WAITS_COMPARTMENTS := wait_hostile wait_honest
+# The same against the TLS compartment.
+PARKED_WAITS_COMPARTMENTS += tls_wait_hostile tls_wait_honest
 compartments: $(addprefix $(BUILD)/compartments/,$(PARKED_WAITS_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(PARKED_WAITS_COMPARTMENTS)))
-SCRIPT_TESTS += tests/attack/parked-waits.sh
+SCRIPT_TESTS += tests/attack/parked-waits.sh tests/attack/parked-tls-waits.sh
