@@ -117,9 +117,9 @@ testnet_spawn "$build/tools/echo_server" 7008 # the honest one's go
 check "the honest application ran" wait_for 'RESULT honest done' 30
 check "the hostile flood ended" wait_for 'RESULT hostile holds' 30
 lines "$log" 'RESULT (honest|hostile (flood|holds))' | sed 's/^/  /'
-check "the honest application's round trips ran while the hostile one flooded" \
+check "the honest application's round trips began while the hostile one flooded" \
 	test -n "$(between "$log" 'RESULT hostile flooding' 'RESULT hostile flood:' |
-		grep -a 'RESULT honest round trips')"
+		grep -a 'RESULT honest begins')"
 trips=$(result 'honest round trips')
 check "all 200 honest echo round trips succeed" grep -q 'round trips: 200 of 200' <<<"$trips"
 slowest=$(grep -oE 'slowest [0-9]+' <<<"$trips" | grep -oE '[0-9]+')

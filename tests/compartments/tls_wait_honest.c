@@ -109,6 +109,7 @@ main(void)
 		sealnet_log("RESULT honest: no go");
 		return 1;
 	}
+	sealnet_log("RESULT honest begins");
 	for (unsigned i = 0; i < ROUND_TRIPS; i++) {
 		uint64_t t0 = sealnet_now_ns();
 		int rc = round_trip(s, i);

@@ -45,7 +45,7 @@ SEALNET_RESTART(on_failure, 3);
 
 #define T	     (20 * SN_SECOND)
 #define PARK_FOR     (600 * SN_SECOND)
-#define FLOOD_FOR    (3 * SN_SECOND)
+#define FLOOD_FOR    (4 * SN_SECOND)
 #define FLOOD_DEPTH  64u
 #define SECOND_ASK_T (500 * SN_MS)
 
