@@ -32,6 +32,9 @@ SCRIPT_TESTS += tests/attack/gso-superframes.sh
 PARKED_WAITS_COMPARTMENTS := wait_hostile wait_honest
 # The same against the TLS compartment.
 PARKED_WAITS_COMPARTMENTS += tls_wait_hostile tls_wait_honest
+# And the MQTT compartment.
+PARKED_WAITS_COMPARTMENTS += mqtt_wait_hostile mqtt_wait_honest
 compartments: $(addprefix $(BUILD)/compartments/,$(PARKED_WAITS_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(PARKED_WAITS_COMPARTMENTS)))
 SCRIPT_TESTS += tests/attack/parked-waits.sh tests/attack/parked-tls-waits.sh
+SCRIPT_TESTS += tests/attack/parked-mqtt-waits.sh
