@@ -102,6 +102,9 @@ rules() {
 		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
 	)
 }
+# Each read again at every poll of wait_until.
+rules_are() { test "$(rules)" = "$1"; }
+established_is() { test "$(established)" -eq "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 established() { # connections the mute broker has from the stack
 	ip netns exec "$TESTNET_SRV" ss -Htn state established '( sport = :8885 )' | wc -l
@@ -128,7 +131,7 @@ check "one more run on each connection is refused with -EBUSY" \
 check "one more subscribe on each connection is refused with -EBUSY" \
 	has "RESULT hostile one more subscribe: $QUOTA of $QUOTA refused"
 check "the mute broker has its $QUOTA connections" \
-	wait_until 5 test "$(established)" -eq $QUOTA
+	wait_until 5 established_is $QUOTA
 
 # ---- the honest application, during the flood ----
 testnet_spawn "$build/tools/echo_server" 7008 # the honest one's go
@@ -162,7 +165,7 @@ check "MQTT's memory grew by less than $RSS_BOUND_KB KiB during the flood" \
 	test -n "$mqtt_after" -a -n "$mqtt_before" -a \
 	"$((${mqtt_after:-0} - ${mqtt_before:-0}))" -lt $RSS_BOUND_KB
 check "during the attack the Firewall holds a rule for each connection: $((QUOTA + idle_rules))" \
-	wait_until 3 test "$(rules)" = $((QUOTA + idle_rules))
+	wait_until 3 rules_are $((QUOTA + idle_rules))
 
 # ---- the hostile application killed ----
 kill "$hostile_go"
@@ -175,9 +178,9 @@ check "the hostile application dies" \
 # TCPIP closes them, as sockets charged to the dead compartment's quota;
 # that MQTT released its connections, the successor's quota shows.
 check "... and its connections close: the mute broker sees them go" \
-	wait_until 10 test "$(established)" -eq 0
+	wait_until 10 established_is 0
 check "the Firewall's rules go back to $idle_rules, the honest application's connection" \
-	wait_until 10 test "$(rules)" = "$idle_rules"
+	wait_until 10 rules_are "$idle_rules"
 check "MQTT is the same process, alive" sn_alive "$mqtt"
 check "... and TLS" sn_alive "$tls"
 testnet_spawn "$build/tools/echo_server" 7009 # the successor's go

@@ -90,6 +90,9 @@ rules() {
 		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
 	)
 }
+# Each read again at every poll of wait_until.
+rules_are() { test "$(rules)" = "$1"; }
+established_is() { test "$(established)" -eq "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 established() { # connections the sink has from the stack
 	ip netns exec "$TESTNET_SRV" ss -Htn state established '( sport = :4440 )' | wc -l
@@ -117,7 +120,7 @@ check "a second receive on each session is refused with -EBUSY" \
 check "with $QUOTA receives parked, more than it may have in flight, its sends are still answered" \
 	has "RESULT hostile sends while $QUOTA receives are parked: $QUOTA of $QUOTA taken"
 check "the server has its $QUOTA connections" \
-	wait_until 5 test "$(established)" -eq $QUOTA
+	wait_until 5 established_is $QUOTA
 
 # ---- the honest application, during the flood ----
 testnet_spawn "$build/tools/echo_server" 7008 # the honest one's go
@@ -159,7 +162,7 @@ check "... and TCPIP's" \
 	test -n "$tcpip_after" -a -n "$tcpip_before" -a \
 	"$((${tcpip_after:-0} - ${tcpip_before:-0}))" -lt $RSS_BOUND_KB
 check "during the attack the Firewall holds a rule for each connection: $((QUOTA + idle_rules))" \
-	wait_until 3 test "$(rules)" = $((QUOTA + idle_rules))
+	wait_until 3 rules_are $((QUOTA + idle_rules))
 
 # ---- the hostile application killed ----
 kill "$hostile_go"
@@ -172,9 +175,9 @@ check "the hostile application dies" \
 # TCPIP closes them, as sockets charged to the dead compartment's quota;
 # that TLS released its sessions, the successor's quota shows.
 check "... and its connections close: the server sees them go" \
-	wait_until 10 test "$(established)" -eq 0
+	wait_until 10 established_is 0
 check "the Firewall's rules go back to $idle_rules, the honest application's connection" \
-	wait_until 10 test "$(rules)" = "$idle_rules"
+	wait_until 10 rules_are "$idle_rules"
 check "TLS is the same process, alive" sn_alive "$tls"
 check "... and TCPIP" sn_alive "$tcpip"
 testnet_spawn "$build/tools/echo_server" 7009 # the successor's go

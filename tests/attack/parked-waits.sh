@@ -79,6 +79,9 @@ rules() {
 		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
 	)
 }
+# Each read again at every poll of wait_until.
+rules_are() { test "$(rules)" = "$1"; }
+established_is() { test "$(established)" -eq "$1"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 established() { # connections the sink has from the stack
 	ip netns exec "$TESTNET_SRV" ss -Htn state established '( sport = :7020 )' | wc -l
@@ -110,7 +113,7 @@ check "a connect and a UDP socket past the quota are refused with -EDQUOT" \
 check "with $QUOTA calls parked, more than it may have in flight, its sends are still answered" \
 	has "RESULT hostile sends while $QUOTA calls are parked: $((QUOTA - 1)) of $((QUOTA - 1)) taken"
 check "the sink has its $((QUOTA - 1)) connections" \
-	wait_until 5 test "$(established)" -eq $((QUOTA - 1))
+	wait_until 5 established_is $((QUOTA - 1))
 
 # ---- the honest application, during the flood ----
 testnet_spawn "$build/tools/echo_server" 7008 # the honest one's go
@@ -150,7 +153,7 @@ check "TCPIP's memory grew by less than $RSS_BOUND_KB KiB" \
 	test -n "$rss_after" -a -n "$rss_before" -a \
 	"$((${rss_after:-0} - ${rss_before:-0}))" -lt $RSS_BOUND_KB
 check "during the attack the Firewall holds a rule for each connection: $QUOTA" \
-	wait_until 3 test "$(rules)" = $QUOTA
+	wait_until 3 rules_are $QUOTA
 
 # ---- the hostile application killed ----
 # Its successor must wait for the go port until the checks below are done.
@@ -162,9 +165,9 @@ kill -KILL "$hostile"
 check "the hostile application dies" \
 	quietly wait_event "$ev" ".event==\"died\" and .compartment==\"wait_hostile\" and .pid==$hostile" 5
 check "... and TCPIP closes every socket it held: the sink sees them go" \
-	wait_until 5 test "$(established)" -eq 0
+	wait_until 5 established_is 0
 check "the Firewall's rules go back to $idle_rules, the honest application's connection" \
-	wait_until 10 test "$(rules)" = "$idle_rules"
+	wait_until 10 rules_are "$idle_rules"
 say "the Firewall's rules afterwards: $(rules)"
 check "TCPIP is the same process, alive" sn_alive "$tcpip"
 testnet_spawn "$build/tools/echo_server" 7009 # the successor's go
