@@ -2,7 +2,7 @@
 # filter and SYN proxy are pure code, unit-tested and fuzzed alone.
 FIREWALL_DIR := compartments/firewall
 FIREWALL_PURE := $(addprefix $(FIREWALL_DIR)/,filter.c rules.c syncookie.c \
-	vnet.c) \
+	vnet.c held.c) \
 	net/tcpseg.c
 
 STACK_COMPARTMENTS += firewall
@@ -16,7 +16,10 @@ COMPARTMENT_LDLIBS_firewall := -lcrypto
 $(OBJ)/$(FIREWALL_DIR)/%.o: CFLAGS += -I$(FIREWALL_DIR) -Inet
 $(FUZZ_BIN_DIR)/filter_frame: CFLAGS += -I$(FIREWALL_DIR) -Inet
 
-TEST_NAMES += filter_test syn_proxy_test vnet_test
+TEST_NAMES += filter_test syn_proxy_test vnet_test held_test
+TEST_MAIN_held_test := $(FIREWALL_DIR)/tests/held_test.c
+TEST_SRCS_held_test := $(FIREWALL_PURE)
+TEST_LDLIBS_held_test := -lcrypto
 TEST_MAIN_vnet_test := $(FIREWALL_DIR)/tests/vnet_test.c
 TEST_SRCS_vnet_test := $(FIREWALL_PURE)
 TEST_LDLIBS_vnet_test := -lcrypto
