@@ -20,6 +20,7 @@
 #include "boot.h"
 #include "filter.h"
 #include "frames.h"
+#include "held.h"
 #include "log.h"
 #include "sealnet/compartment.h"
 #include "vnet.h"
@@ -309,6 +310,54 @@ output_verdict(const uint8_t *data, uint32_t len,
 			    &reply);
 }
 
+/* ---- SYNs that overtook their rule (held.h) ---- */
+
+static struct held_syns held;
+static uint64_t syns_dropped_late;
+
+static int
+syn_hold(const uint8_t *data, size_t len, const struct vnet_hdr *h)
+{
+	return held_syns_add(&held, &filter, data, len, h, sn_now_ns());
+}
+
+/* Whether a peer that may add rules has messages this turn left unread:
+ * a held SYN's rule may be among them. */
+static bool
+rules_pending(void)
+{
+	for (unsigned i = 0; i < compartment.npeers; i++) {
+		const struct sn_peer *p = compartment.peers[i];
+		unsigned id = SN_EXPORT_FIREWALL_RULE_ADD;
+
+		if (!p->dead && (p->may_call[id / 64] >> (id % 64) & 1u) &&
+		    sn_channel_readable(&p->channel))
+			return true;
+	}
+	return false;
+}
+
+static void
+held_write(void *ctx, const struct vnet_hdr *h, const uint8_t *frame,
+	   size_t len)
+{
+	device_write_with(h, frame, len);
+}
+
+/* Runs after every turn, once the rings read in it have been served. */
+static void
+syns_recheck(void *ctx)
+{
+	if (held.count == 0)
+		return;
+	held_syns_recheck(&held, &filter, rules_pending(), sn_now_ns(),
+			  held_write, NULL);
+	if (held.dropped_late > syns_dropped_late) {
+		syns_dropped_late = held.dropped_late;
+		count_drop(FILTER_DROP_NO_RULE, FILTER_OUT);
+	}
+}
+
 static void
 send_one(void *ctx, const uint8_t *data, uint32_t len,
 	 const struct sn_frame_info *info)
@@ -316,6 +365,8 @@ send_one(void *ctx, const uint8_t *data, uint32_t len,
 	struct vnet_hdr h = {0};
 	enum filter_verdict v = output_verdict(data, len, info, &h);
 
+	if (v == FILTER_DROP_NO_RULE && syn_hold(data, len, &h) == 0)
+		return;
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_OUT);
 		return;
@@ -523,9 +574,11 @@ main(void)
 	tcpip = sn_export_peer(&compartment, SN_EXPORT_TCPIP_FRAME_RECEIVE);
 	if (tcpip == NULL)
 		return 1;
+	held_syns_init(&held);
 	if (sn_compartment_on_peer_restarted(&compartment, peer_restarted,
 					     NULL) < 0 ||
 	    sn_compartment_on_turn_done(&compartment, batch_retry, NULL) < 0 ||
+	    sn_compartment_on_turn_done(&compartment, syns_recheck, NULL) < 0 ||
 	    sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0)
 		return 1;
