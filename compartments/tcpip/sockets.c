@@ -183,6 +183,23 @@ sock_free(struct sock *s)
 	s->state = SOCK_FREE;
 }
 
+struct sock *
+sock_of_connect(const struct sn_peer *owner, const ip_addr_t *remote,
+		uint16_t remote_port, uint16_t local_port)
+{
+	for (unsigned i = 0; i < MAX_SOCKETS; i++) {
+		struct sock *s = &socks[i];
+
+		if ((s->state == SOCK_CONNECTING || s->state == SOCK_OPEN) &&
+		    s->listener == NULL && s->owner_peer == owner &&
+		    s->pcb != NULL && s->pcb->local_port == local_port &&
+		    s->pcb->remote_port == remote_port &&
+		    ip_addr_cmp_zoneless(&s->pcb->remote_ip, remote))
+			return s;
+	}
+	return NULL;
+}
+
 void
 sockets_owner_died(struct sn_peer *p)
 {

@@ -139,6 +139,7 @@ turn_done(void *ctx)
 /* The exports this compartment serves, each with its handler. */
 SEALNET_EXPORT(tcpip_frame_receive, serve_frame_receive);
 SEALNET_EXPORT(tcpip_socket_connect, serve_socket_connect);
+SEALNET_EXPORT(tcpip_socket_abort, serve_socket_abort);
 SEALNET_EXPORT(tcpip_socket_listen, serve_socket_listen);
 SEALNET_EXPORT(tcpip_address_get, serve_address_get);
 SEALNET_EXPORT(network_socket_accept_tcp, serve_accept);
