@@ -285,39 +285,130 @@ after_port_picked(struct flow *f, int status, const struct flow_event *ev)
 	f->local_port = (uint16_t)(NETAPI_EPHEMERAL_FIRST +
 				   ev->random % NETAPI_EPHEMERAL_COUNT);
 	f->tries++;
-	return go(f, FLOW_ADDING_RULE, FLOW_DO_ADD_RULE);
+	if (f->kind == FLOW_UDP_AUTHORISE)
+		return go(f, FLOW_ADDING_RULE, FLOW_DO_ADD_RULE);
+	f->awaiting_rule = f->awaiting_socket = true;
+	f->awaiting_abort = false;
+	f->rule_status = f->socket_status = 0;
+	return go(f, FLOW_ADDING_RULE_AND_CONNECTING,
+		  FLOW_DO_ADD_RULE_AND_CONNECT);
 }
 
+/* UDP only: a connection's rule goes with its socket (below). */
 static struct flow_action
 after_rule_added(struct flow *f, int status, const struct flow_event *ev)
 {
 	/* The Firewall has that very rule: the peer is this UDP socket's
-	 * already, or another connection to the same peer holds the port,
-	 * whose rule is not ours to remove. */
-	if (status == -EEXIST && f->kind == FLOW_UDP_AUTHORISE)
+	 * already. */
+	if (status == -EEXIST)
 		return answer(f, FLOW_DO_REPLY_AUTHORISED);
-	if (status == -EEXIST && f->kind == FLOW_CONNECT &&
-	    f->tries < NETAPI_PORT_TRIES)
-		return go(f, FLOW_PICKING_PORT, FLOW_DO_PICK_PORT);
 	if (status < 0)
 		return answer_error(f, status);
-	if (f->kind == FLOW_UDP_AUTHORISE)
-		return answer(f, FLOW_DO_REPLY_AUTHORISED);
-	return go(f, FLOW_MAKING_SOCKET, FLOW_DO_CONNECT);
+	return answer(f, FLOW_DO_REPLY_AUTHORISED);
+}
+
+static bool
+can_retry(const struct flow *f)
+{
+	return f->tries < NETAPI_PORT_TRIES;
+}
+
+/* The socket is to go: made, or being made for a rule that was refused.
+ * The rule's refusal is what the caller will be told, or, for -EEXIST,
+ * the reason to draw another port once the socket is gone. */
+static struct flow_action
+abort_socket(struct flow *f)
+{
+	f->awaiting_abort = true;
+	f->failure = f->rule_status;
+	return go(f, FLOW_ABORTING_SOCKET, FLOW_DO_ABORT_SOCKET);
+}
+
+/* Takes the answer of the call ev names, if it is one awaited: false for
+ * any other (a bug in the shell), which changes nothing. */
+static bool
+take_answer(struct flow *f, int status, const struct flow_event *ev)
+{
+	if (ev->call == FLOW_DO_ADD_RULE && f->awaiting_rule) {
+		f->awaiting_rule = false;
+		f->rule_status = status;
+		return true;
+	}
+	if (ev->call == FLOW_DO_CONNECT && f->awaiting_socket) {
+		f->awaiting_socket = false;
+		f->socket_status = status;
+		if (status == 0) {
+			f->socket = ev->socket;
+			f->socket_port = ev->local_port;
+		}
+		return true;
+	}
+	if (ev->call == FLOW_DO_ABORT_SOCKET && f->awaiting_abort) {
+		f->awaiting_abort = false;
+		return true;
+	}
+	return false;
 }
 
 static struct flow_action
-after_socket_made(struct flow *f, int status, const struct flow_event *ev)
+wait_more(struct flow *f)
 {
-	/* Someone holds that port: close this hole, try another. */
-	if (status == -EADDRINUSE && f->tries < NETAPI_PORT_TRIES)
-		return go(f, FLOW_REMOVING_RULE_TO_RETRY, FLOW_DO_REMOVE_RULE);
-	if (status < 0)
+	return (struct flow_action){.what = FLOW_DO_WAIT};
+}
+
+static struct flow_action
+after_rule_or_socket(struct flow *f, int status, const struct flow_event *ev)
+{
+	if (!take_answer(f, status, ev))
+		return wait_more(f);
+	/* Refused, but for -EEXIST: no rule of this key, so no connection
+	 * of this key either, and the socket being made is ours alone.  Its
+	 * SYN would be dropped, and lwIP would try again until the caller's
+	 * deadline: it goes now.  For -EEXIST, another connection's rule
+	 * may be this key's, and TCPIP answers at once (-EADDRINUSE, lwIP
+	 * has the port) unless that connection is over, so the answer is
+	 * waited for: an abort now could take the other connection. */
+	if (f->awaiting_socket) {
+		if (!f->awaiting_rule && f->rule_status < 0 &&
+		    f->rule_status != -EEXIST)
+			return abort_socket(f);
+		return wait_more(f);
+	}
+	if (f->awaiting_rule)
+		return wait_more(f);
+	if (f->rule_status == 0 && f->socket_status == 0)
+		return answer(f, FLOW_DO_REPLY_SOCKET);
+	if (f->rule_status == 0) {
+		/* Someone holds that port: close this hole, try another. */
+		if (f->socket_status == -EADDRINUSE && can_retry(f))
+			return go(f, FLOW_REMOVING_RULE_TO_RETRY,
+				  FLOW_DO_REMOVE_RULE);
 		return close_then_fail(f, FLOW_REMOVING_RULE_AFTER_FAILURE,
-				       FLOW_DO_REMOVE_RULE, status);
-	f->socket = ev->socket;
-	f->socket_port = ev->local_port;
-	return answer(f, FLOW_DO_REPLY_SOCKET);
+				       FLOW_DO_REMOVE_RULE, f->socket_status);
+	}
+	if (f->socket_status == 0)
+		return abort_socket(f);
+	/* Neither made: nothing to undo.  -EEXIST: another connection to
+	 * the peer holds the port, whose rule is not ours to remove. */
+	if (f->rule_status == -EEXIST && can_retry(f))
+		return go(f, FLOW_PICKING_PORT, FLOW_DO_PICK_PORT);
+	return answer_error(f, f->rule_status);
+}
+
+static struct flow_action
+after_socket_aborted(struct flow *f, int status, const struct flow_event *ev)
+{
+	if (!take_answer(f, status, ev))
+		return wait_more(f);
+	/* Made after the abort was answered (the abort timed out, or TCPIP
+	 * had not taken the connect yet): it goes too. */
+	if (ev->call == FLOW_DO_CONNECT && status == 0 && !f->awaiting_abort)
+		return abort_socket(f);
+	if (f->awaiting_socket || f->awaiting_abort)
+		return wait_more(f);
+	if (f->failure == -EEXIST && can_retry(f))
+		return go(f, FLOW_PICKING_PORT, FLOW_DO_PICK_PORT);
+	return answer_error(f, f->failure);
 }
 
 static struct flow_action
@@ -364,7 +455,8 @@ static const flow_after_fn after[FLOW_STATES] = {
     [FLOW_CLOSING_DNS_HOLE_AFTER_FAILURE] = after_closed_on_failure,
     [FLOW_PICKING_PORT] = after_port_picked,
     [FLOW_ADDING_RULE] = after_rule_added,
-    [FLOW_MAKING_SOCKET] = after_socket_made,
+    [FLOW_ADDING_RULE_AND_CONNECTING] = after_rule_or_socket,
+    [FLOW_ABORTING_SOCKET] = after_socket_aborted,
     [FLOW_REMOVING_RULE_TO_RETRY] = after_rule_removed_to_retry,
     [FLOW_REMOVING_RULE_AFTER_FAILURE] = after_closed_on_failure,
     [FLOW_ADDING_SERVER_PORT] = after_server_port_added,
@@ -393,7 +485,8 @@ static const char *const state_names[FLOW_STATES] = {
 	"closing the DNS hole after a failure",
     [FLOW_PICKING_PORT] = "picking a port",
     [FLOW_ADDING_RULE] = "adding the rule",
-    [FLOW_MAKING_SOCKET] = "making the socket",
+    [FLOW_ADDING_RULE_AND_CONNECTING] = "adding the rule and connecting",
+    [FLOW_ABORTING_SOCKET] = "aborting the socket",
     [FLOW_REMOVING_RULE_TO_RETRY] = "removing the rule to try another port",
     [FLOW_REMOVING_RULE_AFTER_FAILURE] = "removing the rule after a failure",
     [FLOW_ADDING_SERVER_PORT] = "adding the server port",
@@ -418,7 +511,10 @@ static const char *const do_names[FLOW_DOS] = {
     [FLOW_DO_CLOSE_DNS_HOLE] = "firewall_dns_lookup_end",
     [FLOW_DO_PICK_PORT] = "pick a port",
     [FLOW_DO_ADD_RULE] = "firewall_rule_add",
+    [FLOW_DO_ADD_RULE_AND_CONNECT] =
+	"firewall_rule_add and tcpip_socket_connect",
     [FLOW_DO_CONNECT] = "tcpip_socket_connect",
+    [FLOW_DO_ABORT_SOCKET] = "tcpip_socket_abort",
     [FLOW_DO_REMOVE_RULE] = "firewall_rule_remove",
     [FLOW_DO_ADD_SERVER_PORT] = "firewall_server_port_add",
     [FLOW_DO_LISTEN] = "tcpip_socket_listen",
@@ -429,6 +525,7 @@ static const char *const do_names[FLOW_DOS] = {
     [FLOW_DO_REPLY_AUTHORISED] = "answer with the peer's address",
     [FLOW_DO_REPLY_ADDRESSES] = "answer with the addresses",
     [FLOW_DO_REPLY_ERROR] = "answer with an error",
+    [FLOW_DO_WAIT] = "wait for the other answer",
     [FLOW_DO_NOTHING] = "nothing",
 };
 

@@ -11,6 +11,15 @@
  * the shell could not send is an event like any other (-EAGAIN), so the
  * flow decides what a failure to send means too.
  *
+ * One action is two calls: ADD_RULE_AND_CONNECT asks the Firewall for
+ * the rule and TCPIP for the socket without waiting in between, the rule
+ * first (the Firewall holds a SYN that overtakes its rule: see
+ * compartments/firewall/held.h).  Each call's outcome is then an event
+ * of its own, named by its `call`, in whatever order they come; while
+ * one is still awaited the flow may return WAIT, and ABORT_SOCKET may be
+ * asked while the connect is still awaited.  If the rule cannot be sent,
+ * the shell sends no connect, and feeds the connect's -EAGAIN first.
+ *
  * Every path.  Each state waits on one action, named after it with its
  * arguments (the flow's fields, in brackets); then each outcome of that
  * action leads to the next state and its action, or to the answer.
@@ -47,23 +56,51 @@
  * CLOSING_DNS_HOLE_AFTER_FAILURE: firewall_dns_lookup_end [dns_server]
  *     any                 answer the failure
  * PICKING_PORT: 16 random bits r, no call
- *     ok(r)               ADDING_RULE, local_port = 49152 + r % 16384
+ *     ok(r)               local_port = 49152 + r % 16384; connect:
+ *                         ADDING_RULE_AND_CONNECTING; udp: ADDING_RULE
  *     error E             answer E
  * ADDING_RULE: firewall_rule_add [protocol, local_port, remote,
- *              remote_port]
- *     ok                  connect: MAKING_SOCKET; udp: answer Authorised
- *     -EEXIST             connect: PICKING_PORT, if fewer than
- *                         NETAPI_PORT_TRIES ports were drawn (another
- *                         connection to the peer holds the port: its rule
- *                         is not ours to remove); udp: answer Authorised
- *                         (the peer is already this socket's)
+ *              remote_port]                               (udp only)
+ *     ok, -EEXIST         answer Authorised (-EEXIST: the peer is already
+ *                         this socket's)
  *     error E             answer E
- * MAKING_SOCKET: tcpip_socket_connect [owner, remote, remote_port,
- *                local_port]
- *     ok(socket, port)    answer SocketCreated
- *     -EADDRINUSE         REMOVING_RULE_TO_RETRY, if fewer than
+ * ADDING_RULE_AND_CONNECTING: firewall_rule_add [as above] and
+ *              tcpip_socket_connect [owner, remote, remote_port,
+ *              local_port], both at once, the rule queued first
+ *     each answer is taken as it comes (the event's `call` says whose);
+ *     WAIT until the outcome is decided:
+ *     rule error E, not -EEXIST, socket not answered yet
+ *                         ABORTING_SOCKET (E): without its rule the SYN
+ *                         is dropped, and lwIP would retry until the
+ *                         caller's deadline
+ *     rule -EEXIST, socket not answered yet
+ *                         WAIT: another connection's rule may be this
+ *                         key's, and an abort could take it (TCPIP says
+ *                         -EADDRINUSE at once when lwIP has the port)
+ *     rule ok, socket ok(socket, port)
+ *                         answer SocketCreated
+ *     rule ok, socket -EADDRINUSE
+ *                         REMOVING_RULE_TO_RETRY, if fewer than
  *                         NETAPI_PORT_TRIES ports were drawn
- *     error E             REMOVING_RULE_AFTER_FAILURE (E)
+ *     rule ok, socket error E
+ *                         REMOVING_RULE_AFTER_FAILURE (E)
+ *     rule error E, socket ok
+ *                         ABORTING_SOCKET (E)
+ *     rule -EEXIST, socket error
+ *                         PICKING_PORT, if fewer than NETAPI_PORT_TRIES
+ *                         ports were drawn (another connection to the
+ *                         peer holds the port: its rule is not ours to
+ *                         remove); else answer -EEXIST
+ *     rule error E, socket error
+ *                         answer E
+ * ABORTING_SOCKET: tcpip_socket_abort [as the connect], while the
+ *                  connect's answer may still be awaited
+ *     socket ok after the abort was answered
+ *                         ABORTING_SOCKET again (made too late for it)
+ *     abort and socket answered
+ *                         PICKING_PORT if the rule's error was -EEXIST
+ *                         and fewer than NETAPI_PORT_TRIES ports were
+ *                         drawn; else answer the rule's error
  * REMOVING_RULE_TO_RETRY: firewall_rule_remove [as added]
  *     any                 PICKING_PORT
  * REMOVING_RULE_AFTER_FAILURE: firewall_rule_remove [as added]
@@ -88,6 +125,10 @@
  *
  * So, for every flow:
  *   - it answers its caller exactly once, and after that does nothing;
+ *   - it answers a connect with a socket only once both its rule and its
+ *     socket were made; a socket made for a rule that was refused is
+ *     aborted, and a rule added for a socket that was refused removed,
+ *     before it answers or draws another port;
  *   - a DNS hole it opened is closed before it answers, whatever the
  *     lookup gave, and a rule or server port it added is removed with the
  *     arguments it was added with before it answers with an error (the
@@ -122,7 +163,8 @@ enum flow_state {
 	FLOW_CLOSING_DNS_HOLE_AFTER_FAILURE,
 	FLOW_PICKING_PORT,
 	FLOW_ADDING_RULE,
-	FLOW_MAKING_SOCKET,
+	FLOW_ADDING_RULE_AND_CONNECTING,
+	FLOW_ABORTING_SOCKET,
 	FLOW_REMOVING_RULE_TO_RETRY,
 	FLOW_REMOVING_RULE_AFTER_FAILURE,
 	FLOW_ADDING_SERVER_PORT,
@@ -142,7 +184,10 @@ enum flow_do {
 	FLOW_DO_CLOSE_DNS_HOLE,
 	FLOW_DO_PICK_PORT,
 	FLOW_DO_ADD_RULE,
+	/* Two calls, ADD_RULE then CONNECT; each answered as itself. */
+	FLOW_DO_ADD_RULE_AND_CONNECT,
 	FLOW_DO_CONNECT,
+	FLOW_DO_ABORT_SOCKET,
 	FLOW_DO_REMOVE_RULE,
 	FLOW_DO_ADD_SERVER_PORT,
 	FLOW_DO_LISTEN,
@@ -157,14 +202,17 @@ enum flow_do {
 	FLOW_DO_REPLY_AUTHORISED,
 	FLOW_DO_REPLY_ADDRESSES,
 	FLOW_DO_REPLY_ERROR,
+	/* Nothing to do until a call still in flight is answered. */
+	FLOW_DO_WAIT,
 	/* Fed an event after answering: a bug in the shell. */
 	FLOW_DO_NOTHING,
 	FLOW_DOS
 };
 
 /* The most events one flow takes: socket port, DNS server, open, resolve,
- * close, then per port tried a draw, a rule, a socket and a removal. */
-#define FLOW_MAX_STEPS (5u + 4u * NETAPI_PORT_TRIES)
+ * close, then per port tried a draw, a rule, a socket, and a removal or
+ * up to two aborts. */
+#define FLOW_MAX_STEPS (5u + 5u * NETAPI_PORT_TRIES)
 
 struct flow_action {
 	enum flow_do what;
@@ -180,6 +228,9 @@ struct flow_address {
 /* The outcome of the action just taken. */
 struct flow_event {
 	int status; /* 0, or a negative errno; a positive one is -EPROTO */
+	/* The call this answers, where two are in flight at once (ADD_RULE,
+	 * CONNECT, ABORT_SOCKET); ignored elsewhere. */
+	enum flow_do call;
 	/* On success, what the step gave, where it gives anything:
 	 * GET_DNS_SERVER the first DNS server, RESOLVE the first address. */
 	struct flow_address address;
@@ -216,6 +267,10 @@ struct flow {
 	bool ipv6;
 	uint16_t max_connections;
 	unsigned tries; /* ports tried */
+	/* ADDING_RULE_AND_CONNECTING and ABORTING_SOCKET: the calls still
+	 * in flight, and how the rule and the socket went. */
+	bool awaiting_rule, awaiting_socket, awaiting_abort;
+	int rule_status, socket_status;
 	int failure;	/* what the caller will be told, once closed */
 	unsigned steps; /* events taken */
 };

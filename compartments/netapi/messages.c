@@ -130,6 +130,10 @@ static const struct netapi_call calls[FLOW_DOS] = {
 			  NETAPI_WAIT_STEP, rule_body},
     [FLOW_DO_CONNECT] = {SN_EXPORT_TCPIP_SOCKET_CONNECT, SN_BODY_SOCKET_CONNECT,
 			 NETAPI_WAIT_CALLER_AND_GRACE, socket_connect_body},
+    /* Ours to undo: whatever the caller's deadline, it is asked. */
+    [FLOW_DO_ABORT_SOCKET] = {SN_EXPORT_TCPIP_SOCKET_ABORT,
+			      SN_BODY_SOCKET_CONNECT, NETAPI_WAIT_STEP,
+			      socket_connect_body},
     [FLOW_DO_REMOVE_RULE] = {SN_EXPORT_FIREWALL_RULE_REMOVE,
 			     SN_BODY_FIREWALL_RULE, NETAPI_WAIT_STEP,
 			     rule_body},
@@ -173,7 +177,7 @@ address_of(sn_endpoint_ref e)
 struct flow_event
 netapi_event_of(enum flow_do done, int status, const sn_message_ref *reply)
 {
-	struct flow_event ev = {.status = status};
+	struct flow_event ev = {.status = status, .call = done};
 
 	if (status != 0 || reply == NULL)
 		return ev;

@@ -30,6 +30,7 @@ SEALNET_IMPORT(firewall_rule_remove);
 SEALNET_IMPORT(firewall_server_port_add);
 SEALNET_IMPORT(firewall_server_port_remove);
 SEALNET_IMPORT(tcpip_socket_connect);
+SEALNET_IMPORT(tcpip_socket_abort);
 SEALNET_IMPORT(tcpip_socket_listen);
 SEALNET_IMPORT(tcpip_address_get);
 SEALNET_IMPORT(tcpip_socket_port);
@@ -43,13 +44,24 @@ _Static_assert(SN_PEER_NAME_MAX <= NETAPI_OWNER_MAX,
 _Static_assert(SN_HOST_MAX + 1 <= NETAPI_HOST_MAX,
 	       "a capability's host fits a flow's");
 
-/* One call in progress. */
+struct op;
+
+/* A call in flight for an op: its reply is this action's outcome. */
+struct op_call {
+	struct op *op;
+	bool in_flight;
+	enum flow_do doing;
+	uint64_t since_ns;
+};
+
+/* One call in progress: the caller's, and the op's own calls in flight,
+ * two at most (a connection's rule and its socket, or the socket and its
+ * abort). */
 struct op {
 	bool in_use;
 	struct flow flow;
-	/* The call in flight: its reply is this action's outcome. */
-	enum flow_do doing;
-	uint64_t doing_since_ns, started_ns;
+	struct op_call calls[NETAPI_CALLS_AT_ONCE];
+	uint64_t started_ns;
 	struct sn_deferred reply;
 };
 
@@ -168,6 +180,16 @@ answer(struct op *op, struct flow_action a, const sn_message_ref *reply)
 
 static void step_done(void *ctx, int status, const sn_message_ref *reply);
 
+static unsigned
+calls_in_flight(const struct op *op)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < NETAPI_CALLS_AT_ONCE; i++)
+		n += op->calls[i].in_flight;
+	return n;
+}
+
 /* Sends the call `what` names: 0, or why it could not be sent. */
 static int
 call(struct op *op, enum flow_do what)
@@ -175,16 +197,60 @@ call(struct op *op, enum flow_do what)
 	const struct netapi_call *c = netapi_call_for(what);
 	struct sn_peer *to =
 	    c == NULL ? NULL : sn_export_peer(&compartment, c->export_id);
+	struct op_call *slot = NULL;
 	sn_builder *b;
+	int rc;
 
-	if (to == NULL)
+	for (unsigned i = 0; i < NETAPI_CALLS_AT_ONCE && slot == NULL; i++)
+		if (!op->calls[i].in_flight)
+			slot = &op->calls[i];
+	if (to == NULL || slot == NULL)
 		return -EINVAL;
 	b = sn_call_builder(&compartment);
-	op->doing = what;
-	op->doing_since_ns = sn_now_ns();
-	return sn_call_async(to, c->export_id, c->body_type,
-			     c->body(b, &op->flow), timeout(op, c->wait),
-			     step_done, op);
+	*slot =
+	    (struct op_call){.op = op, .doing = what, .since_ns = sn_now_ns()};
+	rc =
+	    sn_call_async(to, c->export_id, c->body_type, c->body(b, &op->flow),
+			  timeout(op, c->wait), step_done, slot);
+	slot->in_flight = rc == 0;
+	return rc;
+}
+
+static void
+count_unsent(const struct op *op, enum flow_do what, int rc)
+{
+	if (sn_log_worth(++sends_failed))
+		sn_log("%s: could not ask for %s: %d (%llu so far)",
+		       op->flow.owner, flow_do_name(what), rc,
+		       (unsigned long long)sends_failed);
+}
+
+/* The rule, then the socket, without waiting in between: the rule's
+ * message is in the Firewall's ring before the connect is in TCPIP's, so
+ * before the SYN can be (compartments/firewall/held.h).  A call that
+ * could not be sent is fed back as -EAGAIN; without the rule, no connect
+ * is sent.  Returns the flow's next action. */
+static struct flow_action
+add_rule_and_connect(struct op *op)
+{
+	struct flow_event not_sent = {.status = -EAGAIN,
+				      .call = FLOW_DO_CONNECT};
+	struct flow_action a;
+	int rc = call(op, FLOW_DO_ADD_RULE);
+
+	if (rc == 0) {
+		rc = call(op, FLOW_DO_CONNECT);
+		if (rc == 0)
+			return (struct flow_action){.what = FLOW_DO_WAIT};
+		count_unsent(op, FLOW_DO_CONNECT, rc);
+		return flow_step(&op->flow, &not_sent);
+	}
+	count_unsent(op, FLOW_DO_ADD_RULE, rc);
+	a = flow_step(&op->flow, &not_sent);
+	if (a.what != FLOW_DO_WAIT)
+		return a;
+	not_sent.call = FLOW_DO_ADD_RULE;
+	return flow_step(&op->flow, &not_sent);
 }
 
 /* Performs actions until one waits for a reply or answers the caller.
@@ -194,30 +260,45 @@ static void
 run(struct op *op, struct flow_action a, const sn_message_ref *reply)
 {
 	while (!flow_do_answers(a.what)) {
-		struct flow_event ev = {.status = 0};
+		struct flow_event ev = {.status = 0, .call = a.what};
 		int rc;
 
-		if (a.what == FLOW_DO_NOTHING) {
-			sn_log("%s: a flow answered twice", op->flow.owner);
-			op->in_use = false;
+		if (a.what == FLOW_DO_WAIT && calls_in_flight(op) > 0)
+			return;
+		if (a.what == FLOW_DO_NOTHING || a.what == FLOW_DO_WAIT) {
+			/* A bug: no answer could ever come. */
+			sn_log("%s: a flow %s", op->flow.owner,
+			       a.what == FLOW_DO_WAIT ? "waits on no call"
+						      : "answered twice");
+			if (calls_in_flight(op) == 0) {
+				a = (struct flow_action){FLOW_DO_REPLY_ERROR,
+							 -EPROTO};
+				break;
+			}
 			return;
 		}
 		if (a.what == FLOW_DO_PICK_PORT) {
 			if (getrandom(&ev.random, sizeof(ev.random), 0) !=
 			    sizeof(ev.random))
 				ev.status = -EIO;
+		} else if (a.what == FLOW_DO_ADD_RULE_AND_CONNECT) {
+			a = add_rule_and_connect(op);
+			reply = NULL;
+			continue;
 		} else if ((rc = call(op, a.what)) == 0) {
 			return;
 		} else {
-			if (sn_log_worth(++sends_failed))
-				sn_log("%s: could not ask for %s: %d (%llu so "
-				       "far)",
-				       op->flow.owner, flow_do_name(a.what), rc,
-				       (unsigned long long)sends_failed);
+			count_unsent(op, a.what, rc);
 			ev.status = -EAGAIN;
 		}
 		reply = NULL;
 		a = flow_step(&op->flow, &ev);
+	}
+	if (calls_in_flight(op) > 0) {
+		/* Its answer would come to an op that is no longer its own. */
+		sn_log("%s: a flow answered with %u calls in flight",
+		       op->flow.owner, calls_in_flight(op));
+		return;
 	}
 	answer(op, a, reply);
 }
@@ -226,30 +307,40 @@ static bool
 closes_a_hole(enum flow_do what)
 {
 	return what == FLOW_DO_CLOSE_DNS_HOLE || what == FLOW_DO_REMOVE_RULE ||
-	       what == FLOW_DO_WITHDRAW_SERVER_PORT;
+	       what == FLOW_DO_WITHDRAW_SERVER_PORT ||
+	       what == FLOW_DO_ABORT_SOCKET;
 }
 
 static void
 step_done(void *ctx, int status, const sn_message_ref *reply)
 {
-	struct op *op = ctx;
-	struct flow_event ev = netapi_event_of(op->doing, status, reply);
+	struct op_call *slot = ctx;
+	struct op *op = slot->op;
+	enum flow_do doing = slot->doing;
+	struct flow_event ev = netapi_event_of(doing, status, reply);
 
+	if (!slot->in_flight || !op->in_use)
+		return; /* cannot be: the runtime answers a call once */
+	slot->in_flight = false;
 	if (op->flow.kind == FLOW_CONNECT) {
-		timing.ns[op->doing] += sn_now_ns() - op->doing_since_ns;
-		timing.calls[op->doing]++;
+		timing.ns[doing] += sn_now_ns() - slot->since_ns;
+		timing.calls[doing]++;
 	}
 	/* The address the flow takes, kept as long as DNS says it holds. */
-	if (op->doing == FLOW_DO_RESOLVE && ev.status == 0)
+	if (doing == FLOW_DO_RESOLVE && ev.status == 0)
 		dns_cache_put(&answers, op->flow.host, &ev.address,
 			      sn_resolved_ttl_seconds(
 				  sn_message_body_as_resolved(*reply)),
 			      sn_now_ns());
-	if (status < 0 && closes_a_hole(op->doing) &&
+	/* -ENOENT: TCPIP had no such connection left (it failed). */
+	if (status < 0 && closes_a_hole(doing) &&
+	    !(doing == FLOW_DO_ABORT_SOCKET && status == -ENOENT) &&
 	    sn_log_worth(++closes_failed))
-		sn_log("%s: %s failed (%d): the Firewall may keep that hole "
-		       "(%llu so far)",
-		       op->flow.owner, flow_do_name(op->doing), status,
+		sn_log("%s: %s failed (%d): %s (%llu so far)", op->flow.owner,
+		       flow_do_name(doing), status,
+		       doing == FLOW_DO_ABORT_SOCKET
+			   ? "TCPIP may keep that socket"
+			   : "the Firewall may keep that hole",
 		       (unsigned long long)closes_failed);
 	run(op, flow_step(&op->flow, &ev), status == 0 ? reply : NULL);
 }
@@ -293,6 +384,7 @@ begin(struct sn_incoming *in, const struct flow *f, struct flow_action first)
 		rc = sn_reply_error(in, -EAGAIN);
 	} else {
 		op->flow = *f;
+		memset(op->calls, 0, sizeof(op->calls));
 		op->started_ns = sn_now_ns();
 		run(op, first, NULL);
 		return;

@@ -10,6 +10,10 @@
 #define NETAPI_MAX_FLOWS	    32
 #define NETAPI_MAX_FLOWS_PER_CALLER 8
 
+/* Calls one flow has in flight at once: a connection's rule and its
+ * socket, or the socket and its abort (flow.h). */
+#define NETAPI_CALLS_AT_ONCE 2
+
 /* How long a step that is NetAPI's own business (a Firewall change, the
  * DNS server's address) may take, whatever the caller's deadline. */
 #define NETAPI_STEP_TIMEOUT_NS (2000ull * 1000000ull)

@@ -7,6 +7,12 @@
  * ends within FLOW_MAX_STEPS events.  The holes are kept by
  * tests/flow_world.c, as the Firewall would keep them.
  *
+ * A connection's rule and socket are asked for at once, and an abort may
+ * follow while the connect is in flight: with more than one call in
+ * flight, a byte picks the one answered next, so every order is tried;
+ * the flow must never wait on nothing, nor answer with a call in flight,
+ * and a socket answer must leave exactly one socket, an error none.
+ *
  * Input: one byte picks the call (below); then each event takes a status
  * byte (0: success; 1-11: an errno, EADDRINUSE among them; else that
  * byte as a negative or, from 0xf0, a positive status), an address byte
@@ -136,18 +142,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct flow f, after;
 	struct flow_action a;
 	struct flow_event ev;
+	enum flow_do flight[4], calls[2];
+	unsigned nflight = 0;
 
 	world_init(&w);
 	a = start(&f, &in);
 	while (!flow_do_answers(a.what)) {
+		unsigned k = world_calls_of(a.what, calls), next = 0;
+		enum flow_do done = a.what;
+
 		if (a.what >= FLOW_DOS || a.what == FLOW_DO_NOTHING ||
-		    f.steps >= FLOW_MAX_STEPS)
+		    f.steps >= FLOW_MAX_STEPS || nflight + k > 2)
 			__builtin_trap();
+		for (unsigned i = 0; i < k; i++) {
+			world_issue(&w, calls[i]);
+			/* TCPIP takes the abort before a connect whose rule
+			 * was refused could be made. */
+			for (unsigned j = 0; j < nflight; j++)
+				if (calls[i] == FLOW_DO_ABORT_SOCKET &&
+				    flight[j] == FLOW_DO_CONNECT)
+					w.connect_cancelled = true;
+			flight[nflight++] = calls[i];
+		}
+		if (a.what != FLOW_DO_PICK_PORT) {
+			/* Waiting on nothing: no answer would ever come. */
+			if (nflight == 0)
+				__builtin_trap();
+			next = take(&in) % nflight;
+			done = flight[next];
+			memmove(flight + next, flight + next + 1,
+				(--nflight - next) * sizeof(flight[0]));
+		}
 		ev = event_of(&in);
-		world_as_the_firewall(&w, &f, a.what, &ev);
-		world_apply(&w, &f, a.what, &ev);
+		ev.call = done;
+		world_as_the_firewall(&w, &f, done, &ev);
+		world_apply(&w, &f, done, &ev);
 		a = flow_step(&f, &ev);
 	}
+	w.left_in_flight = nflight;
 	if (f.state != FLOW_ANSWERED || !world_clean_after(&w, &a) ||
 	    (a.what == FLOW_DO_REPLY_ERROR && a.error >= 0))
 		__builtin_trap();

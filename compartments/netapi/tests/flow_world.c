@@ -38,6 +38,17 @@ has_rule(const struct world *w, const struct flow *f)
 	return false;
 }
 
+/* A live connection of another's holds the port toward the peer. */
+static bool
+port_taken(const struct world *w, const struct flow *f)
+{
+	for (unsigned i = 0; i < w->nrules; i++)
+		if (same_rule(&w->rules[i], SN_PROTOCOL_TCP, f) &&
+		    w->rules[i].foreign && !w->rules[i].over)
+			return true;
+	return false;
+}
+
 static void
 rule_remove(struct world *w, const struct flow *f)
 {
@@ -105,6 +116,15 @@ world_apply(struct world *w, const struct flow *f, enum flow_do a,
 		rule_remove(w, f);
 	} else if (a == FLOW_DO_WITHDRAW_SERVER_PORT) {
 		server_port_remove(w, f->local_port);
+	} else if (a == FLOW_DO_ABORT_SOCKET) {
+		/* TCPIP aborts what the connect made, or is making. */
+		if (w->sockets > 0)
+			w->sockets--;
+		else
+			w->connect_cancelled = true;
+	} else if (a == FLOW_DO_CONNECT) {
+		if (ev->status == 0 && !w->connect_cancelled)
+			w->sockets++;
 	} else if (ev->status == 0) {
 		opened(w, f, a);
 	} else if (a == FLOW_DO_ADD_RULE && ev->status == -EEXIST &&
@@ -130,10 +150,32 @@ fails(const struct world *w, unsigned index)
 				    : index == (unsigned)w->fail_at;
 }
 
+void
+world_issue(struct world *w, enum flow_do call)
+{
+	if (call == FLOW_DO_CONNECT)
+		w->connect_cancelled = false;
+}
+
+unsigned
+world_calls_of(enum flow_do a, enum flow_do calls[2])
+{
+	if (a == FLOW_DO_ADD_RULE_AND_CONNECT) {
+		calls[0] = FLOW_DO_ADD_RULE;
+		calls[1] = FLOW_DO_CONNECT;
+		return 2;
+	}
+	if (a == FLOW_DO_PICK_PORT || a == FLOW_DO_WAIT ||
+	    a == FLOW_DO_NOTHING || flow_do_answers(a))
+		return 0;
+	calls[0] = a;
+	return 1;
+}
+
 struct flow_event
 world_respond(struct world *w, const struct flow *f, enum flow_do a)
 {
-	struct flow_event ev = {.status = 0};
+	struct flow_event ev = {.status = 0, .call = a};
 
 	if (fails(w, w->nactions))
 		ev.status = w->fail_with;
@@ -146,7 +188,10 @@ world_respond(struct world *w, const struct flow *f, enum flow_do a)
 	else if (a == FLOW_DO_PICK_PORT)
 		ev.random =
 		    w->draws_taken < w->ndraws ? w->draws[w->draws_taken++] : 0;
-	else if (a == FLOW_DO_CONNECT && w->connects++ < w->ports_in_use)
+	else if (a == FLOW_DO_CONNECT && w->connect_cancelled)
+		ev.status = -ECANCELED;
+	else if (a == FLOW_DO_CONNECT &&
+		 (w->connects++ < w->ports_in_use || port_taken(w, f)))
 		ev.status = -EADDRINUSE;
 	world_as_the_firewall(w, f, a, &ev);
 	if (ev.status == 0 && (a == FLOW_DO_CONNECT || a == FLOW_DO_LISTEN)) {
@@ -157,20 +202,56 @@ world_respond(struct world *w, const struct flow *f, enum flow_do a)
 	return ev;
 }
 
+/* Which call in flight is answered next. */
+static unsigned
+next_answered(const struct world *w, const enum flow_do *flight, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if ((w->socket_first && flight[i] == FLOW_DO_CONNECT) ||
+		    (w->abort_first && flight[i] == FLOW_DO_ABORT_SOCKET))
+			return i;
+	return 0;
+}
+
 struct flow_action
 world_drive(struct world *w, struct flow *f, struct flow_action first,
 	    unsigned limit)
 {
 	struct flow_action a = first;
+	enum flow_do flight[4];
+	unsigned nflight = 0;
 
 	for (unsigned n = 0; !flow_do_answers(a.what) && n < limit; n++) {
-		struct flow_event ev = world_respond(w, f, a.what);
+		enum flow_do calls[2];
+		unsigned k = world_calls_of(a.what, calls), next;
+		struct flow_event ev;
 
+		for (unsigned i = 0; i < k && nflight < 4; i++) {
+			world_issue(w, calls[i]);
+			/* Without its rule the connect cannot be made before
+			 * TCPIP takes the abort. */
+			for (unsigned j = 0; j < nflight; j++)
+				if (calls[i] == FLOW_DO_ABORT_SOCKET &&
+				    flight[j] == FLOW_DO_CONNECT)
+					w->connect_cancelled = true;
+			flight[nflight++] = calls[i];
+		}
+		if (a.what == FLOW_DO_PICK_PORT) {
+			ev = world_respond(w, f, a.what);
+		} else if (nflight == 0) {
+			break; /* waits on nothing: a bug the test sees */
+		} else {
+			next = next_answered(w, flight, nflight);
+			ev = world_respond(w, f, flight[next]);
+			memmove(flight + next, flight + next + 1,
+				(--nflight - next) * sizeof(flight[0]));
+		}
 		a = flow_step(f, &ev);
 	}
 	if (flow_do_answers(a.what)) {
 		w->answers++;
 		w->answer = a;
+		w->left_in_flight = nflight;
 	}
 	return a;
 }
@@ -196,5 +277,6 @@ world_clean_after(const struct world *w, const struct flow_action *e)
 	if (e->what == FLOW_DO_REPLY_AUTHORISED && own == 0 && foreign > 0)
 		rules = 0;
 	return w->dns_lookups == 0 && w->bad_closes == 0 && own == rules &&
-	       w->nserver_ports == server_ports;
+	       w->nserver_ports == server_ports && w->left_in_flight == 0 &&
+	       w->sockets == (e->what == FLOW_DO_REPLY_SOCKET ? 1u : 0u);
 }

@@ -24,6 +24,9 @@ struct world_rule {
 	/* There before the flow: another connection's, or the UDP socket's
 	 * from an earlier authorisation.  Never the flow's to remove. */
 	bool foreign;
+	/* A foreign rule whose connection is over: lwIP has let its port
+	 * go, and TCPIP has not yet asked for the rule's removal. */
+	bool over;
 };
 
 struct world {
@@ -40,6 +43,10 @@ struct world {
 	int fail_at;
 	int fail_with;
 	bool fail_from_then_on;
+	/* With a connection's rule and socket both asked for, TCPIP answers
+	 * first; with an abort and its connect both in flight, the abort
+	 * is answered first (as when the connect's answer is late). */
+	bool socket_first, abort_first;
 
 	/* What happened. */
 	enum flow_do actions[WORLD_MAX_ACTIONS];
@@ -48,12 +55,19 @@ struct world {
 	unsigned dns_lookups;
 	struct world_rule rules[WORLD_MAX_HOLES];
 	unsigned nrules;
+	/* Sockets TCPIP made and nobody aborted; whether an abort took the
+	 * connect in flight, which TCPIP then answers -ECANCELED. */
+	unsigned sockets;
+	bool connect_cancelled;
 	uint16_t server_ports[WORLD_MAX_HOLES];
 	unsigned nserver_ports;
 	/* A close that matched nothing open: closing the wrong hole. */
 	unsigned bad_closes;
 	unsigned answers;
 	struct flow_action answer;
+	/* Calls still in flight when the flow answered: an answer would
+	 * come to nobody. */
+	unsigned left_in_flight;
 };
 
 /* A world where everything succeeds: DNS server 10.0.0.3, names resolve
@@ -69,6 +83,13 @@ void world_init(struct world *w);
 void world_apply(struct world *w, const struct flow *f, enum flow_do a,
 		 const struct flow_event *ev);
 
+/* A call the flow just sent (no answer yet). */
+void world_issue(struct world *w, enum flow_do call);
+
+/* The calls an action sends: none for a draw, an answer or WAIT, two for
+ * ADD_RULE_AND_CONNECT.  Returns how many were written to calls. */
+unsigned world_calls_of(enum flow_do a, enum flow_do calls[2]);
+
 /* Makes ev what the Firewall answers to action a whatever else it was
  * told to answer: a rule it holds already is refused with -EEXIST. */
 void world_as_the_firewall(const struct world *w, const struct flow *f,
@@ -79,7 +100,9 @@ struct flow_event world_respond(struct world *w, const struct flow *f,
 				enum flow_do a);
 
 /* Performs actions from `first` until the flow answers or has taken
- * limit events; records the answer.  Returns the last action. */
+ * limit events, answering the calls in flight in the order they were
+ * sent but for socket_first and abort_first; records the answer.
+ * Returns the last action. */
 struct flow_action world_drive(struct world *w, struct flow *f,
 			       struct flow_action first, unsigned limit);
 
@@ -88,7 +111,7 @@ struct flow_action world_drive(struct world *w, struct flow *f,
  * the flow's own at all; on a success, the DNS hole shut and the one
  * rule or server port the answer stands for: for a UDP authorisation,
  * that may be a foreign rule the peer had already.  Foreign rules stay
- * whatever the answer. */
+ * whatever the answer.  A socket answer has one socket; any other none. */
 bool world_clean_after(const struct world *w, const struct flow_action *e);
 
 #endif

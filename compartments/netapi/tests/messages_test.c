@@ -69,9 +69,11 @@ TEST(every_call_has_the_body_its_export_takes)
 {
 	for (int what = 0; what < FLOW_DOS; what++) {
 		const struct netapi_call *c = netapi_call_for(what);
+		/* ADD_RULE_AND_CONNECT is two calls, each of its own. */
 		bool is_call = !flow_do_answers(what) &&
 			       what != FLOW_DO_PICK_PORT &&
-			       what != FLOW_DO_NOTHING;
+			       what != FLOW_DO_ADD_RULE_AND_CONNECT &&
+			       what != FLOW_DO_WAIT && what != FLOW_DO_NOTHING;
 
 		CHECK_EQ_INT(c != NULL, is_call);
 		if (c != NULL)
@@ -101,6 +103,28 @@ TEST(a_rule_is_removed_with_its_local_port)
 	CHECK(memcmp(sn_endpoint_address(remote, &len), server4, 4) == 0);
 	CHECK_EQ_INT(len, 4);
 	CHECK_EQ_INT(sn_endpoint_family(remote), SN_ADDRESS_FAMILY_IPV4);
+}
+
+/* The abort names the connection exactly as the connect asked for it:
+ * TCPIP finds it by these alone. */
+TEST(an_abort_names_the_connect_it_undoes)
+{
+	struct flow f;
+	sn_socket_connect_ref r;
+	sn_endpoint_ref remote;
+	uint32_t len;
+	const char *owner;
+
+	connecting_flow(&f);
+	CHECK_EQ_INT(request(FLOW_DO_ABORT_SOCKET, &f), 0);
+	CHECK_EQ_INT(sn_message_export(m), SN_EXPORT_TCPIP_SOCKET_ABORT);
+	r = sn_message_body_as_socket_connect(m);
+	remote = sn_socket_connect_remote(r);
+	owner = sn_socket_connect_owner(r, &len);
+	CHECK(len == 6 && memcmp(owner, "client", 6) == 0);
+	CHECK_EQ_INT(sn_socket_connect_local_port(r), 50123);
+	CHECK_EQ_INT(sn_endpoint_port(remote), 7007);
+	CHECK(memcmp(sn_endpoint_address(remote, &len), server4, 4) == 0);
 }
 
 TEST(a_udp_rule_is_a_udp_rule)
@@ -292,6 +316,7 @@ main(void)
 {
 	RUN(every_call_has_the_body_its_export_takes);
 	RUN(a_rule_is_removed_with_its_local_port);
+	RUN(an_abort_names_the_connect_it_undoes);
 	RUN(a_udp_rule_is_a_udp_rule);
 	RUN(the_dns_hole_is_for_the_servers_port_53);
 	RUN(the_socket_is_asked_for_the_caller_on_the_drawn_port);
