@@ -348,10 +348,16 @@ held_write(void *ctx, const struct vnet_hdr *h, const uint8_t *frame,
 static void
 syns_recheck(void *ctx)
 {
+	uint64_t passed = held.passed_late;
+
 	if (held.count == 0)
 		return;
 	held_syns_recheck(&held, &filter, rules_pending(), sn_now_ns(),
 			  held_write, NULL);
+	if (held.passed_late > passed && sn_log_worth(held.passed_late))
+		sn_log("SYNs that overtook their rule, passed once it was "
+		       "read: %llu so far",
+		       (unsigned long long)held.passed_late);
 	if (held.dropped_late > syns_dropped_late) {
 		syns_dropped_late = held.dropped_late;
 		count_drop(FILTER_DROP_NO_RULE, FILTER_OUT);
