@@ -313,13 +313,6 @@ output_verdict(const uint8_t *data, uint32_t len,
 /* ---- SYNs that overtook their rule (held.h) ---- */
 
 static struct held_syns held;
-static uint64_t syns_dropped_late;
-
-static int
-syn_hold(const uint8_t *data, size_t len, const struct vnet_hdr *h)
-{
-	return held_syns_add(&held, &filter, data, len, h, sn_now_ns());
-}
 
 /* Whether a peer that may add rules has messages this turn left unread:
  * a held SYN's rule may be among them. */
@@ -348,7 +341,7 @@ held_write(void *ctx, const struct vnet_hdr *h, const uint8_t *frame,
 static void
 syns_recheck(void *ctx)
 {
-	uint64_t passed = held.passed_late;
+	uint64_t passed = held.passed_late, dropped = held.dropped_late;
 
 	if (held.count == 0)
 		return;
@@ -358,10 +351,8 @@ syns_recheck(void *ctx)
 		sn_log("SYNs that overtook their rule, passed once it was "
 		       "read: %llu so far",
 		       (unsigned long long)held.passed_late);
-	if (held.dropped_late > syns_dropped_late) {
-		syns_dropped_late = held.dropped_late;
+	if (held.dropped_late > dropped)
 		count_drop(FILTER_DROP_NO_RULE, FILTER_OUT);
-	}
 }
 
 static void
@@ -371,7 +362,8 @@ send_one(void *ctx, const uint8_t *data, uint32_t len,
 	struct vnet_hdr h = {0};
 	enum filter_verdict v = output_verdict(data, len, info, &h);
 
-	if (v == FILTER_DROP_NO_RULE && syn_hold(data, len, &h) == 0)
+	if (v == FILTER_DROP_NO_RULE &&
+	    held_syns_add(&held, &filter, data, len, &h, sn_now_ns()) == 0)
 		return;
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_OUT);
