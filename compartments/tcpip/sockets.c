@@ -14,6 +14,7 @@
 
 #include "boot.h"
 #include "log.h"
+#include "netif.h"
 #include "tcpip.h"
 #include "udp.h"
 
@@ -183,7 +184,9 @@ sock_free(struct sock *s)
 	s->state = SOCK_FREE;
 }
 
-struct sock *
+/* The connection tcpip_socket_connect made or is making for owner, to
+ * remote from local_port (not one a listener accepted), or NULL. */
+static struct sock *
 sock_of_connect(const struct sn_peer *owner, const ip_addr_t *remote,
 		uint16_t remote_port, uint16_t local_port)
 {
@@ -198,6 +201,50 @@ sock_of_connect(const struct sn_peer *owner, const ip_addr_t *remote,
 			return s;
 	}
 	return NULL;
+}
+
+/*
+ * NetAPI asks for a connection's rule and its socket at once; when the
+ * Firewall refuses the rule, NetAPI undoes the socket with this, whether
+ * or not TCPIP has answered the connect yet: a connect still waiting is
+ * answered -ECANCELED, and the connection goes at once, with a reset if
+ * it was made (no FIN, no TIME_WAIT: its hole, if TCPIP holds one, is
+ * released as soon as lwIP lets the pcb go).  Its handle, if it was
+ * made, reached NetAPI only, which passes it on to nobody.  -ENOENT when
+ * there is no such connection (it failed, or its owner closed it).
+ */
+void
+serve_socket_abort(void *ctx, struct sn_incoming *in)
+{
+	sn_socket_connect_ref req =
+	    sn_message_body_as_socket_connect(in->request);
+	uint32_t len;
+	const char *name = sn_socket_connect_owner(req, &len);
+	struct sn_peer *owner = owner_peer(name, len);
+	sn_endpoint_ref remote = sn_socket_connect_remote(req);
+	struct sock *s;
+	ip_addr_t ip;
+
+	if (owner == NULL || remote.pos == 0 ||
+	    tcpip_ip_from_endpoint(remote, &ip) < 0) {
+		answer_error(in, owner == NULL ? -ENOENT : -EINVAL);
+		return;
+	}
+	s = sock_of_connect(owner, &ip, sn_endpoint_port(remote),
+			    sn_socket_connect_local_port(req));
+	if (s == NULL) {
+		answer_error(in, -ENOENT);
+		return;
+	}
+	if (s->connect_waiting) {
+		s->connect_waiting = false;
+		answer_later_error(&s->connect_wait, -ECANCELED);
+	}
+	pcb_detach(s->pcb);
+	tcp_abort(s->pcb);
+	s->pcb = NULL;
+	sock_free(s);
+	answer_empty(in);
 }
 
 void

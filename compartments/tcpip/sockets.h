@@ -117,17 +117,14 @@ struct sock *sock_lookup(struct sn_incoming *in, sn_handle h);
 struct sock *sock_of(struct sn_peer *owner, sn_handle h);
 /* The owner named in a request from NetAPI, as a peer of ours. */
 struct sn_peer *owner_peer(const char *name, uint32_t len);
-/* The connection tcpip_socket_connect made or is making for owner, to
- * remote from local_port (not one a listener accepted), or NULL. */
-struct sock *sock_of_connect(const struct sn_peer *owner,
-			     const ip_addr_t *remote, uint16_t remote_port,
-			     uint16_t local_port);
+
 /* A dead owner's sockets are closed: its successor cannot use them; so
  * are those delegated to a compartment that died. */
 void sockets_owner_died(struct sn_peer *p);
 
 /* network_socket_delegate. */
 void serve_socket_delegate(void *ctx, struct sn_incoming *in);
+void serve_socket_abort(void *ctx, struct sn_incoming *in);
 
 /* Whether a call still waits on `waiting`, answering it -ETIMEDOUT and
  * clearing it if its caller has given up (or will within margin_ns). */

@@ -372,50 +372,6 @@ serve_socket_connect(void *ctx, struct sn_incoming *in)
 	s->connect_waiting = true;
 }
 
-/*
- * NetAPI asks for a connection's rule and its socket at once; when the
- * Firewall refuses the rule, NetAPI undoes the socket with this, whether
- * or not TCPIP has answered the connect yet: a connect still waiting is
- * answered -ECANCELED, and the connection goes at once, with a reset if
- * it was made (no FIN, no TIME_WAIT: its hole, if TCPIP holds one, is
- * released as soon as lwIP lets the pcb go).  Its handle, if it was
- * made, reached NetAPI only, which passes it on to nobody.  -ENOENT when
- * there is no such connection (it failed, or its owner closed it).
- */
-void
-serve_socket_abort(void *ctx, struct sn_incoming *in)
-{
-	sn_socket_connect_ref req =
-	    sn_message_body_as_socket_connect(in->request);
-	uint32_t len;
-	const char *name = sn_socket_connect_owner(req, &len);
-	struct sn_peer *owner = owner_peer(name, len);
-	sn_endpoint_ref remote = sn_socket_connect_remote(req);
-	struct sock *s;
-	ip_addr_t ip;
-
-	if (owner == NULL || remote.pos == 0 ||
-	    tcpip_ip_from_endpoint(remote, &ip) < 0) {
-		answer_error(in, owner == NULL ? -ENOENT : -EINVAL);
-		return;
-	}
-	s = sock_of_connect(owner, &ip, sn_endpoint_port(remote),
-			    sn_socket_connect_local_port(req));
-	if (s == NULL) {
-		answer_error(in, -ENOENT);
-		return;
-	}
-	if (s->connect_waiting) {
-		s->connect_waiting = false;
-		answer_later_error(&s->connect_wait, -ECANCELED);
-	}
-	pcb_detach(s->pcb);
-	tcp_abort(s->pcb);
-	s->pcb = NULL;
-	sock_free(s);
-	answer_empty(in);
-}
-
 /* A listening pcb on `port`, or NULL if the port is taken. */
 static struct tcp_pcb *
 listen_pcb(bool ipv6, uint16_t port)

@@ -11,7 +11,6 @@ void tcp_sockets_init(void);
 
 /* TCP's exports (the handler table is in tcpip.c). */
 void serve_socket_connect(void *ctx, struct sn_incoming *in);
-void serve_socket_abort(void *ctx, struct sn_incoming *in);
 void serve_socket_listen(void *ctx, struct sn_incoming *in);
 void serve_accept(void *ctx, struct sn_incoming *in);
 void serve_receive(void *ctx, struct sn_incoming *in);
