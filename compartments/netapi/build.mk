@@ -13,6 +13,10 @@ $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 TEST_NAMES += netapi_flow_test
 TEST_MAIN_netapi_flow_test := $(NETAPI_DIR)/tests/flow_test.c
 TEST_SRCS_netapi_flow_test := $(NETAPI_PURE) $(NETAPI_DIR)/tests/flow_world.c
+TEST_NAMES += netapi_flow_both_test
+TEST_MAIN_netapi_flow_both_test := $(NETAPI_DIR)/tests/flow_both_test.c
+TEST_SRCS_netapi_flow_both_test := $(NETAPI_PURE) \
+	$(NETAPI_DIR)/tests/flow_world.c
 TEST_NAMES += dns_cache_test
 TEST_MAIN_dns_cache_test := $(NETAPI_DIR)/tests/dns_cache_test.c
 TEST_SRCS_dns_cache_test := $(NETAPI_PURE)

@@ -294,15 +294,12 @@ after_port_picked(struct flow *f, int status, const struct flow_event *ev)
 		  FLOW_DO_ADD_RULE_AND_CONNECT);
 }
 
-/* UDP only: a connection's rule goes with its socket (below). */
+/* UDP only: a connection's rule goes with its socket (below).  -EEXIST:
+ * the Firewall has that very rule, so the peer is this socket's already. */
 static struct flow_action
 after_rule_added(struct flow *f, int status, const struct flow_event *ev)
 {
-	/* The Firewall has that very rule: the peer is this UDP socket's
-	 * already. */
-	if (status == -EEXIST)
-		return answer(f, FLOW_DO_REPLY_AUTHORISED);
-	if (status < 0)
+	if (status < 0 && status != -EEXIST)
 		return answer_error(f, status);
 	return answer(f, FLOW_DO_REPLY_AUTHORISED);
 }

@@ -280,3 +280,22 @@ world_clean_after(const struct world *w, const struct flow_action *e)
 	       w->nserver_ports == server_ports && w->left_in_flight == 0 &&
 	       w->sockets == (e->what == FLOW_DO_REPLY_SOCKET ? 1u : 0u);
 }
+
+bool
+world_actions_were(const struct world *w, const enum flow_do *expected,
+		   unsigned n)
+{
+	return w->nactions == n &&
+	       memcmp(w->actions, expected, n * sizeof(*expected)) == 0;
+}
+
+bool
+world_answered_once(const struct world *w, struct flow *f)
+{
+	struct flow before = *f;
+	struct flow_event late = {.status = 0};
+
+	return w->answers == 1 && f->state == FLOW_ANSWERED &&
+	       flow_step(f, &late).what == FLOW_DO_NOTHING &&
+	       memcmp(&before, f, sizeof(*f)) == 0;
+}

@@ -114,4 +114,16 @@ struct flow_action world_drive(struct world *w, struct flow *f,
  * whatever the answer.  A socket answer has one socket; any other none. */
 bool world_clean_after(const struct world *w, const struct flow_action *e);
 
+/* Whether the calls answered were exactly these, in this order. */
+bool world_actions_were(const struct world *w, const enum flow_do *expected,
+			unsigned n);
+#define WORLD_ACTIONS_WERE(w, ...)                                             \
+	world_actions_were((w), (const enum flow_do[]){__VA_ARGS__},           \
+			   sizeof((const enum flow_do[]){__VA_ARGS__}) /       \
+			       sizeof(enum flow_do))
+
+/* Answered once, and nothing after that: a further event changes
+ * nothing. */
+bool world_answered_once(const struct world *w, struct flow *f);
+
 #endif
