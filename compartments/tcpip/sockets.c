@@ -147,6 +147,46 @@ sock_disown(struct sock *s)
 	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, s->buffered);
 }
 
+/* A connection going gives its listener's count back, and leaves the
+ * backlog if nobody asked for it yet: the listener must not hand it out
+ * after it is freed. */
+static void
+leave_listener(struct sock *s)
+{
+	struct sock *l = s->listener;
+
+	for (unsigned i = 0; i < l->nbacklog; i++)
+		if (l->backlog[i] == s) {
+			memmove(l->backlog + i, l->backlog + i + 1,
+				(--l->nbacklog - i) * sizeof(l->backlog[0]));
+			break;
+		}
+	if (l->accepted)
+		l->accepted--;
+	s->listener = NULL;
+}
+
+/*
+ * A listener going takes its backlog with it: nobody was given those
+ * handles, so nobody else could ever close them, and each holds a socket
+ * of the owner's quota and a connection its client sees open.  Each one
+ * leaves the backlog as it is freed (leave_listener), so the loop ends;
+ * their pcbs are detached before lwIP closes them, so no callback of
+ * theirs reaches a freed socket.  The connections already handed out stay
+ * their owner's but forget the listener: its slot may be another
+ * listener's next, whose count of open connections their closing must
+ * not lower (it would accept past its bind capability's limit).
+ */
+static void
+orphan_connections(struct sock *l)
+{
+	while (l->nbacklog > 0)
+		sock_free(l->backlog[l->nbacklog - 1]);
+	for (unsigned i = 0; i < MAX_SOCKETS; i++)
+		if (socks[i].listener == l)
+			socks[i].listener = NULL;
+}
+
 void
 sock_free(struct sock *s)
 {
@@ -176,8 +216,10 @@ sock_free(struct sock *s)
 		pbuf_free(s->rx[i]);
 	if (s->udp)
 		udp_socket_close(s);
-	if (s->listener && s->listener->accepted)
-		s->listener->accepted--;
+	if (s->listener)
+		leave_listener(s);
+	if (s->state == SOCK_LISTENING)
+		orphan_connections(s);
 	sock_cancel_timer(s);
 	sock_disown(s);
 	memset(s, 0, sizeof(*s));
@@ -250,6 +292,8 @@ serve_socket_abort(void *ctx, struct sn_incoming *in)
 void
 sockets_owner_died(struct sn_peer *p)
 {
+	/* Freeing a listener frees its backlog, elsewhere in the table:
+	 * each entry's state is read as the loop reaches it. */
 	for (unsigned i = 0; i < MAX_SOCKETS; i++)
 		if (socks[i].state != SOCK_FREE &&
 		    (socks[i].owner_peer == p || socks[i].delegate_peer == p))
