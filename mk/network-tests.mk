@@ -38,3 +38,8 @@ compartments: $(addprefix $(BUILD)/compartments/,$(PARKED_WAITS_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(PARKED_WAITS_COMPARTMENTS)))
 SCRIPT_TESTS += tests/attack/parked-waits.sh tests/attack/parked-tls-waits.sh
 SCRIPT_TESTS += tests/attack/parked-mqtt-waits.sh
+# A listener closed with connections in its backlog and handed out
+# (tests/compartments/listener_close.c).
+compartments: $(BUILD)/compartments/listener_close
+compartment-objs: $(OBJ)/tests/compartments/listener_close.o
+SCRIPT_TESTS += tests/attack/listener-close.sh

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Closing a listener in TCPIP, with one connection handed to the
+# application and one still in the backlog, in namespaces this test makes
+# and removes itself (scripts/testnet.sh).  The image holds the stack
+# (Firewall, TCPIP, NetAPI, DNS) and the application listener_close
+# (tests/compartments/listener_close.c); its clients run in the server
+# namespace and follow its RESULT lines.
+#
+# Checks that the backlog's client sees its connection end within 5 s of
+# the close (nobody could ever close it otherwise), and that the
+# application gets that socket of its quota back; and that a new
+# listener, on another port with at most 1 connection and 1 open, does
+# not accept a second client once the old listener's handed-out
+# connection closes (its slot in TCPIP's table is the old listener's:
+# that close must not lower the new listener's count).  The open
+# connection's client resets it, so the Firewall, which counts only
+# live connections, lets the second client through to TCPIP.
+#
+# SEALNET_BUILD=DIR runs it against another build (default: build/).
+# Needs root.
+set -uo pipefail
+[ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+root=$SN_ROOT
+build=$SN_BUILD
+tmp=$SN_TMP
+# shellcheck source=../../scripts/testnet.sh
+. "$root/scripts/testnet.sh"
+at_cleanup testnet_down
+require_root "namespaces, TAP"
+require_tools jq
+log=$tmp/lclose.log
+ev=$tmp/lclose.events
+out=$tmp/lclose.clients
+on_failure 'echo "---- sealnet (last 40 lines) ----"; tail -40 "$log"; echo "---- clients ----"; cat "$out"'
+
+testnet_up "$tmp" || {
+	fail "listener-close: cannot build the test network"
+	exit 1
+}
+"$SN_SEALNET" image build -o "$tmp/lclose.json" \
+	"$build/compartments/firewall" "$build/compartments/tcpip" \
+	"$build/compartments/netapi" "$build/compartments/dns" \
+	"$build/compartments/listener_close" || {
+	fail "listener-close: image build"
+	finish
+}
+stack_start --netns "$TESTNET_DEV" lclose "$tmp/lclose.json" --tap tap0
+has() { has_line "$log" "RESULT listener_close $1"; }
+check "all five compartments become ready" \
+	quietly wait_event "$ev" '.event=="all_ready" and .compartments==5' 10
+check "the application listens" \
+	quietly wait_line "$log" 'RESULT listener_close listening on 8080' 30
+addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
+	grep -oE '10\.0\.0\.[0-9]+' | head -1)
+check "the stack has an address (${addr:-none})" test -n "$addr"
+any_failed && finish
+
+# The clients: each step waits for the application's line before it.
+cat >"$tmp/lclose.py" <<'PY'
+import re, socket, struct, sys, time
+
+addr, log = sys.argv[1], sys.argv[2]
+
+def say(*a):
+    print(*a, flush=True)
+
+def wait_for(pattern, seconds=30):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        with open(log, errors="replace") as f:
+            if re.search(pattern, f.read()):
+                return
+        time.sleep(0.05)
+    say("CLIENT no line:", pattern)
+    sys.exit(1)
+
+def connect(port):
+    s = socket.create_connection((addr, port), timeout=5)
+    return s
+
+def ending(s, seconds):
+    """How the connection ends within seconds: eof, reset or open."""
+    s.settimeout(seconds)
+    try:
+        return "eof" if s.recv(1) == b"" else "data"
+    except ConnectionResetError:
+        return "reset"
+    except socket.timeout:
+        return "open"
+
+handed = connect(8080)
+time.sleep(0.3)  # the first in the backlog is the one accepted
+backlog = connect(8080)
+wait_for(r"RESULT listener_close closed its listener")
+t0 = time.monotonic()
+how = ending(backlog, 5)
+say(f"CLIENT backlog: {how} after {time.monotonic() - t0:.2f} s")
+wait_for(r"RESULT listener_close listening on 8081")
+held = connect(8081)
+wait_for(r"RESULT listener_close accepted on 8081")
+# A reset: the Firewall forgets the connection, TCPIP's socket stays.
+held.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+held.close()
+wait_for(r"RESULT listener_close closed the first connection")
+try:
+    extra = connect(8081)
+    say(f"CLIENT second on 8081: {ending(extra, 5)}")
+except OSError as e:
+    say(f"CLIENT second on 8081: not connected ({e.strerror or e})")
+say("CLIENT done")
+PY
+testnet_spawn /usr/bin/python3 "$tmp/lclose.py" "$addr" "$log" >"$out" 2>&1
+client() { grep -a "^CLIENT $1" "$out"; }
+
+check "the application closes its listener" \
+	quietly wait_line "$log" 'RESULT listener_close closed its listener: ok' 30
+check "the backlog's client sees its connection end within 5 s" \
+	quietly wait_line "$out" '^CLIENT backlog: (eof|reset) ' 10
+say "$(client backlog)"
+check "the application, holding 1 socket, may open 4 more of its 5" \
+	quietly wait_line "$log" 'RESULT listener_close holds 1 socket, 4 more allowed of 5' 10
+say "$(lines "$log" 'RESULT listener_close holds' | sed 's/.*RESULT //')"
+check "it listens on 8081 and accepts one client" \
+	quietly wait_line "$log" 'RESULT listener_close accepted on 8081' 30
+check "... whose reset it sees" \
+	quietly wait_line "$log" 'RESULT listener_close its client ended: Connection reset by peer' 10
+check "it closes the old listener's connection" \
+	quietly wait_line "$log" 'RESULT listener_close closed the first connection: ok' 10
+check "a second client on 8081 is not handed to it: 1 connection is open" \
+	quietly wait_line "$log" 'RESULT listener_close second accept on 8081: Connection timed out' 15
+check "... its client is reset by the stack" \
+	quietly wait_line "$out" '^CLIENT second on 8081: (reset|not connected \(Connection reset)' 10
+say "$(client 'second on')"
+tcpip=$(newest_pid "$ev" TCPIP)
+check "TCPIP is alive" sn_alive "$tcpip"
+check "no compartment died" no_event "$ev" '.event=="killed" or .event=="died"'
+stack_stop lclose
+
+finish

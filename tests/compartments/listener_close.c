@@ -1,0 +1,135 @@
+/*
+ * The application of tests/attack/listener-close.sh, on the public SDK
+ * alone.  It listens on `first` (port 8080, at most 2 connections),
+ * accepts the first client and leaves the second in the backlog, closes
+ * the listener, and counts the sockets its quota still allows (as UDP
+ * sockets, closed again).  Then it listens on `second` (port 8081, at
+ * most 1 connection), accepts one client, waits until that client
+ * resets its connection (the socket stays open, and counts), closes the
+ * first listener's connection, and tries to accept a second client on
+ * `second`.  It logs what it saw as RESULT lines; the test's clients
+ * wait for them.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sealnet/sealnet.h>
+
+#define QUOTA 5
+#define T     (5 * SEALNET_SECOND)
+/* Long enough for the test's clients, which wait for a RESULT line. */
+#define CLIENT_T (30 * SEALNET_SECOND)
+
+SEALNET_COMPARTMENT("listener_close");
+SEALNET_IMPORT(network_host_get);
+SEALNET_IMPORT(network_socket_listen_tcp);
+SEALNET_IMPORT(network_socket_accept_tcp);
+SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_udp);
+SEALNET_IMPORT(network_socket_close);
+SEALNET_BIND_CAPABILITY(first, 8080, 2, false);
+SEALNET_BIND_CAPABILITY(second, 8081, 1, false);
+SEALNET_QUOTA(sockets, QUOTA);
+SEALNET_RESTART(never, 0);
+
+/* How many more sockets the quota allows now: each opened, then closed. */
+static unsigned
+sockets_left(void)
+{
+	sealnet_socket s[QUOTA];
+	unsigned n = 0;
+	int rc = 0;
+
+	while (n < QUOTA && (rc = network_socket_udp(T, 0, &s[n])) == 0)
+		n++;
+	if (rc != -EDQUOT)
+		sealnet_log("RESULT listener_close: a socket failed: %s",
+			    strerror(-rc));
+	for (unsigned i = 0; i < n; i++)
+		if (network_socket_close(T, s[i]) < 0)
+			sealnet_log("RESULT listener_close: a close failed");
+	return n;
+}
+
+/* Backlog: the first listener's second client stays unasked for. */
+static int
+first_listener(sealnet_socket *accepted)
+{
+	sealnet_socket l;
+	int rc = network_socket_listen_tcp(T, SEALNET_CAPABILITY(first), &l);
+
+	if (rc < 0) {
+		sealnet_log("RESULT listener_close: listen: %s", strerror(-rc));
+		return rc;
+	}
+	sealnet_log("RESULT listener_close listening on 8080");
+	rc = network_socket_accept_tcp(CLIENT_T, l, accepted);
+	if (rc < 0) {
+		sealnet_log("RESULT listener_close: accept: %s", strerror(-rc));
+		return rc;
+	}
+	/* The second client's handshake ends while this waits. */
+	if (sealnet_wait(SEALNET_SECOND) < 0)
+		return -EINTR;
+	rc = network_socket_close(T, l);
+	sealnet_log("RESULT listener_close closed its listener: %s",
+		    rc < 0 ? strerror(-rc) : "ok");
+	return rc;
+}
+
+/* The second listener's one connection, reset by its client: open (and
+ * counted) until it is closed here. */
+static int
+second_listener(sealnet_socket *l, sealnet_socket *held)
+{
+	char byte;
+	ssize_t n;
+	int rc = network_socket_listen_tcp(T, SEALNET_CAPABILITY(second), l);
+
+	if (rc < 0) {
+		sealnet_log("RESULT listener_close: listen again: %s",
+			    strerror(-rc));
+		return rc;
+	}
+	sealnet_log("RESULT listener_close listening on 8081");
+	rc = network_socket_accept_tcp(CLIENT_T, *l, held);
+	if (rc < 0) {
+		sealnet_log("RESULT listener_close: accept on 8081: %s",
+			    strerror(-rc));
+		return rc;
+	}
+	sealnet_log("RESULT listener_close accepted on 8081");
+	n = network_socket_receive_preallocated(CLIENT_T, *held, &byte, 1);
+	sealnet_log("RESULT listener_close its client ended: %s",
+		    n < 0 ? strerror((int)-n) : "data");
+	return 0;
+}
+
+int
+main(void)
+{
+	sealnet_socket accepted, l, held, extra;
+	int rc;
+
+	if (sealnet_start() < 0 || network_start(30 * SEALNET_SECOND) < 0) {
+		sealnet_log("RESULT listener_close: no network");
+		return 1;
+	}
+	if (first_listener(&accepted) < 0)
+		return 1;
+	sealnet_log("RESULT listener_close holds 1 socket, %u more allowed "
+		    "of %u",
+		    sockets_left(), QUOTA);
+	if (second_listener(&l, &held) < 0)
+		return 1;
+	rc = network_socket_close(T, accepted);
+	sealnet_log("RESULT listener_close closed the first connection: %s",
+		    rc < 0 ? strerror(-rc) : "ok");
+	rc = network_socket_accept_tcp(T, l, &extra);
+	sealnet_log("RESULT listener_close second accept on 8081: %s",
+		    rc < 0 ? strerror(-rc) : "accepted");
+	if (rc == 0 && network_socket_close(T, extra) < 0)
+		sealnet_log("RESULT listener_close: a close failed");
+	sealnet_log("RESULT listener_close done");
+	return sealnet_run() < 0;
+}
