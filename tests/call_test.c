@@ -58,6 +58,9 @@ serve_echo(void *ctx, struct sn_incoming *in)
 		data = (const uint8_t *)&s->notices;
 		len = sizeof(s->notices);
 	}
+	/* Busy for a while, reading nothing: the caller's ring fills. */
+	if (len == 5 && memcmp(data, "pause", 5) == 0)
+		usleep(300 * 1000);
 	b = sn_reply_builder(s->c);
 	body = sn_bytes_start(b);
 	sn_bytes_add_data(b, body, data, len);
@@ -389,6 +392,19 @@ TEST(notices_are_served_in_order_and_never_answered)
 	CHECK_EQ_INT(echo("notices", 7, &out, &outlen, 1000 * SN_MS), 0);
 	if (outlen == sizeof(before))
 		memcpy(&before, out, sizeof(before));
+	/* The callee reads nothing for 300 ms, so the ring is full after a
+	 * few notices however fast it reads afterwards. */
+	async_done = async_ok = 0;
+	{
+		sn_builder *b = sn_call_builder(&caller);
+		uint32_t body = sn_bytes_start(b);
+
+		sn_bytes_add_data(b, body, "pause", 5);
+		CHECK_EQ_INT(sn_call_async(&callee, SN_EXPORT_RUNTIME_ECHO,
+					   SN_BODY_BYTES, body, 3000 * SN_MS,
+					   count_reply, NULL),
+			     0);
+	}
 
 	while (sent < notices) {
 		int rc = sn_notify(&callee, SN_EXPORT_TCPIP_FRAME_RECEIVE,
@@ -408,6 +424,10 @@ TEST(notices_are_served_in_order_and_never_answered)
 	CHECK_EQ_INT(sent, notices);
 	CHECK(refused > 0);
 	CHECK_EQ_INT(timeouts, 0);
+	for (uint64_t end = sn_now_ns() + 3000 * SN_MS;
+	     async_done < 1 && sn_now_ns() < end;)
+		sn_loop_run_once(&caller.loop, end);
+	CHECK_EQ_INT(async_ok, 1);
 	/* Served before the call behind them, and none answered. */
 	CHECK_EQ_INT(echo("notices", 7, &out, &outlen, 1000 * SN_MS), 0);
 	CHECK_EQ_INT(outlen, sizeof(after));
