@@ -291,9 +291,15 @@ sn_fb_add_offset(sn_builder *b, uint32_t table, unsigned id, uint32_t off,
 
 /* Appends a vector: the 4-byte count, placed so the first element is
  * aligned to max(4, elem_align), then the elements and `extra` bytes. */
+/* With `from`, the elements are copied from it and only the padding and
+ * `extra` are zeroed: zeroing bytes about to be overwritten cost a pass
+ * over every large message.  Without, everything is zeroed, so a caller
+ * that fills less than it reserved sends zeros, never an earlier
+ * message's bytes. */
 static uint32_t
 append_vector(sn_builder *b, size_t count, uint32_t elem_size,
-	      uint32_t elem_align, uint32_t extra, uint8_t **data)
+	      uint32_t elem_align, uint32_t extra, const void *from,
+	      uint8_t **data)
 {
 	uint32_t align = elem_align > 4 ? elem_align : 4, pos, bytes;
 	uint32_t n32 = (uint32_t)count;
@@ -314,7 +320,15 @@ append_vector(sn_builder *b, size_t count, uint32_t elem_size,
 		b->error = -EMSGSIZE;
 		return 0;
 	}
-	memset(b->buf + b->len, 0, pos + bytes - b->len);
+	if (from != NULL && n32 > 0) {
+		uint32_t elems = n32 * elem_size;
+
+		memset(b->buf + b->len, 0, pos - b->len);
+		memcpy(b->buf + pos + 4, from, elems);
+		memset(b->buf + pos + 4 + elems, 0, extra);
+	} else {
+		memset(b->buf + b->len, 0, pos + bytes - b->len);
+	}
 	b->len = pos + bytes;
 	memcpy(b->buf + pos, &n32, sizeof(n32));
 	if (data != NULL)
@@ -326,19 +340,21 @@ uint32_t
 sn_fb_create_vector(sn_builder *b, size_t count, uint32_t elem_size,
 		    uint32_t elem_align, uint8_t **data)
 {
-	return append_vector(b, count, elem_size, elem_align, 0, data);
+	return append_vector(b, count, elem_size, elem_align, 0, NULL, data);
+}
+
+uint32_t
+sn_fb_copy_vector(sn_builder *b, const void *elems, size_t count,
+		  uint32_t elem_size, uint32_t elem_align)
+{
+	return append_vector(b, count, elem_size, elem_align, 0, elems, NULL);
 }
 
 uint32_t
 sn_fb_create_string(sn_builder *b, const char *s, size_t len)
 {
-	uint8_t *data;
 	/* The terminating NUL is not counted in the length. */
-	uint32_t pos = append_vector(b, len, 1, 1, 1, &data);
-
-	if (pos != 0)
-		memcpy(data, s, len);
-	return pos;
+	return append_vector(b, len, 1, 1, 1, s, NULL);
 }
 
 void

@@ -148,6 +148,9 @@ uint32_t sn_fb_create_string(sn_builder *b, const char *s, size_t len);
 /* A vector of count elements; *data (if given) is where they go. */
 uint32_t sn_fb_create_vector(sn_builder *b, size_t count, uint32_t elem_size,
 			     uint32_t elem_align, uint8_t **data);
+/* The same, its count elements copied from elems. */
+uint32_t sn_fb_copy_vector(sn_builder *b, const void *elems, size_t count,
+			   uint32_t elem_size, uint32_t elem_align);
 void sn_builder_set_table_at(sn_builder *b, uint32_t vector, uint32_t i,
 			     uint32_t table);
 int sn_builder_finish(sn_builder *b, uint32_t root_table, size_t *out_len);

@@ -107,6 +107,35 @@ TEST(bool_default_true_when_absent)
 	    sn_mqtt_connect_clean_session(sn_message_body_as_mqtt_connect(m)));
 }
 
+/* A builder's memory holds earlier messages: whatever a message does not
+ * fill must be zero, or a peer would read bytes meant for another.  A
+ * topic of five bytes and its terminator leave the payload's length two
+ * bytes short of its alignment; a payload of three leaves one after it. */
+TEST(builder_leaves_no_stale_byte)
+{
+	_Alignas(8) uint8_t stale[512], clean[512];
+	const uint8_t three[3] = {1, 2, 3};
+	size_t n[2];
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint8_t *at = pass == 0 ? clean : stale;
+		sn_builder b;
+		uint32_t m, body;
+
+		memset(at, pass == 0 ? 0x00 : 0xa5, sizeof(stale));
+		sn_builder_init(&b, at, sizeof(stale));
+		m = start_message(&b, SN_CALL_TYPE_REQUEST,
+				  SN_EXPORT_MQTT_PUBLISH);
+		body = sn_mqtt_publish_start(&b);
+		sn_mqtt_publish_add_topic(&b, body, "abcde", 5);
+		sn_mqtt_publish_add_payload(&b, body, three, sizeof(three));
+		sn_mqtt_publish_add_qos(&b, body, 1);
+		sn_message_add_body(&b, m, SN_BODY_MQTT_PUBLISH, body);
+		CHECK_EQ_INT(sn_builder_finish(&b, m, &n[pass]), 0);
+	}
+	CHECK(n[0] == n[1] && memcmp(stale, clean, n[0]) == 0);
+}
+
 TEST(builder_overflow_is_reported)
 {
 	_Alignas(8) uint8_t small[64];
@@ -167,6 +196,7 @@ main(int argc, char **argv)
 	RUN(send_reads_back);
 	RUN(vectors_strings_defaults_read_back);
 	RUN(bool_default_true_when_absent);
+	RUN(builder_leaves_no_stale_byte);
 	RUN(builder_overflow_is_reported);
 	RUN(builder_refuses_a_child_made_before_its_parent);
 	HARNESS_EXIT();

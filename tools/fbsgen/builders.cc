@@ -42,7 +42,7 @@ string_adder(const adder &a)
 }
 
 // Bytes are reserved in place, so a caller may write them there, or
-// copied from the caller's.
+// copied from the caller's (without first zeroing what the copy fills).
 void
 bytes_adders(const reflection::Field *f, const adder &a)
 {
@@ -62,9 +62,10 @@ bytes_adders(const reflection::Field *f, const adder &a)
 	c << "void\n"
 	  << a.fn
 	  << "(sn_builder *b, uint32_t t, const void *p, "
-	     "size_t n)\n{\n\tuint8_t *data = "
-	  << rn << "(b, t, n);\n\tif (data && n)\n\t\t"
-	  << "memcpy(data, p, n);\n}\n\n";
+	     "size_t n)\n{\n\tuint32_t v = "
+	     "sn_fb_copy_vector(b, p, n, 1, 1);\n\tif (v)\n\t\t"
+	     "sn_fb_add_offset(b, t, "
+	  << a.id << ", " << a.off << ", v);\n}\n\n";
 }
 
 // A vector of tables is started empty; the caller fills its offsets.
