@@ -5,5 +5,5 @@ FORMAT_SRCS += runtime/call.c runtime/call.h runtime/serve.c runtime/peer.c \
 	runtime/grant.c \
 	runtime/call_internal.h runtime/callbacks.c \
 	runtime/callbacks.h runtime/log.c runtime/log.h
-TEST_NAMES += call_test
-FORMAT_SRCS += tests/call_test.c
+TEST_NAMES += call_test quota_test
+FORMAT_SRCS += tests/call_test.c tests/quota_test.c

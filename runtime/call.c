@@ -164,7 +164,7 @@ sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 {
 	struct sn_compartment *c = p->owner;
 	uint64_t deadline_ns = deadline_after(timeout_ns);
-	struct sn_pending_call *pc;
+	struct sn_pending_call *pc, *outer;
 	int rc;
 
 	rc = start_call(p, export_id, body_type, body, deadline_ns, true, &pc);
@@ -172,6 +172,12 @@ sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	pc->reply_buf = reply_buf;
 	pc->reply_cap = reply_cap;
+	/* Calls nest (a handler run while this one waits may call too):
+	 * the innermost receives, and the one it displaced takes over again
+	 * once it returns. */
+	outer = p->receives_into;
+	if (reply_cap >= sizeof(c->rx) && ((uintptr_t)reply_buf & 7u) == 0)
+		p->receives_into = pc;
 	while (!pc->complete) {
 		if (p->dead) {
 			pc->status = -SEALNET_ECOMPARTMENT;
@@ -188,9 +194,11 @@ sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 			break;
 		}
 	}
+	p->receives_into = outer;
 	rc = pc->status;
 	if (pc->complete && rc == 0 && reply != NULL) {
-		/* The reply was verified in c->rx and copied unchanged. */
+		/* The reply was verified where it now is, or copied there
+		 * unchanged. */
 		*reply = (sn_message_ref){.buf = reply_buf,
 					  .len = (uint32_t)pc->reply_len,
 					  .pos = pc->reply_pos};
@@ -315,7 +323,8 @@ sn_take_reply(struct sn_peer *p, const sn_message_ref *m, size_t len)
 	if (status == 0 && len > pc->reply_cap) {
 		status = -EMSGSIZE;
 	} else if (status == 0) {
-		memcpy(pc->reply_buf, m->buf, len);
+		if (m->buf != pc->reply_buf)
+			memcpy(pc->reply_buf, m->buf, len);
 		pc->reply_len = len;
 		pc->reply_pos = m->pos;
 	}

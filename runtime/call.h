@@ -207,6 +207,10 @@ struct sn_peer {
 	sn_late_reply_fn late_reply;
 	struct sn_outbox_entry *outbox_head, *outbox_tail;
 	uint32_t outbox_count;
+	/* A synchronous call whose reply buffer holds a whole message: what
+	 * this peer sends is received straight into it while it waits, so
+	 * its reply is not copied a second time. */
+	struct sn_pending_call *receives_into;
 	struct sn_peer_stats stats;
 };
 

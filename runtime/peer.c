@@ -14,6 +14,17 @@
 #include "callbacks.h"
 #include "log.h"
 
+/* Where the next message goes: a waiting call's reply buffer, or c->rx.
+ * Any message may land in the call's buffer, which holds nothing of
+ * value until its own reply completes it; after that, nothing more. */
+static uint8_t *
+receive_buffer(struct sn_peer *p)
+{
+	struct sn_pending_call *pc = p->receives_into;
+
+	return pc != NULL && !pc->complete ? pc->reply_buf : p->owner->rx;
+}
+
 static void
 peer_readable(void *ctx, struct sn_channel *ch)
 {
@@ -31,7 +42,9 @@ peer_readable(void *ctx, struct sn_channel *ch)
 			sn_loop_pause_channel(&c->loop, ch, true);
 			return;
 		}
-		n = sn_channel_receive(ch, c->rx, sizeof(c->rx));
+		uint8_t *into = receive_buffer(p);
+
+		n = sn_channel_receive(ch, into, sizeof(c->rx));
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {
@@ -42,7 +55,7 @@ peer_readable(void *ctx, struct sn_channel *ch)
 			sn_peer_died(p);
 			return;
 		}
-		if (sn_message_verify(c->rx, (size_t)n, &m, &err) < 0) {
+		if (sn_message_verify(into, (size_t)n, &m, &err) < 0) {
 			if (sn_log_worth(++p->stats.messages_rejected))
 				sn_log("rejected message from %s at byte %u: "
 				       "%s (%llu so far)",
