@@ -6,7 +6,7 @@ NETAPI_PURE := $(NETAPI_DIR)/flow.c $(NETAPI_DIR)/dns_cache.c
 
 STACK_COMPARTMENTS += netapi
 COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
-	$(NETAPI_DIR)/messages.c
+	$(NETAPI_DIR)/messages.c $(NETAPI_DIR)/servers.c
 
 $(OBJ)/$(NETAPI_DIR)/%.o: CFLAGS += -I$(NETAPI_DIR)
 

@@ -207,6 +207,19 @@ flow_start_listen(struct flow *f, const char *owner, uint16_t port,
 }
 
 struct flow_action
+flow_start_listen_again(struct flow *f, const char *owner, uint16_t port,
+			uint16_t max_connections, bool ipv6)
+{
+	struct flow_action a =
+	    flow_start_listen(f, owner, port, max_connections, ipv6);
+
+	if (a.what != FLOW_DO_ADD_SERVER_PORT)
+		return a;
+	f->port_kept = true;
+	return go(f, FLOW_MAKING_LISTENER, FLOW_DO_LISTEN);
+}
+
+struct flow_action
 flow_start_host_get(struct flow *f, const char *owner)
 {
 	int rc = take_owner(f, FLOW_HOST_GET, owner);
@@ -426,6 +439,8 @@ after_server_port_added(struct flow *f, int status, const struct flow_event *ev)
 static struct flow_action
 after_listener_made(struct flow *f, int status, const struct flow_event *ev)
 {
+	if (status < 0 && f->port_kept)
+		return answer_error(f, status);
 	if (status < 0)
 		return close_then_fail(
 		    f, FLOW_WITHDRAWING_SERVER_PORT_AFTER_FAILURE,

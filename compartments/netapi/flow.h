@@ -33,6 +33,7 @@
  *     not UDP, bad host   answer -EINVAL
  *     else                GETTING_SOCKET_PORT
  * start listen            ADDING_SERVER_PORT
+ * start listen_again      MAKING_LISTENER (the port kept)
  * start host_get          GETTING_ADDRESSES
  * (A bad host is empty, longer than a name may be, or holds a 0 byte.)
  *
@@ -113,7 +114,8 @@
  *                  max_connections]
  *     ok(socket, port)    answer SocketCreated, and local_port is the
  *                         caller's server port from now on
- *     error E             WITHDRAWING_SERVER_PORT_AFTER_FAILURE (E)
+ *     error E             port kept: answer E; else
+ *                         WITHDRAWING_SERVER_PORT_AFTER_FAILURE (E)
  * WITHDRAWING_SERVER_PORT_AFTER_FAILURE: firewall_server_port_remove
  *                                        [local_port]
  *     any                 answer the failure
@@ -266,6 +268,9 @@ struct flow {
 	uint16_t socket_port;
 	bool ipv6;
 	uint16_t max_connections;
+	/* A listen on a server port the owner already has in the Firewall
+	 * (flow_start_listen_again): the flow never withdraws it. */
+	bool port_kept;
 	unsigned tries; /* ports tried */
 	/* ADDING_RULE_AND_CONNECTING and ABORTING_SOCKET: the calls still
 	 * in flight, and how the rule and the socket went. */
@@ -287,6 +292,13 @@ struct flow_action flow_start_udp_authorise(struct flow *f, const char *owner,
 struct flow_action flow_start_listen(struct flow *f, const char *owner,
 				     uint16_t port, uint16_t max_connections,
 				     bool ipv6);
+/* A listen on the owner's own server port, open in the Firewall since an
+ * earlier listen whose socket the owner has closed: it goes straight to
+ * MAKING_LISTENER, and if TCPIP refuses (the old listener is still
+ * open: -EADDRINUSE), answers the error and leaves the port as it was. */
+struct flow_action flow_start_listen_again(struct flow *f, const char *owner,
+					   uint16_t port,
+					   uint16_t max_connections, bool ipv6);
 struct flow_action flow_start_host_get(struct flow *f, const char *owner);
 
 /* A connect by name whose address is already known (NetAPI's cache of

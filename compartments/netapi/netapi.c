@@ -23,6 +23,7 @@
 #include "messages.h"
 #include "netapi_const.h"
 #include "sealnet/compartment.h"
+#include "servers.h"
 
 SEALNET_COMPARTMENT("NetAPI");
 SEALNET_IMPORT(firewall_rule_add);
@@ -96,20 +97,12 @@ log_timing(void)
 	       (unsigned long long)timing.connects);
 }
 
-/* Server ports registered with the Firewall, and for whom: they are
- * withdrawn when that compartment dies.  One whose withdrawal could not
- * be sent is asked for again from a timer. */
-static struct server {
-	struct sn_peer *owner;
-	uint16_t port;
-	bool withdrawing;
-} servers[NETAPI_MAX_SERVERS];
-static int withdraw_timer; /* 0: none armed */
+static struct server_ports servers;
 
 /* Events a hostile caller could repeat at will: logged as they pass
  * powers of two. */
 static uint64_t ops_refused, sends_failed, answers_failed, closes_failed,
-    names_unreachable, servers_unremembered;
+    names_unreachable;
 
 static uint64_t
 timeout(const struct op *op, enum netapi_wait wait)
@@ -136,9 +129,6 @@ count_unanswered(const char *caller, int rc)
 		sn_log("could not answer %s: %d (%llu so far)", caller, rc,
 		       (unsigned long long)answers_failed);
 }
-
-static void server_listening(struct sn_peer *owner, uint16_t port,
-			     bool answered);
 
 static void
 answer(struct op *op, struct flow_action a, const sn_message_ref *reply)
@@ -172,7 +162,7 @@ answer(struct op *op, struct flow_action a, const sn_message_ref *reply)
 			log_timing();
 	}
 	if (a.what == FLOW_DO_REPLY_LISTENER)
-		server_listening(caller, f->local_port, rc == 0);
+		server_port_listening(&servers, caller, f, rc == 0);
 	count_unanswered(f->owner, rc);
 }
 
@@ -448,13 +438,18 @@ serve_listen(void *ctx, struct sn_incoming *in)
 {
 	sn_bind_capability_ref cap =
 	    sn_listen_capability(sn_message_body_as_listen(in->request));
+	uint16_t port = sn_bind_capability_port(cap);
+	uint16_t max = sn_bind_capability_max_connections(cap);
+	bool ipv6 = sn_bind_capability_ipv6(cap);
 	struct flow f;
 
+	/* A listener closed leaves its port open until the owner dies: the
+	 * owner may listen on it again, and TCPIP refuses while the old one
+	 * is still open. */
 	begin(in, &f,
-	      flow_start_listen(&f, in->peer->name,
-				sn_bind_capability_port(cap),
-				sn_bind_capability_max_connections(cap),
-				sn_bind_capability_ipv6(cap)));
+	      server_port_kept(&servers, in->peer, port, max, ipv6)
+		  ? flow_start_listen_again(&f, in->peer->name, port, max, ipv6)
+		  : flow_start_listen(&f, in->peer->name, port, max, ipv6));
 }
 
 static void
@@ -465,87 +460,10 @@ serve_host_get(void *ctx, struct sn_incoming *in)
 	begin(in, &f, flow_start_host_get(&f, in->peer->name));
 }
 
-/* ---- server ports, withdrawn when their owner dies ---- */
-
-static void
-server_port_withdrawn(void *ctx, int status, const sn_message_ref *reply)
-{
-	if (status < 0)
-		sn_log("could not withdraw server port %u: %d",
-		       (unsigned)(uintptr_t)ctx, status);
-}
-
-static void withdraw_pending(void *ctx);
-
-static void
-withdraw(struct server *s)
-{
-	sn_builder *b = sn_call_builder(&compartment);
-	int rc = sn_call_async(firewall, SN_EXPORT_FIREWALL_SERVER_PORT_REMOVE,
-			       SN_BODY_SERVER_PORT,
-			       netapi_server_port_body(b, s->port, false, 0),
-			       NETAPI_STEP_TIMEOUT_NS, server_port_withdrawn,
-			       (void *)(uintptr_t)s->port);
-
-	/* Asked; or the Firewall is gone, and its successor starts with no
-	 * server ports. */
-	if (rc == 0 || rc == -SEALNET_ECOMPARTMENT) {
-		memset(s, 0, sizeof(*s));
-		return;
-	}
-	s->owner = NULL;
-	s->withdrawing = true;
-	sn_log("could not ask to withdraw server port %u (%d): asking again",
-	       s->port, rc);
-	if (withdraw_timer > 0)
-		return;
-	withdraw_timer = sn_loop_add_timer(
-	    &compartment.loop, sn_now_ns() + NETAPI_WITHDRAW_RETRY_NS,
-	    withdraw_pending, NULL);
-	if (withdraw_timer < 0)
-		sn_log("no timer to ask again (%d): server port %u stays "
-		       "until the next withdrawal",
-		       withdraw_timer, s->port);
-}
-
-static void
-withdraw_pending(void *ctx)
-{
-	withdraw_timer = 0;
-	for (unsigned i = 0; i < NETAPI_MAX_SERVERS; i++)
-		if (servers[i].withdrawing)
-			withdraw(&servers[i]);
-}
-
-/* A listening socket made for owner: its port is withdrawn when owner
- * dies, or now if owner died before it could be told. */
-static void
-server_listening(struct sn_peer *owner, uint16_t port, bool answered)
-{
-	struct server *free_slot = NULL;
-
-	for (unsigned i = 0; i < NETAPI_MAX_SERVERS && free_slot == NULL; i++)
-		if (servers[i].owner == NULL && !servers[i].withdrawing)
-			free_slot = &servers[i];
-	if (free_slot == NULL) {
-		if (sn_log_worth(++servers_unremembered))
-			sn_log("server port %u: no room to remember it; it "
-			       "stays when its owner dies (%llu so far)",
-			       port, (unsigned long long)servers_unremembered);
-		return;
-	}
-	free_slot->owner = owner;
-	free_slot->port = port;
-	if (!answered)
-		withdraw(free_slot);
-}
-
 static void
 peer_died(void *ctx, struct sn_peer *p)
 {
-	for (unsigned i = 0; i < NETAPI_MAX_SERVERS; i++)
-		if (servers[i].owner == p)
-			withdraw(&servers[i]);
+	server_ports_owner_died(&servers, p);
 }
 
 /* A new TCPIP has no listening sockets, and the Firewall forgot every
@@ -554,7 +472,7 @@ static void
 peer_restarted(void *ctx, struct sn_peer *p)
 {
 	if (p == tcpip)
-		memset(servers, 0, sizeof(servers));
+		server_ports_forget(&servers);
 }
 
 /* The exports this compartment serves, each with its handler. */
@@ -578,5 +496,6 @@ main(void)
 	dns = sn_export_peer(&compartment, SN_EXPORT_DNS_RESOLVE);
 	if (firewall == NULL || tcpip == NULL)
 		return 1;
+	server_ports_init(&servers, &compartment, firewall);
 	return sn_compartment_run(&compartment) < 0;
 }

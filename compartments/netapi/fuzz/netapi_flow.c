@@ -119,6 +119,10 @@ start(struct flow *f, struct input *in)
 		return flow_start_udp_authorise(f, "fuzzer", &t, &udp,
 						resolver);
 	case 5:
+		/* 0x20: on a port the caller already has (listening again). */
+		if (pick & 0x20)
+			return flow_start_listen_again(f, "fuzzer", take16(in),
+						       4, pick & 0x40);
 		return flow_start_listen(f, "fuzzer", take16(in), 4,
 					 pick & 0x40);
 	case 6:

@@ -307,6 +307,39 @@ TEST(a_refused_server_port_withdraws_nothing)
 	CHECK(ACTIONS_WERE(FLOW_DO_ADD_SERVER_PORT));
 }
 
+/* The owner's listener closed, its server port still open: listening
+ * again asks TCPIP only, and its refusal (the old listener still open)
+ * must not withdraw the port that listener still uses. */
+TEST(listening_again_on_a_kept_port_never_withdraws_it)
+{
+	world_init(&w);
+	CHECK_EQ_INT(
+	    world_drive(&w, &f,
+			flow_start_listen_again(&f, "server", 80, 4, false),
+			FLOW_MAX_STEPS + 1)
+		.what,
+	    FLOW_DO_REPLY_LISTENER);
+	CHECK(ACTIONS_WERE(FLOW_DO_LISTEN));
+	CHECK(f.port_kept);
+	CHECK(answered_once());
+
+	world_init(&w);
+	w.fail_at = 0; /* tcpip_socket_listen */
+	w.fail_with = -EADDRINUSE;
+	CHECK_EQ_INT(
+	    world_drive(&w, &f,
+			flow_start_listen_again(&f, "server", 80, 4, false),
+			FLOW_MAX_STEPS + 1)
+		.what,
+	    FLOW_DO_REPLY_ERROR);
+	CHECK_EQ_INT(w.answer.error, -EADDRINUSE);
+	CHECK(ACTIONS_WERE(FLOW_DO_LISTEN));
+	CHECK(answered_once());
+	/* A bad owner is refused before anything is asked. */
+	CHECK_EQ_INT(flow_start_listen_again(&f, "", 80, 4, false).what,
+		     FLOW_DO_REPLY_ERROR);
+}
+
 TEST(udp_authorises_the_sockets_own_port)
 {
 	world_init(&w);
@@ -505,6 +538,7 @@ main(void)
 	RUN(a_port_in_use_is_given_up_after_the_last_try);
 	RUN(listen_adds_a_server_port_then_the_socket);
 	RUN(a_failed_listen_withdraws_the_server_port);
+	RUN(listening_again_on_a_kept_port_never_withdraws_it);
 	RUN(a_refused_server_port_withdraws_nothing);
 	RUN(udp_authorises_the_sockets_own_port);
 	RUN(udp_a_peer_authorised_twice_is_authorised_once);
