@@ -383,6 +383,7 @@ listen_pcb(bool ipv6, uint16_t port)
 		return NULL;
 	/* tcp_listen hands these on to the listening pcb. */
 	tcp_ext_arg_set_callbacks(pcb, listener_ext_arg, &listener_callbacks);
+	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, ipv6 ? IP_ANY_TYPE : IP4_ADDR_ANY, port) != ERR_OK ||
 	    (lpcb = tcp_listen(pcb)) == NULL) {
 		/* tcp_listen frees pcb only when it succeeds. */

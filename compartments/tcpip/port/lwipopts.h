@@ -61,6 +61,10 @@ uint32_t sealnet_lwip_rand(void);
 #define LWIP_CHECKSUM_ON_COPY	     0
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define TCP_LISTEN_BACKLOG	     1
+/* A listener closed and made again on its port while connections it
+ * accepted are still open, or in TIME-WAIT, as a server restarting its
+ * accept loop does: lwIP still refuses two listeners on one port. */
+#define SO_REUSE 1
 /* A callback when a listener makes a pcb: its Firewall hole is tracked
  * from then on. */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1
