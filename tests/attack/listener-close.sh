@@ -8,7 +8,11 @@
 #
 # Checks that the backlog's client sees its connection end within 5 s of
 # the close (nobody could ever close it otherwise), and that the
-# application gets that socket of its quota back; and that a new
+# application gets that socket of its quota back; that a second listen
+# on the port while the first listener is open is refused
+# (-EADDRINUSE), and costs nothing of the quota; that once it is closed,
+# the application listens on the port again, with the old listener's
+# connection still open on it, and a new client reaches it; and that a new
 # listener, on another port with at most 1 connection and 1 open, does
 # not accept a second client once the old listener's handed-out
 # connection closes (its slot in TCPIP's table is the old listener's:
@@ -97,6 +101,13 @@ wait_for(r"RESULT listener_close closed its listener")
 t0 = time.monotonic()
 how = ending(backlog, 5)
 say(f"CLIENT backlog: {how} after {time.monotonic() - t0:.2f} s")
+backlog.close()  # the Firewall counts it until both sides are done
+wait_for(r"RESULT listener_close listening on 8080 again")
+try:
+    third = connect(8080)
+    say(f"CLIENT again on 8080: {ending(third, 10)}")
+except OSError as e:
+    say(f"CLIENT again on 8080: not connected ({e.strerror or e})")
 wait_for(r"RESULT listener_close listening on 8081")
 held = connect(8081)
 wait_for(r"RESULT listener_close accepted on 8081")
@@ -114,6 +125,8 @@ PY
 testnet_spawn /usr/bin/python3 "$tmp/lclose.py" "$addr" "$log" >"$out" 2>&1
 client() { grep -a "^CLIENT $1" "$out"; }
 
+check "a second listen on 8080 while the first is open is refused" \
+	quietly wait_line "$log" 'RESULT listener_close listening twice: Address already in use' 30
 check "the application closes its listener" \
 	quietly wait_line "$log" 'RESULT listener_close closed its listener: ok' 30
 check "the backlog's client sees its connection end within 5 s" \
@@ -122,6 +135,12 @@ say "$(client backlog)"
 check "the application, holding 1 socket, may open 4 more of its 5" \
 	quietly wait_line "$log" 'RESULT listener_close holds 1 socket, 4 more allowed of 5' 10
 say "$(lines "$log" 'RESULT listener_close holds' | sed 's/.*RESULT //')"
+check "it listens on 8080 again, a connection of the old listener's still open" \
+	quietly wait_line "$log" 'RESULT listener_close listening on 8080 again' 10
+check "... and accepts a new client there" \
+	quietly wait_line "$log" 'RESULT listener_close accept on 8080 again: accepted' 15
+check "... whose client sees the close" \
+	quietly wait_line "$out" '^CLIENT again on 8080: eof' 10
 check "it listens on 8081 and accepts one client" \
 	quietly wait_line "$log" 'RESULT listener_close accepted on 8081' 30
 check "... whose reset it sees" \

@@ -1,9 +1,12 @@
 /*
  * The application of tests/attack/listener-close.sh, on the public SDK
  * alone.  It listens on `first` (port 8080, at most 2 connections),
- * accepts the first client and leaves the second in the backlog, closes
- * the listener, and counts the sockets its quota still allows (as UDP
- * sockets, closed again).  Then it listens on `second` (port 8081, at
+ * tries to listen on it a second time, accepts the first client and
+ * leaves the second in the backlog, closes the listener, and counts the
+ * sockets its quota still allows (as UDP sockets, closed again).  It
+ * listens on `first` again, with the first client's connection still
+ * open on that port, accepts a third client and closes both.  Then it
+ * listens on `second` (port 8081, at
  * most 1 connection), accepts one client, waits until that client
  * resets its connection (the socket stays open, and counts), closes the
  * first listener's connection, and tries to accept a second client on
@@ -55,7 +58,7 @@ sockets_left(void)
 static int
 first_listener(sealnet_socket *accepted)
 {
-	sealnet_socket l;
+	sealnet_socket l, twice;
 	int rc = network_socket_listen_tcp(T, SEALNET_CAPABILITY(first), &l);
 
 	if (rc < 0) {
@@ -63,6 +66,11 @@ first_listener(sealnet_socket *accepted)
 		return rc;
 	}
 	sealnet_log("RESULT listener_close listening on 8080");
+	rc = network_socket_listen_tcp(T, SEALNET_CAPABILITY(first), &twice);
+	sealnet_log("RESULT listener_close listening twice: %s",
+		    rc < 0 ? strerror(-rc) : "listening");
+	if (rc == 0 && network_socket_close(T, twice) < 0)
+		sealnet_log("RESULT listener_close: a close failed");
 	rc = network_socket_accept_tcp(CLIENT_T, l, accepted);
 	if (rc < 0) {
 		sealnet_log("RESULT listener_close: accept: %s", strerror(-rc));
@@ -74,6 +82,31 @@ first_listener(sealnet_socket *accepted)
 	rc = network_socket_close(T, l);
 	sealnet_log("RESULT listener_close closed its listener: %s",
 		    rc < 0 ? strerror(-rc) : "ok");
+	return rc;
+}
+
+/* Its port again, a connection of the old listener's still open on it. */
+static int
+first_port_again(void)
+{
+	sealnet_socket l, third;
+	int rc = network_socket_listen_tcp(T, SEALNET_CAPABILITY(first), &l);
+
+	if (rc < 0) {
+		sealnet_log(
+		    "RESULT listener_close: listening on 8080 again: %s",
+		    strerror(-rc));
+		return rc;
+	}
+	sealnet_log("RESULT listener_close listening on 8080 again");
+	rc = network_socket_accept_tcp(CLIENT_T, l, &third);
+	sealnet_log("RESULT listener_close accept on 8080 again: %s",
+		    rc < 0 ? strerror(-rc) : "accepted");
+	if ((rc == 0 && network_socket_close(T, third) < 0) ||
+	    network_socket_close(T, l) < 0) {
+		sealnet_log("RESULT listener_close: a close failed");
+		return -EIO;
+	}
 	return rc;
 }
 
@@ -120,7 +153,7 @@ main(void)
 	sealnet_log("RESULT listener_close holds 1 socket, %u more allowed "
 		    "of %u",
 		    sockets_left(), QUOTA);
-	if (second_listener(&l, &held) < 0)
+	if (first_port_again() < 0 || second_listener(&l, &held) < 0)
 		return 1;
 	rc = network_socket_close(T, accepted);
 	sealnet_log("RESULT listener_close closed the first connection: %s",
