@@ -10,7 +10,8 @@
 #   which forges answers for some names), and 10.0.0.9, a rogue host.
 #
 # Checks DHCP through the Firewall; a 10 MiB echo by name with matching
-# checksums; UDP only to an authorised peer; that a host without a
+# checksums; UDP only to an authorised peer, and at most 16 peers a
+# socket whatever DNS answers; that a host without a
 # capability is refused and no packet reaches it; forged DNS answers and
 # forged TCP segments are ignored; nmap sees only the bound port; the
 # connection limit; and recovery when TCPIP is killed mid-transfer.
@@ -98,6 +99,12 @@ check "a UDP socket reaches no one until its peer is authorised" \
 	has 'RESULT udp before authorising: [1-9][0-9]* bytes sent, nothing came back'
 check "UDP round trip to an authorised peer" \
 	has 'RESULT udp round trip: ok in [0-9.]+ ms, from 10\.0\.0\.1:7009'
+# A name whose every lookup gives a new address (tools/fake_dns.py): one
+# socket may not fill the Firewall's rules, which every compartment needs.
+check "a UDP socket authorises at most 16 peers, then -EDQUOT" \
+	has 'RESULT udp peers, socket 1: 16 authorised, then Disk quota exceeded'
+check "... and a new one 16 again once the first is closed" \
+	has 'RESULT udp peers, socket 2: 16 authorised, then Disk quota exceeded'
 
 # ---- forged DNS answers ----
 # fake_dns.py forges an answer to each of these names before the true one

@@ -46,6 +46,12 @@
 #define FILTER_MAX_RULES	2048
 #define FILTER_RULE_BUCKETS	4096
 #define FILTER_MAX_SERVER_PORTS 16
+/* Peers authorised on one UDP port.  A socket talks to a few (NTP
+ * servers, a resolver).  Unbounded, one application whose capability
+ * names a host whose DNS it answers could have each lookup authorise a
+ * new address, and fill the table every compartment's connections need;
+ * bounded, its rules grow only with its socket quota, as TCP's do. */
+#define FILTER_MAX_UDP_PEERS_PER_PORT 16
 /* How long lwIP has to send something on a connection rebuilt from a
  * cookie: ample for an ARP round trip, a busy TCPIP and lwIP's first
  * retransmission of a frame lost inside the stack (its first RTO is
@@ -191,8 +197,9 @@ enum filter_verdict filter_frame_trusted(struct filter *f,
 int filter_expire(struct filter *f, uint64_t now_ns, uint8_t *rst, size_t cap);
 
 /* 0; -EEXIST if that very rule is there already (another connection's,
- * which the caller must not take for its own and later remove); -ENOSPC
- * when the table is full. */
+ * which the caller must not take for its own and later remove); -EDQUOT
+ * for a UDP port with FILTER_MAX_UDP_PEERS_PER_PORT peers already;
+ * -ENOSPC when the table is full. */
 int filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 		    const struct filter_addr *remote, uint16_t remote_port);
 /* Removes exactly the matching rule: -ENOENT if there is none. */

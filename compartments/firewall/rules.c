@@ -114,6 +114,20 @@ rule_insert(struct filter *f, uint8_t protocol, uint16_t local_port,
 	return NULL;
 }
 
+/* A scan of the whole table: authorising a UDP peer is rare, and its
+ * cost bounded. */
+static unsigned
+udp_peers(const struct filter *f, uint16_t local_port)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FILTER_MAX_RULES; i++)
+		n += f->rules[i].in_use &&
+		     f->rules[i].protocol == SN_IPPROTO_UDP &&
+		     f->rules[i].local_port == local_port;
+	return n;
+}
+
 int
 filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 		const struct filter_addr *remote, uint16_t remote_port)
@@ -124,6 +138,9 @@ filter_rule_add(struct filter *f, uint8_t protocol, uint16_t local_port,
 	/* Another's: granting it again would let its remover close both. */
 	if (rule_find(f, protocol, local_port, remote, remote_port) != NULL)
 		return -EEXIST;
+	if (protocol == SN_IPPROTO_UDP &&
+	    udp_peers(f, local_port) >= FILTER_MAX_UDP_PEERS_PER_PORT)
+		return -EDQUOT;
 	return rule_insert(f, protocol, local_port, remote, remote_port)
 		   ? 0
 		   : -ENOSPC;

@@ -194,7 +194,8 @@ int network_socket_udp(uint64_t timeout_ns, int ipv6, sealnet_socket *out);
  * socket), -EPERM (a capability the image does not give this
  * compartment, or a socket that is not its own), -EAGAIN (NetAPI is
  * busy: try again), -EHOSTUNREACH (the name has no address, or no DNS
- * server yet), -ENOSPC (the Firewall's rule table is full), -EPROTO
+ * server yet), -EDQUOT (s has 16 peers already: a socket may have at
+ * most 16), -ENOSPC (the Firewall's rule table is full), -EPROTO
  * (NetAPI answered with a malformed address); errors of DNS and the
  * Firewall are passed on unchanged.
  */

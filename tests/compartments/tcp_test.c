@@ -25,6 +25,8 @@ SEALNET_IMPORT(network_socket_receive_from);
 SEALNET_IMPORT(network_socket_udp_authorise_host);
 SEALNET_CONNECTION_CAPABILITY(echo_server, SEALNET_TCP, "echo.test", 7007);
 SEALNET_CONNECTION_CAPABILITY(udp_echo, SEALNET_UDP, "echo.test", 7009);
+/* A name the test's DNS server answers with a new address each time. */
+SEALNET_CONNECTION_CAPABILITY(rotating, SEALNET_UDP, "rotating.test", 7009);
 /* The test opens these ports when it wants the next step to begin. */
 SEALNET_CONNECTION_CAPABILITY(go_signal, SEALNET_TCP, "echo.test", 7008);
 SEALNET_CONNECTION_CAPABILITY(spoof_done, SEALNET_TCP, "echo.test", 7011);
@@ -62,6 +64,8 @@ const struct sealnet_declaration *const cap_echo_server =
     SEALNET_CAPABILITY(echo_server);
 const struct sealnet_declaration *const cap_udp_echo =
     SEALNET_CAPABILITY(udp_echo);
+const struct sealnet_declaration *const cap_rotating =
+    SEALNET_CAPABILITY(rotating);
 const struct sealnet_declaration *const cap_go_signal =
     SEALNET_CAPABILITY(go_signal);
 const struct sealnet_declaration *const cap_spoof_done =
@@ -184,6 +188,7 @@ main(void)
 	if (rc == 0) {
 		echo_test();
 		udp_round_trip();
+		udp_peers_bounded();
 		socket_quota();
 		receive_after_timeout();
 		stalled_peer();

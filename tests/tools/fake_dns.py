@@ -16,6 +16,8 @@ listens; one that drops them connects to REAL_ADDR.
 
     alias.*        a CNAME to real.test, then real.test's A record
     silent.*       no answer at all
+    rotating.*     a new address in 10.0.1.0/24 at each question, with a
+                   TTL of 0: a host whose DNS an attacker answers
 """
 import socket
 import struct
@@ -36,11 +38,11 @@ def question(msg):
     return ".".join(labels), msg[12:pos + 5], qtype
 
 
-def answer(qid, qbytes, qtype, addr):
+def answer(qid, qbytes, qtype, addr, ttl=60):
     flags = 0x8180  # a response, recursion desired and available
     if qtype != 1:
         return struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 0) + qbytes
-    rr = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(addr)
+    rr = struct.pack("!HHHIH", 0xC00C, 1, 1, ttl, 4) + socket.inet_aton(addr)
     return struct.pack("!HHHHHH", qid, flags, 1, 1, 0, 0) + qbytes + rr
 
 
@@ -67,6 +69,7 @@ main = bound(server_addr, 53)
 rogue = bound(rogue_addr, 53)
 other_port = bound(server_addr, 5353)
 forged = 0
+rotated = 0
 while True:
     msg, client = main.recvfrom(4096)
     if len(msg) < 17:
@@ -74,6 +77,11 @@ while True:
     qid = struct.unpack("!H", msg[:2])[0]
     name, qbytes, qtype = question(msg)
     if name.startswith("silent."):
+        continue
+    if qtype == 1 and name.startswith("rotating."):
+        rotated += 1
+        addr = "10.0.1.%d" % (rotated % 250 + 1)
+        main.sendto(answer(qid, qbytes, 1, addr, ttl=0), client)
         continue
     if qtype == 1 and name.startswith("alias."):
         main.sendto(cname_answer(qid, qbytes), client)

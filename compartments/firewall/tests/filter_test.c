@@ -189,6 +189,30 @@ TEST(closing_a_udp_port_removes_its_rules_and_no_other)
 	CHECK_EQ_INT(filter_rule_count(&f), 2);
 }
 
+TEST(a_udp_port_has_a_bounded_number_of_peers)
+{
+	struct filter_addr peer = addr(server4, 4), s = addr(server4, 4);
+
+	filter_init(&f);
+	for (unsigned i = 0; i < FILTER_MAX_UDP_PEERS_PER_PORT; i++) {
+		peer.b[3] = (uint8_t)(100 + i);
+		CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &peer, 123), 0);
+	}
+	peer.b[3] = 99;
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &peer, 123), -EDQUOT);
+	/* One already there is still that, and other ports and TCP are
+	 * not counted. */
+	peer.b[3] = 100;
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &peer, 123), -EEXIST);
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50011, &s, 123), 0);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50010, &s, 123), 0);
+	/* A peer removed makes room for another. */
+	CHECK_EQ_INT(filter_rule_remove(&f, 17, 50010, &peer, 123), 0);
+	peer.b[3] = 99;
+	CHECK_EQ_INT(filter_rule_add(&f, 17, 50010, &peer, 123), 0);
+	CHECK_EQ_INT(filter_rule_count(&f), FILTER_MAX_UDP_PEERS_PER_PORT + 2);
+}
+
 TEST(ipv6_is_filtered_like_ipv4)
 {
 	struct filter_addr s = addr(server6, 16);
@@ -361,6 +385,7 @@ main(void)
 	RUN(removing_a_rule_removes_that_rule_and_no_other);
 	RUN(a_full_table_of_rules_each_found_and_removed_alone);
 	RUN(closing_a_udp_port_removes_its_rules_and_no_other);
+	RUN(a_udp_port_has_a_bounded_number_of_peers);
 	RUN(ipv6_is_filtered_like_ipv4);
 	RUN(icmp_passes_only_as_an_error_about_an_allowed_flow);
 	RUN(neighbour_discovery_only_on_link);

@@ -307,3 +307,33 @@ spoofed_segments(void)
 		    rc == 0 ? "1 MiB echoed, checksums match" : strerror(-rc));
 	network_socket_close(1000 * SEALNET_MS, s);
 }
+
+/* One socket authorising a name whose every lookup gives a new address:
+ * the peers it may have are bounded (the Firewall's rules are everyone's),
+ * and a new socket has the bound again once the first is closed. */
+void
+udp_peers_bounded(void)
+{
+	sealnet_address to;
+	sealnet_socket s;
+	unsigned ok = 0;
+	int rc = 0;
+
+	for (int round = 0; round < 2; round++) {
+		rc = network_socket_udp(1000 * SEALNET_MS, 0, &s);
+		if (rc < 0) {
+			sealnet_log("RESULT udp peers: no socket: %s",
+				    strerror(-rc));
+			return;
+		}
+		for (ok = 0; ok < 64; ok++)
+			if ((rc = network_socket_udp_authorise_host(
+				 5000 * SEALNET_MS, s, cap_rotating, &to)) < 0)
+				break;
+		sealnet_log(
+		    "RESULT udp peers, socket %d: %u authorised, then %s",
+		    round + 1, ok, rc < 0 ? strerror(-rc) : "no refusal");
+		if (network_socket_close(1000 * SEALNET_MS, s) < 0)
+			sealnet_log("RESULT udp peers: a close failed");
+	}
+}

@@ -20,6 +20,8 @@ extern uint8_t out[CHUNK], in[CHUNK];
 
 extern const struct sealnet_declaration *const cap_echo_server;
 extern const struct sealnet_declaration *const cap_udp_echo;
+/* A name the test's DNS server answers with a new address each time. */
+extern const struct sealnet_declaration *const cap_rotating;
 /* The test opens these ports when it wants the next step to begin. */
 extern const struct sealnet_declaration *const cap_go_signal;
 extern const struct sealnet_declaration *const cap_spoof_done;
@@ -52,6 +54,7 @@ void wait_for_signal(const struct sealnet_declaration *signal);
 /* The steps, in the order main runs them. */
 void echo_test(void);
 void udp_round_trip(void);
+void udp_peers_bounded(void);
 void socket_quota(void);
 void receive_after_timeout(void);
 void stalled_peer(void);
