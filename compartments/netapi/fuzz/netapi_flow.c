@@ -91,13 +91,14 @@ event_of(struct input *in)
 }
 
 static struct flow_action
-start(struct flow *f, struct input *in)
+start(struct world *w, struct flow *f, struct input *in)
 {
 	static const sn_handle udp = {.slot = 5, .generation = 1, .tag = 9};
 	uint8_t pick = take(in);
 	char host[NETAPI_HOST_MAX + 8];
 	struct flow_target t = {SN_PROTOCOL_TCP, "10.0.0.1", 8, 7007};
 	bool resolver = (pick & 0x80) == 0;
+	uint16_t port;
 
 	switch (pick % 8) {
 	case 0:
@@ -120,11 +121,13 @@ start(struct flow *f, struct input *in)
 						resolver);
 	case 5:
 		/* 0x20: on a port the caller already has (listening again). */
-		if (pick & 0x20)
-			return flow_start_listen_again(f, "fuzzer", take16(in),
-						       4, pick & 0x40);
-		return flow_start_listen(f, "fuzzer", take16(in), 4,
-					 pick & 0x40);
+		port = take16(in);
+		if (!(pick & 0x20))
+			return flow_start_listen(f, "fuzzer", port, 4,
+						 pick & 0x40);
+		world_keep_server_port(w, port);
+		return flow_start_listen_again(f, "fuzzer", port, 4,
+					       pick & 0x40);
 	case 6:
 		return flow_start_host_get(f, "fuzzer");
 	default:
@@ -150,7 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned nflight = 0;
 
 	world_init(&w);
-	a = start(&f, &in);
+	a = start(&w, &f, &in);
 	while (!flow_do_answers(a.what)) {
 		unsigned k = world_calls_of(a.what, calls), next = 0;
 		enum flow_do done = a.what;

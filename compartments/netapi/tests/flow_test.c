@@ -310,31 +310,33 @@ TEST(a_refused_server_port_withdraws_nothing)
 /* The owner's listener closed, its server port still open: listening
  * again asks TCPIP only, and its refusal (the old listener still open)
  * must not withdraw the port that listener still uses. */
+static struct flow_action
+listen_again_on(uint16_t port)
+{
+	world_keep_server_port(&w, port);
+	return world_drive(
+	    &w, &f, flow_start_listen_again(&f, "server", port, 4, false),
+	    FLOW_MAX_STEPS + 1);
+}
+
 TEST(listening_again_on_a_kept_port_never_withdraws_it)
 {
 	world_init(&w);
-	CHECK_EQ_INT(
-	    world_drive(&w, &f,
-			flow_start_listen_again(&f, "server", 80, 4, false),
-			FLOW_MAX_STEPS + 1)
-		.what,
-	    FLOW_DO_REPLY_LISTENER);
+	CHECK_EQ_INT(listen_again_on(80).what, FLOW_DO_REPLY_LISTENER);
 	CHECK(ACTIONS_WERE(FLOW_DO_LISTEN));
 	CHECK(f.port_kept);
 	CHECK(answered_once());
+	CHECK(world_clean_after(&w, &w.answer));
 
 	world_init(&w);
 	w.fail_at = 0; /* tcpip_socket_listen */
 	w.fail_with = -EADDRINUSE;
-	CHECK_EQ_INT(
-	    world_drive(&w, &f,
-			flow_start_listen_again(&f, "server", 80, 4, false),
-			FLOW_MAX_STEPS + 1)
-		.what,
-	    FLOW_DO_REPLY_ERROR);
+	CHECK_EQ_INT(listen_again_on(80).what, FLOW_DO_REPLY_ERROR);
 	CHECK_EQ_INT(w.answer.error, -EADDRINUSE);
 	CHECK(ACTIONS_WERE(FLOW_DO_LISTEN));
 	CHECK(answered_once());
+	/* The port is still there: the open listener's. */
+	CHECK(world_clean_after(&w, &w.answer));
 	/* A bad owner is refused before anything is asked. */
 	CHECK_EQ_INT(flow_start_listen_again(&f, "", 80, 4, false).what,
 		     FLOW_DO_REPLY_ERROR);

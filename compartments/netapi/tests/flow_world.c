@@ -256,6 +256,13 @@ world_drive(struct world *w, struct flow *f, struct flow_action first,
 	return a;
 }
 
+void
+world_keep_server_port(struct world *w, uint16_t port)
+{
+	w->server_ports[w->nserver_ports++] = port;
+	w->server_port_kept = true;
+}
+
 bool
 world_clean_after(const struct world *w, const struct flow_action *e)
 {
@@ -271,6 +278,8 @@ world_clean_after(const struct world *w, const struct flow_action *e)
 	    e->what == FLOW_DO_REPLY_AUTHORISED)
 		rules = 1;
 	else if (e->what == FLOW_DO_REPLY_LISTENER)
+		server_ports = 1;
+	if (w->server_port_kept)
 		server_ports = 1;
 	/* The peer was the UDP socket's already: its rule stands for the
 	 * answer. */

@@ -61,6 +61,9 @@ struct world {
 	bool connect_cancelled;
 	uint16_t server_ports[WORLD_MAX_HOLES];
 	unsigned nserver_ports;
+	/* The caller's server port, registered before the flow began (a
+	 * listen again): it must be there whatever the answer. */
+	bool server_port_kept;
 	/* A close that matched nothing open: closing the wrong hole. */
 	unsigned bad_closes;
 	unsigned answers;
@@ -112,6 +115,8 @@ struct flow_action world_drive(struct world *w, struct flow *f,
  * rule or server port the answer stands for: for a UDP authorisation,
  * that may be a foreign rule the peer had already.  Foreign rules stay
  * whatever the answer.  A socket answer has one socket; any other none. */
+/* Registers port as the caller's server port before a listen again. */
+void world_keep_server_port(struct world *w, uint16_t port);
 bool world_clean_after(const struct world *w, const struct flow_action *e);
 
 /* Whether the calls answered were exactly these, in this order. */
