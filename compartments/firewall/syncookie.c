@@ -52,12 +52,13 @@ syncookie_counter(uint64_t now_ns)
 }
 
 /* The top 25 bits of the MAC over the client's connection (source to
- * destination), the counter and the low bits of the cookie. */
+ * destination), its initial sequence number, the counter and the low bits
+ * of the cookie. */
 static int
 cookie_mac(const struct syncookie_key *k, const struct tcpseg *s,
-	   uint64_t counter, uint32_t low, uint32_t *out)
+	   uint32_t client_isn, uint64_t counter, uint32_t low, uint32_t *out)
 {
-	uint8_t msg[1 + 16 + 16 + 2 + 2 + 8 + 1], tag[8];
+	uint8_t msg[1 + 16 + 16 + 2 + 2 + 4 + 8 + 1], tag[8];
 	size_t tag_len = 0, size = sizeof(tag);
 	OSSL_PARAM params[] = {
 	    OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
@@ -75,6 +76,8 @@ cookie_mac(const struct syncookie_key *k, const struct tcpseg *s,
 	p += 2;
 	memcpy(p, &s->dst_port, 2);
 	p += 2;
+	memcpy(p, &client_isn, 4);
+	p += 4;
 	memcpy(p, &counter, 8);
 	p += 8;
 	*p = (uint8_t)low;
@@ -107,7 +110,7 @@ syncookie_make(const struct syncookie_key *k, const struct tcpseg *s,
 				   : s->wscale);
 	low = ((uint32_t)(counter & 1) ? PARITY_BIT : 0) | wscale << 2 |
 	      mss_class;
-	rc = cookie_mac(k, s, counter, low, &mac);
+	rc = cookie_mac(k, s, s->seq, counter, low, &mac);
 	if (rc < 0)
 		return rc;
 	*cookie = mac | low;
@@ -127,7 +130,9 @@ syncookie_check(const struct syncookie_key *k, const struct tcpseg *s,
 			return -EACCES;
 		counter--;
 	}
-	if (cookie_mac(k, s, counter, low, &mac) < 0 ||
+	/* The handshake's ACK, or the first data if that ACK was lost,
+	 * comes right after the SYN's number. */
+	if (cookie_mac(k, s, s->seq - 1, counter, low, &mac) < 0 ||
 	    mac != (cookie & ~LOW_MASK))
 		return -EACCES;
 	syn->mss = mss_classes[low & MSS_MASK];

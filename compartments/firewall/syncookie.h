@@ -6,7 +6,8 @@
  *
  * A cookie's 32 bits, high to low:
  *   25  the MAC, over the key, the connection's addresses and ports, the
- *       time counter and the 7 bits below
+ *       client's initial sequence number, the time counter and the 7 bits
+ *       below
  *    1  the time counter's lowest bit: which of the two counters it used
  *    4  the client's window scale shift plus one, or 0 for none
  *    2  the client's MSS, rounded down to one of four classes
@@ -60,8 +61,10 @@ int syncookie_make(const struct syncookie_key *k, const struct tcpseg *s,
 		   uint64_t counter, uint32_t *cookie);
 
 /* Whether the inbound ACK s acknowledges a cookie made for its addresses
- * and ports at counter or the one before: 0 and what the SYN said, or
- * -EACCES. */
+ * and ports, and for a SYN numbered right before it, at counter or the one
+ * before: 0 and what the SYN said, or -EACCES.  The SYN's number is in the
+ * MAC so that a new connection on a reused port gets a new cookie, and a
+ * late segment of an earlier one on that port makes no handshake. */
 int syncookie_check(const struct syncookie_key *k, const struct tcpseg *s,
 		    uint64_t counter, struct syncookie_syn *syn);
 

@@ -220,6 +220,7 @@ TEST(a_cookie_holds_the_mss_class_and_window_scale)
 		syn.wscale = (uint8_t)(i * 3);
 		CHECK_EQ_INT(syncookie_make(&key, &syn, 5, &cookie), 0);
 		ack = syn;
+		ack.seq = syn.seq + 1;
 		ack.ack = cookie + 1;
 		CHECK_EQ_INT(syncookie_check(&key, &ack, 5, &got), 0);
 		CHECK_EQ_INT(got.mss, mss[i].expected);
@@ -236,6 +237,7 @@ TEST(a_cookie_is_valid_for_its_connection_and_two_periods_only)
 
 	CHECK_EQ_INT(syncookie_make(&key, &syn, 8, &cookie), 0);
 	ack = syn;
+	ack.seq = syn.seq + 1;
 	ack.ack = cookie + 1;
 	CHECK_EQ_INT(syncookie_check(&key, &ack, 8, &got), 0);
 	CHECK_EQ_INT(syncookie_check(&key, &ack, 9, &got), 0);
@@ -250,6 +252,35 @@ TEST(a_cookie_is_valid_for_its_connection_and_two_periods_only)
 	ack.src_ip[15] ^= 1;
 	ack.ack ^= 1;
 	CHECK_EQ_INT(syncookie_check(&key, &ack, 8, &got), -EACCES);
+	ack.ack ^= 1;
+	/* A segment of another connection on this port: its number is not
+	 * the one after the SYN the cookie answered. */
+	ack.seq += 1000;
+	CHECK_EQ_INT(syncookie_check(&key, &ack, 8, &got), -EACCES);
+	ack.seq -= 1000;
+	CHECK_EQ_INT(syncookie_check(&key, &ack, 8, &got), 0);
+}
+
+TEST(a_new_syn_on_the_same_port_gets_a_new_cookie)
+{
+	struct tcpseg first = segment(0, client4, 40000, 1, TCPSEG_SYN);
+	struct tcpseg again = first, late;
+	struct syncookie_syn got;
+	uint32_t cookie_first, cookie_again;
+
+	again.seq = first.seq + 123456789u;
+	CHECK_EQ_INT(syncookie_make(&key, &first, 8, &cookie_first), 0);
+	CHECK_EQ_INT(syncookie_make(&key, &again, 8, &cookie_again), 0);
+	CHECK(cookie_first != cookie_again);
+	/* The earlier connection's late ACK, numbers and all, makes no
+	 * handshake for the new one. */
+	late = first;
+	late.flags = TCPSEG_ACK;
+	late.seq = first.seq + 1;
+	late.ack = cookie_again + 1;
+	CHECK_EQ_INT(syncookie_check(&key, &late, 8, &got), -EACCES);
+	late.seq = again.seq + 1;
+	CHECK_EQ_INT(syncookie_check(&key, &late, 8, &got), 0);
 }
 
 TEST(a_syn_is_answered_with_a_cookie_and_holds_nothing)
@@ -565,6 +596,7 @@ main(void)
 	RUN(a_written_segment_reads_back_with_right_checksums);
 	RUN(a_cookie_holds_the_mss_class_and_window_scale);
 	RUN(a_cookie_is_valid_for_its_connection_and_two_periods_only);
+	RUN(a_new_syn_on_the_same_port_gets_a_new_cookie);
 	RUN(a_syn_is_answered_with_a_cookie_and_holds_nothing);
 	RUN(spoofed_syns_leave_the_port_open);
 	RUN(a_valid_cookie_passes_a_rebuilt_syn_then_the_ack);
