@@ -16,7 +16,7 @@ COMPARTMENT_LDLIBS_firewall := -lcrypto
 $(OBJ)/$(FIREWALL_DIR)/%.o: CFLAGS += -I$(FIREWALL_DIR) -Inet
 $(FUZZ_BIN_DIR)/filter_frame: CFLAGS += -I$(FIREWALL_DIR) -Inet
 
-TEST_NAMES += filter_test syn_proxy_test vnet_test held_test
+TEST_NAMES += filter_test syn_proxy_test syncookie_test vnet_test held_test
 TEST_MAIN_held_test := $(FIREWALL_DIR)/tests/held_test.c
 TEST_SRCS_held_test := $(FIREWALL_PURE)
 TEST_LDLIBS_held_test := -lcrypto
@@ -29,6 +29,9 @@ TEST_LDLIBS_filter_test := -lcrypto
 TEST_MAIN_syn_proxy_test := $(FIREWALL_DIR)/tests/syn_proxy_test.c
 TEST_SRCS_syn_proxy_test := $(FIREWALL_PURE)
 TEST_LDLIBS_syn_proxy_test := -lcrypto
+TEST_MAIN_syncookie_test := $(FIREWALL_DIR)/tests/syncookie_test.c
+TEST_SRCS_syncookie_test := $(FIREWALL_PURE)
+TEST_LDLIBS_syncookie_test := -lcrypto
 
 FUZZ_TARGETS += filter_frame
 FUZZ_MAIN_filter_frame := $(FIREWALL_DIR)/fuzz/filter_frame.c
