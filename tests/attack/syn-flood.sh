@@ -39,18 +39,20 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # One real request, within $1 seconds, with curl's further arguments:
 # prints the seconds it took (and, if it failed, the HTTP status, curl's
-# exit status and the seconds to connect), and succeeds on a 200.
+# exit status, the seconds to connect and the client's port, to find its
+# frames in SYN_FLOOD_PCAP's capture), and succeeds on a 200.
 request() {
-	local out rc code total connect
+	local out rc code total connect port
 	out=$(in_srv curl -s -o /dev/null -m "$@" \
-		-w '%{http_code} %{time_total} %{time_connect}' "http://$addr/" 2>/dev/null)
+		-w '%{http_code} %{time_total} %{time_connect} %{local_port}' \
+		"http://$addr/" 2>/dev/null)
 	rc=$?
-	read -r code total connect <<<"$out"
+	read -r code total connect port <<<"$out"
 	if [ "$code" = 200 ]; then
 		echo "$total s"
 		return 0
 	fi
-	echo "$total s (HTTP ${code:-none}, curl exit $rc, connected after ${connect:-?} s)"
+	echo "$total s (HTTP ${code:-none}, curl exit $rc, connected after ${connect:-?} s, from port ${port:-?})"
 	return 1
 }
 
