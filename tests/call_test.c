@@ -9,231 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "call.h"
+#include "call_peers.h"
 #include "harness.h"
-
-/* ---- the callee compartment ---- */
-
-struct callee_state {
-	struct sn_compartment *c;
-	struct sn_deferred parked[SN_MAX_IN_FLIGHT];
-	unsigned nparked;
-	/* While waits_on, runtime_null is parked as a wait, as a receive on
-	 * a socket is, until an echo of "release". */
-	bool waits_on;
-	uint64_t notices; /* served; an echo of "notices" tells how many */
-	struct sn_deferred waits[4 * SN_MAX_IN_FLIGHT];
-	unsigned nwaits;
-	int stats_fd;
-};
-
-static void
-answer_waits(struct callee_state *s)
-{
-	for (unsigned i = 0; i < s->nwaits; i++)
-		sn_deferred_ok(&s->waits[i], SN_BODY_EMPTY,
-			       sn_empty_start(sn_reply_builder(s->c)));
-	s->nwaits = 0;
-}
-
-static void
-serve_echo(void *ctx, struct sn_incoming *in)
-{
-	struct callee_state *s = ctx;
-	uint32_t len;
-	const uint8_t *data =
-	    sn_bytes_data(sn_message_body_as_bytes(in->request), &len);
-	sn_builder *b;
-	uint32_t body;
-
-	if (len == 4 && memcmp(data, "wait", 4) == 0)
-		s->waits_on = true;
-	if (len == 7 && memcmp(data, "notices", 7) == 0) {
-		data = (const uint8_t *)&s->notices;
-		len = sizeof(s->notices);
-	}
-	/* Busy for a while, reading nothing: the caller's ring fills. */
-	if (len == 5 && memcmp(data, "pause", 5) == 0)
-		usleep(300 * 1000);
-	b = sn_reply_builder(s->c);
-	body = sn_bytes_start(b);
-	sn_bytes_add_data(b, body, data, len);
-	sn_reply_ok(in, SN_BODY_BYTES, body);
-	if (len == 7 && memcmp(data, "release", 7) == 0) {
-		s->waits_on = false;
-		answer_waits(s);
-	}
-}
-
-static void
-answer_parked(void *ctx)
-{
-	struct callee_state *s = ctx;
-
-	for (unsigned i = 0; i < s->nparked; i++)
-		sn_deferred_ok(&s->parked[i], SN_BODY_EMPTY,
-			       sn_empty_start(sn_reply_builder(s->c)));
-	s->nparked = 0;
-}
-
-/* runtime_null parks the call and answers 50 ms later, as a connect is
- * answered when its handshake completes. */
-static void
-serve_null_later(void *ctx, struct sn_incoming *in)
-{
-	struct callee_state *s = ctx;
-
-	if (s->waits_on && s->nwaits < sizeof(s->waits) / sizeof(s->waits[0])) {
-		sn_defer_wait(in, &s->waits[s->nwaits++]);
-		return;
-	}
-	sn_defer(in, &s->parked[s->nparked++]);
-	if (s->nparked == 1)
-		sn_loop_add_timer(&s->c->loop, sn_now_ns() + 50 * SN_MS,
-				  answer_parked, s);
-}
-
-/* tcpip_frame_receive, a one-way export, taken as notices.  The handler
- * tries to answer anyway: nothing must reach the caller. */
-static void
-serve_frames(void *ctx, struct sn_incoming *in)
-{
-	struct callee_state *s = ctx;
-
-	s->notices++;
-	sn_reply_ok(in, SN_BODY_EMPTY, sn_empty_start(sn_reply_builder(s->c)));
-}
-
-static const struct sn_handler handlers[] = {
-    {SN_EXPORT_RUNTIME_ECHO, serve_echo},
-    {SN_EXPORT_RUNTIME_NULL, serve_null_later},
-    {SN_EXPORT_SUPERVISOR_LOG, serve_echo},
-    {SN_EXPORT_TCPIP_FRAME_RECEIVE, serve_frames},
-    {SN_EXPORT_FIREWALL_FRAME_SEND, serve_frames},
-};
-
-static struct sn_compartment callee_compartment;
-
-static void
-callee_main(const struct sn_channel_fds *fds, int stats_fd)
-{
-	static struct callee_state s;
-	static struct sn_peer peer;
-	char err[256];
-
-	s.c = &callee_compartment;
-	s.stats_fd = stats_fd;
-	sn_compartment_init(s.c, "Runtime", handlers,
-			    sizeof(handlers) / sizeof(handlers[0]), &s);
-	if (sn_compartment_add_peer(s.c, &peer, fds, 1, "tester",
-				    sn_now_ns() + 5000 * SN_MS, err,
-				    sizeof(err)) < 0)
-		_exit(1);
-	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_ECHO);
-	sn_peer_allow(&peer, SN_EXPORT_RUNTIME_NULL);
-	sn_peer_allow(&peer, SN_EXPORT_TCPIP_FRAME_RECEIVE);
-	/* supervisor_log and firewall_frame_send are implemented but not
-	 * imported by "tester". */
-	for (;;) {
-		/* The test reads these to see what the callee counted; they
-		 * exist before the first call is served. */
-		if (pwrite(stats_fd, &peer.stats, sizeof(peer.stats), 0) < 0)
-			_exit(1);
-		if (sn_compartment_serve_step(s.c) < 0)
-			_exit(1);
-	}
-}
-
-/* ---- the caller: this process ---- */
-
-static struct sn_compartment caller;
-static struct sn_peer callee;
-static struct sn_channel_fds fds;
-static pid_t callee_pid;
-static int stats_fd;
-static _Alignas(8) uint8_t reply_buf[SN_MAX_MESSAGE];
-
-static int
-start_callee(void)
-{
-	char err[256];
-	char path[] = "/tmp/sealnet-call-test-XXXXXX";
-
-	stats_fd = mkstemp(path);
-	if (stats_fd < 0)
-		return -1;
-	unlink(path);
-	if (sn_channel_create(256 * 1024, &fds) < 0)
-		return -1;
-	callee_pid = fork();
-	if (callee_pid == 0)
-		callee_main(&fds, stats_fd);
-	sn_compartment_init(&caller, "tester", NULL, 0, NULL);
-	return sn_compartment_add_peer(&caller, &callee, &fds, 0, "Runtime",
-				       sn_now_ns() + 5000 * SN_MS, err,
-				       sizeof(err));
-}
-
-static void
-stop_callee(void)
-{
-	if (callee_pid > 0) {
-		kill(callee_pid, SIGKILL);
-		waitpid(callee_pid, NULL, 0);
-		callee_pid = 0;
-	}
-	sn_channel_fds_close(&fds);
-	close(stats_fd);
-}
-
-static struct sn_peer_stats
-callee_stats(void)
-{
-	struct sn_peer_stats st;
-
-	memset(&st, 0, sizeof(st));
-	if (pread(stats_fd, &st, sizeof(st), 0) != sizeof(st))
-		memset(&st, 0xff, sizeof(st));
-	return st;
-}
-
-/* The callee publishes its counters after each turn of its loop, which may
- * end just after our reply arrived: wait a little for them. */
-#define CALLEE_STAT(field, expected)                                           \
-	({                                                                     \
-		uint64_t end_ = sn_now_ns() + 2000 * SN_MS, v_;                \
-		while ((v_ = callee_stats().field) != (expected) &&            \
-		       sn_now_ns() < end_)                                     \
-			usleep(1000);                                          \
-		v_;                                                            \
-	})
-
-static int
-echo(const void *data, size_t len, const uint8_t **out, uint32_t *outlen,
-     uint64_t timeout_ns)
-{
-	sn_message_ref reply;
-	sn_builder *b = sn_call_builder(&caller);
-	uint32_t body = sn_bytes_start(b);
-	int rc;
-
-	sn_bytes_add_data(b, body, data, len);
-	rc = sn_call(&callee, SN_EXPORT_RUNTIME_ECHO, SN_BODY_BYTES, body,
-		     timeout_ns, reply_buf, sizeof(reply_buf), &reply);
-	if (rc == 0)
-		*out = sn_bytes_data(sn_message_body_as_bytes(reply), outlen);
-	return rc;
-}
-
-static int
-call_empty(uint16_t export_id, uint64_t timeout_ns)
-{
-	sn_builder *b = sn_call_builder(&caller);
-	uint32_t body = sn_empty_start(b);
-
-	return sn_call(&callee, export_id, SN_BODY_EMPTY, body, timeout_ns,
-		       reply_buf, sizeof(reply_buf), NULL);
-}
 
 TEST(echo_returns_the_bytes_sent)
 {
@@ -302,6 +79,42 @@ count_reply(void *ctx, int status, const sn_message_ref *reply)
 	async_done++;
 	if (status == 0 && reply != NULL)
 		async_ok++;
+}
+
+/* A request read after its deadline is refused, unless it releases
+ * something (sealnet_served_late): a caller that gave up still wants its
+ * socket closed. */
+TEST(a_late_release_is_still_served)
+{
+	uint64_t before = 0, after = 0;
+	const uint8_t *out;
+	uint32_t outlen, body;
+	sn_builder *b;
+
+	CHECK_EQ_INT(echo("closes", 6, &out, &outlen, 1000 * SN_MS), 0);
+	if (outlen == sizeof(before))
+		memcpy(&before, out, sizeof(before));
+	/* Paused, the callee reads the close long after its 1 ns. */
+	async_done = async_ok = 0;
+	b = sn_call_builder(&caller);
+	body = sn_bytes_start(b);
+	sn_bytes_add_data(b, body, "pause", 5);
+	CHECK_EQ_INT(sn_call_async(&callee, SN_EXPORT_RUNTIME_ECHO,
+				   SN_BODY_BYTES, body, 3000 * SN_MS,
+				   count_reply, NULL),
+		     0);
+	b = sn_call_builder(&caller);
+	body = sn_socket_reference_start(b);
+	sn_socket_reference_add_socket(b, body, &(sn_handle){1, 2, 3});
+	CHECK_EQ_INT(sn_call(&callee, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+			     SN_BODY_SOCKET_REFERENCE, body, 1, reply_buf,
+			     sizeof(reply_buf), NULL),
+		     -ETIMEDOUT);
+	CHECK_EQ_INT(echo("closes", 6, &out, &outlen, 2000 * SN_MS), 0);
+	if (outlen == sizeof(after))
+		memcpy(&after, out, sizeof(after));
+	CHECK(after == before + 1);
+	CHECK_EQ_INT(async_ok, 1);
 }
 
 TEST(flood_is_held_back_not_dropped)
@@ -564,6 +377,7 @@ main(void)
 	RUN(export_not_imported_is_refused_and_counted);
 	RUN(deferred_reply_arrives_later);
 	RUN(deadline_passes_before_the_answer);
+	RUN(a_late_release_is_still_served);
 	RUN(flood_is_held_back_not_dropped);
 	RUN(waits_do_not_hold_back_other_calls);
 	RUN(notices_are_served_in_order_and_never_answered);

@@ -99,6 +99,19 @@ one_way_of(const reflection::RPCCall *call)
 	return false;
 }
 
+// Whether the call is served even after its deadline (the
+// sealnet_served_late attribute).
+bool
+served_late_of(const reflection::RPCCall *call)
+{
+	if (call->attributes() == nullptr)
+		return false;
+	for (auto kv : *call->attributes())
+		if (kv->key()->str() == "sealnet_served_late")
+			return true;
+	return false;
+}
+
 } // namespace
 
 void
@@ -148,7 +161,8 @@ gen_exports(const reflection::Enum *export_enum,
 		  << c_string(last_component(it->second.first->name()->str()))
 		  << ", " << body_value(it->second.second->request()) << ", "
 		  << body_value(it->second.second->response()) << ", "
-		  << (one_way_of(it->second.second) ? "true" : "false")
+		  << (one_way_of(it->second.second) ? "true" : "false") << ", "
+		  << (served_late_of(it->second.second) ? "true" : "false")
 		  << ", roles_" << n << "},\n";
 	}
 	c << "};\n\n";
@@ -159,7 +173,9 @@ gen_exports(const reflection::Enum *export_enum,
 	     "*name;\n\tconst char *compartment;\n\tuint8_t "
 	     "request_body;\n\tuint8_t reply_body;\n\t/* Sent as a "
 	     "notice, never answered (sealnet_one_way). */\n\tbool "
-	     "one_way;\n\t/* The schema's "
+	     "one_way;\n\t/* Served even after its deadline: it releases "
+	     "what its caller holds (sealnet_served_late). */\n\tbool "
+	     "served_late;\n\t/* The schema's "
 	     "sealnet_role for it, NULL-terminated; empty for none. */\n\t"
 	     "const char *const *roles;\n} sn_export_info;\n";
 	h << "const sn_export_info *sn_export_info_get(uint16_t id);\n";
