@@ -36,12 +36,18 @@ PARKED_WAITS_COMPARTMENTS += tls_wait_hostile tls_wait_honest
 PARKED_WAITS_COMPARTMENTS += mqtt_wait_hostile mqtt_wait_honest
 compartments: $(addprefix $(BUILD)/compartments/,$(PARKED_WAITS_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(PARKED_WAITS_COMPARTMENTS)))
-# The honest ones share the wait for the test's go and their timed
-# round trips (waiting.c), which must come before the SDK.
+# All of them share the wait for the test's go and the honest side's
+# round trips (waiting.c); the hostile ones, their floods too
+# (hostile_probes.c, in demo.mk).  Both must come before the SDK.
 PARKED_WAITS_SHARED := $(OBJ)/tests/compartments/waiting.o
 $(addprefix $(BUILD)/compartments/,$(filter %_honest,$(PARKED_WAITS_COMPARTMENTS))): \
 		$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o \
 		$(PARKED_WAITS_SHARED) $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(addprefix $(BUILD)/compartments/,$(filter %_hostile,$(PARKED_WAITS_COMPARTMENTS))): \
+		$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o \
+		$(HOSTILE_PROBES_OBJ) $(PARKED_WAITS_SHARED) $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 compartment-objs: $(PARKED_WAITS_SHARED)
