@@ -38,6 +38,12 @@ $(addprefix $(BUILD)/compartments/,$(HOSTILE_COMPARTMENTS)): $(BUILD)/compartmen
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 compartment-objs: $(HOSTILE_PROBES_OBJ)
+# tls_test waits for the test's go ports as the parked-waits tests'
+# compartments do (waiting.c, built with them in network-tests.mk).
+$(BUILD)/compartments/tls_test: $(OBJ)/tests/compartments/tls_test.o \
+		$(OBJ)/tests/compartments/waiting.o $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments

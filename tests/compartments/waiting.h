@@ -3,7 +3,8 @@
  * waits.sh) share, on the public SDK alone: the wait for the test's go,
  * and the honest application's timed round trips and their RESULT lines,
  * which the scripts read.  The hostile ones' floods are in
- * hostile_probes.h.
+ * hostile_probes.h.  tls_test (tests/tls-test.sh) waits for its go ports
+ * here too.
  */
 #ifndef SEALNET_TESTS_WAITING_H
 #define SEALNET_TESTS_WAITING_H
