@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "waiting.h"
 
 static _Alignas(8) uint8_t reply_buffer[SN_MAX_MESSAGE];
 
@@ -178,9 +179,10 @@ flood_answer(void *ctx, int status, const sn_message_ref *reply)
 	}
 }
 
-int64_t
-hostile_flood_run(struct sn_compartment *c, struct hostile_flood *f,
-		  hostile_flood_send *send, uint64_t drain_ns)
+/* How many calls were sent, or the error sending one. */
+static int64_t
+flood_run(struct sn_compartment *c, struct hostile_flood *f,
+	  hostile_flood_send *send, uint64_t drain_ns)
 {
 	uint64_t end = sn_now_ns() + HOSTILE_FLOOD_FOR;
 	int64_t sent = 0;
@@ -212,8 +214,8 @@ hostile_flood_run(struct sn_compartment *c, struct hostile_flood *f,
 	return sent;
 }
 
-void
-hostile_flood_report(const struct hostile_flood *f, int64_t sent)
+static void
+flood_report(const struct hostile_flood *f, int64_t sent)
 {
 	uint64_t total = 0;
 
@@ -239,4 +241,41 @@ hostile_flood_report(const struct hostile_flood *f, int64_t sent)
 		       "%s got %s",
 		       f->kinds[f->first_unexpected_kind].name,
 		       hostile_said(f->first_unexpected_status));
+}
+
+void
+hostile_flood(struct sn_compartment *c, struct hostile_flood *f,
+	      hostile_flood_send *send, uint64_t drain_ns)
+{
+	sn_log("RESULT hostile flooding");
+	flood_report(f, flood_run(c, f, send, drain_ns));
+}
+
+struct sn_peer *
+hostile_begin(uint16_t export_id, const char *service,
+	      const struct sealnet_declaration *go)
+{
+	struct sn_compartment *self;
+	struct sn_peer *peer;
+
+	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
+		sn_log("RESULT hostile: no network");
+		return NULL;
+	}
+	self = sn_compartment_self();
+	peer = self ? sn_export_peer(self, export_id) : NULL;
+	if (peer == NULL || waiting_for_go(go) < 0) {
+		sn_log("RESULT hostile: no %s, or no go", service);
+		return NULL;
+	}
+	sn_log("RESULT hostile incarnation %u begins",
+	       (unsigned)sealnet_incarnation());
+	return peer;
+}
+
+void
+hostile_hold(struct sn_compartment *c)
+{
+	for (;;)
+		sn_loop_run_once(&c->loop, 0);
 }

@@ -6,7 +6,9 @@
  * the words the tests read, and the loop that keeps what a caller
  * presented until the attacks on it have run.  And what the hostile
  * applications of the parked-waits tests (tests/attack/parked-*waits.sh)
- * share: calls left parked, and a flood whose every answer is tallied.
+ * share: their start (which waits for the test's go with waiting.c),
+ * calls left parked, a flood whose every answer is tallied, and the
+ * wait for their end.
  */
 #ifndef SEALNET_TESTS_HOSTILE_PROBES_H
 #define SEALNET_TESTS_HOSTILE_PROBES_H
@@ -110,15 +112,25 @@ struct hostile_flood {
 typedef int hostile_flood_send(unsigned kind, unsigned round, sn_reply_fn done,
 			       void *ctx);
 
-/* Sends calls of each kind in turn, HOSTILE_FLOOD_DEPTH in flight, for
- * HOSTILE_FLOOD_FOR, then waits up to drain_ns for the last answers:
- * how many calls were sent, or the error sending one (-EINVAL for no
- * kinds or too many). */
-int64_t hostile_flood_run(struct sn_compartment *c, struct hostile_flood *f,
-			  hostile_flood_send *send, uint64_t drain_ns);
+/* "RESULT hostile flooding"; calls of each kind in turn, with
+ * HOSTILE_FLOOD_DEPTH in flight, for HOSTILE_FLOOD_FOR; up to drain_ns
+ * for the last answers; then RESULT lines: what was sent and answered,
+ * each kind's tally, and the first answer not as documented (or the
+ * error sending a call, -EINVAL for no kinds or too many). */
+void hostile_flood(struct sn_compartment *c, struct hostile_flood *f,
+		   hostile_flood_send *send, uint64_t drain_ns);
 
-/* RESULT lines: what was sent and answered, each kind's tally, and the
- * first answer not as documented. */
-void hostile_flood_report(const struct hostile_flood *f, int64_t sent);
+/* ---- a hostile application's life ---- */
+
+/* Starts the compartment and its network, finds the peer serving
+ * export_id (service names it in RESULT lines) and waits for the test's
+ * go; then logs "RESULT hostile incarnation N begins".  The peer, or NULL
+ * after a RESULT line saying what is missing. */
+struct sn_peer *hostile_begin(uint16_t export_id, const char *service,
+			      const struct sealnet_declaration *go);
+
+/* Keeps everything it holds, its parked calls answered or not, until
+ * it is killed. */
+_Noreturn void hostile_hold(struct sn_compartment *c);
 
 #endif

@@ -264,31 +264,17 @@ park_all(void)
 int
 main(void)
 {
-	bool first;
-
-	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
-		sn_log("RESULT hostile: no network");
+	mqtt =
+	    hostile_begin(SN_EXPORT_MQTT_RUN, "MQTT", SEALNET_CAPABILITY(go));
+	if (mqtt == NULL)
 		return 1;
-	}
 	self = sn_compartment_self();
-	mqtt = self ? sn_export_peer(self, SN_EXPORT_MQTT_RUN) : NULL;
-	if (mqtt == NULL || waiting_for_go(SEALNET_CAPABILITY(go)) < 0) {
-		sn_log("RESULT hostile: no MQTT, or no go");
-		return 1;
-	}
-	first = sealnet_incarnation() == 1;
-	sn_log("RESULT hostile incarnation %u begins",
-	       (unsigned)sealnet_incarnation());
 	connect_to_quota();
 	if (nconns == 0)
 		return 1;
 	park_all();
-	if (first) {
-		sn_log("RESULT hostile flooding");
-		hostile_flood_report(
-		    &flood, hostile_flood_run(self, &flood, flood_one, T));
-	}
+	if (sealnet_incarnation() == 1)
+		hostile_flood(self, &flood, flood_one, T);
 	sn_log("RESULT hostile holds %u parked calls", still_parked());
-	for (;;)
-		sn_loop_run_once(&self->loop, 0);
+	hostile_hold(self);
 }

@@ -177,33 +177,18 @@ park_all(void)
 int
 main(void)
 {
-	bool first;
-
-	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
-		sn_log("RESULT hostile: no network");
+	tls = hostile_begin(SN_EXPORT_TLS_CONNECTION_RECEIVE, "TLS",
+			    SEALNET_CAPABILITY(go));
+	if (tls == NULL)
 		return 1;
-	}
 	self = sn_compartment_self();
-	tls = self ? sn_export_peer(self, SN_EXPORT_TLS_CONNECTION_RECEIVE)
-		   : NULL;
-	if (tls == NULL || waiting_for_go(SEALNET_CAPABILITY(go)) < 0) {
-		sn_log("RESULT hostile: no TLS, or no go");
-		return 1;
-	}
-	first = sealnet_incarnation() == 1;
-	sn_log("RESULT hostile incarnation %u begins",
-	       (unsigned)sealnet_incarnation());
 	create_to_quota();
 	if (nsessions == 0)
 		return 1;
 	park_all();
-	if (first) {
-		sn_log("RESULT hostile flooding");
-		hostile_flood_report(
-		    &flood, hostile_flood_run(self, &flood, flood_one, T));
-	}
+	if (sealnet_incarnation() == 1)
+		hostile_flood(self, &flood, flood_one, T);
 	sn_log("RESULT hostile holds %u parked receives",
 	       hostile_still_parked(receive_status, nsessions));
-	for (;;)
-		sn_loop_run_once(&self->loop, 0);
+	hostile_hold(self);
 }

@@ -295,35 +295,20 @@ close_listener(void)
 int
 main(void)
 {
-	bool first = false;
-
-	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
-		sn_log("RESULT hostile: no network");
+	tcpip = hostile_begin(SN_EXPORT_NETWORK_SOCKET_RECEIVE, "TCPIP",
+			      SEALNET_CAPABILITY(go));
+	if (tcpip == NULL)
 		return 1;
-	}
 	self = sn_compartment_self();
-	tcpip = self ? sn_export_peer(self, SN_EXPORT_NETWORK_SOCKET_RECEIVE)
-		     : NULL;
-	if (tcpip == NULL || waiting_for_go(SEALNET_CAPABILITY(go)) < 0) {
-		sn_log("RESULT hostile: no TCPIP, or no go");
-		return 1;
-	}
-	first = sealnet_incarnation() == 1;
-	sn_log("RESULT hostile incarnation %u begins",
-	       (unsigned)sealnet_incarnation());
 	open_to_quota();
 	if (nconns == 0)
 		return 1;
 	park_all();
 	past_the_quota();
-	if (first) {
-		sn_log("RESULT hostile flooding");
-		hostile_flood_report(
-		    &flood, hostile_flood_run(self, &flood, flood_one, 2 * T));
-	} else
+	if (sealnet_incarnation() == 1)
+		hostile_flood(self, &flood, flood_one, 2 * T);
+	else
 		close_listener();
 	sn_log("RESULT hostile holds %u parked calls", still_parked());
-	/* Holds everything until it is killed. */
-	for (;;)
-		sn_loop_run_once(&self->loop, 0);
+	hostile_hold(self);
 }
