@@ -169,10 +169,11 @@ enum flood_kind {
 };
 
 static struct hostile_flood flood = {
-    .kinds = {[FLOOD_SUBSCRIBE] = {"subscribe", -EBUSY},
-	      [FLOOD_RUN] = {"run", -EBUSY},
-	      [FLOOD_FORGED] = {"forged", -EPERM},
-	      [FLOOD_UNSUBSCRIBE] = {"unsubscribe", -EPERM}},
+    .kinds = {[FLOOD_SUBSCRIBE] = {.name = "subscribe", .expected = -EBUSY},
+	      [FLOOD_RUN] = {.name = "run", .expected = -EBUSY},
+	      [FLOOD_FORGED] = {.name = "forged", .expected = -EPERM},
+	      [FLOOD_UNSUBSCRIBE] = {.name = "unsubscribe",
+				     .expected = -EPERM}},
     .nkinds = FLOOD_KINDS,
 };
 

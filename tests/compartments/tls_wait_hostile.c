@@ -82,9 +82,10 @@ enum flood_kind {
 };
 
 static struct hostile_flood flood = {
-    .kinds = {[FLOOD_RECEIVE] = {"receive", -EBUSY},
-	      [FLOOD_FORGED] = {"forged", -EPERM},
-	      [FLOOD_EXPORTER] = {"tls_connection_keying_material", -EPERM}},
+    .kinds = {[FLOOD_RECEIVE] = {.name = "receive", .expected = -EBUSY},
+	      [FLOOD_FORGED] = {.name = "forged", .expected = -EPERM},
+	      [FLOOD_EXPORTER] = {.name = "tls_connection_keying_material",
+				  .expected = -EPERM}},
     .nkinds = FLOOD_KINDS,
 };
 

@@ -149,11 +149,13 @@ enum flood_kind {
 };
 
 static struct hostile_flood flood = {
-    .kinds = {[FLOOD_RECEIVE] = {"receive", -EBUSY},
-	      [FLOOD_ACCEPT] = {"accept", -EBUSY},
-	      [FLOOD_UDP] = {"udp", -EDQUOT},
-	      [FLOOD_FORBIDDEN] = {"tcpip_socket_connect", -EPERM},
-	      [FLOOD_ADDRESS] = {"tcpip_address_get", -EPERM}},
+    .kinds = {[FLOOD_RECEIVE] = {.name = "receive", .expected = -EBUSY},
+	      [FLOOD_ACCEPT] = {.name = "accept", .expected = -EBUSY},
+	      [FLOOD_UDP] = {.name = "udp", .expected = -EDQUOT},
+	      [FLOOD_FORBIDDEN] = {.name = "tcpip_socket_connect",
+				   .expected = -EPERM},
+	      [FLOOD_ADDRESS] = {.name = "tcpip_address_get",
+				 .expected = -EPERM}},
     .nkinds = FLOOD_KINDS,
 };
 
