@@ -30,14 +30,22 @@ $(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o $(SDK_LIB)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The hostile compartments share their probes (hostile_probes.c), which
-# must come before the SDK they call.
+# wait for a test's go with waiting.c; both must come before the SDK
+# they call.
 HOSTILE_COMPARTMENTS := hostile tls_hostile mqtt_hostile
-HOSTILE_PROBES_OBJ := $(OBJ)/tests/compartments/hostile_probes.o
+WAITING_OBJ := $(OBJ)/tests/compartments/waiting.o
+HOSTILE_PROBES_OBJ := $(OBJ)/tests/compartments/hostile_probes.o $(WAITING_OBJ)
 $(addprefix $(BUILD)/compartments/,$(HOSTILE_COMPARTMENTS)): $(BUILD)/compartments/%: \
 		$(OBJ)/tests/compartments/%.o $(HOSTILE_PROBES_OBJ) $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 compartment-objs: $(HOSTILE_PROBES_OBJ)
+# tls_test waits for the test's go ports as the parked-waits tests'
+# compartments do.
+$(BUILD)/compartments/tls_test: $(OBJ)/tests/compartments/tls_test.o \
+		$(WAITING_OBJ) $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments

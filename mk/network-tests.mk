@@ -36,6 +36,19 @@ PARKED_WAITS_COMPARTMENTS += tls_wait_hostile tls_wait_honest
 PARKED_WAITS_COMPARTMENTS += mqtt_wait_hostile mqtt_wait_honest
 compartments: $(addprefix $(BUILD)/compartments/,$(PARKED_WAITS_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(PARKED_WAITS_COMPARTMENTS)))
+# The honest ones share the wait for the test's go and their round
+# trips (waiting.c); the hostile ones, the flood and the rest of
+# hostile_probes.c (in demo.mk).
+$(addprefix $(BUILD)/compartments/,$(filter %_honest,$(PARKED_WAITS_COMPARTMENTS))): \
+		$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o \
+		$(WAITING_OBJ) $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
+$(addprefix $(BUILD)/compartments/,$(filter %_hostile,$(PARKED_WAITS_COMPARTMENTS))): \
+		$(BUILD)/compartments/%: $(OBJ)/tests/compartments/%.o \
+		$(HOSTILE_PROBES_OBJ) $(SDK_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 SCRIPT_TESTS += tests/attack/parked-waits.sh tests/attack/parked-tls-waits.sh
 SCRIPT_TESTS += tests/attack/parked-mqtt-waits.sh
 # A listener closed with connections in its backlog and handed out

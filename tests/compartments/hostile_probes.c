@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "waiting.h"
 
 static _Alignas(8) uint8_t reply_buffer[SN_MAX_MESSAGE];
 
@@ -142,4 +143,139 @@ hostile_serve(struct sn_compartment *c,
 			slots[i].waiting = false;
 		}
 	}
+}
+
+void
+hostile_parked_answer(void *ctx, int status, const sn_message_ref *reply)
+{
+	*(int *)ctx = status;
+}
+
+unsigned
+hostile_still_parked(const int *status, unsigned n)
+{
+	unsigned parked = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		parked += status[i] == HOSTILE_NOT_YET;
+	return parked;
+}
+
+static void
+flood_answer(void *ctx, int status, const sn_message_ref *reply)
+{
+	struct hostile_flood_kind *kind = ctx;
+	struct hostile_flood *f = kind->flood;
+
+	f->in_flight--;
+	kind->answered++;
+	if (status == kind->expected) {
+		kind->as_expected++;
+		return;
+	}
+	if (f->unexpected++ == 0) {
+		f->first_unexpected_kind = (int)(kind - f->kinds);
+		f->first_unexpected_status = status;
+	}
+}
+
+/* How many calls were sent, or the error sending one. */
+static int64_t
+flood_run(struct sn_compartment *c, struct hostile_flood *f,
+	  hostile_flood_send *send, uint64_t drain_ns)
+{
+	uint64_t end = sn_now_ns() + HOSTILE_FLOOD_FOR;
+	int64_t sent = 0;
+
+	if (f->nkinds == 0 || f->nkinds > HOSTILE_FLOOD_KINDS_MAX)
+		return -EINVAL;
+	f->in_flight = f->unexpected = 0;
+	f->first_unexpected_kind = -1;
+	for (unsigned k = 0; k < f->nkinds; k++) {
+		f->kinds[k].answered = f->kinds[k].as_expected = 0;
+		f->kinds[k].flood = f;
+	}
+	while (sn_now_ns() < end) {
+		while (f->in_flight < HOSTILE_FLOOD_DEPTH) {
+			unsigned k = (unsigned)(sent % f->nkinds);
+			int rc = send(k, (unsigned)(sent / f->nkinds),
+				      flood_answer, &f->kinds[k]);
+
+			if (rc < 0)
+				return rc;
+			f->in_flight++;
+			sent++;
+		}
+		sn_loop_run_once(&c->loop, end);
+	}
+	end = sn_now_ns() + drain_ns;
+	while (f->in_flight > 0 && sn_now_ns() < end)
+		sn_loop_run_once(&c->loop, end);
+	return sent;
+}
+
+static void
+flood_report(const struct hostile_flood *f, int64_t sent)
+{
+	uint64_t total = 0;
+
+	if (sent < 0) {
+		sn_log("RESULT hostile flood: a call could not be sent: %s",
+		       strerror((int)-sent));
+		return;
+	}
+	for (unsigned k = 0; k < f->nkinds; k++)
+		total += f->kinds[k].answered;
+	sn_log("RESULT hostile flood: %lld calls sent, %llu answered, %llu "
+	       "not as documented",
+	       (long long)sent, (unsigned long long)total,
+	       (unsigned long long)f->unexpected);
+	for (unsigned k = 0; k < f->nkinds; k++)
+		sn_log("RESULT hostile flood %s: %llu of %llu answered %s",
+		       f->kinds[k].name,
+		       (unsigned long long)f->kinds[k].as_expected,
+		       (unsigned long long)f->kinds[k].answered,
+		       strerror(-f->kinds[k].expected));
+	if (f->first_unexpected_kind >= 0)
+		sn_log("RESULT hostile flood: first answer not as documented: "
+		       "%s got %s",
+		       f->kinds[f->first_unexpected_kind].name,
+		       hostile_said(f->first_unexpected_status));
+}
+
+void
+hostile_flood(struct sn_compartment *c, struct hostile_flood *f,
+	      hostile_flood_send *send, uint64_t drain_ns)
+{
+	sn_log("RESULT hostile flooding");
+	flood_report(f, flood_run(c, f, send, drain_ns));
+}
+
+struct sn_peer *
+hostile_begin(uint16_t export_id, const char *service,
+	      const struct sealnet_declaration *go)
+{
+	struct sn_compartment *self;
+	struct sn_peer *peer;
+
+	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
+		sn_log("RESULT hostile: no network");
+		return NULL;
+	}
+	self = sn_compartment_self();
+	peer = self ? sn_export_peer(self, export_id) : NULL;
+	if (peer == NULL || waiting_for_go(go) < 0) {
+		sn_log("RESULT hostile: no %s, or no go", service);
+		return NULL;
+	}
+	sn_log("RESULT hostile incarnation %u begins",
+	       (unsigned)sealnet_incarnation());
+	return peer;
+}
+
+void
+hostile_hold(struct sn_compartment *c)
+{
+	for (;;)
+		sn_loop_run_once(&c->loop, 0);
 }

@@ -4,7 +4,11 @@
  * hostile, the hostile application, makes its connects here too): calls
  * made by hand with the runtime's caller API, each attempt's outcome in
  * the words the tests read, and the loop that keeps what a caller
- * presented until the attacks on it have run.
+ * presented until the attacks on it have run.  And what the hostile
+ * applications of the parked-waits tests (tests/attack/parked-*waits.sh)
+ * share: their start (which waits for the test's go with waiting.c),
+ * calls left parked, a flood whose every answer is tallied, and the
+ * wait for their end.
  */
 #ifndef SEALNET_TESTS_HOSTILE_PROBES_H
 #define SEALNET_TESTS_HOSTILE_PROBES_H
@@ -64,5 +68,69 @@ void hostile_keep(struct hostile_presented slots[HOSTILE_PRESENTED_MAX],
 int hostile_serve(struct sn_compartment *c,
 		  struct hostile_presented slots[HOSTILE_PRESENTED_MAX],
 		  void (*attack)(struct hostile_presented *p));
+
+/* ---- parked calls ---- */
+
+/* What a parked call's status holds until it is answered. */
+#define HOSTILE_NOT_YET 1
+
+/* An sn_reply_fn for a parked call: keeps its status in *(int *)ctx. */
+void hostile_parked_answer(void *ctx, int status, const sn_message_ref *reply);
+
+/* How many of the n statuses are still HOSTILE_NOT_YET. */
+unsigned hostile_still_parked(const int *status, unsigned n);
+
+/* ---- floods ---- */
+
+/* How long a flood sends, and how many of its calls are in flight at
+ * once: more than a caller may have (SN_MAX_IN_FLIGHT), so that the
+ * callee's refusals of the rest are tallied too. */
+#define HOSTILE_FLOOD_FOR	(4 * SN_SECOND)
+#define HOSTILE_FLOOD_DEPTH	64u
+#define HOSTILE_FLOOD_KINDS_MAX 8u
+
+struct hostile_flood;
+
+/* One kind of call of a flood: the caller sets name and expected. */
+struct hostile_flood_kind {
+	const char *name; /* as the RESULT lines call it */
+	int expected;	  /* the answer the documentation gives it */
+	uint64_t answered, as_expected;
+	struct hostile_flood *flood;
+};
+
+/* A flood's kinds, in the order it sends them, and its tallies. */
+struct hostile_flood {
+	struct hostile_flood_kind kinds[HOSTILE_FLOOD_KINDS_MAX];
+	unsigned nkinds;
+	uint64_t in_flight, unexpected;
+	int first_unexpected_kind, first_unexpected_status;
+};
+
+/* Starts the round-th call of a kind, answered through done(ctx, ...):
+ * 0, or the error that kept it from being sent. */
+typedef int hostile_flood_send(unsigned kind, unsigned round, sn_reply_fn done,
+			       void *ctx);
+
+/* "RESULT hostile flooding"; calls of each kind in turn, with
+ * HOSTILE_FLOOD_DEPTH in flight, for HOSTILE_FLOOD_FOR; up to drain_ns
+ * for the last answers; then RESULT lines: what was sent and answered,
+ * each kind's tally, and the first answer not as documented (or the
+ * error sending a call, -EINVAL for no kinds or too many). */
+void hostile_flood(struct sn_compartment *c, struct hostile_flood *f,
+		   hostile_flood_send *send, uint64_t drain_ns);
+
+/* ---- a hostile application's life ---- */
+
+/* Starts the compartment and its network, finds the peer serving
+ * export_id (service names it in RESULT lines) and waits for the test's
+ * go; then logs "RESULT hostile incarnation N begins".  The peer, or NULL
+ * after a RESULT line saying what is missing. */
+struct sn_peer *hostile_begin(uint16_t export_id, const char *service,
+			      const struct sealnet_declaration *go);
+
+/* Keeps everything it holds, its parked calls answered or not, until
+ * it is killed. */
+_Noreturn void hostile_hold(struct sn_compartment *c);
 
 #endif

@@ -24,7 +24,9 @@
 
 #include "../../sdk/mqtt_link.h"
 #include "boot.h"
+#include "hostile_probes.h"
 #include "log.h"
+#include "waiting.h"
 
 SEALNET_COMPARTMENT("mqtt_wait_hostile");
 SEALNET_IMPORT(network_host_get);
@@ -57,25 +59,16 @@ SEALNET_QUOTA(tls_sessions, QUOTA + 1);
 SEALNET_QUOTA(sockets, QUOTA + 4);
 SEALNET_RESTART(on_failure, 3);
 
-#define T	    (20 * SN_SECOND)
-#define PARK_FOR    (600 * SN_SECOND)
-#define FLOOD_FOR   (4 * SN_SECOND)
-#define FLOOD_DEPTH 64u
-#define ONE_MORE_T  (500 * SN_MS)
+#define T	   (20 * SN_SECOND)
+#define PARK_FOR   (600 * SN_SECOND)
+#define ONE_MORE_T (500 * SN_MS)
 
 static struct sn_compartment *self;
 static struct sn_peer *mqtt;
 static sealnet_mqtt_connection conns[QUOTA];
 static unsigned nconns;
 
-#define NOT_YET 1
 static int parked_status[WAITS];
-
-static void
-parked_answer(void *ctx, int status, const sn_message_ref *reply)
-{
-	*(int *)ctx = status;
-}
 
 static struct link *
 link_of(sealnet_mqtt_connection c)
@@ -146,26 +139,7 @@ call_subscribe(sealnet_mqtt_connection c, sn_reply_fn done, void *ctx,
 static unsigned
 still_parked(void)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < nconns * (1 + REQUESTS); i++)
-		n += parked_status[i] == NOT_YET;
-	return n;
-}
-
-static int
-wait_for_go(void)
-{
-	uint64_t end = sn_now_ns() + 120 * SN_SECOND;
-	sealnet_socket s;
-
-	while (sn_now_ns() < end) {
-		if (network_socket_connect_tcp(T, SEALNET_CAPABILITY(go), &s) ==
-		    0)
-			return network_socket_close(T, s);
-		sn_loop_run_once(&self->loop, sn_now_ns() + 100 * SN_MS);
-	}
-	return -ETIMEDOUT;
+	return hostile_still_parked(parked_status, nconns * (1 + REQUESTS));
 }
 
 /* A call's outcome, once it is answered (or the wait ends). */
@@ -173,12 +147,13 @@ static int
 answer_of(int (*call)(sealnet_mqtt_connection, sn_reply_fn, void *, uint64_t),
 	  sealnet_mqtt_connection c)
 {
-	int status = NOT_YET, rc = call(c, parked_answer, &status, ONE_MORE_T);
+	int status = HOSTILE_NOT_YET,
+	    rc = call(c, hostile_parked_answer, &status, ONE_MORE_T);
 	uint64_t end = sn_now_ns() + ONE_MORE_T + 100 * SN_MS;
 
 	if (rc < 0)
 		return rc;
-	while (status == NOT_YET && sn_now_ns() < end)
+	while (status == HOSTILE_NOT_YET && sn_now_ns() < end)
 		sn_loop_run_once(&self->loop, end);
 	return status;
 }
@@ -193,112 +168,40 @@ enum flood_kind {
 	FLOOD_KINDS
 };
 
-static const char *const kind_name[FLOOD_KINDS] = {"subscribe", "run", "forged",
-						   "unsubscribe"};
-static const int kind_expected[FLOOD_KINDS] = {-EBUSY, -EBUSY, -EPERM, -EPERM};
-static uint64_t answered[FLOOD_KINDS], as_expected[FLOOD_KINDS];
-static uint64_t unexpected, in_flood;
-static int first_unexpected_kind = -1, first_unexpected_status;
-
-static void
-flood_answer(void *ctx, int status, const sn_message_ref *reply)
-{
-	enum flood_kind k = (enum flood_kind)(uintptr_t)ctx;
-
-	in_flood--;
-	answered[k]++;
-	if (status == kind_expected[k]) {
-		as_expected[k]++;
-		return;
-	}
-	if (unexpected++ == 0) {
-		first_unexpected_kind = (int)k;
-		first_unexpected_status = status;
-	}
-}
+static struct hostile_flood flood = {
+    .kinds = {[FLOOD_SUBSCRIBE] = {.name = "subscribe", .expected = -EBUSY},
+	      [FLOOD_RUN] = {.name = "run", .expected = -EBUSY},
+	      [FLOOD_FORGED] = {.name = "forged", .expected = -EPERM},
+	      [FLOOD_UNSUBSCRIBE] = {.name = "unsubscribe",
+				     .expected = -EPERM}},
+    .nkinds = FLOOD_KINDS,
+};
 
 static int
-flood_one(enum flood_kind k, unsigned i)
+flood_one(unsigned kind, unsigned round, sn_reply_fn done, void *ctx)
 {
-	sealnet_mqtt_connection c = conns[i % nconns];
-	void *ctx = (void *)(uintptr_t)k;
+	sealnet_mqtt_connection c = conns[round % nconns];
 	sn_builder *b;
 	sn_handle h;
 
-	switch (k) {
+	switch ((enum flood_kind)kind) {
 	case FLOOD_SUBSCRIBE:
-		return call_subscribe(c, flood_answer, ctx, T);
+		return call_subscribe(c, done, ctx, T);
 	case FLOOD_RUN:
-		return call_run(c, flood_answer, ctx, T);
+		return call_run(c, done, ctx, T);
 	case FLOOD_FORGED:
 		b = sn_call_builder(self);
 		h = link_of(c)->handle;
 		h.tag ^= UINT64_C(0x5a5a5a5a5a5a5a5a);
 		return sn_call_async(mqtt, SN_EXPORT_MQTT_RUN, SN_BODY_MQTT_RUN,
-				     run_body(b, h, 0), T, flood_answer, ctx);
+				     run_body(b, h, 0), T, done, ctx);
 	case FLOOD_UNSUBSCRIBE:
 	default:
 		b = sn_call_builder(self);
-		return sn_call_async(mqtt, SN_EXPORT_MQTT_UNSUBSCRIBE,
-				     SN_BODY_MQTT_UNSUBSCRIBE,
-				     unsubscribe_body(b, link_of(c)->handle), T,
-				     flood_answer, ctx);
+		return sn_call_async(
+		    mqtt, SN_EXPORT_MQTT_UNSUBSCRIBE, SN_BODY_MQTT_UNSUBSCRIBE,
+		    unsubscribe_body(b, link_of(c)->handle), T, done, ctx);
 	}
-}
-
-static int64_t
-flood(void)
-{
-	uint64_t end = sn_now_ns() + FLOOD_FOR;
-	int64_t sent = 0;
-
-	while (sn_now_ns() < end) {
-		while (in_flood < FLOOD_DEPTH) {
-			enum flood_kind k =
-			    (enum flood_kind)(sent % FLOOD_KINDS);
-			int rc = flood_one(k, (unsigned)(sent / FLOOD_KINDS));
-
-			if (rc < 0)
-				return rc;
-			in_flood++;
-			sent++;
-		}
-		sn_loop_run_once(&self->loop, end);
-	}
-	end = sn_now_ns() + T;
-	while (in_flood > 0 && sn_now_ns() < end)
-		sn_loop_run_once(&self->loop, end);
-	return sent;
-}
-
-static void
-report_flood(int64_t sent)
-{
-	uint64_t total = 0;
-
-	for (unsigned k = 0; k < FLOOD_KINDS; k++)
-		total += answered[k];
-	if (sent < 0) {
-		sn_log("RESULT hostile flood: a call could not be sent: %s",
-		       strerror((int)-sent));
-		return;
-	}
-	sn_log("RESULT hostile flood: %lld calls sent, %llu answered, %llu "
-	       "not as documented",
-	       (long long)sent, (unsigned long long)total,
-	       (unsigned long long)unexpected);
-	for (unsigned k = 0; k < FLOOD_KINDS; k++)
-		sn_log("RESULT hostile flood %s: %llu of %llu answered %s",
-		       kind_name[k], (unsigned long long)as_expected[k],
-		       (unsigned long long)answered[k],
-		       strerror(-kind_expected[k]));
-	if (first_unexpected_kind >= 0)
-		sn_log("RESULT hostile flood: first answer not as documented: "
-		       "%s got %s",
-		       kind_name[first_unexpected_kind],
-		       first_unexpected_status
-			   ? strerror(-first_unexpected_status)
-			   : "ok");
 }
 
 /* ---- the attack ---- */
@@ -338,12 +241,13 @@ park_all(void)
 		int *status = &parked_status[i * (1 + REQUESTS)];
 
 		for (unsigned j = 0; j < 1 + REQUESTS; j++)
-			status[j] = NOT_YET;
-		parked += call_run(conns[i], parked_answer, &status[0],
+			status[j] = HOSTILE_NOT_YET;
+		parked += call_run(conns[i], hostile_parked_answer, &status[0],
 				   PARK_FOR) == 0;
 		for (unsigned j = 1; j <= REQUESTS; j++)
-			parked += call_subscribe(conns[i], parked_answer,
-						 &status[j], PARK_FOR) == 0;
+			parked +=
+			    call_subscribe(conns[i], hostile_parked_answer,
+					   &status[j], PARK_FOR) == 0;
 	}
 	sn_loop_run_once(&self->loop, sn_now_ns() + 300 * SN_MS);
 	sn_log("RESULT hostile parked: %u calls, %u still waiting", parked,
@@ -361,30 +265,17 @@ park_all(void)
 int
 main(void)
 {
-	bool first;
-
-	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
-		sn_log("RESULT hostile: no network");
+	mqtt =
+	    hostile_begin(SN_EXPORT_MQTT_RUN, "MQTT", SEALNET_CAPABILITY(go));
+	if (mqtt == NULL)
 		return 1;
-	}
 	self = sn_compartment_self();
-	mqtt = self ? sn_export_peer(self, SN_EXPORT_MQTT_RUN) : NULL;
-	if (mqtt == NULL || wait_for_go() < 0) {
-		sn_log("RESULT hostile: no MQTT, or no go");
-		return 1;
-	}
-	first = sealnet_incarnation() == 1;
-	sn_log("RESULT hostile incarnation %u begins",
-	       (unsigned)sealnet_incarnation());
 	connect_to_quota();
 	if (nconns == 0)
 		return 1;
 	park_all();
-	if (first) {
-		sn_log("RESULT hostile flooding");
-		report_flood(flood());
-	}
+	if (sealnet_incarnation() == 1)
+		hostile_flood(self, &flood, flood_one, T);
 	sn_log("RESULT hostile holds %u parked calls", still_parked());
-	for (;;)
-		sn_loop_run_once(&self->loop, 0);
+	hostile_hold(self);
 }

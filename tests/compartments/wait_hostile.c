@@ -22,7 +22,9 @@
 #include <sealnet/sealnet.h>
 
 #include "boot.h"
+#include "hostile_probes.h"
 #include "log.h"
+#include "waiting.h"
 
 SEALNET_COMPARTMENT("wait_hostile");
 SEALNET_IMPORT(network_host_get);
@@ -47,8 +49,6 @@ SEALNET_RESTART(on_failure, 3);
 
 #define T	     (5 * SN_SECOND)
 #define PARK_FOR     (600 * SN_SECOND)
-#define FLOOD_FOR    (4 * SN_SECOND)
-#define FLOOD_DEPTH  64u
 #define SECOND_ASK_T (500 * SN_MS)
 
 static struct sn_compartment *self;
@@ -56,15 +56,9 @@ static struct sn_peer *tcpip;
 static sealnet_socket listener, conns[QUOTA];
 static unsigned nconns;
 
-/* What a parked call has been answered with; NOT_YET until then. */
-#define NOT_YET 1
-static int accept_status = NOT_YET, receive_status[QUOTA];
-
-static void
-parked_answer(void *ctx, int status, const sn_message_ref *reply)
-{
-	*(int *)ctx = status;
-}
+/* What a parked call has been answered with; HOSTILE_NOT_YET until
+ * then. */
+static int accept_status = HOSTILE_NOT_YET, receive_status[QUOTA];
 
 static sn_handle
 handle_of(sealnet_socket s)
@@ -101,7 +95,7 @@ park_accept(int *status)
 
 	return sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_ACCEPT_TCP,
 			     SN_BODY_SOCKET_REFERENCE, accept_body(b, listener),
-			     PARK_FOR, parked_answer, status);
+			     PARK_FOR, hostile_parked_answer, status);
 }
 
 static int
@@ -111,7 +105,7 @@ park_receive(sealnet_socket s, int *status)
 
 	return sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_RECEIVE,
 			     SN_BODY_RECEIVE, receive_body(b, s), PARK_FOR,
-			     parked_answer, status);
+			     hostile_parked_answer, status);
 }
 
 static int
@@ -139,27 +133,8 @@ second_receive(sealnet_socket s)
 static unsigned
 still_parked(void)
 {
-	unsigned n = accept_status == NOT_YET;
-
-	for (unsigned i = 0; i < nconns; i++)
-		n += receive_status[i] == NOT_YET;
-	return n;
-}
-
-/* Polls the go port until the test opens it. */
-static int
-wait_for_go(void)
-{
-	uint64_t end = sn_now_ns() + 120 * SN_SECOND;
-	sealnet_socket s;
-
-	while (sn_now_ns() < end) {
-		if (network_socket_connect_tcp(T, SEALNET_CAPABILITY(go), &s) ==
-		    0)
-			return network_socket_close(T, s);
-		sn_loop_run_once(&self->loop, sn_now_ns() + 100 * SN_MS);
-	}
-	return -ETIMEDOUT;
+	return (accept_status == HOSTILE_NOT_YET) +
+	       hostile_still_parked(receive_status, nconns);
 }
 
 /* ---- the flood ---- */
@@ -173,41 +148,27 @@ enum flood_kind {
 	FLOOD_KINDS
 };
 
-static const char *const kind_name[FLOOD_KINDS] = {
-    "receive", "accept", "udp", "tcpip_socket_connect", "tcpip_address_get"};
-static const int kind_expected[FLOOD_KINDS] = {-EBUSY, -EBUSY, -EDQUOT, -EPERM,
-					       -EPERM};
-static uint64_t answered[FLOOD_KINDS], as_expected[FLOOD_KINDS];
-static uint64_t unexpected, in_flood;
-static int first_unexpected_kind = -1, first_unexpected_status;
-
-static void
-flood_answer(void *ctx, int status, const sn_message_ref *reply)
-{
-	enum flood_kind k = (enum flood_kind)(uintptr_t)ctx;
-
-	in_flood--;
-	answered[k]++;
-	if (status == kind_expected[k]) {
-		as_expected[k]++;
-		return;
-	}
-	if (unexpected++ == 0) {
-		first_unexpected_kind = (int)k;
-		first_unexpected_status = status;
-	}
-}
+static struct hostile_flood flood = {
+    .kinds = {[FLOOD_RECEIVE] = {.name = "receive", .expected = -EBUSY},
+	      [FLOOD_ACCEPT] = {.name = "accept", .expected = -EBUSY},
+	      [FLOOD_UDP] = {.name = "udp", .expected = -EDQUOT},
+	      [FLOOD_FORBIDDEN] = {.name = "tcpip_socket_connect",
+				   .expected = -EPERM},
+	      [FLOOD_ADDRESS] = {.name = "tcpip_address_get",
+				 .expected = -EPERM}},
+    .nkinds = FLOOD_KINDS,
+};
 
 static int
-flood_one(enum flood_kind k, unsigned i)
+flood_one(unsigned kind, unsigned round, sn_reply_fn done, void *ctx)
 {
 	sn_builder *b = sn_call_builder(self);
-	sealnet_socket s = conns[i % nconns];
+	sealnet_socket s = conns[round % nconns];
 	uint16_t export_id;
 	uint8_t body_type;
 	uint32_t body;
 
-	switch (k) {
+	switch ((enum flood_kind)kind) {
 	case FLOOD_RECEIVE:
 		export_id = SN_EXPORT_NETWORK_SOCKET_RECEIVE;
 		body_type = SN_BODY_RECEIVE;
@@ -240,65 +201,7 @@ flood_one(enum flood_kind k, unsigned i)
 		body = sn_empty_start(b);
 		break;
 	}
-	return sn_call_async(tcpip, export_id, body_type, body, T, flood_answer,
-			     (void *)(uintptr_t)k);
-}
-
-/* Keeps FLOOD_DEPTH calls in flight for FLOOD_FOR, then waits for the
- * last answers: how many calls were sent, or an error sending one. */
-static int64_t
-flood(void)
-{
-	uint64_t end = sn_now_ns() + FLOOD_FOR;
-	int64_t sent = 0;
-
-	while (sn_now_ns() < end) {
-		while (in_flood < FLOOD_DEPTH) {
-			enum flood_kind k =
-			    (enum flood_kind)(sent % FLOOD_KINDS);
-			int rc = flood_one(k, (unsigned)(sent / FLOOD_KINDS));
-
-			if (rc < 0)
-				return rc;
-			in_flood++;
-			sent++;
-		}
-		sn_loop_run_once(&self->loop, end);
-	}
-	end = sn_now_ns() + 2 * T;
-	while (in_flood > 0 && sn_now_ns() < end)
-		sn_loop_run_once(&self->loop, end);
-	return sent;
-}
-
-static void
-report_flood(int64_t sent)
-{
-	uint64_t total = 0;
-
-	for (unsigned k = 0; k < FLOOD_KINDS; k++)
-		total += answered[k];
-	if (sent < 0) {
-		sn_log("RESULT hostile flood: a call could not be sent: %s",
-		       strerror((int)-sent));
-		return;
-	}
-	sn_log("RESULT hostile flood: %lld calls sent, %llu answered, %llu "
-	       "not as documented",
-	       (long long)sent, (unsigned long long)total,
-	       (unsigned long long)unexpected);
-	for (unsigned k = 0; k < FLOOD_KINDS; k++)
-		sn_log("RESULT hostile flood %s: %llu of %llu answered %s",
-		       kind_name[k], (unsigned long long)as_expected[k],
-		       (unsigned long long)answered[k],
-		       strerror(-kind_expected[k]));
-	if (first_unexpected_kind >= 0)
-		sn_log("RESULT hostile flood: first answer not as documented: "
-		       "%s got %s",
-		       kind_name[first_unexpected_kind],
-		       first_unexpected_status
-			   ? strerror(-first_unexpected_status)
-			   : "ok");
+	return sn_call_async(tcpip, export_id, body_type, body, T, done, ctx);
 }
 
 /* ---- the attack ---- */
@@ -334,7 +237,7 @@ park_all(void)
 	if (park_accept(&accept_status) == 0)
 		parked++;
 	for (unsigned i = 0; i < nconns; i++) {
-		receive_status[i] = NOT_YET;
+		receive_status[i] = HOSTILE_NOT_YET;
 		if (park_receive(conns[i], &receive_status[i]) == 0)
 			parked++;
 	}
@@ -378,50 +281,36 @@ close_listener(void)
 	uint64_t end = sn_now_ns() + T;
 	int closed = network_socket_close(T, listener), again;
 
-	while (accept_status == NOT_YET && sn_now_ns() < end)
+	while (accept_status == HOSTILE_NOT_YET && sn_now_ns() < end)
 		sn_loop_run_once(&self->loop, end);
 	again =
 	    network_socket_listen_tcp(T, SEALNET_CAPABILITY(server), &listener);
 	sn_log("RESULT hostile closes its listener: %s; its parked accept "
 	       "got %s; listening again: %s",
 	       closed ? strerror(-closed) : "ok",
-	       accept_status == NOT_YET ? "nothing"
-	       : accept_status		? strerror(-accept_status)
-					: "a connection",
+	       accept_status == HOSTILE_NOT_YET ? "nothing"
+	       : accept_status			? strerror(-accept_status)
+						: "a connection",
 	       again ? strerror(-again) : "ok");
 }
 
 int
 main(void)
 {
-	bool first = false;
-
-	if (sealnet_start() < 0 || network_start(30 * SN_SECOND) < 0) {
-		sn_log("RESULT hostile: no network");
+	tcpip = hostile_begin(SN_EXPORT_NETWORK_SOCKET_RECEIVE, "TCPIP",
+			      SEALNET_CAPABILITY(go));
+	if (tcpip == NULL)
 		return 1;
-	}
 	self = sn_compartment_self();
-	tcpip = self ? sn_export_peer(self, SN_EXPORT_NETWORK_SOCKET_RECEIVE)
-		     : NULL;
-	if (tcpip == NULL || wait_for_go() < 0) {
-		sn_log("RESULT hostile: no TCPIP, or no go");
-		return 1;
-	}
-	first = sealnet_incarnation() == 1;
-	sn_log("RESULT hostile incarnation %u begins",
-	       (unsigned)sealnet_incarnation());
 	open_to_quota();
 	if (nconns == 0)
 		return 1;
 	park_all();
 	past_the_quota();
-	if (first) {
-		sn_log("RESULT hostile flooding");
-		report_flood(flood());
-	} else
+	if (sealnet_incarnation() == 1)
+		hostile_flood(self, &flood, flood_one, 2 * T);
+	else
 		close_listener();
 	sn_log("RESULT hostile holds %u parked calls", still_parked());
-	/* Holds everything until it is killed. */
-	for (;;)
-		sn_loop_run_once(&self->loop, 0);
+	hostile_hold(self);
 }
