@@ -56,3 +56,8 @@ SCRIPT_TESTS += tests/attack/parked-mqtt-waits.sh
 compartments: $(BUILD)/compartments/listener_close
 compartment-objs: $(OBJ)/tests/compartments/listener_close.o
 SCRIPT_TESTS += tests/attack/listener-close.sh
+# The Firewall killed under a transfer and a listener
+# (tests/compartments/firewall_restart.c).
+compartments: $(BUILD)/compartments/firewall_restart
+compartment-objs: $(OBJ)/tests/compartments/firewall_restart.o
+SCRIPT_TESTS += tests/firewall-restart.sh

@@ -10,6 +10,8 @@
  */
 #include "tcpip.h"
 
+#include <stdlib.h>
+
 #include "boot.h"
 #include "firewall_holes.h"
 #include "log.h"
@@ -158,6 +160,23 @@ owner_died(void *ctx, struct sn_peer *p)
 	sockets_owner_died(p);
 }
 
+/* A new Firewall holds none of the holes of our connections, and only
+ * NetAPI and the Firewall's own SYN proxy may open them: our connections
+ * would stall until their time-outs, and our listeners would wait for
+ * clients that can no longer reach them.  TCPIP starts again from
+ * nothing instead, as after a crash of its own, which every compartment
+ * already handles: each socket's owner hears -ENOTRECOVERABLE at once,
+ * and NetAPI and the Firewall forget what was made for the old TCPIP. */
+static void
+peer_restarted(void *ctx, struct sn_peer *p)
+{
+	if (p != firewall)
+		return;
+	sn_log("the Firewall restarted without our connections' holes: "
+	       "starting again, so that every socket's owner hears of it");
+	exit(EXIT_FAILURE);
+}
+
 int
 main(void)
 {
@@ -170,6 +189,8 @@ main(void)
 		return 1;
 	/* Registered before anything can die or a turn can end. */
 	if (sn_compartment_on_peer_died(&compartment, owner_died, NULL) < 0 ||
+	    sn_compartment_on_peer_restarted(&compartment, peer_restarted,
+					     NULL) < 0 ||
 	    sn_compartment_on_turn_done(&compartment, turn_done, NULL) < 0)
 		return 1;
 	lwip_init();
