@@ -13,6 +13,16 @@
  * transfer keeps a few in flight.  Pages are touched only as used. */
 #define CHANNEL_RING_BYTES (512u * 1024u)
 
+/* Frames the kernel queues on the TAP device for the Firewall to read
+ * (the device's txqueuelen, raised to this if lower).  Linux's 1000 was
+ * overrun whenever the Firewall waited a few milliseconds for a core
+ * while one application's one-byte sends brought back an acknowledgement
+ * each: 15-20% of what came in was dropped, everyone's alike, and an
+ * honest round trip took up to 5 s.  At this length none was.  What it
+ * may hold is bounded: 4096 frames, of at most 64 KiB each with the
+ * offloads, a few MiB for ordinary frames. */
+#define DEVICE_QUEUE_FRAMES 4096u
+
 /* Restarts: an incarnation that became ready and then died waits the
  * base delay; each death before ready doubles it, up to the maximum.
  * The image's restart limit counts restarts within the window. */

@@ -23,8 +23,10 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "clock.h"
 #include "files.h"
 #include "links.h"
@@ -62,6 +64,31 @@ attach_device(const char *name, bool offloads)
 	return fd;
 }
 
+/* Raises the device's queue to DEVICE_QUEUE_FRAMES (bounds.h says why),
+ * never lowers it; says so if it cannot, and goes on with what it has. */
+static void
+enlarge_device_queue(const char *name)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	if (fd >= 0 && ioctl(fd, SIOCGIFTXQLEN, &ifr) == 0 &&
+	    ifr.ifr_qlen >= (int)DEVICE_QUEUE_FRAMES) {
+		close_descriptor(fd);
+		return;
+	}
+	ifr.ifr_qlen = (int)DEVICE_QUEUE_FRAMES;
+	if (fd < 0 || ioctl(fd, SIOCSIFTXQLEN, &ifr) < 0)
+		say("device %s: its queue stays as it was (%s): a burst "
+		    "longer than it is lost while the Firewall waits for a "
+		    "core",
+		    name, strerror(errno));
+	if (fd >= 0)
+		close_descriptor(fd);
+}
+
 /* The TAP device named, for the compartment that holds it, with its
  * offloads on if the kernel and the device have them (the compartment
  * cannot ask: its ioctls are limited to TCGETS).  -1 with errno set if
@@ -80,6 +107,7 @@ open_device(const char *name, bool want_offloads, bool *offloads)
 	if (want_offloads) {
 		fd = attach_device(name, true);
 		if (fd >= 0) {
+			enlarge_device_queue(name);
 			*offloads = true;
 			say("device %s: offloads on (virtio-net header, "
 			    "checksums, TSO and GSO up to 64 KiB)",
@@ -93,7 +121,10 @@ open_device(const char *name, bool want_offloads, bool *offloads)
 		say("device %s: offloads off, as asked: one frame per read "
 		    "and write",
 		    name);
-	return attach_device(name, false);
+	fd = attach_device(name, false);
+	if (fd >= 0)
+		enlarge_device_queue(name);
+	return fd;
 }
 
 /* One compartment: its uid, its verified binary, and its device if it
