@@ -169,7 +169,8 @@ flood_answer(void *ctx, int status, const sn_message_ref *reply)
 
 	f->in_flight--;
 	kind->answered++;
-	if (status == kind->expected) {
+	if (status == kind->expected ||
+	    (kind->has_also && status == kind->also)) {
 		kind->as_expected++;
 		return;
 	}
@@ -231,11 +232,14 @@ flood_report(const struct hostile_flood *f, int64_t sent)
 	       (long long)sent, (unsigned long long)total,
 	       (unsigned long long)f->unexpected);
 	for (unsigned k = 0; k < f->nkinds; k++)
-		sn_log("RESULT hostile flood %s: %llu of %llu answered %s",
+		sn_log("RESULT hostile flood %s: %llu of %llu answered %s%s%s",
 		       f->kinds[k].name,
 		       (unsigned long long)f->kinds[k].as_expected,
 		       (unsigned long long)f->kinds[k].answered,
-		       strerror(-f->kinds[k].expected));
+		       hostile_said(f->kinds[k].expected),
+		       f->kinds[k].has_also ? " or " : "",
+		       f->kinds[k].has_also ? hostile_said(f->kinds[k].also)
+					    : "");
 	if (f->first_unexpected_kind >= 0)
 		sn_log("RESULT hostile flood: first answer not as documented: "
 		       "%s got %s",

@@ -95,6 +95,8 @@ struct hostile_flood;
 struct hostile_flood_kind {
 	const char *name; /* as the RESULT lines call it */
 	int expected;	  /* the answer the documentation gives it */
+	bool has_also;	  /* and, if set, a second one */
+	int also;
 	uint64_t answered, as_expected;
 	struct hostile_flood *flood;
 };

@@ -145,6 +145,7 @@ enum flood_kind {
 	FLOOD_UDP,	 /* a socket past the quota */
 	FLOOD_FORBIDDEN, /* TCPIP's connect, NetAPI's alone to call */
 	FLOOD_ADDRESS,	 /* another export not imported */
+	FLOOD_SEND,	 /* one byte to the sink, which reads it all */
 	FLOOD_KINDS
 };
 
@@ -155,7 +156,13 @@ static struct hostile_flood flood = {
 	      [FLOOD_FORBIDDEN] = {.name = "tcpip_socket_connect",
 				   .expected = -EPERM},
 	      [FLOOD_ADDRESS] = {.name = "tcpip_address_get",
-				 .expected = -EPERM}},
+				 .expected = -EPERM},
+	      /* Taken, or refused while another send on the socket
+	       * waits for room in lwIP. */
+	      [FLOOD_SEND] = {.name = "send",
+			      .expected = 0,
+			      .has_also = true,
+			      .also = -EBUSY}},
     .nkinds = FLOOD_KINDS,
 };
 
@@ -194,6 +201,16 @@ flood_one(unsigned kind, unsigned round, sn_reply_fn done, void *ctx)
 					    strlen(self->name));
 		sn_socket_connect_add_protocol(b, body, SN_PROTOCOL_TCP);
 		break;
+	case FLOOD_SEND: {
+		sn_handle h = handle_of(s);
+
+		export_id = SN_EXPORT_NETWORK_SOCKET_SEND;
+		body_type = SN_BODY_SEND;
+		body = sn_send_start(b);
+		sn_send_add_socket(b, body, &h);
+		sn_send_add_data(b, body, "y", 1);
+		break;
+	}
 	case FLOOD_ADDRESS:
 	default:
 		export_id = SN_EXPORT_TCPIP_ADDRESS_GET;
