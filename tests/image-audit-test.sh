@@ -106,7 +106,9 @@ expect "an application that may export TLS keys breaks valid, by name" \
 fbs_refused() { # description, sed edit, expected reason
 	sed "$2" "$root/schema/sealnet.fbs" >"$tmp/s.fbs"
 	local out
-	if ! (cd "$tmp" && flatc -b --schema s.fbs) 2>"$tmp/flatc.err"; then
+	if cmp -s "$root/schema/sealnet.fbs" "$tmp/s.fbs"; then
+		fail "$1: the edit changed nothing in the schema"
+	elif ! (cd "$tmp" && flatc -b --schema s.fbs) 2>"$tmp/flatc.err"; then
 		fail "$1: flatc: $(cat "$tmp/flatc.err")"
 	elif out=$("$build/gen/fbsgen" "$tmp/s.bfbs" "$tmp/s.h" "$tmp/s.c" 2>&1); then
 		fail "$1: fbsgen accepted it"
@@ -117,13 +119,13 @@ fbs_refused() { # description, sed edit, expected reason
 	fi
 }
 fbs_refused "an export without a sealnet_role" \
-	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty/' \
+	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*", /firewall_port_close(LocalPort): Empty (/' \
 	'firewall_port_close has no sealnet_role'
 fbs_refused "a misspelt role" \
-	's/"closes_holes connection_holes");$/"close_holes connection_holes");/' \
+	's/"closes_holes connection_holes"/"close_holes connection_holes"/' \
 	'unknown sealnet_role close_holes'
 fbs_refused "a hole closed without saying which" \
-	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*")/firewall_port_close(LocalPort): Empty (sealnet_role: "closes_holes")/' \
+	's/firewall_port_close(LocalPort): Empty (sealnet_role: "[^"]*"/firewall_port_close(LocalPort): Empty (sealnet_role: "closes_holes"/' \
 	'exactly one kind'
 
 # ---- grants that reach outside the sandbox ----
