@@ -58,8 +58,9 @@ on_error(void *arg, err_t err)
 	}
 }
 
-/* The first n queued bytes, which may span chains, copied to data. */
-static void
+/* The first n queued bytes, which may span chains, copied to data: how
+ * many there were. */
+static uint32_t
 copy_received(const struct sock *s, uint8_t *data, uint32_t n)
 {
 	uint32_t off = 0;
@@ -67,10 +68,13 @@ copy_received(const struct sock *s, uint8_t *data, uint32_t n)
 	for (unsigned i = 0; i < s->nrx && off < n; i++) {
 		u16_t take = s->rx[i]->tot_len < n - off ? s->rx[i]->tot_len
 							 : (u16_t)(n - off);
+		u16_t copied = pbuf_copy_partial(s->rx[i], data + off, take, 0);
 
-		pbuf_copy_partial(s->rx[i], data + off, take, 0);
-		off += take;
+		off += copied;
+		if (copied != take)
+			break;
 	}
+	return off;
 }
 
 /* The first n queued bytes handed out: freed, given back to the owner's
@@ -122,7 +126,14 @@ deliver(struct sock *s, uint64_t margin_ns)
 		receive_fail(s, -ENOMEM);
 		return;
 	}
-	copy_received(s, data, n);
+	/* Fewer bytes queued than counted would hand the owner zeros for
+	 * data: a fault of ours, said as one. */
+	if (copy_received(s, data, n) != n) {
+		sn_log("a socket's queue holds less than its count of %u bytes",
+		       n);
+		receive_fail(s, -EIO);
+		return;
+	}
 	/* Sent or not, the bytes are spent: a caller that cannot be
 	 * answered is gone, and its successor must not see its data.
 	 * tcp_recved may send a window update, and so build a call: after
