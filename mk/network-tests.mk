@@ -61,3 +61,8 @@ SCRIPT_TESTS += tests/attack/listener-close.sh
 compartments: $(BUILD)/compartments/firewall_restart
 compartment-objs: $(OBJ)/tests/compartments/firewall_restart.o
 SCRIPT_TESTS += tests/firewall-restart.sh
+# The Firewall's rule table filled by one application
+# (tests/compartments/rules_filler.c).
+compartments: $(BUILD)/compartments/rules_filler
+compartment-objs: $(OBJ)/tests/compartments/rules_filler.o
+SCRIPT_TESTS += tests/attack/rule-table.sh

@@ -32,9 +32,11 @@ uint32_t sealnet_lwip_rand(void);
 /* A thousand connections of one application held open, and more. */
 #define MEMP_NUM_TCP_PCB	1100
 #define MEMP_NUM_TCP_PCB_LISTEN 16
-#define MEMP_NUM_UDP_PCB	16
-#define MEMP_NUM_TCP_SEG	2048
-#define MEMP_NUM_SYS_TIMEOUT	16
+/* UDP sockets of every compartment together (SNTP's among them): with
+ * 16, one application at the default socket quota took them all. */
+#define MEMP_NUM_UDP_PCB     256
+#define MEMP_NUM_TCP_SEG     2048
+#define MEMP_NUM_SYS_TIMEOUT 16
 
 /* TCP sized for throughput on a LAN; windows scaled past 64 KiB.  The
  * receive window holds eight of the device's 64 KiB super-frames: under
