@@ -42,28 +42,6 @@
  * segments up to 64 KiB either way (TSO on writes, GSO/GRO on reads). */
 #define DEVICE_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
 
-static int
-attach_device(const char *name, bool offloads)
-{
-	struct ifreq ifr;
-	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0);
-	memcpy(ifr.ifr_name, name, strlen(name) + 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
-	    (offloads && ioctl(fd, TUNSETOFFLOAD, DEVICE_OFFLOADS) < 0)) {
-		int saved = errno;
-
-		close_descriptor(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
 /* Raises the device's queue to DEVICE_QUEUE_FRAMES (bounds.h says why),
  * never lowers it; says so if it cannot, and goes on with what it has. */
 static void
@@ -89,6 +67,29 @@ enlarge_device_queue(const char *name)
 		close_descriptor(fd);
 }
 
+static int
+attach_device(const char *name, bool offloads)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0);
+	memcpy(ifr.ifr_name, name, strlen(name) + 1);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    (offloads && ioctl(fd, TUNSETOFFLOAD, DEVICE_OFFLOADS) < 0)) {
+		int saved = errno;
+
+		close_descriptor(fd);
+		errno = saved;
+		return -1;
+	}
+	enlarge_device_queue(name);
+	return fd;
+}
+
 /* The TAP device named, for the compartment that holds it, with its
  * offloads on if the kernel and the device have them (the compartment
  * cannot ask: its ioctls are limited to TCGETS).  -1 with errno set if
@@ -107,7 +108,6 @@ open_device(const char *name, bool want_offloads, bool *offloads)
 	if (want_offloads) {
 		fd = attach_device(name, true);
 		if (fd >= 0) {
-			enlarge_device_queue(name);
 			*offloads = true;
 			say("device %s: offloads on (virtio-net header, "
 			    "checksums, TSO and GSO up to 64 KiB)",
@@ -121,10 +121,7 @@ open_device(const char *name, bool want_offloads, bool *offloads)
 		say("device %s: offloads off, as asked: one frame per read "
 		    "and write",
 		    name);
-	fd = attach_device(name, false);
-	if (fd >= 0)
-		enlarge_device_queue(name);
-	return fd;
+	return attach_device(name, false);
 }
 
 /* One compartment: its uid, its verified binary, and its device if it
