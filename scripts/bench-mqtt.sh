@@ -134,17 +134,6 @@ mqtt_rss() { # sets rss
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)
 	number "${rss:-}" || failed "no resident memory figure for MQTT"
 }
-ended() { # COMPARTMENT
-	has_event "$events" ".event==\"died\" and .compartment==\"$1\"" && return 0
-	sn_alive "$(stack_pid bench)" || failed "the supervisor stopped"
-	return 1
-}
-exited_0() { # COMPARTMENT
-	wait_until 60 ended "$1" || failed "gave up waiting for $1"
-	has_event "$events" ".event==\"died\" and .compartment==\"$1\" and .cause==\"exit\" and .exit_status==0" ||
-		failed "$1 failed"
-}
-
 count_start bench/sealnet/q0
 stack_start --netns "$TESTNET_DEV" --stdout "$tmp/out" bench "$tmp/bench.json" --tap tap0
 wait_line "$tmp/bench.log" 'mqtt_bench: (holding 1 connection|connect:)' 60 >/dev/null ||
@@ -152,7 +141,7 @@ wait_line "$tmp/bench.log" 'mqtt_bench: (holding 1 connection|connect:)' 60 >/de
 has_line "$tmp/bench.log" 'mqtt_bench: holding 1 connection' || failed "mqtt_bench could not connect"
 mqtt_rss
 rss1=$rss
-exited_0 mqtt_bench
+bench_await_exit mqtt_bench 60
 # A build with hop timestamps (bench/hop_trace.h) writes them
 # out on SIGUSR1 (those that record any; to the others it is fatal);
 # mqtt_bench did on its exit.
@@ -209,7 +198,7 @@ wait_until 60 all_held || failed "the $CONNECTIONS connections were never all up
 mqtt_rss
 rss_many=$rss
 for h in "${held[@]}"; do
-	exited_0 "mqtt_hold_${h%:*}"
+	bench_await_exit "mqtt_hold_${h%:*}" 60
 done
 stack_stop bench || failed "the stack did not stop cleanly"
 

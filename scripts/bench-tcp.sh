@@ -44,19 +44,7 @@ log "sealnet: Firewall, TCPIP, NetAPI, DNS and the bench compartment"
 	"$build/compartments/tcp_bench" || failed "image build"
 stack_start --netns "$TESTNET_DEV" --stdout "$tmp/out" bench "$tmp/bench.json" \
 	--tap tap0
-# The supervisor reports the bench compartment's end, whatever it was.
-bench_ended() {
-	has_event "$events" '.event=="died" and .compartment=="tcp_bench" and
-		.incarnation==1' && return 0
-	sn_alive "$(stack_pid bench)" || failed "the supervisor stopped"
-	return 1
-}
-wait_until 180 bench_ended ||
-	failed "gave up waiting for the bench compartment"
-has_event "$events" '.event=="died" and .compartment=="tcp_bench" and
-	.incarnation==1 and .cause=="exit" and .exit_status==0' ||
-	failed "the bench compartment $(events "$events" '.event=="died" and
-		.compartment=="tcp_bench"' | jq -r .why)"
+bench_await_exit tcp_bench 180
 # Resident memory, read while the stack still runs.
 total=0
 rss=()

@@ -95,14 +95,7 @@ for n in 1 64; do
 	number "${kb:-}" || failed "no resident memory figure for TLS"
 	rss+=("{\"bench\":\"tls_compartment_rss\",\"sessions\":$n,\"kbytes\":$kb}")
 done
-bench_ended() {
-	has_event "$events" '.event=="died" and .compartment=="tls_bench"' && return 0
-	sn_alive "$(stack_pid bench)" || failed "the supervisor stopped"
-	return 1
-}
-wait_until 60 bench_ended || failed "gave up waiting for the bench compartment"
-has_event "$events" '.event=="died" and .compartment=="tls_bench" and .cause=="exit" and .exit_status==0' ||
-	failed "the bench compartment failed"
+bench_await_exit tls_bench 60
 [ "$(count_events "$events" '.event=="started" and .compartment=="TLS"')" -eq 1 ] ||
 	failed "TLS restarted during the run"
 value() { grep -oE "\"$1\",\"[a-z_]+\":[0-9.]+" "$tmp/out" | grep -oE '[0-9.]+$'; }
