@@ -251,6 +251,8 @@ struct sn_handler {
 
 /* Takes n of q for p: 0, or -EDQUOT (and nothing taken) past its quota. */
 int sn_quota_take(struct sn_peer *p, enum sn_quota q, uint64_t n);
+/* Takes as much of n as q has left for p: how much that was. */
+uint64_t sn_quota_take_up_to(struct sn_peer *p, enum sn_quota q, uint64_t n);
 void sn_quota_give(struct sn_peer *p, enum sn_quota q, uint64_t n);
 
 /*

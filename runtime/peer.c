@@ -197,6 +197,18 @@ sn_quota_take(struct sn_peer *p, enum sn_quota q, uint64_t n)
 	return 0;
 }
 
+uint64_t
+sn_quota_take_up_to(struct sn_peer *p, enum sn_quota q, uint64_t n)
+{
+	uint64_t left =
+	    p->quota_used[q] < p->quota[q] ? p->quota[q] - p->quota_used[q] : 0;
+
+	if (n > left)
+		n = left;
+	p->quota_used[q] += n;
+	return n;
+}
+
 void
 sn_quota_give(struct sn_peer *p, enum sn_quota q, uint64_t n)
 {

@@ -17,6 +17,7 @@
 #include "netif.h"
 #include "tcpip.h"
 #include "udp.h"
+#include "window.h"
 
 static struct sock socks[MAX_SOCKETS];
 static struct sn_handle_entry handle_slots[MAX_SOCKETS];
@@ -134,6 +135,15 @@ pcb_detach(struct tcp_pcb *pcb)
 	tcp_err(pcb, NULL);
 }
 
+/* What s holds of its owner's buffered_bytes quota: a UDP socket's
+ * queued datagrams, or what a connection's window is paid with
+ * (window.h). */
+static uint32_t
+sock_charged(const struct sock *s)
+{
+	return s->state == SOCK_UDP ? s->buffered : s->window_paid;
+}
+
 /* Only the owner was given the handle: release it and what the owner's
  * quotas lent the socket. */
 static void
@@ -144,7 +154,7 @@ sock_disown(struct sock *s)
 	if (sn_handle_release(&handles, s->owner, &s->id, NULL) < 0)
 		sn_log("a socket's handle was not its owner's");
 	sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
-	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, s->buffered);
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, sock_charged(s));
 }
 
 /* A connection going gives its listener's count back, and leaves the
@@ -207,8 +217,10 @@ sock_free(struct sock *s)
 		if (s->state == SOCK_LISTENING) {
 			tcp_arg(s->pcb, NULL);
 			tcp_accept(s->pcb, NULL);
-		} else
+		} else {
 			pcb_detach(s->pcb);
+			window_close(s);
+		}
 		if (tcp_close(s->pcb) != ERR_OK)
 			tcp_abort(s->pcb);
 	}
@@ -375,7 +387,7 @@ serve_socket_delegate(void *ctx, struct sn_incoming *in)
 		/* No random tag: the socket goes, with what it was lent. */
 		sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
 		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
-			      s->buffered);
+			      sock_charged(s));
 		s->owner_peer = NULL;
 		sock_free(s);
 		answer_error(in, -EIO);

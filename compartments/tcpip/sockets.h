@@ -72,8 +72,13 @@ struct sock {
 	unsigned nrx;
 	bool peer_closed;    /* FIN received */
 	unsigned quick_acks; /* segments still acknowledged at once */
-	uint32_t buffered;   /* received, not handed out: the owner's quota */
-	int error;	     /* set when lwIP reported the pcb gone */
+	uint32_t buffered;   /* received, not handed out */
+	/* A connection's receive window: what is queued plus what its peer
+	 * may still send; the part of it above WINDOW_FLOOR is charged to
+	 * the owner's buffered_bytes quota (window.h).  A UDP socket's
+	 * queued datagrams are charged instead. */
+	uint32_t window, window_paid;
+	int error; /* set when lwIP reported the pcb gone */
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */
 	unsigned max_connections;

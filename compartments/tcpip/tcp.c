@@ -14,6 +14,7 @@
 #include "receive.h"
 #include "sockets.h"
 #include "tcpip.h"
+#include "window.h"
 
 /* lwIP's slot for our callbacks on listeners. */
 static u8_t listener_ext_arg;
@@ -77,26 +78,25 @@ copy_received(const struct sock *s, uint8_t *data, uint32_t n)
 	return off;
 }
 
-/* The first n queued bytes handed out: freed, given back to the owner's
- * quota, and the window opened for them. */
+/* The first n queued bytes handed out: freed, and the window opened for
+ * them. */
 static void
 release_received(struct sock *s, uint32_t n)
 {
-	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, n);
-	s->buffered -= n;
-	while (n > 0) {
-		u16_t take =
-		    s->rx[0]->tot_len < n ? s->rx[0]->tot_len : (u16_t)n;
+	uint32_t left = n;
 
-		n -= take;
+	s->buffered -= n;
+	while (left > 0) {
+		u16_t take =
+		    s->rx[0]->tot_len < left ? s->rx[0]->tot_len : (u16_t)left;
+
+		left -= take;
 		s->rx[0] = pbuf_free_header(s->rx[0], take);
 		if (s->rx[0] == NULL)
 			memmove(&s->rx[0], &s->rx[1],
 				--s->nrx * sizeof(s->rx[0]));
-		/* tcp_recved takes 16 bits at a time. */
-		if (s->pcb)
-			tcp_recved(s->pcb, take);
 	}
+	window_reopen(s, n);
 }
 
 /* Hands out what is queued, up to what the caller asked for. */
@@ -143,28 +143,20 @@ deliver(struct sock *s, uint64_t margin_ns)
 }
 
 /* Queues p for the owner: ERR_OK, or ERR_MEM for lwIP to keep it and
- * offer it again. */
+ * offer it again.  What arrives is within the window, which the owner's
+ * quota paid for (window.h). */
 static err_t
 queue_received(struct sock *s, struct pbuf *p)
 {
-	/* Over the owner's quota: lwIP keeps the data, stops taking more
-	 * on this connection, and offers it again later.  TCP slows down;
-	 * nothing is lost. */
-	if (sn_quota_take(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, p->tot_len) <
-	    0)
-		return ERR_MEM;
-	s->buffered += p->tot_len;
 	if (s->nrx > 0 && s->rx[s->nrx - 1]->tot_len + p->tot_len <= 0xffff) {
 		pbuf_cat(s->rx[s->nrx - 1], p);
 	} else if (s->nrx < RX_CHAINS) {
 		s->rx[s->nrx++] = p;
 	} else {
 		/* Cannot happen within the window; lwIP keeps it if so. */
-		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
-			      p->tot_len);
-		s->buffered -= p->tot_len;
 		return ERR_MEM;
 	}
+	s->buffered += p->tot_len;
 	return ERR_OK;
 }
 
@@ -238,6 +230,7 @@ on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		return abort_connection(s, pcb);
 	}
 	s->state = SOCK_OPEN;
+	window_open(s);
 	sock_cancel_timer(s);
 	if (s->connect_waiting) {
 		s->connect_waiting = false;
@@ -297,6 +290,7 @@ on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	l->accepted++;
 	/* Its hole is held since the pcb was made (on_passive_open). */
 	attach_pcb(s, pcb);
+	window_open(s);
 	if (still_waiting(&l->accept_waiting, &l->accept_wait, GIVING_UP_NS)) {
 		l->accept_waiting = false;
 		if (hand_over(&l->accept_wait, s) == 0)

@@ -3,6 +3,9 @@
  *
  *   tcp_peer sink PORT            accept, read until EOF, repeat
  *   tcp_peer source PORT BYTES    accept, write BYTES, close, repeat
+ *   tcp_peer counted PORT BYTES   the same, and once the peer has closed,
+ *                                 print "BYTES bytes written, R segments
+ *                                 retransmitted" (the kernel's count)
  *   tcp_peer send HOST PORT BYTES     connect, write, print MB/s
  *   tcp_peer recv HOST PORT BYTES     connect, read BYTES, print MB/s
  *                                     (send and recv print nothing and
@@ -16,6 +19,7 @@
  */
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,16 +46,39 @@ listen_on(int port)
 	return s;
 }
 
-/* Serves one connection in a child: reads until EOF (sink), or writes
- * bytes and closes (source). */
+enum mode { SINK, SOURCE, COUNTED, PAIRS };
+
+/* What the kernel retransmitted of a source's bytes, once its peer has
+ * read them all and closed. */
 static void
-serve(int c, bool sink, long long bytes)
+print_retransmitted(int c, long long bytes)
 {
-	if (sink)
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	if (shutdown(c, SHUT_WR) < 0)
+		_exit(1);
+	while (read(c, buf, sizeof(buf)) > 0)
+		;
+	if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
+		_exit(1);
+	printf("%lld bytes written, %u segments retransmitted\n", bytes,
+	       info.tcpi_total_retrans);
+	fflush(stdout);
+}
+
+/* Serves one connection in a child: reads until EOF (sink), or writes
+ * bytes and closes (source, counted). */
+static void
+serve(int c, enum mode mode, long long bytes)
+{
+	long long left = bytes;
+
+	if (mode == SINK)
 		while (read(c, buf, sizeof(buf)) > 0)
 			;
 	else
-		for (long long left = bytes; left > 0;) {
+		while (left > 0) {
 			ssize_t n =
 			    write(c, buf,
 				  left < (long long)sizeof(buf) ? (size_t)left
@@ -60,6 +87,8 @@ serve(int c, bool sink, long long bytes)
 				break;
 			left -= n;
 		}
+	if (mode == COUNTED)
+		print_retransmitted(c, bytes - left);
 	_exit(0);
 }
 
@@ -76,7 +105,7 @@ answer_pairs(int c)
 
 /* sink and source: never return but on failure. */
 static int
-server(int port, bool sink, bool pairs, long long bytes)
+server(int port, enum mode mode, long long bytes)
 {
 	int l = listen_on(port);
 
@@ -87,9 +116,9 @@ server(int port, bool sink, bool pairs, long long bytes)
 		if (c < 0)
 			continue;
 		if (fork() == 0) {
-			if (pairs)
+			if (mode == PAIRS)
 				answer_pairs(c);
-			serve(c, sink, bytes);
+			serve(c, mode, bytes);
 		}
 		close(c);
 	}
@@ -152,12 +181,14 @@ main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);
-	if (argc >= 3 &&
-	    (!strcmp(argv[1], "sink") || !strcmp(argv[1], "source")))
-		return server(atoi(argv[2]), argv[1][1] == 'i', false,
-			      argc > 3 ? atoll(argv[3]) : 0);
+	if (argc == 3 && !strcmp(argv[1], "sink"))
+		return server(atoi(argv[2]), SINK, 0);
+	if (argc == 4 && !strcmp(argv[1], "source"))
+		return server(atoi(argv[2]), SOURCE, atoll(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "counted"))
+		return server(atoi(argv[2]), COUNTED, atoll(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "pairs"))
-		return server(atoi(argv[2]), false, true, 0);
+		return server(atoi(argv[2]), PAIRS, 0);
 	if (argc == 5 && (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv")))
 		return transfer(argv[1], argv[2], argv[3], atoll(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "connect"))

@@ -42,8 +42,9 @@ uint32_t sealnet_lwip_rand(void);
  * receive window holds eight of the device's 64 KiB super-frames: under
  * load a segment takes about 0.45 ms from the sender's stack through the
  * Firewall to lwIP's ACK, and a window of four bound the sender to under
- * 600 MB/s.  It stays within the default buffered_bytes quota (1 MiB),
- * so one connection's window never outgrows what its owner may hold.  A
+ * 600 MB/s.  A connection's window is cut to what its owner's
+ * buffered_bytes quota pays for (window.h): the default quota (1 MiB)
+ * pays for two whole windows at once.  A
  * window update of its own goes only once a quarter of the window is
  * free again: lwIP's default (4 MSS) sent one after nearly every reply to
  * the application, each a frame through the Firewall. */
