@@ -40,6 +40,7 @@ deliver_datagram(struct sock *s, uint64_t margin_ns)
 	sn_builder *b;
 	uint32_t body, n;
 	uint8_t *data;
+	int rc;
 
 	if (s->nqueue == 0 || !receive_waiting(s, margin_ns))
 		return;
@@ -49,19 +50,23 @@ deliver_datagram(struct sock *s, uint64_t margin_ns)
 	b = sn_reply_builder(&compartment);
 	body = sn_received_start(b);
 	data = sn_received_reserve_data(b, body, n);
-	if (data != NULL) {
+	rc = data == NULL ? -ENOMEM : 0;
+	/* A copy short of the datagram would hand the owner zeros for data:
+	 * a fault of ours, said as one. */
+	if (data != NULL && pbuf_copy_partial(d->p, data, (u16_t)n, 0) != n) {
+		sn_log("a datagram holds less than its length of %u bytes", n);
+		rc = -EIO;
+	}
+	/* Answered or not, the datagram is spent, as UDP loses one. */
+	if (rc == 0) {
 		uint32_t from = sn_endpoint_start(b);
 
-		pbuf_copy_partial(d->p, data, (u16_t)n, 0);
 		tcpip_endpoint_set_address(b, from, &d->from);
 		sn_endpoint_add_port(b, from, d->port);
 		sn_received_add_from(b, body, from);
-	}
-	/* Answered or not, the datagram is spent, as UDP loses one. */
-	if (data != NULL)
 		receive_answer(s, body);
-	else
-		receive_fail(s, -ENOMEM);
+	} else
+		receive_fail(s, rc);
 	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, d->p->tot_len);
 	s->buffered -= d->p->tot_len;
 	pbuf_free(d->p);
