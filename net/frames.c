@@ -3,13 +3,20 @@
 #include <errno.h>
 #include <string.h>
 
+bool
+sn_frames_has_room(const struct sn_frames *f, size_t len)
+{
+	return len > 0 && len <= SN_FRAMES_MAX_FRAME &&
+	       f->count < SN_FRAMES_MAX &&
+	       len <= SN_FRAMES_MAX_BYTES - f->bytes;
+}
+
 uint8_t *
 sn_frames_reserve(struct sn_frames *f, size_t len)
 {
 	uint8_t *at;
 
-	if (len == 0 || len > SN_FRAMES_MAX_FRAME ||
-	    f->count >= SN_FRAMES_MAX || len > SN_FRAMES_MAX_BYTES - f->bytes)
+	if (!sn_frames_has_room(f, len))
 		return NULL;
 	at = f->data + f->bytes;
 	memset(&f->info[f->count], 0, sizeof(f->info[0]));

@@ -42,6 +42,9 @@ struct sn_frames {
  * it first) or the frame is too long. */
 uint8_t *sn_frames_reserve(struct sn_frames *f, size_t len);
 
+/* Whether a frame of len bytes would fit (sn_frames_reserve). */
+bool sn_frames_has_room(const struct sn_frames *f, size_t len);
+
 /* The frame reserved last, its length and what it carries; NULL if the
  * batch is empty. */
 uint8_t *sn_frames_last(struct sn_frames *f, size_t *len,

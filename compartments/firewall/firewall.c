@@ -97,12 +97,27 @@ static struct sn_frames batch;
 
 static void batch_send(void);
 
-/* The device is read again once TCPIP has caught up. */
+/*
+ * The device is read while the batch has room for a super-frame, and
+ * left unread while it has none: TCPIP has not taken the batch yet, and a
+ * burst waits in the device's queue (and the sender's window) instead of
+ * being lost.  Worked out again from the batch after every attempt to
+ * send it, so that the device is never left unread with nothing waiting:
+ * a pause decided before a send that then went through stopped all
+ * traffic in for good.
+ */
 static void
-device_resume(void)
+device_watch(void)
 {
-	if (!device_paused || batch.count > 0)
+	bool room = sn_frames_has_room(&batch, SN_FRAMES_MAX_FRAME);
+
+	if (room != device_paused)
 		return;
+	if (!room) {
+		if (sn_loop_remove_fd(&compartment.loop, SN_DEVICE_FD) == 0)
+			device_paused = true;
+		return;
+	}
 	if (sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0) {
 		sn_log("cannot watch the device again: no frames come in");
@@ -125,13 +140,13 @@ batch_send(void)
 	unsigned pending = batch.count;
 	int rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE);
 
-	if (rc == -EAGAIN)
-		return;
-	SEALNET_HOP("firewall.tcpip.frames", pending);
-	if (rc < 0 && sn_log_worth(tcpip_busy += pending))
-		sn_log("TCPIP is gone: %llu frames not delivered",
-		       (unsigned long long)tcpip_busy);
-	device_resume();
+	if (rc != -EAGAIN) {
+		SEALNET_HOP("firewall.tcpip.frames", pending);
+		if (rc < 0 && sn_log_worth(tcpip_busy += pending))
+			sn_log("TCPIP is gone: %llu frames not delivered",
+			       (unsigned long long)tcpip_busy);
+	}
+	device_watch();
 }
 
 static void
@@ -264,26 +279,16 @@ device_readable(void *ctx, int fd, short revents)
 {
 	uint64_t now = sn_now_ns();
 
-	bool full = false;
-
 	/* A bounded number of reads: the channels get their turn too.  While
 	 * TCPIP is behind, frames are still read and filtered, and those that
 	 * pass wait in the batch; only when the batch is full does the device
 	 * wait.  Were it left unread as soon as TCPIP fell behind, a flood the
 	 * filter would drop fills the device's queue, and the kernel drops
 	 * the real clients' frames with the flood's. */
-	for (unsigned i = 0; i < SN_FRAMES_MAX; i++) {
-		int rc = device_read_one(fd, now);
-
-		full = rc == -ENOBUFS;
-		if (rc <= 0)
+	for (unsigned i = 0; i < SN_FRAMES_MAX; i++)
+		if (device_read_one(fd, now) <= 0)
 			break;
-	}
 	batch_send();
-	if (full && !device_paused) {
-		if (sn_loop_remove_fd(&compartment.loop, SN_DEVICE_FD) == 0)
-			device_paused = true;
-	}
 }
 
 /* The decision on a frame TCPIP sends, and the device's header for it. */

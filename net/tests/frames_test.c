@@ -19,15 +19,23 @@ TEST(a_batch_holds_frames_up_to_its_limits)
 	CHECK(sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME + 1) == NULL);
 	for (unsigned i = 0; i < SN_FRAMES_MAX; i++)
 		CHECK(sn_frames_reserve(&batch, 60) != NULL);
+	CHECK(!sn_frames_has_room(&batch, 60));
 	CHECK(sn_frames_reserve(&batch, 60) == NULL);
 	CHECK_EQ_INT(batch.count, SN_FRAMES_MAX);
 
 	/* Full frames: the byte limit holds as well. */
 	memset(&batch, 0, sizeof(batch));
-	while (sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME) != NULL)
-		;
+	CHECK(!sn_frames_has_room(&batch, 0));
+	CHECK(!sn_frames_has_room(&batch, SN_FRAMES_MAX_FRAME + 1));
+	while (sn_frames_has_room(&batch, SN_FRAMES_MAX_FRAME))
+		CHECK(sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME) != NULL);
+	CHECK(sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME) == NULL);
 	CHECK(batch.count > 0);
 	CHECK(batch.bytes <= SN_FRAMES_MAX_BYTES);
+	/* What is left still takes a shorter frame. */
+	CHECK(sn_frames_has_room(&batch, SN_FRAMES_MAX_BYTES - batch.bytes));
+	CHECK(
+	    !sn_frames_has_room(&batch, SN_FRAMES_MAX_BYTES - batch.bytes + 1));
 }
 
 static unsigned seen;
