@@ -81,22 +81,29 @@ roles_of(const reflection::RPCCall *call)
 	return roles;
 }
 
+// Whether the call carries the attribute named key.
+bool
+has_attribute(const reflection::RPCCall *call, const char *key)
+{
+	if (call->attributes() == nullptr)
+		return false;
+	for (auto kv : *call->attributes())
+		if (kv->key()->str() == key)
+			return true;
+	return false;
+}
+
 // Whether the call is one-way (the sealnet_one_way attribute): then it
 // says nothing back, so its result must be Empty.
 bool
 one_way_of(const reflection::RPCCall *call)
 {
-	if (call->attributes() == nullptr)
+	if (!has_attribute(call, "sealnet_one_way"))
 		return false;
-	for (auto kv : *call->attributes())
-		if (kv->key()->str() == "sealnet_one_way") {
-			if (call->response()->name()->str() !=
-			    "sealnet.msg.Empty")
-				die("rpc call " + call->name()->str() +
-				    " is one-way: its result must be Empty");
-			return true;
-		}
-	return false;
+	if (call->response()->name()->str() != "sealnet.msg.Empty")
+		die("rpc call " + call->name()->str() +
+		    " is one-way: its result must be Empty");
+	return true;
 }
 
 // Whether the call is served even after its deadline (the
@@ -104,12 +111,7 @@ one_way_of(const reflection::RPCCall *call)
 bool
 served_late_of(const reflection::RPCCall *call)
 {
-	if (call->attributes() == nullptr)
-		return false;
-	for (auto kv : *call->attributes())
-		if (kv->key()->str() == "sealnet_served_late")
-			return true;
-	return false;
+	return has_attribute(call, "sealnet_served_late");
 }
 
 } // namespace
