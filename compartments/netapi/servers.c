@@ -10,7 +10,13 @@
 static void
 withdrawn(void *ctx, int status, const sn_message_ref *reply)
 {
-	if (status < 0)
+	/* A withdrawal is served even late (sealnet_served_late): past the
+	 * wait, the Firewall still closes the port when it gets to it. */
+	if (status == -ETIMEDOUT)
+		sn_log("server port %u: no answer to its withdrawal in time; "
+		       "the Firewall closes it when it reads the request",
+		       (unsigned)(uintptr_t)ctx);
+	else if (status < 0)
 		sn_log("could not withdraw server port %u: %d",
 		       (unsigned)(uintptr_t)ctx, status);
 }
@@ -67,26 +73,27 @@ server_ports_init(struct server_ports *s, struct sn_compartment *c,
 	s->firewall = firewall;
 }
 
-static struct server_port *
-find(struct server_ports *s, const struct sn_peer *owner, uint16_t port,
+/* The slot of owner's kept port, or -1. */
+static int
+find(const struct server_ports *s, const struct sn_peer *owner, uint16_t port,
      uint16_t max_connections, bool ipv6)
 {
 	for (unsigned i = 0; i < NETAPI_MAX_SERVERS; i++) {
-		struct server_port *p = &s->ports[i];
+		const struct server_port *p = &s->ports[i];
 
 		if (p->owner == owner && p->port == port &&
 		    p->max_connections == max_connections && p->ipv6 == ipv6)
-			return p;
+			return (int)i;
 	}
-	return NULL;
+	return -1;
 }
 
 bool
 server_port_kept(const struct server_ports *s, const struct sn_peer *owner,
 		 uint16_t port, uint16_t max_connections, bool ipv6)
 {
-	return owner != NULL && find((struct server_ports *)s, owner, port,
-				     max_connections, ipv6) != NULL;
+	return owner != NULL &&
+	       find(s, owner, port, max_connections, ipv6) >= 0;
 }
 
 void
@@ -97,9 +104,11 @@ server_port_listening(struct server_ports *s, struct sn_peer *owner,
 
 	/* Listening again: the port is remembered already. */
 	if (f->port_kept) {
-		p = find(s, owner, f->local_port, f->max_connections, f->ipv6);
-		if (!answered && p != NULL)
-			withdraw(s, p);
+		int i =
+		    find(s, owner, f->local_port, f->max_connections, f->ipv6);
+
+		if (!answered && i >= 0)
+			withdraw(s, &s->ports[i]);
 		return;
 	}
 	for (unsigned i = 0; i < NETAPI_MAX_SERVERS && p == NULL; i++)
