@@ -7,7 +7,7 @@ FIREWALL_PURE := $(addprefix $(FIREWALL_DIR)/,filter.c rules.c syncookie.c \
 
 STACK_COMPARTMENTS += firewall
 COMPARTMENT_SRCS_firewall := $(FIREWALL_DIR)/firewall.c $(FIREWALL_PURE) \
-	net/frames.c
+	$(FIREWALL_DIR)/intake.c net/frames.c
 # libcrypto's SipHash keys the SYN cookies.  Linked statically, its unused
 # network and module loading code makes the linker warn about dlopen and
 # getaddrinfo.
@@ -16,7 +16,10 @@ COMPARTMENT_LDLIBS_firewall := -lcrypto
 $(OBJ)/$(FIREWALL_DIR)/%.o: CFLAGS += -I$(FIREWALL_DIR) -Inet
 $(FUZZ_BIN_DIR)/filter_frame: CFLAGS += -I$(FIREWALL_DIR) -Inet
 
-TEST_NAMES += filter_test syn_proxy_test syncookie_test vnet_test held_test
+TEST_NAMES += filter_test syn_proxy_test syncookie_test vnet_test held_test \
+	intake_test
+TEST_MAIN_intake_test := $(FIREWALL_DIR)/tests/intake_test.c
+TEST_SRCS_intake_test := $(FIREWALL_DIR)/intake.c net/frames.c
 TEST_MAIN_held_test := $(FIREWALL_DIR)/tests/held_test.c
 TEST_SRCS_held_test := $(FIREWALL_PURE)
 TEST_LDLIBS_held_test := -lcrypto

@@ -21,6 +21,7 @@
 #include "filter.h"
 #include "frames.h"
 #include "held.h"
+#include "intake.h"
 #include "log.h"
 #include "sealnet/compartment.h"
 #include "vnet.h"
@@ -89,56 +90,32 @@ device_write(const uint8_t *data, size_t len)
 	device_write_with(&plain, data, len);
 }
 
-static bool device_paused;
-
 static void device_readable(void *ctx, int fd, short revents);
 
-static struct sn_frames batch;
+/* Frames that passed the filter, waiting for TCPIP (intake.h). */
+static struct intake intake;
 
-static void batch_send(void);
-
-/*
- * The device is read while the batch has room for a super-frame, and
- * left unread while it has none: TCPIP has not taken the batch yet, and a
- * burst waits in the device's queue (and the sender's window) instead of
- * being lost.  Worked out again from the batch after every attempt to
- * send it, so that the device is never left unread with nothing waiting:
- * a pause decided before a send that then went through stopped all
- * traffic in for good.
- */
-static void
-device_watch(void)
+static int
+device_watch(void *ctx, bool on)
 {
-	bool room = sn_frames_has_room(&batch, SN_FRAMES_MAX_FRAME);
-
-	if (room != device_paused)
-		return;
-	if (!room) {
-		if (sn_loop_remove_fd(&compartment.loop, SN_DEVICE_FD) == 0)
-			device_paused = true;
-		return;
-	}
+	if (!on)
+		return sn_loop_remove_fd(&compartment.loop, SN_DEVICE_FD);
 	if (sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,
 			   device_readable, NULL) < 0) {
 		sn_log("cannot watch the device again: no frames come in");
-		return;
+		return -ENOSPC;
 	}
-	device_paused = false;
+	return 0;
 }
 
-/*
- * The batch goes to TCPIP as a notice.  When TCPIP's ring has no room
- * for it, the batch is kept: frames that pass the filter wait in it, and
- * once it is full the device is not read, so that a burst waits in the
- * device's queue (and the sender's window) instead of being lost for
- * want of room.  The end of the turn in which TCPIP has made room sends
- * it (batch_retry).
- */
-static void
-batch_send(void)
+/* The batch goes to TCPIP as a notice; when TCPIP's ring has no room
+ * for it, the intake keeps it, and the end of the turn in which TCPIP
+ * has made room sends it (batch_retry). */
+static int
+batch_send(void *ctx, struct sn_frames *batch)
 {
-	unsigned pending = batch.count;
-	int rc = sn_frames_send(&batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE);
+	unsigned pending = batch->count;
+	int rc = sn_frames_send(batch, tcpip, SN_EXPORT_TCPIP_FRAME_RECEIVE);
 
 	if (rc != -EAGAIN) {
 		SEALNET_HOP("firewall.tcpip.frames", pending);
@@ -146,32 +123,28 @@ batch_send(void)
 			sn_log("TCPIP is gone: %llu frames not delivered",
 			       (unsigned long long)tcpip_busy);
 	}
-	device_watch();
+	return rc;
 }
 
 static void
 batch_retry(void *ctx)
 {
-	if (batch.count > 0)
-		batch_send();
+	/* Its result is in the log already, or the batch is kept. */
+	(void)intake_send(&intake);
 }
 
 /* Queues a frame for TCPIP, sending the batch first if it is full. */
 static int
 batch_add(const uint8_t *data, size_t len, bool checksum_trusted)
 {
-	uint8_t *slot = sn_frames_reserve(&batch, len);
+	uint8_t *slot = intake_reserve(&intake, len);
 	struct sn_frame_info *info;
 	size_t n;
 
-	if (slot == NULL) {
-		batch_send();
-		slot = sn_frames_reserve(&batch, len);
-	}
 	if (slot == NULL)
 		return -EMSGSIZE;
 	memcpy(slot, data, len);
-	if (sn_frames_last(&batch, &n, &info) != NULL)
+	if (sn_frames_last(&intake.batch, &n, &info) != NULL)
 		info->checksum_trusted = checksum_trusted;
 	return 0;
 }
@@ -185,14 +158,14 @@ syn_before_ack(const struct filter_reply *reply, bool checksum_trusted)
 	static uint8_t ack[SN_FRAMES_MAX_FRAME];
 	struct sn_frame_info *info;
 	size_t len;
-	const uint8_t *last = sn_frames_last(&batch, &len, &info);
+	const uint8_t *last = sn_frames_last(&intake.batch, &len, &info);
 
 	if (last == NULL)
 		return;
 	memcpy(ack, last, len);
-	if (sn_frames_trim_last(&batch, 0) < 0 ||
+	if (sn_frames_trim_last(&intake.batch, 0) < 0 ||
 	    batch_add(reply->syn, reply->syn_len, false) < 0 ||
-	    sn_frames_mark_syn_cookie(&batch, reply->syn_isn) < 0 ||
+	    sn_frames_mark_syn_cookie(&intake.batch, reply->syn_isn) < 0 ||
 	    batch_add(ack, len, checksum_trusted) < 0)
 		sn_log("no room for a SYN made from a cookie: its hand-off "
 		       "expires");
@@ -216,39 +189,36 @@ filter_read(const uint8_t *hdr, const uint8_t *frame, size_t len, uint64_t now,
 	return filter_frame(&filter, FILTER_IN, frame, len, now, reply);
 }
 
+/* When the device was found readable: the filter's clock for its frames. */
+static uint64_t read_now;
+
 /*
  * One frame from the device, read straight into the batch (no copy of
- * its own), filtered, and kept there only if it passes.  1 for a frame
- * read, 0 when the device had nothing, -ENOBUFS when the batch is full
- * and TCPIP has not yet answered enough to take it.  Bytes past a
- * super-frame land in `beyond`: such a frame is too long, and dropped.
+ * its own), filtered, and kept there only if it passes (intake_io.read).
+ * Bytes past a super-frame land in `beyond`: such a frame is too long,
+ * and dropped.
  */
 static int
-device_read_one(int fd, uint64_t now)
+device_read_one(void *ctx, struct intake *in)
 {
 	static uint8_t beyond[64];
 	uint8_t hdr[VNET_HDR_LEN] = {0};
 	size_t skip = offloads ? sizeof(hdr) : 0, len;
-	uint8_t *slot = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
+	uint8_t *slot = intake_reserve(in, SN_FRAMES_MAX_FRAME);
 	struct iovec iov[3] = {{hdr, sizeof(hdr)}};
 	struct filter_reply reply;
 	struct sn_frame_info *info;
-	struct vnet_frame in;
+	struct vnet_frame vf;
 	enum filter_verdict v;
 	ssize_t n;
 
-	/* A full batch goes to TCPIP if it has room for it, else waits. */
-	if (slot == NULL) {
-		batch_send();
-		slot = sn_frames_reserve(&batch, SN_FRAMES_MAX_FRAME);
-		if (slot == NULL)
-			return -ENOBUFS;
-	}
+	if (slot == NULL)
+		return -ENOBUFS;
 	iov[1] = (struct iovec){slot, SN_FRAMES_MAX_FRAME};
 	iov[2] = (struct iovec){beyond, sizeof(beyond)};
-	n = readv(fd, offloads ? iov : iov + 1, offloads ? 3 : 2);
+	n = readv(SN_DEVICE_FD, offloads ? iov : iov + 1, offloads ? 3 : 2);
 	if (n <= 0 || (size_t)n < skip) {
-		sn_frames_trim_last(&batch, 0);
+		sn_frames_trim_last(&in->batch, 0);
 		if (n > 0)
 			count_drop(FILTER_DROP_DEVICE, FILTER_IN);
 		return n > 0 ? 1 : 0;
@@ -258,37 +228,27 @@ device_read_one(int fd, uint64_t now)
 	v = filter_read(hdr, slot,
 			len > SN_FRAMES_MAX_FRAME ? SN_FRAMES_MAX_FRAME + 1
 						  : len,
-			now, &reply, &in);
+			read_now, &reply, &vf);
 	if (reply.answer_len > 0)
 		device_write(reply.answer, reply.answer_len);
 	if (v != FILTER_PASS) {
 		count_drop(v, FILTER_IN);
-		sn_frames_trim_last(&batch, 0);
+		sn_frames_trim_last(&in->batch, 0);
 		return 1;
 	}
-	sn_frames_trim_last(&batch, in.len);
-	if (sn_frames_last(&batch, &len, &info) != NULL)
-		info->checksum_trusted = in.checksum_trusted;
+	sn_frames_trim_last(&in->batch, vf.len);
+	if (sn_frames_last(&in->batch, &len, &info) != NULL)
+		info->checksum_trusted = vf.checksum_trusted;
 	if (reply.syn_len > 0)
-		syn_before_ack(&reply, in.checksum_trusted);
+		syn_before_ack(&reply, vf.checksum_trusted);
 	return 1;
 }
 
 static void
 device_readable(void *ctx, int fd, short revents)
 {
-	uint64_t now = sn_now_ns();
-
-	/* A bounded number of reads: the channels get their turn too.  While
-	 * TCPIP is behind, frames are still read and filtered, and those that
-	 * pass wait in the batch; only when the batch is full does the device
-	 * wait.  Were it left unread as soon as TCPIP fell behind, a flood the
-	 * filter would drop fills the device's queue, and the kernel drops
-	 * the real clients' frames with the flood's. */
-	for (unsigned i = 0; i < SN_FRAMES_MAX; i++)
-		if (device_read_one(fd, now) <= 0)
-			break;
-	batch_send();
+	read_now = sn_now_ns();
+	intake_device_readable(&intake);
 }
 
 /* The decision on a frame TCPIP sends, and the device's header for it. */
@@ -578,6 +538,9 @@ main(void)
 	if (tcpip == NULL)
 		return 1;
 	held_syns_init(&held);
+	intake_init(&intake, &(struct intake_io){.read = device_read_one,
+						 .send = batch_send,
+						 .watch = device_watch});
 	if (sn_compartment_on_peer_restarted(&compartment, peer_restarted,
 					     NULL) < 0 ||
 	    sn_compartment_on_turn_done(&compartment, batch_retry, NULL) < 0 ||
