@@ -75,15 +75,20 @@ start(unsigned frames, const int *script, unsigned n)
 	watch_calls = 0;
 }
 
+/* Nothing waits for TCPIP, and the device is read. */
+static bool
+all_sent_and_read(void)
+{
+	return in.batch.count == 0 && watched && !in.device_unread;
+}
+
 /* TCPIP keeps up: every frame goes, and the device is read throughout. */
 TEST(with_room_in_tcpip_the_device_is_always_read)
 {
 	start(5, NULL, 0);
 	intake_device_readable(&in);
 	CHECK_EQ_INT(waiting, 0);
-	CHECK_EQ_INT(in.batch.count, 0);
-	CHECK(watched);
-	CHECK(!in.device_unread);
+	CHECK(all_sent_and_read());
 	CHECK_EQ_INT(watch_calls, 0);
 }
 
@@ -102,9 +107,7 @@ TEST(a_full_batch_stops_the_reads_until_tcpip_takes_it)
 	CHECK(waiting > 0);
 	/* The turn's end: TCPIP has made room. */
 	CHECK(intake_send(&in) > 0);
-	CHECK_EQ_INT(in.batch.count, 0);
-	CHECK(watched);
-	CHECK(!in.device_unread);
+	CHECK(all_sent_and_read());
 }
 
 /*
@@ -120,9 +123,7 @@ TEST(a_send_that_goes_through_at_the_end_of_a_round_leaves_the_device_read)
 	start(5, script, 2);
 	intake_device_readable(&in);
 	CHECK_EQ_INT(sent, 2);
-	CHECK_EQ_INT(in.batch.count, 0);
-	CHECK(watched);
-	CHECK(!in.device_unread);
+	CHECK(all_sent_and_read());
 }
 
 /* A batch with room left is not a reason to stop reading, whatever TCPIP
@@ -148,9 +149,7 @@ TEST(frames_tcpip_cannot_take_are_lost_and_the_device_read)
 	start(5, script, 2);
 	intake_device_readable(&in);
 	CHECK_EQ_INT(sent, 2);
-	CHECK_EQ_INT(in.batch.count, 0);
-	CHECK(watched);
-	CHECK(!in.device_unread);
+	CHECK(all_sent_and_read());
 }
 
 int
