@@ -66,7 +66,8 @@ start(unsigned frames, const int *script, unsigned n)
 	intake_init(&in, &(struct intake_io){.read = read_one,
 					     .send = send_batch,
 					     .watch = watch});
-	memcpy(sends, script, n * sizeof(script[0]));
+	for (unsigned i = 0; i < n; i++)
+		sends[i] = script[i];
 	nsends = n;
 	sent = 0;
 	waiting = frames;
