@@ -26,6 +26,8 @@
 #include "lwip/ip6_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+/* tcp_txnow: lwIP's retry of output refused for want of room. */
+#include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
 
 static struct netif netif;
@@ -48,16 +50,21 @@ static struct {
  * to send again, where a frame lost on the way would wait for a
  * retransmission. */
 static struct sn_frames outgoing;
+/* lwIP's TCP keeps a segment refused so as unsent, and sends it again
+ * only at its next output on that connection, which may never come: a
+ * request that waits for its answer sends nothing more.  Once the batch
+ * has gone, tcp_txnow sends them. */
+static bool output_refused;
 
-void
-tcpip_netif_flush(void)
+static int
+send_batch(void)
 {
 	unsigned n = outgoing.count;
 	int rc =
 	    sn_frames_send(&outgoing, firewall, SN_EXPORT_FIREWALL_FRAME_SEND);
 
 	if (rc == -EAGAIN)
-		return;
+		return rc;
 	if (n > 0)
 		SEALNET_HOP("tcpip.firewall.frames", n);
 	if (rc < 0) {
@@ -67,6 +74,19 @@ tcpip_netif_flush(void)
 			       (unsigned long long)stats.frames_out_dropped);
 	} else
 		stats.frames_out += n;
+	return rc;
+}
+
+void
+tcpip_netif_flush(void)
+{
+	if (send_batch() == -EAGAIN || !output_refused)
+		return;
+	output_refused = false;
+	tcp_txnow();
+	/* What that made, at once if the Firewall has room for it, or at
+	 * the end of a later turn. */
+	(void)send_batch();
 }
 
 /* A TCP segment that continues the last frame of the batch is appended
@@ -106,11 +126,13 @@ link_output(struct netif *nif, struct pbuf *p)
 	_Static_assert(SN_FRAMES_MAX_FRAME >= 0xffff, "a pbuf fits a batch");
 	slot = sn_frames_reserve(&outgoing, p->tot_len);
 	if (slot == NULL) {
-		tcpip_netif_flush();
+		(void)send_batch();
 		slot = sn_frames_reserve(&outgoing, p->tot_len);
 	}
-	if (slot == NULL)
+	if (slot == NULL) {
+		output_refused = true;
 		return ERR_BUF;
+	}
 	/* The whole chain fits the slot: the copy is never short. */
 	pbuf_copy_partial(p, slot, p->tot_len, 0);
 	/* lwIP made no TCP checksum: the device completes it. */
