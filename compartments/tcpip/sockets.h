@@ -73,11 +73,11 @@ struct sock {
 	bool peer_closed;    /* FIN received */
 	unsigned quick_acks; /* segments still acknowledged at once */
 	uint32_t buffered;   /* received, not handed out */
-	/* A connection's receive window: what is queued plus what its peer
-	 * may still send; the part of it above WINDOW_FLOOR is charged to
-	 * the owner's buffered_bytes quota (window.h).  A UDP socket's
-	 * queued datagrams are charged instead. */
-	uint32_t window, window_paid;
+	/* What a connection's receive window (what is queued plus what its
+	 * peer may still send) holds of the owner's buffered_bytes quota:
+	 * the part above WINDOW_FLOOR (window.h).  A UDP socket's queued
+	 * datagrams are charged instead. */
+	uint32_t window_paid;
 	int error; /* set when lwIP reported the pcb gone */
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */

@@ -2,27 +2,32 @@
 
 #include "tcpip.h"
 
+/* The window's size: the floor and what the quota paid for. */
+static uint32_t
+window_size(const struct sock *s)
+{
+	return WINDOW_FLOOR + s->window_paid;
+}
+
 void
 window_open(struct sock *s)
 {
 	struct tcp_pcb *pcb = s->pcb;
 	/* lwIP's whole window: smaller if the peer cannot scale it. */
-	uint32_t full = TCP_WND_MAX(pcb);
+	uint32_t full = TCP_WND_MAX(pcb), size;
 
 	s->window_paid = (uint32_t)sn_quota_take_up_to(
 	    s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
 	    full > WINDOW_FLOOR ? full - WINDOW_FLOOR : 0);
-	s->window = WINDOW_FLOOR + s->window_paid;
-	if (s->window >= full) {
-		s->window = full;
+	size = window_size(s);
+	if (size >= full)
 		return;
-	}
 	/* Nothing has arrived yet: lwIP takes data from the handshake's
 	 * last segment only after the connection is handed to us. */
-	if (pcb->rcv_wnd > s->window)
-		pcb->rcv_wnd = (tcpwnd_size_t)s->window;
-	if (pcb->rcv_ann_wnd > s->window)
-		pcb->rcv_ann_wnd = (tcpwnd_size_t)s->window;
+	if (pcb->rcv_wnd > size)
+		pcb->rcv_wnd = (tcpwnd_size_t)size;
+	if (pcb->rcv_ann_wnd > size)
+		pcb->rcv_ann_wnd = (tcpwnd_size_t)size;
 }
 
 void
@@ -34,10 +39,10 @@ window_reopen(struct sock *s, uint32_t n)
 	if (pcb == NULL)
 		return;
 	full = TCP_WND_MAX(pcb);
-	if (s->window < full) {
-		more = (uint32_t)sn_quota_take_up_to(
-		    s->owner_peer, SN_QUOTA_BUFFERED_BYTES, full - s->window);
-		s->window += more;
+	if (window_size(s) < full) {
+		more = (uint32_t)sn_quota_take_up_to(s->owner_peer,
+						     SN_QUOTA_BUFFERED_BYTES,
+						     full - window_size(s));
 		s->window_paid += more;
 	}
 	/* tcp_recved takes 16 bits at a time. */
@@ -53,7 +58,7 @@ window_reopen(struct sock *s, uint32_t n)
 	 * peer that filled it waits for its persist timer.  An update
 	 * tcp_output cannot send now stays due for lwIP's timer. */
 	grown = pcb->rcv_nxt + pcb->rcv_wnd - pcb->rcv_ann_right_edge;
-	if (grown < 0x80000000u && grown >= s->window / 4 &&
+	if (grown < 0x80000000u && grown >= window_size(s) / 4 &&
 	    grown < TCP_WND_UPDATE_THRESHOLD) {
 		tcp_set_flags(pcb, TF_ACK_NOW);
 		(void)tcp_output(pcb);
@@ -64,13 +69,12 @@ void
 window_close(struct sock *s)
 {
 	struct tcp_pcb *pcb = s->pcb;
-	uint32_t full;
+	uint32_t full, whole;
 
-	/* Not opened: lwIP's window is whole. */
-	if (pcb == NULL || s->window == 0)
+	/* Only an open connection's window was cut (window_open). */
+	if (pcb == NULL || s->state != SOCK_OPEN)
 		return;
 	full = TCP_WND_MAX(pcb);
-	pcb->rcv_wnd = (tcpwnd_size_t)(pcb->rcv_wnd + (full - s->window) > full
-					   ? full
-					   : pcb->rcv_wnd + (full - s->window));
+	whole = pcb->rcv_wnd + (full - window_size(s));
+	pcb->rcv_wnd = (tcpwnd_size_t)(whole > full ? full : whole);
 }
