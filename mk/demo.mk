@@ -11,7 +11,8 @@
 # it includes the runtime's headers.
 DEMO_COMPARTMENTS := runtime_service app
 TEST_COMPARTMENTS := hostile sneaky netapi_refuser tcp_test tcp_bench churn \
-	misplaced tls_bench tls_test tls_other tls_hostile tls_victim small_quota
+	misplaced tls_bench tls_test tls_other tls_hostile tls_victim small_quota \
+	hoarder
 # tests/sntp-test.sh's reader of the shared time record.
 TEST_COMPARTMENTS += sntp_probe
 # tests/sntp-tls-test.sh's TLS client, which shows the time TLS checks
@@ -73,6 +74,6 @@ compartment-objs: $(addprefix $(OBJ)/demo/compartments/,$(addsuffix .o,$(DEMO_CO
 .PHONY: compartment-objs
 
 # The test image: the demo's compartments plus the hostile ones.
-$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/small_quota %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench %/sntp_probe %/tls_clock,$(COMPARTMENT_BINS))
+$(BUILD)/images/test.json: $(BUILD)/bin/sealnet $(filter-out %/tcp_test %/small_quota %/hoarder %/tcp_bench %/churn %/misplaced %/tls_test %/tls_other %/tls_hostile %/tls_victim %/tls_bench %/sntp_probe %/tls_clock,$(COMPARTMENT_BINS))
 	@mkdir -p $(@D)
 	$(BUILD)/bin/sealnet image build -o $@ $(filter-out $<,$^)

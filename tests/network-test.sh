@@ -69,18 +69,19 @@ testnet_spawn "$build/tools/echo_server" 7007
 testnet_spawn "$build/tools/echo_server" udp 7009
 testnet_spawn "$build/tools/tcp_peer" pairs 7013
 testnet_spawn "$build/tools/tcp_peer" counted 7014 8388608 >"$tmp/counted.out"
+testnet_spawn "$build/tools/tcp_peer" source 7015 1073741824
 
 # ---- the stack ----
 "$build/bin/sealnet" image build -o "$tmp/net.json" \
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/tcp_test" "$build/compartments/http_server" \
-	"$build/compartments/small_quota" ||
+	"$build/compartments/small_quota" "$build/compartments/hoarder" ||
 	fail "image build"
 run_image net "$tmp/net.json"
 
-check "all seven compartments become ready" \
-	quietly wait_event "$ev" '.event=="all_ready" and .compartments==7' 10
+check "all eight compartments become ready" \
+	quietly wait_event "$ev" '.event=="all_ready" and .compartments==8' 10
 check "TCPIP gets an address by DHCP through the Firewall" \
 	wait_for 'TCPIP: address 10\.0\.0\.[0-9]+/24, gateway [0-9.]+, by DHCP' 30
 addr=$(lines "$log" 'TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
@@ -177,6 +178,29 @@ check "a small segment is acknowledged at once: a Nagle peer's 60 answers in 2 s
 lines "$log" 'RESULT small segments' | sed 's/^/  /'
 check "TCPIP holds no more sockets for a compartment than its quota" \
 	has 'RESULT socket quota: 4 sockets, then refused \(-EDQUOT\); after a close, another one'
+
+# hoarder opens its 8 sockets to a source that never stops, and reads
+# nothing: whatever TCPIP acknowledged on them, it holds.  Its quota pays
+# for 64 KiB of window, each socket for a floor of four 1460-byte
+# segments (compartments/tcpip/window.h); with lwIP's whole window each
+# would hold 512 KiB.
+hoard_floor=$((8 * 4 * 1460)) hoard_max=$((8 * 4 * 1460 + 64 * 1024))
+hoarded() { # "connections bytes" the source's side saw acknowledged
+	ip netns exec "$TESTNET_SRV" ss -Hti state established '( sport = :7015 )' |
+		grep -oE 'bytes_acked:[0-9]+' | awk -F: '{ n++; b += $2 } END { print n + 0, b + 0 }'
+}
+hoard_settled() { # the sender has stopped: every window is full
+	local before
+	before=$(hoarded) && sleep 0.5 && [ "$(hoarded)" = "$before" ] &&
+		[ "${before% *}" = 8 ] && echo "$before" >"$tmp/hoarded"
+}
+check "an application opens 8 sockets and reads none" \
+	wait_for 'RESULT hoarder: 8 connections, reading none' 30
+wait_until 10 hoard_settled
+read -r hoard_conns hoard_bytes <"$tmp/hoarded" 2>/dev/null
+say "the source's side: ${hoard_conns:-no} connections, ${hoard_bytes:-no} bytes acknowledged"
+check "... TCPIP holds for it at most its quota and a floor a socket ($hoard_max bytes)" \
+	test "${hoard_bytes:-0}" -le "$hoard_max" -a "${hoard_bytes:-0}" -ge "$hoard_floor"
 
 # No compartment at all: the test application is not done either.
 check "no compartment died or was killed so far" \
