@@ -19,43 +19,21 @@ set -uo pipefail
 [ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-root=$SN_ROOT
+# shellcheck source=netlib.sh
+. "$SN_ROOT/tests/netlib.sh"
 build=$SN_BUILD
-tmp=$SN_TMP
-# shellcheck source=../scripts/testnet.sh
-. "$root/scripts/testnet.sh"
-at_cleanup testnet_down
-require_root "namespaces, TAP"
-require_tools jq curl
-log=$tmp/fwr.log
-ev=$tmp/fwr.events
-on_failure 'echo "---- sealnet (last 60 lines) ----"; tail -60 "$log"'
+net_begin fwr curl
 # How long after the kill the application's error may come, in ms: a
 # stack that only hung until its 5 s time-outs would take longer.
 MAX_ERROR_MS=1000
 
-testnet_up "$tmp" echo.test || {
-	fail "firewall-restart: cannot build the test network"
-	exit 1
-}
+net_up echo.test
 testnet_spawn "$build/tools/echo_server" 7007
-"$SN_SEALNET" image build -o "$tmp/fwr.json" \
-	"$build/compartments/firewall" "$build/compartments/tcpip" \
-	"$build/compartments/netapi" "$build/compartments/dns" \
-	"$build/compartments/firewall_restart" \
-	"$build/compartments/http_server" || {
-	fail "firewall-restart: image build"
-	finish
-}
-stack_start --netns "$TESTNET_DEV" fwr "$tmp/fwr.json" --tap tap0
+net_stack firewall_restart http_server
 has() { has_line "$log" "$1"; }
-check "all six compartments become ready" \
-	quietly wait_event "$ev" '.event=="all_ready" and .compartments==6' 10
 check "the application echoes through the stack" \
 	quietly wait_line "$log" 'RESULT firewall_restart echoing' 30
-addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
-	grep -oE '10\.0\.0\.[0-9]+' | head -1)
-check "the stack has an address (${addr:-none})" test -n "$addr"
+net_address
 served() {
 	ip netns exec "$TESTNET_SRV" curl -s -o /dev/null -m 2 \
 		-w '%{http_code}' "http://$addr/" | grep -q '^200$'

@@ -26,39 +26,19 @@ set -uo pipefail
 [ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-root=$SN_ROOT
-build=$SN_BUILD
+# shellcheck source=../netlib.sh
+. "$SN_ROOT/tests/netlib.sh"
 tmp=$SN_TMP
-# shellcheck source=../../scripts/testnet.sh
-. "$root/scripts/testnet.sh"
-at_cleanup testnet_down
-require_root "namespaces, TAP"
-require_tools jq
-log=$tmp/lclose.log
-ev=$tmp/lclose.events
+net_begin lclose
 out=$tmp/lclose.clients
-on_failure 'echo "---- sealnet (last 40 lines) ----"; tail -40 "$log"; echo "---- clients ----"; cat "$out"'
+on_failure 'echo "---- clients ----"; cat "$out"'
 
-testnet_up "$tmp" || {
-	fail "listener-close: cannot build the test network"
-	exit 1
-}
-"$SN_SEALNET" image build -o "$tmp/lclose.json" \
-	"$build/compartments/firewall" "$build/compartments/tcpip" \
-	"$build/compartments/netapi" "$build/compartments/dns" \
-	"$build/compartments/listener_close" || {
-	fail "listener-close: image build"
-	finish
-}
-stack_start --netns "$TESTNET_DEV" lclose "$tmp/lclose.json" --tap tap0
+net_up
+net_stack listener_close
 has() { has_line "$log" "RESULT listener_close $1"; }
-check "all five compartments become ready" \
-	quietly wait_event "$ev" '.event=="all_ready" and .compartments==5' 10
 check "the application listens" \
 	quietly wait_line "$log" 'RESULT listener_close listening on 8080' 30
-addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
-	grep -oE '10\.0\.0\.[0-9]+' | head -1)
-check "the stack has an address (${addr:-none})" test -n "$addr"
+net_address
 any_failed && finish
 
 # The clients: each step waits for the application's line before it.

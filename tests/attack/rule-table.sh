@@ -20,43 +20,25 @@ set -uo pipefail
 [ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-root=$SN_ROOT
+# shellcheck source=../netlib.sh
+. "$SN_ROOT/tests/netlib.sh"
 build=$SN_BUILD
 tmp=$SN_TMP
-# shellcheck source=../../scripts/testnet.sh
-. "$root/scripts/testnet.sh"
-at_cleanup testnet_down
-require_root "namespaces, TAP"
-require_tools jq tcpdump
-log=$tmp/rules.log
-ev=$tmp/rules.events
-on_failure 'echo "---- sealnet (last 40 lines) ----"; tail -40 "$log"'
+net_begin rules tcpdump
 
 TESTNET_DNS=10.0.0.3
-testnet_up "$tmp" || {
-	fail "rule-table: cannot build the test network"
-	exit 1
-}
+net_up
 ip -n "$TESTNET_SRV" addr add 10.0.0.3/24 dev vs
 ip -n "$TESTNET_SRV" addr add 10.0.0.9/24 dev vs
-testnet_spawn /usr/bin/python3 -u "$root/tests/tools/fake_dns.py" \
+testnet_spawn /usr/bin/python3 -u "$SN_ROOT/tests/tools/fake_dns.py" \
 	10.0.0.3 10.0.0.9 10.0.0.1 10.0.0.200 >"$tmp/dns.log" 2>&1
 testnet_spawn "$build/tools/echo_server" 7007
 # SYNs to the echo server, as the server side sees them.
 testnet_spawn tcpdump -i vs -n -U -l 'tcp dst port 7007 and tcp[tcpflags] & tcp-syn != 0' \
 	>"$tmp/syns.txt" 2>/dev/null
-"$SN_SEALNET" image build -o "$tmp/rules.json" \
-	"$build/compartments/firewall" "$build/compartments/tcpip" \
-	"$build/compartments/netapi" "$build/compartments/dns" \
-	"$build/compartments/rules_filler" || {
-	fail "rule-table: image build"
-	finish
-}
-stack_start --netns "$TESTNET_DEV" rules "$tmp/rules.json" --tap tap0
+net_stack rules_filler
 has() { has_line "$log" "RESULT rules_filler $1"; }
 result() { lines "$log" "RESULT rules_filler $1" | sed 's/.*RESULT rules_filler //'; }
-check "all five compartments become ready" \
-	quietly wait_event "$ev" '.event=="all_ready" and .compartments==5' 10
 check "the application connects and echoes" \
 	quietly wait_line "$log" 'RESULT rules_filler echo before: ok' 30
 check "its sockets take peers until the table is full" \

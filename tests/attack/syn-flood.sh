@@ -21,15 +21,10 @@ set -uo pipefail
 [ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-root=$SN_ROOT
-build=$SN_BUILD
+# shellcheck source=../netlib.sh
+. "$SN_ROOT/tests/netlib.sh"
 tmp=$SN_TMP
-# shellcheck source=../../scripts/testnet.sh
-. "$root/scripts/testnet.sh"
-at_cleanup testnet_down
-log=$tmp/server.log
-ev=$tmp/server.events
-on_failure 'echo "---- sealnet (last 40 lines) ----"; tail -40 "$log"'
+net_begin server hping3 curl
 FLOOD_SECONDS=10
 HPING_INTERVAL=${HPING_INTERVAL:-u25}
 
@@ -173,30 +168,16 @@ flood() {
 		awk -v f="$first" -v a="$after" 'BEGIN { exit !(f != "none" && f <= 1.0 && a == 5) }'
 }
 
-require_root "namespaces, TAP"
-require_tools hping3 curl
-
-testnet_up "$tmp" || {
-	echo "FAIL syn-flood: cannot build the test network"
-	exit 1
-}
-"$build/bin/sealnet" image build -o "$tmp/server.json" \
-	"$build/compartments/firewall" "$build/compartments/tcpip" \
-	"$build/compartments/netapi" "$build/compartments/dns" \
-	"$build/compartments/http_server" || fail "image build"
+net_up
 if [ -n "${SYN_FLOOD_PCAP:-}" ]; then
 	spawn ip netns exec "$TESTNET_DEV" tcpdump -q -i tap0 -s 160 -B 8192 \
 		-w "$SYN_FLOOD_PCAP" host 10.0.0.1 2>"$tmp/tcpdump.log"
 	at_cleanup 'any_failed && cp "$log" "$SYN_FLOOD_PCAP.log" || rm -f "$SYN_FLOOD_PCAP"'
 fi
-stack_start --netns "$TESTNET_DEV" server "$tmp/server.json" --tap tap0
-
-check "all five compartments become ready" \
-	quietly wait_event "$ev" '.event=="all_ready" and .compartments==5' 10
+net_stack http_server
 check "the server listens on port 80" \
 	quietly wait_line "$log" '^http_server: listening on port 80' 30
-addr=$(lines "$log" '^TCPIP: address 10\.0\.0\.[0-9]+' | head -1 |
-	grep -oE '10\.0\.0\.[0-9]+' | head -1)
+net_address
 fw_pid=$(newest_pid "$ev" Firewall)
 check "a real client is served before any attack" quietly request 5
 # The count with no connection open: the Firewall logs it within a second.
