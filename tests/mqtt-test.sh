@@ -19,9 +19,11 @@
 #    them; a listener asking for a client certificate and a password
 #    accepts the image's and no other; a broker's malformed bytes and a
 #    broker gone silent end their connections with the right code and
-#    leave MQTT running; then a stream of QoS 1 and QoS 2 publishes
-#    during which the MQTT compartment is killed: the broker's
-#    subscriber must count none lost and no QoS 2 message twice.
+#    leave MQTT running; then four streams of 1,000 QoS 1 and 1,000 QoS 2
+#    publishes or more, during which the MQTT compartment, TLS and TCPIP
+#    are killed, and the broker restarted (with persistence): each time
+#    the broker's subscriber must count none lost and no QoS 2 message
+#    twice.
 # 3. tests/compartments/mqtt_hostile.c, an MQTT compartment that imports
 #    every socket and TLS call: it can reach nothing but the session it
 #    was handed.
@@ -63,7 +65,8 @@ testnet_up "$tmp" test.mosquitto.org broker.test secure.test hostile.test || {
 }
 cat >"$tmp/mosquitto.conf" <<EOC
 user root
-persistence false
+persistence true
+persistence_location $tmp/
 log_dest file $tmp/mosquitto.log
 log_type all
 per_listener_settings false
@@ -90,6 +93,7 @@ keyfile $pki/server.key
 require_certificate true
 EOC
 testnet_spawn mosquitto -c "$tmp/mosquitto.conf"
+broker_pid=${TESTNET_PIDS[-1]}
 testnet_spawn mosquitto -c "$tmp/secure.conf"
 # Two brokers that are not: each answers a CONNACK (5.0, accepted), then
 # one sends a PUBLISH whose Remaining Length takes five bytes, which no
@@ -110,16 +114,23 @@ testnet_spawn mosquitto_sub -h 10.0.0.1 -p 1883 -V mqttv5 -q 2 -v \
 	-t 'sealnet/#' >"$tmp/sub.log" 2>&1
 testnet_spawn mosquitto_sub -h 10.0.0.1 -p 1883 -V mqttv5 -q 2 -v \
 	-t '#' -t '$SYS/x' >"$tmp/all.log" 2>&1
+# The streams' counter keeps its session (and what the broker holds for
+# it) across the broker's restart, and connects again by itself.
+testnet_spawn mosquitto_sub -h 10.0.0.1 -p 1883 -V mqttv311 -q 2 -v \
+	-c -i sealnet-stream-counter -t 'sealnet/test/+/+' >"$tmp/streams.log" 2>&1
 testnet_spawn tcpdump -i vs -n -U --immediate-mode -s 0 -w "$tmp/wire.pcap" 2>/dev/null
 # Both subscribers are in place once a message published on the
 # network reaches both.
 probe() {
 	ip netns exec "$TESTNET_SRV" mosquitto_pub -h 10.0.0.1 -p 1883 \
 		-t sealnet/probe -m probe 2>/dev/null
+	ip netns exec "$TESTNET_SRV" mosquitto_pub -h 10.0.0.1 -p 1883 \
+		-t sealnet/test/probe/q0 -m probe 2>/dev/null
 	grep -q '^sealnet/probe probe$' "$tmp/sub.log" &&
-		grep -q '^sealnet/probe probe$' "$tmp/all.log"
+		grep -q '^sealnet/probe probe$' "$tmp/all.log" &&
+		grep -q '^sealnet/test/probe/q0 probe$' "$tmp/streams.log"
 }
-check "the broker has both subscribers" wait_until 10 probe
+check "the broker has its three subscribers" wait_until 10 probe
 stack=("$build/compartments/firewall" "$build/compartments/tcpip"
 	"$build/compartments/netapi" "$build/compartments/dns"
 	"$build/compartments/tls")
@@ -287,38 +298,71 @@ check "... after MQTT asked it for a PINGRESP (PINGREQ on the wire, in TLS)" \
 	/usr/bin/python3 -c 'import sys; sys.exit(b"\xc0\x00" not in open(sys.argv[1], "rb").read())' "$tmp/silent.out"
 check "MQTT survived both" \
 	no_event "$ev" '.event=="died" and .compartment=="MQTT"'
-mark "$ev"
-check "the stream runs" quietly wait_line "$log" 'RESULT stream running' 30
-mqtt=$(newest_pid "$ev" MQTT)
-kill -KILL "$mqtt"
-check "MQTT dies mid-stream" quietly wait_event "$ev" ".event==\"died\" and .compartment==\"MQTT\" and .pid==$mqtt" 5
-check "MQTT is restarted" quietly wait_event "$ev" '.event=="ready" and .compartment=="MQTT" and .incarnation==2' 5
-check "the stream ends" quietly wait_line "$log" 'RESULT stream acknowledged' 60
-lines "$log" 'RESULT (stream|state)' | sed 's/^/  /'
-result=$(lines "$log" 'RESULT stream published')
-pairs=$(grep -oE 'in [0-9]+ pairs' <<<"$result" | grep -oE '[0-9]+')
-went=$(grep -oE 'went after pair [0-9]+' <<<"$result" | grep -oE '[0-9]+$')
-check "MQTT died while the stream ran: after pair 60, before the last" \
-	test "${went:-0}" -gt 60 -a "${went:-0}" -lt "${pairs:-0}"
-check "every publish of the stream was taken: none refused" \
-	grep -qE "RESULT stream published $((2 * ${pairs:-0})) in ${pairs:-x} pairs, refused 0 " <<<"$result"
-check "... mqtt_test saw the connection go down and come back once, with its session" \
-	test "$(count_lines "$log" 'RESULT state: down')" -eq 1 -a \
-	"$(count_lines "$log" 'RESULT state: up \(0\), session present 1')" -eq 1
-check "... and the broker acknowledged every one, none with an error" \
-	has "RESULT stream acknowledged $((2 * ${pairs:-0})) of $((2 * ${pairs:-0})), 0 with an error"
-sleep 0.5
-q1=$(grep -cE '^sealnet/test/q1 [0-9]+$' "$tmp/sub.log")
-q2=$(grep -cE '^sealnet/test/q2 [0-9]+$' "$tmp/sub.log")
-echo "  $pairs pairs, MQTT killed after pair $went; the broker's subscriber: $q1 QoS 1 deliveries, $q2 QoS 2"
-expect "the broker's subscriber got every QoS 1 message, none lost" "${pairs:-x}" \
-	"$(grep -E '^sealnet/test/q1 [0-9]+$' "$tmp/sub.log" | sort -u | wc -l)"
-expect "... every QoS 2 message, none lost" "${pairs:-x}" \
-	"$(grep -E '^sealnet/test/q2 [0-9]+$' "$tmp/sub.log" | sort -u | wc -l)"
-expect "... and no QoS 2 message twice" "${pairs:-x}" "$q2"
+# Each stream: something is taken away once it runs, and it ends once
+# the connection is back and 1,000 pairs or more have gone.
+take_away() { # STREAM
+	local pid
+	case $1 in
+	mqtt | tls | tcpip)
+		local who=${1^^}
+		pid=$(newest_pid "$ev" "$who")
+		kill -KILL "$pid"
+		check "stream $1: $who dies mid-stream" quietly wait_event "$ev" \
+			".event==\"died\" and .compartment==\"$who\" and .pid==$pid" 5
+		check "... and is restarted" quietly wait_event "$ev" \
+			".event==\"ready\" and .compartment==\"$who\" and .incarnation==2" 5
+		;;
+	broker)
+		kill -TERM "$broker_pid"
+		check "stream broker: the broker stops, saving its state" wait_until 5 \
+			bash -c "! kill -0 $broker_pid 2>/dev/null"
+		testnet_spawn mosquitto -c "$tmp/mosquitto.conf"
+		broker_pid=${TESTNET_PIDS[-1]}
+		check "... and starts again" wait_until 5 ip netns exec "$TESTNET_SRV" \
+			mosquitto_sub -h 10.0.0.1 -p 1883 -t probe -W 1 -E
+		;;
+	esac
+}
+for name in mqtt tls tcpip broker; do
+	mark "$ev"
+	check "stream $name runs" quietly wait_line "$log" "RESULT stream $name running" 60 ||
+		break
+	take_away "$name"
+	check "stream $name ends" quietly wait_line "$log" "RESULT stream $name acknowledged" 90 ||
+		break
+	result=$(lines "$log" "RESULT stream $name published")
+	acked=$(lines "$log" "RESULT stream $name acknowledged")
+	pairs=$(grep -oE 'in [0-9]+ pairs' <<<"$result" | grep -oE '[0-9]+')
+	went=$(grep -oE 'went after pair [0-9]+' <<<"$result" | grep -oE '[0-9]+$')
+	say "${result#*RESULT }"
+	say "${acked#*RESULT }"
+	check "stream $name: the connection went while it ran, after pair 60" \
+		test "${went:-0}" -gt 60 -a "${went:-0}" -lt "${pairs:-0}"
+	check "... 1,000 pairs or more, every publish taken: none refused" \
+		grep -qE "published $((2 * ${pairs:-0})) in ${pairs:-x} pairs, refused 0 " <<<"$result"
+	check "... the broker acknowledged every one, none with an error" \
+		grep -qE "acknowledged $((2 * ${pairs:-0})) of $((2 * ${pairs:-0})), 0 with an error" <<<"$acked"
+	check "... the connection came back once, with its session" \
+		grep -qE "down 1 times, up 1 times, 1 with the session$" <<<"$acked"
+	test "${pairs:-0}" -ge 1000 || fail "stream $name: only ${pairs:-no} pairs"
+	counted() { # QOS: unique messages, and all, the counter got
+		local all
+		all=$(grep -E "^sealnet/test/$name/q$1 [0-9]+\$" "$tmp/streams.log")
+		echo "$(sort -u <<<"$all" | grep -c .) $(grep -c . <<<"$all")"
+	}
+	# The last messages may still be on their way to the counter.
+	wait_until 5 bash -c "[ \"\$(grep -cE '^sealnet/test/$name/q2 ' '$tmp/streams.log')\" -ge ${pairs:-0} ]"
+	read -r q1 q1_all <<<"$(counted 1)"
+	read -r q2 q2_all <<<"$(counted 2)"
+	say "stream $name: the broker's subscriber got $q1 QoS 1 messages ($q1_all deliveries), $q2 QoS 2 ($q2_all)"
+	expect "... every QoS 1 message, none lost" "${pairs:-x}" "$q1"
+	expect "... every QoS 2 message, none lost" "${pairs:-x}" "$q2"
+	expect "... and no QoS 2 message twice" "${pairs:-x}" "$q2_all"
+done
 check "mqtt_test ran to its end, disconnecting" has 'RESULT done: disconnect ok'
-check "no compartment but the killed MQTT died, or ended but by exiting 0" \
-	no_event "$ev" '.event=="killed" or (.event=="died" and .compartment!="MQTT" and (.cause!="exit" or .exit_status!=0))'
+unmark "$ev"
+check "no compartment but the killed MQTT, TLS and TCPIP died, or ended but by exiting 0" \
+	no_event "$ev" '.event=="killed" or (.event=="died" and (.compartment | IN("MQTT", "TLS", "TCPIP") | not) and (.cause!="exit" or .exit_status!=0))'
 stack_stop test
 
 # ---- 3. a hostile MQTT compartment ----

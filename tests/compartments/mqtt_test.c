@@ -16,12 +16,15 @@
  * are not mosquitto: one sends bytes no broker may send after its
  * CONNACK, the other falls silent after it, while keep-alive is 1 s.
  *
- * Then a stream: pairs of messages, "<n>" at QoS 1 to sealnet/test/q1
- * and at QoS 2 to sealnet/test/q2, paced, until the script has killed
- * the MQTT compartment and STREAM_AFTER pairs have gone since.  It waits until
- * the broker has acknowledged every one, through whichever MQTT compartment,
- * and reports how many acks came and with which errors.  Each outcome is a
- * RESULT line.
+ * Then four streams, one for each thing the script takes away in the
+ * middle of one: the MQTT compartment, TLS, TCPIP (each killed) and the
+ * broker (restarted, with persistence).  A stream is pairs of messages,
+ * "<n>" at QoS 1 to sealnet/test/<stream>/q1 and at QoS 2 to
+ * sealnet/test/<stream>/q2, paced, until the connection has gone down
+ * and come back, STREAM_AFTER pairs have gone since, and STREAM_PAIRS in
+ * all.  It waits until the broker has acknowledged every one, through
+ * whichever connection, and reports how many acks came and with which
+ * errors.  Each outcome is a RESULT line.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,16 +86,18 @@ SEALNET_QUOTA(mqtt_connections, 2);
 SEALNET_QUOTA(tls_sessions, 3);
 SEALNET_RESTART(never, 0);
 
-/* The stream: pairs of a QoS 1 and a QoS 2 message; the pair after
- * which the script is told to kill MQTT, how many go after MQTT is back,
- * the most, and the pause between two pairs. */
+/* A stream: pairs of a QoS 1 and a QoS 2 message; the pair after which
+ * the script is told to take something away, how many go at least after
+ * the connection is back, and in all, the most, and the pause between
+ * two pairs. */
 #define STREAM_RUNNING 60
 #define STREAM_AFTER   100
-#define STREAM_MAX     3000
+#define STREAM_PAIRS   1000
+#define STREAM_MAX     4000
 #define PACE_NS	       (5 * SEALNET_MS)
 #define T	       (10 * SEALNET_SECOND)
 
-static unsigned acks, ack_errors, downs, ups;
+static unsigned acks, ack_errors, downs, ups, resumed;
 static int last_ack_error;
 
 static void
@@ -108,9 +113,10 @@ on_ack(void *ctx, uint16_t packet_id, int error)
 static void
 on_state(void *ctx, bool connected, int error, bool session_present)
 {
-	if (connected)
+	if (connected) {
 		ups++;
-	else
+		resumed += session_present;
+	} else
 		downs++;
 	sealnet_log("RESULT state: %s (%d), session present %d",
 		    connected ? "up" : "down", error, session_present);
@@ -306,14 +312,15 @@ outside(sealnet_mqtt_connection c)
 /* Publishes one message of the stream, running the connection while
  * the messages kept here are at their bound. */
 static int
-publish_one(sealnet_mqtt_connection c, int qos, unsigned n)
+publish_one(sealnet_mqtt_connection c, const char *name, int qos, unsigned n)
 {
-	char payload[16];
+	char payload[16], topic[48];
 	int len = snprintf(payload, sizeof(payload), "%u", n);
-	const char *topic = qos == 1 ? "sealnet/test/q1" : "sealnet/test/q2";
+	int tl =
+	    snprintf(topic, sizeof(topic), "sealnet/test/%s/q%d", name, qos);
 
 	for (unsigned tries = 0; tries < 200; tries++) {
-		int rc = mqtt_publish(T, c, qos, topic, 15, payload,
+		int rc = mqtt_publish(T, c, qos, topic, (size_t)tl, payload,
 				      (size_t)len, false);
 
 		if (rc != -ENOBUFS && rc != -ENOTCONN)
@@ -325,20 +332,22 @@ publish_one(sealnet_mqtt_connection c, int qos, unsigned n)
 	return -ENOBUFS;
 }
 
-/* Publishes pairs until MQTT has died and come back and STREAM_AFTER
- * more pairs have gone, or STREAM_MAX pairs: the script kills MQTT once
- * it reads "stream running". */
+/* Publishes pairs until the connection has gone down and come back,
+ * STREAM_AFTER more pairs have gone since and STREAM_PAIRS in all, or
+ * STREAM_MAX pairs: the script takes something away once it reads
+ * "stream <name> running". */
 static void
-stream(sealnet_mqtt_connection c)
+stream(sealnet_mqtt_connection c, const char *name)
 {
 	const struct timespec pace = {0, PACE_NS};
 	unsigned published = 0, refused = 0, n, down_at = 0;
 	int first_error = 0;
 
-	acks = ack_errors = 0;
+	acks = ack_errors = downs = ups = resumed = 0;
+	last_ack_error = 0;
 	for (n = 1; n <= STREAM_MAX; n++) {
 		for (int qos = 1; qos <= 2; qos++) {
-			int rc = publish_one(c, qos, n);
+			int rc = publish_one(c, name, qos, n);
 
 			if (rc < 0) {
 				refused++;
@@ -349,25 +358,26 @@ stream(sealnet_mqtt_connection c)
 			}
 		}
 		if (n == STREAM_RUNNING)
-			sealnet_log("RESULT stream running: %u published",
-				    published);
+			sealnet_log("RESULT stream %s running: %u published",
+				    name, published);
 		if (down_at == 0 && downs > 0)
 			down_at = n;
-		if (down_at != 0 && n >= down_at + STREAM_AFTER)
+		if (down_at != 0 && ups > 0 && n >= down_at + STREAM_AFTER &&
+		    n >= STREAM_PAIRS)
 			break;
 		(void)mqtt_run(0, c);
 		nanosleep(&pace, NULL);
 	}
-	sealnet_log("RESULT stream published %u in %u pairs, refused %u (%s); "
-		    "MQTT went after pair %u",
-		    published, n > STREAM_MAX ? STREAM_MAX : n, refused,
+	sealnet_log("RESULT stream %s published %u in %u pairs, refused %u "
+		    "(%s); the connection went after pair %u",
+		    name, published, n > STREAM_MAX ? STREAM_MAX : n, refused,
 		    said(first_error), down_at);
 	for (unsigned turn = 0; acks < published && turn < 300; turn++)
 		(void)mqtt_run(100 * SEALNET_MS, c);
-	sealnet_log("RESULT stream acknowledged %u of %u, %u with an error "
-		    "(%s); down %u times, up %u times",
-		    acks, published, ack_errors, said(last_ack_error), downs,
-		    ups);
+	sealnet_log("RESULT stream %s acknowledged %u of %u, %u with an error "
+		    "(%s); down %u times, up %u times, %u with the session",
+		    name, acks, published, ack_errors, said(last_ack_error),
+		    downs, ups, resumed);
 }
 
 int
@@ -401,7 +411,10 @@ main(void)
 	watch("garbage", SEALNET_CAPABILITY(garbage), 30);
 	watch("silent", SEALNET_CAPABILITY(silent), 1);
 	sealnet_log("RESULT brokers done");
-	stream(c);
+	stream(c, "mqtt");
+	stream(c, "tls");
+	stream(c, "tcpip");
+	stream(c, "broker");
 	rc = mqtt_disconnect(5 * SEALNET_SECOND, c, false);
 	sealnet_log("RESULT done: disconnect %s", said(rc));
 	return rc < 0;
