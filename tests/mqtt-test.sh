@@ -16,7 +16,9 @@
 #    network must see them arrive; the audit must show the capability.
 # 2. tests/compartments/mqtt_test.c: publishes and subscriptions outside
 #    its capability fail with -EPERM and the broker's log shows none of
-#    them; a listener asking for a client certificate and a password
+#    them, one the broker's ACL refuses with -EPERM and reason 0x87;
+#    tests/compartments/mqtt_will.c is killed and the broker publishes
+#    its Will; a listener asking for a client certificate and a password
 #    accepts the image's and no other; a broker's malformed bytes and a
 #    broker gone silent end their connections with the right code and
 #    leave MQTT running; then four streams of 1,000 QoS 1 and 1,000 QoS 2
@@ -63,6 +65,25 @@ testnet_up "$tmp" test.mosquitto.org broker.test secure.test hostile.test || {
 	fail "mqtt-test: cannot build the test network"
 	finish
 }
+# The broker's ACL refuses one subscription, sealnet/test/denied: with
+# mosquitto's dynamic security plugin (its acl_file refuses no
+# subscription, it only filters what is delivered).
+dynsec=$(ls /usr/lib/*/mosquitto_dynamic_security.so 2>/dev/null | head -1)
+[ -n "$dynsec" ] || {
+	fail "mqtt-test: mosquitto's dynamic security plugin is missing"
+	finish
+}
+cat >"$tmp/dynsec.json" <<EOJ
+{
+  "defaultACLAccess": {"publishClientSend": true, "publishClientReceive": true,
+                       "subscribe": true, "unsubscribe": true},
+  "clients": [],
+  "groups": [{"groupname": "anonymous", "roles": [{"rolename": "acl"}], "clients": []}],
+  "roles": [{"rolename": "acl", "acls": [{"acltype": "subscribeLiteral",
+             "topic": "sealnet/test/denied", "priority": 0, "allow": false}]}],
+  "anonymousGroup": "anonymous"
+}
+EOJ
 cat >"$tmp/mosquitto.conf" <<EOC
 user root
 persistence true
@@ -71,6 +92,8 @@ log_dest file $tmp/mosquitto.log
 log_type all
 per_listener_settings false
 allow_anonymous true
+plugin $dynsec
+plugin_opt_config_file $tmp/dynsec.json
 listener 8883 10.0.0.1
 cafile $pki/ca.pem
 certfile $pki/broker.pem
@@ -202,12 +225,12 @@ check "no compartment died but 04.mqtt, by exiting" \
 	no_event "$ev" '.event=="killed" or (.event=="died" and .compartment!="mqtt_demo")'
 stack_stop demo
 
-# ---- 2. outside the capability; MQTT killed under a stream ----
+# ---- 2. outside the capability; a Will; streams under restarts ----
 image "$tmp/test.json" --identity "device=$pki/device.pem,$pki/device.key" \
 	--mqtt-credentials "sensor=$tmp/sensor.cred" \
 	--mqtt-credentials "intruder=$tmp/intruder.cred" \
-	"$build/compartments/mqtt" "$build/compartments/mqtt_test" ||
-	fail "mqtt-test: image build (test)"
+	"$build/compartments/mqtt" "$build/compartments/mqtt_test" \
+	"$build/compartments/mqtt_will" || fail "mqtt-test: image build (test)"
 expect "the audit names the plaintext broker, and its level" \
 	'plain:plaintext:3.1.1' \
 	"$(audit "$tmp/test.json" 'all_mqtt_capabilities[] | select(.transport != "tls") | "\(.port | tostring | sub("1883"; "plain")):\(.transport):\(.version)"' | tr -d '"')"
@@ -227,6 +250,17 @@ log=$tmp/test.log
 ev=$tmp/test.events
 has() { has_line "$log" "$1"; }
 check "mqtt_test connects" quietly wait_line "$log" 'RESULT connect: ok' 30
+# mqtt_will's Will goes out when its owner dies, not before.
+check "mqtt_will connects, with a Will" quietly wait_line "$log" 'RESULT will: connected' 30
+sleep 0.5
+check "... which the broker has not published while it lives" \
+	no_line "$tmp/sub.log" '^sealnet/will/'
+will_pid=$(newest_pid "$ev" mqtt_will)
+kill -KILL "$will_pid"
+check "mqtt_will is killed" quietly wait_event "$ev" \
+	".event==\"died\" and .compartment==\"mqtt_will\" and .pid==$will_pid" 5
+check "... and the broker publishes its Will" \
+	wait_until 10 has_line "$tmp/sub.log" '^sealnet/will/mqtt_will gone$'
 # A figure, not a check: what the compartment holds with one connection.
 echo "  MQTT's resident memory with one connection: $(awk '/^VmRSS/ {print $2, $3}' \
 	"/proc/$(newest_pid "$ev" MQTT)/status" 2>/dev/null)"
@@ -247,6 +281,10 @@ for f in '#' 'sealnet/#' 'sealnet/test/#' '\+/test/\+'; do
 done
 check "the subscription the capability names is granted" \
 	has 'RESULT subscribe sealnet/test/\+: ok'
+check "a subscription within it that the broker's ACL refuses: -EPERM, with the broker's reason 0x87" \
+	has 'RESULT subscribe sealnet/test/denied: Operation not permitted, reason 0x87'
+check "... the broker's refusal: it received that SUBSCRIBE" \
+	has_line "$tmp/mosquitto.log" ':[[:space:]]+sealnet/test/denied \(QoS 1\)$'
 check "... and a publish within it is acknowledged" \
 	has 'RESULT publish sealnet/test/marker at QoS 1: ok, acknowledged 1'
 check "the broker got the marker (a subscriber on # saw it)" \
@@ -361,8 +399,8 @@ for name in mqtt tls tcpip broker; do
 done
 check "mqtt_test ran to its end, disconnecting" has 'RESULT done: disconnect ok'
 unmark "$ev"
-check "no compartment but the killed MQTT, TLS and TCPIP died, or ended but by exiting 0" \
-	no_event "$ev" '.event=="killed" or (.event=="died" and (.compartment | IN("MQTT", "TLS", "TCPIP") | not) and (.cause!="exit" or .exit_status!=0))'
+check "no compartment but the killed MQTT, TLS, TCPIP and mqtt_will died, or ended but by exiting 0" \
+	no_event "$ev" '.event=="killed" or (.event=="died" and (.compartment | IN("MQTT", "TLS", "TCPIP", "mqtt_will") | not) and (.cause!="exit" or .exit_status!=0))'
 stack_stop test
 
 # ---- 3. a hostile MQTT compartment ----

@@ -45,9 +45,10 @@ COMPARTMENT_SRCS_mqtt := $(addprefix compartments/mqtt/,mqtt.c connection.c \
 	transport.c events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
 
 # tests/mqtt-test.sh's compartments: an application that tries what its
-# capability does not allow and streams through a restart, and a hostile
-# MQTT compartment.  Not in the test image: they need a broker.
-MQTT_TEST_COMPARTMENTS := mqtt_test mqtt_hostile
+# capability does not allow and streams through restarts, one that
+# leaves a Will and is killed, and a hostile MQTT compartment.  Not in
+# the test image: they need a broker.
+MQTT_TEST_COMPARTMENTS := mqtt_test mqtt_will mqtt_hostile
 compartments: $(addprefix $(BUILD)/compartments/,$(MQTT_TEST_COMPARTMENTS))
 compartment-objs: $(addprefix $(OBJ)/tests/compartments/,$(addsuffix .o,$(MQTT_TEST_COMPARTMENTS)))
 SCRIPT_TESTS += tests/mqtt-test.sh

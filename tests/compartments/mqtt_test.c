@@ -6,8 +6,10 @@
  * First it tries what the capability does not allow: publishes outside
  * sealnet/test/ at QoS 0 and 1, and subscriptions to filters wider than
  * its own; each must fail with -EPERM before anything reaches the broker
- * (the script checks the broker's log).  A publish of "marker" shows
- * that what is allowed does arrive.
+ * (the script checks the broker's log).  A subscription the capability
+ * allows and the broker's ACL does not must fail with -EPERM and the
+ * broker's reason, 0x87.  A publish of "marker" shows that what is
+ * allowed does arrive.
  *
  * With a second connection to the broker's listener that asks for a
  * client certificate and a password, it connects with both, with the
@@ -298,6 +300,12 @@ outside(sealnet_mqtt_connection c)
 						strlen(wide[i]), NULL)));
 	sealnet_log("RESULT subscribe sealnet/test/+: %s",
 		    said(mqtt_subscribe(T, c, 1, "sealnet/test/+", 14, NULL)));
+	/* Within the capability, but the broker's ACL refuses it. */
+	uint8_t reason = 0;
+	int refused =
+	    mqtt_subscribe(T, c, 1, "sealnet/test/denied", 19, &reason);
+	sealnet_log("RESULT subscribe sealnet/test/denied: %s, reason 0x%02x",
+		    said(refused), reason);
 	int rc = mqtt_publish(T, c, 1, "sealnet/test/marker", 19, "marker", 6,
 			      false);
 
