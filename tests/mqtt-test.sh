@@ -41,7 +41,7 @@ tmp=$SN_TMP
 . "$root/scripts/testnet.sh"
 at_cleanup testnet_down
 require_root "namespaces, TAP"
-require_tools mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl jq tcpdump
+require_tools mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl jq tcpdump nft
 on_failure 'for f in "$tmp"/demo.log "$tmp"/test.log "$tmp"/hostile.log "$tmp"/demo.out; do
 	[ -e "$f" ] && echo "---- $(basename "$f") ----" && tail -60 "$f"; done'
 on_failure 'echo "---- mosquitto.log ----"; tail -40 "$tmp/mosquitto.log"'
@@ -323,6 +323,29 @@ check "level 3.1.1 over a plain socket: subscribed, published, got it back" \
 	has 'RESULT plain: ok, granted QoS 1, acknowledged 1, received 1'
 check "... the broker saw a 3.1.1 client on its plain port" \
 	grep -qE "New client connected from 10\.0\.0\.75:[0-9]+ as sealnet-mqtt-plain \(p2, " "$tmp/mosquitto.log"
+# ---- the broker silenced: its packets dropped on the server's side ----
+check "a connection to the broker, for silencing it" \
+	quietly wait_line "$log" 'RESULT silenced: connect ok' 40
+ip netns exec "$TESTNET_SRV" nft -f - <<'EONFT'
+table inet silence {
+	chain out {
+		type filter hook output priority 0;
+		tcp sport 8883 drop
+	}
+}
+EONFT
+check "every packet the broker sends on 8883 is dropped from now on" test $? -eq 0
+silenced_at=$(date +%s%N)
+check "the broker's silence ends the connection" \
+	quietly wait_line "$log" 'RESULT silenced: down' 10
+down_ms=$((($(date +%s%N) - silenced_at) / 1000000))
+ip netns exec "$TESTNET_SRV" nft delete table inet silence ||
+	fail "the broker's packets cannot pass again"
+check "... with -ETIMEDOUT" has 'RESULT silenced: down -110 '
+check "... within 1.5 keep-alive intervals of 2 s, and 0.5 s to see it ($down_ms ms)" \
+	test "$down_ms" -le 3500
+check "... and it comes back by itself once the broker is heard again" \
+	quietly wait_line "$log" 'RESULT silenced: back' 30
 check "the hostile brokers' section ran" \
 	quietly wait_line "$log" 'RESULT brokers done' 40
 lines "$log" 'RESULT (garbage|silent)' | sed 's/^/  /'

@@ -146,7 +146,7 @@ connect_to(const struct sealnet_declaration *cap, const char *id,
 
 /* What a connection to a broker that is not one goes through. */
 struct watched {
-	bool up, down;
+	bool up, down, back;
 	int error;
 	uint64_t up_ns, down_ns;
 };
@@ -159,6 +159,8 @@ on_watched_state(void *ctx, bool connected, int error, bool session_present)
 	if (connected && !w->up) {
 		w->up = true;
 		w->up_ns = sealnet_now_ns();
+	} else if (connected && w->down) {
+		w->back = true;
 	} else if (!connected && !w->down) {
 		w->down = true;
 		w->error = error;
@@ -191,6 +193,38 @@ watch(const char *what, const struct sealnet_declaration *cap,
 			: 0ull);
 	if (rc >= 0)
 		(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
+}
+
+/* The broker itself, silenced: once connected, the script drops every
+ * packet the broker sends.  The connection must go down with
+ * -ETIMEDOUT within 1.5 keep-alive intervals (the script times it), and
+ * come back by itself once the script lets the packets pass again. */
+#define SILENCED_KEEP_ALIVE 2
+
+static void
+silenced(void)
+{
+	struct watched w = {0};
+	struct sealnet_mqtt_options o = {
+	    .client_id = "sealnet-mqtt-silenced",
+	    .clean_session = true,
+	    .keep_alive_seconds = SILENCED_KEEP_ALIVE,
+	    .on_state = on_watched_state,
+	    .ctx = &w,
+	};
+	sealnet_mqtt_connection c;
+	int rc = mqtt_connect(T, SEALNET_CAPABILITY(broker), &o, &c);
+
+	sealnet_log("RESULT silenced: connect %s", said(rc));
+	if (rc < 0)
+		return;
+	for (unsigned turn = 0; !w.down && turn < 300; turn++)
+		(void)mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT silenced: down %d (%s)", w.error, said(w.error));
+	for (unsigned turn = 0; w.down && !w.back && turn < 600; turn++)
+		(void)mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT silenced: %s", w.back ? "back" : "not back");
+	(void)mqtt_disconnect(5 * SEALNET_SECOND, c, false);
 }
 
 static unsigned plain_received;
@@ -418,6 +452,7 @@ main(void)
 	plain();
 	watch("garbage", SEALNET_CAPABILITY(garbage), 30);
 	watch("silent", SEALNET_CAPABILITY(silent), 1);
+	silenced();
 	sealnet_log("RESULT brokers done");
 	stream(c, "mqtt");
 	stream(c, "tls");
