@@ -19,9 +19,11 @@
 #    them, one the broker's ACL refuses with -EPERM and reason 0x87;
 #    tests/compartments/mqtt_will.c is killed and the broker publishes
 #    its Will; a listener asking for a client certificate and a password
-#    accepts the image's and no other; a broker's malformed bytes and a
-#    broker gone silent end their connections with the right code and
-#    leave MQTT running; then four streams of 1,000 QoS 1 and 1,000 QoS 2
+#    accepts the image's and no other; fake brokers' malformed or
+#    unexpected packets and a fake broker gone silent end their
+#    connections with the right code and rule and leave MQTT running;
+#    mosquitto silenced (its packets dropped) is detected within 1.5
+#    keep-alive intervals and heard again; then four streams of 1,000 QoS 1 and 1,000 QoS 2
 #    publishes or more, during which the MQTT compartment, TLS and TCPIP
 #    are killed, and the broker restarted (with persistence): each time
 #    the broker's subscriber must count none lost and no QoS 2 message
@@ -124,7 +126,15 @@ testnet_spawn mosquitto -c "$tmp/secure.conf"
 # receives to its standard output.
 printf '\x20\x03\x00\x00\x00\x30\xff\xff\xff\xff\x7f' >"$tmp/garbage.bytes"
 printf '\x20\x03\x00\x00\x00' >"$tmp/silent.bytes"
-for b in garbage:8885 silent:8886; do
+# Four more, each after the same CONNACK: a PUBLISH whose topic is the
+# overlong (so invalid) UTF-8 C0 AF; a QoS 1 PUBLISH with packet
+# identifier 0; a PUBLISH announcing 256 MiB; a PINGREQ.
+printf '\x20\x03\x00\x00\x00\x30\x06\x00\x02\xc0\xaf\x00x' >"$tmp/badutf8.bytes"
+printf '\x20\x03\x00\x00\x00\x32\x07\x00\x01a\x00\x00\x00x' >"$tmp/idzero.bytes"
+printf '\x20\x03\x00\x00\x00\x30\xff\xff\xff\x7f' >"$tmp/oversized.bytes"
+printf '\x20\x03\x00\x00\x00\xc0\x00' >"$tmp/pingreq.bytes"
+hostile_brokers="garbage:8885 silent:8886 badutf8:8887 idzero:8888 oversized:8889 pingreq:8890"
+for b in $hostile_brokers; do
 	testnet_spawn bash -c "(cat '$tmp/${b%:*}.bytes'; sleep 100000) | exec openssl s_server \
 		-accept ${b#*:} -naccept 1 -quiet -cert '$pki/broker.pem' \
 		-key '$pki/server.key' >'$tmp/${b%:*}.out' 2>&1"
@@ -235,7 +245,7 @@ expect "the audit names the plaintext broker, and its level" \
 	'plain:plaintext:3.1.1' \
 	"$(audit "$tmp/test.json" 'all_mqtt_capabilities[] | select(.transport != "tls") | "\(.port | tostring | sub("1883"; "plain")):\(.transport):\(.version)"' | tr -d '"')"
 expect "the audit names the credentials each capability uses, by name" \
-	"broker:null garbage:null no_certificate:sensor plain:null secure:sensor silent:null wrong_password:intruder" \
+	"badutf8:null broker:null garbage:null idzero:null no_certificate:sensor oversized:null pingreq:null plain:null secure:sensor silent:null wrong_password:intruder" \
 	"$(audit "$tmp/test.json" '.compartments.mqtt_test.imports[] | select(.mqtt) | "\(.name):\(.mqtt.credentials)"' |
 		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect "... and the files by path and SHA-256" \
@@ -348,16 +358,26 @@ check "... and it comes back by itself once the broker is heard again" \
 	quietly wait_line "$log" 'RESULT silenced: back' 30
 check "the hostile brokers' section ran" \
 	quietly wait_line "$log" 'RESULT brokers done' 40
-lines "$log" 'RESULT (garbage|silent)' | sed 's/^/  /'
-check "a broker's malformed packet ends the connection with -EBADMSG" \
-	has 'RESULT garbage: connect ok, then down -74 '
-check "... and MQTT says which rule it broke" \
-	grep -q 'MQTT: mqtt_test: connection to hostile.test:8885 closed: length_too_long' "$log"
+lines "$log" 'RESULT (garbage|silent|badutf8|idzero|oversized|pingreq):' | sed 's/^/  /'
+# Each: what the broker sent, the error the application gets, and the
+# rule MQTT's log names.
+while read -r name port error rule what; do
+	check "a broker's $what ends the connection with $error" \
+		has "RESULT $name: connect ok, then down ${error#*=} "
+	check "... and MQTT says which rule it broke: $rule" \
+		grep -qE "MQTT: mqtt_test: connection to hostile\.test:$port closed: $rule([^a-z_0-9]|\$)" "$log"
+done <<'EOB'
+garbage 8885 -EBADMSG=-74 length_too_long five-byte Remaining Length
+badutf8 8887 -EBADMSG=-74 utf8 topic that is not UTF-8
+idzero 8888 -EPROTO=-71 packet_id_zero QoS 1 PUBLISH with packet identifier 0
+oversized 8889 -EMSGSIZE=-90 too_large PUBLISH of 256 MiB
+pingreq 8890 -EPROTO=-71 unexpected_type PINGREQ
+EOB
 check "a broker silent for 1.5 keep-alive intervals: -ETIMEDOUT" \
 	has 'RESULT silent: connect ok, then down -110 '
 check "... after MQTT asked it for a PINGRESP (PINGREQ on the wire, in TLS)" \
 	/usr/bin/python3 -c 'import sys; sys.exit(b"\xc0\x00" not in open(sys.argv[1], "rb").read())' "$tmp/silent.out"
-check "MQTT survived both" \
+check "MQTT survived all of them" \
 	no_event "$ev" '.event=="died" and .compartment=="MQTT"'
 # Each stream: something is taken away once it runs, and it ends once
 # the connection is back and 1,000 pairs or more have gone.

@@ -71,14 +71,28 @@ SEALNET_MQTT_CAPABILITY(no_certificate, "secure.test", 8884, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(no_certificate, "sealnet/secure/#");
 SEALNET_MQTT_CREDENTIALS(no_certificate, "sensor");
-/* Two brokers that are not mosquitto: one that answers CONNACK and then
- * bytes no broker may send, one that answers CONNACK and then nothing. */
+/* Brokers that are not mosquitto: each answers CONNACK, then one sends
+ * a Remaining Length of five bytes, one nothing more, and the others a
+ * topic that is not UTF-8, a QoS 1 PUBLISH with packet identifier 0, a
+ * packet of 256 MiB, and a PINGREQ, which only clients send. */
 SEALNET_MQTT_CAPABILITY(garbage, "hostile.test", 8885, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(garbage, "sealnet/hostile/#");
 SEALNET_MQTT_CAPABILITY(silent, "hostile.test", 8886, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(silent, "sealnet/hostile/#");
+SEALNET_MQTT_CAPABILITY(badutf8, "hostile.test", 8887, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(badutf8, "sealnet/hostile/#");
+SEALNET_MQTT_CAPABILITY(idzero, "hostile.test", 8888, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(idzero, "sealnet/hostile/#");
+SEALNET_MQTT_CAPABILITY(oversized, "hostile.test", 8889, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(oversized, "sealnet/hostile/#");
+SEALNET_MQTT_CAPABILITY(pingreq, "hostile.test", 8890, SEALNET_MQTT_TLS,
+			SEALNET_MQTT_V5);
+SEALNET_MQTT_PUBLISH(pingreq, "sealnet/hostile/#");
 /* The broker's plain listener, at level 3.1.1: the audit names it. */
 SEALNET_MQTT_CAPABILITY(plain, "broker.test", 1883, SEALNET_MQTT_PLAINTEXT,
 			SEALNET_MQTT_V311);
@@ -452,6 +466,10 @@ main(void)
 	plain();
 	watch("garbage", SEALNET_CAPABILITY(garbage), 30);
 	watch("silent", SEALNET_CAPABILITY(silent), 1);
+	watch("badutf8", SEALNET_CAPABILITY(badutf8), 30);
+	watch("idzero", SEALNET_CAPABILITY(idzero), 30);
+	watch("oversized", SEALNET_CAPABILITY(oversized), 30);
+	watch("pingreq", SEALNET_CAPABILITY(pingreq), 30);
 	silenced();
 	sealnet_log("RESULT brokers done");
 	stream(c, "mqtt");
