@@ -439,6 +439,8 @@ for name in mqtt tls tcpip broker; do
 	expect "... every QoS 1 message, none lost" "${pairs:-x}" "$q1"
 	expect "... every QoS 2 message, none lost" "${pairs:-x}" "$q2"
 	expect "... and no QoS 2 message twice" "${pairs:-x}" "$q2_all"
+	check "... and mqtt_test's subscription came back with the connection" \
+		quietly wait_line "$log" "RESULT stream $name: the subscription still delivers" 15
 done
 check "mqtt_test ran to its end, disconnecting" has 'RESULT done: disconnect ok'
 unmark "$ev"

@@ -113,7 +113,7 @@ SEALNET_RESTART(never, 0);
 #define PACE_NS	       (5 * SEALNET_MS)
 #define T	       (10 * SEALNET_SECOND)
 
-static unsigned acks, ack_errors, downs, ups, resumed;
+static unsigned acks, ack_errors, downs, ups, resumed, echoed;
 static int last_ack_error;
 
 static void
@@ -136,6 +136,15 @@ on_state(void *ctx, bool connected, int error, bool session_present)
 		downs++;
 	sealnet_log("RESULT state: %s (%d), session present %d",
 		    connected ? "up" : "down", error, session_present);
+}
+
+/* Messages on its own subscription, sealnet/test/+, that it sent. */
+static void
+on_publish(void *ctx, const char *topic, size_t tl, const void *payload,
+	   size_t len, int qos, bool retain)
+{
+	if (len == 4 && memcmp(payload, "echo", 4) == 0)
+		echoed++;
 }
 
 static const char *
@@ -434,6 +443,20 @@ stream(sealnet_mqtt_connection c, const char *name)
 		    "(%s); down %u times, up %u times, %u with the session",
 		    name, acks, published, ack_errors, said(last_ack_error),
 		    downs, ups, resumed);
+	/* Its subscription must have come back with the connection. */
+	char topic[32];
+	int tl = snprintf(topic, sizeof(topic), "sealnet/test/%s", name);
+	unsigned before = echoed, acked = acks;
+	int rc = mqtt_publish(T, c, 1, topic, (size_t)tl, "echo", 4, false);
+
+	/* Its acknowledgement too, which must not count in the next. */
+	for (unsigned turn = 0;
+	     rc >= 0 && (echoed == before || acks == acked) && turn < 100;
+	     turn++)
+		rc = mqtt_run(100 * SEALNET_MS, c);
+	sealnet_log("RESULT stream %s: the subscription %s (%s)", name,
+		    echoed > before ? "still delivers" : "delivers nothing",
+		    said(rc));
 }
 
 int
@@ -448,6 +471,7 @@ main(void)
 	    .session_expiry_seconds = 300,
 	    .on_ack = on_ack,
 	    .on_state = on_state,
+	    .on_publish = on_publish,
 	};
 	sealnet_mqtt_connection c;
 	int rc;
