@@ -66,3 +66,6 @@ SCRIPT_TESTS += tests/firewall-restart.sh
 compartments: $(BUILD)/compartments/rules_filler
 compartment-objs: $(OBJ)/tests/compartments/rules_filler.o
 SCRIPT_TESTS += tests/attack/rule-table.sh
+# The stack on a device without its offloads (tcp_bench, built for the
+# benchmarks).
+SCRIPT_TESTS += tests/offloads-off.sh

@@ -28,7 +28,9 @@ net_up() {
 
 # net_stack COMPARTMENT...: an image of the Firewall, TCPIP, NetAPI, DNS
 # and these compartments of the build, booted on the network's TAP
-# device; checks that they all become ready.
+# device with `sealnet run`'s further options in net_run_args; checks
+# that they all become ready.
+net_run_args=()
 net_stack() {
 	local c n=$(($# + 4))
 	local -a bins=()
@@ -39,7 +41,8 @@ net_stack() {
 		fail "$net_name: image build"
 		finish
 	}
-	stack_start --netns "$TESTNET_DEV" "$net_name" "$SN_TMP/$net_name.json" --tap tap0
+	stack_start --netns "$TESTNET_DEV" "$net_name" "$SN_TMP/$net_name.json" --tap tap0 \
+		"${net_run_args[@]}"
 	check "all $n compartments become ready" \
 		quietly wait_event "$ev" ".event==\"all_ready\" and .compartments==$n" 10
 }
