@@ -75,24 +75,16 @@ SEALNET_MQTT_CREDENTIALS(no_certificate, "sensor");
  * a Remaining Length of five bytes, one nothing more, and the others a
  * topic that is not UTF-8, a QoS 1 PUBLISH with packet identifier 0, a
  * packet of 256 MiB, and a PINGREQ, which only clients send. */
-SEALNET_MQTT_CAPABILITY(garbage, "hostile.test", 8885, SEALNET_MQTT_TLS,
-			SEALNET_MQTT_V5);
-SEALNET_MQTT_PUBLISH(garbage, "sealnet/hostile/#");
-SEALNET_MQTT_CAPABILITY(silent, "hostile.test", 8886, SEALNET_MQTT_TLS,
-			SEALNET_MQTT_V5);
-SEALNET_MQTT_PUBLISH(silent, "sealnet/hostile/#");
-SEALNET_MQTT_CAPABILITY(badutf8, "hostile.test", 8887, SEALNET_MQTT_TLS,
-			SEALNET_MQTT_V5);
-SEALNET_MQTT_PUBLISH(badutf8, "sealnet/hostile/#");
-SEALNET_MQTT_CAPABILITY(idzero, "hostile.test", 8888, SEALNET_MQTT_TLS,
-			SEALNET_MQTT_V5);
-SEALNET_MQTT_PUBLISH(idzero, "sealnet/hostile/#");
-SEALNET_MQTT_CAPABILITY(oversized, "hostile.test", 8889, SEALNET_MQTT_TLS,
-			SEALNET_MQTT_V5);
-SEALNET_MQTT_PUBLISH(oversized, "sealnet/hostile/#");
-SEALNET_MQTT_CAPABILITY(pingreq, "hostile.test", 8890, SEALNET_MQTT_TLS,
-			SEALNET_MQTT_V5);
-SEALNET_MQTT_PUBLISH(pingreq, "sealnet/hostile/#");
+#define HOSTILE_BROKER(name, port)                                             \
+	SEALNET_MQTT_CAPABILITY(name, "hostile.test", port, SEALNET_MQTT_TLS,  \
+				SEALNET_MQTT_V5);                              \
+	SEALNET_MQTT_PUBLISH(name, "sealnet/hostile/#")
+HOSTILE_BROKER(garbage, 8885);
+HOSTILE_BROKER(silent, 8886);
+HOSTILE_BROKER(badutf8, 8887);
+HOSTILE_BROKER(idzero, 8888);
+HOSTILE_BROKER(oversized, 8889);
+HOSTILE_BROKER(pingreq, 8890);
 /* The broker's plain listener, at level 3.1.1: the audit names it. */
 SEALNET_MQTT_CAPABILITY(plain, "broker.test", 1883, SEALNET_MQTT_PLAINTEXT,
 			SEALNET_MQTT_V311);
