@@ -6,7 +6,7 @@ include $(TCPIP_DIR)/lwip.mk
 STACK_COMPARTMENTS += tcpip
 # tcpip.c, with main(), first; tcpip.h says what each file does.
 COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
-	sockets.c receive.c tcp.c window.c udp.c firewall_holes.c holes.c \
+	sockets.c receive.c tcp.c send.c window.c segments.c udp.c firewall_holes.c holes.c \
 	port/sys_arch.c) \
 	net/frames.c net/tcpseg.c net/tso.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
@@ -25,6 +25,12 @@ $(patsubst %.c,$(OBJ)/%.o,$(filter $(TCPIP_DIR)/%,$(COMPARTMENT_SRCS_tcpip))): |
 TEST_NAMES += holes_test
 TEST_MAIN_holes_test := $(TCPIP_DIR)/tests/holes_test.c
 TEST_SRCS_holes_test := $(TCPIP_DIR)/holes.c
+
+# Each owner's share of lwIP's segments, with lwIP's queue lengths set by
+# the test.
+TEST_NAMES += segments_test
+TEST_MAIN_segments_test := $(TCPIP_DIR)/tests/segments_test.c
+TEST_SRCS_segments_test := $(TCPIP_DIR)/segments.c
 
 # The fuzz target's table has 256 slots, not HOLES_MAX's 2048: nothing in
 # holes.c depends on the size, and a small table fills in a few steps, so

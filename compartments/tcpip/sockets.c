@@ -15,6 +15,7 @@
 #include "boot.h"
 #include "log.h"
 #include "netif.h"
+#include "segments.h"
 #include "tcpip.h"
 #include "udp.h"
 #include "window.h"
@@ -198,6 +199,14 @@ orphan_connections(struct sock *l)
 }
 
 void
+sockets_of_owner(const struct sn_peer *owner, void (*fn)(struct sock *))
+{
+	for (unsigned i = 0; i < MAX_SOCKETS; i++)
+		if (socks[i].state == SOCK_OPEN && socks[i].owner_peer == owner)
+			fn(&socks[i]);
+}
+
+void
 sock_free(struct sock *s)
 {
 	/* Whoever still waits on this socket is told it is gone. */
@@ -209,6 +218,7 @@ sock_free(struct sock *s)
 		answer_later_error(&s->recv_wait, -ENOTCONN);
 	if (s->send_waiting)
 		answer_later_error(&s->send_wait, -ENOTCONN);
+	segments_forget(s);
 	/* A connection's hole stays until lwIP is done with it. */
 	if (s->pcb) {
 		/* A listening pcb is a smaller struct without receive, sent

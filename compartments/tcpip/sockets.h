@@ -79,6 +79,9 @@ struct sock {
 	 * datagrams are charged instead. */
 	uint32_t window_paid;
 	int error; /* set when lwIP reported the pcb gone */
+	/* lwIP's send queue length, as last counted for the owner's share
+	 * of segments (segments.h). */
+	uint32_t segments;
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */
 	unsigned max_connections;
@@ -126,6 +129,8 @@ struct sn_peer *owner_peer(const char *name, uint32_t len);
 /* A dead owner's sockets are closed: its successor cannot use them; so
  * are those delegated to a compartment that died. */
 void sockets_owner_died(struct sn_peer *p);
+/* Runs fn on each open TCP socket charged to owner. */
+void sockets_of_owner(const struct sn_peer *owner, void (*fn)(struct sock *));
 
 /* network_socket_delegate. */
 void serve_socket_delegate(void *ctx, struct sn_incoming *in);

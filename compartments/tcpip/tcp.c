@@ -12,6 +12,8 @@
 #include "log.h"
 #include "netif.h"
 #include "receive.h"
+#include "segments.h"
+#include "send.h"
 #include "sockets.h"
 #include "tcpip.h"
 #include "window.h"
@@ -44,6 +46,7 @@ on_error(void *arg, err_t err)
 
 	s->pcb = NULL;
 	s->error = e;
+	segments_forget(s);
 	if (s->connect_waiting) {
 		s->connect_waiting = false;
 		answer_later_error(&s->connect_wait,
@@ -175,10 +178,25 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	return ERR_OK;
 }
 
-static void send_room_back(struct sock *s);
-
 static err_t
 on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct sock *s = arg;
+
+	(void)segments_recount(s);
+	send_room_back(s);
+	/* Sends of this owner that waited for its share on other
+	 * connections. */
+	if (segments_owner_freed(s))
+		sockets_of_owner(s->owner_peer, send_room_back);
+	return ERR_OK;
+}
+
+/* Every second: a send that waits for room lwIP had none of (its pool
+ * empty, nothing of this connection in flight to be acknowledged) is
+ * not left to its deadline. */
+static err_t
+on_poll(void *arg, struct tcp_pcb *pcb)
 {
 	send_room_back(arg);
 	return ERR_OK;
@@ -191,6 +209,7 @@ attach_pcb(struct sock *s, struct tcp_pcb *pcb)
 	tcp_arg(pcb, s);
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);
+	tcp_poll(pcb, on_poll, 2);
 	tcp_err(pcb, on_error);
 	tcp_nagle_disable(pcb);
 }
@@ -482,89 +501,6 @@ serve_receive(void *ctx, struct sn_incoming *in)
  * all waits, holding no data, and is answered "0 taken" once room is back,
  * so no socket's data waits in TCPIP on another's, and nothing is taken
  * for a caller that has given up. */
-static uint32_t
-sent_body(uint32_t taken)
-{
-	sn_builder *b = sn_reply_builder(&compartment);
-	uint32_t body = sn_sent_start(b);
-	sn_sent_add_bytes(b, body, taken);
-	return body;
-}
-
-/* Room enough to be worth a call: lwIP's own low-water mark. */
-static bool
-send_room(struct tcp_pcb *pcb)
-{
-	return tcp_sndbuf(pcb) >= TCP_SNDLOWAT &&
-	       tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
-}
-
-static void
-send_room_back(struct sock *s)
-{
-	if (s->pcb == NULL || !send_room(s->pcb) ||
-	    !still_waiting(&s->send_waiting, &s->send_wait, 0))
-		return;
-	s->send_waiting = false;
-	answer_later_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
-}
-
-/* As much of data as lwIP's send buffer takes now, in pieces of its
- * 16-bit lengths: how much it took. */
-static uint32_t
-write_some(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
-{
-	uint32_t n = len < tcp_sndbuf(pcb) ? len : tcp_sndbuf(pcb), done = 0;
-
-	while (done < n) {
-		u16_t piece = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
-
-		/* ERR_MEM: lwIP's segment queue is full, though bytes are
-		 * free. */
-		if (tcp_write(pcb, data + done, piece,
-			      TCP_WRITE_FLAG_COPY |
-				  (done + piece < n ? TCP_WRITE_FLAG_MORE
-						    : 0)) != ERR_OK)
-			break;
-		done += piece;
-	}
-	return done;
-}
-
-void
-serve_send(void *ctx, struct sn_incoming *in)
-{
-	sn_send_ref req = sn_message_body_as_send(in->request);
-	sn_handle h;
-	struct sock *s;
-	uint32_t len, n;
-	const uint8_t *data = sn_send_data(req, &len);
-
-	sn_send_socket(req, &h);
-	s = sock_lookup(in, h);
-	if (s == NULL || s->state != SOCK_OPEN || s->pcb == NULL) {
-		answer_error(in, s == NULL  ? -EPERM
-				 : s->error ? s->error
-					    : -ENOTCONN);
-		return;
-	}
-	if (still_waiting(&s->send_waiting, &s->send_wait, 0)) {
-		answer_error(in, -EBUSY);
-		return;
-	}
-	n = write_some(s->pcb, data, len);
-	if (n > 0 || len == 0) {
-		/* Taken either way: what tcp_output cannot send now (no
-		 * route yet, no pbuf) stays queued for lwIP's timer. */
-		if (n > 0)
-			(void)tcp_output(s->pcb);
-		answer_ok(in, SN_BODY_SENT, sent_body(n));
-		return;
-	}
-	sn_defer_wait(in, &s->send_wait);
-	s->send_waiting = true;
-}
-
 void
 serve_close(void *ctx, struct sn_incoming *in)
 {

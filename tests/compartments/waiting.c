@@ -100,19 +100,30 @@ round_trips(const struct waiting_honest *h)
 static void
 fresh_connections(const struct waiting_honest *h)
 {
-	unsigned ok = 0;
+	unsigned ok = 0, failed_at = 0;
 	uint64_t slowest = 0;
+	int first_error = 0;
 
 	for (unsigned i = 0; i < h->fresh_count; i++) {
 		uint64_t t0 = sealnet_now_ns();
+		int rc = h->fresh(i);
 
-		ok += h->fresh(i) == 0;
+		if (rc == 0)
+			ok++;
+		else if (first_error == 0) {
+			first_error = rc;
+			failed_at = i;
+		}
 		if (sealnet_now_ns() - t0 > slowest)
 			slowest = sealnet_now_ns() - t0;
 	}
 	sealnet_log("RESULT honest new %s: %u of %u, slowest %llu us",
 		    h->fresh_name, ok, h->fresh_count,
 		    (unsigned long long)(slowest / 1000));
+	if (first_error)
+		sealnet_log("RESULT honest: new %s %u failed: %d, %s",
+			    h->fresh_name, failed_at, first_error,
+			    strerror(-first_error));
 }
 
 int

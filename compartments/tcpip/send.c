@@ -1,0 +1,117 @@
+/*
+ * TCP's send export: as much as lwIP's send buffer takes, the rest left
+ * to the caller; a send that finds no room waits for some.
+ */
+#include "send.h"
+
+#include "log.h"
+#include "segments.h"
+#include "tcp.h"
+#include "tcpip.h"
+
+static uint32_t
+sent_body(uint32_t taken)
+{
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_sent_start(b);
+	sn_sent_add_bytes(b, body, taken);
+	return body;
+}
+
+/* Room enough to be worth a call: lwIP's own low-water mark. */
+static bool
+send_room(struct tcp_pcb *pcb)
+{
+	return tcp_sndbuf(pcb) >= TCP_SNDLOWAT &&
+	       tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
+}
+
+void
+send_room_back(struct sock *s)
+{
+	if (s->pcb == NULL || !send_room(s->pcb) ||
+	    !segments_owner_may_send(s) ||
+	    !still_waiting(&s->send_waiting, &s->send_wait, 0))
+		return;
+	s->send_waiting = false;
+	answer_later_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
+}
+
+/* As much of data as lwIP's send buffer takes now, in pieces of its
+ * 16-bit lengths: how much it took. */
+static uint32_t
+write_some(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
+{
+	uint32_t n = len < tcp_sndbuf(pcb) ? len : tcp_sndbuf(pcb), done = 0;
+
+	while (done < n) {
+		u16_t piece = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
+
+		/* ERR_MEM: lwIP's segment queue is full, though bytes are
+		 * free. */
+		if (tcp_write(pcb, data + done, piece,
+			      TCP_WRITE_FLAG_COPY |
+				  (done + piece < n ? TCP_WRITE_FLAG_MORE
+						    : 0)) != ERR_OK)
+			break;
+		done += piece;
+	}
+	return done;
+}
+
+/* Said once for each power of two, with the owner's name. */
+static void
+count_share_waits(const struct sock *s)
+{
+	static uint64_t waits;
+
+	if (sn_log_worth(++waits))
+		sn_log("%s is at its share of lwIP's segments (%u of %u): "
+		       "its sends wait (%llu times so far)",
+		       s->owner_peer ? s->owner_peer->name : "?",
+		       (unsigned)OWNER_SEGMENTS_MAX, (unsigned)MEMP_NUM_TCP_SEG,
+		       (unsigned long long)waits);
+}
+
+void
+serve_send(void *ctx, struct sn_incoming *in)
+{
+	sn_send_ref req = sn_message_body_as_send(in->request);
+	sn_handle h;
+	struct sock *s;
+	uint32_t len, n;
+	const uint8_t *data = sn_send_data(req, &len);
+
+	sn_send_socket(req, &h);
+	s = sock_lookup(in, h);
+	if (s == NULL || s->state != SOCK_OPEN || s->pcb == NULL) {
+		answer_error(in, s == NULL  ? -EPERM
+				 : s->error ? s->error
+					    : -ENOTCONN);
+		return;
+	}
+	if (still_waiting(&s->send_waiting, &s->send_wait, 0)) {
+		answer_error(in, -EBUSY);
+		return;
+	}
+	/* Past its share of lwIP's segments, the owner waits as for a full
+	 * send buffer (segments.h). */
+	if (segments_owner_may_send(s)) {
+		n = write_some(s->pcb, data, len);
+		(void)segments_recount(s);
+	} else {
+		n = 0;
+		segments_owner_waits(s);
+		count_share_waits(s);
+	}
+	if (n > 0 || len == 0) {
+		/* Taken either way: what tcp_output cannot send now (no
+		 * route yet, no pbuf) stays queued for lwIP's timer. */
+		if (n > 0)
+			(void)tcp_output(s->pcb);
+		answer_ok(in, SN_BODY_SENT, sent_body(n));
+		return;
+	}
+	sn_defer_wait(in, &s->send_wait);
+	s->send_waiting = true;
+}
