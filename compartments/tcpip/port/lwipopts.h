@@ -34,7 +34,7 @@ uint32_t sealnet_lwip_rand(void);
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 /* UDP sockets of every compartment together (SNTP's among them): with
  * 16, one application at the default socket quota took them all. */
-#define MEMP_NUM_UDP_PCB     256
+#define MEMP_NUM_UDP_PCB 256
 /* Every connection's send queue draws on these: each owner may hold
  * OWNER_SEGMENTS_MAX of them (segments.h). */
 #define MEMP_NUM_TCP_SEG     4096
