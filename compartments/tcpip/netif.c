@@ -269,13 +269,20 @@ configure(void)
 	netif_set_addr(&netif, &ip, &mask, &gw);
 }
 
+/* lwIP calls this for IPv6 addresses' changes too: the IPv4 address is
+ * said once, and again only when it changes. */
 static void
 status_changed(struct netif *nif)
 {
+	static ip4_addr_t said_ip, said_gw;
 	char a[IP4ADDR_STRLEN_MAX], g[IP4ADDR_STRLEN_MAX];
 
-	if (ip4_addr_isany_val(*netif_ip4_addr(nif)))
+	if (ip4_addr_isany_val(*netif_ip4_addr(nif)) ||
+	    (ip4_addr_cmp(netif_ip4_addr(nif), &said_ip) &&
+	     ip4_addr_cmp(netif_ip4_gw(nif), &said_gw)))
 		return;
+	ip4_addr_copy(said_ip, *netif_ip4_addr(nif));
+	ip4_addr_copy(said_gw, *netif_ip4_gw(nif));
 	ip4addr_ntoa_r(netif_ip4_addr(nif), a, sizeof(a));
 	ip4addr_ntoa_r(netif_ip4_gw(nif), g, sizeof(g));
 	sn_log(
