@@ -133,6 +133,7 @@ pcb_detach(struct tcp_pcb *pcb)
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);
 	tcp_sent(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
 	tcp_err(pcb, NULL);
 }
 

@@ -198,7 +198,8 @@ on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 static err_t
 on_poll(void *arg, struct tcp_pcb *pcb)
 {
-	send_room_back(arg);
+	if (arg != NULL)
+		send_room_back(arg);
 	return ERR_OK;
 }
 
