@@ -1,6 +1,10 @@
 /*
- * TCP's send export: as much as lwIP's send buffer takes, the rest left
- * to the caller; a send that finds no room waits for some.
+ * TCP's send export.  A send takes what lwIP's send buffer has room for
+ * now and says how much it took; the caller sends the rest.  Only a send
+ * that finds no room at all waits, holding no data, and is answered "0
+ * taken" once room is back, so no socket's data waits in TCPIP on
+ * another's, and nothing is taken for a caller that has given up.  Room
+ * includes the owner's share of lwIP's segments (segments.h).
  */
 #include "send.h"
 

@@ -497,11 +497,6 @@ serve_receive(void *ctx, struct sn_incoming *in)
 		deliver(s, 0);
 }
 
-/* A send takes what lwIP's send buffer has room for now and says how much
- * it took; the caller sends the rest.  Only a send that finds no room at
- * all waits, holding no data, and is answered "0 taken" once room is back,
- * so no socket's data waits in TCPIP on another's, and nothing is taken
- * for a caller that has given up. */
 void
 serve_close(void *ctx, struct sn_incoming *in)
 {
