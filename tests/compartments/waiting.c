@@ -65,65 +65,76 @@ sort_times(uint64_t *t, unsigned n)
 	}
 }
 
+/* How many of a series succeeded, and the first failure's place and
+ * error. */
+struct tally {
+	unsigned ok, failed_at;
+	int first_error;
+};
+
+static void
+tally_add(struct tally *t, unsigned i, int rc)
+{
+	if (rc == 0)
+		t->ok++;
+	else if (t->first_error == 0) {
+		t->first_error = rc;
+		t->failed_at = i;
+	}
+}
+
+/* The code as well as its text: a TLS error has no errno's. */
+static void
+tally_log_failure(const struct tally *t, const char *what)
+{
+	if (t->first_error)
+		sealnet_log("RESULT honest: %s %u failed: %d, %s", what,
+			    t->failed_at, t->first_error,
+			    strerror(-t->first_error));
+}
+
 static void
 round_trips(const struct waiting_honest *h)
 {
 	static uint64_t took[WAITING_ROUND_TRIPS];
-	unsigned ok = 0, failed_at = 0;
-	int first_error = 0;
+	struct tally t = {0};
 
 	for (unsigned i = 0; i < WAITING_ROUND_TRIPS; i++) {
 		uint64_t t0 = sealnet_now_ns();
 		int rc = h->round_trip(i);
 
 		took[i] = sealnet_now_ns() - t0;
-		if (rc == 0)
-			ok++;
-		else if (first_error == 0) {
-			first_error = rc;
-			failed_at = i;
-		}
+		tally_add(&t, i, rc);
 	}
 	sort_times(took, WAITING_ROUND_TRIPS);
 	sealnet_log("RESULT honest round trips: %u of %u, median %llu us, "
 		    "slowest %llu us",
-		    ok, WAITING_ROUND_TRIPS,
+		    t.ok, WAITING_ROUND_TRIPS,
 		    (unsigned long long)(took[WAITING_ROUND_TRIPS / 2] / 1000),
 		    (unsigned long long)(took[WAITING_ROUND_TRIPS - 1] / 1000));
-	/* The code as well as its text: a TLS error has no errno's. */
-	if (first_error)
-		sealnet_log("RESULT honest: round trip %u failed: %d, %s",
-			    failed_at, first_error, strerror(-first_error));
+	tally_log_failure(&t, "round trip");
 }
 
 /* Each timed from the connect to the close, a failed one too. */
 static void
 fresh_connections(const struct waiting_honest *h)
 {
-	unsigned ok = 0, failed_at = 0;
+	char what[48];
+	struct tally t = {0};
 	uint64_t slowest = 0;
-	int first_error = 0;
 
 	for (unsigned i = 0; i < h->fresh_count; i++) {
 		uint64_t t0 = sealnet_now_ns();
-		int rc = h->fresh(i);
 
-		if (rc == 0)
-			ok++;
-		else if (first_error == 0) {
-			first_error = rc;
-			failed_at = i;
-		}
+		tally_add(&t, i, h->fresh(i));
 		if (sealnet_now_ns() - t0 > slowest)
 			slowest = sealnet_now_ns() - t0;
 	}
 	sealnet_log("RESULT honest new %s: %u of %u, slowest %llu us",
-		    h->fresh_name, ok, h->fresh_count,
+		    h->fresh_name, t.ok, h->fresh_count,
 		    (unsigned long long)(slowest / 1000));
-	if (first_error)
-		sealnet_log("RESULT honest: new %s %u failed: %d, %s",
-			    h->fresh_name, failed_at, first_error,
-			    strerror(-first_error));
+	snprintf(what, sizeof(what), "new %s", h->fresh_name);
+	tally_log_failure(&t, what);
 }
 
 int
