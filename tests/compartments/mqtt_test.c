@@ -14,9 +14,11 @@
  * With a second connection to the broker's listener that asks for a
  * client certificate and a password, it connects with both, with the
  * wrong password and without the certificate.  Then at level 3.1.1 to
- * the broker's plain listener, over a socket.  Then to two brokers that
- * are not mosquitto: one sends bytes no broker may send after its
- * CONNACK, the other falls silent after it, while keep-alive is 1 s.
+ * the broker's plain listener, over a socket.  Then to six brokers that
+ * are not mosquitto (HOSTILE_BROKER below): five send, after their
+ * CONNACK, a packet no broker may send, one falls silent, while
+ * keep-alive is 1 s.  Then to mosquitto with a keep-alive of 2 s, which
+ * the script silences and lets be heard again.
  *
  * Then four streams, one for each thing the script takes away in the
  * middle of one: the MQTT compartment, TLS, TCPIP (each killed) and the
