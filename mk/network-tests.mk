@@ -56,6 +56,11 @@ SCRIPT_TESTS += tests/attack/parked-mqtt-waits.sh
 compartments: $(BUILD)/compartments/listener_close
 compartment-objs: $(OBJ)/tests/compartments/listener_close.o
 SCRIPT_TESTS += tests/attack/listener-close.sh
+# Closed connections' segments still their owner's
+# (tests/compartments/segment_leaver.c, beside wait_honest).
+compartments: $(BUILD)/compartments/segment_leaver
+compartment-objs: $(OBJ)/tests/compartments/segment_leaver.o
+SCRIPT_TESTS += tests/attack/closed-segments.sh
 # The Firewall killed under a transfer and a listener
 # (tests/compartments/firewall_restart.c).
 compartments: $(BUILD)/compartments/firewall_restart

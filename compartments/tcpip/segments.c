@@ -1,5 +1,7 @@
 #include "segments.h"
 
+#include <errno.h>
+
 #include "tcpip.h"
 
 /* Owners with segments queued, and how many: a compartment has one peer
@@ -30,35 +32,46 @@ slot_of(const struct sn_peer *owner, bool take)
 	return take ? free_slot : -1;
 }
 
-/* s's count becomes now, and its owner's with it. */
+/* Closed connections' queues, each counted to the owner of the socket
+ * it was: at most one for each pcb lwIP has. */
+struct segments_left {
+	const struct sn_peer *owner; /* NULL: a free record */
+	struct tcp_pcb *pcb;
+	uint32_t segments;
+};
+static struct segments_left left_records[MEMP_NUM_TCP_PCB];
+
+/* A count of owner's (a socket's or a closed pcb's) becomes now, and
+ * the owner's total with it. */
 static uint32_t
-set_count(struct sock *s, uint32_t now)
+count_set(const struct sn_peer *owner, uint32_t *counted, uint32_t now)
 {
 	/* A free slot's owner is NULL: a socket owned by no one (none is
 	 * handed out so) is not counted. */
-	int i = s->owner_peer ? slot_of(s->owner_peer, now > 0) : -1;
+	int i = owner ? slot_of(owner, now > 0) : -1;
 	uint32_t total;
 
 	if (i < 0) {
-		s->segments = 0;
+		*counted = 0;
 		return 0;
 	}
-	total = owners[i].segments - s->segments + now;
+	total = owners[i].segments - *counted + now;
 	owners[i].segments = total;
 	/* A slot goes with the owner's last segment; whoever waited is
 	 * retried from its own socket's acknowledgement. */
 	if (total == 0 && !owners[i].waiting)
 		owners[i].owner = NULL;
-	s->segments = now;
+	*counted = now;
 	return total;
 }
 
 uint32_t
 segments_recount(struct sock *s)
 {
-	return set_count(s, s->pcb != NULL && s->state != SOCK_LISTENING
-				? tcp_sndqueuelen(s->pcb)
-				: 0);
+	return count_set(s->owner_peer, &s->segments,
+			 s->pcb != NULL && s->state != SOCK_LISTENING
+			     ? tcp_sndqueuelen(s->pcb)
+			     : 0);
 }
 
 bool
@@ -73,7 +86,7 @@ void
 segments_forget(struct sock *s)
 {
 	if (s->segments > 0)
-		(void)set_count(s, 0);
+		(void)count_set(s->owner_peer, &s->segments, 0);
 }
 
 void
@@ -86,9 +99,9 @@ segments_owner_waits(const struct sock *s)
 }
 
 bool
-segments_owner_freed(const struct sock *s)
+segments_owner_freed(const struct sn_peer *owner)
 {
-	int i = s->owner_peer ? slot_of(s->owner_peer, false) : -1;
+	int i = owner ? slot_of(owner, false) : -1;
 
 	if (i < 0 || !owners[i].waiting ||
 	    owners[i].segments >= OWNER_SEGMENTS_MAX)
@@ -97,4 +110,50 @@ segments_owner_freed(const struct sock *s)
 	if (owners[i].segments == 0)
 		owners[i].owner = NULL;
 	return true;
+}
+
+int
+segments_leave(const struct sn_peer *owner, struct tcp_pcb *pcb,
+	       struct segments_left **left)
+{
+	*left = NULL;
+	if (owner == NULL || tcp_sndqueuelen(pcb) == 0)
+		return 0;
+	for (unsigned i = 0; i < MEMP_NUM_TCP_PCB; i++)
+		if (left_records[i].owner == NULL) {
+			struct segments_left *l = &left_records[i];
+
+			*l = (struct segments_left){owner, pcb, 0};
+			(void)count_set(owner, &l->segments,
+					tcp_sndqueuelen(pcb));
+			*left = l;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+const struct sn_peer *
+segments_left_owner(const struct segments_left *left)
+{
+	return left->owner;
+}
+
+uint32_t
+segments_left_recount(struct segments_left *left)
+{
+	uint32_t now = tcp_sndqueuelen(left->pcb);
+
+	if (now == 0) {
+		segments_left_gone(left);
+		return 0;
+	}
+	(void)count_set(left->owner, &left->segments, now);
+	return now;
+}
+
+void
+segments_left_gone(struct segments_left *left)
+{
+	(void)count_set(left->owner, &left->segments, 0);
+	*left = (struct segments_left){NULL, NULL, 0};
 }

@@ -15,9 +15,13 @@
  * owner at OWNER_SEGMENTS_MAX has its sends wait, as for a full send
  * buffer, until acknowledgements bring it under.  The count is lwIP's
  * own figure (tcp_sndqueuelen) for each connection, taken again after
- * every write, acknowledgement and end, so it cannot drift.  Segments a
- * closed socket leaves in lwIP (sent, not yet acknowledged) are no
- * longer counted; lwIP's retransmission limit ends them.
+ * every write, acknowledgement and end, so it cannot drift.
+ *
+ * A closed connection's segments stay in lwIP, to be sent and
+ * retransmitted until acknowledged or lwIP gives up, minutes later: they
+ * stay its owner's too (segments_leave), or an owner whose peer never
+ * acknowledges could take a connection's queue, close, and take another,
+ * until the pool is gone.
  */
 #ifndef SEALNET_TCPIP_SEGMENTS_H
 #define SEALNET_TCPIP_SEGMENTS_H
@@ -46,8 +50,30 @@ void segments_forget(struct sock *s);
 /* A send of s's owner waits for its count to fall under the bound. */
 void segments_owner_waits(const struct sock *s);
 
-/* True once, when s's owner had a send waiting and is under its bound
- * again: its other sockets' waiting sends are to be retried. */
-bool segments_owner_freed(const struct sock *s);
+/* True once, when owner had a send waiting and is under its bound
+ * again: its sockets' waiting sends are to be retried. */
+bool segments_owner_freed(const struct sn_peer *owner);
+
+/* What a closed connection's pcb still holds to send, counted to the
+ * owner of the socket it was. */
+struct segments_left;
+
+/* pcb is closing: with segments queued, *left is a record that counts
+ * them to owner from now on, to be given to segments_left_recount and
+ * segments_left_gone; without (or with no owner), *left is NULL.  0;
+ * or -ENOSPC when no record is free (none is: there is one for each of
+ * lwIP's pcbs), and the caller must abort the pcb. */
+int segments_leave(const struct sn_peer *owner, struct tcp_pcb *pcb,
+		   struct segments_left **left);
+
+/* The record's owner, for retrying its sends once freed. */
+const struct sn_peer *segments_left_owner(const struct segments_left *left);
+
+/* Takes the closed pcb's queue length again; at 0 the record is freed
+ * and 0 returned: the caller stops asking. */
+uint32_t segments_left_recount(struct segments_left *left);
+
+/* lwIP freed the pcb, and its segments with it: the record goes. */
+void segments_left_gone(struct segments_left *left);
 
 #endif

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "netif.h"
 #include "segments.h"
+#include "tcp.h"
 #include "tcpip.h"
 #include "udp.h"
 #include "window.h"
@@ -222,18 +223,25 @@ sock_free(struct sock *s)
 	segments_forget(s);
 	/* A connection's hole stays until lwIP is done with it. */
 	if (s->pcb) {
+		struct tcp_pcb *pcb = s->pcb;
+		bool counted = true;
+
 		/* A listening pcb is a smaller struct without receive, sent
 		 * or error callbacks: setting them asserts, and would write
 		 * past it. */
 		if (s->state == SOCK_LISTENING) {
-			tcp_arg(s->pcb, NULL);
-			tcp_accept(s->pcb, NULL);
+			tcp_arg(pcb, NULL);
+			tcp_accept(pcb, NULL);
 		} else {
-			pcb_detach(s->pcb);
+			pcb_detach(pcb);
 			window_close(s);
+			counted = tcp_count_what_is_left(s);
 		}
-		if (tcp_close(s->pcb) != ERR_OK)
-			tcp_abort(s->pcb);
+		/* Closing may free the pcb at once, and the owner's waiting
+		 * sends be retried from its count: none finds it here. */
+		s->pcb = NULL;
+		if (!counted || tcp_close(pcb) != ERR_OK)
+			tcp_abort(pcb);
 	}
 	for (unsigned i = 0; i < s->nrx; i++)
 		pbuf_free(s->rx[i]);

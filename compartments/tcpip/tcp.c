@@ -18,19 +18,80 @@
 #include "tcpip.h"
 #include "window.h"
 
-/* lwIP's slot for our callbacks on listeners. */
-static u8_t listener_ext_arg;
+/* lwIP's slot for our callbacks on a pcb: a listener's, and a closed
+ * connection's whose segments are still counted. */
+static u8_t pcb_ext_arg;
 
 static err_t on_passive_open(u8_t id, struct tcp_pcb_listen *lpcb,
 			     struct tcp_pcb *pcb);
+static void on_left_destroyed(u8_t id, void *data);
 
 static const struct tcp_ext_arg_callbacks listener_callbacks = {
     .passive_open = on_passive_open};
+static const struct tcp_ext_arg_callbacks left_callbacks = {
+    .destroy = on_left_destroyed};
 
 void
 tcp_sockets_init(void)
 {
-	listener_ext_arg = tcp_ext_arg_alloc_id();
+	pcb_ext_arg = tcp_ext_arg_alloc_id();
+}
+
+/* ---- closed connections' segments (segments.h) ---- */
+
+/* Its sends that waited for its share go on, once it is under it. */
+static void
+owner_may_be_freed(const struct sn_peer *owner)
+{
+	if (segments_owner_freed(owner))
+		sockets_of_owner(owner, send_room_back);
+}
+
+/* Every pcb lwIP frees passes here, whatever ended it (the last
+ * acknowledgement, a reset, the retransmission limit, an abort). */
+static void
+on_left_destroyed(u8_t id, void *data)
+{
+	const struct sn_peer *owner = segments_left_owner(data);
+
+	(void)id;
+	segments_left_gone(data);
+	owner_may_be_freed(owner);
+}
+
+static err_t
+on_left_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	const struct sn_peer *owner = segments_left_owner(arg);
+
+	(void)len;
+	if (segments_left_recount(arg) == 0) {
+		tcp_arg(pcb, NULL);
+		tcp_sent(pcb, NULL);
+		tcp_ext_arg_set_callbacks(pcb, pcb_ext_arg, NULL);
+		tcp_ext_arg_set(pcb, pcb_ext_arg, NULL);
+	}
+	owner_may_be_freed(owner);
+	return ERR_OK;
+}
+
+bool
+tcp_count_what_is_left(const struct sock *s)
+{
+	struct segments_left *left;
+
+	if (segments_leave(s->owner_peer, s->pcb, &left) < 0) {
+		sn_log("no record for a closed connection's segments: it is "
+		       "reset");
+		return false;
+	}
+	if (left != NULL) {
+		tcp_arg(s->pcb, left);
+		tcp_sent(s->pcb, on_left_sent);
+		tcp_ext_arg_set(s->pcb, pcb_ext_arg, left);
+		tcp_ext_arg_set_callbacks(s->pcb, pcb_ext_arg, &left_callbacks);
+	}
+	return true;
 }
 
 /* ---- TCP callbacks ---- */
@@ -187,8 +248,7 @@ on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	send_room_back(s);
 	/* Sends of this owner that waited for its share on other
 	 * connections. */
-	if (segments_owner_freed(s))
-		sockets_of_owner(s->owner_peer, send_room_back);
+	owner_may_be_freed(s->owner_peer);
 	return ERR_OK;
 }
 
@@ -407,7 +467,7 @@ listen_pcb(bool ipv6, uint16_t port)
 	if (pcb == NULL)
 		return NULL;
 	/* tcp_listen hands these on to the listening pcb. */
-	tcp_ext_arg_set_callbacks(pcb, listener_ext_arg, &listener_callbacks);
+	tcp_ext_arg_set_callbacks(pcb, pcb_ext_arg, &listener_callbacks);
 	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, ipv6 ? IP_ANY_TYPE : IP4_ADDR_ANY, port) != ERR_OK ||
 	    (lpcb = tcp_listen(pcb)) == NULL) {

@@ -1,8 +1,10 @@
 /*
  * Each owner's share of lwIP's TCP segments (segments.c), with lwIP's
  * queue lengths set by the test as lwIP would change them: writes
- * raise them, acknowledgements lower them, a reset takes the pcb away.
+ * raise them, acknowledgements lower them, a reset takes the pcb away,
+ * and a closed connection's pcb keeps its queue until lwIP is done.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "harness.h"
@@ -54,11 +56,11 @@ TEST(acknowledgements_bring_the_owner_back_and_wake_it_once)
 	fresh();
 	queued(0, OWNER_SEGMENTS_MAX);
 	segments_owner_waits(&socks[1]);
-	CHECK(!segments_owner_freed(&socks[0]));
+	CHECK(!segments_owner_freed(&hostile));
 	queued(0, OWNER_SEGMENTS_MAX - 1);
 	CHECK(segments_owner_may_send(&socks[1]));
-	CHECK(segments_owner_freed(&socks[0]));
-	CHECK(!segments_owner_freed(&socks[0]));
+	CHECK(segments_owner_freed(&hostile));
+	CHECK(!segments_owner_freed(&hostile));
 }
 
 TEST(a_waiting_owner_is_woken_even_when_nothing_is_left)
@@ -67,7 +69,7 @@ TEST(a_waiting_owner_is_woken_even_when_nothing_is_left)
 	queued(0, OWNER_SEGMENTS_MAX);
 	segments_owner_waits(&socks[1]);
 	CHECK_EQ_INT(queued(0, 0), 0);
-	CHECK(segments_owner_freed(&socks[1]));
+	CHECK(segments_owner_freed(&hostile));
 }
 
 TEST(a_connection_gone_or_freed_leaves_the_count)
@@ -102,6 +104,91 @@ TEST(every_owner_of_a_compartment_fits_the_table)
 	CHECK_EQ_INT(queued(3, 2), 2);
 }
 
+/* Socket i closed as sock_free does it: its own count goes, and its pcb's
+ * queue is counted on from a record (NULL if segments_leave failed). */
+static struct segments_left *
+closed(unsigned i)
+{
+	struct segments_left *left = NULL;
+
+	segments_forget(&socks[i]);
+	return segments_leave(socks[i].owner_peer, &pcbs[i], &left) == 0 ? left
+									 : NULL;
+}
+
+TEST(a_closed_connections_queue_stays_its_owners_until_acknowledged)
+{
+	struct segments_left *left;
+
+	fresh();
+	queued(0, OWNER_SEGMENTS_MAX - 68);
+	left = closed(0);
+	CHECK(left != NULL);
+	CHECK(segments_left_owner(left) == &hostile);
+	/* Its next connection finds the share all but taken. */
+	CHECK_EQ_INT(queued(1, 68), OWNER_SEGMENTS_MAX);
+	CHECK(!segments_owner_may_send(&socks[2]));
+	CHECK(segments_owner_may_send(&socks[3]));
+	segments_owner_waits(&socks[1]);
+	/* Acknowledgements for the closed connection free the owner. */
+	pcbs[0].snd_queuelen = 100;
+	CHECK_EQ_INT(segments_left_recount(left), 100);
+	CHECK(segments_owner_freed(&hostile));
+	CHECK(segments_owner_may_send(&socks[2]));
+	/* Its last one ends the record, and the count with it. */
+	pcbs[0].snd_queuelen = 0;
+	CHECK_EQ_INT(segments_left_recount(left), 0);
+	CHECK_EQ_INT(queued(1, 68), 68);
+}
+
+TEST(a_closed_pcb_lwip_frees_leaves_the_count)
+{
+	struct segments_left *left;
+
+	fresh();
+	queued(0, 500);
+	left = closed(0);
+	CHECK(left != NULL);
+	CHECK_EQ_INT(queued(1, 1), 501);
+	segments_left_gone(left);
+	CHECK_EQ_INT(queued(1, 1), 1);
+}
+
+TEST(nothing_queued_or_no_owner_needs_no_record)
+{
+	struct segments_left *left = NULL;
+
+	fresh();
+	CHECK_EQ_INT(segments_leave(&hostile, &pcbs[0], &left), 0);
+	CHECK(left == NULL);
+	pcbs[0].snd_queuelen = 5;
+	CHECK_EQ_INT(segments_leave(NULL, &pcbs[0], &left), 0);
+	CHECK(left == NULL);
+	CHECK_EQ_INT(queued(1, 1), 1);
+}
+
+TEST(every_pcb_of_lwip_may_leave_a_queue_and_no_more)
+{
+	static struct tcp_pcb p[MEMP_NUM_TCP_PCB + 1];
+	static struct segments_left *left[MEMP_NUM_TCP_PCB];
+	struct segments_left *extra = NULL;
+
+	fresh();
+	for (unsigned i = 0; i <= MEMP_NUM_TCP_PCB; i++)
+		p[i].snd_queuelen = 1;
+	for (unsigned i = 0; i < MEMP_NUM_TCP_PCB; i++) {
+		CHECK_EQ_INT(segments_leave(&honest, &p[i], &left[i]), 0);
+		CHECK(left[i] != NULL);
+	}
+	CHECK_EQ_INT(segments_leave(&honest, &p[MEMP_NUM_TCP_PCB], &extra),
+		     -ENOSPC);
+	CHECK(extra == NULL);
+	CHECK_EQ_INT(queued(3, 1), MEMP_NUM_TCP_PCB + 1);
+	for (unsigned i = 0; i < MEMP_NUM_TCP_PCB; i++)
+		segments_left_gone(left[i]);
+	CHECK_EQ_INT(queued(3, 1), 1);
+}
+
 int
 main(void)
 {
@@ -110,5 +197,9 @@ main(void)
 	RUN(a_waiting_owner_is_woken_even_when_nothing_is_left);
 	RUN(a_connection_gone_or_freed_leaves_the_count);
 	RUN(every_owner_of_a_compartment_fits_the_table);
+	RUN(a_closed_connections_queue_stays_its_owners_until_acknowledged);
+	RUN(a_closed_pcb_lwip_frees_leaves_the_count);
+	RUN(nothing_queued_or_no_owner_needs_no_record);
+	RUN(every_pcb_of_lwip_may_leave_a_queue_and_no_more);
 	HARNESS_EXIT();
 }

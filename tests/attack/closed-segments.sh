@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Closed connections' segments still count to their owner, in namespaces
+# this test makes and removes itself (scripts/testnet.sh).  The image
+# holds the stack (Firewall, TCPIP, NetAPI, DNS), the hostile application
+# segment_leaver and the honest wait_honest (tests/compartments/).  The
+# leaver's server reads what it gets and acknowledges none of it (its
+# acknowledgements are dropped in its namespace), so every segment the
+# leaver sends stays in lwIP's pool, to be retransmitted for minutes,
+# including after the leaver closes the connection.  In seven rounds it
+# connects, makes one-byte sends (a segment each) until one waits, and
+# closes.
+#
+# Checks that over all its rounds the leaver's sends taken stay within
+# its share of lwIP's segments (compartments/tcpip/segments.h: 768),
+# whose first round takes one connection's queue and whose later rounds
+# are held back, TCPIP saying so; that then the honest application's 200
+# echo round trips and 10 new connections all succeed, none slower than
+# 1 s; and that no compartment died.  Without the count, each round
+# takes a connection's queue of 718 and seven the pool of 4096: every
+# other send and connect stalls.
+#
+# SEALNET_BUILD=DIR runs it against another build (default: build/).
+# Needs root.
+set -uo pipefail
+[ -n "${SEALNET_BUILD:-}" ] && SN_BUILD=$SEALNET_BUILD
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=../netlib.sh
+. "$SN_ROOT/tests/netlib.sh"
+net_begin closedseg nft
+
+# compartments/tcpip/segments.h: OWNER_SEGMENTS_MAX.
+SHARE=768
+SLOWEST_US=1000000
+
+net_up echo.test blackhole.test
+testnet_spawn "$SN_BUILD/tools/echo_server" 7007
+testnet_spawn "$SN_BUILD/tools/tcp_peer" sink 7031
+# The blackhole's handshake passes (its SYN-ACK), nothing after it.
+ip netns exec "$TESTNET_SRV" nft -f - <<'EONFT' ||
+table inet blackhole {
+	chain out {
+		type filter hook output priority 0;
+		tcp sport 7031 tcp flags & syn == 0 drop
+	}
+}
+EONFT
+	fail "the blackhole's acknowledgements cannot be dropped"
+net_stack segment_leaver wait_honest
+has() { has_line "$log" "$1"; }
+result() { lines "$log" "RESULT $1" | tail -1; }
+check "the honest application is connected" \
+	quietly wait_line "$log" 'RESULT honest ready' 30
+check "the leaver ends its rounds" \
+	quietly wait_line "$log" 'RESULT leaver done' 60
+any_failed && finish
+lines "$log" 'RESULT leaver' | sed 's/.*RESULT /  /'
+
+taken=$(result 'leaver done' | grep -oE '[0-9]+ one-byte sends' | grep -oE '^[0-9]+')
+first=$(result 'leaver round 1:' | grep -oE '[0-9]+ one-byte' | grep -oE '^[0-9]+')
+check "every round connected and closed" has 'RESULT leaver done: .*, 0 rounds failed$'
+check "its first round fills a connection's queue: ${first:-?} sends taken" \
+	test "${first:-0}" -ge 500
+check "over seven rounds it takes at most its share of $SHARE segments (${taken:-?})" \
+	test "${taken:-$((SHARE + 1))}" -le "$SHARE"
+check "... its later sends waiting, TCPIP says: it is at its share" \
+	has "TCPIP: segment_leaver is at its share of lwIP's segments"
+
+testnet_spawn "$SN_BUILD/tools/echo_server" 7008 # the honest one's go
+check "the honest application runs" \
+	quietly wait_line "$log" 'RESULT honest done' 60
+lines "$log" 'RESULT honest' | sed 's/.*RESULT /  /'
+trips=$(result 'honest round trips')
+fresh=$(result 'honest new connections')
+check "all 200 honest round trips succeed" grep -q 'round trips: 200 of 200' <<<"$trips"
+check "all 10 honest new connections echo" grep -q 'connections: 10 of 10' <<<"$fresh"
+for line in "$trips" "$fresh"; do
+	slowest=$(grep -oE 'slowest [0-9]+' <<<"$line" | grep -oE '[0-9]+')
+	check "... none slower than 1 s (slowest: ${slowest:-?} us)" \
+		test "${slowest:-$SLOWEST_US}" -lt "$SLOWEST_US"
+done
+check "no compartment died" no_event "$ev" '.event=="killed" or .event=="died"'
+stack_stop closedseg
+finish
