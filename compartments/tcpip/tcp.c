@@ -47,14 +47,18 @@ owner_may_be_freed(const struct sn_peer *owner)
 		sockets_of_owner(owner, send_room_back);
 }
 
-/* Every pcb lwIP frees passes here, whatever ended it (the last
- * acknowledgement, a reset, the retransmission limit, an abort). */
+/* Every pcb lwIP frees passes here, whatever ended it (a reset, the
+ * retransmission limit, an abort, or the end of TIME_WAIT); its record
+ * is NULL when its last segment was acknowledged before. */
 static void
 on_left_destroyed(u8_t id, void *data)
 {
-	const struct sn_peer *owner = segments_left_owner(data);
+	const struct sn_peer *owner;
 
 	(void)id;
+	if (data == NULL)
+		return;
+	owner = segments_left_owner(data);
 	segments_left_gone(data);
 	owner_may_be_freed(owner);
 }
@@ -65,10 +69,10 @@ on_left_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	const struct sn_peer *owner = segments_left_owner(arg);
 
 	(void)len;
+	/* The record is gone: nothing of the pcb's may reach it. */
 	if (segments_left_recount(arg) == 0) {
 		tcp_arg(pcb, NULL);
 		tcp_sent(pcb, NULL);
-		tcp_ext_arg_set_callbacks(pcb, pcb_ext_arg, NULL);
 		tcp_ext_arg_set(pcb, pcb_ext_arg, NULL);
 	}
 	owner_may_be_freed(owner);

@@ -12,7 +12,12 @@
  *
  * Logs "RESULT leaver round N: K one-byte sends taken, then ERROR" for
  * each round and "RESULT leaver done: R rounds, T one-byte sends taken
- * in all, F rounds failed" at the end, then waits to be stopped.
+ * in all, F rounds failed" at the end.  Then, every half second, it
+ * makes another round, until the test lets its server's
+ * acknowledgements through again: they end the closed connections'
+ * queues, and a round's sends no longer wait.  It logs "RESULT leaver
+ * freed: round N took K sends" for the first round that took more than
+ * a connection's queue, and waits to be stopped.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,6 +41,9 @@ SEALNET_RESTART(never, 0);
 #define SEND_WAIT (300 * SEALNET_MS)
 /* Far more than one connection's queue: the loop ends on a wait. */
 #define MOST_SENDS 5000u
+/* More than a connection's queue: its sends were acknowledged as they
+ * went, and nothing of its owner's waits any more. */
+#define FREED_SENDS 1000u
 
 /* One round: the sends taken, or a negative error of the connect or
  * the close. */
@@ -89,6 +97,20 @@ main(void)
 	sealnet_log("RESULT leaver done: %u rounds, %lu one-byte sends taken "
 		    "in all, %u rounds failed",
 		    ROUNDS, total, failed);
+	for (unsigned round = ROUNDS + 1;; round++) {
+		long taken;
+
+		rc = sealnet_wait(500 * SEALNET_MS);
+		if (rc != 0 && rc != -ETIMEDOUT)
+			return rc == -ECANCELED ? 0 : 1;
+		taken = round_of_sends(round);
+		if (taken >= (long)FREED_SENDS) {
+			sealnet_log("RESULT leaver freed: round %u took %ld "
+				    "sends",
+				    round, taken);
+			break;
+		}
+	}
 	while ((rc = sealnet_wait(60 * SEALNET_SECOND)) == 0)
 		;
 	return rc == -ECANCELED ? 0 : 1;
