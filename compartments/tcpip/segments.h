@@ -61,8 +61,8 @@ struct segments_left;
 /* pcb is closing: with segments queued, *left is a record that counts
  * them to owner from now on, to be given to segments_left_recount and
  * segments_left_gone; without (or with no owner), *left is NULL.  0;
- * or -ENOSPC when no record is free (none is: there is one for each of
- * lwIP's pcbs), and the caller must abort the pcb. */
+ * or -ENOSPC when no record is free, and the caller must abort the pcb
+ * (it cannot happen: there is a record for each of lwIP's pcbs). */
 int segments_leave(const struct sn_peer *owner, struct tcp_pcb *pcb,
 		   struct segments_left **left);
 

@@ -9,7 +9,8 @@
 #include "call.h"
 #include "sockets.h"
 
-/* After lwip_init(): lwIP's slot for our callbacks on listeners. */
+/* After lwip_init(): lwIP's slot for our callbacks on a pcb, a
+ * listener's or a closed connection's. */
 void tcp_sockets_init(void);
 
 /* A connection's socket is being freed, its pcb detached and about to
