@@ -157,6 +157,8 @@ def violations:
           "only NetAPI and TCPIP close them")
   + _only(["NetAPI"]; _has("closes_holes") and (_has("connection_holes") | not);
           "TCPIP closes only a connection's holes, when lwIP is done with it; NetAPI closes the rest")
+  + _only(["TCPIP"]; _has("gates_holes");
+          "only TCPIP, which holds the listeners, says whether a server port NetAPI opened takes new connections")
   + _only(["TCPIP"]; _has("sends_frames");
           "only TCPIP sends frames")
   + _only(["DNS"]; _has("sends_dns_frames");

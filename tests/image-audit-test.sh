@@ -90,6 +90,10 @@ expect "TCPIP may close a connection's holes, not end a DNS lookup" \
 	'["TCPIP may call firewall_dns_lookup_end, but TCPIP closes only a connection'"'"'s holes, when lwIP is done with it; NetAPI closes the rest"]' \
 	"$("$sealnet" audit "$(jq '.compartments.TCPIP.imports += [{"kind":"call","compartment":"Firewall","export":"firewall_dns_lookup_end"}]' "$demo" >"$tmp/tcpip.json" && echo "$tmp/tcpip.json")" |
 		jq -c -L "$root/audit" 'include "network_stack"; violations')"
+expect "TCPIP says whether a server port takes new clients, and NetAPI may not" \
+	'["NetAPI may call firewall_server_port_listening, but only TCPIP, which holds the listeners, says whether a server port NetAPI opened takes new connections"]' \
+	"$("$sealnet" audit "$(jq '.compartments.NetAPI.imports += [{"kind":"call","compartment":"Firewall","export":"firewall_server_port_listening"}]' "$demo" >"$tmp/netapi.json" && echo "$tmp/netapi.json")" |
+		jq -c -L "$root/audit" 'include "network_stack"; violations')"
 # NTS needs keys from a TLS session; no one else may take them.
 expect "the demo's SNTP may export keys from a TLS session" true \
 	"$("$sealnet" audit "$demo" | jq -c '.compartments.SNTP.imports

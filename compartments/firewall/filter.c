@@ -16,7 +16,7 @@
 static const char *const verdict_names[FILTER_VERDICTS] = {
     "pass",	  "malformed", "ethertype",	"protocol",    "no_rule",
     "icmp",	  "nd",	       "dns",		"server_full", "syn_cookie",
-    "bad_cookie", "handshake", "device_header", "too_long",
+    "bad_cookie", "handshake", "device_header", "too_long",    "not_listening",
 };
 
 const char *
@@ -471,8 +471,10 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		    server_find(f, SN_IPPROTO_TCP, fl.local_port);
 
 		if (s != NULL && (!fl.ipv6 || s->ipv6))
-			return syn_proxy(f, s, frame, frame_len,
-					 checksum_trusted, now_ns, reply);
+			return s->listening
+				   ? syn_proxy(f, s, frame, frame_len,
+					       checksum_trusted, now_ns, reply)
+				   : FILTER_DROP_NOT_LISTENING;
 	}
 	return FILTER_DROP_NO_RULE;
 }

@@ -13,12 +13,12 @@
  *   - TCP and UDP, IPv4 and IPv6 alike, matching a rule (protocol, local
  *     port, remote address, remote port).  NetAPI adds rules; NetAPI and
  *     TCPIP remove them;
- *   - to a registered server port, while its established connections are
- *     below the limit: an inbound SYN is answered by the filter itself
- *     with a SYN-ACK whose sequence number is a cookie (syncookie.h), and
- *     goes no further; the client's ACK, if it acknowledges a valid
- *     cookie, creates the rule (one established connection) and passes,
- *     after a SYN rebuilt from it that tells lwIP to use the cookie as
+ *   - to a registered server port, while TCPIP has a listener on it and
+ *     its established connections are below the limit: an inbound SYN is
+ * answered by the filter itself with a SYN-ACK whose sequence number is a
+ * cookie (syncookie.h), and goes no further; the client's ACK, if it
+ * acknowledges a valid cookie, creates the rule (one established connection)
+ * and passes, after a SYN rebuilt from it that tells lwIP to use the cookie as
  *     its initial sequence number.  So a SYN holds nothing, and a flood
  *     of them, spoofed or not, cannot use up the port.  lwIP's own
  *     SYN-ACK for such a connection is dropped (the client has one); if
@@ -91,6 +91,9 @@ enum filter_verdict {
 	 * frame (vnet.h), or a super-frame is longer than lwIP can hold. */
 	FILTER_DROP_DEVICE,
 	FILTER_DROP_TOO_LONG,
+	/* A SYN, or an ACK for a cookie, to a server port with no listener
+	 * in TCPIP now: its established connections go on, new ones not. */
+	FILTER_DROP_NOT_LISTENING,
 	FILTER_VERDICTS
 };
 
@@ -135,6 +138,11 @@ struct filter_server_port {
 	uint16_t port;
 	uint16_t max_connections;
 	uint16_t connections; /* established: one rule each */
+	/* TCPIP's word: a listener takes new connections on it.  NetAPI
+	 * registers the port; TCPIP says when its listener comes and goes,
+	 * so a closed listener's port lets nobody new in while its
+	 * established connections go on. */
+	bool listening;
 };
 
 struct filter {
@@ -217,6 +225,10 @@ int filter_server_port_add(struct filter *f, uint8_t protocol, uint16_t port,
 			   bool ipv6, uint16_t max_connections);
 int filter_server_port_remove(struct filter *f, uint8_t protocol,
 			      uint16_t port);
+/* Whether a registered port takes new connections: a port starts without
+ * (added, it waits for TCPIP's listener).  -ENOENT if not registered. */
+int filter_server_port_listening(struct filter *f, uint8_t protocol,
+				 uint16_t port, bool listening);
 
 /* Each open is matched by one close; lookups may overlap. */
 void filter_dns_open(struct filter *f, const struct filter_addr *server);

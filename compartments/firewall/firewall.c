@@ -415,6 +415,10 @@ serve_server_port(void *ctx, struct sn_incoming *in)
 			       &filter, proto, sn_server_port_port(s),
 			       sn_server_port_ipv6(s),
 			       sn_server_port_max_connections(s)));
+	else if (in->export_id == SN_EXPORT_FIREWALL_SERVER_PORT_LISTENING)
+		answer(in, filter_server_port_listening(
+			       &filter, proto, sn_server_port_port(s),
+			       sn_server_port_listening(s)));
 	else
 		answer(in, filter_server_port_remove(&filter, proto,
 						     sn_server_port_port(s)));
@@ -506,6 +510,7 @@ SEALNET_EXPORT(firewall_rule_remove, serve_rule_remove);
 SEALNET_EXPORT(firewall_rules_clear, serve_rules_clear);
 SEALNET_EXPORT(firewall_server_port_add, serve_server_port);
 SEALNET_EXPORT(firewall_server_port_remove, serve_server_port);
+SEALNET_EXPORT(firewall_server_port_listening, serve_server_port);
 SEALNET_EXPORT(firewall_dns_lookup_begin, serve_dns_lookup);
 SEALNET_EXPORT(firewall_dns_lookup_end, serve_dns_lookup);
 SEALNET_EXPORT(firewall_port_close, serve_port_close);

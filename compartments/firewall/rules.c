@@ -257,3 +257,15 @@ filter_server_port_remove(struct filter *f, uint8_t protocol, uint16_t port)
 	memset(s, 0, sizeof(*s));
 	return 0;
 }
+
+int
+filter_server_port_listening(struct filter *f, uint8_t protocol, uint16_t port,
+			     bool listening)
+{
+	struct filter_server_port *s = server_find(f, protocol, port);
+
+	if (s == NULL)
+		return -ENOENT;
+	s->listening = listening;
+	return 0;
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "listeners.h"
 #include "log.h"
 #include "netif.h"
 #include "segments.h"
@@ -73,6 +74,16 @@ sock_of(struct sn_peer *owner, sn_handle h)
 		return NULL;
 	}
 	return object;
+}
+
+struct sock *
+sock_of_listen_ticket(uint32_t ticket)
+{
+	for (unsigned i = 0; ticket != 0 && i < MAX_SOCKETS; i++)
+		if (socks[i].state == SOCK_LISTENING &&
+		    socks[i].listen_ticket == ticket)
+			return &socks[i];
+	return NULL;
 }
 
 struct sock *
@@ -230,6 +241,7 @@ sock_free(struct sock *s)
 		 * or error callbacks: setting them asserts, and would write
 		 * past it. */
 		if (s->state == SOCK_LISTENING) {
+			listener_closed(s);
 			tcp_arg(pcb, NULL);
 			tcp_accept(pcb, NULL);
 		} else {

@@ -85,6 +85,9 @@ struct sock {
 	struct sock *listener;
 	unsigned accepted; /* open connections of a listener */
 	unsigned max_connections;
+	/* A listener's request to the Firewall to open its port
+	 * (listeners.c): its answer finds the socket by this. */
+	uint32_t listen_ticket;
 	struct sock *backlog[8]; /* accepted, not yet asked for */
 	unsigned nbacklog;
 	/* At most one waiting call of each kind per socket. */
@@ -123,6 +126,8 @@ int hand_over(struct sn_deferred *d, struct sock *s);
 struct sock *sock_lookup(struct sn_incoming *in, sn_handle h);
 /* The same for a named owner. */
 struct sock *sock_of(struct sn_peer *owner, sn_handle h);
+/* The listener whose request to the Firewall carried ticket, or NULL. */
+struct sock *sock_of_listen_ticket(uint32_t ticket);
 /* The owner named in a request from NetAPI, as a peer of ours. */
 struct sn_peer *owner_peer(const char *name, uint32_t len);
 

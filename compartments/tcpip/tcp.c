@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "firewall_holes.h"
+#include "listeners.h"
 #include "log.h"
 #include "netif.h"
 #include "receive.h"
@@ -490,7 +491,6 @@ serve_socket_listen(void *ctx, struct sn_incoming *in)
 	uint32_t len;
 	const char *name = sn_socket_listen_owner(req, &len);
 	struct sn_peer *owner = owner_peer(name, len);
-	struct sn_deferred d;
 	struct sock *s;
 	int rc;
 
@@ -515,9 +515,14 @@ serve_socket_listen(void *ctx, struct sn_incoming *in)
 	s->max_connections = sn_socket_listen_max_connections(req);
 	tcp_arg(s->pcb, s);
 	tcp_accept(s->pcb, on_accept);
-	sn_defer(in, &d);
-	if (hand_over(&d, s) < 0)
+	sn_defer_wait(in, &s->connect_wait);
+	s->connect_waiting = true;
+	rc = listener_open(s);
+	if (rc < 0) {
+		s->connect_waiting = false;
+		answer_later_error(&s->connect_wait, rc);
 		sock_free(s);
+	}
 }
 
 void

@@ -31,6 +31,7 @@ SEALNET_COMPARTMENT("TCPIP");
 SEALNET_IMPORT(firewall_frame_send);
 SEALNET_IMPORT(firewall_rule_remove);
 SEALNET_IMPORT(firewall_port_close);
+SEALNET_IMPORT(firewall_server_port_listening);
 SEALNET_QUOTA(memory_bytes, 256 << 20);
 SEALNET_RESTART(always, 10);
 

@@ -9,6 +9,8 @@
  *   sockets.c         the socket table: handles, owners, quotas
  *   receive.c         a socket's waiting receive, TCP's or UDP's
  *   tcp.c             TCP sockets: lwIP's callbacks, the exports
+ *   listeners.c       opens a listener's port in the Firewall to new
+ *                     clients, and shuts it when the listener closes
  *   send.c            TCP's send export, and sends waiting for room
  *   segments.c        each owner's share of lwIP's send segments
  *   window.c          each connection's receive window, paid by its owner

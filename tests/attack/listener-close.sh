@@ -8,7 +8,9 @@
 #
 # Checks that the backlog's client sees its connection end within 5 s of
 # the close (nobody could ever close it otherwise), and that the
-# application gets that socket of its quota back; that a second listen
+# application gets that socket of its quota back; that the closed
+# listener's port lets no new client in (the Firewall answers no SYN)
+# while the connection it handed out goes on both ways; that a second listen
 # on the port while the first listener is open is refused
 # (-EADDRINUSE), and costs nothing of the quota; that once it is closed,
 # the application listens on the port again, with the old listener's
@@ -82,6 +84,26 @@ t0 = time.monotonic()
 how = ending(backlog, 5)
 say(f"CLIENT backlog: {how} after {time.monotonic() - t0:.2f} s")
 backlog.close()  # the Firewall counts it until both sides are done
+handed.settimeout(10)
+got = b""
+try:
+    while len(got) < 4:
+        part = handed.recv(4 - len(got))
+        if not part:
+            break
+        got += part
+except OSError as e:
+    say(f"CLIENT handed: {e}")
+say(f"CLIENT handed got: {got.decode(errors='replace')}")
+t0 = time.monotonic()
+try:
+    probe = socket.create_connection((addr, 8080), timeout=3)
+    say(f"CLIENT closed port: connected, then {ending(probe, 5)}")
+except socket.timeout:
+    say(f"CLIENT closed port: no answer in {time.monotonic() - t0:.1f} s")
+except OSError as e:
+    say(f"CLIENT closed port: {e.strerror or e}")
+handed.sendall(b"g")
 wait_for(r"RESULT listener_close listening on 8080 again")
 try:
     third = connect(8080)
@@ -112,6 +134,13 @@ check "the application closes its listener" \
 check "the backlog's client sees its connection end within 5 s" \
 	quietly wait_line "$out" '^CLIENT backlog: (eof|reset) ' 10
 say "$(client backlog)"
+check "the handed-out connection still carries the application's bytes" \
+	quietly wait_line "$out" '^CLIENT handed got: open$' 10
+check "a new client on the closed listener's port gets no answer" \
+	quietly wait_line "$out" '^CLIENT closed port: no answer' 15
+say "$(client 'closed port')"
+check "... and the old connection carries the client's byte back" \
+	quietly wait_line "$log" 'RESULT listener_close the old connection after the close: both ways' 10
 check "the application, holding 1 socket, may open 4 more of its 5" \
 	quietly wait_line "$log" 'RESULT listener_close holds 1 socket, 4 more allowed of 5' 10
 say "$(lines "$log" 'RESULT listener_close holds' | sed 's/.*RESULT //')"

@@ -4,14 +4,15 @@
  * tries to listen on it a second time, accepts the first client and
  * leaves the second in the backlog, closes the listener, and counts the
  * sockets its quota still allows (as UDP sockets, closed again).  It
- * listens on `first` again, with the first client's connection still
- * open on that port, accepts a third client and closes both.  Then it
- * listens on `second` (port 8081, at
- * most 1 connection), accepts one client, waits until that client
- * resets its connection (the socket stays open, and counts), closes the
- * first listener's connection, and tries to accept a second client on
- * `second`.  It logs what it saw as RESULT lines; the test's clients
- * wait for them.
+ * sends on the first client's connection and waits for a byte back (the
+ * client sends it once it has seen that a new client gets no answer on
+ * the closed port).  It listens on `first` again, with the first client's
+ * connection still open on that port, accepts a third client and closes both.
+ * Then it listens on `second` (port 8081, at most 1 connection), accepts one
+ * client, waits until that client resets its connection (the socket stays open,
+ * and counts), closes the first listener's connection, and tries to accept a
+ * second client on `second`.  It logs what it saw as RESULT lines; the test's
+ * clients wait for them.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,6 +29,7 @@ SEALNET_IMPORT(network_host_get);
 SEALNET_IMPORT(network_socket_listen_tcp);
 SEALNET_IMPORT(network_socket_accept_tcp);
 SEALNET_IMPORT(network_socket_receive);
+SEALNET_IMPORT(network_socket_send);
 SEALNET_IMPORT(network_socket_udp);
 SEALNET_IMPORT(network_socket_close);
 SEALNET_BIND_CAPABILITY(first, 8080, 2, false);
@@ -83,6 +85,27 @@ first_listener(sealnet_socket *accepted)
 	sealnet_log("RESULT listener_close closed its listener: %s",
 		    rc < 0 ? strerror(-rc) : "ok");
 	return rc;
+}
+
+/* The listener closed, its connection goes on both ways. */
+static int
+old_connection_goes_on(sealnet_socket accepted)
+{
+	char byte;
+	ssize_t n = network_socket_send(T, accepted, "open", 4);
+
+	if (n != 4) {
+		sealnet_log("RESULT listener_close: send: %s",
+			    n < 0 ? strerror((int)-n) : "short");
+		return -EIO;
+	}
+	n = network_socket_receive_preallocated(CLIENT_T, accepted, &byte, 1);
+	sealnet_log("RESULT listener_close the old connection after the "
+		    "close: %s",
+		    n == 1  ? "both ways"
+		    : n < 0 ? strerror((int)-n)
+			    : "ended");
+	return n == 1 ? 0 : -EIO;
 }
 
 /* Its port again, a connection of the old listener's still open on it. */
@@ -153,7 +176,8 @@ main(void)
 	sealnet_log("RESULT listener_close holds 1 socket, %u more allowed "
 		    "of %u",
 		    sockets_left(), QUOTA);
-	if (first_port_again() < 0 || second_listener(&l, &held) < 0)
+	if (old_connection_goes_on(accepted) < 0 || first_port_again() < 0 ||
+	    second_listener(&l, &held) < 0)
 		return 1;
 	rc = network_socket_close(T, accepted);
 	sealnet_log("RESULT listener_close closed the first connection: %s",

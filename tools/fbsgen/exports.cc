@@ -18,6 +18,7 @@ namespace
 const std::set<std::string> known_roles = {
     "opens_holes",
     "closes_holes",
+    "gates_holes",
     "connection_holes",
     "server_holes",
     "dns_holes",
@@ -35,7 +36,7 @@ const std::set<std::string> hole_kinds = {"connection_holes", "server_holes",
 					  "dns_holes"};
 
 // The call's roles, checked: "none" alone, or known roles, each once; a
-// call that opens or closes holes says which kind, and only such a call
+// call that opens, closes or gates holes says which kind, and only such a call
 // names a kind.
 std::vector<std::string>
 roles_of(const reflection::RPCCall *call)
@@ -69,14 +70,16 @@ roles_of(const reflection::RPCCall *call)
 		die("rpc call " + name + ": \"none\" beside other roles");
 	bool holes =
 	    std::count(roles.begin(), roles.end(), "opens_holes") +
-		std::count(roles.begin(), roles.end(), "closes_holes") ==
+		std::count(roles.begin(), roles.end(), "closes_holes") +
+		std::count(roles.begin(), roles.end(), "gates_holes") ==
 	    1;
 	auto kinds = std::count_if(roles.begin(), roles.end(), [](auto &r) {
 		return hole_kinds.count(r) != 0;
 	});
 	if (holes != (kinds == 1) || kinds > 1)
 		die("rpc call " + name +
-		    ": a call opens or closes holes of exactly one kind, "
+		    ": a call opens, closes or gates holes of exactly one "
+		    "kind, "
 		    "and names a kind only then");
 	return roles;
 }

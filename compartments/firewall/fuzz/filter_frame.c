@@ -50,6 +50,7 @@ set_up(void)
 	filter_rule_add(&f, 6, 50000, &a, 80);
 	filter_rule_add(&f, 17, 40000, &a, 53);
 	filter_server_port_add(&f, 6, 80, true, 4);
+	filter_server_port_listening(&f, 6, 80, true);
 	filter_dns_open(&f, &a);
 	ready = 1;
 }

@@ -120,7 +120,9 @@ fresh_filter(uint16_t max_connections)
 {
 	filter_init(&f);
 	filter_syn_proxy(&f, &key, station);
-	filter_server_port_add(&f, 6, 80, true, max_connections);
+	CHECK_EQ_INT(filter_server_port_add(&f, 6, 80, true, max_connections),
+		     0);
+	CHECK_EQ_INT(filter_server_port_listening(&f, 6, 80, true), 0);
 }
 
 /* The client's SYN, our SYN-ACK (read back into *synack), its ACK. */
@@ -487,6 +489,41 @@ TEST(only_frames_to_the_station_from_a_unicast_peer_are_answered)
 	CHECK_EQ_INT(filter_rule_count(&f), 0);
 }
 
+TEST(a_port_without_a_listener_lets_nobody_new_in)
+{
+	struct tcpseg synack, syn = segment(0, client4, 40071, 1, TCPSEG_SYN);
+	struct tcpseg data = segment(0, client4, 40070, 1, TCPSEG_ACK);
+	struct tcpseg reply_data = segment(0, client4, 40070, 0, TCPSEG_ACK);
+
+	/* Registered by NetAPI, no listener yet: nothing is answered. */
+	filter_init(&f);
+	filter_syn_proxy(&f, &key, station);
+	CHECK_EQ_INT(filter_server_port_add(&f, 6, 80, true, 4), 0);
+	CHECK_EQ_INT(send_in(&syn, SECOND), FILTER_DROP_NOT_LISTENING);
+	CHECK_EQ_INT(reply.answer_len, 0);
+	CHECK_EQ_INT(filter_server_port_listening(&f, 6, 80, true), 0);
+	CHECK_EQ_INT(handshake(0, client4, 40070, SECOND, &synack),
+		     FILTER_PASS);
+	/* A cookie handed out before the listener closed buys nothing
+	 * after, and the established connection goes on both ways. */
+	CHECK_EQ_INT(send_in(&syn, SECOND), FILTER_SYN_COOKIE);
+	CHECK_EQ_INT(tcpseg_read(&synack, reply.answer, reply.answer_len), 0);
+	CHECK_EQ_INT(filter_server_port_listening(&f, 6, 80, false), 0);
+	syn.flags = TCPSEG_ACK;
+	syn.seq++;
+	syn.ack = synack.seq + 1;
+	CHECK_EQ_INT(send_in(&syn, SECOND), FILTER_DROP_NOT_LISTENING);
+	CHECK_EQ_INT(reply.answer_len + reply.syn_len, 0);
+	CHECK_EQ_INT(send_in(&data, SECOND), FILTER_PASS);
+	CHECK_EQ_INT(send_out(&reply_data, SECOND), FILTER_PASS);
+	CHECK_EQ_INT(filter_rule_count(&f), 1);
+	/* Listening again lets new clients in; an unknown port is refused. */
+	CHECK_EQ_INT(filter_server_port_listening(&f, 6, 80, true), 0);
+	CHECK_EQ_INT(handshake(0, client4, 40072, SECOND, &synack),
+		     FILTER_PASS);
+	CHECK_EQ_INT(filter_server_port_listening(&f, 6, 81, true), -ENOENT);
+}
+
 TEST(ipv6_only_to_ports_bound_for_it_and_never_without_a_key)
 {
 	struct tcpseg syn = segment(1, client6, 40061, 1, TCPSEG_SYN);
@@ -497,6 +534,7 @@ TEST(ipv6_only_to_ports_bound_for_it_and_never_without_a_key)
 	CHECK_EQ_INT(send_in(&syn, SECOND), FILTER_DROP_NO_RULE);
 	filter_init(&f);
 	filter_server_port_add(&f, 6, 80, true, 4);
+	filter_server_port_listening(&f, 6, 80, true);
 	CHECK_EQ_INT(send_in(&syn, SECOND), FILTER_DROP_NO_RULE);
 	CHECK_EQ_INT(reply.answer_len, 0);
 }
@@ -524,6 +562,7 @@ main(void)
 	RUN(an_older_connections_segment_leaves_the_hand_off_waiting);
 	RUN(a_hand_off_lwip_never_takes_is_undone);
 	RUN(only_frames_to_the_station_from_a_unicast_peer_are_answered);
+	RUN(a_port_without_a_listener_lets_nobody_new_in);
 	RUN(ipv6_only_to_ports_bound_for_it_and_never_without_a_key);
 	syncookie_key_free(&key);
 	HARNESS_EXIT();
