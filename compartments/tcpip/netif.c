@@ -16,6 +16,7 @@
 #include "log.h"
 #include "stack.h"
 #include "sys_arch.h"
+#include "tcp.h"
 #include "tcpip.h"
 #include "tso.h"
 
@@ -213,6 +214,7 @@ serve_frame_receive(void *ctx, struct sn_incoming *in)
 	/* The count is of no use here: receive_one took or counted each. */
 	(void)sn_frames_each(sn_message_body_as_frames(in->request),
 			     receive_one, &from_firewall);
+	tcp_deliver_due();
 	/* A notice: one-way, so nothing answers it. */
 }
 

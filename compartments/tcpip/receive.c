@@ -48,3 +48,34 @@ receive_fail(struct sock *s, int negative_errno)
 	s->recv_waiting = false;
 	answer_later_error(&s->recv_wait, negative_errno);
 }
+
+static struct sock *due[RECEIVE_DUE_MAX];
+static unsigned ndue;
+
+bool
+receive_due(struct sock *s)
+{
+	if (s->deliver_due)
+		return true;
+	if (ndue == RECEIVE_DUE_MAX)
+		return false;
+	s->deliver_due = true;
+	due[ndue++] = s;
+	return true;
+}
+
+struct sock *
+receive_next_due(void)
+{
+	/* A socket freed since is no longer due (sock_free clears it), and
+	 * one taken again and due again is here twice: answered once. */
+	while (ndue > 0) {
+		struct sock *s = due[--ndue];
+
+		if (s->deliver_due) {
+			s->deliver_due = false;
+			return s;
+		}
+	}
+	return NULL;
+}

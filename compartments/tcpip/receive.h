@@ -30,4 +30,16 @@ bool receive_waiting(struct sock *s, uint64_t margin_ns);
 void receive_answer(struct sock *s, uint32_t body);
 void receive_fail(struct sock *s, int negative_errno);
 
+/*
+ * Data for s's waiting receive, answered later: once every frame of the
+ * batch in hand is in, segments that came together (a broker's
+ * acknowledgement and the message after it) go up in one answer, and
+ * wake the caller once.  false if s cannot wait (the list is full):
+ * answer it now.
+ */
+#define RECEIVE_DUE_MAX 64
+bool receive_due(struct sock *s);
+/* The next socket whose answer is due, no longer due; NULL at the end. */
+struct sock *receive_next_due(void);
+
 #endif

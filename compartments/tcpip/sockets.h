@@ -94,6 +94,9 @@ struct sock {
 	struct sn_deferred connect_wait, accept_wait, recv_wait, send_wait;
 	bool connect_waiting, accept_waiting, recv_waiting, send_waiting;
 	uint32_t recv_max;
+	/* Data came for its waiting receive: answered once the frames in
+	 * hand are all in (receive.h). */
+	bool deliver_due;
 	int timer;
 	/* UDP: its pcb, whether it holds its port's hole in the Firewall,
 	 * and the datagrams not yet handed out. */

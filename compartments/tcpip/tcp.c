@@ -240,8 +240,18 @@ on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		return ERR_MEM;
 	else
 		sock_quick_ack(s, p->tot_len);
-	deliver(s, GIVING_UP_NS);
+	if (!receive_due(s))
+		deliver(s, GIVING_UP_NS);
 	return ERR_OK;
+}
+
+void
+tcp_deliver_due(void)
+{
+	struct sock *s;
+
+	while ((s = receive_next_due()) != NULL)
+		deliver(s, GIVING_UP_NS);
 }
 
 static err_t

@@ -19,6 +19,10 @@ void tcp_sockets_init(void);
  * it cannot be counted, and the pcb must be aborted instead. */
 bool tcp_count_what_is_left(const struct sock *s);
 
+/* Answers the receives that data came for since the last call
+ * (receive_due): at the end of each batch of frames, and of each turn. */
+void tcp_deliver_due(void);
+
 /* TCP's exports (the handler table is in tcpip.c). */
 void serve_socket_connect(void *ctx, struct sn_incoming *in);
 void serve_socket_listen(void *ctx, struct sn_incoming *in);

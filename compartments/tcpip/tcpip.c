@@ -133,6 +133,9 @@ tick(void *ctx)
 static void
 turn_done(void *ctx)
 {
+	/* Data lwIP handed over outside a batch of frames (from a timer,
+	 * or refused data offered again): before the frames go out. */
+	tcp_deliver_due();
 	tcpip_netif_flush();
 	tcpip_holes_turn_done();
 	if (!tick_armed)
