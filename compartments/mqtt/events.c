@@ -135,10 +135,12 @@ conn_take_events(struct conn *c)
 	/* An event is taken only with room for the largest message. */
 	while (c->state != CONN_FREE &&
 	       inbox_fits(&c->inbox, 0, MQTT_PACKET_MAX) &&
-	       mqtt_session_poll(&c->session, &ev) == 1) {
+	       mqtt_session_poll(&c->session, &ev) == 1)
 		handle(c, &ev);
+	/* One answer for all the bytes just read: a broker's PUBACK and the
+	 * message that follows it cost the application one wake-up. */
+	if (c->state != CONN_FREE)
 		conn_answer_run(c, false);
-	}
 }
 
 static bool
