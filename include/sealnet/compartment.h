@@ -234,6 +234,23 @@ struct sealnet_handler_record {
 	SEALNET_MQTT_TOPIC_(capability_name, SEALNET_DECLARE_MQTT_CREDENTIALS, \
 			    credentials_name)
 
+/* Every call <sealnet/mqtt.h> makes, as imports, in one line: the image
+ * and the audit list each one as if it were written out. */
+#define SEALNET_MQTT_IMPORTS()                                                 \
+	SEALNET_IMPORT(network_socket_connect_tcp);                            \
+	SEALNET_IMPORT(network_socket_delegate);                               \
+	SEALNET_IMPORT(network_socket_close);                                  \
+	SEALNET_IMPORT(tls_connection_create);                                 \
+	SEALNET_IMPORT(tls_connection_delegate);                               \
+	SEALNET_IMPORT(tls_connection_close);                                  \
+	SEALNET_IMPORT(mqtt_connect);                                          \
+	SEALNET_IMPORT(mqtt_reconnect);                                        \
+	SEALNET_IMPORT(mqtt_publish);                                          \
+	SEALNET_IMPORT(mqtt_subscribe);                                        \
+	SEALNET_IMPORT(mqtt_unsubscribe);                                      \
+	SEALNET_IMPORT(mqtt_run);                                              \
+	SEALNET_IMPORT(mqtt_disconnect)
+
 #define SEALNET_BIND_CAPABILITY(capability_name, port_number, max_conns,       \
 				is_ipv6)                                       \
 	static SEALNET_DECLARATION_(                                           \

@@ -14,21 +14,14 @@
  * Connections are handles only this compartment can use, each counted
  * against its mqtt_connections quota (and its transport against its
  * sockets and tls_sessions quotas).  A compartment that connects
- * imports, besides network_host_get for network_start:
+ * imports, besides network_host_get for network_start, the network, TLS
+ * and MQTT calls these functions make (network_socket_connect_tcp,
+ * _delegate and _close; tls_connection_create, _delegate and _close;
+ * mqtt_connect, _reconnect, _publish, _subscribe, _unsubscribe, _run and
+ * _disconnect), which SEALNET_MQTT_IMPORTS() declares in one line:
  *
- *	SEALNET_IMPORT(network_socket_connect_tcp);
- *	SEALNET_IMPORT(network_socket_delegate);
- *	SEALNET_IMPORT(network_socket_close);
- *	SEALNET_IMPORT(tls_connection_create);
- *	SEALNET_IMPORT(tls_connection_delegate);
- *	SEALNET_IMPORT(tls_connection_close);
- *	SEALNET_IMPORT(mqtt_connect);
- *	SEALNET_IMPORT(mqtt_reconnect);
- *	SEALNET_IMPORT(mqtt_publish);
- *	SEALNET_IMPORT(mqtt_subscribe);
- *	SEALNET_IMPORT(mqtt_unsubscribe);
- *	SEALNET_IMPORT(mqtt_run);
- *	SEALNET_IMPORT(mqtt_disconnect);
+ *	SEALNET_IMPORT(network_host_get);
+ *	SEALNET_MQTT_IMPORTS();
  *	SEALNET_QUOTA(mqtt_connections, 1);
  *	SEALNET_QUOTA(tls_sessions, 2);
  *

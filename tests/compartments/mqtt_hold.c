@@ -27,19 +27,7 @@
 
 SEALNET_COMPARTMENT(MQTT_HOLD_NAME);
 SEALNET_IMPORT(network_host_get);
-SEALNET_IMPORT(network_socket_connect_tcp);
-SEALNET_IMPORT(network_socket_delegate);
-SEALNET_IMPORT(network_socket_close);
-SEALNET_IMPORT(tls_connection_create);
-SEALNET_IMPORT(tls_connection_delegate);
-SEALNET_IMPORT(tls_connection_close);
-SEALNET_IMPORT(mqtt_connect);
-SEALNET_IMPORT(mqtt_reconnect);
-SEALNET_IMPORT(mqtt_publish);
-SEALNET_IMPORT(mqtt_subscribe);
-SEALNET_IMPORT(mqtt_unsubscribe);
-SEALNET_IMPORT(mqtt_run);
-SEALNET_IMPORT(mqtt_disconnect);
+SEALNET_MQTT_IMPORTS();
 SEALNET_MQTT_CAPABILITY(broker, "broker.test", 8883, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_PUBLISH(broker, "bench/hold/#");
