@@ -14,12 +14,13 @@
  *     port, remote address, remote port).  NetAPI adds rules; NetAPI and
  *     TCPIP remove them;
  *   - to a registered server port, while TCPIP has a listener on it and
- *     its established connections are below the limit: an inbound SYN is
- * answered by the filter itself with a SYN-ACK whose sequence number is a
- * cookie (syncookie.h), and goes no further; the client's ACK, if it
- * acknowledges a valid cookie, creates the rule (one established connection)
- * and passes, after a SYN rebuilt from it that tells lwIP to use the cookie as
- *     its initial sequence number.  So a SYN holds nothing, and a flood
+ *     its established connections are below the limit: an inbound SYN
+ *     is answered by the filter itself with a SYN-ACK whose sequence
+ *     number is a cookie (syncookie.h), and goes no further; the
+ *     client's ACK, if it acknowledges a valid cookie, creates the rule
+ *     (one established connection) and passes, after a SYN rebuilt from
+ *     it that tells lwIP to use the cookie as its initial sequence
+ *     number.  So a SYN holds nothing, and a flood
  *     of them, spoofed or not, cannot use up the port.  lwIP's own
  *     SYN-ACK for such a connection is dropped (the client has one); if
  *     lwIP sends nothing with that connection's numbers within
