@@ -37,6 +37,11 @@ enum mqtt_packet_type {
 #define MQTT_MAX_PACKET_SIZE (1u + 4u + MQTT_MAX_REMAINING_LENGTH)
 /* Strings and binary data carry a two-byte length. */
 #define MQTT_MAX_STRING 65535u
+/* A QoS 0 PUBLISH without properties, besides its topic and payload:
+ * the fixed header, the topic's length and, in 5.0, an empty property
+ * length. */
+#define MQTT_QOS0_PUBLISH_OVERHEAD(version)                                    \
+	(1u + 4u + 2u + ((version) == MQTT_V5 ? 1u : 0u))
 /* The largest Subscription Identifier (a Variable Byte Integer, not 0). */
 #define MQTT_MAX_SUBSCRIPTION_ID MQTT_MAX_REMAINING_LENGTH
 

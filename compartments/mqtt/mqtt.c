@@ -339,6 +339,24 @@ serve_reconnect(void *ctx, struct sn_incoming *in)
 
 /* ---- the others ---- */
 
+/* The queue's room, with which the SDK sends the QoS 0 publishes that
+ * will fit without waiting for each answer. */
+static int
+answer_queued(struct sn_incoming *in, const struct conn *c)
+{
+	sn_builder *b = sn_reply_builder(&compartment);
+	struct mqtt_session_room room;
+	uint32_t body;
+
+	mqtt_session_room(&c->session, &room);
+	body = sn_mqtt_queued_start(b);
+	sn_mqtt_queued_add_messages_free(b, body, room.messages);
+	sn_mqtt_queued_add_bytes_free(b, body, room.bytes);
+	sn_mqtt_queued_add_packet_overhead(b, body, room.qos0_overhead);
+	sn_mqtt_queued_add_packet_max(b, body, room.packet_max);
+	return sn_reply_ok(in, SN_BODY_MQTT_QUEUED, body);
+}
+
 static void
 serve_publish(void *ctx, struct sn_incoming *in)
 {
@@ -370,9 +388,7 @@ serve_publish(void *ctx, struct sn_incoming *in)
 	}
 	rc = mqtt_session_publish_id(&c->session, &m, NULL,
 				     sn_mqtt_publish_packet_id(req), &token);
-	rc < 0 ? answer_error(in, rc)
-	       : sn_reply_ok(in, SN_BODY_EMPTY,
-			     sn_empty_start(sn_reply_builder(&compartment)));
+	rc < 0 ? answer_error(in, rc) : answer_queued(in, c);
 	conn_run(c);
 }
 

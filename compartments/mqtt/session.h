@@ -308,6 +308,16 @@ int mqtt_session_publish_id(struct mqtt_session *s,
 			    const struct mqtt_properties *props,
 			    uint16_t packet_id, uint32_t *token);
 
+/* What the queue of messages to send has room for now. */
+struct mqtt_session_room {
+	uint32_t messages, bytes;
+	/* At most this much of the queue per QoS 0 message besides its
+	 * topic and payload; packets larger than packet_max are refused. */
+	uint32_t qos0_overhead, packet_max;
+};
+void mqtt_session_room(const struct mqtt_session *s,
+		       struct mqtt_session_room *out);
+
 /* A durable session's QoS 2 message whose RECEIVED event the caller has
  * recorded: its PUBREL may go.  0, or -ENOENT. */
 int mqtt_session_release(struct mqtt_session *s, uint16_t packet_id);

@@ -269,6 +269,16 @@ mqtt_session_publish(struct mqtt_session *s, const struct mqtt_publish *m,
 	return rc;
 }
 
+void
+mqtt_session_room(const struct mqtt_session *s, struct mqtt_session_room *out)
+{
+	out->messages = s->cfg.queue_messages - s->msg_count;
+	out->bytes = s->cfg.queue_bytes - s->msg_pool_used;
+	out->qos0_overhead = MQTT_QOS0_PUBLISH_OVERHEAD(s->codec.version);
+	out->packet_max =
+	    s->codec.max_out == 0 ? MQTT_MAX_PACKET_SIZE : s->codec.max_out;
+}
+
 /* A caller's identifier: below the session's own, and not in use. */
 static int
 caller_id_check(const struct mqtt_session *s, const struct mqtt_publish *m,
