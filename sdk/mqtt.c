@@ -184,6 +184,7 @@ connect_mqtt(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
 	*session_present = sn_mqtt_connected_session_present(r);
 	l->mqtt_incarnation = mqtt->incarnation;
 	l->broken = false;
+	mqtt_ahead_reset(&l->ahead);
 	l->seen = 0;
 	l->transport_error = 0;
 	return 0;
@@ -269,13 +270,25 @@ mqtt_connect(uint64_t timeout_ns, const struct sealnet_declaration *capability,
 
 /* ---- publishing ---- */
 
-static int
-send_publish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
-	     uint16_t id, int qos, const char *topic, size_t topic_len,
-	     const void *payload, size_t len, bool retain)
+static const struct mqtt_room *
+room_of(const sn_message_ref *reply, struct mqtt_room *room)
 {
-	_Alignas(8) uint8_t reply[REPLY_SMALL];
-	sn_builder *b = sn_call_builder(mqtt->owner);
+	sn_mqtt_queued_ref q = sn_message_body_as_mqtt_queued(*reply);
+
+	*room = (struct mqtt_room){
+	    .messages = sn_mqtt_queued_messages_free(q),
+	    .bytes = sn_mqtt_queued_bytes_free(q),
+	    .overhead = sn_mqtt_queued_packet_overhead(q),
+	    .packet_max = sn_mqtt_queued_packet_max(q),
+	};
+	return room;
+}
+
+static uint32_t
+publish_body(struct link *l, sn_builder *b, uint16_t id, int qos,
+	     const char *topic, size_t topic_len, const void *payload,
+	     size_t len, bool retain)
+{
 	uint32_t body = sn_mqtt_publish_start(b);
 
 	sn_mqtt_publish_add_connection(b, body, &l->handle);
@@ -286,8 +299,64 @@ send_publish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
 	sn_mqtt_publish_add_qos(b, body, (uint8_t)qos);
 	sn_mqtt_publish_add_retain(b, body, retain);
 	SEALNET_HOP("app.publish", len);
-	return sn_call(mqtt, SN_EXPORT_MQTT_PUBLISH, SN_BODY_MQTT_PUBLISH, body,
-		       timeout_ns, reply, sizeof(reply), NULL);
+	return body;
+}
+
+static int
+send_publish(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
+	     uint16_t id, int qos, const char *topic, size_t topic_len,
+	     const void *payload, size_t len, bool retain)
+{
+	_Alignas(8) uint8_t reply_buf[REPLY_SMALL];
+	uint32_t body = publish_body(l, sn_call_builder(mqtt->owner), id, qos,
+				     topic, topic_len, payload, len, retain);
+	struct mqtt_room room;
+	sn_message_ref reply;
+	int rc =
+	    sn_call(mqtt, SN_EXPORT_MQTT_PUBLISH, SN_BODY_MQTT_PUBLISH, body,
+		    timeout_ns, reply_buf, sizeof(reply_buf), &reply);
+
+	mqtt_ahead_waited(&l->ahead, rc,
+			  rc == 0 ? room_of(&reply, &room) : NULL, topic,
+			  topic_len, retain);
+	return rc;
+}
+
+/* The answer to a publish sent ahead; ctx names its connection. */
+static void
+ahead_answered(void *ctx, int status, const sn_message_ref *reply)
+{
+	uintptr_t named = (uintptr_t)ctx;
+	struct link *l = link_of((sealnet_mqtt_connection){
+	    (uint32_t)(named % SEALNET_MQTT_CONNECTIONS_MAX),
+	    (uint32_t)(named / SEALNET_MQTT_CONNECTIONS_MAX)});
+	struct mqtt_room room;
+
+	if (l != NULL)
+		mqtt_ahead_answered(&l->ahead, status,
+				    status == 0 ? room_of(reply, &room) : NULL);
+}
+
+/* A QoS 0 publish MQTT is sure to take, sent without waiting for its
+ * answer (mqtt_ahead.h): 0, -EAGAIN if it must wait after all (MQTT's
+ * ring is full), or why it cannot be sent. */
+static int
+send_ahead(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns,
+	   const char *topic, size_t topic_len, const void *payload, size_t len,
+	   bool retain)
+{
+	size_t slot = (size_t)(l - sn_mqtt_links);
+	uintptr_t named =
+	    slot + (uintptr_t)l->generation * SEALNET_MQTT_CONNECTIONS_MAX;
+	uint32_t body = publish_body(l, sn_call_builder(mqtt->owner), 0, 0,
+				     topic, topic_len, payload, len, retain);
+	int rc =
+	    sn_call_async(mqtt, SN_EXPORT_MQTT_PUBLISH, SN_BODY_MQTT_PUBLISH,
+			  body, timeout_ns, ahead_answered, (void *)named);
+
+	if (rc == 0)
+		mqtt_ahead_sent(&l->ahead, topic_len, len);
+	return rc;
 }
 
 int
@@ -314,6 +383,11 @@ mqtt_publish(uint64_t timeout_ns, sealnet_mqtt_connection c, int qos,
 	if (l->broken || l->mqtt_incarnation != mqtt->incarnation)
 		/* Kept, it goes with the next connection. */
 		return qos > 0 ? id : -ENOTCONN;
+	if (qos == 0 &&
+	    mqtt_ahead_may_send(&l->ahead, topic, topic_len, len, retain) &&
+	    (rc = send_ahead(l, mqtt, timeout_ns, topic, topic_len, payload,
+			     len, retain)) != -EAGAIN)
+		return rc;
 	rc = send_publish(l, mqtt, timeout_ns, id, qos, topic, topic_len,
 			  payload, len, retain);
 	if (rc == -SEALNET_ECOMPARTMENT || (rc == -ETIMEDOUT && qos > 0))

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "call.h"
+#include "mqtt_ahead.h"
 #include "sealnet/mqtt.h"
 
 #define SUBSCRIPTIONS_MAX 16
@@ -51,6 +52,7 @@ struct link {
 		uint8_t options;
 	} subs[SUBSCRIPTIONS_MAX];
 	unsigned nsubs;
+	struct mqtt_ahead ahead;
 };
 
 /* sdk/mqtt.c's connections, and what sdk/mqtt_run.c asks of it: a

@@ -185,6 +185,23 @@ run_once(struct link *l, struct sn_peer *mqtt, uint64_t timeout_ns)
 	return n;
 }
 
+/* QoS 0 publishes sent ahead that MQTT refused (mqtt_ahead.h): each
+ * told to the ack callback with packet identifier 0. */
+static int
+tell_refused(struct link *l)
+{
+	int n = 0;
+
+	while (l->in_use && l->ahead.refused > 0) {
+		l->ahead.refused--;
+		if (l->options.on_ack == NULL)
+			continue;
+		l->options.on_ack(l->options.ctx, 0, l->ahead.refused_error);
+		n++;
+	}
+	return n;
+}
+
 int
 mqtt_run(uint64_t timeout_ns, sealnet_mqtt_connection c)
 {
@@ -200,6 +217,11 @@ mqtt_run(uint64_t timeout_ns, sealnet_mqtt_connection c)
 	if (l->running)
 		return -EBUSY;
 	l->running = true;
+	if ((rc = tell_refused(l)) > 0) {
+		/* Told at once, without waiting for events. */
+		l->running = false;
+		return rc;
+	}
 	if (l->broken || l->mqtt_incarnation != mqtt->incarnation) {
 		if (!l->broken) {
 			/* MQTT restarted while no mqtt_run waited on it: the

@@ -299,6 +299,14 @@ check "... and a publish within it is acknowledged" \
 	has 'RESULT publish sealnet/test/marker at QoS 1: ok, acknowledged 1'
 check "the broker got the marker (a subscriber on # saw it)" \
 	wait_until 5 has_line "$tmp/all.log" '^sealnet/test/marker marker$'
+# In order, once each: the payloads "1" to "500" one after another.
+burst_seen() {
+	[ "$(grep -E '^sealnet/test/burst [0-9]+$' "$tmp/all.log" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq -s ' ' 1 500) " ]
+}
+check "500 QoS 0 publishes in a row, sent ahead of their answers, are all taken" \
+	quietly wait_line "$log" 'RESULT burst: 500 of 500 taken \(ok\), 0 refused after going ahead' 20
+check "... and the broker's subscriber saw each of them once, in order" \
+	wait_until 10 burst_seen
 client=sealnet-mqtt-test
 expect "the broker received no publish from mqtt_test outside sealnet/test/" "" \
 	"$(lines "$tmp/mosquitto.log" "Received PUBLISH from $client " | grep -oE "'[^']*'" | grep -v "^'sealnet/test/" | sort -u)"

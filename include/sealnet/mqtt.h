@@ -90,7 +90,12 @@ typedef void (*sealnet_mqtt_publish_fn)(void *ctx, const char *topic,
 /* A QoS 1 or 2 publish completed: its packet identifier (mqtt_publish's
  * result), and 0 or why the broker refused it (a reason code as an
  * errno: -EPERM not authorized, -EDQUOT quota, -EINVAL topic or
- * payload, -EIO other; -EMSGSIZE over the broker's maximum). */
+ * payload, -EIO other; -EMSGSIZE over the broker's maximum).  Packet
+ * identifier 0: a QoS 0 publish sent ahead (see mqtt_publish) that the
+ * MQTT compartment did not take after all, and why (-ENOTRECOVERABLE it
+ * died, -ETIMEDOUT it did not answer in time, -EMSGSIZE or -EOPNOTSUPP
+ * the broker connected again with a smaller maximum or without retain);
+ * once for each such message. */
 typedef void (*sealnet_mqtt_ack_fn)(void *ctx, uint16_t packet_id, int error);
 /* The connection came up (error 0; session_present: the broker had kept
  * the session), or went down (error: -ETIMEDOUT the broker went silent
@@ -152,7 +157,12 @@ int mqtt_connect(uint64_t timeout_ns,
 
 /*
  * Publishes len bytes of payload to topic.  QoS 0 returns 0 once the MQTT
- * compartment has queued it; QoS 1 and 2 return the message's packet
+ * compartment has queued it, or once it is sent ahead: when MQTT has
+ * taken a publish to the same topic (and retain flag) on this connection
+ * and its last answer showed room for this one in the connection's
+ * queue, the message is sent without waiting for the answer, so that a
+ * stream of them costs no wake-up each; every error below still comes
+ * from this call.  QoS 1 and 2 return the message's packet
  * identifier (1 or more), which the ack callback names when the broker
  * has it.  Queued also while the connection is down.
  * Errors: -EPERM (topic outside the capability's publish filters: nothing
