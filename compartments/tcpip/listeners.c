@@ -9,6 +9,12 @@
  *
  * A listen is answered once the Firewall has the port open: a client
  * that connects as soon as its server's listen returns is let in.
+ *
+ * A shut word that cannot go when its listener closes (the ring to the
+ * Firewall is full, or every call TCPIP may have pending to it is) is
+ * kept and sent at the end of a later turn.  A new listener on the port
+ * forgets it before asking to open the port: the open word then follows
+ * every word sent before it, and no stale shut can follow the open.
  */
 #include "listeners.h"
 
@@ -21,6 +27,9 @@
 
 static uint32_t last_ticket;
 static uint64_t unsent_closes;
+/* Ports whose shut word waits to be sent, oldest first. */
+static uint16_t waiting_shut[LISTENERS_WAITING_SHUT_MAX];
+static unsigned nwaiting_shut;
 
 static int
 ask(uint16_t port, bool listening, sn_reply_fn done, uint32_t ticket)
@@ -57,11 +66,33 @@ opened(void *ctx, int status, const sn_message_ref *reply)
 	sock_free(s);
 }
 
+static void
+forget_waiting_shut(unsigned i)
+{
+	nwaiting_shut--;
+	for (; i < nwaiting_shut; i++)
+		waiting_shut[i] = waiting_shut[i + 1];
+}
+
+static bool
+shut_waits(uint16_t port, unsigned *at)
+{
+	for (unsigned i = 0; i < nwaiting_shut; i++)
+		if (waiting_shut[i] == port) {
+			*at = i;
+			return true;
+		}
+	return false;
+}
+
 int
 listener_open(struct sock *s)
 {
+	unsigned at;
 	int rc;
 
+	if (shut_waits(s->pcb->local_port, &at))
+		forget_waiting_shut(at);
 	/* Never 0: a free socket's ticket. */
 	if (++last_ticket == 0)
 		last_ticket = 1;
@@ -84,18 +115,58 @@ shut(void *ctx, int status, const sn_message_ref *reply)
 		       status);
 }
 
+/* The port stays open to new clients, whom lwIP resets, until its owner
+ * dies or listens and closes again. */
+static void
+shut_lost(uint16_t port, int rc)
+{
+	if (sn_log_worth(++unsent_closes))
+		sn_log("could not ask the Firewall to shut a closed listener's "
+		       "port %u (%d; %llu so far)",
+		       port, rc, (unsigned long long)unsent_closes);
+}
+
+/* Worth sending again later: nothing about the Firewall is wrong. */
+static bool
+ask_again_later(int rc)
+{
+	return rc == -EAGAIN || rc == -EBUSY;
+}
+
 void
 listener_closed(const struct sock *s)
 {
-	int rc = ask(s->pcb->local_port, false, shut, 0);
+	uint16_t port = s->pcb->local_port;
+	unsigned at;
+	int rc = shut_waits(port, &at) ? 0 : ask(port, false, shut, 0);
 
-	/* Its ring to the Firewall is full or gone: the port stays open to
-	 * new clients, whom lwIP resets, until its owner dies or listens
-	 * and closes again.  Never retried later: a later word would come
-	 * after the port's next listener's. */
-	if (rc < 0 && sn_log_worth(++unsent_closes))
-		sn_log("could not ask the Firewall to shut a closed listener's "
-		       "port %u (%d; %llu so far)",
-		       s->pcb->local_port, rc,
-		       (unsigned long long)unsent_closes);
+	if (rc == 0)
+		return;
+	if (ask_again_later(rc) && nwaiting_shut < LISTENERS_WAITING_SHUT_MAX) {
+		waiting_shut[nwaiting_shut++] = port;
+		sn_log("the Firewall cannot take the word to shut port %u now "
+		       "(%d): it goes once it can",
+		       port, rc);
+		return;
+	}
+	shut_lost(port, rc);
+}
+
+void
+listeners_turn_done(void)
+{
+	while (nwaiting_shut > 0) {
+		uint16_t port = waiting_shut[0];
+		int rc = ask(port, false, shut, 0);
+
+		if (ask_again_later(rc))
+			return;
+		forget_waiting_shut(0);
+		if (rc < 0)
+			shut_lost(port, rc);
+		else
+			sn_log("asked the Firewall to shut port %u, closed "
+			       "earlier",
+			       port);
+	}
 }

@@ -14,8 +14,18 @@
  * could not ask: then the caller answers and frees s. */
 int listener_open(struct sock *s);
 
+/* Ports whose shut word waits to be sent: one for each port a listener
+ * closed on while the Firewall could take no word, at most. */
+#define LISTENERS_WAITING_SHUT_MAX 64u
+
 /* s, a listener, is being freed: its port lets nobody new in.  Its
- * established connections go on. */
+ * established connections go on.  If the Firewall cannot take the word
+ * now, it is sent by listeners_turn_done(), unless a new listener on the
+ * port comes first. */
 void listener_closed(const struct sock *s);
+
+/* At the end of each turn: the shut words that wait, in order, while
+ * the Firewall takes them. */
+void listeners_turn_done(void);
 
 #endif

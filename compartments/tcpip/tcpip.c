@@ -14,6 +14,7 @@
 
 #include "boot.h"
 #include "firewall_holes.h"
+#include "listeners.h"
 #include "log.h"
 #include "netif.h"
 #include "sealnet/compartment.h"
@@ -138,6 +139,7 @@ turn_done(void *ctx)
 	tcp_deliver_due();
 	tcpip_netif_flush();
 	tcpip_holes_turn_done();
+	listeners_turn_done();
 	if (!tick_armed)
 		arm_tick();
 }

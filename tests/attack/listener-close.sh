@@ -20,7 +20,11 @@
 # connection closes (its slot in TCPIP's table is the old listener's:
 # that close must not lower the new listener's count).  The open
 # connection's client resets it, so the Firewall, which counts only
-# live connections, lets the second client through to TCPIP.
+# live connections, lets the second client through to TCPIP.  Last, that
+# a listener closed while the Firewall can take no word from TCPIP (the
+# test stops it, and the closes of 200 UDP sockets take every call TCPIP
+# may have pending there) still has its port shut once the Firewall runs
+# again: a new client gets no answer.
 #
 # SEALNET_BUILD=DIR runs it against another build (default: build/).
 # Needs root.
@@ -161,6 +165,39 @@ check "a second client on 8081 is not handed to it: 1 connection is open" \
 check "... its client is reset by the stack" \
 	quietly wait_line "$out" '^CLIENT second on 8081: (reset|not connected \(Connection reset)' 10
 say "$(client 'second on')"
+# A client on 8082 from the server's namespace: whether it got in.
+probe_8082() {
+	ip netns exec "$TESTNET_SRV" /usr/bin/python3 - "$addr" <<'PY'
+import socket, sys, time
+t0 = time.monotonic()
+try:
+    s = socket.create_connection((sys.argv[1], 8082), timeout=3)
+    print("connected")
+except socket.timeout:
+    print(f"no answer in {time.monotonic() - t0:.1f} s")
+except OSError as e:
+    print(e.strerror or e)
+PY
+}
+check "it listens on 8082" \
+	quietly wait_line "$log" 'RESULT listener_close listening on 8082' 30
+firewall=$(newest_pid "$ev" Firewall)
+mark "$log"
+kill -STOP "$firewall"
+check "with the Firewall stopped, it closes 200 UDP sockets, then the listener" \
+	quietly wait_line "$log" 'RESULT listener_close closed 8082 after 200 UDP sockets: ok' 10
+check "... whose word to shut 8082 TCPIP cannot send yet" \
+	quietly wait_line "$log" 'TCPIP: the Firewall cannot take the word to shut port 8082 now' 5
+# Past the 1 s TCPIP gives each of its calls there.
+sleep 1.5
+kill -CONT "$firewall"
+check "once the Firewall runs again, TCPIP sends it" \
+	quietly wait_line "$log" 'TCPIP: asked the Firewall to shut port 8082, closed earlier' 5
+sleep 0.5
+probe=$(probe_8082)
+say "a new client on 8082: $probe"
+check "a new client on the port of the listener closed meanwhile gets no answer" \
+	grep -q '^no answer' <<<"$probe"
 tcpip=$(newest_pid "$ev" TCPIP)
 check "TCPIP is alive" sn_alive "$tcpip"
 check "no compartment died" no_event "$ev" '.event=="killed" or .event=="died"'

@@ -11,8 +11,12 @@
  * Then it listens on `second` (port 8081, at most 1 connection), accepts one
  * client, waits until that client resets its connection (the socket stays open,
  * and counts), closes the first listener's connection, and tries to accept a
- * second client on `second`.  It logs what it saw as RESULT lines; the test's
- * clients wait for them.
+ * second client on `second`.  Last it listens on `third` (port 8082), and,
+ * once the test has stopped the Firewall, closes CHURN UDP sockets, whose
+ * holes TCPIP asks the Firewall to close until every call it may have
+ * pending there is, then closes the listener: the word to shut 8082 can
+ * go only once the Firewall runs again.  It logs what it saw as RESULT
+ * lines; the test's clients wait for them.
  */
 #include <errno.h>
 #include <string.h>
@@ -23,6 +27,9 @@
 #define T     (5 * SEALNET_SECOND)
 /* Long enough for the test's clients, which wait for a RESULT line. */
 #define CLIENT_T (30 * SEALNET_SECOND)
+/* More than the calls TCPIP may have pending at the Firewall (the
+ * runtime's SN_MAX_PENDING, 128). */
+#define CHURN 200u
 
 SEALNET_COMPARTMENT("listener_close");
 SEALNET_IMPORT(network_host_get);
@@ -34,6 +41,7 @@ SEALNET_IMPORT(network_socket_udp);
 SEALNET_IMPORT(network_socket_close);
 SEALNET_BIND_CAPABILITY(first, 8080, 2, false);
 SEALNET_BIND_CAPABILITY(second, 8081, 1, false);
+SEALNET_BIND_CAPABILITY(third, 8082, 1, false);
 SEALNET_QUOTA(sockets, QUOTA);
 SEALNET_RESTART(never, 0);
 
@@ -161,6 +169,32 @@ second_listener(sealnet_socket *l, sealnet_socket *held)
 	return 0;
 }
 
+/* The test stops the Firewall on the "listening on 8082" line, within
+ * the wait; each UDP socket's close is a call TCPIP makes to it. */
+static void
+third_listener_behind_a_stopped_firewall(void)
+{
+	sealnet_socket l, u;
+	unsigned closed = 0;
+	int rc = network_socket_listen_tcp(T, SEALNET_CAPABILITY(third), &l);
+
+	if (rc < 0) {
+		sealnet_log("RESULT listener_close: listen on 8082: %s",
+			    strerror(-rc));
+		return;
+	}
+	sealnet_log("RESULT listener_close listening on 8082");
+	if (sealnet_wait(2 * SEALNET_SECOND) < 0)
+		return;
+	while (closed < CHURN && network_socket_udp(T, 0, &u) == 0 &&
+	       network_socket_close(T, u) == 0)
+		closed++;
+	rc = network_socket_close(T, l);
+	sealnet_log("RESULT listener_close closed 8082 after %u UDP sockets: "
+		    "%s",
+		    closed, rc < 0 ? strerror(-rc) : "ok");
+}
+
 int
 main(void)
 {
@@ -187,6 +221,7 @@ main(void)
 		    rc < 0 ? strerror(-rc) : "accepted");
 	if (rc == 0 && network_socket_close(T, extra) < 0)
 		sealnet_log("RESULT listener_close: a close failed");
+	third_listener_behind_a_stopped_firewall();
 	sealnet_log("RESULT listener_close done");
 	return sealnet_run() < 0;
 }
