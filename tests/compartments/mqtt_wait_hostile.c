@@ -6,11 +6,12 @@
  * as a connection takes on every one (each waits for an event or a
  * SUBACK that never comes), asks for one more of each, connects past the
  * quota, then floods MQTT: subscribes and runs whose slots are taken,
- * runs on a handle it made up, and unsubscribes, which the image does
- * not let it call.  It logs what each got, as RESULT lines, and keeps
- * everything until it is killed; its successor connects and parks the
- * same again, which it can only if MQTT released its predecessor's
- * connections.
+ * runs on a handle it made up, unsubscribes, which the image does not
+ * let it call, and QoS 0 publishes sent without waiting for each answer
+ * (taken until the connection's queue is full, then -ENOBUFS).  It logs what
+ * each got, as RESULT lines, and keeps everything until it is killed; its
+ * successor connects and parks the same again, which it can only if MQTT
+ * released its predecessor's connections.
  *
  * The public SDK makes the connections; the calls are parked with the
  * runtime's asynchronous calls on the MQTT compartment's handles, which
@@ -39,12 +40,14 @@ SEALNET_IMPORT(tls_connection_close);
 SEALNET_IMPORT(mqtt_connect);
 SEALNET_IMPORT(mqtt_reconnect);
 SEALNET_IMPORT(mqtt_subscribe);
+SEALNET_IMPORT(mqtt_publish);
 SEALNET_IMPORT(mqtt_run);
 SEALNET_IMPORT(mqtt_disconnect);
 /* A broker that sends CONNACK and nothing more. */
 SEALNET_MQTT_CAPABILITY(mute, "mute.test", 8885, SEALNET_MQTT_TLS,
 			SEALNET_MQTT_V5);
 SEALNET_MQTT_SUBSCRIBE(mute, "hostile/#");
+SEALNET_MQTT_PUBLISH(mute, "hostile/#");
 /* The test opens this port when the attack may begin. */
 SEALNET_CONNECTION_CAPABILITY(go, SEALNET_TCP, "echo.test", 7009);
 /* One fewer connection than this compartment's SDK keeps, so that the
@@ -97,6 +100,19 @@ subscribe_body(sn_builder *b, sn_handle h)
 	sn_mqtt_subscription_add_filter(b, t, "hostile/x", 9);
 	sn_mqtt_subscription_add_options(b, t, 1);
 	sn_builder_set_table_at(b, vec, 0, t);
+	return body;
+}
+
+/* A QoS 0 message, as the SDK sends those it need not wait for. */
+static uint32_t
+publish_body(sn_builder *b, sn_handle h)
+{
+	static const uint8_t payload[256];
+	uint32_t body = sn_mqtt_publish_start(b);
+
+	sn_mqtt_publish_add_connection(b, body, &h);
+	sn_mqtt_publish_add_topic(b, body, "hostile/x", 9);
+	sn_mqtt_publish_add_payload(b, body, payload, sizeof(payload));
 	return body;
 }
 
@@ -165,6 +181,7 @@ enum flood_kind {
 	FLOOD_RUN,	   /* a run already parked */
 	FLOOD_FORGED,	   /* a run on a handle it made up */
 	FLOOD_UNSUBSCRIBE, /* not imported */
+	FLOOD_PUBLISH,	   /* QoS 0, never waiting: the queue's bound */
 	FLOOD_KINDS
 };
 
@@ -172,8 +189,11 @@ static struct hostile_flood flood = {
     .kinds = {[FLOOD_SUBSCRIBE] = {.name = "subscribe", .expected = -EBUSY},
 	      [FLOOD_RUN] = {.name = "run", .expected = -EBUSY},
 	      [FLOOD_FORGED] = {.name = "forged", .expected = -EPERM},
-	      [FLOOD_UNSUBSCRIBE] = {.name = "unsubscribe",
-				     .expected = -EPERM}},
+	      [FLOOD_UNSUBSCRIBE] = {.name = "unsubscribe", .expected = -EPERM},
+	      [FLOOD_PUBLISH] = {.name = "publish",
+				 .expected = 0,
+				 .has_also = true,
+				 .also = -ENOBUFS}},
     .nkinds = FLOOD_KINDS,
 };
 
@@ -195,6 +215,11 @@ flood_one(unsigned kind, unsigned round, sn_reply_fn done, void *ctx)
 		h.tag ^= UINT64_C(0x5a5a5a5a5a5a5a5a);
 		return sn_call_async(mqtt, SN_EXPORT_MQTT_RUN, SN_BODY_MQTT_RUN,
 				     run_body(b, h, 0), T, done, ctx);
+	case FLOOD_PUBLISH:
+		b = sn_call_builder(self);
+		return sn_call_async(
+		    mqtt, SN_EXPORT_MQTT_PUBLISH, SN_BODY_MQTT_PUBLISH,
+		    publish_body(b, link_of(c)->handle), T, done, ctx);
 	case FLOOD_UNSUBSCRIBE:
 	default:
 		b = sn_call_builder(self);
