@@ -131,6 +131,17 @@ server.socket = ctx.wrap_socket(server.socket, server_side=True)
 server.serve_forever()' "$tmp/pki/example.com.pem" "$tmp/pki/server.key" \
 	"$tmp/www/tls.html" >/dev/null 2>&1
 
+# Its clients connect once each, as soon as the stack is up: the servers
+# must answer first, on a loaded machine too.
+servers_serving() {
+	local port
+	for port in 80 443 4460; do
+		ip netns exec "$TESTNET_SRV" timeout 1 \
+			bash -c "exec 3<>/dev/tcp/10.0.0.1/$port" 2>/dev/null || return 1
+	done
+}
+step "the web servers and chrony's NTS-KE serving" wait_until 10 servers_serving
+
 say "booting $image on tap0"
 stack_start --netns "$TESTNET_DEV" demo "$image" --tap tap0
 spawn tail -n +1 -f "$log" --pid "$(stack_pid demo)"

@@ -95,7 +95,8 @@ typedef void (*sealnet_mqtt_publish_fn)(void *ctx, const char *topic,
  * MQTT compartment did not take after all, and why (-ENOTRECOVERABLE it
  * died, -ETIMEDOUT it did not answer in time, -EMSGSIZE or -EOPNOTSUPP
  * the broker connected again with a smaller maximum or without retain);
- * once for each such message. */
+ * once for each such message, all with the first one's reason when
+ * several were refused before mqtt_run told them. */
 typedef void (*sealnet_mqtt_ack_fn)(void *ctx, uint16_t packet_id, int error);
 /* The connection came up (error 0; session_present: the broker had kept
  * the session), or went down (error: -ETIMEDOUT the broker went silent
