@@ -301,7 +301,7 @@ check "the broker got the marker (a subscriber on # saw it)" \
 	wait_until 5 has_line "$tmp/all.log" '^sealnet/test/marker marker$'
 # In order, once each: the payloads "1" to "500" one after another.
 burst_seen() {
-	[ "$(grep -E '^sealnet/test/burst [0-9]+$' "$tmp/all.log" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq -s ' ' 1 500) " ]
+	[ "$(grep -E '^sealnet/test/burst/q0 [0-9]+$' "$tmp/all.log" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq -s ' ' 1 500) " ]
 }
 check "500 QoS 0 publishes in a row, sent ahead of their answers, are all taken" \
 	quietly wait_line "$log" 'RESULT burst: 500 of 500 taken \(ok\), 0 refused after going ahead' 20
