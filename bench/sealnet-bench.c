@@ -219,15 +219,21 @@ print_result(const char *name, const struct bench_result *r)
 	fflush(stdout);
 }
 
+/* Long enough for the echoing side to have stopped spinning and slept:
+ * the round trip then costs what each hand-over between compartments on
+ * the data path costs when the next one is idle. */
+#define WOKEN_PAUSE_NS 1000000u
+
 static int
 cmd_call(unsigned iterations, double seconds)
 {
-	struct bench_result call, pair, func, chan;
+	struct bench_result call, pair, func, chan, woken;
 	double cps;
 
 	if (bench_sealnet_call(iterations, &call) < 0 ||
 	    bench_socketpair_rtt(iterations, &pair) < 0 ||
-	    bench_channel_rtt(iterations, &chan) < 0 ||
+	    bench_channel_rtt(iterations, 0, &chan) < 0 ||
+	    bench_channel_rtt(iterations / 10, WOKEN_PAUSE_NS, &woken) < 0 ||
 	    bench_function_call(iterations * 100, &func) < 0) {
 		fprintf(stderr, "sealnet-bench: a measurement failed\n");
 		return 1;
@@ -235,6 +241,7 @@ cmd_call(unsigned iterations, double seconds)
 	print_result("sealnet_call", &call);
 	print_result("socketpair_seqpacket", &pair);
 	print_result("channel_raw", &chan);
+	print_result("channel_woken", &woken);
 	print_result("function_call", &func);
 	for (unsigned callers = 1; callers <= MAX_CALLERS; callers *= 4) {
 		if (bench_throughput(callers, seconds, &cps) < 0) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -91,8 +92,12 @@ echo_back(void *ctx, struct sn_channel *ch)
 }
 
 int
-bench_channel_rtt(unsigned iterations, struct bench_result *out)
+bench_channel_rtt(unsigned iterations, uint64_t pause_ns,
+		  struct bench_result *out)
 {
+	const struct timespec pause = {
+	    .tv_sec = (time_t)(pause_ns / 1000000000u),
+	    .tv_nsec = (long)(pause_ns % 1000000000u)};
 	_Alignas(8) uint8_t msg[MESSAGE_BYTES] = {0};
 	unsigned warmup = iterations / 10;
 	struct sn_channel_fds fds;
@@ -127,9 +132,12 @@ bench_channel_rtt(unsigned iterations, struct bench_result *out)
 	if (samples == NULL)
 		goto done;
 	for (unsigned i = 0; i < warmup + iterations; i++) {
-		uint64_t t0 = sn_now_ns();
+		uint64_t t0;
 		ssize_t n;
 
+		if (pause_ns != 0 && nanosleep(&pause, NULL) < 0)
+			goto done;
+		t0 = sn_now_ns();
 		if (sn_channel_send(&ch, msg, sizeof(msg)) < 0)
 			goto done;
 		/* Wait the way a compartment waits: through the loop's
