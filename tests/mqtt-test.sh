@@ -315,6 +315,25 @@ expect "... and no subscription but sealnet/test/+" "sealnet/test/+" \
 check "... and the subscriber on # saw nothing leak" \
 	no_line "$tmp/all.log" 'leak$'
 
+# The broker's PUBACK for its delivery of sealnet/test/quiet, after that
+# delivery (identifiers are used again later).
+quiet_delivery="Sending PUBLISH to $client \(d0, q1, r0, m[0-9]+, 'sealnet/test/quiet'"
+quiet_acknowledged() {
+	local line from mid
+	line=$(grep -naE "$quiet_delivery" "$tmp/mosquitto.log" | tail -n 1)
+	[ -n "$line" ] || return 1
+	from=${line%%:*}
+	mid=$(sed -E 's/.*, m([0-9]+), .*/\1/' <<<"$line")
+	tail -n "+$from" "$tmp/mosquitto.log" |
+		grep -qF "Received PUBACK from $client (Mid: $mid,"
+}
+check "a QoS 1 message to itself came back, and the application sleeps" \
+	quietly wait_line "$log" 'RESULT quiet: the message came back \(ok\), asleep' 20
+check "... the broker has its acknowledgement while no call is made" \
+	wait_until 2 quiet_acknowledged
+check "... (the application was still asleep then)" \
+	no_line "$log" 'RESULT quiet: awake'
+
 check "the credentials section ran" \
 	quietly wait_line "$log" 'RESULT no certificate connect' 30
 lines "$log" 'RESULT (secure|over|wrong|no cert)' | sed 's/^/  /'

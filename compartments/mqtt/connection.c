@@ -115,6 +115,8 @@ conn_lookup(struct sn_peer *p, sn_handle h)
 			       (unsigned long long)stats.handles_refused);
 		return NULL;
 	}
+	/* The owner's next call: whatever the hold kept goes with it. */
+	((struct conn *)object)->hold_output_until_ns = 0;
 	return object;
 }
 
@@ -268,12 +270,22 @@ arm_timer(struct conn *c)
 	if (c->connect_waiting && c->connect_wait.deadline_ns != 0 &&
 	    c->connect_wait.deadline_ns < ns)
 		ns = c->connect_wait.deadline_ns;
+	if (c->hold_output_until_ns > sn_now_ns() &&
+	    c->hold_output_until_ns < ns)
+		ns = c->hold_output_until_ns;
 	if (c->timer >= 0)
 		(void)sn_loop_cancel_timer(&compartment.loop, c->timer);
 	c->timer = -1;
 	if (ns != UINT64_MAX)
 		c->timer = sn_loop_add_timer(&compartment.loop, ns, on_timer,
 					     (void *)(uintptr_t)(c - conns));
+}
+
+void
+conn_hold_output(struct conn *c)
+{
+	c->hold_output_until_ns = sn_now_ns() + MQTT_ACK_HOLD_NS;
+	arm_timer(c);
 }
 
 /* Bytes received go to the session as far as it takes them. */
@@ -308,6 +320,7 @@ step(struct conn *c)
 		return true;
 	}
 	if (c->have_transport && !c->send_in_flight &&
+	    sn_now_ns() >= c->hold_output_until_ns &&
 	    mqtt_session_output(&c->session, &out) > 0) {
 		if (transport_send(c) < 0)
 			conn_transport_lost(c, -EPERM);

@@ -55,6 +55,8 @@ struct conn {
 	sn_handle transport;
 	bool send_in_flight, receive_in_flight;
 	uint32_t sending; /* bytes of the session's output handed over */
+	/* Output waits until then, or the owner's next call. */
+	uint64_t hold_output_until_ns;
 	/* Bytes received that the session has not taken yet. */
 	uint8_t rx[MQTT_IO_CHUNK];
 	uint32_t rx_start, rx_len;
@@ -88,7 +90,8 @@ void connections_init(void);
 /* A free connection for owner, within its quota: or NULL and why in *rc
  * (-EDQUOT, -ENOSPC, -EIO). */
 struct conn *conn_alloc(struct sn_peer *owner, int *rc);
-/* The connection h names, if p owns it; else NULL (logged, counted). */
+/* The connection h names, if p owns it; else NULL (logged, counted).
+ * A call of the owner's ends the connection's hold on its output. */
 struct conn *conn_lookup(struct sn_peer *p, sn_handle h);
 /* Lets everything go: the transport (without DISCONNECT), the quota,
  * the handle, the slot; calls that wait are answered -ENOTCONN. */
@@ -138,6 +141,11 @@ void transport_close_unused(sn_handle transport, bool plaintext,
  * is: true, or false if it must be answered now. */
 bool transport_close_answers(uintptr_t closed, const struct sn_deferred *d);
 void transport_answer_disconnect(struct sn_deferred *d);
+
+/* The owner was just handed messages: what the connection would send
+ * now (their acknowledgements) waits for the owner's next call, or
+ * MQTT_ACK_HOLD_NS, so that an answer goes out with it. */
+void conn_hold_output(struct conn *c);
 
 /* events.c: the session's events, the inbox and the waiting calls. */
 /* Takes every event the session has while the inbox has room. */

@@ -215,6 +215,8 @@ conn_answer_run(struct conn *c, bool now)
 	SEALNET_HOP("mqtt.run.answer", n);
 	(void)sn_deferred_ok(&c->run_wait, SN_BODY_MQTT_EVENTS, body);
 	c->run_waiting = false;
+	if (n > 0)
+		conn_hold_output(c);
 }
 
 static void

@@ -46,6 +46,11 @@
 /* An mqtt_run waiting with nothing to report is answered this long
  * before its caller's deadline. */
 #define MQTT_RUN_MARGIN_NS (20ull * SN_MS)
+/* After handing its owner messages, a connection holds what it would
+ * send (their PUBACKs and PUBRECs) until the owner's next call, or this
+ * long: an answer the owner publishes at once then leaves in the same
+ * TLS record and TCP segment as the acknowledgement. */
+#define MQTT_ACK_HOLD_NS (200ull * SN_US)
 /* After our DISCONNECT has gone, how long we go on reading, and
  * dropping, what the broker still sends, waiting for it to close first:
  * closing with its packets unread would answer them with a reset, which
