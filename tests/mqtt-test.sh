@@ -333,6 +333,8 @@ check "... the broker has its acknowledgement while no call is made" \
 	wait_until 2 quiet_acknowledged
 check "... (the application was still asleep then)" \
 	no_line "$log" 'RESULT quiet: awake'
+check "... and once awake, its own publish is acknowledged, once" \
+	quietly wait_line "$log" 'RESULT quiet: awake, acknowledged 1 \(ok\)' 10
 
 check "the credentials section ran" \
 	quietly wait_line "$log" 'RESULT no certificate connect' 30
