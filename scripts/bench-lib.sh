@@ -8,7 +8,8 @@
 # It refuses to run but as root, sources tests/lib.sh (whose traps stop
 # every process the benchmark starts, and remove what it made) and
 # scripts/testnet.sh, and sets build, root and tmp, and events, the
-# stack's event stream ($tmp/bench.events; its log is $tmp/bench.log).
+# stack's event stream ($tmp/bench.events; its log is $tmp/bench.log,
+# stack_log).
 # KEEP_LOG=FILE keeps that log when the benchmark ends.
 #
 # Figures come only from a run in which every step succeeded:
@@ -32,10 +33,13 @@ tmp=$SN_TMP
 at_cleanup '[ -n "${KEEP_LOG:-}" ] && [ -f "$tmp/bench.log" ] && cp "$tmp/bench.log" "$KEEP_LOG"'
 at_cleanup testnet_down
 events=$tmp/bench.events
+# The log failed prints: a benchmark that runs the stack more than once
+# names the current run's.
+stack_log=$tmp/bench.log
 log() { echo "sealnet-bench: $*" >&2; }
 failed() {
 	log "FAILED: $*; no figures"
-	[ -f "$tmp/bench.log" ] && cat "$tmp/bench.log" >&2
+	[ -f "$stack_log" ] && cat "$stack_log" >&2
 	exit 1
 }
 number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # sealnet-bench tcp: 100 MB each way through sealnet and through the
 # kernel's TCP over the same bridge, in one run, on a throwaway network;
-# then connect latency, and each compartment's resident memory.  Prints
-# one JSON object per line.  Run as root.  KEEP_LOG=FILE keeps the stack's
-# log and KEEP_EVENTS=FILE its event stream (sealnet run --events), for
+# then connect latency, and each compartment's resident memory; then the
+# transfers again with the Linux peers' congestion control set to Reno
+# (the lines ending in _reno).  Prints one JSON object per line.  Run as
+# root.  KEEP_LOG=FILE keeps the first pass's stack log and
+# KEEP_EVENTS=FILE both passes' event streams (sealnet run --events), for
 # when a figure needs explaining.
 #
 # Figures come only from a run in which every transfer moved every byte:
@@ -12,39 +14,71 @@
 set -uo pipefail
 # shellcheck source=bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh" tcp "${1:-build}"
-# Its event stream too, for when a figure needs explaining.
-at_cleanup '[ -n "${KEEP_EVENTS:-}" ] && cp "$tmp/bench.events" "$KEEP_EVENTS"'
+at_cleanup '[ -n "${KEEP_EVENTS:-}" ] && cat "$tmp"/bench*.events >"$KEEP_EVENTS"'
 
 # Answers that may be kept a minute, as a real zone's would: sealnet's
 # NetAPI keeps them; the kernel's client asks every time (no cache).
 TESTNET_DNS_TTL=60 testnet_up "$tmp" bench.test ||
 	failed "cannot build the test network"
 peer=$build/tools/tcp_peer
-testnet_spawn "$peer" sink 7101
-testnet_spawn "$peer" source 7102 100000000
 # The kernel's own client sits on the same bridge, beside the TAP device.
 ip -n "$TESTNET_DEV" addr add 10.0.0.2/24 dev br0 || failed "no address for the kernel's client"
 echo "nameserver 10.0.0.1" >"$tmp/resolv.conf"
-sleep 0.5
-
-log "kernel TCP over the bridge"
-k_send=$(ip netns exec "$TESTNET_DEV" "$peer" send 10.0.0.1 7101 100000000) &&
-	number "$k_send" || failed "the kernel's send did not complete"
-k_recv=$(ip netns exec "$TESTNET_DEV" "$peer" recv 10.0.0.1 7102 100000000) &&
-	number "$k_recv" || failed "the kernel's receive did not complete"
-k_conn=$(ip netns exec "$TESTNET_DEV" unshare -m sh -c \
-	"mount --bind '$tmp/resolv.conf' /etc/resolv.conf &&
-	 '$peer' connect bench.test 7101 20") &&
-	number "$k_conn" || failed "the kernel's connects did not all succeed"
-
-log "sealnet: Firewall, TCPIP, NetAPI, DNS and the bench compartment"
 "$build/bin/sealnet" image build -o "$tmp/bench.json" \
 	"$build/compartments/firewall" "$build/compartments/tcpip" \
 	"$build/compartments/netapi" "$build/compartments/dns" \
 	"$build/compartments/tcp_bench" || failed "image build"
-stack_start --netns "$TESTNET_DEV" --stdout "$tmp/out" bench "$tmp/bench.json" \
-	--tap tap0
-bench_await_exit tcp_bench 180
+
+# The Linux senders' congestion control decides how fast they send: the
+# machine's default (BBR paces what it sends) in the first pass, Reno
+# (sends what the window allows, as CUBIC, Linux's usual default, does)
+# in the second.  sealnet's own sender is lwIP's in both.
+congestion=$(ip netns exec "$TESTNET_DEV" sysctl -n net.ipv4.tcp_congestion_control) ||
+	failed "cannot read the congestion control in use"
+peer_pids=()
+
+# Both namespaces' congestion control, and the kernel's servers started
+# again under it: an accepted connection takes its listener's.
+peers_under() { # CONGESTION_CONTROL
+	local ns
+	[ "${#peer_pids[@]}" -eq 0 ] || sn_stop_pids 2 "${peer_pids[@]}"
+	for ns in "$TESTNET_DEV" "$TESTNET_SRV"; do
+		ip netns exec "$ns" sysctl -qw "net.ipv4.tcp_congestion_control=$1" ||
+			failed "cannot use $1 congestion control"
+	done
+	testnet_spawn "$peer" sink 7101
+	testnet_spawn "$peer" source 7102 100000000
+	peer_pids=("${TESTNET_PIDS[@]: -2}")
+	sleep 0.5
+}
+
+# One pass: the kernel's transfers, then sealnet's, as NAME (the stack's
+# log and events are $tmp/NAME.*, the bench compartment's lines
+# $tmp/NAME.out).  The stack is left running for its memory to be read.
+pass() { # NAME
+	log "$1: kernel TCP over the bridge ($(ip netns exec "$TESTNET_SRV" sysctl -n net.ipv4.tcp_congestion_control))"
+	k_send=$(ip netns exec "$TESTNET_DEV" "$peer" send 10.0.0.1 7101 100000000) &&
+		number "$k_send" || failed "the kernel's send did not complete"
+	k_recv=$(ip netns exec "$TESTNET_DEV" "$peer" recv 10.0.0.1 7102 100000000) &&
+		number "$k_recv" || failed "the kernel's receive did not complete"
+	log "$1: sealnet: Firewall, TCPIP, NetAPI, DNS and the bench compartment"
+	events=$tmp/$1.events
+	stack_log=$tmp/$1.log
+	stack_start --netns "$TESTNET_DEV" --stdout "$tmp/$1.out" "$1" \
+		"$tmp/bench.json" --tap tap0
+	bench_await_exit tcp_bench 180
+	s_send=$(grep -oE '"sealnet_tcp_send", "mbytes_per_s": [0-9.]+' "$tmp/$1.out" | grep -oE '[0-9.]+$')
+	s_recv=$(grep -oE '"sealnet_tcp_recv", "mbytes_per_s": [0-9.]+' "$tmp/$1.out" | grep -oE '[0-9.]+$')
+	number "$s_send" && number "$s_recv" ||
+		failed "the bench compartment exited 0 but printed: $(cat "$tmp/$1.out")"
+}
+
+peers_under "$congestion"
+pass bench
+k_conn=$(ip netns exec "$TESTNET_DEV" unshare -m sh -c \
+	"mount --bind '$tmp/resolv.conf' /etc/resolv.conf &&
+	 '$peer' connect bench.test 7101 20") &&
+	number "$k_conn" || failed "the kernel's connects did not all succeed"
 # Resident memory, read while the stack still runs.
 total=0
 rss=()
@@ -57,18 +91,29 @@ done < <(events "$events" '.event=="started" and .compartment!="tcp_bench"' |
 	jq -r '"\(.compartment) \(.pid)"')
 # One incarnation each: a restart would make the figures another run's.
 [ "${#rss[@]}" -eq 4 ] || failed "expected the four stack compartments, found ${#rss[@]}"
-s_conn=$(grep -oE '"sealnet_connect", "median_us": [0-9.]+' "$tmp/out" | grep -oE '[0-9.]+$')
-s_send=$(grep -oE '"sealnet_tcp_send", "mbytes_per_s": [0-9.]+' "$tmp/out" | grep -oE '[0-9.]+$')
-s_recv=$(grep -oE '"sealnet_tcp_recv", "mbytes_per_s": [0-9.]+' "$tmp/out" | grep -oE '[0-9.]+$')
-number "$s_conn" && number "$s_send" && number "$s_recv" ||
-	failed "the bench compartment exited 0 but printed: $(cat "$tmp/out")"
+s_conn=$(grep -oE '"sealnet_connect", "median_us": [0-9.]+' "$tmp/bench.out" | grep -oE '[0-9.]+$')
+number "$s_conn" || failed "no sealnet_connect figure in: $(cat "$tmp/bench.out")"
+first=("$s_send" "$s_recv" "$k_send" "$k_recv")
+stack_stop bench || failed "the first pass's stack did not stop cleanly"
+
+peers_under reno
+pass bench_reno
 
 printf '%s\n' "${rss[@]}"
 echo "{\"bench\": \"rss\", \"compartment\": \"stack\", \"kbytes\": $total}"
-# The supervisor puts the compartment's name before each line it prints.
-sed 's/^tcp_bench: //' "$tmp/out"
-echo "{\"bench\": \"kernel_tcp_send\", \"mbytes_per_s\": $k_send}"
-echo "{\"bench\": \"kernel_tcp_recv\", \"mbytes_per_s\": $k_recv}"
+echo "{\"bench\": \"sealnet_connect\", \"median_us\": $s_conn}"
+echo "{\"bench\": \"sealnet_tcp_send\", \"mbytes_per_s\": ${first[0]}}"
+echo "{\"bench\": \"sealnet_tcp_recv\", \"mbytes_per_s\": ${first[1]}}"
+echo "{\"bench\": \"kernel_tcp_send\", \"mbytes_per_s\": ${first[2]}}"
+echo "{\"bench\": \"kernel_tcp_recv\", \"mbytes_per_s\": ${first[3]}}"
 echo "{\"bench\": \"kernel_connect\", \"median_us\": $k_conn}"
-awk -v a="$s_send" -v b="$k_send" -v c="$s_recv" -v d="$k_recv" 'BEGIN {
-	printf "{\"bench\": \"sealnet_vs_kernel_tcp\", \"send_ratio\": %.2f, \"recv_ratio\": %.2f, \"target_min\": 0.5}\n", a / b, c / d }'
+ratios() { # SUFFIX CONGESTION SEALNET_SEND SEALNET_RECV KERNEL_SEND KERNEL_RECV
+	awk -v n="$1" -v cc="$2" -v a="$3" -v c="$4" -v b="$5" -v d="$6" 'BEGIN {
+		printf "{\"bench\": \"sealnet_vs_kernel_tcp%s\", \"send_ratio\": %.2f, \"recv_ratio\": %.2f, \"target_min\": 0.5, \"congestion_control\": \"%s\"}\n", n, a / b, c / d, cc }'
+}
+ratios "" "$congestion" "${first[@]}"
+echo "{\"bench\": \"sealnet_tcp_send_reno\", \"mbytes_per_s\": $s_send}"
+echo "{\"bench\": \"sealnet_tcp_recv_reno\", \"mbytes_per_s\": $s_recv}"
+echo "{\"bench\": \"kernel_tcp_send_reno\", \"mbytes_per_s\": $k_send}"
+echo "{\"bench\": \"kernel_tcp_recv_reno\", \"mbytes_per_s\": $k_recv}"
+ratios _reno reno "$s_send" "$s_recv" "$k_send" "$k_recv"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Where the time goes in `sealnet-bench tcp`: perf samples every CPU for
-# the whole benchmark run, and this prints, for each compartment of that
-# run, its share of all samples, its share of the samples of the run's
-# own compartments, and the part of its share spent in the kernel; then
-# everything else on the machine, and the benchmark's own figures.  One
-# JSON object per line.  Run as root, with perf (Debian's
-# linux-perf).  The README's profile figures come from this script.
+# the whole benchmark run (both its passes), and this prints, for each
+# compartment of that run, its share of all samples, its share of the
+# samples of the run's own compartments, and the part of its share spent
+# in the kernel; then everything else on the machine, and the
+# benchmark's own figures.  One JSON object per line.  Run as root, with
+# perf (Debian's linux-perf).  The README's profile figures come from
+# this script.
 #
 # Shares are of every sample on every CPU, so other work on the machine
 # lowers them: the "others" line says how much of it there was.  If the
