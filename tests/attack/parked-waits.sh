@@ -14,8 +14,7 @@
 # one-byte sends to a server that reads them, sockets past its quota and
 # exports it may not call (tcpip_socket_connect, tcpip_address_get:
 # -EPERM) is answered, every call as documented, and the TAP device
-# drops at most 1 in 1000 of the frames it queues for the Firewall, and
-# its one-byte sends reach its share of lwIP's segments and wait; that
+# drops at most 1 in 1000 of the frames it queues for the Firewall; that
 # meanwhile the honest compartment makes 200 echo round trips and 10 new
 # connections, all correct, none slower than 1 s; that TCPIP's resident
 # memory grows by less than 2 MiB; and that when the hostile compartment
@@ -79,10 +78,16 @@ say "the device queued ${tap_sent:-?} frames for the Firewall and dropped ${tap_
 check "... at most 1 in 1000 of them dropped" \
 	test "$((${tap_dropped:-1000000} * 1000))" -le "${tap_sent:-0}"
 check "its waits are still parked after the flood" has "RESULT hostile holds $QUOTA parked calls"
-# Its one-byte sends would take lwIP's pool of segments, and with it every
-# other application's sends and SYNs: its connections hold its share.
-check "its one-byte sends reach its share of lwIP's segments, and wait" \
-	has "TCPIP: wait_hostile is at its share of lwIP's segments"
+# Whether its one-byte sends reach its share of lwIP's segments here
+# depends on how far the acknowledgements lag, which this test does not
+# decide: on a quick run they keep up and the share is never reached.
+# tests/attack/closed-segments.sh checks the share against a server that
+# acknowledges nothing.
+if has "TCPIP: wait_hostile is at its share of lwIP's segments"; then
+	say "its one-byte sends reached its share of lwIP's segments, and waited"
+else
+	say "its one-byte sends never reached its share of lwIP's segments"
+fi
 rss_after=$(rss_kb "$tcpip")
 say "TCPIP's memory after the flood: ${rss_after:-?} KiB (${rss_before:-?} before)"
 check "TCPIP's memory grew by less than $RSS_BOUND_KB KiB" \
