@@ -30,9 +30,10 @@ echo "nameserver 10.0.0.1" >"$tmp/resolv.conf"
 	"$build/compartments/tcp_bench" || failed "image build"
 
 # The Linux senders' congestion control decides how fast they send: the
-# machine's default (BBR paces what it sends) in the first pass, Reno
-# (sends what the window allows, as CUBIC, Linux's usual default, does)
-# in the second.  sealnet's own sender is lwIP's in both.
+# machine's default in the first pass (BBR, where it is that, paces what
+# it sends), Reno in the second (it sends what the window allows, as
+# CUBIC, Linux's usual default, does).  sealnet's own sender is lwIP's
+# in both.
 congestion=$(ip netns exec "$TESTNET_DEV" sysctl -n net.ipv4.tcp_congestion_control) ||
 	failed "cannot read the congestion control in use"
 peer_pids=()
