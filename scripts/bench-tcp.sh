@@ -100,21 +100,18 @@ stack_stop bench || failed "the first pass's stack did not stop cleanly"
 peers_under reno
 pass bench_reno
 
-printf '%s\n' "${rss[@]}"
-echo "{\"bench\": \"rss\", \"compartment\": \"stack\", \"kbytes\": $total}"
-echo "{\"bench\": \"sealnet_connect\", \"median_us\": $s_conn}"
-echo "{\"bench\": \"sealnet_tcp_send\", \"mbytes_per_s\": ${first[0]}}"
-echo "{\"bench\": \"sealnet_tcp_recv\", \"mbytes_per_s\": ${first[1]}}"
-echo "{\"bench\": \"kernel_tcp_send\", \"mbytes_per_s\": ${first[2]}}"
-echo "{\"bench\": \"kernel_tcp_recv\", \"mbytes_per_s\": ${first[3]}}"
-echo "{\"bench\": \"kernel_connect\", \"median_us\": $k_conn}"
-ratios() { # SUFFIX CONGESTION SEALNET_SEND SEALNET_RECV KERNEL_SEND KERNEL_RECV
+# One pass's transfers and their ratios; SUFFIX ends each name.
+figures() { # SUFFIX CONGESTION SEALNET_SEND SEALNET_RECV KERNEL_SEND KERNEL_RECV
+	echo "{\"bench\": \"sealnet_tcp_send$1\", \"mbytes_per_s\": $3}"
+	echo "{\"bench\": \"sealnet_tcp_recv$1\", \"mbytes_per_s\": $4}"
+	echo "{\"bench\": \"kernel_tcp_send$1\", \"mbytes_per_s\": $5}"
+	echo "{\"bench\": \"kernel_tcp_recv$1\", \"mbytes_per_s\": $6}"
 	awk -v n="$1" -v cc="$2" -v a="$3" -v c="$4" -v b="$5" -v d="$6" 'BEGIN {
 		printf "{\"bench\": \"sealnet_vs_kernel_tcp%s\", \"send_ratio\": %.2f, \"recv_ratio\": %.2f, \"target_min\": 0.5, \"congestion_control\": \"%s\"}\n", n, a / b, c / d, cc }'
 }
-ratios "" "$congestion" "${first[@]}"
-echo "{\"bench\": \"sealnet_tcp_send_reno\", \"mbytes_per_s\": $s_send}"
-echo "{\"bench\": \"sealnet_tcp_recv_reno\", \"mbytes_per_s\": $s_recv}"
-echo "{\"bench\": \"kernel_tcp_send_reno\", \"mbytes_per_s\": $k_send}"
-echo "{\"bench\": \"kernel_tcp_recv_reno\", \"mbytes_per_s\": $k_recv}"
-ratios _reno reno "$s_send" "$s_recv" "$k_send" "$k_recv"
+printf '%s\n' "${rss[@]}"
+echo "{\"bench\": \"rss\", \"compartment\": \"stack\", \"kbytes\": $total}"
+echo "{\"bench\": \"sealnet_connect\", \"median_us\": $s_conn}"
+echo "{\"bench\": \"kernel_connect\", \"median_us\": $k_conn}"
+figures "" "$congestion" "${first[@]}"
+figures _reno reno "$s_send" "$s_recv" "$k_send" "$k_recv"
