@@ -6,7 +6,7 @@ include $(TCPIP_DIR)/lwip.mk
 STACK_COMPARTMENTS += tcpip
 # tcpip.c, with main(), first; tcpip.h says what each file does.
 COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
-	sockets.c receive.c tcp.c listeners.c send.c window.c segments.c udp.c firewall_holes.c holes.c \
+	sockets.c receive.c tcp.c listeners.c send.c write.c window.c segments.c udp.c firewall_holes.c holes.c \
 	port/sys_arch.c) \
 	net/frames.c net/tcpseg.c net/tso.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
@@ -19,6 +19,11 @@ $(OBJ)/$(TCPIP_DIR)/%.o: CFLAGS += -I$(TCPIP_DIR) -Inet $(LWIP_INCLUDES)
 # prerequisite on a pattern with no recipe would cancel the pattern rule
 # instead, so the objects are named.)
 $(patsubst %.c,$(OBJ)/%.o,$(filter $(TCPIP_DIR)/%,$(COMPARTMENT_SRCS_tcpip))): | $(LWIP_FETCHED)
+
+# Sends into lwIP's buffer, against a tcp_write the test keeps.
+TEST_NAMES += write_test
+TEST_MAIN_write_test := $(TCPIP_DIR)/tests/write_test.c
+TEST_SRCS_write_test := $(TCPIP_DIR)/write.c
 
 # The bookkeeping of the Firewall's holes is pure: tested and fuzzed
 # without lwIP.

@@ -12,6 +12,7 @@
 #include "segments.h"
 #include "tcp.h"
 #include "tcpip.h"
+#include "write.h"
 
 static uint32_t
 sent_body(uint32_t taken)
@@ -39,28 +40,6 @@ send_room_back(struct sock *s)
 		return;
 	s->send_waiting = false;
 	answer_later_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
-}
-
-/* As much of data as lwIP's send buffer takes now, in pieces of its
- * 16-bit lengths: how much it took. */
-static uint32_t
-write_some(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
-{
-	uint32_t n = len < tcp_sndbuf(pcb) ? len : tcp_sndbuf(pcb), done = 0;
-
-	while (done < n) {
-		u16_t piece = n - done > 0xffff ? 0xffff : (u16_t)(n - done);
-
-		/* ERR_MEM: lwIP's segment queue is full, though bytes are
-		 * free. */
-		if (tcp_write(pcb, data + done, piece,
-			      TCP_WRITE_FLAG_COPY |
-				  (done + piece < n ? TCP_WRITE_FLAG_MORE
-						    : 0)) != ERR_OK)
-			break;
-		done += piece;
-	}
-	return done;
 }
 
 /* Said once for each power of two, with the owner's name. */

@@ -12,6 +12,7 @@
  *   listeners.c       opens a listener's port in the Firewall to new
  *                     clients, and shuts it when the listener closes
  *   send.c            TCP's send export, and sends waiting for room
+ *   write.c           data into lwIP's send buffer, in whole segments
  *   segments.c        each owner's share of lwIP's send segments
  *   window.c          each connection's receive window, paid by its owner
  *   udp.c             UDP sockets and their exports
