@@ -3,7 +3,9 @@
 # kernel's TCP over the same bridge, in one run, on a throwaway network;
 # then connect latency, and each compartment's resident memory; then the
 # transfers again with the Linux peers' congestion control set to Reno
-# (the lines ending in _reno).  Prints one JSON object per line.  Run as
+# (the lines ending in _reno), and the receives once more from a server
+# Reno paces at PACE_MBPS megabytes a second (default 1000; the lines
+# ending in _paced).  Prints one JSON object per line.  Run as
 # root.  KEEP_LOG=FILE keeps the first pass's stack log and
 # KEEP_EVENTS=FILE both passes' event streams (sealnet run --events), for
 # when a figure needs explaining.
@@ -15,6 +17,9 @@ set -uo pipefail
 # shellcheck source=bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh" tcp "${1:-build}"
 at_cleanup '[ -n "${KEEP_EVENTS:-}" ] && cat "$tmp"/bench*.events >"$KEEP_EVENTS"'
+
+pace=${PACE_MBPS:-1000}
+[[ $pace =~ ^[1-9][0-9]*$ ]] || failed "PACE_MBPS must be a whole number of MB/s: $pace"
 
 # Answers that may be kept a minute, as a real zone's would: sealnet's
 # NetAPI keeps them; the kernel's client asks every time (no cache).
@@ -39,8 +44,9 @@ congestion=$(ip netns exec "$TESTNET_DEV" sysctl -n net.ipv4.tcp_congestion_cont
 peer_pids=()
 
 # Both namespaces' congestion control, and the kernel's servers started
-# again under it: an accepted connection takes its listener's.
-peers_under() { # CONGESTION_CONTROL
+# again under it: an accepted connection takes its listener's.  With
+# PACE, the source paces each connection at PACE megabytes a second.
+peers_under() { # CONGESTION_CONTROL [PACE]
 	local ns
 	[ "${#peer_pids[@]}" -eq 0 ] || sn_stop_pids 2 "${peer_pids[@]}"
 	for ns in "$TESTNET_DEV" "$TESTNET_SRV"; do
@@ -48,7 +54,11 @@ peers_under() { # CONGESTION_CONTROL
 			failed "cannot use $1 congestion control"
 	done
 	testnet_spawn "$peer" sink 7101
-	testnet_spawn "$peer" source 7102 100000000
+	if [ -n "${2:-}" ]; then
+		testnet_spawn "$peer" paced 7102 100000000 "$2"
+	else
+		testnet_spawn "$peer" source 7102 100000000
+	fi
 	peer_pids=("${TESTNET_PIDS[@]: -2}")
 	sleep 0.5
 }
@@ -99,6 +109,14 @@ stack_stop bench || failed "the first pass's stack did not stop cleanly"
 
 peers_under reno
 pass bench_reno
+reno=("$s_send" "$s_recv" "$k_send" "$k_recv")
+stack_stop bench_reno || failed "the Reno pass's stack did not stop cleanly"
+
+# What sealnet takes from a sender that paces (as BBR does, or any
+# sender behind fq), against the kernel's own client at the same pace:
+# only the receives of this pass are printed.
+peers_under reno "$pace"
+pass bench_paced
 
 # One pass's transfers and their ratios; SUFFIX ends each name.
 figures() { # SUFFIX CONGESTION SEALNET_SEND SEALNET_RECV KERNEL_SEND KERNEL_RECV
@@ -114,4 +132,6 @@ echo "{\"bench\": \"rss\", \"compartment\": \"stack\", \"kbytes\": $total}"
 echo "{\"bench\": \"sealnet_connect\", \"median_us\": $s_conn}"
 echo "{\"bench\": \"kernel_connect\", \"median_us\": $k_conn}"
 figures "" "$congestion" "${first[@]}"
-figures _reno reno "$s_send" "$s_recv" "$k_send" "$k_recv"
+figures _reno reno "${reno[@]}"
+echo "{\"bench\": \"sealnet_tcp_recv_paced\", \"mbytes_per_s\": $s_recv, \"pace_mbytes_per_s\": $pace}"
+echo "{\"bench\": \"kernel_tcp_recv_paced\", \"mbytes_per_s\": $k_recv, \"pace_mbytes_per_s\": $pace}"

@@ -3,6 +3,10 @@
  *
  *   tcp_peer sink PORT            accept, read until EOF, repeat
  *   tcp_peer source PORT BYTES    accept, write BYTES, close, repeat
+ *   tcp_peer paced PORT BYTES MBPS  the same, each connection paced by
+ *                                 the kernel at MBPS megabytes a second
+ *                                 (SO_MAX_PACING_RATE), as a sender
+ *                                 under BBR or behind fq paces
  *   tcp_peer counted PORT BYTES   the same, and once the peer has closed,
  *                                 print "BYTES bytes written, R segments
  *                                 retransmitted" (the kernel's count)
@@ -103,9 +107,10 @@ answer_pairs(int c)
 	_exit(0);
 }
 
-/* sink and source: never return but on failure. */
+/* sink and source: never return but on failure.  pace: bytes a second
+ * for each connection, 0 for as fast as the window allows. */
 static int
-server(int port, enum mode mode, long long bytes)
+server(int port, enum mode mode, long long bytes, unsigned long long pace)
 {
 	int l = listen_on(port);
 
@@ -115,6 +120,14 @@ server(int port, enum mode mode, long long bytes)
 		int c = accept(l, NULL, NULL);
 		if (c < 0)
 			continue;
+		/* A connection that would not be paced would make the run
+		 * another benchmark's: refused. */
+		if (pace != 0 && setsockopt(c, SOL_SOCKET, SO_MAX_PACING_RATE,
+					    &pace, sizeof(pace)) < 0) {
+			perror("tcp_peer: SO_MAX_PACING_RATE");
+			close(c);
+			continue;
+		}
 		if (fork() == 0) {
 			if (mode == PAIRS)
 				answer_pairs(c);
@@ -182,13 +195,26 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);
 	if (argc == 3 && !strcmp(argv[1], "sink"))
-		return server(atoi(argv[2]), SINK, 0);
+		return server(atoi(argv[2]), SINK, 0, 0);
 	if (argc == 4 && !strcmp(argv[1], "source"))
-		return server(atoi(argv[2]), SOURCE, atoll(argv[3]));
+		return server(atoi(argv[2]), SOURCE, atoll(argv[3]), 0);
+	if (argc == 5 && !strcmp(argv[1], "paced")) {
+		char *end;
+		unsigned long long mbps = strtoull(argv[4], &end, 10);
+
+		if (*argv[4] == '\0' || *end != '\0' || mbps == 0 ||
+		    mbps > 1000000) {
+			fprintf(stderr, "tcp_peer: paced: MBPS must be a whole "
+					"number from 1 to 1000000\n");
+			return 2;
+		}
+		return server(atoi(argv[2]), SOURCE, atoll(argv[3]),
+			      mbps * 1000000ull);
+	}
 	if (argc == 4 && !strcmp(argv[1], "counted"))
-		return server(atoi(argv[2]), COUNTED, atoll(argv[3]));
+		return server(atoi(argv[2]), COUNTED, atoll(argv[3]), 0);
 	if (argc == 3 && !strcmp(argv[1], "pairs"))
-		return server(atoi(argv[2]), PAIRS, 0);
+		return server(atoi(argv[2]), PAIRS, 0, 0);
 	if (argc == 5 && (!strcmp(argv[1], "send") || !strcmp(argv[1], "recv")))
 		return transfer(argv[1], argv[2], argv[3], atoll(argv[4]));
 	if (argc == 5 && !strcmp(argv[1], "connect"))
