@@ -7,7 +7,7 @@
 # Reno paces at PACE_MBPS megabytes a second (default 1000; the lines
 # ending in _paced).  Prints one JSON object per line.  Run as
 # root.  KEEP_LOG=FILE keeps the first pass's stack log and
-# KEEP_EVENTS=FILE both passes' event streams (sealnet run --events), for
+# KEEP_EVENTS=FILE every pass's event stream (sealnet run --events), for
 # when a figure needs explaining.
 #
 # Figures come only from a run in which every transfer moved every byte:

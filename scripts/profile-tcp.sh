@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where the time goes in `sealnet-bench tcp`: perf samples every CPU for
-# the whole benchmark run (both its passes), and this prints, for each
+# the whole benchmark run (all three passes), and this prints, for each
 # compartment of that run, its share of all samples, its share of the
 # samples of the run's own compartments, and the part of its share spent
 # in the kernel; then everything else on the machine, and the
