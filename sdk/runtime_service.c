@@ -13,26 +13,13 @@ _Static_assert(SEALNET_ECHO_MAX + 512 <= SN_MAX_MESSAGE,
 
 static _Alignas(8) uint8_t reply_buf[SN_MAX_MESSAGE];
 
-static int
-call_empty(uint16_t export_id, const char *function, uint64_t timeout_ns,
-	   sn_message_ref *reply)
-{
-	struct sn_peer *p;
-	int rc = sn_sdk_peer(export_id, function, &p);
-
-	if (rc < 0)
-		return rc;
-	return sn_call(p, export_id, SN_BODY_EMPTY,
-		       sn_empty_start(sn_call_builder(p->owner)), timeout_ns,
-		       reply_buf, sizeof(reply_buf), reply);
-}
-
 int
 runtime_null(uint64_t timeout_ns)
 {
 	sn_message_ref m;
 
-	return call_empty(SN_EXPORT_RUNTIME_NULL, __func__, timeout_ns, &m);
+	return sn_sdk_call_empty(SN_EXPORT_RUNTIME_NULL, __func__, timeout_ns,
+				 reply_buf, sizeof(reply_buf), &m);
 }
 
 ssize_t
@@ -75,7 +62,8 @@ runtime_handle_new(uint64_t timeout_ns, sealnet_handle *out)
 
 	if (out == NULL)
 		return -EINVAL;
-	rc = call_empty(SN_EXPORT_RUNTIME_HANDLE_NEW, __func__, timeout_ns, &m);
+	rc = sn_sdk_call_empty(SN_EXPORT_RUNTIME_HANDLE_NEW, __func__,
+			       timeout_ns, reply_buf, sizeof(reply_buf), &m);
 	if (rc < 0)
 		return rc;
 	sn_handle_reference_handle(sn_message_body_as_handle_reference(m), &h);

@@ -19,6 +19,13 @@
  */
 int sn_sdk_peer(uint16_t export_id, const char *function, struct sn_peer **out);
 
+/* A call of export_id that carries nothing (an Empty body), for the API
+ * function named `function`: sn_call's result, the reply in *reply,
+ * verified, in reply_buf (which must hold a whole message). */
+int sn_sdk_call_empty(uint16_t export_id, const char *function,
+		      uint64_t timeout_ns, void *reply_buf, size_t reply_cap,
+		      sn_message_ref *reply);
+
 /* What a receive that allocates returns: for n > 0 a malloc'd copy of
  * the n bytes at data in *buf, and n, or -ENOMEM; n <= 0 as it is.  The
  * sockets' and the TLS sessions' receives share it. */

@@ -65,26 +65,13 @@ sntp_time_to_timespec(const struct sntp_time *t, struct timespec *ts)
 	return 0;
 }
 
-static int
-call_empty(uint16_t export_id, const char *function, uint64_t timeout_ns,
-	   sn_message_ref *reply)
-{
-	struct sn_peer *p;
-	int rc = sn_sdk_peer(export_id, function, &p);
-
-	if (rc < 0)
-		return rc;
-	return sn_call(p, export_id, SN_BODY_EMPTY,
-		       sn_empty_start(sn_call_builder(p->owner)), timeout_ns,
-		       reply_buf, sizeof(reply_buf), reply);
-}
-
 int
 sntp_update(uint64_t timeout_ns)
 {
 	sn_message_ref m;
 
-	return call_empty(SN_EXPORT_SNTP_UPDATE, __func__, timeout_ns, &m);
+	return sn_sdk_call_empty(SN_EXPORT_SNTP_UPDATE, __func__, timeout_ns,
+				 reply_buf, sizeof(reply_buf), &m);
 }
 
 static int
@@ -139,7 +126,8 @@ sntp_status(uint64_t timeout_ns, struct sntp_status *out)
 		return rc;
 	if (out == NULL)
 		return -EINVAL;
-	rc = call_empty(SN_EXPORT_SNTP_STATUS, __func__, timeout_ns, &m);
+	rc = sn_sdk_call_empty(SN_EXPORT_SNTP_STATUS, __func__, timeout_ns,
+			       reply_buf, sizeof(reply_buf), &m);
 	if (rc < 0)
 		return rc;
 	st = sn_message_body_as_sntp_status(m);

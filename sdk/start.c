@@ -283,3 +283,17 @@ sn_sdk_received_copy(ssize_t n, const uint8_t *data, void **buf)
 	memcpy(*buf, data, (size_t)n);
 	return n;
 }
+
+int
+sn_sdk_call_empty(uint16_t export_id, const char *function, uint64_t timeout_ns,
+		  void *reply_buf, size_t reply_cap, sn_message_ref *reply)
+{
+	struct sn_peer *p;
+	int rc = sn_sdk_peer(export_id, function, &p);
+
+	if (rc < 0)
+		return rc;
+	return sn_call(p, export_id, SN_BODY_EMPTY,
+		       sn_empty_start(sn_call_builder(p->owner)), timeout_ns,
+		       reply_buf, reply_cap, reply);
+}
