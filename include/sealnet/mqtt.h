@@ -165,7 +165,12 @@ int mqtt_connect(uint64_t timeout_ns,
  * stream of them costs no wake-up each; every error below still comes
  * from this call.  QoS 1 and 2 return the message's packet
  * identifier (1 or more), which the ack callback names when the broker
- * has it.  Queued also while the connection is down.
+ * has it.  Queued also while the connection is down.  QoS 0 is at most
+ * once: a QoS 0 message that MQTT has taken but not yet sent when the
+ * MQTT compartment itself restarts, or that was on its way when the
+ * connection ended, is not sent again, and only one sent ahead and not
+ * yet answered is told to the ack callback; publish what must arrive at
+ * QoS 1 or 2.
  * Errors: -EPERM (topic outside the capability's publish filters: nothing
  * is sent), -EINVAL (not a valid topic name, QoS above 2, payload over
  * SEALNET_MQTT_PAYLOAD_MAX), -ENOBUFS (messages waiting here or in the
