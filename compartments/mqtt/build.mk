@@ -17,7 +17,8 @@ $(OBJ)/compartments/mqtt/tests/%.o: CFLAGS += -Itests
 
 # One test binary for each file of tests/ that ends in _test.c.
 MQTT_CODEC_TESTS := packet_spec packet_roundtrip packet_rules topic
-MQTT_SESSION_TESTS := session_connection session_delivery session_bounds
+MQTT_SESSION_TESTS := session_connection session_delivery session_bounds \
+	session_alias
 MQTT_TESTS := $(foreach t,$(MQTT_CODEC_TESTS) $(MQTT_SESSION_TESTS),mqtt_$(t)_test)
 TEST_NAMES += $(MQTT_TESTS)
 $(foreach t,$(MQTT_CODEC_TESTS) $(MQTT_SESSION_TESTS),$(eval \

@@ -34,6 +34,7 @@ static const struct mqtt_session_config session_config = {
     .ack_queue = MQTT_ACK_QUEUE,
     .topic_aliases = MQTT_TOPIC_ALIASES,
     .alias_topic_bytes = MQTT_ALIAS_BYTES,
+    .out_topic_aliases = MQTT_OUT_TOPIC_ALIASES,
     .subscriptions = MQTT_SUBSCRIPTIONS,
     .subscription_bytes = MQTT_SUB_BYTES,
     .requests = MQTT_REQUESTS,

@@ -18,18 +18,19 @@
 #define MQTT_TOPIC_MAX	 1024u
 /* Each connection's session: messages held until acknowledged, QoS 1
  * and 2 in flight, and so on (mqtt_session_config). */
-#define MQTT_QUEUE_MESSAGES 256u
-#define MQTT_QUEUE_BYTES    (64u * 1024u)
-#define MQTT_MAX_INFLIGHT   64u
-#define MQTT_INBOUND_QOS2   32u
-#define MQTT_ACK_QUEUE	    64u
-#define MQTT_TOPIC_ALIASES  16u
-#define MQTT_ALIAS_BYTES    128u
-#define MQTT_SUBSCRIPTIONS  32u
-#define MQTT_SUB_BYTES	    2048u
-#define MQTT_REQUESTS	    8u
-#define MQTT_REQUEST_BYTES  4096u
-#define MQTT_SESSION_MEMORY (160u * 1024u)
+#define MQTT_QUEUE_MESSAGES    256u
+#define MQTT_QUEUE_BYTES       (64u * 1024u)
+#define MQTT_MAX_INFLIGHT      64u
+#define MQTT_INBOUND_QOS2      32u
+#define MQTT_ACK_QUEUE	       64u
+#define MQTT_TOPIC_ALIASES     16u
+#define MQTT_OUT_TOPIC_ALIASES 16u
+#define MQTT_ALIAS_BYTES       128u
+#define MQTT_SUBSCRIPTIONS     32u
+#define MQTT_SUB_BYTES	       2048u
+#define MQTT_REQUESTS	       8u
+#define MQTT_REQUEST_BYTES     4096u
+#define MQTT_SESSION_MEMORY    (160u * 1024u)
 /* Events waiting for the application's mqtt_run, and their bytes: when
  * full, nothing more is read from the broker until it takes some. */
 #define MQTT_INBOX_BYTES (64u * 1024u)

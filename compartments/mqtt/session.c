@@ -23,7 +23,8 @@
 
 struct layout {
 	size_t in, out, msgs, msg_pool, qos2, acks, alias_len, alias_topics,
-	    subs, sub_pool, reqs, req_pool, ids, total;
+	    out_alias_len, out_alias_topics, subs, sub_pool, reqs, req_pool,
+	    ids, total;
 };
 
 /* Places n bytes at the next 8-byte boundary; false on overflow. */
@@ -56,7 +57,9 @@ config_ok(const struct mqtt_session_config *c)
 	       c->inbound_qos2 <= MQTT_SESSION_MAX_INBOUND_QOS2 &&
 	       c->ack_queue >= 1 && c->ack_queue <= MQTT_SESSION_MAX_ACKS &&
 	       c->topic_aliases <= MQTT_SESSION_MAX_TOPIC_ALIASES &&
-	       (c->topic_aliases == 0 || c->alias_topic_bytes >= 1) &&
+	       c->out_topic_aliases <= MQTT_SESSION_MAX_TOPIC_ALIASES &&
+	       (c->topic_aliases + c->out_topic_aliases == 0 ||
+		c->alias_topic_bytes >= 1) &&
 	       c->subscriptions <= MQTT_SESSION_MAX_SUBSCRIPTIONS &&
 	       c->subscription_bytes <= MQTT_SESSION_MAX_BUFFER &&
 	       c->requests <= MQTT_SESSION_MAX_REQUESTS &&
@@ -80,6 +83,10 @@ plan(const struct mqtt_session_config *c, struct layout *l)
 		     &l->alias_len) &&
 	       place(&end, (size_t)c->topic_aliases * c->alias_topic_bytes,
 		     &l->alias_topics) &&
+	       place(&end, c->out_topic_aliases * sizeof(uint16_t),
+		     &l->out_alias_len) &&
+	       place(&end, (size_t)c->out_topic_aliases * c->alias_topic_bytes,
+		     &l->out_alias_topics) &&
 	       place(&end,
 		     c->subscriptions * sizeof(struct mqtt_subscription_entry),
 		     &l->subs) &&
@@ -130,6 +137,8 @@ mqtt_session_init(struct mqtt_session *s, const struct mqtt_session_config *cfg,
 	s->acks = (struct mqtt_pending_ack *)(void *)(base + l.acks);
 	s->alias_len = (uint16_t *)(void *)(base + l.alias_len);
 	s->alias_topics = base + l.alias_topics;
+	s->out_alias_len = (uint16_t *)(void *)(base + l.out_alias_len);
+	s->out_alias_topics = base + l.out_alias_topics;
 	s->subs = (struct mqtt_subscription_entry *)(void *)(base + l.subs);
 	s->sub_pool = base + l.sub_pool;
 	s->reqs = (struct mqtt_request *)(void *)(base + l.reqs);

@@ -107,9 +107,13 @@ struct mqtt_session_config {
 	 * processed while they fill it. */
 	uint16_t ack_queue;
 	/* Topic Aliases the broker may set (5.0 Topic Alias Maximum), and
-	 * the longest topic one may stand for. */
+	 * the longest topic one may stand for, either way. */
 	uint16_t topic_aliases;
 	uint16_t alias_topic_bytes;
+	/* Topic Aliases we may set: the first topics published on a
+	 * connection, as many as this and the broker's Topic Alias Maximum
+	 * allow, each up to alias_topic_bytes, then go by alias alone. */
+	uint16_t out_topic_aliases;
 	/* Filters kept to restore, and their bytes. */
 	uint16_t subscriptions;
 	uint32_t subscription_bytes;
@@ -218,6 +222,11 @@ struct mqtt_session {
 
 	uint16_t *alias_len;
 	uint8_t *alias_topics;
+	/* Ours on this connection: out_alias_count of them set, of at most
+	 * out_alias_limit (0 until the CONNACK allows some). */
+	uint16_t *out_alias_len;
+	uint8_t *out_alias_topics;
+	uint16_t out_alias_count, out_alias_limit;
 
 	struct mqtt_subscription_entry *subs;
 	uint32_t sub_count;

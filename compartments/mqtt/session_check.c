@@ -3,6 +3,7 @@
  * fuzz target check them after each step.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "session_state.h"
 
@@ -84,6 +85,29 @@ check_inbound(const struct mqtt_session *s)
 	return 0;
 }
 
+/* Our topic aliases: each set one names a topic, and no two the same. */
+static int
+check_out_aliases(const struct mqtt_session *s)
+{
+	CHECK_OR_FAIL(s->out_alias_limit <= s->cfg.out_topic_aliases &&
+		      s->out_alias_count <= s->out_alias_limit);
+	CHECK_OR_FAIL(s->cfg.version == MQTT_V5 || s->out_alias_limit == 0);
+	for (uint32_t i = 0; i < s->out_alias_count; i++) {
+		const uint8_t *t =
+		    s->out_alias_topics + (size_t)i * s->cfg.alias_topic_bytes;
+
+		CHECK_OR_FAIL(s->out_alias_len[i] >= 1 &&
+			      s->out_alias_len[i] <= s->cfg.alias_topic_bytes);
+		for (uint32_t k = 0; k < i; k++)
+			CHECK_OR_FAIL(
+			    s->out_alias_len[k] != s->out_alias_len[i] ||
+			    memcmp(s->out_alias_topics +
+				       (size_t)k * s->cfg.alias_topic_bytes,
+				   t, s->out_alias_len[i]) != 0);
+	}
+	return 0;
+}
+
 static int
 check_subscriptions(const struct mqtt_session *s)
 {
@@ -146,6 +170,7 @@ mqtt_session_check(const struct mqtt_session *s)
 		      s->out_end <= s->cfg.output_bytes);
 	CHECK_OR_FAIL(check_messages(s, &ids) == 0);
 	CHECK_OR_FAIL(check_inbound(s) == 0);
+	CHECK_OR_FAIL(check_out_aliases(s) == 0);
 	CHECK_OR_FAIL(check_subscriptions(s) == 0);
 	CHECK_OR_FAIL(check_requests(s, &ids) == 0);
 	/* As many identifiers marked as there are holders, and each

@@ -134,6 +134,8 @@ mqtt_session_connect(struct mqtt_session *s, uint64_t now_ms,
 	s->ack_head = s->ack_count = 0;
 	for (uint32_t i = 0; i < s->cfg.topic_aliases; i++)
 		s->alias_len[i] = 0;
+	/* Aliases belong to one network connection, both ways. */
+	s->out_alias_count = s->out_alias_limit = 0;
 	s->closed_pending = false;
 	s->clean_start = o->packet.clean_start;
 	if (s->clean_start) {
@@ -206,6 +208,11 @@ session_on_connack(struct mqtt_session *s, const struct mqtt_packet *p,
 		s->broker_shared = pr->shared_available;
 	if (mqtt_prop_has(pr, MQTT_PROP_SERVER_KEEP_ALIVE))
 		s->keep_alive_s = pr->server_keep_alive;
+	if (mqtt_prop_has(pr, MQTT_PROP_TOPIC_ALIAS_MAXIMUM))
+		s->out_alias_limit =
+		    pr->topic_alias_maximum < s->cfg.out_topic_aliases
+			? pr->topic_alias_maximum
+			: s->cfg.out_topic_aliases;
 	if (!p->session_present)
 		session_lost(s);
 	s->state = MQTT_SESSION_CONNECTED;

@@ -68,6 +68,86 @@ msg_find(const struct mqtt_session *s, uint16_t id, uint8_t state)
 	return -1;
 }
 
+/* The alias this connection gave topic t, or 0. */
+static uint16_t
+out_alias_of(const struct mqtt_session *s, struct mqtt_bytes t)
+{
+	for (uint16_t i = 0; i < s->out_alias_count; i++)
+		if (s->out_alias_len[i] == t.len &&
+		    memcmp(s->out_alias_topics +
+			       (size_t)i * s->cfg.alias_topic_bytes,
+			   t.data, t.len) == 0)
+			return (uint16_t)(i + 1);
+	return 0;
+}
+
+/*
+ * Writes message m by its topic alias (5.0), with DUP if it went out
+ * before: a topic that has one goes as an empty topic and the alias; one
+ * that has none takes the next free alias, sent with the topic this
+ * once.  A new alias counts only once its PUBLISH is in the output, so
+ * the broker never meets an alias it was not told.  -ENOENT: no alias
+ * applies (none left, the topic longer than a slot, or the message too
+ * large for the broker with one), write the bytes as queued; -ENOBUFS:
+ * no room in the output yet; -EPROTO if the bytes queued do not decode
+ * (they are our own encoder's).
+ */
+static int
+emit_by_alias(struct mqtt_session *s, const struct mqtt_out_message *m)
+{
+	struct mqtt_codec as_broker = s->codec;
+	struct mqtt_packet p;
+	struct mqtt_bytes topic;
+	uint16_t alias;
+	bool new_alias;
+
+	as_broker.self = MQTT_SERVER;
+	as_broker.max_in = 0;
+	if (mqtt_decode(&as_broker, s->msg_pool + m->offset, m->length, &p,
+			NULL, NULL) != (ssize_t)m->length ||
+	    p.type != MQTT_PUBLISH)
+		return -EPROTO;
+	topic = p.u.publish.topic;
+	alias = out_alias_of(s, topic);
+	new_alias = alias == 0;
+	if (new_alias) {
+		if (s->out_alias_count >= s->out_alias_limit ||
+		    topic.len > s->cfg.alias_topic_bytes)
+			return -ENOENT;
+		alias = (uint16_t)(s->out_alias_count + 1);
+	} else
+		p.u.publish.topic.len = 0;
+	p.u.publish.dup = m->qos > 0 && m->sent_before;
+	p.props.present |= UINT64_C(1) << MQTT_PROP_TOPIC_ALIAS;
+	p.props.topic_alias = alias;
+	if (mqtt_encoded_length(&s->codec, &p, NULL) < 0)
+		return -ENOENT;
+	if (session_emit(s, &p) < 0)
+		return -ENOBUFS;
+	if (new_alias) {
+		memcpy(s->out_alias_topics + (size_t)s->out_alias_count *
+						 s->cfg.alias_topic_bytes,
+		       topic.data, topic.len);
+		s->out_alias_len[s->out_alias_count++] = (uint16_t)topic.len;
+	}
+	return 0;
+}
+
+/* Writes message m to the output, by alias where one applies. */
+static int
+emit_message(struct mqtt_session *s, const struct mqtt_out_message *m)
+{
+	int rc = s->out_alias_limit > 0 ? emit_by_alias(s, m) : -ENOENT;
+
+	if (rc != -ENOENT)
+		return rc;
+	if (session_emit_bytes(s, s->msg_pool + m->offset, m->length) < 0)
+		return -ENOBUFS;
+	if (m->qos > 0 && m->sent_before)
+		s->out[s->out_end - m->length] |= MQTT_PUBLISH_DUP;
+	return 0;
+}
+
 static uint32_t
 window(const struct mqtt_session *s)
 {
@@ -85,6 +165,7 @@ session_pump_messages(struct mqtt_session *s)
 	while (i < s->msg_count) {
 		struct mqtt_out_message *m = &s->msgs[i];
 		struct mqtt_packet p;
+		int rc;
 
 		if (m->state == OUT_PUBREL_QUEUED) {
 			memset(&p, 0, sizeof(p));
@@ -113,11 +194,14 @@ session_pump_messages(struct mqtt_session *s)
 			i++;
 			continue;
 		}
-		if (session_emit_bytes(s, s->msg_pool + m->offset, m->length) <
-		    0)
+		rc = emit_message(s, m);
+		if (rc == -ENOBUFS)
 			return false;
-		if (m->qos > 0 && m->sent_before)
-			s->out[s->out_end - m->length] |= MQTT_PUBLISH_DUP;
+		if (rc < 0) {
+			session_msg_finish(s, i, rc, 0);
+			i++;
+			continue;
+		}
 		if (m->qos == 0) {
 			msg_remove(s, i);
 			continue;

@@ -2,12 +2,14 @@
  * The MQTT session after a valid CONNACK, fed arbitrary broker bytes
  * with the caller's own calls, ticks and reconnections in between.  The
  * first byte picks the version, keep-alive and the broker's Receive
- * Maximum and Maximum Packet Size; then each byte is a command:
+ * Maximum, Maximum Packet Size and Topic Alias Maximum; then each byte
+ * is a command:
  *
  *   0  the next n bytes from the broker (n in the following byte)
  *   1  time passes (the following byte, in units of 100 ms), then tick
  *   2  the transport takes some of the output
- *   3  publish (QoS and size from the following byte)
+ *   3  publish (QoS and size from the following byte, one of three
+ *      topics from the command's high bits)
  *   4  subscribe, 5 unsubscribe (a filter from a small table)
  *   6  the transport drops, and a new connection resumes
  *   7  disconnect, then connect again
@@ -15,7 +17,9 @@
  * Beyond the sanitizers: the session's invariants hold after every step
  * (mqtt_session_check), every event is well formed, and every byte it
  * writes decodes, as the broker reads it, to a packet a client may send
- * and no larger than the broker allows.  The tables are small so that
+ * and no larger than the broker allows, and every topic alias in it is
+ * within the broker's maximum and was set on this connection before it
+ * stands alone for its topic.  The tables are small so that
  * every bound is reached.
  */
 #include <errno.h>
@@ -38,6 +42,12 @@ static uint32_t broker_max;
 static uint8_t wire[4096];
 static size_t wire_len;
 
+static const char *const topics[] = {"t/x", "t/y", "t/zz"};
+/* The broker's Topic Alias Maximum on this connection, and what each
+ * alias stands for as the broker reads them (-1: not set). */
+static uint16_t broker_aliases;
+static int alias_topic[3];
+
 static const struct mqtt_subscription filters[] = {
     {{(const uint8_t *)"a/#", 3}, 1},
     {{(const uint8_t *)"+/b", 3}, 2},
@@ -50,6 +60,38 @@ require(bool ok)
 {
 	if (!ok)
 		abort();
+}
+
+/* The index in topics[] of topic t, or -1. */
+static int
+topic_index(struct mqtt_bytes t)
+{
+	for (int i = 0; i < 3; i++)
+		if (t.len == strlen(topics[i]) &&
+		    memcmp(t.data, topics[i], t.len) == 0)
+			return i;
+	return -1;
+}
+
+/* A PUBLISH's topic, resolved as the broker would. */
+static void
+broker_resolves(const struct mqtt_packet *p)
+{
+	int t = topic_index(p->u.publish.topic);
+	uint16_t a;
+
+	if (!mqtt_prop_has(&p->props, MQTT_PROP_TOPIC_ALIAS)) {
+		require(t >= 0);
+		return;
+	}
+	a = p->props.topic_alias;
+	require(a >= 1 && a <= broker_aliases && a <= 3);
+	if (p->u.publish.topic.len == 0)
+		require(alias_topic[a - 1] >= 0);
+	else {
+		require(t >= 0);
+		alias_topic[a - 1] = t;
+	}
 }
 
 /* Reads every whole packet on the wire as the broker would. */
@@ -69,6 +111,8 @@ broker_reads(void)
 		require(n > 0);
 		require(broker_max == 0 || (size_t)n <= broker_max ||
 			p.type == MQTT_CONNECT);
+		if (p.type == MQTT_PUBLISH)
+			broker_resolves(&p);
 		at += (size_t)n;
 	}
 	memmove(wire, wire + at, wire_len - at);
@@ -148,6 +192,11 @@ connect_again(uint8_t mode, bool clean, bool present)
 	o.packet.clean_start = clean;
 	o.packet.keep_alive = mode & 2 ? 5 : 0;
 	wire_len = 0;
+	/* A new connection: the broker knows no alias of ours. */
+	alias_topic[0] = alias_topic[1] = alias_topic[2] = -1;
+	broker_aliases = broker.version == MQTT_V5 && (mode & 0x20)
+			     ? (mode & 0x40 ? 3 : 1)
+			     : 0;
 	if (mqtt_session_connect(&s, now, &o) != 0)
 		abort();
 	transport_takes(SIZE_MAX);
@@ -157,6 +206,11 @@ connect_again(uint8_t mode, bool clean, bool present)
 	if (broker.version == MQTT_V5) {
 		ack.props.present = UINT64_C(1) << MQTT_PROP_RECEIVE_MAXIMUM;
 		ack.props.receive_maximum = (uint16_t)(1 + ((mode >> 2) & 3));
+		if (broker_aliases != 0) {
+			ack.props.present |= UINT64_C(1)
+					     << MQTT_PROP_TOPIC_ALIAS_MAXIMUM;
+			ack.props.topic_alias_maximum = broker_aliases;
+		}
 		if (broker_max != 0) {
 			ack.props.present |= UINT64_C(1)
 					     << MQTT_PROP_MAXIMUM_PACKET_SIZE;
@@ -184,6 +238,7 @@ start(uint8_t mode)
 	    .ack_queue = 2,
 	    .topic_aliases = 2,
 	    .alias_topic_bytes = 16,
+	    .out_topic_aliases = 2,
 	    .subscriptions = 4,
 	    .subscription_bytes = 64,
 	    .requests = 2,
@@ -238,8 +293,8 @@ run_command(uint8_t mode, const uint8_t *data, size_t size, size_t *at)
 	case 3:
 		i++;
 		memset(&m, 0, sizeof(m));
-		m.topic.data = (const uint8_t *)"t/x";
-		m.topic.len = 3;
+		m.topic.data = (const uint8_t *)topics[(op >> 4) % 3];
+		m.topic.len = strlen(topics[(op >> 4) % 3]);
 		m.payload.data = payload;
 		m.payload.len = (size_t)(arg >> 2) * 3u;
 		m.qos = arg & 3;
