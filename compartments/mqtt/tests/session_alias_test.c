@@ -261,6 +261,39 @@ TEST(a_topic_longer_than_a_slot_goes_in_full)
 	CHECK_EQ_INT(alias, 1);
 }
 
+TEST(the_lesser_maximum_holds_and_a_caller_cannot_pick_an_alias)
+{
+	struct mqtt_session_config c = config(MQTT_V5);
+	struct mqtt_properties props;
+	struct mqtt_publish m;
+	struct mqtt_packet p;
+	uint32_t token;
+	uint16_t alias;
+
+	/* A broker that allows a thousand gets our two. */
+	c.out_topic_aliases = 2;
+	CHECK(setup_with(&c));
+	CHECK(connect_allowing(1000, true, false));
+	CHECK(publish_ok("one", "v", 0, NULL));
+	CHECK(publish_ok("two", "v", 0, NULL));
+	CHECK(publish_ok("three", "v", 0, NULL));
+	CHECK(resolved("one", &alias, &p));
+	CHECK(resolved("two", &alias, &p));
+	CHECK_EQ_INT(alias, 2);
+	CHECK(resolved("three", &alias, &p));
+	CHECK_EQ_INT(alias, 0);
+	/* Aliases are the session's to give: one the caller names, which
+	 * the broker could take for another topic, is refused. */
+	memset(&m, 0, sizeof(m));
+	m.topic = BYTES("one");
+	memset(&props, 0, sizeof(props));
+	props.present = P(MQTT_PROP_TOPIC_ALIAS);
+	props.topic_alias = 2;
+	CHECK_EQ_INT(mqtt_session_publish(&s, &m, &props, &token), -EINVAL);
+	CHECK(nothing_sent());
+	CHECK(healthy());
+}
+
 int
 main(void)
 {
@@ -270,5 +303,6 @@ main(void)
 	RUN(an_alias_counts_once_its_publish_is_written);
 	RUN(an_alias_never_makes_a_message_too_large);
 	RUN(a_topic_longer_than_a_slot_goes_in_full);
+	RUN(the_lesser_maximum_holds_and_a_caller_cannot_pick_an_alias);
 	HARNESS_EXIT();
 }
