@@ -329,6 +329,8 @@ check "... and the subscriber on # saw nothing leak" \
 # The broker's PUBACK for its delivery of sealnet/test/quiet, after that
 # delivery (identifiers are used again later).
 quiet_delivery="Sending PUBLISH to $client \(d0, q1, r0, m[0-9]+, 'sealnet/test/quiet'"
+# Prints the second (the broker's log stamps whole seconds) at which
+# that PUBACK came.
 quiet_acknowledged() {
 	local line from mid
 	line=$(grep -naE "$quiet_delivery" "$tmp/mosquitto.log" | tail -n 1)
@@ -336,16 +338,30 @@ quiet_acknowledged() {
 	from=${line%%:*}
 	mid=$(sed -E 's/.*, m([0-9]+), .*/\1/' <<<"$line")
 	tail -n "+$from" "$tmp/mosquitto.log" |
-		grep -qF "Received PUBACK from $client (Mid: $mid,"
+		grep -F "Received PUBACK from $client (Mid: $mid," | sed -n '1s/:.*//p' | grep .
 }
-check "a QoS 1 message to itself came back, and the application sleeps" \
-	quietly wait_line "$log" 'RESULT quiet: the message came back \(ok\), asleep' 20
+# Another client publishes it, so that nothing more comes on the
+# application's connection after it: only MQTT's own timer can send its
+# PUBACK while the application sleeps.
+check "the application waits for a message" \
+	quietly wait_line "$log" 'RESULT quiet: waiting for a message' 20
+check "... which another client publishes at QoS 1" \
+	ip netns exec "$TESTNET_SRV" mosquitto_pub -h 10.0.0.1 -p 1883 -V mqttv5 \
+	-q 1 -t sealnet/test/quiet -m echo
+check "the message came, and the application sleeps" \
+	quietly wait_line "$log" 'RESULT quiet: the message came \(ok\), asleep' 20
 check "... the broker has its acknowledgement while no call is made" \
-	wait_until 2 quiet_acknowledged
-check "... (the application was still asleep then)" \
-	no_line "$log" 'RESULT quiet: awake'
-check "... and once awake, its own publish is acknowledged, once" \
-	quietly wait_line "$log" 'RESULT quiet: awake, acknowledged 1 \(ok\)' 10
+	quietly wait_until 2 quiet_acknowledged
+# Placed by the clocks, not by how soon this script looks: the PUBACK's
+# second must come before the second in which the 4 s nap ended (a
+# PUBACK sent only once the application called again comes after it).
+quiet_ack_second=$(quiet_acknowledged)
+wait_line "$log" 'RESULT quiet nap: ' 10 >/dev/null
+read -r _ quiet_nap_end < <(lines "$log" 'RESULT quiet nap: ' | awk '{ print $(NF - 1), $NF }')
+check "... (the application was still asleep then: acknowledged in second ${quiet_ack_second:-none}, the nap ended at ${quiet_nap_end:-never})" \
+	test -n "$quiet_ack_second" -a "$quiet_ack_second" -lt "${quiet_nap_end%%.*}"
+check "... and once awake, it calls again" \
+	quietly wait_line "$log" 'RESULT quiet: awake, called again \(ok\)' 10
 
 check "the credentials section ran" \
 	quietly wait_line "$log" 'RESULT no certificate connect' 30
