@@ -228,7 +228,7 @@ session_emit(struct mqtt_session *s, const struct mqtt_packet *p)
 	n = mqtt_encode(&s->codec, p, s->out + s->out_end, limit - s->out_end,
 			NULL);
 	if (n < 0)
-		return -ENOBUFS;
+		return (int)n;
 	s->out_end += (uint32_t)n;
 	return 0;
 }

@@ -100,6 +100,7 @@ emit_by_alias(struct mqtt_session *s, const struct mqtt_out_message *m)
 	struct mqtt_bytes topic;
 	uint16_t alias;
 	bool new_alias;
+	int rc;
 
 	as_broker.self = MQTT_SERVER;
 	as_broker.max_in = 0;
@@ -120,10 +121,11 @@ emit_by_alias(struct mqtt_session *s, const struct mqtt_out_message *m)
 	p.u.publish.dup = m->qos > 0 && m->sent_before;
 	p.props.present |= UINT64_C(1) << MQTT_PROP_TOPIC_ALIAS;
 	p.props.topic_alias = alias;
-	if (mqtt_encoded_length(&s->codec, &p, NULL) < 0)
+	rc = session_emit(s, &p);
+	if (rc == -ENOBUFS)
+		return rc;
+	if (rc < 0)
 		return -ENOENT;
-	if (session_emit(s, &p) < 0)
-		return -ENOBUFS;
 	if (new_alias) {
 		memcpy(s->out_alias_topics + (size_t)s->out_alias_count *
 						 s->cfg.alias_topic_bytes,

@@ -122,7 +122,8 @@ void session_id_set(struct mqtt_session *s, uint16_t id, bool used);
 /* A packet identifier no message or request of ours holds; 0 if none. */
 uint16_t session_id_alloc(struct mqtt_session *s);
 /* Writes p into the output, keeping the DISCONNECT reserve unless this
- * is the DISCONNECT.  0, or -ENOBUFS when it does not fit yet. */
+ * is the DISCONNECT.  0, -ENOBUFS when it does not fit yet, or the
+ * codec's refusal (-EMSGSIZE: larger than the broker takes). */
 int session_emit(struct mqtt_session *s, const struct mqtt_packet *p);
 /* Copies an encoded packet into the output, keeping the reserve. */
 int session_emit_bytes(struct mqtt_session *s, const uint8_t *bytes,
