@@ -48,7 +48,7 @@ GENERATED_HEADERS := $(GEN)/schema_hash.h
 # Extra per-target sources are named through variables (TEST_SRCS_x).
 .SECONDEXPANSION:
 
-.PHONY: all deps check demo fuzz fuzz-long format format-check clean tests
+.PHONY: all everything deps check demo fuzz fuzz-long format format-check clean tests
 # The boundary runtime alone, which every compartment links, and the SDK
 # an application links: the runtime and the client libraries (sdk/).
 RUNTIME_LIB := $(BUILD)/lib/libsealnet-runtime.a
@@ -56,7 +56,10 @@ SDK_LIB := $(BUILD)/lib/libsealnet.a
 SDK_SRCS :=
 STACK_COMPARTMENTS :=
 
+# The packages come first: with -j, a prerequisite listed beside deps
+# would start compiling against headers apt-get has not unpacked yet.
 all: deps
+	@$(MAKE) --no-print-directory everything
 
 include $(sort $(wildcard mk/*.mk))
 # Each compartment's folder brings its own fragment.
@@ -94,7 +97,7 @@ FUZZ_CODE_$(1)_calls += $(dir $(firstword $(COMPARTMENT_SRCS_$(1))))
 endef
 $(foreach c,$(STACK_COMPARTMENTS),$(eval COMPARTMENT_LIB_$(c) ?= $(RUNTIME_LIB)))
 $(foreach c,$(STACK_COMPARTMENTS),$(eval $(call compartment_rules,$(c))))
-all: $(BINS) $(BUILD)/images/demo.json $(BUILD)/images/test.json compartments
+everything: $(BINS) $(BUILD)/images/demo.json $(BUILD)/images/test.json compartments
 
 tests: $(addprefix $(BUILD)/tests/,$(TEST_NAMES))
 

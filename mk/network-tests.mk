@@ -2,7 +2,7 @@
 $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
-all: $(BUILD)/tools/echo_server $(BUILD)/tools/tcp_peer
+everything: $(BUILD)/tools/echo_server $(BUILD)/tools/tcp_peer
 # tcp_peer is the kernel's side of the TCP benchmark (bench/peer.h).
 $(OBJ)/tests/tools/tcp_peer.o: CFLAGS += -Ibench
 FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c
