@@ -1,9 +1,9 @@
 /*
  * sealnet's side of the TCP benchmark: 100 MB sent to a sink, 100 MB
- * received from a source, and the median of 20 connects (DNS, Firewall
- * and handshake), each printed as one JSON line on standard output once
- * all three have succeeded; otherwise nothing is printed and the exit
- * status is 1.
+ * received from a source, and the median and the slowest of 20 connects
+ * (DNS, Firewall and handshake), each printed as one JSON line on standard
+ * output once all three have succeeded; otherwise nothing is printed and the
+ * exit status is 1.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,9 +36,10 @@ cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* 20 connects and closes; the median in microseconds. */
+/* 20 connects and closes; the median and the slowest in microseconds
+ * (a median alone hid a connect whose SYN was sent again 3 s later). */
 static int
-measure_connect(double *median_us)
+measure_connect(double *median_us, double *max_us)
 {
 	uint64_t times[20];
 	sealnet_socket s;
@@ -61,6 +62,7 @@ measure_connect(double *median_us)
 	}
 	qsort(times, 20, sizeof(times[0]), cmp);
 	*median_us = (double)times[10] / 1e3;
+	*max_us = (double)times[19] / 1e3;
 	return 0;
 }
 
@@ -114,11 +116,11 @@ transfer(bool sending, double *mbytes_per_s)
 int
 main(void)
 {
-	double connect_us, send_mbs, recv_mbs;
+	double connect_us, connect_max_us, send_mbs, recv_mbs;
 
 	if (sealnet_start() < 0 || network_start(30000 * SEALNET_MS) < 0)
 		return 1;
-	if (measure_connect(&connect_us) < 0)
+	if (measure_connect(&connect_us, &connect_max_us) < 0)
 		return 1;
 	sealnet_log("connect: median %.0f us; sending 100 MB", connect_us);
 	if (transfer(true, &send_mbs) < 0)
@@ -126,8 +128,9 @@ main(void)
 	sealnet_log("sent; receiving 100 MB");
 	if (transfer(false, &recv_mbs) < 0)
 		return 1;
-	printf("{\"bench\": \"sealnet_connect\", \"median_us\": %.0f}\n",
-	       connect_us);
+	printf("{\"bench\": \"sealnet_connect\", \"median_us\": %.0f, "
+	       "\"max_us\": %.0f}\n",
+	       connect_us, connect_max_us);
 	printf("{\"bench\": \"sealnet_tcp_send\", \"mbytes_per_s\": %.1f}\n",
 	       send_mbs);
 	printf("{\"bench\": \"sealnet_tcp_recv\", \"mbytes_per_s\": %.1f}\n",
