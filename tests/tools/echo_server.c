@@ -52,8 +52,11 @@ main(int argc, char **argv)
 	s = socket(AF_INET6, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	/* The system's most: a SYN that finds the accept queue full is
+	 * dropped, and a test's connect would wait seconds for the retry
+	 * while this loop forks its children. */
 	if (s < 0 || bind(s, (struct sockaddr *)&a6, sizeof(a6)) < 0 ||
-	    listen(s, 16) < 0) {
+	    listen(s, SOMAXCONN) < 0) {
 		perror("echo_server");
 		return 1;
 	}
