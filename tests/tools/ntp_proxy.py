@@ -32,10 +32,12 @@ DIR/mode-ADDRESS, read afresh for each one (missing: pass):
 Each request is logged to DIR/requests as "ADDRESS MODE".
 """
 import os
+import selectors
 import socket
 import struct
 import sys
 import threading
+import time
 
 directory, default_upstream = sys.argv[1], sys.argv[2]
 upstreams = {}
@@ -44,7 +46,9 @@ for arg in sys.argv[3:]:
     upstreams[a] = u or default_upstream
 addresses = list(upstreams)
 FORGED_SOURCE = "10.0.0.9"
-lock = threading.Lock()
+# How long a request waits for its upstream reply before the relay
+# answers (or not) without it.
+UPSTREAM_WAIT_S = 0.5
 last_reply = {}
 
 
@@ -57,7 +61,7 @@ def mode_of(address):
 
 
 def log(address, mode):
-    with lock, open(os.path.join(directory, "requests"), "a") as f:
+    with open(os.path.join(directory, "requests"), "a") as f:
         f.write("%s %s\n" % (address, mode))
 
 
@@ -121,31 +125,74 @@ def forged(mode, address, request, reply, client):
     return None
 
 
-def serve_udp(address):
-    """One request at a time.  The request goes upstream before anything
-    else is done with it, and the reply back as soon as it came, so the
-    relay costs about the same each way and offsets stay near zero."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((address, 123))
-    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    up.connect((upstreams[address], 123))
-    up.settimeout(0.5)
-    while True:
-        request, client = sock.recvfrom(2048)
-        up.send(request)
-        mode = mode_of(address)
-        try:
-            reply = up.recv(2048)
-        except OSError:
-            reply = None
+class Relay:
+    """UDP port 123 of one ADDRESS, and its own socket to its UPSTREAM."""
+
+    def __init__(self, address):
+        self.address = address
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.listener.bind((address, 123))
+        self.upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.upstream.connect((upstreams[address], 123))
+        # Requests relayed and not yet answered, in order: (deadline,
+        # request, client, mode).
+        self.waiting = []
+
+    def request(self):
+        request, client = self.listener.recvfrom(2048)
+        self.upstream.send(request)
+        self.waiting.append((time.monotonic() + UPSTREAM_WAIT_S, request,
+                             client, mode_of(self.address)))
+
+    def reply(self):
+        reply = self.upstream.recv(2048)
+        for k, (_, request, client, mode) in enumerate(self.waiting):
+            # chrony echoes the request's transmit time as the origin.
+            if reply[24:32] == request[40:48]:
+                del self.waiting[k]
+                self.answer(request, reply, client, mode)
+                return
+
+    def expire(self, now):
+        while self.waiting and self.waiting[0][0] <= now:
+            _, request, client, mode = self.waiting.pop(0)
+            self.answer(request, None, client, mode)
+
+    def answer(self, request, reply, client, mode):
         if mode == "wrong_source":
             if reply is not None and len(reply) >= 48:
-                send_forged_source(moved(reply, 1000)[:48], client)
+                # scapy takes seconds to load: not on the relay's loop.
+                threading.Thread(target=send_forged_source,
+                                 args=(moved(reply, 1000)[:48], client),
+                                 daemon=True).start()
         elif mode != "drop":
-            answer = forged(mode, address, request, reply, client)
+            answer = forged(mode, self.address, request, reply, client)
             if answer is not None:
-                sock.sendto(answer, client)
-        log(address, mode)
+                self.listener.sendto(answer, client)
+        log(self.address, mode)
+
+
+def serve_udp():
+    """Every address on one thread, each request relayed upstream the
+    moment it is read and each reply sent back the moment it comes: no
+    request waits for another's answer, and no thread waits for Python's
+    lock to relay one, so the relay costs about the same each way and
+    offsets stay near zero even when requests to several addresses come
+    at once, as a client's do."""
+    selector = selectors.DefaultSelector()
+    relays = [Relay(a) for a in addresses]
+    for r in relays:
+        selector.register(r.listener, selectors.EVENT_READ, r.request)
+        selector.register(r.upstream, selectors.EVENT_READ, r.reply)
+    while True:
+        for key, _ in selector.select(timeout=0.05):
+            try:
+                key.data()
+            except OSError:
+                pass
+        now = time.monotonic()
+        for r in relays:
+            r.expire(now)
 
 
 def pump(src, dst):
@@ -183,8 +230,8 @@ def serve_tcp(address):
 
 
 for a in addresses:
-    threading.Thread(target=serve_udp, args=(a,), daemon=True).start()
     threading.Thread(target=serve_tcp, args=(a,), daemon=True).start()
+threading.Thread(target=serve_udp, daemon=True).start()
 print("ntp_proxy: serving %s" % " ".join(
     "%s (to %s)" % (a, upstreams[a]) for a in addresses), flush=True)
 threading.Event().wait()
