@@ -188,6 +188,14 @@ enum mqtt_v311_connack_code {
 /* A durable session's own packet identifiers (SUBSCRIBE, UNSUBSCRIBE)
  * start here; its caller's messages use those below. */
 #define MQTT_SESSION_OWN_IDS_FIRST 0xc000u
+/* One of our topic aliases may go to another topic once this many times
+ * as many PUBLISH packets as there are aliases have been written since
+ * its own topic last went out.  A client that publishes to more topics
+ * than it has aliases, round after round, keeps the first ones by
+ * alias (least recently used would give each round's aliases away
+ * before their topics came again); one whose topics change over time
+ * gets its aliases back from those it stopped publishing to. */
+#define MQTT_SESSION_OUT_ALIAS_IDLE_ROUNDS 4u
 /* One bit per packet identifier in use. */
 #define MQTT_PACKET_ID_WORDS (65536u / 64u)
 

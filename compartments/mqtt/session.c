@@ -23,8 +23,8 @@
 
 struct layout {
 	size_t in, out, msgs, msg_pool, qos2, acks, alias_len, alias_topics,
-	    out_alias_len, out_alias_topics, subs, sub_pool, reqs, req_pool,
-	    ids, total;
+	    out_alias_len, out_alias_topics, out_alias_used, subs, sub_pool,
+	    reqs, req_pool, ids, total;
 };
 
 /* Places n bytes at the next 8-byte boundary; false on overflow. */
@@ -87,6 +87,8 @@ plan(const struct mqtt_session_config *c, struct layout *l)
 		     &l->out_alias_len) &&
 	       place(&end, (size_t)c->out_topic_aliases * c->alias_topic_bytes,
 		     &l->out_alias_topics) &&
+	       place(&end, c->out_topic_aliases * sizeof(uint32_t),
+		     &l->out_alias_used) &&
 	       place(&end,
 		     c->subscriptions * sizeof(struct mqtt_subscription_entry),
 		     &l->subs) &&
@@ -139,6 +141,7 @@ mqtt_session_init(struct mqtt_session *s, const struct mqtt_session_config *cfg,
 	s->alias_topics = base + l.alias_topics;
 	s->out_alias_len = (uint16_t *)(void *)(base + l.out_alias_len);
 	s->out_alias_topics = base + l.out_alias_topics;
+	s->out_alias_used = (uint32_t *)(void *)(base + l.out_alias_used);
 	s->subs = (struct mqtt_subscription_entry *)(void *)(base + l.subs);
 	s->sub_pool = base + l.sub_pool;
 	s->reqs = (struct mqtt_request *)(void *)(base + l.reqs);

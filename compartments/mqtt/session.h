@@ -223,10 +223,14 @@ struct mqtt_session {
 	uint16_t *alias_len;
 	uint8_t *alias_topics;
 	/* Ours on this connection: out_alias_count of them set, of at most
-	 * out_alias_limit (0 until the CONNACK allows some). */
+	 * out_alias_limit (0 until the CONNACK allows some).  publishes_out
+	 * counts the PUBLISH packets written on it; out_alias_used holds its
+	 * value when each alias's topic last went out. */
 	uint16_t *out_alias_len;
 	uint8_t *out_alias_topics;
+	uint32_t *out_alias_used;
 	uint16_t out_alias_count, out_alias_limit;
+	uint32_t publishes_out;
 
 	struct mqtt_subscription_entry *subs;
 	uint32_t sub_count;

@@ -136,6 +136,7 @@ mqtt_session_connect(struct mqtt_session *s, uint64_t now_ms,
 		s->alias_len[i] = 0;
 	/* Aliases belong to one network connection, both ways. */
 	s->out_alias_count = s->out_alias_limit = 0;
+	s->publishes_out = 0;
 	s->closed_pending = false;
 	s->clean_start = o->packet.clean_start;
 	if (s->clean_start) {

@@ -81,16 +81,40 @@ out_alias_of(const struct mqtt_session *s, struct mqtt_bytes t)
 	return 0;
 }
 
+/* The alias a topic that has none may take, or 0: the next one never
+ * given on this connection, else the one whose topic has gone out least
+ * recently if that was MQTT_SESSION_OUT_ALIAS_IDLE_ROUNDS rounds of
+ * publishes ago or more.  Ages are counted modulo 2^32, so an alias idle
+ * for 2^32 publishes may look young: it is then kept, which is safe. */
+static uint16_t
+out_alias_free(const struct mqtt_session *s)
+{
+	uint32_t idle = MQTT_SESSION_OUT_ALIAS_IDLE_ROUNDS * s->out_alias_limit;
+	uint16_t oldest = 0;
+
+	if (s->out_alias_count < s->out_alias_limit)
+		return (uint16_t)(s->out_alias_count + 1);
+	for (uint16_t i = 1; i < s->out_alias_count; i++)
+		if (s->publishes_out - s->out_alias_used[i] >
+		    s->publishes_out - s->out_alias_used[oldest])
+			oldest = i;
+	return s->publishes_out - s->out_alias_used[oldest] >= idle
+		   ? (uint16_t)(oldest + 1)
+		   : 0;
+}
+
 /*
  * Writes message m by its topic alias (5.0), with DUP if it went out
  * before: a topic that has one goes as an empty topic and the alias; one
- * that has none takes the next free alias, sent with the topic this
- * once.  A new alias counts only once its PUBLISH is in the output, so
- * the broker never meets an alias it was not told.  -ENOENT: no alias
- * applies (none left, the topic longer than a slot, or the message too
- * large for the broker with one), write the bytes as queued; -ENOBUFS:
- * no room in the output yet; -EPROTO if the bytes queued do not decode
- * (they are our own encoder's).
+ * that has none takes a free alias (out_alias_free), sent with the topic
+ * this once, which tells the broker the alias's new topic.  A new alias
+ * counts only once its PUBLISH is in the output, so the broker never
+ * meets an alias it was not told, and the output keeps the order in
+ * which the broker reads them.  -ENOENT: no alias applies (none free,
+ * the topic longer than a slot, or the message too large for the broker
+ * with one), write the bytes as queued; -ENOBUFS: no room in the output
+ * yet; -EPROTO if the bytes queued do not decode (they are our own
+ * encoder's).
  */
 static int
 emit_by_alias(struct mqtt_session *s, const struct mqtt_out_message *m)
@@ -112,10 +136,11 @@ emit_by_alias(struct mqtt_session *s, const struct mqtt_out_message *m)
 	alias = out_alias_of(s, topic);
 	new_alias = alias == 0;
 	if (new_alias) {
-		if (s->out_alias_count >= s->out_alias_limit ||
-		    topic.len > s->cfg.alias_topic_bytes)
+		if (topic.len > s->cfg.alias_topic_bytes)
 			return -ENOENT;
-		alias = (uint16_t)(s->out_alias_count + 1);
+		alias = out_alias_free(s);
+		if (alias == 0)
+			return -ENOENT;
 	} else
 		p.u.publish.topic.len = 0;
 	p.u.publish.dup = m->qos > 0 && m->sent_before;
@@ -127,11 +152,14 @@ emit_by_alias(struct mqtt_session *s, const struct mqtt_out_message *m)
 	if (rc < 0)
 		return -ENOENT;
 	if (new_alias) {
-		memcpy(s->out_alias_topics + (size_t)s->out_alias_count *
-						 s->cfg.alias_topic_bytes,
+		memcpy(s->out_alias_topics +
+			   (size_t)(alias - 1) * s->cfg.alias_topic_bytes,
 		       topic.data, topic.len);
-		s->out_alias_len[s->out_alias_count++] = (uint16_t)topic.len;
+		s->out_alias_len[alias - 1] = (uint16_t)topic.len;
+		if (alias > s->out_alias_count)
+			s->out_alias_count = alias;
 	}
+	s->out_alias_used[alias - 1] = s->publishes_out;
 	return 0;
 }
 
@@ -141,13 +169,17 @@ emit_message(struct mqtt_session *s, const struct mqtt_out_message *m)
 {
 	int rc = s->out_alias_limit > 0 ? emit_by_alias(s, m) : -ENOENT;
 
-	if (rc != -ENOENT)
-		return rc;
-	if (session_emit_bytes(s, s->msg_pool + m->offset, m->length) < 0)
-		return -ENOBUFS;
-	if (m->qos > 0 && m->sent_before)
-		s->out[s->out_end - m->length] |= MQTT_PUBLISH_DUP;
-	return 0;
+	if (rc == -ENOENT) {
+		if (session_emit_bytes(s, s->msg_pool + m->offset, m->length) <
+		    0)
+			return -ENOBUFS;
+		if (m->qos > 0 && m->sent_before)
+			s->out[s->out_end - m->length] |= MQTT_PUBLISH_DUP;
+		rc = 0;
+	}
+	if (rc == 0)
+		s->publishes_out++;
+	return rc;
 }
 
 static uint32_t

@@ -294,6 +294,111 @@ TEST(the_lesser_maximum_holds_and_a_caller_cannot_pick_an_alias)
 	CHECK(healthy());
 }
 
+TEST(topics_published_in_rounds_keep_the_first_aliases)
+{
+	struct mqtt_session_config c = config(MQTT_V5);
+	const char *topics[] = {"dev/1", "dev/2", "dev/3"};
+	struct mqtt_packet p;
+	uint16_t alias;
+
+	/* Three topics over two aliases, round after round: an alias that
+	 * went to the topic not published for longest would be given away
+	 * before its own topic came again, every time. */
+	c.out_topic_aliases = 2;
+	CHECK(setup_with(&c));
+	CHECK(connect_allowing(2, true, false));
+	for (int round = 0; round < 20; round++)
+		for (int i = 0; i < 3; i++) {
+			CHECK(publish_ok(topics[i], "v", 0, NULL));
+			CHECK(resolved(topics[i], &alias, &p));
+			CHECK_EQ_INT(alias, i < 2 ? i + 1 : 0);
+			if (round > 0 && i < 2)
+				CHECK_EQ_INT(p.u.publish.topic.len, 0);
+		}
+	CHECK(nothing_sent());
+}
+
+TEST(an_alias_left_idle_goes_to_a_new_topic)
+{
+	struct mqtt_session_config c = config(MQTT_V5);
+	struct mqtt_packet p;
+	uint16_t alias;
+	int i;
+
+	c.out_topic_aliases = 2;
+	CHECK(setup_with(&c));
+	CHECK(connect_allowing(2, true, false));
+	CHECK(publish_ok("old/a", "v", 0, NULL));
+	CHECK(resolved("old/a", &alias, &p));
+	CHECK(publish_ok("old/b", "v", 0, NULL));
+	CHECK(resolved("old/b", &alias, &p));
+	CHECK_EQ_INT(alias, 2);
+	/* "old/a" went out as the first of 2 publishes: its alias is free
+	 * once MQTT_SESSION_OUT_ALIAS_IDLE_ROUNDS x 2 = 8 have gone out
+	 * since, so "new" goes in full 6 times, then takes alias 1. */
+	for (i = 0; i < 6; i++) {
+		CHECK(publish_ok("new", "v", 0, NULL));
+		CHECK(resolved("new", &alias, &p));
+		CHECK_EQ_INT(alias, 0);
+	}
+	CHECK(publish_ok("new", "v", 0, NULL));
+	CHECK(resolved("new", &alias, &p));
+	CHECK_EQ_INT(alias, 1);
+	CHECK(bytes_are(p.u.publish.topic, "new"));
+	CHECK(publish_ok("new", "v", 0, NULL));
+	CHECK(resolved("new", &alias, &p));
+	CHECK_EQ_INT(alias, 1);
+	CHECK_EQ_INT(p.u.publish.topic.len, 0);
+	/* "old/a" has lost its alias, and takes the one "old/b" left idle:
+	 * told in full, then by alias. */
+	CHECK(publish_ok("old/a", "v", 0, NULL));
+	CHECK(resolved("old/a", &alias, &p));
+	CHECK_EQ_INT(alias, 2);
+	CHECK(bytes_are(p.u.publish.topic, "old/a"));
+	CHECK(publish_ok("old/a", "v", 0, NULL));
+	CHECK(resolved("old/a", &alias, &p));
+	CHECK_EQ_INT(alias, 2);
+	CHECK_EQ_INT(p.u.publish.topic.len, 0);
+	CHECK(healthy());
+}
+
+TEST(the_broker_reads_every_topic_right_as_aliases_change_hands)
+{
+	struct mqtt_session_config c = config(MQTT_V5);
+	static const char *const topics[] = {"t/0", "t/1", "t/2",  "t/3",
+					     "t/4", "t/5", "t/6",  "t/7",
+					     "t/8", "t/9", "t/10", "t/11"};
+	struct mqtt_packet p;
+	uint16_t alias;
+	uint32_t x = 2463534242u;
+	int by_alias = 0, retold = 0;
+
+	/* Working sets that move: each stretch of 60 publishes picks from 3
+	 * topics of 12, so aliases fall idle and change hands; a broker
+	 * that keeps its own table must read each topic right. */
+	c.out_topic_aliases = 4;
+	CHECK(setup_with(&c));
+	CHECK(connect_allowing(4, true, false));
+	for (int n = 0; n < 1200; n++) {
+		const char *t;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		t = topics[(n / 60 * 3 + x % 3) % 12];
+		CHECK(publish_ok(t, "v", 0, NULL));
+		CHECK(resolved(t, &alias, &p));
+		by_alias += alias != 0 && p.u.publish.topic.len == 0;
+		retold += alias != 0 && p.u.publish.topic.len > 0;
+		CHECK(healthy());
+	}
+	/* Most went by alias alone, and aliases were told again and
+	 * again as the topics moved. */
+	CHECK(by_alias > 1000);
+	CHECK(retold > 20);
+	CHECK(nothing_sent());
+}
+
 int
 main(void)
 {
@@ -304,5 +409,8 @@ main(void)
 	RUN(an_alias_never_makes_a_message_too_large);
 	RUN(a_topic_longer_than_a_slot_goes_in_full);
 	RUN(the_lesser_maximum_holds_and_a_caller_cannot_pick_an_alias);
+	RUN(topics_published_in_rounds_keep_the_first_aliases);
+	RUN(an_alias_left_idle_goes_to_a_new_topic);
+	RUN(the_broker_reads_every_topic_right_as_aliases_change_hands);
 	HARNESS_EXIT();
 }
