@@ -388,32 +388,66 @@ publish_one(sealnet_mqtt_connection c, const char *name, int qos, unsigned n)
 	return -ENOBUFS;
 }
 
-/* BURST QoS 0 publishes of "<n>" to one topic of 96 bytes as fast as
- * MQTT takes them, most sent ahead without waiting: the script's
- * subscriber must see each, once and in order, and the capture how
- * many bytes they took (the topic goes once, then its alias). */
+/* BURST publishes to one topic of 96 bytes: it goes once, then by alias. */
 #define BURST 500u
 #define BURST_TOPIC                                                            \
 	"burst-of-five-hundred-to-a-topic-long-enough-that-its-alias-shows-"   \
 	"on-the-wire-xx"
 static void
-burst(sealnet_mqtt_connection c)
+burst_topic(unsigned n, char *out, size_t len)
+{
+	(void)n;
+	(void)snprintf(out, len, "%s", BURST_TOPIC);
+}
+
+/* MOVING QoS 0 publishes to sealnet/test/moving/<k>/MOVING_PAD, in
+ * stretches of MOVING_STRETCH over MOVING_SET topics, each stretch
+ * MOVING_SET topics further on among MOVING_TOPICS: aliases pass to new
+ * topics as old ones fall idle. */
+#define MOVING_PAD                                                             \
+	"a-topic-long-enough-that-its-alias-shows-on-the-wire-and-passes-on"
+#define MOVING	       800u
+#define MOVING_STRETCH 50u
+#define MOVING_SET     4u
+#define MOVING_TOPICS  40u
+static void
+moving_topic(unsigned n, char *out, size_t len)
+{
+	unsigned k =
+	    ((n - 1) / MOVING_STRETCH * MOVING_SET + (n - 1) % MOVING_SET) %
+	    MOVING_TOPICS;
+
+	(void)snprintf(out, len, "moving/%u/" MOVING_PAD, k);
+}
+
+/* COUNT QoS 0 publishes of "<n>" to topic_of(n), as fast as MQTT takes
+ * them, most sent ahead without waiting: the script's subscriber must
+ * see each, once, in order and under its own topic, and the capture
+ * how many bytes they took between the window's ends, logged in the
+ * broker's clock. */
+static void
+series(sealnet_mqtt_connection c, const char *step, unsigned count,
+       void (*topic_of)(unsigned n, char *out, size_t len))
 {
 	struct timespec from, to;
 	unsigned taken = 0;
 	int rc = 0;
 
 	(void)clock_gettime(CLOCK_REALTIME, &from);
-	for (unsigned n = 1; n <= BURST && rc >= 0; n++)
-		if ((rc = publish_one(c, BURST_TOPIC, 0, n)) == 0)
+	for (unsigned n = 1; n <= count && rc >= 0; n++) {
+		char topic[96];
+
+		topic_of(n, topic, sizeof(topic));
+		if ((rc = publish_one(c, topic, 0, n)) == 0)
 			taken++;
+	}
 	for (unsigned turn = 0; turn < 5; turn++)
 		(void)mqtt_run(10 * SEALNET_MS, c);
 	(void)clock_gettime(CLOCK_REALTIME, &to);
-	sealnet_log("RESULT burst: %u of %u taken (%s), %u refused after "
-		    "going ahead",
-		    taken, BURST, said(rc), ahead_refused);
-	sealnet_log("RESULT burst window: %lld.%09ld %lld.%09ld",
+	sealnet_log("RESULT %s: %u of %u taken (%s), %u refused after going "
+		    "ahead",
+		    step, taken, count, said(rc), ahead_refused);
+	sealnet_log("RESULT %s window: %lld.%09ld %lld.%09ld", step,
 		    (long long)from.tv_sec, from.tv_nsec, (long long)to.tv_sec,
 		    to.tv_nsec);
 }
@@ -543,7 +577,8 @@ main(void)
 	if (rc < 0)
 		return 1;
 	outside(c);
-	burst(c);
+	series(c, "burst", BURST, burst_topic);
+	series(c, "moving", MOVING, moving_topic);
 	quiet(c);
 	credentials();
 	plain();
