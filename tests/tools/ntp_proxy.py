@@ -172,7 +172,7 @@ class Relay:
         log(self.address, mode)
 
 
-def serve_udp():
+def serve_udp(relays):
     """Every address on one thread, each request relayed upstream the
     moment it is read and each reply sent back the moment it comes: no
     request waits for another's answer, and no thread waits for Python's
@@ -180,7 +180,6 @@ def serve_udp():
     offsets stay near zero even when requests to several addresses come
     at once, as a client's do."""
     selector = selectors.DefaultSelector()
-    relays = [Relay(a) for a in addresses]
     for r in relays:
         selector.register(r.listener, selectors.EVENT_READ, r.request)
         selector.register(r.upstream, selectors.EVENT_READ, r.reply)
@@ -229,9 +228,11 @@ def serve_tcp(address):
             threading.Thread(target=pump, args=(a, b), daemon=True).start()
 
 
+# The UDP ports are bound before "serving" is said, so that no request
+# the test sends after that line meets one not yet open.
+relays = [Relay(a) for a in addresses]
 for a in addresses:
     threading.Thread(target=serve_tcp, args=(a,), daemon=True).start()
-threading.Thread(target=serve_udp, daemon=True).start()
 print("ntp_proxy: serving %s" % " ".join(
     "%s (to %s)" % (a, upstreams[a]) for a in addresses), flush=True)
-threading.Event().wait()
+serve_udp(relays)
