@@ -3,9 +3,13 @@ $(BUILD)/tools/%: $(OBJ)/tests/tools/%.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
 everything: $(BUILD)/tools/echo_server $(BUILD)/tools/tcp_peer
+# Both serve every connection in one process (conn_loop.h says why).
+$(BUILD)/tools/echo_server $(BUILD)/tools/tcp_peer: \
+	$(OBJ)/tests/tools/conn_loop.o
 # tcp_peer is the kernel's side of the TCP benchmark (bench/peer.h).
 $(OBJ)/tests/tools/tcp_peer.o: CFLAGS += -Ibench
-FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c
+FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c \
+	tests/tools/conn_loop.c tests/tools/conn_loop.h
 SCRIPT_TESTS += tests/network-test.sh
 # Floods against a server port: SYN cookies keep it open.
 SCRIPT_TESTS += tests/attack/syn-flood.sh

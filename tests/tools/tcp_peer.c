@@ -22,6 +22,7 @@
  *                                 as an MQTT broker answers a publish
  *                                 with a PUBACK and the message itself
  */
+#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,14 +35,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conn_loop.h"
 #include "peer.h"
 
 static char buf[256 * 1024];
 
 /* The backlog is the system's most: the kernel drops a SYN its accept
- * queue has no room for, and with 16 the accept loop, forking a child
- * per connection, fell 16 behind a run of 20 connects now and then, so
- * that one connect waited for a SYN sent again 3 s later. */
+ * queue has no room for, and with 16 a run of 20 connects now and then
+ * found it full, so that one connect waited for a SYN sent again 3 s
+ * later. */
 static int
 listen_on(int port)
 {
@@ -58,89 +60,141 @@ listen_on(int port)
 
 enum mode { SINK, SOURCE, COUNTED, PAIRS };
 
+struct server {
+	enum mode mode;
+	long long bytes;
+	/* Bytes a second for each connection, 0 for as fast as the window
+	 * allows. */
+	unsigned long long pace;
+};
+
+/* A counted connection's stages: writing, then waiting for the peer to
+ * read it all and close. */
+enum { WRITING, DRAINING };
+
 /* What the kernel retransmitted of a source's bytes, once its peer has
  * read them all and closed. */
-static void
-print_retransmitted(int c, long long bytes)
+static enum conn_next
+print_retransmitted(struct conn *c, long long bytes)
 {
 	struct tcp_info info;
 	socklen_t len = sizeof(info);
 
-	if (shutdown(c, SHUT_WR) < 0)
-		_exit(1);
-	while (read(c, buf, sizeof(buf)) > 0)
-		;
-	if (getsockopt(c, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
-		_exit(1);
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0) {
+		perror("tcp_peer: TCP_INFO");
+		exit(1);
+	}
 	printf("%lld bytes written, %u segments retransmitted\n", bytes,
 	       info.tcpi_total_retrans);
 	fflush(stdout);
+	return CONN_CLOSE;
 }
 
-/* Serves one connection in a child: reads until EOF (sink), or writes
- * bytes and closes (source, counted). */
-static void
-serve(int c, enum mode mode, long long bytes)
+/* Reads what is there: CONN_CLOSE once the peer has closed. */
+static enum conn_next
+read_all(struct conn *c)
 {
-	long long left = bytes;
+	ssize_t n = 0;
 
-	if (mode == SINK)
-		while (read(c, buf, sizeof(buf)) > 0)
-			;
-	else
-		while (left > 0) {
-			ssize_t n =
-			    write(c, buf,
-				  left < (long long)sizeof(buf) ? (size_t)left
-								: sizeof(buf));
-			if (n <= 0)
-				break;
-			left -= n;
-		}
-	if (mode == COUNTED)
-		print_retransmitted(c, bytes - left);
-	_exit(0);
+	while ((n = read(c->fd, buf, sizeof(buf))) > 0)
+		;
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_READ
+								  : CONN_CLOSE;
+}
+
+/* source and counted: writes the connection's bytes, then closes (or,
+ * counted, waits for the peer to close). */
+static enum conn_next
+write_bytes(struct conn *c, const struct server *srv)
+{
+	if (c->stage == DRAINING) {
+		if (read_all(c) == CONN_READ)
+			return CONN_READ;
+		return print_retransmitted(c, srv->bytes - c->left);
+	}
+	while (c->left > 0) {
+		ssize_t n =
+		    write(c->fd, buf,
+			  c->left < (long long)sizeof(buf) ? (size_t)c->left
+							   : sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return CONN_WRITE;
+		if (n <= 0)
+			break;
+		c->left -= n;
+	}
+	if (srv->mode != COUNTED)
+		return CONN_CLOSE;
+	if (shutdown(c->fd, SHUT_WR) < 0) {
+		perror("tcp_peer: shutdown");
+		exit(1);
+	}
+	c->stage = DRAINING;
+	return read_all(c) == CONN_READ
+		   ? CONN_READ
+		   : print_retransmitted(c, srv->bytes - c->left);
 }
 
 /* pairs: the second write waits, by Nagle's algorithm, until the peer
  * has acknowledged the first. */
-static void
-answer_pairs(int c)
+static enum conn_next
+answer_pairs(struct conn *c)
 {
-	while (read(c, buf, sizeof(buf)) > 0)
-		if (write(c, "a", 1) != 1 || write(c, "b", 1) != 1)
-			break;
-	_exit(0);
+	int rc = conn_flush(c);
+	ssize_t n = 0;
+
+	while (rc == 0 && (n = read(c->fd, buf, sizeof(buf))) > 0)
+		if ((rc = conn_send(c, "a", 1)) == 0)
+			rc = conn_send(c, "b", 1);
+	if (rc != 0)
+		return rc > 0 ? CONN_WRITE : CONN_CLOSE;
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_READ
+								  : CONN_CLOSE;
 }
 
-/* sink and source: never return but on failure.  pace: bytes a second
- * for each connection, 0 for as fast as the window allows. */
+static enum conn_next
+serve(struct conn *c, void *ctx)
+{
+	const struct server *srv = ctx;
+
+	switch (srv->mode) {
+	case SINK:
+		return read_all(c);
+	case PAIRS:
+		return answer_pairs(c);
+	default:
+		return write_bytes(c, srv);
+	}
+}
+
+static int
+accepted(struct conn *c, void *ctx)
+{
+	const struct server *srv = ctx;
+
+	c->left = srv->bytes;
+	/* A connection that would not be paced would make the run another
+	 * benchmark's: refused. */
+	if (srv->pace != 0 && setsockopt(c->fd, SOL_SOCKET, SO_MAX_PACING_RATE,
+					 &srv->pace, sizeof(srv->pace)) < 0) {
+		perror("tcp_peer: SO_MAX_PACING_RATE");
+		return -1;
+	}
+	return 0;
+}
+
+/* The servers: never return but on failure. */
 static int
 server(int port, enum mode mode, long long bytes, unsigned long long pace)
 {
+	static struct server srv;
 	int l = listen_on(port);
 
 	if (l < 0)
 		return 1;
-	for (;;) {
-		int c = accept(l, NULL, NULL);
-		if (c < 0)
-			continue;
-		/* A connection that would not be paced would make the run
-		 * another benchmark's: refused. */
-		if (pace != 0 && setsockopt(c, SOL_SOCKET, SO_MAX_PACING_RATE,
-					    &pace, sizeof(pace)) < 0) {
-			perror("tcp_peer: SO_MAX_PACING_RATE");
-			close(c);
-			continue;
-		}
-		if (fork() == 0) {
-			if (mode == PAIRS)
-				answer_pairs(c);
-			serve(c, mode, bytes);
-		}
-		close(c);
-	}
+	srv = (struct server){mode, bytes, pace};
+	return conn_loop_run(l, mode == SOURCE || mode == COUNTED, accepted,
+			     serve, &srv);
 }
 
 /* send and recv: the rate of the whole transfer, in MB/s. */
@@ -200,7 +254,6 @@ int
 main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN);
 	if (argc == 3 && !strcmp(argv[1], "sink"))
 		return server(atoi(argv[2]), SINK, 0, 0);
 	if (argc == 4 && !strcmp(argv[1], "source"))
