@@ -5,8 +5,11 @@
  */
 #include "sys_arch.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -17,7 +20,10 @@
 #include "lwip/tcp.h"
 #include "sealnet_lwip_hooks.h"
 
-static uint8_t isn_key[32];
+/* HMAC-SHA256 keyed once at start: fetching the algorithm and setting
+ * the key for every connection (EVP_Q_mac) took 5-17 us of each
+ * connect here, against under 1 us for a context that keeps its key. */
+static EVP_MAC_CTX *isn_mac;
 
 /* While lwIP takes in a SYN the Firewall rebuilt from a SYN cookie: the
  * initial sequence number that SYN's connection must have. */
@@ -118,7 +124,8 @@ u32_t
 sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 		const ip_addr_t *remote_ip, u16_t remote_port)
 {
-	uint8_t in[2 * sizeof(ip_addr_t) + 2 * sizeof(u16_t)], out[32];
+	uint8_t in[2 * sizeof(ip_addr_t) + 2 * sizeof(u16_t)];
+	uint8_t out[EVP_MAX_MD_SIZE];
 	size_t outlen = 0;
 	uint32_t f;
 
@@ -136,9 +143,10 @@ sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 	       sizeof(remote_port));
 	/* Without the keyed hash, sequence numbers would be guessable: a
 	 * failure here is not something to carry on through. */
-	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, isn_key,
-		      sizeof(isn_key), in, sizeof(in), out, sizeof(out),
-		      &outlen) == NULL ||
+	/* A NULL key: the one set in sealnet_isn_init, kept. */
+	if (isn_mac == NULL || !EVP_MAC_init(isn_mac, NULL, 0, NULL) ||
+	    !EVP_MAC_update(isn_mac, in, sizeof(in)) ||
+	    !EVP_MAC_final(isn_mac, out, &outlen, sizeof(out)) ||
 	    outlen < sizeof(f)) {
 		sn_log("cannot compute an initial sequence number; stopping");
 		abort();
@@ -151,12 +159,30 @@ sealnet_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
 int
 sealnet_isn_init(void)
 {
+	uint8_t key[32];
+	OSSL_PARAM digest[] = {OSSL_PARAM_construct_utf8_string(
+				   OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+			       OSSL_PARAM_construct_end()};
+	EVP_MAC *hmac = NULL;
+	bool keyed;
+
 	/* The compartment has no file system: libcrypto must not look for
 	 * its configuration file, and is tried once before anything
 	 * depends on it (a failure then aborts). */
-	if (getrandom(isn_key, sizeof(isn_key), 0) != sizeof(isn_key) ||
-	    !OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL))
+	if (getrandom(key, sizeof(key), 0) == sizeof(key) &&
+	    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL))
+		hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	/* The context holds a reference of its own. */
+	isn_mac = hmac != NULL ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac);
+	keyed =
+	    isn_mac != NULL && EVP_MAC_init(isn_mac, key, sizeof(key), digest);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (!keyed) {
+		EVP_MAC_CTX_free(isn_mac);
+		isn_mac = NULL;
 		return -1;
+	}
 	(void)sealnet_tcp_isn(IP_ADDR_ANY, 0, IP_ADDR_ANY, 0);
 	return 0;
 }
