@@ -92,6 +92,11 @@ conn_step(int ep, struct conn *c, conn_serve_fn serve, void *ctx)
 		conn_close(c);
 		return;
 	}
+	/* A system call only when what it waits for changes: a bulk
+	 * transfer waits for the same thing every time. */
+	if (ev.events == c->armed)
+		return;
+	c->armed = ev.events;
 	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
 		perror("conn_loop: epoll_ctl");
 		conn_close(c);
@@ -125,8 +130,8 @@ accept_all(int ep, int listener, int first_write, conn_accepted_fn accepted,
 			conn_close(c);
 			continue;
 		}
-		ev = (struct epoll_event){
-		    .events = first_write ? EPOLLOUT : EPOLLIN, .data.ptr = c};
+		c->armed = first_write ? EPOLLOUT : EPOLLIN;
+		ev = (struct epoll_event){.events = c->armed, .data.ptr = c};
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			perror("conn_loop: epoll_ctl");
 			conn_close(c);

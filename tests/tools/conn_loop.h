@@ -22,6 +22,7 @@ enum conn_next { CONN_READ, CONN_WRITE, CONN_CLOSE };
 
 struct conn {
 	int fd;
+	uint32_t armed; /* the epoll events it waits for now */
 	/* Each server's own state; zero when the connection is accepted. */
 	long long left;
 	int stage;

@@ -80,9 +80,10 @@ print_retransmitted(struct conn *c, long long bytes)
 	struct tcp_info info;
 	socklen_t len = sizeof(info);
 
+	/* Without the figure the test that asked for it fails. */
 	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0) {
 		perror("tcp_peer: TCP_INFO");
-		exit(1);
+		return CONN_CLOSE;
 	}
 	printf("%lld bytes written, %u segments retransmitted\n", bytes,
 	       info.tcpi_total_retrans);
@@ -127,7 +128,7 @@ write_bytes(struct conn *c, const struct server *srv)
 		return CONN_CLOSE;
 	if (shutdown(c->fd, SHUT_WR) < 0) {
 		perror("tcp_peer: shutdown");
-		exit(1);
+		return CONN_CLOSE;
 	}
 	c->stage = DRAINING;
 	return read_all(c) == CONN_READ
