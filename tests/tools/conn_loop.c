@@ -15,6 +15,12 @@
  * the next. */
 #define EVENTS_AT_ONCE 64
 
+bool
+conn_would_block(void)
+{
+	return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
 int
 conn_flush(struct conn *c)
 {
@@ -23,7 +29,7 @@ conn_flush(struct conn *c)
 				  c->pending_len - c->pending_off);
 
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -1;
+			return conn_would_block() ? 1 : -1;
 		c->pending_off += (size_t)n;
 	}
 	free(c->pending);
@@ -43,7 +49,7 @@ conn_send(struct conn *c, const void *p, size_t len)
 	if (rc < 0)
 		return rc;
 	if (rc == 0 && (n = write(c->fd, p, len)) < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
+		if (!conn_would_block())
 			return -1;
 		n = 0;
 	}
@@ -113,8 +119,8 @@ accept_all(int ep, int listener, int first_write, conn_accepted_fn accepted,
 		struct epoll_event ev;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
+			if (!conn_would_block() && errno != EINTR &&
+			    errno != ECONNABORTED)
 				perror("conn_loop: accept");
 			return;
 		}

@@ -14,6 +14,7 @@
 #ifndef SEALNET_TEST_CONN_LOOP_H
 #define SEALNET_TEST_CONN_LOOP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ struct conn {
 	char *pending;
 	size_t pending_len, pending_off;
 };
+
+/* Whether the call that just failed would have blocked: the socket had
+ * nothing to read, or no room to write. */
+bool conn_would_block(void);
 
 /* Writes what c still holds of an earlier conn_send: 0 once all of it
  * has gone, 1 while some waits for room (wait for CONN_WRITE), -1 on an

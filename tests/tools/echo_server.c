@@ -3,7 +3,6 @@
  *   echo_server PORT        TCP, every connection in one process
  *   echo_server udp PORT    UDP, each datagram back to its sender
  */
-#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,8 +49,7 @@ echo(struct conn *c, void *ctx)
 	for (int round = 0; round < 16 && rc == 0; round++) {
 		ssize_t n = read(c->fd, buf, sizeof(buf));
 
-		if (n == 0 ||
-		    (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+		if (n == 0 || (n < 0 && !conn_would_block()))
 			return CONN_CLOSE;
 		if (n < 0)
 			return CONN_READ;

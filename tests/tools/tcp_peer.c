@@ -22,7 +22,6 @@
  *                                 as an MQTT broker answers a publish
  *                                 with a PUBACK and the message itself
  */
-#include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -99,8 +98,7 @@ read_all(struct conn *c)
 
 	while ((n = read(c->fd, buf, sizeof(buf))) > 0)
 		;
-	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_READ
-								  : CONN_CLOSE;
+	return n < 0 && conn_would_block() ? CONN_READ : CONN_CLOSE;
 }
 
 /* source and counted: writes the connection's bytes, then closes (or,
@@ -118,7 +116,7 @@ write_bytes(struct conn *c, const struct server *srv)
 		    write(c->fd, buf,
 			  c->left < (long long)sizeof(buf) ? (size_t)c->left
 							   : sizeof(buf));
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && conn_would_block())
 			return CONN_WRITE;
 		if (n <= 0)
 			break;
@@ -149,8 +147,7 @@ answer_pairs(struct conn *c)
 			rc = conn_send(c, "b", 1);
 	if (rc != 0)
 		return rc > 0 ? CONN_WRITE : CONN_CLOSE;
-	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? CONN_READ
-								  : CONN_CLOSE;
+	return n < 0 && conn_would_block() ? CONN_READ : CONN_CLOSE;
 }
 
 static enum conn_next
