@@ -41,16 +41,19 @@ print_if_new(char *last, size_t cap, const char *line)
 }
 
 /* The record as the SDK reads it, when it changes; offset_ns is network
- * time minus this machine's clock, the two read together. */
+ * time minus this machine's clock, the two read together, and base_ns
+ * network time minus CLOCK_MONOTONIC: what the record holds, which moves
+ * only when the record does, whatever sets the machine's clock. */
 static void
 show_time(void)
 {
 	struct sntp_time t;
-	struct timespec sys;
+	struct timespec sys, mono;
 	char line[512];
 	int rc = sntp_time_get(&t);
 
 	clock_gettime(CLOCK_REALTIME, &sys);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	if (rc < 0 && rc != -ENODATA)
 		snprintf(line, sizeof(line), "time error=%d", rc);
 	else
@@ -65,12 +68,16 @@ show_time(void)
 	printf("%s\n", line);
 	if (rc == 0)
 		printf("offset updates=%" PRIu32 " offset_ns=%" PRId64
-		       " error_ns=%" PRIu64 " age_ns=%" PRIu64 "\n",
+		       " error_ns=%" PRIu64 " age_ns=%" PRIu64
+		       " base_ns=%" PRId64 "\n",
 		       t.updates,
 		       (t.seconds - (int64_t)sys.tv_sec) *
 			       (int64_t)SEALNET_SECOND +
 			   ((int64_t)t.nanoseconds - sys.tv_nsec),
-		       t.error_ns, t.age_ns);
+		       t.error_ns, t.age_ns,
+		       (t.seconds - (int64_t)mono.tv_sec) *
+			       (int64_t)SEALNET_SECOND +
+			   ((int64_t)t.nanoseconds - mono.tv_nsec));
 	fflush(stdout);
 }
 
