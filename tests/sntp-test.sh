@@ -97,10 +97,9 @@ offset_unchanged() { # BEFORE
 # Once the record holds all the first samples: its time agrees with the
 # system clock within its own error bound, and within 1 ms.  A sample
 # queued a millisecond longer one way than the other on a busy machine
-# is off by half of that, and its round trip tells SNTP so; every sample
-# of a burst can be such a one, and then the error bound is over 1 ms
-# and SNTP's next samples, one poll interval (16 s) later, are the ones
-# to judge it by.
+# is off by half of that, and its round trip tells SNTP so; the first
+# samples can all be such ones, and then the error bound is over 1 ms
+# until the rest of the burst (eight samples 2 s apart) brings a better.
 time_is_right() { # WHAT
 	check "sntp: the time is within the error bound SNTP states ($1)" \
 		offset_within_error
@@ -262,7 +261,7 @@ check "sntp: the moment SNTP died, the record still holds the time, marked as no
 check "sntp: the new SNTP updates the record again" \
 	wait_until 15 at_least $((updates + 1)) time updates
 expect "sntp: ... as updating" 1 "$(probe time updating)"
-# Its first samples come 2 s apart: the fourth update has them all.
+# Its first samples come 2 s apart: by the fourth update it has four.
 wait_until 15 at_least $((updates + 4)) time updates >/dev/null
 time_is_right "after the restart"
 
