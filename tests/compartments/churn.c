@@ -211,6 +211,9 @@ main(void)
 	    network_start(30000 * SN_MS) < 0)
 		return 1;
 	failures = connections(WARM_UP, 0, false);
+	/* Written once now, so that its pages count in the warm figure and
+	 * not as growth. */
+	memset(connects_by_us, 0, sizeof(connects_by_us));
 	sn_log("churn: warm (%u failures)", failures);
 	pause_for(PAUSE_NS);
 	failures = connections(CONNECTIONS, WARM_UP, true);
