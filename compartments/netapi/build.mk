@@ -2,7 +2,8 @@
 # opens Firewall holes and asks TCPIP for sockets.  What it does for each
 # call is a pure state machine (flow.c), tested and fuzzed alone.
 NETAPI_DIR := compartments/netapi
-NETAPI_PURE := $(NETAPI_DIR)/flow.c $(NETAPI_DIR)/dns_cache.c
+NETAPI_PURE := $(NETAPI_DIR)/flow.c $(NETAPI_DIR)/dns_cache.c \
+	$(NETAPI_DIR)/port_draws.c
 
 STACK_COMPARTMENTS += netapi
 COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
@@ -20,6 +21,9 @@ TEST_SRCS_netapi_flow_both_test := $(NETAPI_PURE) \
 TEST_NAMES += dns_cache_test
 TEST_MAIN_dns_cache_test := $(NETAPI_DIR)/tests/dns_cache_test.c
 TEST_SRCS_dns_cache_test := $(NETAPI_PURE)
+TEST_NAMES += port_draws_test
+TEST_MAIN_port_draws_test := $(NETAPI_DIR)/tests/port_draws_test.c
+TEST_SRCS_port_draws_test := $(NETAPI_PURE)
 TEST_NAMES += netapi_messages_test
 TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
 TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c

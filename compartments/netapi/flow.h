@@ -56,7 +56,7 @@
  *     any                 connect: PICKING_PORT; udp: ADDING_RULE
  * CLOSING_DNS_HOLE_AFTER_FAILURE: firewall_dns_lookup_end [dns_server]
  *     any                 answer the failure
- * PICKING_PORT: 16 random bits r, no call
+ * PICKING_PORT: the draw r (port_draws.h), no call
  *     ok(r)               local_port = 49152 + r % 16384; connect:
  *                         ADDING_RULE_AND_CONNECTING; udp: ADDING_RULE
  *     error E             answer E

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "messages.h"
 #include "netapi_const.h"
+#include "port_draws.h"
 #include "sealnet/compartment.h"
 #include "servers.h"
 
@@ -70,6 +71,7 @@ static struct sn_compartment compartment;
 static struct sn_peer *firewall, *tcpip, *dns;
 static struct op ops[NETAPI_MAX_FLOWS];
 static struct dns_cache answers;
+static struct port_draws ports;
 
 /* Where a connect's time goes: each step's calls, and whole connects,
  * logged as the count of connects passes powers of two (from 16). */
@@ -268,9 +270,12 @@ run(struct op *op, struct flow_action a, const sn_message_ref *reply)
 			return;
 		}
 		if (a.what == FLOW_DO_PICK_PORT) {
-			if (getrandom(&ev.random, sizeof(ev.random), 0) !=
-			    sizeof(ev.random))
+			uint16_t r;
+
+			if (getrandom(&r, sizeof(r), 0) != sizeof(r))
 				ev.status = -EIO;
+			else
+				ev.random = port_draws_take(&ports, r);
 		} else if (a.what == FLOW_DO_ADD_RULE_AND_CONNECT) {
 			a = add_rule_and_connect(op);
 			reply = NULL;
@@ -497,5 +502,6 @@ main(void)
 	if (firewall == NULL || tcpip == NULL)
 		return 1;
 	server_ports_init(&servers, &compartment, firewall);
+	port_draws_init(&ports);
 	return sn_compartment_run(&compartment) < 0;
 }
