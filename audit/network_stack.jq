@@ -81,6 +81,44 @@ def all_mqtt_capabilities:
 # [{name, path, sha256}].
 def mqtt_credentials: .mqtt.credentials // [];
 
+# Whether every topic that the topic filter $inner stands for (a topic
+# name stands for itself) is matched by the filter $outer, as the MQTT
+# compartment decides what a capability grants (section 4.7 of both
+# specifications: "+" is one level, an empty one too; "#" is the parent
+# level and all below; a filter that begins with a wildcard matches no
+# topic that begins with "$").
+def mqtt_topic_within($inner; $outer):
+  # A "#" whose parent would be the empty topic, which no topic is ("#",
+  # "/#"), stands for what "+/#" there does.
+  ($inner | split("/")
+   | if .[-1] == "#" and (.[:-1] | join("/")) == "" then .[:-1] + ["+", "#"]
+     else . end) as $i
+  | ($outer | split("/")) as $o
+  | def w($k):
+      if $k == ($o | length) then $k == ($i | length)
+      elif $o[$k] == "#" then $k > 0 or ($i[0] | startswith("$") | not)
+      elif $k == ($i | length) or $i[$k] == "#" then false
+      elif $o[$k] == "+" then
+        ($k > 0 or ($i[0] | startswith("$") | not)) and w($k + 1)
+      else $i[$k] == $o[$k] and w($k + 1) end;
+    w(0);
+
+# Who may publish to a topic (or to every topic of a filter), and who may
+# subscribe to a filter (or read a topic): one entry for each capability
+# filter that grants it, {owner, host, port, transport, filter}.
+def _mqtt_granting(field; $topic):
+  [all_mqtt_capabilities[] | . as $c | (.[field] // [])[]
+   | select(. as $f | mqtt_topic_within($topic; $f))
+   | {owner: $c.owner, host: $c.host, port: $c.port,
+      transport: $c.transport, filter: .}];
+def mqtt_publishers($topic): _mqtt_granting("publish"; $topic);
+def mqtt_subscribers($filter): _mqtt_granting("subscribe"; $filter);
+
+# One sentence for each MQTT capability to a broker without TLS.
+def _mqtt_plaintext_violations:
+  [all_mqtt_capabilities[] | select(.transport != "tls")
+   | "\(.owner) may reach the MQTT broker \(.host):\(.port) in plaintext: its messages\(if .credentials then " and its password" else "" end) cross the network unencrypted"];
+
 # One sentence per way sockets could be delegated wrongly: to no one the
 # delegator calls, on by a delegate, or to a delegate that holds
 # capabilities of its own (it must reach only what it is handed).
@@ -169,6 +207,7 @@ def violations:
           "sockets and lookups are made through NetAPI, which checks capabilities")
   + _delegation_violations
   + _delegate_capabilities
+  + _mqtt_plaintext_violations
   + (time_record_writers
      | if length > 1 then
          ["\(join(", ")) all write the shared time record; one compartment may"]

@@ -33,6 +33,14 @@ TEST_SRCS_output_test := supervisor/output.c
 TEST_SRCS_restart_test := supervisor/restart.c
 
 SCRIPT_TESTS += tests/image-audit-test.sh tests/supervisor-test.sh
+# The audit's MQTT queries are held to the MQTT compartment's own topic
+# matching (tests/tools/mqtt_topic_within.c).
+everything: $(BUILD)/tools/mqtt_topic_within
+# (Second expansion: the MQTT folder's build.mk is read after this.)
+$(BUILD)/tools/mqtt_topic_within: \
+	$$(patsubst %.c,$$(OBJ)/%.o,$$(MQTT_CODEC_SRCS))
+$(OBJ)/tests/tools/mqtt_topic_within.o: CFLAGS += -Icompartments/mqtt
+FORMAT_SRCS += tests/tools/mqtt_topic_within.c
 
 TEST_NAMES += image_test
 TEST_SRCS_image_test := $(IMAGE_SRCS)

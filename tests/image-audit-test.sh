@@ -105,6 +105,27 @@ expect "an application that may export TLS keys breaks valid, by name" \
 		"$demo" >"$tmp/keys.json" && "$sealnet" audit "$tmp/keys.json" |
 		jq -c -L "$root/audit" 'include "network_stack"; [valid, violations]')"
 
+# ---- MQTT topics: the policy decides as the MQTT compartment does ----
+# Every pair of filters of up to three levels drawn from a, b, $s, + and
+# the empty level, each also with a last level #: the policy's
+# mqtt_topic_within (what mqtt_publishers and mqtt_subscribers ask)
+# against the compartment's own, through tests/tools/mqtt_topic_within.
+jq -rn '["a", "b", "$s", "+", ""] as $l
+	| [$l[], "\($l[])/\($l[])", "\($l[])/\($l[])/\($l[])"] as $f
+	| ($f + ["#"] + [$f[] + "/#"])
+	| map(select(. != "")) | unique as $all
+	| $all[] as $i | $all[] as $o | "\($i)\t\($o)"' >"$tmp/topic-pairs"
+"$build/tools/mqtt_topic_within" <"$tmp/topic-pairs" >"$tmp/topic-c" ||
+	fail "mqtt_topic_within did not run"
+jq -rR -L "$root/audit" 'include "network_stack"; split("\t")
+	| if mqtt_topic_within(.[0]; .[1]) then "1" else "0" end' \
+	<"$tmp/topic-pairs" >"$tmp/topic-jq"
+expect "the topic pairs are all valid filters" 0 \
+	"$(grep -c invalid "$tmp/topic-c")"
+expect "the policy and the MQTT compartment agree on every pair of topic filters ($(wc -l <"$tmp/topic-pairs") pairs, $(grep -c 1 "$tmp/topic-c") within)" \
+	"" "$(paste "$tmp/topic-pairs" "$tmp/topic-c" "$tmp/topic-jq" |
+		awk -F'\t' '$3 != $4 { print; exit }')"
+
 # The generator refuses an export that does not say what it does, or says
 # it in words the policy does not know.
 fbs_refused() { # description, sed edit, expected reason

@@ -244,6 +244,20 @@ image "$tmp/test.json" --identity "device=$pki/device.pem,$pki/device.key" \
 expect "the audit names the plaintext broker, and its level" \
 	'plain:plaintext:3.1.1' \
 	"$(audit "$tmp/test.json" 'all_mqtt_capabilities[] | select(.transport != "tls") | "\(.port | tostring | sub("1883"; "plain")):\(.transport):\(.version)"' | tr -d '"')"
+expect "violations names the plaintext broker, and who may reach it" \
+	'["mqtt_test may reach the MQTT broker broker.test:1883 in plaintext: its messages cross the network unencrypted"]' \
+	"$(audit "$tmp/test.json" '[violations[] | select(test("MQTT"))]')"
+expect "who may publish to sealnet/test/a/b: mqtt_test, through its filter sealnet/test/#" \
+	'[{"owner":"mqtt_test","host":"broker.test","port":8883,"transport":"tls","filter":"sealnet/test/#"}]' \
+	"$(audit "$tmp/test.json" 'mqtt_publishers("sealnet/test/a/b")')"
+expect "who may publish to the Will's topics: mqtt_will alone" \
+	'["mqtt_will"]' \
+	"$(audit "$tmp/test.json" '[mqtt_publishers("sealnet/will/#")[].owner] | unique')"
+expect "who may subscribe to sealnet/test/a: mqtt_test, through sealnet/test/+" \
+	'["mqtt_test:sealnet/test/+"]' \
+	"$(audit "$tmp/test.json" '[mqtt_subscribers("sealnet/test/a")[] | "\(.owner):\(.filter)"]')"
+expect "... and to sealnet/test/a/b or sealnet/test/#: nobody" '[[],[]]' \
+	"$(audit "$tmp/test.json" '[mqtt_subscribers("sealnet/test/a/b"), mqtt_subscribers("sealnet/test/#")]')"
 expect "the audit names the credentials each capability uses, by name" \
 	"badutf8:null broker:null garbage:null idzero:null no_certificate:sensor oversized:null pingreq:null plain:null secure:sensor silent:null wrong_password:intruder" \
 	"$(audit "$tmp/test.json" '.compartments.mqtt_test.imports[] | select(.mqtt) | "\(.name):\(.mqtt.credentials)"' |
