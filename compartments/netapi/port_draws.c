@@ -1,6 +1,7 @@
 /* Local ports for connections: see port_draws.h. */
 #include "port_draws.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 _Static_assert(NETAPI_EPHEMERAL_COUNT % 64 == 0,
@@ -15,14 +16,14 @@ port_draws_init(struct port_draws *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int
+static bool
 is_taken(const struct port_draws *d, unsigned k)
 {
-	return (int)((d->taken[k / 64] >> (k % 64)) & 1u);
+	return (d->taken[k / 64] >> (k % 64)) & 1u;
 }
 
 static void
-set_taken(struct port_draws *d, unsigned k, int on)
+set_taken(struct port_draws *d, unsigned k, bool on)
 {
 	uint64_t bit = (uint64_t)1 << (k % 64);
 
@@ -41,11 +42,11 @@ port_draws_take(struct port_draws *d, uint16_t random)
 	while (is_taken(d, k))
 		k = (k + 1) % NETAPI_EPHEMERAL_COUNT;
 	if (d->count == NETAPI_RECENT_PORTS)
-		set_taken(d, d->recent[d->next], 0);
+		set_taken(d, d->recent[d->next], false);
 	else
 		d->count++;
 	d->recent[d->next] = (uint16_t)k;
 	d->next = (d->next + 1) % NETAPI_RECENT_PORTS;
-	set_taken(d, k, 1);
+	set_taken(d, k, true);
 	return (uint16_t)k;
 }
