@@ -120,6 +120,10 @@ jq -rn '["a", "b", "$s", "+", ""] as $l
 jq -rR -L "$root/audit" 'include "network_stack"; split("\t")
 	| if mqtt_topic_within(.[0]; .[1]) then "1" else "0" end' \
 	<"$tmp/topic-pairs" >"$tmp/topic-jq"
+# 310 filters, so 96,100 pairs, each answered by both sides.
+expect "every pair of topic filters is answered by the compartment and by the policy" \
+	"96100 96100 96100" \
+	"$(wc -l <"$tmp/topic-pairs") $(wc -l <"$tmp/topic-c") $(wc -l <"$tmp/topic-jq")"
 expect "the topic pairs are all valid filters" 0 \
 	"$(grep -c invalid "$tmp/topic-c")"
 expect "the policy and the MQTT compartment agree on every pair of topic filters ($(wc -l <"$tmp/topic-pairs") pairs, $(grep -c 1 "$tmp/topic-c") within)" \
