@@ -24,6 +24,9 @@ TEST_SRCS_dns_cache_test := $(NETAPI_PURE)
 TEST_NAMES += port_draws_test
 TEST_MAIN_port_draws_test := $(NETAPI_DIR)/tests/port_draws_test.c
 TEST_SRCS_port_draws_test := $(NETAPI_PURE)
+# TCPIP's lwIP configuration, for the size of its pcb pool.
+$(OBJ)/$(NETAPI_DIR)/tests/port_draws_test.o: CFLAGS += \
+	-Icompartments/tcpip/port
 TEST_NAMES += netapi_messages_test
 TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
 TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c

@@ -33,8 +33,8 @@
 /* Ports drawn for one connect before TCPIP's -EADDRINUSE is passed on. */
 #define NETAPI_PORT_TRIES 4u
 /* Ports kept out of the next draws once drawn (port_draws.h): more than
- * TCPIP's lwIP can hold in TIME_WAIT (MEMP_NUM_TCP_PCB, 1,100), an eighth
- * of the range. */
+ * TCPIP's lwIP can hold in TIME_WAIT (MEMP_NUM_TCP_PCB, 1,100; the unit
+ * test asserts it), an eighth of the range. */
 #define NETAPI_RECENT_PORTS 2048u
 
 #define NETAPI_DNS_PORT 53u

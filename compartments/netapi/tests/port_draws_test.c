@@ -9,12 +9,15 @@
 #include <string.h>
 
 #include "harness.h"
+#include "lwipopts.h"
 #include "port_draws.h"
 
 #define COUNT NETAPI_EPHEMERAL_COUNT
-/* TCPIP's lwIP pcb pool (MEMP_NUM_TCP_PCB): what it can hold in
- * TIME_WAIT at most. */
-#define LWIP_PCBS 1100u
+/* TCPIP's lwIP pcb pool: what it can hold in TIME_WAIT at most, read
+ * from TCPIP's own configuration so that the two cannot drift apart. */
+#define LWIP_PCBS MEMP_NUM_TCP_PCB
+_Static_assert(NETAPI_RECENT_PORTS > LWIP_PCBS,
+	       "NetAPI keeps out more ports than lwIP can hold in TIME_WAIT");
 
 static struct port_draws d;
 
