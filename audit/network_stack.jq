@@ -108,7 +108,7 @@ def mqtt_topic_within($inner; $outer):
 # filter that grants it, {owner, host, port, transport, filter}.
 def _mqtt_granting(field; $topic):
   [all_mqtt_capabilities[] | . as $c | (.[field] // [])[]
-   | select(. as $f | mqtt_topic_within($topic; $f))
+   | select(mqtt_topic_within($topic; .))
    | {owner: $c.owner, host: $c.host, port: $c.port,
       transport: $c.transport, filter: .}];
 def mqtt_publishers($topic): _mqtt_granting("publish"; $topic);

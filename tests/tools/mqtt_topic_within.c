@@ -5,12 +5,13 @@
  * every topic INNER stands for is matched by OUTER (mqtt_topic_within),
  * "0" if not, or "invalid" if either is not a valid topic filter.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "topic.h"
 
-static int
+static bool
 valid(const char *f)
 {
 	return mqtt_topic_filter_check((const uint8_t *)f, strlen(f), false) ==
