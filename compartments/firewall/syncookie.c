@@ -8,12 +8,19 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define LOW_MASK    0x7fu
-#define PARITY_BIT  0x40u
-#define WSCALE_MASK 0x3cu
-#define MSS_MASK    0x03u
+#define LOW_MASK     0x1fu
+#define PARITY_BIT   0x10u
+#define WSCALE_MASK  0x0cu
+#define WSCALE_SHIFT 2
+#define MSS_MASK     0x03u
 
 static const uint16_t mss_classes[] = SYNCOOKIE_MSS_CLASSES;
+static const uint8_t wscale_classes[] = SYNCOOKIE_WSCALE_CLASSES;
+
+_Static_assert(sizeof(mss_classes) / sizeof(mss_classes[0]) == MSS_MASK + 1,
+	       "one MSS class for each value of its bits");
+_Static_assert(sizeof(wscale_classes) == WSCALE_MASK >> WSCALE_SHIFT,
+	       "a window scale class for each value of its bits but none");
 
 int
 syncookie_key_init(struct syncookie_key *k,
@@ -51,7 +58,7 @@ syncookie_counter(uint64_t now_ns)
 	return now_ns / SYNCOOKIE_PERIOD_NS;
 }
 
-/* The top 25 bits of the MAC over the client's connection (source to
+/* The top 27 bits of the MAC over the client's connection (source to
  * destination), its initial sequence number, the counter and the low bits
  * of the cookie. */
 static int
@@ -104,12 +111,13 @@ syncookie_make(const struct syncookie_key *k, const struct tcpseg *s,
 	     i++)
 		if (s->has_mss && s->mss >= mss_classes[i])
 			mss_class = i;
+	/* 0 for none, else one more than the largest class not above it. */
 	if (s->has_wscale)
-		wscale = 1u + (s->wscale > SYNCOOKIE_MAX_WSCALE
-				   ? SYNCOOKIE_MAX_WSCALE
-				   : s->wscale);
-	low = ((uint32_t)(counter & 1) ? PARITY_BIT : 0) | wscale << 2 |
-	      mss_class;
+		for (uint32_t i = 0; i < sizeof(wscale_classes); i++)
+			if (s->wscale >= wscale_classes[i])
+				wscale = i + 1;
+	low = ((uint32_t)(counter & 1) ? PARITY_BIT : 0) |
+	      wscale << WSCALE_SHIFT | mss_class;
 	rc = cookie_mac(k, s, s->seq, counter, low, &mac);
 	if (rc < 0)
 		return rc;
@@ -121,7 +129,7 @@ int
 syncookie_check(const struct syncookie_key *k, const struct tcpseg *s,
 		uint64_t counter, struct syncookie_syn *syn)
 {
-	uint32_t cookie = s->ack - 1, low = cookie & LOW_MASK, mac;
+	uint32_t cookie = s->ack - 1, low = cookie & LOW_MASK, mac, wscale;
 	bool odd = (low & PARITY_BIT) != 0;
 
 	/* The parity names the counter: one MAC per ACK, flood or not. */
@@ -136,7 +144,7 @@ syncookie_check(const struct syncookie_key *k, const struct tcpseg *s,
 	    mac != (cookie & ~LOW_MASK))
 		return -EACCES;
 	syn->mss = mss_classes[low & MSS_MASK];
-	syn->wscale =
-	    (low & WSCALE_MASK) ? (int)((low & WSCALE_MASK) >> 2) - 1 : -1;
+	wscale = (low & WSCALE_MASK) >> WSCALE_SHIFT;
+	syn->wscale = wscale > 0 ? wscale_classes[wscale - 1] : -1;
 	return 0;
 }

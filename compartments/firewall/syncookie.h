@@ -5,16 +5,24 @@
  * OpenSSL's SipHash-2-4 keyed from getrandom() by the caller.
  *
  * A cookie's 32 bits, high to low:
- *   25  the MAC, over the key, the connection's addresses and ports, the
- *       client's initial sequence number, the time counter and the 7 bits
+ *   27  the MAC, over the key, the connection's addresses and ports, the
+ *       client's initial sequence number, the time counter and the 5 bits
  *       below
  *    1  the time counter's lowest bit: which of the two counters it used
- *    4  the client's window scale shift plus one, or 0 for none
+ *    2  the client's window scale shift, rounded down to one of three
+ *       classes, or none
  *    2  the client's MSS, rounded down to one of four classes
  * The time counter advances every SYNCOOKIE_PERIOD_NS; a cookie is valid
  * while its counter is the current one or the one before, so for at least
- * one period and less than two.  A forged ACK matches with probability
- * 2^-25.
+ * one period and less than two.
+ *
+ * Whatever the cookie keeps in clear is a value a forged ACK need not
+ * guess: a random ACK matches one of the 2^5 cookies its connection may
+ * have with probability 2^-27.  That is why the shift is kept in classes
+ * and not whole (16 values cost two more bits, a probability of 2^-25):
+ * a shift rounded down makes lwIP read the client's window as smaller
+ * than it is, which is safe and, from the smallest class up, still
+ * scales it to megabytes.
  */
 #ifndef SEALNET_SYNCOOKIE_H
 #define SEALNET_SYNCOOKIE_H
@@ -32,8 +40,11 @@
 	{                                                                      \
 		536, 1220, 1440, 1460                                          \
 	}
-/* lwIP takes no larger shift (RFC 7323). */
-#define SYNCOOKIE_MAX_WSCALE 14
+/* The window scale classes: a client's shift is rounded down to one. */
+#define SYNCOOKIE_WSCALE_CLASSES                                               \
+	{                                                                      \
+		0, 6, 9                                                        \
+	}
 
 struct evp_mac_ctx_st;
 
@@ -50,7 +61,8 @@ void syncookie_key_free(struct syncookie_key *k);
 /* What a cookie brings back of the SYN it answered. */
 struct syncookie_syn {
 	uint16_t mss; /* a class, never above the client's */
-	int wscale;   /* the client's shift, or -1 if it sent none */
+	int wscale;   /* a class, never above the client's shift; -1 if it
+			 sent none */
 };
 
 /* The counter for a time in nanoseconds. */
