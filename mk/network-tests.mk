@@ -13,6 +13,8 @@ FORMAT_SRCS += tests/tools/echo_server.c tests/tools/tcp_peer.c \
 SCRIPT_TESTS += tests/network-test.sh
 # Floods against a server port: SYN cookies keep it open.
 SCRIPT_TESTS += tests/attack/syn-flood.sh
+# A peer that vanishes while a closed connection still has data for it.
+SCRIPT_TESTS += tests/attack/vanished-peer.sh
 
 # The network tests' compartment tcp_test: tests/compartments/tcp_test.c
 # holds its declarations and main, tests/compartments/tcp_test/ its steps,

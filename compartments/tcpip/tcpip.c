@@ -126,6 +126,7 @@ tick(void *ctx)
 {
 	tick_armed = false;
 	sys_check_timeouts();
+	tcp_give_up_silent_orphans();
 	tcpip_holes_tick();
 	arm_tick();
 }
