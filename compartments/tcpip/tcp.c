@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-#include "lwip/priv/tcp_priv.h"
-
 #include "firewall_holes.h"
 #include "listeners.h"
 #include "log.h"
@@ -38,48 +36,6 @@ void
 tcp_sockets_init(void)
 {
 	pcb_ext_arg = tcp_ext_arg_alloc_id();
-}
-
-/*
- * A connection its owner closed while lwIP still had data or a FIN to
- * deliver is given up after this many retransmissions in a row with no
- * answer, not after lwIP's TCP_MAXRTX for every connection (12: 39
- * minutes, from a first timeout of 2.5-3 s doubled up to 128 times).
- * Until then it holds its Firewall rule, and a server connection its
- * place under the port's limit, though nobody will ever read it: a peer
- * that vanished, or an address a forged SYN cookie let in, held that
- * place all that time.  Five take 78-93 s, about as long as Linux gives a
- * closed connection (tcp_orphan_retries); a peer that answers resets the
- * count.
- */
-#define ORPHAN_MAXRTX 5
-
-static unsigned long long orphans_given_up;
-
-void
-tcp_give_up_silent_orphans(void)
-{
-	struct tcp_pcb *p;
-
-again:
-	for (p = tcp_active_pcbs; p != NULL; p = p->next) {
-		/* TCPIP never half-closes: in these states, its owner has
-		 * closed the socket and lwIP waits for the peer to
-		 * acknowledge what is left. */
-		bool orphan = p->state == FIN_WAIT_1 || p->state == CLOSING ||
-			      p->state == LAST_ACK;
-
-		if (orphan && p->nrtx >= ORPHAN_MAXRTX) {
-			/* The reset frees the rule at once; the abort frees
-			 * the pcb, and changes the list. */
-			tcp_abort(p);
-			if (sn_log_worth(++orphans_given_up))
-				sn_log("gave up %llu closed connections whose "
-				       "peer stopped answering",
-				       orphans_given_up);
-			goto again;
-		}
-	}
 }
 
 /* ---- closed connections' segments (segments.h) ---- */

@@ -22,9 +22,6 @@ bool tcp_count_what_is_left(const struct sock *s);
 /* Answers the receives that data came for since the last call
  * (receive_due): at the end of each batch of frames, and of each turn. */
 void tcp_deliver_due(void);
-/* Aborts each connection its owner closed whose peer has not answered
- * ORPHAN_MAXRTX retransmissions in a row; on lwIP's tick. */
-void tcp_give_up_silent_orphans(void);
 
 /* TCP's exports (the handler table is in tcpip.c). */
 void serve_socket_connect(void *ctx, struct sn_incoming *in);

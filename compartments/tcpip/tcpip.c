@@ -17,6 +17,7 @@
 #include "listeners.h"
 #include "log.h"
 #include "netif.h"
+#include "orphans.h"
 #include "sealnet/compartment.h"
 #include "sockets.h"
 #include "stack.h"
@@ -126,7 +127,7 @@ tick(void *ctx)
 {
 	tick_armed = false;
 	sys_check_timeouts();
-	tcp_give_up_silent_orphans();
+	orphans_give_up_silent();
 	tcpip_holes_tick();
 	arm_tick();
 }
