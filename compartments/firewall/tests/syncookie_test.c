@@ -136,7 +136,7 @@ TEST(a_cookie_keeps_five_bits_in_clear)
 	static const int mss[] = {0, 536, 1220, 1300, 1440, 1460, 9000};
 	bool used[32] = {false};
 	struct tcpseg syn = segment(0, client4, 40000, TCPSEG_SYN);
-	uint32_t cookie, low, mac_bits_set, mac_bits_clear;
+	uint32_t cookie, low = 0, mac_bits_set, mac_bits_clear;
 	unsigned n = 0;
 
 	for (uint64_t counter = 6; counter < 8; counter++)
