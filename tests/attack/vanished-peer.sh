@@ -54,7 +54,7 @@ say "the Firewall's rules when idle: ${idle:-none logged}"
 # The client holds its socket open, reads nothing and says nothing: its
 # kernel would acknowledge, and the blackhole takes that.
 spawn ip netns exec "$TESTNET_SRV" /usr/bin/python3 -c "
-import socket, sys, time
+import socket, time
 s = socket.create_connection(('$addr', 80))
 print('connected', flush=True)
 time.sleep(3600)" >"$SN_TMP/client.out"
