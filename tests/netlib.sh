@@ -53,3 +53,16 @@ net_address() {
 		grep -oE '10\.0\.0\.[0-9]+' | head -1)
 	check "the stack has an address (${addr:-none})" test -n "$addr"
 }
+
+# in_srv COMMAND...: COMMAND in the server namespace (10.0.0.1).
+in_srv() { ip netns exec "$TESTNET_SRV" "$@"; }
+
+# The Firewall's rule count as it last logged it.  It logs the count
+# only when it changed (at most once a second), so the present count is
+# the newest such line of the whole run, not only of what followed a mark.
+rules() {
+	(
+		unmark "$log"
+		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
+	)
+}

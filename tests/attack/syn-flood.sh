@@ -28,7 +28,6 @@ net_begin server hping3 curl
 FLOOD_SECONDS=10
 HPING_INTERVAL=${HPING_INTERVAL:-u25}
 
-in_srv() { ip netns exec "$TESTNET_SRV" "$@"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
@@ -79,16 +78,6 @@ finally:
 print("%.6f s" % (time.monotonic() - start))
 sys.exit(0 if reply.startswith(b"HTTP/1.0 200 OK") else 1)
 PY
-}
-
-# The Firewall's rule count as it last logged it.  It logs the count
-# only when it changed (at most once a second), so the present count is
-# the newest such line of the whole run, not only of what followed a mark.
-rules() {
-	(
-		unmark "$log"
-		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
-	)
 }
 
 # CPU seconds a process has used so far.

@@ -27,17 +27,6 @@ set -uo pipefail
 net_begin vanished python3 curl
 GIVE_UP_LIMIT=150
 
-in_srv() { ip netns exec "$TESTNET_SRV" "$@"; }
-
-# The Firewall's rule count as it last logged it (it logs a change at
-# most once a second): the newest such line of the whole run.
-rules() {
-	(
-		unmark "$log"
-		lines "$log" '^Firewall: rules: [0-9]+$' | tail -1 | grep -oE '[0-9]+$'
-	)
-}
-
 rules_not_idle() { [ "$(rules)" != "$idle" ]; }
 
 net_up
