@@ -27,12 +27,20 @@
 #define ORPHAN_MAXRTX 5
 
 static unsigned long long given_up;
+static u32_t swept_at;
 
 void
 orphans_give_up_silent(void)
 {
 	struct tcp_pcb *p;
 
+	/* A silent peer's retransmission count grows only in lwIP's slow
+	 * timer, which also advances tcp_ticks (a fast retransmit answers
+	 * a peer's duplicate acknowledgements): one sweep after each of
+	 * its runs, not one on each of the fifty ticks between them. */
+	if (tcp_ticks == swept_at)
+		return;
+	swept_at = tcp_ticks;
 again:
 	for (p = tcp_active_pcbs; p != NULL; p = p->next) {
 		/* TCPIP never half-closes: in these states, its owner has
