@@ -31,11 +31,15 @@
 
 #include "sockets.h"
 
-/* One connection's whole queue, so a bulk transfer is never held back;
- * five owners at the bound leave a sixth of the pool to the others. */
-#define OWNER_SEGMENTS_MAX ((uint32_t)TCP_SND_QUEUELEN + 50u)
+/* One connection's whole send buffer in full segments, so a bulk
+ * transfer is never held back; five owners at the bound leave a sixth of
+ * the pool to the others, and their data, in full segments, leaves lwIP's
+ * heap room for the frames that arrive. */
+#define OWNER_SEGMENTS_MAX ((uint32_t)(TCP_SND_BUF / TCP_MSS) + 50u)
 _Static_assert(5u * OWNER_SEGMENTS_MAX < MEMP_NUM_TCP_SEG,
 	       "five owners at their bound must leave segments to others");
+_Static_assert(5ull * OWNER_SEGMENTS_MAX * TCP_MSS < MEM_SIZE,
+	       "five owners' data at their bound must leave lwIP's heap room");
 
 /* Takes s's queue length again (0 once its pcb is gone), and returns its
  * owner's total. */

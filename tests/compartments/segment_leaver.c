@@ -34,15 +34,15 @@ SEALNET_QUOTA(sockets, 2);
 SEALNET_RESTART(never, 0);
 
 /* Enough rounds of one connection's queue each to take the whole pool
- * (compartments/tcpip: 718 segments a connection, 4096 in the pool). */
+ * (compartments/tcpip: 1,436 segments a connection, 4,096 in the pool). */
 #define ROUNDS 7u
 /* A send that waits this long waits for an acknowledgement that will
  * not come. */
 #define SEND_WAIT (300 * SEALNET_MS)
 /* Far more than one connection's queue: the loop ends on a wait. */
 #define MOST_SENDS 5000u
-/* More than a connection's queue: its sends were acknowledged as they
- * went, and nothing of its owner's waits any more. */
+/* More than the owner's share of segments (768): its sends were
+ * acknowledged as they went, and nothing of its owner's waits any more. */
 #define FREED_SENDS 1000u
 
 /* One round: the sends taken, or a negative error of the connect or

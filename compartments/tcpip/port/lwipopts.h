@@ -49,15 +49,24 @@ uint32_t sealnet_lwip_rand(void);
  * pays for two whole windows at once.  A
  * window update of its own goes only once a quarter of the window is
  * free again: lwIP's default (4 MSS) sent one after nearly every reply to
- * the application, each a frame through the Firewall. */
+ * the application, each a frame through the Firewall.
+ *
+ * The send buffer is what bounds a bulk send: lwIP holds every byte sent
+ * until it is acknowledged, and an acknowledgement takes a few hundred
+ * microseconds to come back through the Firewall, so with 256 KiB the
+ * buffer was full and the application waiting for most of a transfer.
+ * 1 MiB is as much as an owner's share of lwIP's segments (segments.h)
+ * covers in full segments, so no owner may hold more of lwIP's heap than
+ * with the smaller buffer.  A connection's queue is lwIP's least for
+ * its buffer; the owner's share stops it first. */
 #define LWIP_TCP		 1
 #define TCP_MSS			 1460
 #define LWIP_WND_SCALE		 1
 #define TCP_RCV_SCALE		 4
 #define TCP_WND			 (512 * 1024)
 #define TCP_WND_UPDATE_THRESHOLD (TCP_WND / 4)
-#define TCP_SND_BUF		 (256 * 1024)
-#define TCP_SND_QUEUELEN	 (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_SND_BUF		 (1024 * 1024)
+#define TCP_SND_QUEUELEN	 (2 * TCP_SND_BUF / TCP_MSS)
 #define TCP_SNDLOWAT		 (16 * TCP_MSS)
 #define TCP_OVERSIZE		 TCP_MSS
 #define LWIP_TCP_KEEPALIVE	 1
