@@ -10,6 +10,8 @@ static struct {
 	const struct sn_peer *owner;
 	uint32_t segments;
 	bool waiting;
+	/* Sends that found the owner at its share, while it had a slot. */
+	uint64_t waits;
 } owners[SN_MAX_PEERS];
 
 /* The owner's slot, a free one taken for it if it has none; or -1. */
@@ -28,6 +30,7 @@ slot_of(const struct sn_peer *owner, bool take)
 		owners[free_slot].owner = owner;
 		owners[free_slot].segments = 0;
 		owners[free_slot].waiting = false;
+		owners[free_slot].waits = 0;
 	}
 	return take ? free_slot : -1;
 }
@@ -74,12 +77,16 @@ segments_recount(struct sock *s)
 			     : 0);
 }
 
-bool
-segments_owner_may_send(const struct sock *s)
+uint32_t
+segments_owner_room(const struct sock *s)
 {
 	int i = s->owner_peer ? slot_of(s->owner_peer, false) : -1;
 
-	return i < 0 || owners[i].segments < OWNER_SEGMENTS_MAX;
+	if (i < 0)
+		return OWNER_SEGMENTS_MAX;
+	return owners[i].segments < OWNER_SEGMENTS_MAX
+		   ? OWNER_SEGMENTS_MAX - owners[i].segments
+		   : 0;
 }
 
 void
@@ -89,13 +96,15 @@ segments_forget(struct sock *s)
 		(void)count_set(s->owner_peer, &s->segments, 0);
 }
 
-void
+uint64_t
 segments_owner_waits(const struct sock *s)
 {
 	int i = s->owner_peer ? slot_of(s->owner_peer, true) : -1;
 
-	if (i >= 0)
-		owners[i].waiting = true;
+	if (i < 0)
+		return 0;
+	owners[i].waiting = true;
+	return ++owners[i].waits;
 }
 
 bool

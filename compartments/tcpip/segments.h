@@ -45,14 +45,16 @@ _Static_assert(5ull * OWNER_SEGMENTS_MAX * TCP_MSS < MEM_SIZE,
  * owner's total. */
 uint32_t segments_recount(struct sock *s);
 
-/* Whether s's owner may queue more: under its bound. */
-bool segments_owner_may_send(const struct sock *s);
+/* How many more segments s's owner may queue: 0 at its bound. */
+uint32_t segments_owner_room(const struct sock *s);
 
 /* Before s is freed: its segments leave its owner's count. */
 void segments_forget(struct sock *s);
 
-/* A send of s's owner waits for its count to fall under the bound. */
-void segments_owner_waits(const struct sock *s);
+/* A send of s's owner waits for its count to fall under the bound.
+ * Returns how many of its sends have waited so, since it last had
+ * nothing queued: 1 for the first. */
+uint64_t segments_owner_waits(const struct sock *s);
 
 /* True once, when owner had a send waiting and is under its bound
  * again: its sockets' waiting sends are to be retried. */

@@ -35,20 +35,19 @@ void
 send_room_back(struct sock *s)
 {
 	if (s->pcb == NULL || !send_room(s->pcb) ||
-	    !segments_owner_may_send(s) ||
+	    segments_owner_room(s) == 0 ||
 	    !still_waiting(&s->send_waiting, &s->send_wait, 0))
 		return;
 	s->send_waiting = false;
 	answer_later_ok(&s->send_wait, SN_BODY_SENT, sent_body(0));
 }
 
-/* Said once for each power of two, with the owner's name. */
+/* Said for each owner's first wait and each power of two after it, with
+ * its name: every owner that reaches its share is named. */
 static void
-count_share_waits(const struct sock *s)
+count_share_waits(const struct sock *s, uint64_t waits)
 {
-	static uint64_t waits;
-
-	if (sn_log_worth(++waits))
+	if (sn_log_worth(waits))
 		sn_log("%s is at its share of lwIP's segments (%u of %u): "
 		       "its sends wait (%llu times so far)",
 		       s->owner_peer ? s->owner_peer->name : "?",
@@ -62,7 +61,7 @@ serve_send(void *ctx, struct sn_incoming *in)
 	sn_send_ref req = sn_message_body_as_send(in->request);
 	sn_handle h;
 	struct sock *s;
-	uint32_t len, n;
+	uint32_t len, n, room;
 	const uint8_t *data = sn_send_data(req, &len);
 
 	sn_send_socket(req, &h);
@@ -77,15 +76,16 @@ serve_send(void *ctx, struct sn_incoming *in)
 		answer_error(in, -EBUSY);
 		return;
 	}
-	/* Past its share of lwIP's segments, the owner waits as for a full
-	 * send buffer (segments.h). */
-	if (segments_owner_may_send(s)) {
-		n = write_some(s->pcb, data, len);
+	/* A send takes no more than the owner's share of lwIP's segments
+	 * has room for; at its share, the owner waits as for a full send
+	 * buffer (segments.h). */
+	room = segments_owner_room(s);
+	if (room > 0) {
+		n = write_some(s->pcb, data, len, room);
 		(void)segments_recount(s);
 	} else {
 		n = 0;
-		segments_owner_waits(s);
-		count_share_waits(s);
+		count_share_waits(s, segments_owner_waits(s));
 	}
 	if (n > 0 || len == 0) {
 		/* Taken either way: what tcp_output cannot send now (no

@@ -9,12 +9,16 @@
 #include "write.h"
 
 uint32_t
-write_some(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len)
+write_some(struct tcp_pcb *pcb, const uint8_t *data, uint32_t len,
+	   uint32_t max_segments)
 {
 	uint32_t n = len < pcb->snd_buf ? len : (uint32_t)pcb->snd_buf;
 	uint32_t done = 0;
 	u16_t mss = tcp_mss(pcb) > 0 ? tcp_mss(pcb) : 1;
 	u16_t whole = (u16_t)(0xffffu / mss * mss);
+
+	if (max_segments < n / mss + (n % mss != 0))
+		n = max_segments * mss;
 
 	while (done < n) {
 		u16_t piece = n - done > whole ? whole : (u16_t)(n - done);

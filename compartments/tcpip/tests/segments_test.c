@@ -28,6 +28,9 @@ fresh(void)
 	}
 }
 
+#define CHECK_NONE_LEFT(s) CHECK_EQ_INT(segments_owner_room(s), 0)
+#define CHECK_SOME_LEFT(s) CHECK(segments_owner_room(s) > 0)
+
 /* lwIP's queue of socket i holds n segments; the owner's total. */
 static uint32_t
 queued(unsigned i, u16_t n)
@@ -42,13 +45,15 @@ TEST(an_owners_connections_add_up_and_others_are_apart)
 	CHECK_EQ_INT(queued(0, 300), 300);
 	CHECK_EQ_INT(queued(1, 300), 600);
 	CHECK_EQ_INT(queued(3, 5), 5);
-	CHECK(segments_owner_may_send(&socks[2]));
+	/* Its room is what its connections together leave of its share. */
+	CHECK_EQ_INT(segments_owner_room(&socks[2]), OWNER_SEGMENTS_MAX - 600);
+	CHECK_EQ_INT(segments_owner_room(&socks[3]), OWNER_SEGMENTS_MAX - 5);
 	CHECK_EQ_INT(queued(2, OWNER_SEGMENTS_MAX - 600), OWNER_SEGMENTS_MAX);
 	/* At its bound the owner waits on every connection, the other
 	 * owner not at all. */
-	CHECK(!segments_owner_may_send(&socks[0]));
-	CHECK(!segments_owner_may_send(&socks[2]));
-	CHECK(segments_owner_may_send(&socks[3]));
+	CHECK_NONE_LEFT(&socks[0]);
+	CHECK_NONE_LEFT(&socks[2]);
+	CHECK_SOME_LEFT(&socks[3]);
 }
 
 TEST(acknowledgements_bring_the_owner_back_and_wake_it_once)
@@ -58,9 +63,32 @@ TEST(acknowledgements_bring_the_owner_back_and_wake_it_once)
 	segments_owner_waits(&socks[1]);
 	CHECK(!segments_owner_freed(&hostile));
 	queued(0, OWNER_SEGMENTS_MAX - 1);
-	CHECK(segments_owner_may_send(&socks[1]));
+	CHECK_SOME_LEFT(&socks[1]);
 	CHECK(segments_owner_freed(&hostile));
 	CHECK(!segments_owner_freed(&hostile));
+}
+
+/* Each owner's waits are its own, so that TCPIP's log names every owner
+ * that reaches its share, not only whichever makes a power of two of
+ * all waits together. */
+TEST(each_owners_waits_are_counted_apart)
+{
+	fresh();
+	queued(0, OWNER_SEGMENTS_MAX);
+	queued(3, OWNER_SEGMENTS_MAX);
+	CHECK_EQ_INT(segments_owner_waits(&socks[0]), 1);
+	CHECK_EQ_INT(segments_owner_waits(&socks[1]), 2);
+	CHECK_EQ_INT(segments_owner_waits(&socks[3]), 1);
+	/* Once it has nothing queued, its next wait is a first again. */
+	queued(0, 0);
+	CHECK(segments_owner_freed(&hostile));
+	queued(0, OWNER_SEGMENTS_MAX);
+	CHECK_EQ_INT(segments_owner_waits(&socks[0]), 1);
+	/* Neither owner keeps its slot for the tests after. */
+	queued(0, 0);
+	queued(3, 0);
+	CHECK(segments_owner_freed(&hostile));
+	CHECK(segments_owner_freed(&honest));
 }
 
 TEST(a_waiting_owner_is_woken_even_when_nothing_is_left)
@@ -127,14 +155,14 @@ TEST(a_closed_connections_queue_stays_its_owners_until_acknowledged)
 	CHECK(segments_left_owner(left) == &hostile);
 	/* Its next connection finds the share all but taken. */
 	CHECK_EQ_INT(queued(1, 68), OWNER_SEGMENTS_MAX);
-	CHECK(!segments_owner_may_send(&socks[2]));
-	CHECK(segments_owner_may_send(&socks[3]));
+	CHECK_NONE_LEFT(&socks[2]);
+	CHECK_SOME_LEFT(&socks[3]);
 	segments_owner_waits(&socks[1]);
 	/* Acknowledgements for the closed connection free the owner. */
 	pcbs[0].snd_queuelen = 100;
 	CHECK_EQ_INT(segments_left_recount(left), 100);
 	CHECK(segments_owner_freed(&hostile));
-	CHECK(segments_owner_may_send(&socks[2]));
+	CHECK_SOME_LEFT(&socks[2]);
 	/* Its last one ends the record, and the count with it. */
 	pcbs[0].snd_queuelen = 0;
 	CHECK_EQ_INT(segments_left_recount(left), 0);
@@ -194,6 +222,7 @@ main(void)
 {
 	RUN(an_owners_connections_add_up_and_others_are_apart);
 	RUN(acknowledgements_bring_the_owner_back_and_wake_it_once);
+	RUN(each_owners_waits_are_counted_apart);
 	RUN(a_waiting_owner_is_woken_even_when_nothing_is_left);
 	RUN(a_connection_gone_or_freed_leaves_the_count);
 	RUN(every_owner_of_a_compartment_fits_the_table);

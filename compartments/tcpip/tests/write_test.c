@@ -19,6 +19,8 @@ static struct {
 } writes;
 
 static uint8_t data[256 * 1024];
+/* No bound on the segments the write may fill. */
+#define ANY UINT32_MAX
 
 err_t
 tcp_write(struct tcp_pcb *pcb, const void *arg, u16_t len, u8_t apiflags)
@@ -54,7 +56,7 @@ TEST(a_large_send_is_taken_whole_when_the_buffer_has_room)
 {
 	struct tcp_pcb pcb = pcb_with(256 * 1024, 1460);
 
-	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024), 120 * 1024);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, ANY), 120 * 1024);
 	CHECK_EQ_INT(pcb.snd_buf, 136 * 1024);
 }
 
@@ -64,7 +66,7 @@ TEST(every_piece_but_the_last_is_whole_segments)
 {
 	struct tcp_pcb pcb = pcb_with(256 * 1024, 1460);
 
-	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024), 120 * 1024);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, ANY), 120 * 1024);
 	CHECK_EQ_INT(writes.count, 2);
 	CHECK_EQ_INT(writes.len[0], 44 * 1460);
 	CHECK_EQ_INT(writes.len[1], 120 * 1024 - 44 * 1460);
@@ -76,7 +78,7 @@ TEST(every_piece_but_the_last_is_whole_segments)
 
 	/* A smaller segment size: still whole segments. */
 	pcb = pcb_with(256 * 1024, 536);
-	CHECK_EQ_INT(write_some(&pcb, data, 200 * 1024), 200 * 1024);
+	CHECK_EQ_INT(write_some(&pcb, data, 200 * 1024, ANY), 200 * 1024);
 	for (unsigned i = 0; i + 1 < writes.count; i++)
 		CHECK_EQ_INT(writes.len[i] % 536, 0);
 }
@@ -85,9 +87,9 @@ TEST(no_more_than_the_room_is_taken)
 {
 	struct tcp_pcb pcb = pcb_with(16 * 1024, 1460);
 
-	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024), 16 * 1024);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, ANY), 16 * 1024);
 	CHECK_EQ_INT(pcb.snd_buf, 0);
-	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024), 0);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, ANY), 0);
 	CHECK_EQ_INT(writes.count, 1);
 }
 
@@ -98,16 +100,32 @@ TEST(a_full_segment_queue_stops_at_what_was_taken)
 	struct tcp_pcb pcb = pcb_with(256 * 1024, 1460);
 
 	writes.refuse_at = 1;
-	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024), 44 * 1460);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, ANY), 44 * 1460);
 	writes.refuse_at = writes.count;
-	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024), 0);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, ANY), 0);
+}
+
+/* The owner's share of lwIP's segments has room for 10: 10 full ones
+ * are taken of 120 KiB, and the 11th waits. */
+TEST(no_more_than_the_segments_allowed_are_filled)
+{
+	struct tcp_pcb pcb = pcb_with(1024 * 1024, 1460);
+
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, 10), 10 * 1460);
+	CHECK_EQ_INT(writes.count, 1);
+	CHECK_EQ_INT(write_some(&pcb, data, 120 * 1024, 0), 0);
+	CHECK_EQ_INT(writes.count, 1);
+	/* A send shorter than the room in segments is taken whole. */
+	CHECK_EQ_INT(write_some(&pcb, data, 1, 1), 1);
+	CHECK_EQ_INT(write_some(&pcb, data, 1461, 2), 1461);
+	CHECK_EQ_INT(write_some(&pcb, data, 1461, 1), 1460);
 }
 
 TEST(nothing_offered_writes_nothing)
 {
 	struct tcp_pcb pcb = pcb_with(256 * 1024, 1460);
 
-	CHECK_EQ_INT(write_some(&pcb, data, 0), 0);
+	CHECK_EQ_INT(write_some(&pcb, data, 0, ANY), 0);
 	CHECK_EQ_INT(writes.count, 0);
 }
 
@@ -118,6 +136,7 @@ main(void)
 	RUN(every_piece_but_the_last_is_whole_segments);
 	RUN(no_more_than_the_room_is_taken);
 	RUN(a_full_segment_queue_stops_at_what_was_taken);
+	RUN(no_more_than_the_segments_allowed_are_filled);
 	RUN(nothing_offered_writes_nothing);
 	HARNESS_EXIT();
 }
