@@ -62,10 +62,11 @@ SCRIPT_TESTS += tests/attack/parked-mqtt-waits.sh
 compartments: $(BUILD)/compartments/listener_close
 compartment-objs: $(OBJ)/tests/compartments/listener_close.o
 SCRIPT_TESTS += tests/attack/listener-close.sh
-# Closed connections' segments still their owner's
-# (tests/compartments/segment_leaver.c, beside wait_honest).
-compartments: $(BUILD)/compartments/segment_leaver
-compartment-objs: $(OBJ)/tests/compartments/segment_leaver.o
+# Closed connections' segments still their owner's, and bulk data held
+# to the same share (tests/compartments/segment_leaver.c and
+# send_hoarder.c, beside wait_honest).
+compartments: $(BUILD)/compartments/segment_leaver $(BUILD)/compartments/send_hoarder
+compartment-objs: $(OBJ)/tests/compartments/segment_leaver.o $(OBJ)/tests/compartments/send_hoarder.o
 SCRIPT_TESTS += tests/attack/closed-segments.sh
 # The Firewall killed under a transfer and a listener
 # (tests/compartments/firewall_restart.c).

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Closed connections' segments still count to their owner, in namespaces
-# this test makes and removes itself (scripts/testnet.sh).  The image
-# holds the stack (Firewall, TCPIP, NetAPI, DNS), the hostile application
-# segment_leaver and the honest wait_honest (tests/compartments/).  The
-# leaver's server reads what it gets and acknowledges none of it (its
-# acknowledgements are dropped in its namespace), so every segment the
-# leaver sends stays in lwIP's pool, to be retransmitted for minutes,
-# including after the leaver closes the connection.  In seven rounds it
-# connects, makes one-byte sends (a segment each) until one waits, and
-# closes.
+# Closed connections' segments still count to their owner, and bulk data
+# is held to the same share, in namespaces this test makes and removes
+# itself (scripts/testnet.sh).  The image holds the stack (Firewall,
+# TCPIP, NetAPI, DNS), the hostile applications segment_leaver and
+# send_hoarder and the honest wait_honest (tests/compartments/).  The
+# hostile ones' server reads what it gets and acknowledges none of it
+# (its acknowledgements are dropped in its namespace), so every segment
+# they send stays in lwIP's pool, to be retransmitted for minutes,
+# including after the leaver closes the connection.  In seven rounds the
+# leaver connects, makes one-byte sends (a segment each) until one
+# waits, and closes.  The hoarder sends bulk data on its two connections
+# until a send waits, and keeps them open.
 #
 # Checks that over all its rounds the leaver's sends taken stay within
 # its share of lwIP's segments (compartments/tcpip/segments.h: 768),
@@ -19,7 +21,9 @@
 # connections' queues are acknowledged and leave the leaver's count (a
 # round of its sends no longer waits); and that no compartment died.
 # Without the count, each round takes a connection's queue of 1,436 and
-# three the pool of 4,096: every other send and connect stalls.
+# three the pool of 4,096: every other send and connect stalls.  Checks
+# too that the hoarder took one connection's whole send buffer (1 MiB)
+# and no more than its share in full segments, 768 of 1,460 bytes.
 #
 # SEALNET_BUILD=DIR runs it against another build (default: build/).
 # Needs root.
@@ -33,6 +37,8 @@ net_begin closedseg nft
 
 # compartments/tcpip/segments.h: OWNER_SEGMENTS_MAX.
 SHARE=768
+SEND_BUFFER=$((1024 * 1024))
+SHARE_BYTES=$((SHARE * 1460))
 SLOWEST_US=1000000
 
 net_up echo.test blackhole.test
@@ -48,7 +54,7 @@ table inet blackhole {
 }
 EONFT
 	fail "the blackhole's acknowledgements cannot be dropped"
-net_stack segment_leaver wait_honest
+net_stack segment_leaver send_hoarder wait_honest
 has() { has_line "$log" "$1"; }
 result() { lines "$log" "RESULT $1" | tail -1; }
 check "the honest application is connected" \
@@ -67,6 +73,16 @@ check "over seven rounds it takes at most its share of $SHARE segments (${taken:
 	test "${taken:-$((SHARE + 1))}" -le "$SHARE"
 check "... its later sends waiting, TCPIP says: it is at its share" \
 	has "TCPIP: segment_leaver is at its share of lwIP's segments"
+check "the hoarder ends its sends" \
+	quietly wait_line "$log" 'RESULT hoarder done' 30
+say "$(result 'hoarder done' | sed 's/.*RESULT //')"
+hoarded=$(result 'hoarder done' | grep -oE '[0-9]+ bytes taken' | grep -oE '^[0-9]+')
+check "the hoarder's sends took a whole send buffer of $SEND_BUFFER bytes (${hoarded:-?})" \
+	test "${hoarded:-0}" -ge "$SEND_BUFFER"
+check "... and no more than its share, $SHARE_BYTES bytes" \
+	test "${hoarded:-$((SHARE_BYTES + 1))}" -le "$SHARE_BYTES"
+check "... its last send waiting, TCPIP says: it is at its share" \
+	has "TCPIP: send_hoarder is at its share of lwIP's segments"
 
 testnet_spawn "$SN_BUILD/tools/echo_server" 7008 # the honest one's go
 check "the honest application runs" \
