@@ -327,7 +327,9 @@ check "... and the broker's subscriber saw each of them once, in order, under th
 # alone, sent with each, would be 500 times its length.  A topic alias
 # sends it once; then each publish is a few bytes, whatever TLS adds.
 # Bytes of TCP payload the capture saw go to the broker within the
-# window mqtt_test logged as "RESULT NAME window: FROM TO".
+# window mqtt_test logged as "RESULT NAME window: FROM TO".  The window
+# ends with the broker's acknowledgement of a QoS 1 publish made after
+# the series ("RESULT NAME end: acknowledged"), so all of it is inside.
 bytes_in_window() { # NAME
 	local from to
 	read -r from to < <(lines "$log" "RESULT $1 window: " | awk '{ print $(NF - 1), $NF }')
@@ -335,6 +337,8 @@ bytes_in_window() { # NAME
 		awk -v a="${from:-0}" -v b="${to:-0}" '$1 >= a && $1 <= b {
 			for (i = 1; i < NF; i++) if ($i == "length") s += $(i + 1) } END { print s + 0 }'
 }
+check "... then a QoS 1 publish after them is acknowledged: all of them reached the broker within the window" \
+	has 'RESULT burst end: acknowledged$'
 burst_bytes=$(bytes_in_window burst)
 check "... in $burst_bytes bytes to the broker, less than the ${#burst_topic} x 500 its topic alone would take" \
 	test "$burst_bytes" -gt 0 -a "$burst_bytes" -lt $((${#burst_topic} * 500))
@@ -361,6 +365,8 @@ check "800 QoS 0 publishes to 40 topics in moving sets of 4 are all taken" \
 check "... and the broker's subscriber saw each once, in order, under its own topic" \
 	wait_until 10 moving_seen
 moving_topic_bytes=$(moving_expected | awk '{ s += length($1) } END { print s }')
+check "... then a QoS 1 publish after them is acknowledged: all of them reached the broker within the window" \
+	has 'RESULT moving end: acknowledged$'
 moving_bytes=$(bytes_in_window moving)
 check "... in $moving_bytes bytes to the broker, under a third of the $moving_topic_bytes their topics alone would take" \
 	test "$moving_bytes" -gt 0 -a $((moving_bytes * 3)) -lt "$moving_topic_bytes"
