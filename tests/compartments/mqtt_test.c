@@ -39,6 +39,8 @@
 
 #include <sealnet/sealnet.h>
 
+#include "mqtt_test.h"
+
 SEALNET_COMPARTMENT("mqtt_test");
 SEALNET_IMPORT(network_host_get);
 SEALNET_MQTT_IMPORTS();
@@ -95,11 +97,8 @@ SEALNET_RESTART(never, 0);
 #define STREAM_PAIRS   1000
 #define STREAM_MAX     4000
 #define PACE_NS	       (5 * SEALNET_MS)
-#define T	       (10 * SEALNET_SECOND)
-
-static unsigned acks, ack_errors, downs, ups, resumed, echoed;
-/* QoS 0 publishes sent ahead that MQTT did not take after all. */
-static unsigned ahead_refused;
+unsigned acks, ahead_refused;
+static unsigned ack_errors, downs, ups, resumed, echoed;
 static int last_ack_error;
 
 static void
@@ -138,7 +137,7 @@ on_publish(void *ctx, const char *topic, size_t tl, const void *payload,
 		echoed++;
 }
 
-static const char *
+const char *
 said(int rc)
 {
 	return rc >= 0 ? "ok" : strerror(-rc);
@@ -367,7 +366,7 @@ outside(sealnet_mqtt_connection c)
 
 /* Publishes one message of the stream, running the connection while
  * the messages kept here are at their bound. */
-static int
+int
 publish_one(sealnet_mqtt_connection c, const char *name, int qos, unsigned n)
 {
 	char payload[16], topic[128];
@@ -386,83 +385,6 @@ publish_one(sealnet_mqtt_connection c, const char *name, int qos, unsigned n)
 			return rc;
 	}
 	return -ENOBUFS;
-}
-
-/* BURST publishes to one topic of 96 bytes: it goes once, then by alias. */
-#define BURST 500u
-#define BURST_TOPIC                                                            \
-	"burst-of-five-hundred-to-a-topic-long-enough-that-its-alias-shows-"   \
-	"on-the-wire-xx"
-static void
-burst_topic(unsigned n, char *out, size_t len)
-{
-	(void)n;
-	(void)snprintf(out, len, "%s", BURST_TOPIC);
-}
-
-/* MOVING QoS 0 publishes to sealnet/test/moving/<k>/MOVING_PAD, in
- * stretches of MOVING_STRETCH over MOVING_SET topics, each stretch
- * MOVING_SET topics further on among MOVING_TOPICS: aliases pass to new
- * topics as old ones fall idle. */
-#define MOVING_PAD                                                             \
-	"a-topic-long-enough-that-its-alias-shows-on-the-wire-and-passes-on"
-#define MOVING	       800u
-#define MOVING_STRETCH 50u
-#define MOVING_SET     4u
-#define MOVING_TOPICS  40u
-static void
-moving_topic(unsigned n, char *out, size_t len)
-{
-	unsigned k =
-	    ((n - 1) / MOVING_STRETCH * MOVING_SET + (n - 1) % MOVING_SET) %
-	    MOVING_TOPICS;
-
-	(void)snprintf(out, len, "moving/%u/" MOVING_PAD, k);
-}
-
-/* COUNT QoS 0 publishes of "<n>" to topic_of(n), as fast as MQTT takes
- * them, most sent ahead without waiting: the script's subscriber must
- * see each, once, in order and under its own topic, and the capture
- * how many bytes they took between the window's ends, logged in the
- * broker's clock.  The window ends once the broker has acknowledged a
- * QoS 1 publish made after them: the connection keeps its order, so
- * every one of them has reached the broker by then, however slowly the
- * compartments ran.  (A fixed wait, on a loaded machine, once ended
- * before any of them had left, and the capture saw none.) */
-static void
-series(sealnet_mqtt_connection c, const char *step, unsigned count,
-       void (*topic_of)(unsigned n, char *out, size_t len))
-{
-	struct timespec from, to;
-	unsigned taken = 0, before;
-	int rc = 0;
-
-	(void)clock_gettime(CLOCK_REALTIME, &from);
-	for (unsigned n = 1; n <= count && rc >= 0; n++) {
-		char topic[96];
-
-		topic_of(n, topic, sizeof(topic));
-		if ((rc = publish_one(c, topic, 0, n)) == 0)
-			taken++;
-	}
-	before = acks;
-	int end = publish_one(c, "series-end", 1, count);
-
-	for (unsigned turn = 0; end >= 0 && acks == before && turn < 100;
-	     turn++)
-		end = mqtt_run(100 * SEALNET_MS, c);
-	(void)clock_gettime(CLOCK_REALTIME, &to);
-	sealnet_log("RESULT %s: %u of %u taken (%s), %u refused after going "
-		    "ahead",
-		    step, taken, count, said(rc), ahead_refused);
-	sealnet_log("RESULT %s end: %s", step,
-		    end < 0	     ? said(end)
-		    : acks == before ? "not acknowledged"
-				     : "acknowledged");
-	sealnet_log("RESULT %s window: %lld.%09ld %lld.%09ld", step,
-		    (long long)from.tv_sec, from.tv_nsec, (long long)to.tv_sec,
-		    to.tv_nsec);
-	acks = before;
 }
 
 /* Long enough that an acknowledgement MQTT held past its moment
@@ -590,8 +512,7 @@ main(void)
 	if (rc < 0)
 		return 1;
 	outside(c);
-	series(c, "burst", BURST, burst_topic);
-	series(c, "moving", MOVING, moving_topic);
+	aliases(c);
 	quiet(c);
 	credentials();
 	plain();
