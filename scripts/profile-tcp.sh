@@ -72,7 +72,9 @@ END {
 # five, each as a share of that compartment's samples.  perf finds no
 # symbols in the sealed memfds the compartments run from, and gives an
 # address in the binary; the static binaries load at 0x400000, so
-# addr2line on build/compartments/NAME names it.
+# addr2line on build/compartments/NAME names it.  A function's samples
+# spread over many addresses (a copy's loop), so every address is named
+# before the shares are summed by function.
 perf report -i "$tmp/perf.data" --stdio -q --sort pid,sym 2>/dev/null \
 	>"$tmp/symbols"
 awk '
@@ -81,24 +83,32 @@ NR == FNR { name[$1] = $2; next }
 	pct = $1; sub(/%$/, "", pct)
 	pid = $2; sub(/:.*/, "", pid)
 	if (!(pid in name)) next
-	who = name[pid]
 	sym = $0; sub(/^.*\] /, "", sym); gsub(/"/, "", sym)
-	total[who] += pct
-	n = ++count[who]
-	sample[who, n] = pct; symbol[who, n] = sym
-}
-END {
-	for (who in count)
-		for (i = 1; i <= count[who] && i <= 5; i++)
-			printf "%s\t%s\t%.1f\n", who, symbol[who, i], 100 * sample[who, i] / total[who]
-}' "$tmp/pids" "$tmp/symbols" |
-	while IFS=$'\t' read -r who sym pct; do
-		bin=$build/compartments/$(echo "$who" | tr '[:upper:]' '[:lower:]')
-		if [[ $sym =~ ^0x[0-9a-f]+$ ]] && [ -f "$bin" ]; then
-			named=$(addr2line -f -e "$bin" "$(printf '0x%x' $((sym + 0x400000)))" | head -1)
-			[ "$named" != "??" ] && sym=$named
-		fi
-		printf '{"bench": "profile_function", "compartment": "%s", "function": "%s", "percent_of_compartment": %s}\n' \
-			"$who" "$sym" "$pct"
-	done
+	printf "%s\t%s\t%s\n", name[pid], sym, pct
+}' "$tmp/pids" "$tmp/symbols" >"$tmp/samples"
+while read -r who; do
+	bin=$build/compartments/$(echo "$who" | tr '[:upper:]' '[:lower:]')
+	awk -F'\t' -v w="$who" '$1 == w' "$tmp/samples" >"$tmp/one"
+	# One addr2line for all of the compartment's addresses, in order;
+	# kernel symbols and what it cannot name keep perf's name.
+	cut -f2 "$tmp/one" | while read -r sym; do
+		if [[ $sym =~ ^0x[0-9a-f]+$ ]]; then printf '0x%x\n' $((sym + 0x400000)); else echo 0; fi
+	done >"$tmp/addrs"
+	if [ -f "$bin" ]; then
+		addr2line -f -e "$bin" <"$tmp/addrs" | awk 'NR % 2 == 1' >"$tmp/names"
+	else
+		: >"$tmp/names"
+	fi
+	paste "$tmp/one" "$tmp/names" | awk -F'\t' '
+	{
+		fn = ($2 ~ /^0x[0-9a-f]+$/ && $4 != "" && $4 != "??") ? $4 : $2
+		share[fn] += $3; total += $3
+	}
+	END { for (fn in share) printf "%s\t%.1f\n", fn, 100 * share[fn] / total }' |
+		sort -t"$(printf '\t')" -k2,2 -rn | head -5 |
+		while IFS=$'\t' read -r fn pct; do
+			printf '{"bench": "profile_function", "compartment": "%s", "function": "%s", "percent_of_compartment": %s}\n' \
+				"$who" "$fn" "$pct"
+		done
+done < <(cut -f1 "$tmp/samples" | sort -u)
 cat "$tmp/bench.out"
