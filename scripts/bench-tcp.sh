@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sealnet-bench tcp: 100 MB each way through sealnet and through the
+# sealnet-bench tcp: 1 GB each way through sealnet and through the
 # kernel's TCP over the same bridge, in one run, on a throwaway network;
 # then connect latency, and each compartment's resident memory; then the
 # transfers again with the Linux peers' congestion control set to Reno
@@ -18,6 +18,9 @@ set -uo pipefail
 . "$(dirname "$0")/bench-lib.sh" tcp "${1:-build}"
 at_cleanup '[ -n "${KEEP_EVENTS:-}" ] && cat "$tmp"/bench*.events >"$KEEP_EVENTS"'
 
+# What each transfer moves; the bench compartment moves its own BYTES
+# (tests/compartments/tcp_bench.c), and its figures must say the same.
+bytes=1000000000
 pace=${PACE_MBPS:-1000}
 [[ $pace =~ ^[1-9][0-9]*$ ]] || failed "PACE_MBPS must be a whole number of MB/s: $pace"
 
@@ -55,12 +58,18 @@ peers_under() { # CONGESTION_CONTROL [PACE]
 	done
 	testnet_spawn "$peer" sink 7101
 	if [ -n "${2:-}" ]; then
-		testnet_spawn "$peer" paced 7102 100000000 "$2"
+		testnet_spawn "$peer" paced 7102 "$bytes" "$2"
 	else
-		testnet_spawn "$peer" source 7102 100000000
+		testnet_spawn "$peer" source 7102 "$bytes"
 	fi
 	peer_pids=("${TESTNET_PIDS[@]: -2}")
 	sleep 0.5
+}
+
+# The rate of the bench compartment's line NAME, if it moved $bytes.
+sealnet_rate() { # NAME FILE
+	grep -oE '\{.*\}' "$2" | jq -r --arg n "$1" --argjson b "$bytes" \
+		'select(.bench == $n and .bytes == $b) | .mbytes_per_s'
 }
 
 # One pass: the kernel's transfers, then sealnet's, as NAME (the stack's
@@ -68,9 +77,9 @@ peers_under() { # CONGESTION_CONTROL [PACE]
 # $tmp/NAME.out).  The stack is left running for its memory to be read.
 pass() { # NAME
 	log "$1: kernel TCP over the bridge ($(ip netns exec "$TESTNET_SRV" sysctl -n net.ipv4.tcp_congestion_control))"
-	k_send=$(ip netns exec "$TESTNET_DEV" "$peer" send 10.0.0.1 7101 100000000) &&
+	k_send=$(ip netns exec "$TESTNET_DEV" "$peer" send 10.0.0.1 7101 "$bytes") &&
 		number "$k_send" || failed "the kernel's send did not complete"
-	k_recv=$(ip netns exec "$TESTNET_DEV" "$peer" recv 10.0.0.1 7102 100000000) &&
+	k_recv=$(ip netns exec "$TESTNET_DEV" "$peer" recv 10.0.0.1 7102 "$bytes") &&
 		number "$k_recv" || failed "the kernel's receive did not complete"
 	log "$1: sealnet: Firewall, TCPIP, NetAPI, DNS and the bench compartment"
 	events=$tmp/$1.events
@@ -78,8 +87,8 @@ pass() { # NAME
 	stack_start --netns "$TESTNET_DEV" --stdout "$tmp/$1.out" "$1" \
 		"$tmp/bench.json" --tap tap0
 	bench_await_exit tcp_bench 180
-	s_send=$(grep -oE '"sealnet_tcp_send", "mbytes_per_s": [0-9.]+' "$tmp/$1.out" | grep -oE '[0-9.]+$')
-	s_recv=$(grep -oE '"sealnet_tcp_recv", "mbytes_per_s": [0-9.]+' "$tmp/$1.out" | grep -oE '[0-9.]+$')
+	s_send=$(sealnet_rate sealnet_tcp_send "$tmp/$1.out")
+	s_recv=$(sealnet_rate sealnet_tcp_recv "$tmp/$1.out")
 	number "$s_send" && number "$s_recv" ||
 		failed "the bench compartment exited 0 but printed: $(cat "$tmp/$1.out")"
 }
@@ -124,10 +133,10 @@ pass bench_paced
 
 # One pass's transfers and their ratios; SUFFIX ends each name.
 figures() { # SUFFIX CONGESTION SEALNET_SEND SEALNET_RECV KERNEL_SEND KERNEL_RECV
-	echo "{\"bench\": \"sealnet_tcp_send$1\", \"mbytes_per_s\": $3}"
-	echo "{\"bench\": \"sealnet_tcp_recv$1\", \"mbytes_per_s\": $4}"
-	echo "{\"bench\": \"kernel_tcp_send$1\", \"mbytes_per_s\": $5}"
-	echo "{\"bench\": \"kernel_tcp_recv$1\", \"mbytes_per_s\": $6}"
+	echo "{\"bench\": \"sealnet_tcp_send$1\", \"mbytes_per_s\": $3, \"bytes\": $bytes}"
+	echo "{\"bench\": \"sealnet_tcp_recv$1\", \"mbytes_per_s\": $4, \"bytes\": $bytes}"
+	echo "{\"bench\": \"kernel_tcp_send$1\", \"mbytes_per_s\": $5, \"bytes\": $bytes}"
+	echo "{\"bench\": \"kernel_tcp_recv$1\", \"mbytes_per_s\": $6, \"bytes\": $bytes}"
 	awk -v n="$1" -v cc="$2" -v a="$3" -v c="$4" -v b="$5" -v d="$6" 'BEGIN {
 		printf "{\"bench\": \"sealnet_vs_kernel_tcp%s\", \"send_ratio\": %.2f, \"recv_ratio\": %.2f, \"target_min\": 0.5, \"congestion_control\": \"%s\"}\n", n, a / b, c / d, cc }'
 }
@@ -137,5 +146,5 @@ echo "{\"bench\": \"sealnet_connect\", \"median_us\": $s_conn, \"max_us\": $s_co
 echo "{\"bench\": \"kernel_connect\", \"median_us\": $k_conn, \"max_us\": $k_conn_max}"
 figures "" "$congestion" "${first[@]}"
 figures _reno reno "${reno[@]}"
-echo "{\"bench\": \"sealnet_tcp_recv_paced\", \"mbytes_per_s\": $s_recv, \"pace_mbytes_per_s\": $pace}"
-echo "{\"bench\": \"kernel_tcp_recv_paced\", \"mbytes_per_s\": $k_recv, \"pace_mbytes_per_s\": $pace}"
+echo "{\"bench\": \"sealnet_tcp_recv_paced\", \"mbytes_per_s\": $s_recv, \"bytes\": $bytes, \"pace_mbytes_per_s\": $pace}"
+echo "{\"bench\": \"kernel_tcp_recv_paced\", \"mbytes_per_s\": $k_recv, \"bytes\": $bytes, \"pace_mbytes_per_s\": $pace}"

@@ -5,7 +5,7 @@
 # virtio-net header, one frame of at most 1514 bytes per read and write,
 # checksums computed and checked by lwIP.  The supervisor must say the
 # device is without them, and tcp_bench (tests/compartments/tcp_bench.c)
-# must connect by name 20 times, then send and receive 100 MB, and exit
+# must connect by name 20 times, then send and receive 1 GB, and exit
 # 0, through the Firewall and TCPIP.
 #
 # SEALNET_BUILD=DIR runs it against another build (default: build/).
@@ -20,12 +20,12 @@ net_begin nooffloads
 
 net_up bench.test
 testnet_spawn "$SN_BUILD/tools/tcp_peer" sink 7101
-testnet_spawn "$SN_BUILD/tools/tcp_peer" source 7102 100000000
+testnet_spawn "$SN_BUILD/tools/tcp_peer" source 7102 1000000000
 net_run_args=(--offloads off)
 net_stack tcp_bench
 check "the supervisor uses the device without its offloads" \
 	has_line "$log" 'device tap0: offloads off, as asked'
-check "tcp_bench connects, sends and receives 100 MB, and exits 0" \
+check "tcp_bench connects, sends and receives 1 GB, and exits 0" \
 	quietly wait_event "$ev" '.event=="died" and .compartment=="tcp_bench" and
 		.cause=="exit" and .exit_status==0' 180
 lines "$log" '"bench": "sealnet_(tcp_send|tcp_recv|connect)"' | sed 's/^/  /'
