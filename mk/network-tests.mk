@@ -15,6 +15,8 @@ SCRIPT_TESTS += tests/network-test.sh
 SCRIPT_TESTS += tests/attack/syn-flood.sh
 # A peer that vanishes while a closed connection still has data for it.
 SCRIPT_TESTS += tests/attack/vanished-peer.sh
+# Resets from an off-path host leave a served connection to lwIP.
+SCRIPT_TESTS += tests/attack/blind-reset.sh
 
 # The network tests' compartment tcp_test: tests/compartments/tcp_test.c
 # holds its declarations and main, tests/compartments/tcp_test/ its steps,

@@ -459,9 +459,15 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 			    (TCP_SYN | TCP_ACK))
 				return FILTER_DROP_HANDSHAKE;
 		}
-		/* A reset ends a server's connection, whichever side sent
-		 * it, and frees its place under the port's limit. */
-		if (r->from_server_port && (fl.tcp_flags & TCP_RST))
+		/* lwIP's reset ends a server's connection and frees its
+		 * place under the port's limit.  A reset from outside is
+		 * lwIP's to judge: only one at its next expected sequence
+		 * number ends the connection (RFC 5961), and the Firewall
+		 * keeps no numbers, so it cannot tell a blind reset from
+		 * the peer's.  If lwIP takes it, TCPIP removes the rule
+		 * once lwIP has dropped the connection. */
+		if (r->from_server_port && dir == FILTER_OUT &&
+		    (fl.tcp_flags & TCP_RST))
 			filter_rule_remove(f, fl.protocol, fl.local_port,
 					   &fl.remote, fl.remote_port);
 		return FILTER_PASS;

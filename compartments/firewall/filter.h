@@ -12,7 +12,8 @@
  *     MLD reports out;
  *   - TCP and UDP, IPv4 and IPv6 alike, matching a rule (protocol, local
  *     port, remote address, remote port).  NetAPI adds rules; NetAPI and
- *     TCPIP remove them;
+ *     TCPIP remove them, and lwIP's reset removes a server connection's
+ *     (one from outside does not: lwIP judges it);
  *   - to a registered server port, while TCPIP has a listener on it and
  *     its established connections are below the limit: an inbound SYN
  *     is answered by the filter itself with a SYN-ACK whose sequence

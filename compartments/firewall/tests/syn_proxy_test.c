@@ -344,7 +344,7 @@ TEST(the_limit_counts_established_connections)
 
 TEST(a_closed_connection_frees_its_place)
 {
-	struct tcpseg synack, rst = segment(0, client4, 40021, 1, TCPSEG_RST);
+	struct tcpseg synack, rst = segment(0, client4, 40021, 0, TCPSEG_RST);
 	struct filter_addr c;
 
 	fresh_filter(1);
@@ -353,8 +353,9 @@ TEST(a_closed_connection_frees_its_place)
 		     FILTER_PASS);
 	CHECK_EQ_INT(handshake(0, client4, 40022, SECOND, &synack),
 		     FILTER_DROP_SERVER_FULL);
-	/* Its reset frees the place... */
-	CHECK_EQ_INT(send_in(&rst, SECOND), FILTER_PASS);
+	/* lwIP's reset frees the place... */
+	rst.seq = synack.seq + 1;
+	CHECK_EQ_INT(send_out(&rst, SECOND), FILTER_PASS);
 	CHECK_EQ_INT(filter_rule_count(&f), 0);
 	CHECK_EQ_INT(handshake(0, client4, 40022, SECOND, &synack),
 		     FILTER_PASS);
@@ -362,6 +363,33 @@ TEST(a_closed_connection_frees_its_place)
 	CHECK_EQ_INT(filter_rule_remove(&f, 6, 80, &c, 40022), 0);
 	CHECK_EQ_INT(handshake(0, client4, 40023, SECOND, &synack),
 		     FILTER_PASS);
+}
+
+/* An off-path host that knows the client's address and port, and not
+ * the connection's numbers, sends resets of every sequence number it
+ * likes.  Each reaches lwIP, which ends the connection only for the one
+ * it expects and answers the others with an ACK; none of them may end
+ * the connection in the Firewall first. */
+TEST(a_reset_from_outside_leaves_the_connection_to_lwip)
+{
+	struct tcpseg synack, rst = segment(0, client4, 40025, 1, TCPSEG_RST);
+	struct tcpseg data = segment(0, client4, 40025, 1, TCPSEG_ACK);
+
+	fresh_filter(1);
+	CHECK_EQ_INT(handshake(0, client4, 40025, SECOND, &synack),
+		     FILTER_PASS);
+	for (uint32_t i = 0; i < 64; i++) {
+		rst.seq = i * 0x04000000u;
+		CHECK_EQ_INT(send_in(&rst, SECOND), FILTER_PASS);
+	}
+	CHECK_EQ_INT(filter_rule_count(&f), 1);
+	/* The connection's own segments still pass both ways, and its
+	 * place under the limit is still taken. */
+	data.seq = 1000u * 40025 + 1;
+	data.ack = synack.seq + 1;
+	CHECK_EQ_INT(send_in(&data, SECOND), FILTER_PASS);
+	CHECK_EQ_INT(handshake(0, client4, 40026, SECOND, &synack),
+		     FILTER_DROP_SERVER_FULL);
 }
 
 TEST(any_segment_of_the_connection_completes_the_hand_off)
@@ -557,6 +585,7 @@ main(void)
 	RUN(an_ack_without_a_valid_cookie_is_dropped);
 	RUN(the_limit_counts_established_connections);
 	RUN(a_closed_connection_frees_its_place);
+	RUN(a_reset_from_outside_leaves_the_connection_to_lwip);
 	RUN(lwips_own_syn_ack_is_dropped_once);
 	RUN(any_segment_of_the_connection_completes_the_hand_off);
 	RUN(an_older_connections_segment_leaves_the_hand_off_waiting);
