@@ -70,6 +70,11 @@ SCRIPT_TESTS += tests/attack/listener-close.sh
 compartments: $(BUILD)/compartments/segment_leaver $(BUILD)/compartments/send_hoarder
 compartment-objs: $(OBJ)/tests/compartments/segment_leaver.o $(OBJ)/tests/compartments/send_hoarder.o
 SCRIPT_TESTS += tests/attack/closed-segments.sh
+# NetAPI killed in the middle of a lookup: the Firewall closes its DNS
+# hole (tests/compartments/lookup_once.c).
+compartments: $(BUILD)/compartments/lookup_once
+compartment-objs: $(OBJ)/tests/compartments/lookup_once.o
+SCRIPT_TESTS += tests/attack/dns-hole.sh
 # The Firewall killed under a transfer and a listener
 # (tests/compartments/firewall_restart.c).
 compartments: $(BUILD)/compartments/firewall_restart

@@ -219,7 +219,8 @@ int filter_rule_remove(struct filter *f, uint8_t protocol, uint16_t local_port,
 unsigned filter_port_close(struct filter *f, uint8_t protocol,
 			   uint16_t local_port);
 void filter_rules_clear(struct filter *f);
-/* Rules and server ports: everything TCPIP's sockets stood for. */
+/* Rules and server ports: everything TCPIP's sockets stood for.  Open
+ * DNS lookups are NetAPI's, which ends each one it began. */
 void filter_reset(struct filter *f);
 unsigned filter_rule_count(const struct filter *f);
 

@@ -424,16 +424,41 @@ serve_server_port(void *ctx, struct sn_incoming *in)
 						     sn_server_port_port(s)));
 }
 
+/* The lookups each peer has open.  A lookup's end closes one of its own
+ * caller's, and a caller that dies takes all of its with it: the DNS
+ * hole never outlives the lookups that opened it, and a caller cannot
+ * close another's. */
+static unsigned dns_open[SN_MAX_PEERS];
+
+static unsigned *
+dns_open_of(const struct sn_peer *p)
+{
+	for (unsigned i = 0; i < compartment.npeers; i++)
+		if (compartment.peers[i] == p)
+			return &dns_open[i];
+	return NULL;
+}
+
 static void
 serve_dns_lookup(void *ctx, struct sn_incoming *in)
 {
 	sn_dns_lookup_ref l = sn_message_body_as_dns_lookup(in->request);
 	sn_endpoint_ref ep = sn_dns_lookup_server(l);
+	unsigned *open = dns_open_of(in->peer);
 	struct filter_addr server;
 	uint32_t len;
 	const uint8_t *a = sn_endpoint_address(ep, &len);
 
+	if (open == NULL) {
+		answer(in, -EPERM);
+		return;
+	}
 	if (in->export_id == SN_EXPORT_FIREWALL_DNS_LOOKUP_END) {
+		if (*open == 0) {
+			answer(in, -ENOENT);
+			return;
+		}
+		(*open)--;
 		filter_dns_close(&filter);
 		answer(in, 0);
 		return;
@@ -442,6 +467,7 @@ serve_dns_lookup(void *ctx, struct sn_incoming *in)
 		answer(in, -EINVAL);
 		return;
 	}
+	(*open)++;
 	filter_dns_open(&filter, &server);
 	answer(in, 0);
 }
@@ -460,6 +486,20 @@ serve_port_close(void *ctx, struct sn_incoming *in)
 	}
 	filter_port_close(&filter, proto, sn_local_port_port(p));
 	answer(in, 0);
+}
+
+/* A caller that died mid-lookup never ends it: its lookups end here. */
+static void
+peer_died(void *ctx, struct sn_peer *p)
+{
+	unsigned *open = dns_open_of(p);
+
+	if (open == NULL || *open == 0)
+		return;
+	sn_log("%s died with %u DNS lookups open: closing them", p->name,
+	       *open);
+	for (; *open > 0; (*open)--)
+		filter_dns_close(&filter);
 }
 
 /* A new TCPIP knows none of the old one's connections. */
@@ -548,6 +588,7 @@ main(void)
 						 .watch = device_watch});
 	if (sn_compartment_on_peer_restarted(&compartment, peer_restarted,
 					     NULL) < 0 ||
+	    sn_compartment_on_peer_died(&compartment, peer_died, NULL) < 0 ||
 	    sn_compartment_on_turn_done(&compartment, batch_retry, NULL) < 0 ||
 	    sn_compartment_on_turn_done(&compartment, syns_recheck, NULL) < 0 ||
 	    sn_loop_add_fd(&compartment.loop, SN_DEVICE_FD, POLLIN,

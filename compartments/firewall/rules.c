@@ -207,7 +207,6 @@ filter_reset(struct filter *f)
 	memset(f->rules, 0, sizeof(f->rules));
 	memset(f->bucket, 0, sizeof(f->bucket));
 	memset(f->servers, 0, sizeof(f->servers));
-	f->dns_lookups = 0;
 }
 
 unsigned
