@@ -126,7 +126,7 @@ send_request(struct sn_peer *p, struct sn_pending_call *pc, uint16_t export_id,
 	}
 	/* A broken ring is a dead peer to every caller, this one too. */
 	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE) {
-		sn_peer_died(p);
+		sn_peer_death_seen(p);
 		rc = -SEALNET_ECOMPARTMENT;
 	}
 	return rc;
@@ -142,7 +142,7 @@ start_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	struct sn_pending_call *pc;
 	int rc;
 
-	if (p->dead)
+	if (sn_peer_gone(p))
 		return -SEALNET_ECOMPARTMENT;
 	pc = pending_alloc(p);
 	if (pc == NULL)
@@ -179,7 +179,7 @@ sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type, uint32_t body,
 	if (reply_cap >= sizeof(c->rx) && ((uintptr_t)reply_buf & 7u) == 0)
 		p->receives_into = pc;
 	while (!pc->complete) {
-		if (p->dead) {
+		if (sn_peer_gone(p)) {
 			pc->status = -SEALNET_ECOMPARTMENT;
 			break;
 		}
@@ -258,7 +258,7 @@ sn_notify(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	size_t len;
 	int rc;
 
-	if (p->dead)
+	if (sn_peer_gone(p))
 		return -SEALNET_ECOMPARTMENT;
 	rc = sn_message_finish(c, SN_CALL_TYPE_NOTICE, export_id, 0, 0, 0,
 			       body_type, body, &len);
@@ -266,7 +266,7 @@ sn_notify(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 		return rc;
 	rc = sn_channel_send(&p->channel, c->tx, len);
 	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE) {
-		sn_peer_died(p);
+		sn_peer_death_seen(p);
 		rc = -SEALNET_ECOMPARTMENT;
 	}
 	return rc;

@@ -197,6 +197,11 @@ struct sn_peer {
 	 * incarnation must not reach its successor. */
 	uint32_t incarnation;
 	bool dead;
+	/* A send found the peer dead while code that may hold its state ran
+	 * (a handler, a timer, a reply's done function): its death's work,
+	 * which frees that state through the death callbacks and resets
+	 * the counts below, waits for the end of the turn (sn_peer_died). */
+	bool death_seen;
 	/* Calls read and not yet answered (or answered into the outbox),
 	 * and waits parked by handlers. */
 	uint32_t in_flight, waiting;
@@ -306,7 +311,10 @@ int sn_compartment_init(struct sn_compartment *c, const char *name,
 
 /*
  * Registers fn(ctx, peer) for when a peer dies (sn_peer_died: its calls
- * in flight have already failed), or fn(ctx, peer) for when its successor
+ * in flight have already failed).  It runs from the loop, never inside a
+ * handler, a timer or a reply's done function, even when one of those is
+ * what found the peer dead: what it frees is never in use.  Or fn(ctx,
+ * peer) for when its successor
  * has joined, or fn(ctx) for the end of each turn of the loop.  After
  * sn_compartment_init() or sn_compartment_boot(), which clear them.
  * Returns 0, -EINVAL for a null fn, -EEXIST if fn is registered with

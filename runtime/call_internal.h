@@ -24,6 +24,14 @@ void sn_outbox_flush(struct sn_peer *p);
  * functions run now, synchronous callers see it on return), and the
  * replies queued for it are dropped. */
 void sn_fail_pending_calls(struct sn_peer *p);
+/* A send found p dead: no more of its requests are served, and its
+ * death is dealt with once the code running now has returned
+ * (sn_peer_deaths_settle). */
+void sn_peer_death_seen(struct sn_peer *p);
+/* Whether p is dead or has been found so. */
+bool sn_peer_gone(const struct sn_peer *p);
+/* Deals with every death seen: sn_peer_died for each. */
+void sn_peer_deaths_settle(struct sn_compartment *c);
 void sn_outbox_drop(struct sn_peer *p);
 
 #endif

@@ -31,9 +31,15 @@ peer_readable(void *ctx, struct sn_channel *ch)
 	struct sn_peer *p = ctx;
 	struct sn_compartment *c = p->owner;
 
+	/* Nothing of ours runs here but the loop: a death seen earlier is
+	 * dealt with now, or its dead channel would keep the loop awake. */
+	if (p->death_seen) {
+		sn_peer_died(p);
+		return;
+	}
 	sn_outbox_flush(p);
 	/* A bounded batch keeps one busy peer from starving the others. */
-	for (unsigned batch = 0; batch < 64 && !p->dead; batch++) {
+	for (unsigned batch = 0; batch < 64 && !sn_peer_gone(p); batch++) {
 		sn_verify_error err;
 		sn_message_ref m;
 		ssize_t n;
@@ -76,6 +82,7 @@ sn_peer_died(struct sn_peer *p)
 {
 	struct sn_compartment *c = p->owner;
 
+	p->death_seen = false;
 	if (p->dead)
 		return;
 	p->dead = true;
@@ -270,11 +277,36 @@ sn_compartment_serve_step(struct sn_compartment *c)
 	return sn_compartment_serve_step_until(c, 0);
 }
 
-/* What every turn ends with, however it waited. */
+void
+sn_peer_death_seen(struct sn_peer *p)
+{
+	if (!p->dead)
+		p->death_seen = true;
+}
+
+bool
+sn_peer_gone(const struct sn_peer *p)
+{
+	return p->dead || p->death_seen;
+}
+
+void
+sn_peer_deaths_settle(struct sn_compartment *c)
+{
+	for (unsigned i = 0; i < c->npeers; i++)
+		if (c->peers[i]->death_seen)
+			sn_peer_died(c->peers[i]);
+}
+
+/* What every turn ends with, however it waited.  Deaths seen during the
+ * turn are dealt with first, and again after the turn's callbacks,
+ * which may find more. */
 static void
 end_of_turn(struct sn_compartment *c)
 {
+	sn_peer_deaths_settle(c);
 	sn_callbacks_turn_done(c);
+	sn_peer_deaths_settle(c);
 	for (unsigned i = 0; i < c->npeers; i++) {
 		struct sn_peer *p = c->peers[i];
 

@@ -114,7 +114,7 @@ send_reply(struct sn_peer *p, uint64_t call_id, uint16_t export_id,
 	}
 	p->in_flight--;
 	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE)
-		sn_peer_died(p);
+		sn_peer_death_seen(p);
 	return rc < 0 ? reply_lost(p, rc) : 0;
 }
 
@@ -173,7 +173,7 @@ deferred_take(struct sn_deferred *d)
 	struct sn_peer *p = d->peer;
 
 	d->peer = NULL;
-	if (p == NULL || p->dead || d->incarnation != p->incarnation)
+	if (p == NULL || sn_peer_gone(p) || d->incarnation != p->incarnation)
 		return NULL;
 	if (d->waiting) {
 		/* Its answer is in flight until the ring takes it. */
