@@ -30,7 +30,9 @@
  *   - DNS, UDP to and from port 53 of the configured server, only while a
  *     lookup is open;
  *   - ICMP and ICMPv6 errors only when the packet they quote belongs to a
- *     flow a rule allows.
+ *     flow a rule allows.  The quote may be cut short of the length its
+ *     packet claims, but holds that packet's whole IP header and the
+ *     first 8 bytes past it (the ports), and is not of a fragment.
  */
 #ifndef SEALNET_FILTER_H
 #define SEALNET_FILTER_H
