@@ -1,8 +1,8 @@
 # The Firewall: the only compartment that holds the network device.  Its
 # filter and SYN proxy are pure code, unit-tested and fuzzed alone.
 FIREWALL_DIR := compartments/firewall
-FIREWALL_PURE := $(addprefix $(FIREWALL_DIR)/,filter.c rules.c syncookie.c \
-	vnet.c held.c) \
+FIREWALL_PURE := $(addprefix $(FIREWALL_DIR)/,filter.c icmp6.c rules.c \
+	syncookie.c vnet.c held.c) \
 	net/tcpseg.c
 
 STACK_COMPARTMENTS += firewall

@@ -1,6 +1,7 @@
 /* The Firewall's frame filter.  Every length read from a frame is checked
  * against the bytes actually present before it is used. */
 #include "filter.h"
+#include "icmp6.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -381,8 +382,8 @@ of_handoff(const struct filter_handoff *h, const struct flow *fl)
 	       fl->tcp_ack - h->client_seq < FILTER_HANDOFF_SPAN;
 }
 
-/* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and the
- * neighbour discovery address configuration needs. */
+/* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and
+ * what the link needs (icmp6.c). */
 static enum filter_verdict
 decide_icmpv6(struct filter *f, enum filter_direction dir, const uint8_t *l4,
 	      size_t plen, uint8_t hop)
@@ -392,17 +393,8 @@ decide_icmpv6(struct filter *f, enum filter_direction dir, const uint8_t *l4,
 	case 2: /* packet too big */
 	case 3: /* time exceeded */
 		return icmp_error(f, dir, l4 + 8, plen - 8);
-	case 133: /* router solicitation */
-	case 143: /* MLDv2 report */
-		return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
-	case 134: /* router advertisement */
-		return dir == FILTER_IN && hop == 255 ? FILTER_PASS
-						      : FILTER_DROP_ND;
-	case 135: /* neighbour solicitation */
-	case 136: /* neighbour advertisement */
-		return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
 	default:
-		return FILTER_DROP_ND;
+		return icmp6_link(dir, l4, hop);
 	}
 }
 
