@@ -154,7 +154,8 @@ read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
 			return NULL;
 		fl->ipv6 = true;
 		/* Extension headers are not followed: such packets fall to
-		 * the protocol check and are dropped. */
+		 * the protocol check and are dropped, but for the one MLD
+		 * needs (icmp6.c). */
 		fl->protocol = p[6];
 		*hop_limit = p[7];
 		filter_addr_from(&fl->remote, p + (dir == FILTER_IN ? 8 : 24),
@@ -412,16 +413,17 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 		return FILTER_DROP_MALFORMED;
 	switch (fl.protocol) {
 	case SN_IPPROTO_ICMP:
-		if (fl.ipv6 || plen < 8)
-			return FILTER_DROP_ICMP;
 		/* Destination unreachable and time exceeded only. */
-		if (l4[0] != 3 && l4[0] != 11)
+		if (fl.ipv6 || plen < 8 || (l4[0] != 3 && l4[0] != 11))
 			return FILTER_DROP_ICMP;
 		return icmp_error(f, dir, l4 + 8, plen - 8);
 	case SN_IPPROTO_ICMPV6:
 		return fl.ipv6 && plen >= 8
 			   ? decide_icmpv6(f, dir, l4, plen, hop)
 			   : FILTER_DROP_ND;
+	case ICMP6_NEXT_HOP_BY_HOP:
+		return fl.ipv6 ? icmp6_hop_by_hop(dir, l4, plen, hop)
+			       : FILTER_DROP_PROTOCOL;
 	case SN_IPPROTO_TCP:
 	case SN_IPPROTO_UDP:
 		break;
