@@ -1,6 +1,7 @@
 /* The Firewall's frame filter.  Every length read from a frame is checked
  * against the bytes actually present before it is used. */
 #include "filter.h"
+#include "icmp6.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -113,10 +114,14 @@ flow_allowed(struct filter *f, const struct flow *fl)
 }
 
 /* Parses an IPv4 or IPv6 header at p; fills the flow's protocol and the
- * remote address; returns the payload or NULL. */
+ * remote address; returns the payload or NULL.  The packet quoted in an
+ * ICMP error may end before the length its own header gives: routers cut
+ * quotes to 576 bytes in all (ICMP), some to 8 bytes past the header, or
+ * to 1,280 (ICMPv6).  So with quote set, *payload_len counts the bytes
+ * present. */
 static const uint8_t *
 read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
-	size_t len, size_t *payload_len, uint8_t *hop_limit)
+	size_t len, bool quote, size_t *payload_len, uint8_t *hop_limit)
 {
 	if (len < 1)
 		return NULL;
@@ -126,7 +131,7 @@ read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
 		if (len < 20 || ihl < 20 || ihl > len)
 			return NULL;
 		total = read_be16(p + 2);
-		if (total < ihl || total > len)
+		if (total < ihl || (total > len && !quote))
 			return NULL;
 		/* Fragments carry no ports to check: refuse them. */
 		if ((read_be16(p + 6) & 0x3fff) != 0)
@@ -136,7 +141,7 @@ read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
 		*hop_limit = p[8];
 		filter_addr_from(&fl->remote, p + (dir == FILTER_IN ? 12 : 16),
 				 4);
-		*payload_len = total - ihl;
+		*payload_len = (total < len ? total : len) - ihl;
 		return p + ihl;
 	}
 	if ((p[0] >> 4) == 6) {
@@ -145,16 +150,17 @@ read_ip(struct flow *fl, enum filter_direction dir, const uint8_t *p,
 		if (len < 40)
 			return NULL;
 		plen = read_be16(p + 4);
-		if (plen > len - 40)
+		if (plen > len - 40 && !quote)
 			return NULL;
 		fl->ipv6 = true;
 		/* Extension headers are not followed: such packets fall to
-		 * the protocol check and are dropped. */
+		 * the protocol check and are dropped, but for the one MLD
+		 * needs (icmp6.c). */
 		fl->protocol = p[6];
 		*hop_limit = p[7];
 		filter_addr_from(&fl->remote, p + (dir == FILTER_IN ? 8 : 24),
 				 16);
-		*payload_len = plen;
+		*payload_len = plen < len - 40 ? plen : len - 40;
 		return p + 40;
 	}
 	return NULL;
@@ -171,12 +177,13 @@ icmp_error(struct filter *f, enum filter_direction dir, const uint8_t *quoted,
 
 	/* The quoted packet went the other way. */
 	l4 = read_ip(&q, dir == FILTER_IN ? FILTER_OUT : FILTER_IN, quoted, len,
-		     &qlen, &hop);
+		     true, &qlen, &hop);
 	if (l4 == NULL)
 		return FILTER_DROP_ICMP;
-	/* Quotes may be cut short: only the first 8 bytes are promised. */
+	/* Only the first 8 bytes past the header are promised: enough for
+	 * the ports, which is all a rule needs. */
 	if ((q.protocol != SN_IPPROTO_TCP && q.protocol != SN_IPPROTO_UDP) ||
-	    (size_t)(quoted + len - l4) < 8)
+	    qlen < 8)
 		return FILTER_DROP_ICMP;
 	uint16_t src = read_be16(l4), dst = read_be16(l4 + 2);
 	q.local_port = dir == FILTER_IN ? src : dst;
@@ -376,8 +383,8 @@ of_handoff(const struct filter_handoff *h, const struct flow *fl)
 	       fl->tcp_ack - h->client_seq < FILTER_HANDOFF_SPAN;
 }
 
-/* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and the
- * neighbour discovery address configuration needs. */
+/* ICMPv6 of at least 8 bytes at l4: errors about allowed flows, and
+ * what the link needs (icmp6.c). */
 static enum filter_verdict
 decide_icmpv6(struct filter *f, enum filter_direction dir, const uint8_t *l4,
 	      size_t plen, uint8_t hop)
@@ -387,17 +394,8 @@ decide_icmpv6(struct filter *f, enum filter_direction dir, const uint8_t *l4,
 	case 2: /* packet too big */
 	case 3: /* time exceeded */
 		return icmp_error(f, dir, l4 + 8, plen - 8);
-	case 133: /* router solicitation */
-	case 143: /* MLDv2 report */
-		return dir == FILTER_OUT ? FILTER_PASS : FILTER_DROP_ND;
-	case 134: /* router advertisement */
-		return dir == FILTER_IN && hop == 255 ? FILTER_PASS
-						      : FILTER_DROP_ND;
-	case 135: /* neighbour solicitation */
-	case 136: /* neighbour advertisement */
-		return hop == 255 ? FILTER_PASS : FILTER_DROP_ND;
 	default:
-		return FILTER_DROP_ND;
+		return icmp6_link(dir, l4, hop);
 	}
 }
 
@@ -409,22 +407,23 @@ decide_ip(struct filter *f, enum filter_direction dir, const uint8_t *p,
 	struct flow fl = {0};
 	size_t plen;
 	uint8_t hop;
-	const uint8_t *l4 = read_ip(&fl, dir, p, len, &plen, &hop);
+	const uint8_t *l4 = read_ip(&fl, dir, p, len, false, &plen, &hop);
 
 	if (l4 == NULL)
 		return FILTER_DROP_MALFORMED;
 	switch (fl.protocol) {
 	case SN_IPPROTO_ICMP:
-		if (fl.ipv6 || plen < 8)
-			return FILTER_DROP_ICMP;
 		/* Destination unreachable and time exceeded only. */
-		if (l4[0] != 3 && l4[0] != 11)
+		if (fl.ipv6 || plen < 8 || (l4[0] != 3 && l4[0] != 11))
 			return FILTER_DROP_ICMP;
 		return icmp_error(f, dir, l4 + 8, plen - 8);
 	case SN_IPPROTO_ICMPV6:
 		return fl.ipv6 && plen >= 8
 			   ? decide_icmpv6(f, dir, l4, plen, hop)
 			   : FILTER_DROP_ND;
+	case ICMP6_NEXT_HOP_BY_HOP:
+		return fl.ipv6 ? icmp6_hop_by_hop(dir, l4, plen, hop)
+			       : FILTER_DROP_PROTOCOL;
 	case SN_IPPROTO_TCP:
 	case SN_IPPROTO_UDP:
 		break;

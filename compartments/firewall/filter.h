@@ -9,7 +9,14 @@
  *     router solicitations and neighbour solicitations/advertisements
  *     out; router advertisements and neighbour solicitations/advertisements
  *     in, only with hop limit 255 (so they cannot come from off-link);
- *     MLD reports out;
+ *   - MLD out, for the groups the stack joins: an MLDv2 report (ICMPv6
+ *     type 143) straight after the IPv6 header, at any hop limit; and,
+ *     with hop limit 1, an MLDv1 report or done (131, 132; 24 bytes or
+ *     more) or an MLDv2 report (143; 8 bytes or more) behind a hop-by-hop
+ *     options header, the packet's only extension header, whose options
+ *     fill it exactly and are one router alert with the value for MLD (0)
+ *     and padding (Pad1, PadN).  No other packet with an IPv6 extension
+ *     header passes, either way;
  *   - TCP and UDP, IPv4 and IPv6 alike, matching a rule (protocol, local
  *     port, remote address, remote port).  NetAPI adds rules; NetAPI and
  *     TCPIP remove them, and lwIP's reset removes a server connection's
@@ -30,7 +37,9 @@
  *   - DNS, UDP to and from port 53 of the configured server, only while a
  *     lookup is open;
  *   - ICMP and ICMPv6 errors only when the packet they quote belongs to a
- *     flow a rule allows.
+ *     flow a rule allows.  The quote may be cut short of the length its
+ *     packet claims, but holds that packet's whole IP header and the
+ *     first 8 bytes past it (the ports), and is not of a fragment.
  */
 #ifndef SEALNET_FILTER_H
 #define SEALNET_FILTER_H

@@ -13,13 +13,16 @@
 
 static struct filter f;
 static struct filter_reply reply;
-static uint8_t frame[256];
+/* Room for an ICMPv6 error quoting as much as it may: 1,280 bytes. */
+static uint8_t frame[1514];
 
 static const uint8_t server4[4] = {10, 0, 0, 1};
 static const uint8_t other4[4] = {10, 0, 0, 9};
 static const uint8_t us4[4] = {10, 0, 0, 50};
 static const uint8_t server6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 				    0,	  0,	0,    0,    0, 0, 0, 1};
+static const uint8_t router6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+				    0,	  0,	0,    0,    0, 0, 0, 0xfe};
 static const uint8_t us6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 				0,    0,    0,	  0,	0, 0, 0, 0x50};
 
@@ -253,6 +256,104 @@ TEST(icmp_passes_only_as_an_error_about_an_allowed_flow)
 	CHECK_EQ_INT(in(n), FILTER_PASS);
 }
 
+/* An IPv4 "fragmentation needed" quoting our TCP segment to 10.0.0.1:80
+ * from port 50000, which claimed 1,500 bytes: of it, the quote holds
+ * the header and quoted_l4 bytes. */
+static size_t
+frag_needed4(size_t quoted_l4)
+{
+	size_t n = ipv4(other4, us4, 1, 8 + 20 + quoted_l4);
+	uint8_t *q = frame + 34 + 8;
+
+	frame[34] = 3;
+	frame[35] = 4;
+	write_be16(frame + 40, 1400);
+	q[0] = 0x45;
+	write_be16(q + 2, 1500);
+	q[8] = 64;
+	q[9] = 6;
+	memcpy(q + 12, us4, 4);
+	memcpy(q + 16, server4, 4);
+	write_be16(q + 20, 50000);
+	write_be16(q + 22, 80);
+	return n;
+}
+
+TEST(an_icmp_error_may_quote_a_packet_cut_short)
+{
+	struct filter_addr s = addr(server4, 4);
+	size_t n;
+
+	filter_init(&f);
+	/* Cut to 28 bytes past the ICMP header, as routers often do. */
+	CHECK_EQ_INT(in(frag_needed4(8)), FILTER_DROP_ICMP);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50000, &s, 80), 0);
+	CHECK_EQ_INT(in(frag_needed4(8)), FILTER_PASS);
+	CHECK_EQ_INT(in(frag_needed4(548)), FILTER_PASS);
+	/* The ports must be there. */
+	CHECK_EQ_INT(in(frag_needed4(7)), FILTER_DROP_ICMP);
+	CHECK_EQ_INT(in(frag_needed4(0)), FILTER_DROP_ICMP);
+	/* A fragment, whole or cut short, still carries no ports to trust. */
+	n = frag_needed4(8);
+	write_be16(frame + 42 + 6, 0x2000);
+	CHECK_EQ_INT(in(n), FILTER_DROP_ICMP);
+	n = frag_needed4(8);
+	write_be16(frame + 42 + 6, 0x00b9);
+	CHECK_EQ_INT(in(n), FILTER_DROP_ICMP);
+	/* A packet that is not a quote may not claim more than it has. */
+	n = tcp4_in(server4, 80, 50000, 0x10);
+	write_be16(frame + 16, 41);
+	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
+}
+
+/* An IPv6 "packet too big" from a router, quoting our TCP segment to
+ * [2001:db8::1]:443 from port 50000, which claimed 1,400 bytes: of it,
+ * the quote holds the header and quoted_l4 bytes. */
+static size_t
+too_big6(size_t quoted_l4)
+{
+	size_t n = ipv6(router6, us6, 58, 64, 8 + 40 + quoted_l4);
+	uint8_t *q = frame + 54 + 8;
+
+	frame[54] = 2;
+	write_be32(frame + 58, 1280);
+	q[0] = 0x60;
+	write_be16(q + 4, 1360);
+	q[6] = 6;
+	q[7] = 64;
+	memcpy(q + 8, us6, 16);
+	memcpy(q + 24, server6, 16);
+	write_be16(q + 40, 50000);
+	write_be16(q + 42, 443);
+	return n;
+}
+
+TEST(a_packet_too_big_passes_for_an_allowed_flow)
+{
+	struct filter_addr s = addr(server6, 16);
+	size_t n;
+
+	filter_init(&f);
+	/* As much as ICMPv6 may quote: 1,280 bytes in all. */
+	CHECK_EQ_INT(too_big6(1232 - 40) - 14, 1280);
+	CHECK_EQ_INT(in(too_big6(1232 - 40)), FILTER_DROP_ICMP);
+	CHECK_EQ_INT(filter_rule_add(&f, 6, 50000, &s, 443), 0);
+	CHECK_EQ_INT(in(too_big6(1232 - 40)), FILTER_PASS);
+	CHECK_EQ_INT(in(too_big6(8)), FILTER_PASS);
+	CHECK_EQ_INT(in(too_big6(7)), FILTER_DROP_ICMP);
+	CHECK_EQ_INT(in(too_big6(0)), FILTER_DROP_ICMP);
+	/* Another port of the same host: no rule, no error. */
+	n = too_big6(1232 - 40);
+	write_be16(frame + 62 + 40, 50001);
+	CHECK_EQ_INT(in(n), FILTER_DROP_ICMP);
+	/* A packet that is not a quote may not claim more than it has. */
+	n = ipv6(server6, us6, 6, 64, 20);
+	ports(54, 443, 50000, 0x10);
+	CHECK_EQ_INT(in(n), FILTER_PASS);
+	write_be16(frame + 18, 21);
+	CHECK_EQ_INT(in(n), FILTER_DROP_MALFORMED);
+}
+
 TEST(neighbour_discovery_only_on_link)
 {
 	filter_init(&f);
@@ -388,6 +489,8 @@ main(void)
 	RUN(a_udp_port_has_a_bounded_number_of_peers);
 	RUN(ipv6_is_filtered_like_ipv4);
 	RUN(icmp_passes_only_as_an_error_about_an_allowed_flow);
+	RUN(an_icmp_error_may_quote_a_packet_cut_short);
+	RUN(a_packet_too_big_passes_for_an_allowed_flow);
 	RUN(neighbour_discovery_only_on_link);
 	RUN(dns_only_from_the_server_while_a_lookup_is_open);
 	RUN(overlapping_lookups_keep_the_dns_hole_open);
