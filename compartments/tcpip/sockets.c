@@ -406,7 +406,11 @@ serve_socket_delegate(void *ctx, struct sn_incoming *in)
 				     : -EINVAL);
 		return;
 	}
-	if (s->recv_waiting || s->send_waiting) {
+	/* A call whose caller has given up is answered and waits no
+	 * longer, as a new call on the socket would find it: it must not
+	 * keep the socket from moving until data or room comes. */
+	if (still_waiting(&s->recv_waiting, &s->recv_wait, 0) ||
+	    still_waiting(&s->send_waiting, &s->send_wait, 0)) {
 		answer_error(in, -EBUSY);
 		return;
 	}
