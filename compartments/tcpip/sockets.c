@@ -419,7 +419,10 @@ serve_socket_delegate(void *ctx, struct sn_incoming *in)
 	s->owner = sn_peer_identity(target);
 	s->delegate_peer = target;
 	if (sn_handle_alloc(&handles, s->owner, s, &s->id) < 0) {
-		/* No random tag: the socket goes, with what it was lent. */
+		/* No random tag: the socket goes, with what it was lent.
+		 * Its segments leave its owner's count first: without an
+		 * owner, sock_free cannot tell whose count holds them. */
+		segments_forget(s);
 		sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
 		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
 			      sock_charged(s));

@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "harness.h"
 #include "listeners.h"
 #include "netif.h"
+#include "segments.h"
 #include "sockets.h"
 #include "tcp.h"
 #include "tcpip.h"
@@ -24,6 +26,7 @@ static struct tcp_pcb pcb;
 static int refused;   /* the error the request was answered with */
 static int timed_out; /* waiting calls answered -ETIMEDOUT */
 static int handed;    /* sockets handed to the target */
+static bool random_fails;
 
 int
 answer_ok(struct sn_incoming *in, uint8_t body_type, uint32_t body)
@@ -136,6 +139,22 @@ pbuf_free(struct pbuf *p)
 	return 0;
 }
 
+/* The runtime's handle tags come from here: a delegation's new handle
+ * fails while random_fails is set. */
+ssize_t
+getrandom(void *buf, size_t len, unsigned int flags)
+{
+	static uint8_t next = 1;
+
+	if (random_fails) {
+		errno = EIO;
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = next++;
+	return (ssize_t)len;
+}
+
 /* ---- the table ---- */
 
 static void
@@ -229,6 +248,26 @@ TEST(a_wait_whose_caller_still_waits_keeps_the_socket)
 	sock_free(s);
 }
 
+/* The socket goes when its new handle cannot be made; its segments
+ * must leave its owner's count with it. */
+TEST(a_socket_whose_delegation_fails_leaves_its_owners_count)
+{
+	struct sock *s = open_socket();
+	struct sock probe = {.owner_peer = &app};
+	uint64_t sockets_used = app.quota_used[SN_QUOTA_SOCKETS];
+
+	CHECK(s != NULL);
+	pcb.snd_queuelen = 5;
+	CHECK_EQ_INT(segments_recount(s), 5);
+	random_fails = true;
+	CHECK_EQ_INT(delegate(s), 0);
+	random_fails = false;
+	CHECK_EQ_INT(refused, -EIO);
+	CHECK_EQ_INT(handed, 0);
+	CHECK_EQ_INT(app.quota_used[SN_QUOTA_SOCKETS], sockets_used - 1);
+	CHECK_EQ_INT(segments_owner_room(&probe), OWNER_SEGMENTS_MAX);
+}
+
 int
 main(void)
 {
@@ -239,5 +278,6 @@ main(void)
 	sockets_init();
 	RUN(a_wait_whose_caller_gave_up_does_not_keep_the_socket);
 	RUN(a_wait_whose_caller_still_waits_keeps_the_socket);
+	RUN(a_socket_whose_delegation_fails_leaves_its_owners_count);
 	HARNESS_EXIT();
 }
