@@ -24,6 +24,11 @@
  * until the pool is gone.  They stay until the last byte written is
  * acknowledged: the FIN after it may be acknowledged with no word from
  * lwIP (segments.c, segments_left_recount).
+ *
+ * An owner is its peer, not one incarnation of it: a compartment that
+ * restarts finds its predecessor's closed connections still counted:
+ * otherwise one that crashed on purpose would take a fresh share each
+ * time.
  */
 #ifndef SEALNET_TCPIP_SEGMENTS_H
 #define SEALNET_TCPIP_SEGMENTS_H
