@@ -37,6 +37,12 @@ TEST_NAMES += segments_test
 TEST_MAIN_segments_test := $(TCPIP_DIR)/tests/segments_test.c
 TEST_SRCS_segments_test := $(TCPIP_DIR)/segments.c
 
+# The socket table, with lwIP, the other modules and the answers to
+# calls stood in for by the test.
+TEST_NAMES += sockets_test
+TEST_MAIN_sockets_test := $(TCPIP_DIR)/tests/sockets_test.c
+TEST_SRCS_sockets_test := $(TCPIP_DIR)/sockets.c $(TCPIP_DIR)/segments.c
+
 # The fuzz target's table has 256 slots, not HOLES_MAX's 2048: nothing in
 # holes.c depends on the size, and a small table fills in a few steps, so
 # inputs reach a full table thousands of times a second.  Its own object,

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 
+#include "lwip/priv/tcp_priv.h"
+
 #include "tcpip.h"
 
 /* Owners with segments queued, and how many: a compartment has one peer
@@ -41,6 +43,7 @@ struct segments_left {
 	const struct sn_peer *owner; /* NULL: a free record */
 	struct tcp_pcb *pcb;
 	uint32_t segments;
+	u32_t data_end; /* the sequence number after its last byte */
 };
 static struct segments_left left_records[MEMP_NUM_TCP_PCB];
 
@@ -132,7 +135,9 @@ segments_leave(const struct sn_peer *owner, struct tcp_pcb *pcb,
 		if (left_records[i].owner == NULL) {
 			struct segments_left *l = &left_records[i];
 
-			*l = (struct segments_left){owner, pcb, 0};
+			*l = (struct segments_left){.owner = owner,
+						    .pcb = pcb,
+						    .data_end = pcb->snd_lbb};
 			(void)count_set(owner, &l->segments,
 					tcp_sndqueuelen(pcb));
 			*left = l;
@@ -147,10 +152,24 @@ segments_left_owner(const struct segments_left *left)
 	return left->owner;
 }
 
+/*
+ * The record ends with the acknowledgement of the last byte written, not
+ * with the pcb's last segment.  The FIN tcp_close queues on its own
+ * (nothing was left unsent to carry it) holds no data, so lwIP reports
+ * no acknowledgement of it, and a peer that acknowledges the data and
+ * the FIN apart would leave it counted until the end of TIME_WAIT, two
+ * minutes on: an owner closing a few connections a second would stop at
+ * its share.  The last byte's acknowledgement frees a segment with data,
+ * which lwIP always reports.  Up to then the FIN counts with the rest;
+ * after, it is left uncounted, as a connection closed with nothing
+ * queued leaves its own.
+ */
 uint32_t
 segments_left_recount(struct segments_left *left)
 {
-	uint32_t now = tcp_sndqueuelen(left->pcb);
+	uint32_t now = TCP_SEQ_GEQ(left->pcb->lastack, left->data_end)
+			   ? 0
+			   : tcp_sndqueuelen(left->pcb);
 
 	if (now == 0) {
 		segments_left_gone(left);
@@ -164,5 +183,5 @@ void
 segments_left_gone(struct segments_left *left)
 {
 	(void)count_set(left->owner, &left->segments, 0);
-	*left = (struct segments_left){NULL, NULL, 0};
+	*left = (struct segments_left){0};
 }

@@ -21,7 +21,14 @@
  * retransmitted until acknowledged or lwIP gives up, minutes later: they
  * stay its owner's too (segments_leave), or an owner whose peer never
  * acknowledges could take a connection's queue, close, and take another,
- * until the pool is gone.
+ * until the pool is gone.  They stay until the last byte written is
+ * acknowledged: the FIN after it may be acknowledged with no word from
+ * lwIP (segments.c, segments_left_recount).
+ *
+ * An owner is its peer, not one incarnation of it: a compartment that
+ * restarts finds its predecessor's closed connections still counted:
+ * otherwise one that crashed on purpose would take a fresh share each
+ * time.
  */
 #ifndef SEALNET_TCPIP_SEGMENTS_H
 #define SEALNET_TCPIP_SEGMENTS_H
@@ -75,8 +82,9 @@ int segments_leave(const struct sn_peer *owner, struct tcp_pcb *pcb,
 /* The record's owner, for retrying its sends once freed. */
 const struct sn_peer *segments_left_owner(const struct segments_left *left);
 
-/* Takes the closed pcb's queue length again; at 0 the record is freed
- * and 0 returned: the caller stops asking. */
+/* Takes the closed pcb's queue length again, 0 once all its data is
+ * acknowledged; at 0 the record is freed and 0 returned: the caller
+ * stops asking. */
 uint32_t segments_left_recount(struct segments_left *left);
 
 /* lwIP freed the pcb, and its segments with it: the record goes. */

@@ -406,7 +406,11 @@ serve_socket_delegate(void *ctx, struct sn_incoming *in)
 				     : -EINVAL);
 		return;
 	}
-	if (s->recv_waiting || s->send_waiting) {
+	/* A call whose caller has given up is answered and waits no
+	 * longer, as a new call on the socket would find it: it must not
+	 * keep the socket from moving until data or room comes. */
+	if (still_waiting(&s->recv_waiting, &s->recv_wait, 0) ||
+	    still_waiting(&s->send_waiting, &s->send_wait, 0)) {
 		answer_error(in, -EBUSY);
 		return;
 	}
@@ -415,7 +419,10 @@ serve_socket_delegate(void *ctx, struct sn_incoming *in)
 	s->owner = sn_peer_identity(target);
 	s->delegate_peer = target;
 	if (sn_handle_alloc(&handles, s->owner, s, &s->id) < 0) {
-		/* No random tag: the socket goes, with what it was lent. */
+		/* No random tag: the socket goes, with what it was lent.
+		 * Its segments leave its owner's count first: without an
+		 * owner, sock_free cannot tell whose count holds them. */
+		segments_forget(s);
 		sn_quota_give(s->owner_peer, SN_QUOTA_SOCKETS, 1);
 		sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
 			      sock_charged(s));
