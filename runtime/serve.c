@@ -74,10 +74,14 @@ outbox_push(struct sn_peer *p, const uint8_t *msg, size_t len)
 
 /* A reply that reaches no one: its caller died, broke the ring, or
  * there was no memory to queue it.  Nothing a handler could do about it,
- * so the runtime counts it here and handlers may ignore the result. */
+ * so the runtime counts it here and handlers may ignore the result.  The
+ * call is over all the same: it no longer counts as in flight, or each
+ * such loss would hold one of the caller's places for good. */
 static int
 reply_lost(struct sn_peer *p, int rc)
 {
+	if (p->in_flight > 0)
+		p->in_flight--;
 	if (sn_log_worth(++p->stats.replies_lost))
 		sn_log("a reply to %s was lost: %s (%llu so far)", p->name,
 		       strerror(-rc),
@@ -112,10 +116,12 @@ send_reply(struct sn_peer *p, uint64_t call_id, uint16_t export_id,
 		rc = outbox_push(p, c->tx, len);
 		return rc < 0 ? reply_lost(p, rc) : 0;
 	}
-	p->in_flight--;
 	if (rc == -SEALNET_ECOMPARTMENT || rc == -EPIPE)
 		sn_peer_death_seen(p);
-	return rc < 0 ? reply_lost(p, rc) : 0;
+	if (rc < 0)
+		return reply_lost(p, rc);
+	p->in_flight--;
+	return 0;
 }
 
 int
