@@ -6,7 +6,7 @@ include $(TCPIP_DIR)/lwip.mk
 STACK_COMPARTMENTS += tcpip
 # tcpip.c, with main(), first; tcpip.h says what each file does.
 COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
-	sockets.c receive.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
+	sockets.c receive.c rxqueue.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
 	port/sys_arch.c) \
 	net/frames.c net/tcpseg.c net/tso.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
