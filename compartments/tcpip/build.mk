@@ -6,7 +6,7 @@ include $(TCPIP_DIR)/lwip.mk
 STACK_COMPARTMENTS += tcpip
 # tcpip.c, with main(), first; tcpip.h says what each file does.
 COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
-	sockets.c receive.c rxqueue.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
+	sockets.c receive.c rxqueue.c rxplan.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
 	port/sys_arch.c) \
 	net/frames.c net/tcpseg.c net/tso.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
@@ -36,6 +36,12 @@ TEST_SRCS_holes_test := $(TCPIP_DIR)/holes.c
 TEST_NAMES += segments_test
 TEST_MAIN_segments_test := $(TCPIP_DIR)/tests/segments_test.c
 TEST_SRCS_segments_test := $(TCPIP_DIR)/segments.c
+
+# Which received pieces are kept as lwIP made them, and where copies go:
+# pure, tested without lwIP.
+TEST_NAMES += rxplan_test
+TEST_MAIN_rxplan_test := $(TCPIP_DIR)/tests/rxplan_test.c
+TEST_SRCS_rxplan_test := $(TCPIP_DIR)/rxplan.c
 
 # The fuzz target's table has 256 slots, not HOLES_MAX's 2048: nothing in
 # holes.c depends on the size, and a small table fills in a few steps, so
