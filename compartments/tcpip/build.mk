@@ -43,6 +43,16 @@ TEST_NAMES += rxplan_test
 TEST_MAIN_rxplan_test := $(TCPIP_DIR)/tests/rxplan_test.c
 TEST_SRCS_rxplan_test := $(TCPIP_DIR)/rxplan.c
 
+# The receive queue on lwIP's own pool and heap, so that what it holds of
+# them is lwIP's count, not the test's.  lwIP's pbuf code brings in its
+# TCP code (it frees out-of-order segments when the pool runs dry), and
+# that needs lwIP's clock and random numbers (port/sys_arch.c).
+TEST_NAMES += rxqueue_test
+TEST_MAIN_rxqueue_test := $(TCPIP_DIR)/tests/rxqueue_test.c
+TEST_SRCS_rxqueue_test := $(TCPIP_DIR)/rxqueue.c $(TCPIP_DIR)/rxplan.c $(TCPIP_DIR)/port/sys_arch.c
+TEST_LDLIBS_rxqueue_test := $(LWIP_LIB) -lcrypto
+$(BUILD)/tests/rxqueue_test: $(LWIP_LIB)
+
 # The fuzz target's table has 256 slots, not HOLES_MAX's 2048: nothing in
 # holes.c depends on the size, and a small table fills in a few steps, so
 # inputs reach a full table thousands of times a second.  Its own object,

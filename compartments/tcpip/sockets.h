@@ -67,9 +67,14 @@ struct sock {
 	struct sn_peer *owner_peer;
 	struct sn_peer *delegate_peer;
 	/* Received, not yet handed out: chains of pbufs, oldest first.  A
-	 * chain's length is 16 bits, and the window is larger. */
+	 * chain's length is 16 bits, and the window is larger.  Small
+	 * pieces are copied into a compact buffer at the end of the last
+	 * chain, rx_tail, with room up to rx_tail_end (rxqueue.c); NULL once
+	 * anything follows it. */
 	struct pbuf *rx[RX_CHAINS];
 	unsigned nrx;
+	struct pbuf *rx_tail;
+	uint8_t *rx_tail_end;
 	bool peer_closed;    /* FIN received */
 	unsigned quick_acks; /* segments still acknowledged at once */
 	uint32_t buffered;   /* received, not handed out */

@@ -185,13 +185,15 @@ static err_t
 on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct sock *s = arg;
+	/* The queue may free p. */
+	u16_t len = p ? p->tot_len : 0;
 
 	if (p == NULL)
 		s->peer_closed = true;
 	else if (rxq_add(s, p) != ERR_OK)
 		return ERR_MEM;
 	else
-		sock_quick_ack(s, p->tot_len);
+		sock_quick_ack(s, len);
 	if (!receive_due(s))
 		deliver(s, GIVING_UP_NS);
 	return ERR_OK;
