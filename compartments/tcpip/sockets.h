@@ -54,6 +54,7 @@ struct datagram {
 	struct pbuf *p;
 	ip_addr_t from;
 	u16_t port;
+	uint32_t charged; /* to the owner's buffered_bytes quota */
 };
 
 struct sock {
@@ -81,7 +82,8 @@ struct sock {
 	/* What a connection's receive window (what is queued plus what its
 	 * peer may still send) holds of the owner's buffered_bytes quota:
 	 * the part above WINDOW_FLOOR (window.h).  A UDP socket's queued
-	 * datagrams are charged instead. */
+	 * datagrams are charged instead, in `buffered`, each for the memory
+	 * it holds (rxplan.h). */
 	uint32_t window_paid;
 	int error; /* set when lwIP reported the pcb gone */
 	/* lwIP's send queue length, as last counted for the owner's share

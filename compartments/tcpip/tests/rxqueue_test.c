@@ -282,6 +282,42 @@ TEST(with_no_heap_left_a_piece_is_kept_as_it_came)
 	CHECK_EQ_INT(pool_free(), PBUF_POOL_SIZE - 1);
 }
 
+/* udp.c's weighing of a datagram: an empty one in a pool buffer is
+ * charged a buffer of its own, and copied into one of that size; a
+ * super-frame's is kept and charged its buffer; a reassembled chain is
+ * copied whole. */
+TEST(a_datagram_is_weighed_by_its_buffer)
+{
+	struct pbuf *empty, *copy, *big, *chain;
+	struct rx_piece piece;
+
+	fresh();
+	empty = segment(0, 0);
+	CHECK(empty != NULL);
+	piece = rxq_piece(empty);
+	CHECK(!piece.heap);
+	CHECK_EQ_INT(rx_datagram_held(&piece), RX_BUFFER_OVERHEAD);
+	copy = pbuf_clone(PBUF_RAW, PBUF_RAM, empty);
+	pbuf_free(empty);
+	CHECK(copy != NULL);
+	CHECK_EQ_INT(copy->tot_len, 0);
+	pbuf_free(copy);
+	CHECK_EQ_INT(pool_free(), PBUF_POOL_SIZE);
+
+	big = segment(0, 30000);
+	CHECK(big != NULL);
+	piece = rxq_piece(big);
+	CHECK(rx_keeps(&piece));
+	CHECK(rx_datagram_held(&piece) >= 30000 + HEADERS);
+	chain = segment(30000, 100);
+	CHECK(chain != NULL);
+	pbuf_cat(big, chain);
+	piece = rxq_piece(big);
+	CHECK(!rx_keeps(&piece));
+	CHECK_EQ_INT(rx_datagram_held(&piece), 30100 + RX_BUFFER_OVERHEAD);
+	pbuf_free(big);
+}
+
 int
 main(void)
 {
@@ -293,6 +329,7 @@ main(void)
 	RUN(mixed_pieces_read_in_parts_keep_the_stream);
 	RUN(memory_follows_the_bytes_whatever_the_order);
 	RUN(with_no_heap_left_a_piece_is_kept_as_it_came);
+	RUN(a_datagram_is_weighed_by_its_buffer);
 	fresh();
 	HARNESS_EXIT();
 }
