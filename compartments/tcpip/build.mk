@@ -6,7 +6,7 @@ include $(TCPIP_DIR)/lwip.mk
 STACK_COMPARTMENTS += tcpip
 # tcpip.c, with main(), first; tcpip.h says what each file does.
 COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
-	sockets.c receive.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
+	sockets.c receive.c rxqueue.c rxplan.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
 	port/sys_arch.c) \
 	net/frames.c net/tcpseg.c net/tso.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
@@ -42,6 +42,22 @@ TEST_SRCS_segments_test := $(TCPIP_DIR)/segments.c
 TEST_NAMES += sockets_test
 TEST_MAIN_sockets_test := $(TCPIP_DIR)/tests/sockets_test.c
 TEST_SRCS_sockets_test := $(TCPIP_DIR)/sockets.c $(TCPIP_DIR)/segments.c
+
+# Which received pieces are kept as lwIP made them, and where copies go:
+# pure, tested without lwIP.
+TEST_NAMES += rxplan_test
+TEST_MAIN_rxplan_test := $(TCPIP_DIR)/tests/rxplan_test.c
+TEST_SRCS_rxplan_test := $(TCPIP_DIR)/rxplan.c
+
+# The receive queue on lwIP's own pool and heap, so that what it holds of
+# them is lwIP's count, not the test's.  lwIP's pbuf code brings in its
+# TCP code (it frees out-of-order segments when the pool runs dry), and
+# that needs lwIP's clock and random numbers (port/sys_arch.c).
+TEST_NAMES += rxqueue_test
+TEST_MAIN_rxqueue_test := $(TCPIP_DIR)/tests/rxqueue_test.c
+TEST_SRCS_rxqueue_test := $(TCPIP_DIR)/rxqueue.c $(TCPIP_DIR)/rxplan.c $(TCPIP_DIR)/port/sys_arch.c
+TEST_LDLIBS_rxqueue_test := $(LWIP_LIB) -lcrypto
+$(BUILD)/tests/rxqueue_test: $(LWIP_LIB)
 
 # The fuzz target's table has 256 slots, not HOLES_MAX's 2048: nothing in
 # holes.c depends on the size, and a small table fills in a few steps, so

@@ -54,6 +54,7 @@ struct datagram {
 	struct pbuf *p;
 	ip_addr_t from;
 	u16_t port;
+	uint32_t charged; /* to the owner's buffered_bytes quota */
 };
 
 struct sock {
@@ -67,16 +68,22 @@ struct sock {
 	struct sn_peer *owner_peer;
 	struct sn_peer *delegate_peer;
 	/* Received, not yet handed out: chains of pbufs, oldest first.  A
-	 * chain's length is 16 bits, and the window is larger. */
+	 * chain's length is 16 bits, and the window is larger.  Small
+	 * pieces are copied into a compact buffer at the end of the last
+	 * chain, rx_tail, with room up to rx_tail_end (rxqueue.c); NULL once
+	 * anything follows it. */
 	struct pbuf *rx[RX_CHAINS];
 	unsigned nrx;
+	struct pbuf *rx_tail;
+	uint8_t *rx_tail_end;
 	bool peer_closed;    /* FIN received */
 	unsigned quick_acks; /* segments still acknowledged at once */
 	uint32_t buffered;   /* received, not handed out */
 	/* What a connection's receive window (what is queued plus what its
 	 * peer may still send) holds of the owner's buffered_bytes quota:
 	 * the part above WINDOW_FLOOR (window.h).  A UDP socket's queued
-	 * datagrams are charged instead. */
+	 * datagrams are charged instead, in `buffered`, each for the memory
+	 * it holds (rxplan.h). */
 	uint32_t window_paid;
 	int error; /* set when lwIP reported the pcb gone */
 	/* lwIP's send queue length, as last counted for the owner's share

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "netif.h"
 #include "receive.h"
+#include "rxqueue.h"
 #include "segments.h"
 #include "send.h"
 #include "sockets.h"
@@ -128,43 +129,12 @@ on_error(void *arg, err_t err)
 	}
 }
 
-/* The first n queued bytes, which may span chains, copied to data: how
- * many there were. */
-static uint32_t
-copy_received(const struct sock *s, uint8_t *data, uint32_t n)
-{
-	uint32_t off = 0;
-
-	for (unsigned i = 0; i < s->nrx && off < n; i++) {
-		u16_t take = s->rx[i]->tot_len < n - off ? s->rx[i]->tot_len
-							 : (u16_t)(n - off);
-		u16_t copied = pbuf_copy_partial(s->rx[i], data + off, take, 0);
-
-		off += copied;
-		if (copied != take)
-			break;
-	}
-	return off;
-}
-
 /* The first n queued bytes handed out: freed, and the window opened for
  * them. */
 static void
 release_received(struct sock *s, uint32_t n)
 {
-	uint32_t left = n;
-
-	s->buffered -= n;
-	while (left > 0) {
-		u16_t take =
-		    s->rx[0]->tot_len < left ? s->rx[0]->tot_len : (u16_t)left;
-
-		left -= take;
-		s->rx[0] = pbuf_free_header(s->rx[0], take);
-		if (s->rx[0] == NULL)
-			memmove(&s->rx[0], &s->rx[1],
-				--s->nrx * sizeof(s->rx[0]));
-	}
+	rxq_drop(s, n);
 	window_reopen(s, n);
 }
 
@@ -197,7 +167,7 @@ deliver(struct sock *s, uint64_t margin_ns)
 	}
 	/* Fewer bytes queued than counted would hand the owner zeros for
 	 * data: a fault of ours, said as one. */
-	if (copy_received(s, data, n) != n) {
+	if (rxq_copy(s, data, n) != n) {
 		sn_log("a socket's queue holds less than its count of %u bytes",
 		       n);
 		receive_fail(s, -EIO);
@@ -211,35 +181,19 @@ deliver(struct sock *s, uint64_t margin_ns)
 	release_received(s, n);
 }
 
-/* Queues p for the owner: ERR_OK, or ERR_MEM for lwIP to keep it and
- * offer it again.  What arrives is within the window, which the owner's
- * quota paid for (window.h). */
-static err_t
-queue_received(struct sock *s, struct pbuf *p)
-{
-	if (s->nrx > 0 && s->rx[s->nrx - 1]->tot_len + p->tot_len <= 0xffff) {
-		pbuf_cat(s->rx[s->nrx - 1], p);
-	} else if (s->nrx < RX_CHAINS) {
-		s->rx[s->nrx++] = p;
-	} else {
-		/* Cannot happen within the window; lwIP keeps it if so. */
-		return ERR_MEM;
-	}
-	s->buffered += p->tot_len;
-	return ERR_OK;
-}
-
 static err_t
 on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct sock *s = arg;
+	/* The queue may free p. */
+	u16_t len = p ? p->tot_len : 0;
 
 	if (p == NULL)
 		s->peer_closed = true;
-	else if (queue_received(s, p) != ERR_OK)
+	else if (rxq_add(s, p) != ERR_OK)
 		return ERR_MEM;
 	else
-		sock_quick_ack(s, p->tot_len);
+		sock_quick_ack(s, len);
 	if (!receive_due(s))
 		deliver(s, GIVING_UP_NS);
 	return ERR_OK;

@@ -9,6 +9,9 @@
  *   sockets.c         the socket table: handles, owners, quotas
  *   receive.c         a socket's waiting receive, TCP's or UDP's
  *   tcp.c             TCP sockets: lwIP's callbacks, the exports
+ *   rxqueue.c         a TCP socket's received data, queued for its owner
+ *   rxplan.c          which received pieces are kept, which copied: a
+ *                     pure core
  *   listeners.c       opens a listener's port in the Firewall to new
  *                     clients, and shuts it when the listener closes
  *   send.c            TCP's send export, and sends waiting for room

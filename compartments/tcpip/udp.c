@@ -12,6 +12,7 @@
 #include "log.h"
 #include "netif.h"
 #include "receive.h"
+#include "rxqueue.h"
 #include "sealnet_lwip_hooks.h"
 #include "tcpip.h"
 
@@ -67,28 +68,44 @@ deliver_datagram(struct sock *s, uint64_t margin_ns)
 		receive_answer(s, body);
 	} else
 		receive_fail(s, rc);
-	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, d->p->tot_len);
-	s->buffered -= d->p->tot_len;
+	sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, d->charged);
+	s->buffered -= d->charged;
 	pbuf_free(d->p);
 	memmove(s->queue, s->queue + 1, --s->nqueue * sizeof(s->queue[0]));
 }
 
+/* A datagram is held in a buffer of its own size, and its owner charged
+ * for the buffer, header and all: kept in the pool buffer it came in,
+ * the size of a full frame, a socket's sixteen empty datagrams held
+ * sixteen of the pool's buffers and were charged nothing. */
 static void
 on_datagram(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	    const ip_addr_t *addr, u16_t port)
 {
 	struct sock *s = arg;
+	struct rx_piece piece = rxq_piece(p);
+	uint32_t charge = rx_datagram_held(&piece);
 
 	/* A full queue drops, as UDP does; the sender was told nothing
 	 * would be kept. */
 	if (s->nqueue >= MAX_DATAGRAMS ||
-	    sn_quota_take(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, p->tot_len) <
-		0) {
+	    sn_quota_take(s->owner_peer, SN_QUOTA_BUFFERED_BYTES, charge) < 0) {
 		pbuf_free(p);
 		return;
 	}
-	s->buffered += p->tot_len;
-	s->queue[s->nqueue++] = (struct datagram){p, *addr, port};
+	if (!rx_keeps(&piece)) {
+		struct pbuf *copy = pbuf_clone(PBUF_RAW, PBUF_RAM, p);
+
+		pbuf_free(p);
+		if (copy == NULL) {
+			sn_quota_give(s->owner_peer, SN_QUOTA_BUFFERED_BYTES,
+				      charge);
+			return;
+		}
+		p = copy;
+	}
+	s->buffered += charge;
+	s->queue[s->nqueue++] = (struct datagram){p, *addr, port, charge};
 	deliver_datagram(s, GIVING_UP_NS);
 }
 

@@ -3,12 +3,15 @@
  *
  * An owner's buffered_bytes quota bounds what TCPIP holds or has offered
  * to take for it: the bytes queued for it and the windows its connections
- * offer their peers.  Every connection has a window of WINDOW_FLOOR,
- * which its socket pays for; above that, up to lwIP's whole window, the
- * window is charged to the owner's quota when the connection opens and
- * again each time the owner takes data, so far as the quota has room.
- * lwIP trims whatever arrives beyond the window, so nothing that arrives
- * is ever refused for want of quota.  (Refusing it had lwIP drop every
+ * offer their peers.  What those bytes hold of lwIP's memory follows the
+ * bytes, not the segments they came in: small pieces are copied out of
+ * lwIP's pool into compact buffers (rxplan.h), so a queue holds at most a
+ * little over twice its bytes.  Every connection has a window of
+ * WINDOW_FLOOR, which its socket pays for; above that, up to lwIP's whole
+ * window, the window is charged to the owner's quota when the connection
+ * opens and again each time the owner takes data, so far as the quota has
+ * room.  lwIP trims whatever arrives beyond the window, so nothing that
+ * arrives is ever refused for want of quota.  (Refusing it had lwIP drop every
  * segment after it, and the sender's retransmission timer cut a transfer
  * to a hundredth of its speed.)
  */

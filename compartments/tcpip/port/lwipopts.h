@@ -24,7 +24,12 @@ uint32_t sealnet_lwip_rand(void);
 #define LWIP_NETIF_LINK_CALLBACK   1
 
 /* Memory: lwIP's own heap and pools, inside the compartment's quota; the
- * heap holds sixteen full receive windows. */
+ * heap holds sixteen full receive windows.  The pool takes each frame of
+ * one segment or datagram as it comes in, for every compartment alike,
+ * and sockets copy out what they keep (rxplan.h) while the heap has room:
+ * what holds the pool's buffers for long is lwIP alone, with out-of-order
+ * segments (freed at the next tick once the pool runs dry) and fragments
+ * being reassembled (IP_REASS_MAX_PBUFS). */
 #define MEM_ALIGNMENT  8
 #define MEM_SIZE       (16 * TCP_WND)
 #define MEMP_NUM_PBUF  256
