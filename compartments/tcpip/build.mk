@@ -6,7 +6,7 @@ include $(TCPIP_DIR)/lwip.mk
 STACK_COMPARTMENTS += tcpip
 # tcpip.c, with main(), first; tcpip.h says what each file does.
 COMPARTMENT_SRCS_tcpip := $(addprefix $(TCPIP_DIR)/,tcpip.c netif.c \
-	sockets.c receive.c rxqueue.c rxplan.c tcp.c listeners.c send.c write.c window.c segments.c orphans.c udp.c firewall_holes.c holes.c \
+	sockets.c receive.c rxqueue.c rxplan.c tcp.c listeners.c send.c write.c window.c segments.c lingering.c orphans.c udp.c firewall_holes.c holes.c \
 	port/sys_arch.c) \
 	net/frames.c net/tcpseg.c net/tso.c
 COMPARTMENT_DEPS_tcpip := $(LWIP_LIB)
@@ -41,7 +41,8 @@ TEST_SRCS_segments_test := $(TCPIP_DIR)/segments.c
 # calls stood in for by the test.
 TEST_NAMES += sockets_test
 TEST_MAIN_sockets_test := $(TCPIP_DIR)/tests/sockets_test.c
-TEST_SRCS_sockets_test := $(TCPIP_DIR)/sockets.c $(TCPIP_DIR)/segments.c
+TEST_SRCS_sockets_test := $(TCPIP_DIR)/sockets.c $(TCPIP_DIR)/segments.c \
+	$(TCPIP_DIR)/lingering.c
 
 # Which received pieces are kept as lwIP made them, and where copies go:
 # pure, tested without lwIP.

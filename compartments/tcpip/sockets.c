@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "lingering.h"
 #include "listeners.h"
 #include "log.h"
 #include "netif.h"
@@ -31,6 +32,7 @@ void
 sockets_init(void)
 {
 	sn_handle_table_init(&handles, handle_slots, MAX_SOCKETS);
+	lingering_init();
 }
 
 /* ---- the table ---- */
@@ -104,18 +106,42 @@ owner_peer(const char *name, uint32_t len)
 	return sn_compartment_peer(&compartment, owner);
 }
 
+/* Whether owner, with the socket it just took, holds more open sockets
+ * and closed connections than LINGERING_PER_QUOTA allows.  Its open ones
+ * are within its quota, so a quota as large as lwIP's pcbs leaves room
+ * for as many closed ones as there can be. */
+static bool
+past_lingering_bound(const struct sn_peer *owner)
+{
+	uint64_t quota = owner->quota[SN_QUOTA_SOCKETS];
+	uint64_t open = owner->quota_used[SN_QUOTA_SOCKETS];
+
+	if (quota >= MEMP_NUM_TCP_PCB)
+		return false;
+	return lingering_at_least(
+	    owner, (unsigned)(LINGERING_PER_QUOTA * quota - open + 1));
+}
+
 int
 sock_own(struct sock *s, struct sn_peer *owner)
 {
 	int rc = sn_quota_take(owner, SN_QUOTA_SOCKETS, 1);
+	bool lingering = rc == 0 && past_lingering_bound(owner);
 
+	if (lingering) {
+		sn_quota_give(owner, SN_QUOTA_SOCKETS, 1);
+		rc = -EDQUOT;
+	}
 	if (rc < 0) {
 		if (sn_log_worth(++quota_refusals))
 			sn_log(
-			    "%s is at its quota of %llu sockets (%llu "
+			    "%s is at its quota of %llu sockets%s (%llu "
 			    "refused so far)",
 			    owner->name,
 			    (unsigned long long)owner->quota[SN_QUOTA_SOCKETS],
+			    lingering ? ", counting the connections it "
+					"closed that lwIP still works on"
+				      : "",
 			    (unsigned long long)quota_refusals);
 		return rc;
 	}
@@ -232,7 +258,8 @@ sock_free(struct sock *s)
 	if (s->send_waiting)
 		answer_later_error(&s->send_wait, -ENOTCONN);
 	segments_forget(s);
-	/* A connection's hole stays until lwIP is done with it. */
+	/* A connection's hole stays until lwIP is done with it, and the
+	 * connection counts to its owner that long (lingering.h). */
 	if (s->pcb) {
 		struct tcp_pcb *pcb = s->pcb;
 		bool counted = true;
@@ -247,7 +274,8 @@ sock_free(struct sock *s)
 		} else {
 			pcb_detach(pcb);
 			window_close(s);
-			counted = tcp_count_what_is_left(s);
+			counted = tcp_count_what_is_left(s) &&
+				  lingering_begin(s->owner_peer, pcb) == 0;
 		}
 		/* Closing may free the pcb at once, and the owner's waiting
 		 * sends be retried from its count: none finds it here. */

@@ -18,6 +18,17 @@
 /* As many as lwIP has TCP connections: the image allows an application
  * up to 1024 sockets. */
 #define MAX_SOCKETS MEMP_NUM_TCP_PCB
+/*
+ * An owner's open sockets and its closed connections lwIP still works on
+ * (lingering.h) are at most this many times its socket quota together.
+ * Not once: an owner's last closed connection is still in FIN-WAIT-1 for
+ * a round trip when it connects again, and one whose peer is slow to
+ * close its side stays in FIN-WAIT-2 for up to 20 s, so an owner of one
+ * socket that reconnects, or of a few kept open and renewed, would be
+ * refused though it holds no more than it is allowed.  Twice still
+ * bounds each owner's pcbs and Firewall rules by its quota.
+ */
+#define LINGERING_PER_QUOTA 2u
 /* What fits in one reply with room for the envelope. */
 #define MAX_CHUNK (SN_MAX_MESSAGE - 512)
 /* Datagrams a UDP socket keeps for its owner. */
@@ -117,7 +128,9 @@ void sockets_init(void);
 
 /* A free socket, cleared, or NULL if all are in use. */
 struct sock *sock_alloc(void);
-/* Makes s the owner's, within its socket quota: 0, -EDQUOT or -ENOMEM. */
+/* Makes s the owner's, within its socket quota and with its closed
+ * connections within LINGERING_PER_QUOTA times it: 0, -EDQUOT or
+ * -ENOMEM. */
 int sock_own(struct sock *s, struct sn_peer *owner);
 /* Inside lwIP's receive callback: the `len` bytes just taken are
  * acknowledged at once while s is young, or if they are less than a

@@ -17,6 +17,8 @@
  *   send.c            TCP's send export, and sends waiting for room
  *   write.c           data into lwIP's send buffer, in whole segments
  *   segments.c        each owner's share of lwIP's send segments
+ *   lingering.c       counts closed connections lwIP still works on
+ *                     to their owners' socket quota
  *   orphans.c         gives up closed connections whose peer stopped
  *                     answering
  *   window.c          each connection's receive window, paid by its owner

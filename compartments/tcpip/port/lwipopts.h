@@ -85,8 +85,10 @@ uint32_t sealnet_lwip_rand(void);
  * accept loop does: lwIP still refuses two listeners on one port. */
 #define SO_REUSE 1
 /* A callback when a listener makes a pcb: its Firewall hole is tracked
- * from then on. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+ * from then on.  And callbacks when lwIP frees a closed connection's pcb:
+ * one for its segments (segments.h), one for its place under its owner's
+ * quota (lingering.h). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
 
 #define LWIP_UDP		      1
 #define LWIP_ICMP		      1

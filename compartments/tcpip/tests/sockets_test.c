@@ -122,15 +122,56 @@ tcp_accept(struct tcp_pcb *p, tcp_accept_fn accept)
 {
 }
 
+u8_t
+tcp_ext_arg_alloc_id(void)
+{
+	static u8_t next;
+
+	return next++;
+}
+
+void
+tcp_ext_arg_set_callbacks(struct tcp_pcb *p, uint8_t id,
+			  const struct tcp_ext_arg_callbacks *const callbacks)
+{
+	p->ext_args[id].callbacks = callbacks;
+}
+
+void
+tcp_ext_arg_set(struct tcp_pcb *p, uint8_t id, void *arg)
+{
+	p->ext_args[id].data = arg;
+}
+
+/* lwIP freeing p, as at the end of TIME_WAIT or on a reset: each
+ * destroy callback runs, as tcp_free runs them. */
+static void
+pcb_freed(struct tcp_pcb *p)
+{
+	for (u8_t i = 0; i < LWIP_TCP_PCB_NUM_EXT_ARGS; i++)
+		if (p->ext_args[i].callbacks != NULL &&
+		    p->ext_args[i].callbacks->destroy != NULL)
+			p->ext_args[i].callbacks->destroy(i,
+							  p->ext_args[i].data);
+	memset(p, 0, sizeof(*p));
+}
+
+/* lwIP frees a pcb closed before it connected at once; a connected one
+ * goes on to FIN_WAIT_1 and stays until its peer answers. */
 err_t
 tcp_close(struct tcp_pcb *p)
 {
+	if (p->state == CLOSED)
+		pcb_freed(p);
+	else
+		p->state = FIN_WAIT_1;
 	return ERR_OK;
 }
 
 void
 tcp_abort(struct tcp_pcb *p)
 {
+	pcb_freed(p);
 }
 
 u8_t
@@ -268,6 +309,130 @@ TEST(a_socket_whose_delegation_fails_leaves_its_owners_count)
 	CHECK_EQ_INT(segments_owner_room(&probe), OWNER_SEGMENTS_MAX);
 }
 
+/* ---- closed connections lwIP still works on ---- */
+
+#define LINGERING 32
+static struct tcp_pcb lingering[LINGERING];
+
+/* A connection of owner's, in ESTABLISHED on lingering[i]: 0, or why
+ * its socket was refused. */
+static int
+connect_on(struct sn_peer *owner, unsigned i, struct sock **out)
+{
+	struct sock *s = sock_alloc();
+	int rc;
+
+	if (s == NULL)
+		return -ENOMEM;
+	rc = sock_own(s, owner);
+	if (rc < 0)
+		return rc;
+	s->state = SOCK_OPEN;
+	memset(&lingering[i], 0, sizeof(lingering[i]));
+	lingering[i].state = ESTABLISHED;
+	s->pcb = &lingering[i];
+	*out = s;
+	return 0;
+}
+
+/* Connects and closes on the lingering pcbs from `first`, until refused
+ * or out of pcbs: how many connects were taken, *refused why the next
+ * was not. */
+static unsigned
+churn(struct sn_peer *owner, unsigned first, int *refused_with)
+{
+	unsigned n = 0;
+	struct sock *s;
+
+	*refused_with = 0;
+	for (unsigned i = first; i < LINGERING; i++, n++) {
+		*refused_with = connect_on(owner, i, &s);
+		if (*refused_with < 0)
+			break;
+		sock_free(s);
+	}
+	return n;
+}
+
+/* Every lingering pcb lwIP gives up, as if each peer finally answered
+ * or orphans.c gave up on it. */
+static void
+lwip_done_with_all(void)
+{
+	for (unsigned i = 0; i < LINGERING; i++)
+		if (lingering[i].state != CLOSED)
+			pcb_freed(&lingering[i]);
+}
+
+/* app's quota is 4: with its closed connections still in FIN_WAIT_1, it
+ * has 4 open and 4 closed at most, however fast it churns. */
+TEST(closed_connections_count_until_lwip_is_done)
+{
+	uint64_t used = app.quota_used[SN_QUOTA_SOCKETS];
+	struct sock *s;
+	int rc;
+
+	CHECK_EQ_INT(churn(&app, 0, &rc), 8);
+	CHECK_EQ_INT(rc, -EDQUOT);
+	CHECK_EQ_INT(app.quota_used[SN_QUOTA_SOCKETS], used);
+	/* Another owner is not held back by app's. */
+	CHECK_EQ_INT(connect_on(&helper, 20, &s), 0);
+	sock_free(s);
+	/* TIME_WAIT: lwIP no longer works on it, and it no longer counts. */
+	lingering[3].state = TIME_WAIT;
+	CHECK_EQ_INT(connect_on(&app, 9, &s), 0);
+	sock_free(s);
+	CHECK_EQ_INT(connect_on(&app, 10, &s), -EDQUOT);
+	/* A pcb lwIP frees (a reset, the orphans' limit) no longer counts
+	 * either. */
+	pcb_freed(&lingering[5]);
+	CHECK_EQ_INT(connect_on(&app, 10, &s), 0);
+	sock_free(s);
+	lwip_done_with_all();
+	CHECK_EQ_INT(churn(&app, 0, &rc), 8);
+	lwip_done_with_all();
+}
+
+/* The closed connections of a dead owner count for its successor, which
+ * has the same peer: else each restart would bring a fresh allowance. */
+TEST(a_dead_owners_closed_connections_count_for_its_successor)
+{
+	struct sock *s[4];
+	int rc;
+
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ_INT(connect_on(&app, i, &s[i]), 0);
+	app.dead = true;
+	sockets_owner_died(&app);
+	app.dead = false;
+	CHECK_EQ_INT(churn(&app, 4, &rc), 4);
+	CHECK_EQ_INT(rc, -EDQUOT);
+	lwip_done_with_all();
+	CHECK_EQ_INT(churn(&app, 0, &rc), 8);
+	lwip_done_with_all();
+}
+
+/* A delegated socket stays on its owner's quota when the compartment it
+ * went to closes it. */
+TEST(a_delegated_connection_counts_for_its_owner_once_closed)
+{
+	struct sock *s[4];
+	int rc;
+
+	for (unsigned i = 0; i < 4; i++) {
+		CHECK_EQ_INT(connect_on(&app, i, &s[i]), 0);
+		CHECK_EQ_INT(delegate(s[i]), 0);
+		CHECK_EQ_INT(handed, 1);
+		handed = 0;
+	}
+	for (unsigned i = 0; i < 4; i++)
+		sock_free(s[i]);
+	CHECK_EQ_INT(churn(&helper, 4, &rc), 8);
+	CHECK_EQ_INT(churn(&app, 12, &rc), 4);
+	CHECK_EQ_INT(rc, -EDQUOT);
+	lwip_done_with_all();
+}
+
 int
 main(void)
 {
@@ -279,5 +444,8 @@ main(void)
 	RUN(a_wait_whose_caller_gave_up_does_not_keep_the_socket);
 	RUN(a_wait_whose_caller_still_waits_keeps_the_socket);
 	RUN(a_socket_whose_delegation_fails_leaves_its_owners_count);
+	RUN(closed_connections_count_until_lwip_is_done);
+	RUN(a_dead_owners_closed_connections_count_for_its_successor);
+	RUN(a_delegated_connection_counts_for_its_owner_once_closed);
 	HARNESS_EXIT();
 }
