@@ -27,6 +27,10 @@ $(foreach t,$(MQTT_CODEC_TESTS),$(eval \
 	TEST_SRCS_mqtt_$(t)_test := $(MQTT_CODEC_SRCS)))
 $(foreach t,$(MQTT_SESSION_TESTS),$(eval \
 	TEST_SRCS_mqtt_$(t)_test := $(MQTT_SESSION_SRCS)))
+# The events waiting for the application (inbox.c, pure).
+TEST_NAMES += mqtt_inbox_test
+TEST_MAIN_mqtt_inbox_test := compartments/mqtt/tests/inbox_test.c
+TEST_SRCS_mqtt_inbox_test := compartments/mqtt/inbox.c
 
 FUZZ_TARGETS += mqtt_packet mqtt_session
 FUZZ_MAIN_mqtt_packet := compartments/mqtt/fuzz/packet.c

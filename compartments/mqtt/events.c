@@ -134,7 +134,8 @@ conn_take_events(struct conn *c)
 
 	/* An event is taken only with room for the largest message. */
 	while (c->state != CONN_FREE &&
-	       inbox_fits(&c->inbox, 0, MQTT_PACKET_MAX) &&
+	       inbox_fits_any_message(&c->inbox, MQTT_PACKET_MAX,
+				      MQTT_ALIAS_BYTES) &&
 	       mqtt_session_poll(&c->session, &ev) == 1)
 		handle(c, &ev);
 	/* One answer for all the bytes just read: a broker's PUBACK and the

@@ -30,6 +30,13 @@ inbox_fits(const struct inbox *ib, size_t topic_len, size_t payload_len)
 }
 
 int
+inbox_fits_any_message(const struct inbox *ib, size_t packet_max,
+		       size_t alias_max)
+{
+	return inbox_fits(ib, alias_max, packet_max);
+}
+
+int
 inbox_push(struct inbox *ib, struct inbox_event *ev, const void *topic,
 	   const void *payload)
 {

@@ -43,6 +43,12 @@ void inbox_init(struct inbox *ib, void *mem, size_t cap);
 size_t inbox_record_size(size_t topic_len, size_t payload_len);
 /* Whether a record of that size fits now. */
 int inbox_fits(const struct inbox *ib, size_t topic_len, size_t payload_len);
+/* Whether any message the broker may send fits now: a packet of up to
+ * packet_max bytes, and a topic of up to alias_max bytes from outside
+ * it, which a topic alias brings in.  An event is taken from the
+ * session only then, since taking it acknowledges it to the broker. */
+int inbox_fits_any_message(const struct inbox *ib, size_t packet_max,
+			   size_t alias_max);
 /* Appends ev (its seq is set) with its topic and payload: 0 or
  * -ENOBUFS. */
 int inbox_push(struct inbox *ib, struct inbox_event *ev, const void *topic,
