@@ -6,7 +6,8 @@
  *
  * A and AAAA are asked at once.  An answer with IPv4 addresses is given
  * as soon as it arrives, whatever happens to the AAAA question, so an
- * IPv4-only name never waits on it.  An answer is accepted only from the
+ * IPv4-only name never waits on it; IPv4 addresses are listed before IPv6
+ * ones whichever answer came first.  An answer is accepted only from the
  * server's port 53, with one of our ids and our question (dns_answer.h);
  * anything else is dropped and counted.
  */
@@ -17,6 +18,7 @@
 #include <sys/random.h>
 
 #include "boot.h"
+#include "dns_addresses.h"
 #include "dns_answer.h"
 #include "dns_ticket.h"
 #include "log.h"
@@ -33,9 +35,8 @@ SEALNET_RESTART(always, 10);
 
 /* Twice what NetAPI lets one caller have in progress; each lookup's
  * socket counts against this compartment's quota of 16. */
-#define MAX_LOOKUPS   16
-#define MAX_ADDRESSES 8
-#define RETRY_NS      (1000 * SN_MS)
+#define MAX_LOOKUPS 16
+#define RETRY_NS    (1000 * SN_MS)
 
 enum { Q_A, Q_AAAA, Q_COUNT };
 
@@ -52,9 +53,7 @@ struct lookup {
 	unsigned char *query[Q_COUNT];
 	int query_len[Q_COUNT];
 	bool asked[Q_COUNT], answered[Q_COUNT];
-	uint8_t addr[MAX_ADDRESSES][16];
-	uint8_t addr_family[MAX_ADDRESSES];
-	unsigned naddr;
+	struct dns_addresses addrs;
 	/* The least TTL of the records the addresses came from. */
 	uint32_t ttl;
 	char canonical[SN_HOST_MAX + 1];
@@ -155,20 +154,25 @@ finish(struct lookup *l, int rc)
 	} else {
 		sn_builder *b = sn_reply_builder(&compartment);
 		uint32_t body = sn_resolved_start(b);
-		uint32_t vec = sn_resolved_start_addresses(b, body, l->naddr);
+		const struct dns_addresses *a = &l->addrs;
+		uint32_t vec = sn_resolved_start_addresses(b, body, a->count);
 
-		for (unsigned i = 0; i < l->naddr; i++) {
+		for (unsigned i = 0; i < a->count; i++) {
 			uint32_t ep = sn_endpoint_start(b);
-			bool v6 = l->addr_family[i] == SN_ADDRESS_FAMILY_IPV6;
 
-			sn_endpoint_add_family(b, ep, l->addr_family[i]);
-			sn_endpoint_add_address(b, ep, l->addr[i], v6 ? 16 : 4);
+			sn_endpoint_add_family(b, ep,
+					       a->len[i] == 16
+						   ? SN_ADDRESS_FAMILY_IPV6
+						   : SN_ADDRESS_FAMILY_IPV4);
+			sn_endpoint_add_address(b, ep, a->address[i],
+						a->len[i]);
 			sn_builder_set_table_at(b, vec, i, ep);
 		}
 		if (l->canonical[0])
 			sn_resolved_add_canonical_name(b, body, l->canonical,
 						       strlen(l->canonical));
-		sn_resolved_add_ttl_seconds(b, body, l->naddr ? l->ttl : 0);
+		sn_resolved_add_ttl_seconds(b, body,
+					    l->addrs.count ? l->ttl : 0);
 		sn_deferred_ok(&l->reply, SN_BODY_RESOLVED, body);
 	}
 	if (l->timer >= 0)
@@ -264,7 +268,7 @@ static bool
 done(const struct lookup *l)
 {
 	/* IPv4 addresses are enough; otherwise every question answered. */
-	if (l->answered[Q_A] && l->naddr > 0)
+	if (l->answered[Q_A] && l->addrs.count > 0)
 		return true;
 	for (int q = 0; q < Q_COUNT; q++)
 		if (l->asked[q] && !l->answered[q])
@@ -278,7 +282,7 @@ keep_ttl(struct lookup *l, int ttl)
 {
 	uint32_t t = ttl > 0 ? (uint32_t)ttl : 0;
 
-	if (l->naddr == 0 || t < l->ttl)
+	if (t < l->ttl)
 		l->ttl = t;
 }
 
@@ -291,26 +295,26 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 				       msg, len) != DNS_ANSWER_ACCEPTED)
 			continue;
 		struct hostent *host = NULL;
-		int n = MAX_ADDRESSES - (int)l->naddr, rc;
+		int n = DNS_MAX_ADDRESSES, rc;
 
+		/* NetAPI takes the first address: IPv4 goes in front even
+		 * when AAAA is answered first (dns_addresses.h says why). */
 		if (q == Q_A) {
-			struct ares_addrttl a[MAX_ADDRESSES];
+			struct ares_addrttl a[DNS_MAX_ADDRESSES];
 			rc = ares_parse_a_reply(msg, (int)len, &host, a, &n);
-			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
-				keep_ttl(l, a[i].ttl);
-				memcpy(l->addr[l->naddr], &a[i].ipaddr, 4);
-				l->addr_family[l->naddr++] =
-				    SN_ADDRESS_FAMILY_IPV4;
-			}
+			for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
+				if (dns_addresses_add(
+					&l->addrs,
+					(const uint8_t *)&a[i].ipaddr, 4))
+					keep_ttl(l, a[i].ttl);
 		} else {
-			struct ares_addr6ttl a[MAX_ADDRESSES];
+			struct ares_addr6ttl a[DNS_MAX_ADDRESSES];
 			rc = ares_parse_aaaa_reply(msg, (int)len, &host, a, &n);
-			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
-				keep_ttl(l, a[i].ttl);
-				memcpy(l->addr[l->naddr], &a[i].ip6addr, 16);
-				l->addr_family[l->naddr++] =
-				    SN_ADDRESS_FAMILY_IPV6;
-			}
+			for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
+				if (dns_addresses_add(
+					&l->addrs,
+					(const uint8_t *)&a[i].ip6addr, 16))
+					keep_ttl(l, a[i].ttl);
 		}
 		if (host && host->h_name && strcmp(host->h_name, l->host) &&
 		    strlen(host->h_name) < sizeof(l->canonical))
@@ -366,7 +370,7 @@ datagram(void *ctx, int status, const sn_message_ref *reply)
 		take_answer(l, msg, len);
 	}
 	if (done(l)) {
-		finish(l, l->naddr ? 0 : -EHOSTUNREACH);
+		finish(l, l->addrs.count ? 0 : -EHOSTUNREACH);
 		return;
 	}
 	if (receive_next(l) < 0)
@@ -499,6 +503,7 @@ serve_resolve(void *ctx, struct sn_incoming *in)
 	l->in_use = true;
 	tickets[slot_of(l)] = last_ticket = dns_ticket_next(last_ticket);
 	l->timer = -1;
+	l->ttl = UINT32_MAX; /* until a record says less */
 	memcpy(l->host, host, len);
 	l->family = sn_resolve_family(req);
 	sn_defer(in, &l->reply);
