@@ -6,7 +6,8 @@
  *
  * A and AAAA are asked at once.  An answer with IPv4 addresses is given
  * as soon as it arrives, whatever happens to the AAAA question, so an
- * IPv4-only name never waits on it.  An answer is accepted only from the
+ * IPv4-only name never waits on it; IPv4 addresses are listed before IPv6
+ * ones whichever answer came first.  An answer is accepted only from the
  * server's port 53, with one of our ids and our question (dns_answer.h);
  * anything else is dropped and counted.
  */
@@ -17,7 +18,9 @@
 #include <sys/random.h>
 
 #include "boot.h"
+#include "dns_addresses.h"
 #include "dns_answer.h"
+#include "dns_ticket.h"
 #include "log.h"
 #include "sealnet/compartment.h"
 #include "sockets.h"
@@ -32,9 +35,8 @@ SEALNET_RESTART(always, 10);
 
 /* Twice what NetAPI lets one caller have in progress; each lookup's
  * socket counts against this compartment's quota of 16. */
-#define MAX_LOOKUPS   16
-#define MAX_ADDRESSES 8
-#define RETRY_NS      (1000 * SN_MS)
+#define MAX_LOOKUPS 16
+#define RETRY_NS    (1000 * SN_MS)
 
 enum { Q_A, Q_AAAA, Q_COUNT };
 
@@ -51,9 +53,7 @@ struct lookup {
 	unsigned char *query[Q_COUNT];
 	int query_len[Q_COUNT];
 	bool asked[Q_COUNT], answered[Q_COUNT];
-	uint8_t addr[MAX_ADDRESSES][16];
-	uint8_t addr_family[MAX_ADDRESSES];
-	unsigned naddr;
+	struct dns_addresses addrs;
 	/* The least TTL of the records the addresses came from. */
 	uint32_t ttl;
 	char canonical[SN_HOST_MAX + 1];
@@ -68,6 +68,11 @@ struct lookup {
 static struct sn_compartment compartment;
 static struct sn_peer *tcpip;
 static struct lookup lookups[MAX_LOOKUPS];
+/* Each slot's lookup's ticket, 0 when free: kept apart from the slot,
+ * which is zeroed whole when freed. */
+static uint32_t tickets[MAX_LOOKUPS];
+static uint32_t last_ticket;
+_Static_assert(MAX_LOOKUPS <= DNS_TICKET_SLOTS_MAX, "slots outgrow tickets");
 static uint64_t dropped_answers;
 static struct {
 	uint64_t closes_unsent;
@@ -83,9 +88,60 @@ remaining(const struct lookup *l)
 	return l->reply.deadline_ns > now ? l->reply.deadline_ns - now : 1;
 }
 
+static unsigned
+slot_of(const struct lookup *l)
+{
+	return (unsigned)(l - lookups);
+}
+
+/* What every callback of a lookup is given, so that one coming after the
+ * lookup ended does not take the slot's next lookup for it. */
+static void *
+context_of(const struct lookup *l)
+{
+	return dns_ticket_context(slot_of(l), tickets[slot_of(l)]);
+}
+
+/* The lookup a callback was made for, or NULL if it has ended. */
+static struct lookup *
+lookup_of(void *ctx)
+{
+	int slot = dns_ticket_slot(ctx, tickets, MAX_LOOKUPS);
+
+	if (slot < 0 || lookups[slot].finished)
+		return NULL;
+	return &lookups[slot];
+}
+
+static void
+free_slot(struct lookup *l)
+{
+	tickets[slot_of(l)] = 0;
+	memset(l, 0, sizeof(*l));
+}
+
 static void
 socket_closed(void *ctx, int status, const sn_message_ref *reply)
 {
+}
+
+static void
+close_socket(sn_handle *s)
+{
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t ref = sn_socket_reference_start(b);
+	sn_socket_reference_add_socket(b, ref, s);
+	int sent_rc = sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
+				    SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
+				    socket_closed, NULL);
+
+	/* Only a dead TCPIP (which took the socket with it) or a full
+	 * ring stops this; the socket then stays on our own quota,
+	 * which bounds how many lookups can leave one behind. */
+	if (sent_rc < 0 && sn_log_worth(++stats.closes_unsent))
+		sn_log("a lookup's socket not closed: %s (%llu so far)",
+		       strerror(-sent_rc),
+		       (unsigned long long)stats.closes_unsent);
 }
 
 /* Ends the lookup: answers NetAPI (with an error if rc < 0) and closes
@@ -98,41 +154,31 @@ finish(struct lookup *l, int rc)
 	} else {
 		sn_builder *b = sn_reply_builder(&compartment);
 		uint32_t body = sn_resolved_start(b);
-		uint32_t vec = sn_resolved_start_addresses(b, body, l->naddr);
+		const struct dns_addresses *a = &l->addrs;
+		uint32_t vec = sn_resolved_start_addresses(b, body, a->count);
 
-		for (unsigned i = 0; i < l->naddr; i++) {
+		for (unsigned i = 0; i < a->count; i++) {
 			uint32_t ep = sn_endpoint_start(b);
-			bool v6 = l->addr_family[i] == SN_ADDRESS_FAMILY_IPV6;
 
-			sn_endpoint_add_family(b, ep, l->addr_family[i]);
-			sn_endpoint_add_address(b, ep, l->addr[i], v6 ? 16 : 4);
+			sn_endpoint_add_family(b, ep,
+					       a->len[i] == 16
+						   ? SN_ADDRESS_FAMILY_IPV6
+						   : SN_ADDRESS_FAMILY_IPV4);
+			sn_endpoint_add_address(b, ep, a->address[i],
+						a->len[i]);
 			sn_builder_set_table_at(b, vec, i, ep);
 		}
 		if (l->canonical[0])
 			sn_resolved_add_canonical_name(b, body, l->canonical,
 						       strlen(l->canonical));
-		sn_resolved_add_ttl_seconds(b, body, l->naddr ? l->ttl : 0);
+		sn_resolved_add_ttl_seconds(b, body,
+					    l->addrs.count ? l->ttl : 0);
 		sn_deferred_ok(&l->reply, SN_BODY_RESOLVED, body);
 	}
 	if (l->timer >= 0)
 		sn_loop_cancel_timer(&compartment.loop, l->timer);
-	if (l->have_socket) {
-		sn_builder *b = sn_call_builder(&compartment);
-		uint32_t ref = sn_socket_reference_start(b);
-		sn_socket_reference_add_socket(b, ref, &l->socket);
-		int sent_rc =
-		    sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_CLOSE,
-				  SN_BODY_SOCKET_REFERENCE, ref, 1000 * SN_MS,
-				  socket_closed, NULL);
-
-		/* Only a dead TCPIP (which took the socket with it) or a full
-		 * ring stops this; the socket then stays on our own quota,
-		 * which bounds how many lookups can leave one behind. */
-		if (sent_rc < 0 && sn_log_worth(++stats.closes_unsent))
-			sn_log("a lookup's socket not closed: %s (%llu so far)",
-			       strerror(-sent_rc),
-			       (unsigned long long)stats.closes_unsent);
-	}
+	if (l->have_socket)
+		close_socket(&l->socket);
 	for (int q = 0; q < Q_COUNT; q++) {
 		ares_free_string(l->query[q]);
 		l->query[q] = NULL;
@@ -142,10 +188,10 @@ finish(struct lookup *l, int rc)
 	if (l->receiving)
 		l->finished = true;
 	else
-		memset(l, 0, sizeof(*l));
+		free_slot(l);
 }
 
-static void receive_next(struct lookup *l);
+static int receive_next(struct lookup *l);
 
 static void
 sent(void *ctx, int status, const sn_message_ref *reply)
@@ -186,41 +232,43 @@ send_queries(struct lookup *l)
 static void retry(void *ctx);
 
 /* The retry timer is what ends a lookup whose answers never come: without
- * it the slot would stay taken, so a lookup that cannot have one ends
- * now, and says why. */
-static void
+ * it the slot would stay taken, so a lookup that cannot have one must end
+ * (the caller ends it: nothing may touch a slot once its lookup ended). */
+static int
 arm_retry(struct lookup *l)
 {
 	l->timer = sn_loop_add_timer(&compartment.loop, sn_now_ns() + RETRY_NS,
-				     retry, l);
+				     retry, context_of(l));
 	if (l->timer < 0) {
 		sn_log("no timer left for a lookup of %s; refused", l->host);
-		finish(l, -EAGAIN);
+		return -EAGAIN;
 	}
+	return 0;
 }
 
 static void
 retry(void *ctx)
 {
-	struct lookup *l = ctx;
+	struct lookup *l = lookup_of(ctx);
 
-	l->timer = -1;
-	if (!l->in_use || l->finished)
+	if (l == NULL)
 		return;
+	l->timer = -1;
 	if (sn_now_ns() >= l->reply.deadline_ns && l->reply.deadline_ns) {
 		finish(l, -ETIMEDOUT);
 		return;
 	}
 	if (l->tries < 3)
 		send_queries(l);
-	arm_retry(l);
+	if (arm_retry(l) < 0)
+		finish(l, -EAGAIN);
 }
 
 static bool
 done(const struct lookup *l)
 {
 	/* IPv4 addresses are enough; otherwise every question answered. */
-	if (l->answered[Q_A] && l->naddr > 0)
+	if (l->answered[Q_A] && l->addrs.count > 0)
 		return true;
 	for (int q = 0; q < Q_COUNT; q++)
 		if (l->asked[q] && !l->answered[q])
@@ -234,7 +282,7 @@ keep_ttl(struct lookup *l, int ttl)
 {
 	uint32_t t = ttl > 0 ? (uint32_t)ttl : 0;
 
-	if (l->naddr == 0 || t < l->ttl)
+	if (t < l->ttl)
 		l->ttl = t;
 }
 
@@ -247,26 +295,26 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 				       msg, len) != DNS_ANSWER_ACCEPTED)
 			continue;
 		struct hostent *host = NULL;
-		int n = MAX_ADDRESSES - (int)l->naddr, rc;
+		int n = DNS_MAX_ADDRESSES, rc;
 
+		/* NetAPI takes the first address: IPv4 goes in front even
+		 * when AAAA is answered first (dns_addresses.h says why). */
 		if (q == Q_A) {
-			struct ares_addrttl a[MAX_ADDRESSES];
+			struct ares_addrttl a[DNS_MAX_ADDRESSES];
 			rc = ares_parse_a_reply(msg, (int)len, &host, a, &n);
-			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
-				keep_ttl(l, a[i].ttl);
-				memcpy(l->addr[l->naddr], &a[i].ipaddr, 4);
-				l->addr_family[l->naddr++] =
-				    SN_ADDRESS_FAMILY_IPV4;
-			}
+			for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
+				if (dns_addresses_add(
+					&l->addrs,
+					(const uint8_t *)&a[i].ipaddr, 4))
+					keep_ttl(l, a[i].ttl);
 		} else {
-			struct ares_addr6ttl a[MAX_ADDRESSES];
+			struct ares_addr6ttl a[DNS_MAX_ADDRESSES];
 			rc = ares_parse_aaaa_reply(msg, (int)len, &host, a, &n);
-			for (int i = 0; rc == ARES_SUCCESS && i < n; i++) {
-				keep_ttl(l, a[i].ttl);
-				memcpy(l->addr[l->naddr], &a[i].ip6addr, 16);
-				l->addr_family[l->naddr++] =
-				    SN_ADDRESS_FAMILY_IPV6;
-			}
+			for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
+				if (dns_addresses_add(
+					&l->addrs,
+					(const uint8_t *)&a[i].ip6addr, 16))
+					keep_ttl(l, a[i].ttl);
 		}
 		if (host && host->h_name && strcmp(host->h_name, l->host) &&
 		    strlen(host->h_name) < sizeof(l->canonical))
@@ -286,11 +334,14 @@ take_answer(struct lookup *l, const uint8_t *msg, uint32_t len)
 static void
 datagram(void *ctx, int status, const sn_message_ref *reply)
 {
-	struct lookup *l = ctx;
+	int slot = dns_ticket_slot(ctx, tickets, MAX_LOOKUPS);
 
+	if (slot < 0)
+		return; /* cannot be: the receive held its lookup's slot */
+	struct lookup *l = &lookups[slot];
 	l->receiving = false;
 	if (l->finished) {
-		memset(l, 0, sizeof(*l));
+		free_slot(l);
 		return;
 	}
 	if (status < 0) {
@@ -319,25 +370,30 @@ datagram(void *ctx, int status, const sn_message_ref *reply)
 		take_answer(l, msg, len);
 	}
 	if (done(l)) {
-		finish(l, l->naddr ? 0 : -EHOSTUNREACH);
+		finish(l, l->addrs.count ? 0 : -EHOSTUNREACH);
 		return;
 	}
-	receive_next(l);
+	if (receive_next(l) < 0)
+		finish(l, -EAGAIN);
 }
 
-static void
+/* A lookup that cannot receive must end; the caller ends it, so that it
+ * does not go on with a slot that is free. */
+static int
 receive_next(struct lookup *l)
 {
 	sn_builder *b = sn_call_builder(&compartment);
 	uint32_t body = sn_receive_start(b);
+	int rc;
 
 	sn_receive_add_socket(b, body, &l->socket);
 	sn_receive_add_max_bytes(b, body, 4096);
-	if (sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM,
-			  SN_BODY_RECEIVE, body, remaining(l), datagram, l) < 0)
-		finish(l, -EAGAIN);
-	else
+	rc = sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_RECEIVE_FROM,
+			   SN_BODY_RECEIVE, body, remaining(l), datagram,
+			   context_of(l));
+	if (rc == 0)
 		l->receiving = true;
+	return rc;
 }
 
 static int
@@ -359,25 +415,41 @@ make_query(struct lookup *l, int q)
 static void
 socket_opened(void *ctx, int status, const sn_message_ref *reply)
 {
-	struct lookup *l = ctx;
+	struct lookup *l = lookup_of(ctx);
+	sn_handle handle;
+	bool made = status == 0 &&
+		    sn_socket_created_socket(
+			sn_message_body_as_socket_created(*reply), &handle);
 
-	if (status < 0) {
-		finish(l, status);
+	if (l == NULL) {
+		/* Ours, and no lookup's: left open, it would hold one of our
+		 * sockets for good. */
+		if (made)
+			close_socket(&handle);
 		return;
 	}
-	sn_socket_created_socket(sn_message_body_as_socket_created(*reply),
-				 &l->socket);
+	if (!made) {
+		finish(l, status < 0 ? status : -EPROTO);
+		return;
+	}
+	l->socket = handle;
 	l->have_socket = true;
-	receive_next(l);
+	if (receive_next(l) < 0) {
+		finish(l, -EAGAIN);
+		return;
+	}
 	send_queries(l);
-	arm_retry(l);
+	if (arm_retry(l) < 0)
+		finish(l, -EAGAIN);
 }
 
 static void
 got_server(void *ctx, int status, const sn_message_ref *reply)
 {
-	struct lookup *l = ctx;
+	struct lookup *l = lookup_of(ctx);
 
+	if (l == NULL)
+		return;
 	if (status < 0) {
 		finish(l, status);
 		return;
@@ -404,7 +476,7 @@ got_server(void *ctx, int status, const sn_message_ref *reply)
 	sn_socket_listen_add_ipv6(b, req, len == 16);
 	if (sn_call_async(tcpip, SN_EXPORT_NETWORK_SOCKET_UDP,
 			  SN_BODY_SOCKET_LISTEN, req, remaining(l),
-			  socket_opened, l) < 0)
+			  socket_opened, context_of(l)) < 0)
 		finish(l, -EAGAIN);
 }
 
@@ -429,7 +501,9 @@ serve_resolve(void *ctx, struct sn_incoming *in)
 	}
 	memset(l, 0, sizeof(*l));
 	l->in_use = true;
+	tickets[slot_of(l)] = last_ticket = dns_ticket_next(last_ticket);
 	l->timer = -1;
+	l->ttl = UINT32_MAX; /* until a record says less */
 	memcpy(l->host, host, len);
 	l->family = sn_resolve_family(req);
 	sn_defer(in, &l->reply);
@@ -441,7 +515,7 @@ serve_resolve(void *ctx, struct sn_incoming *in)
 	}
 	if (sn_call_async(tcpip, SN_EXPORT_TCPIP_ADDRESS_GET, SN_BODY_EMPTY,
 			  sn_empty_start(sn_call_builder(&compartment)),
-			  remaining(l), got_server, l) < 0)
+			  remaining(l), got_server, context_of(l)) < 0)
 		finish(l, -EAGAIN);
 }
 
