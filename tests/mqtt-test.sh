@@ -30,7 +30,8 @@
 #    none lost and no QoS 2 message twice.
 # 3. tests/compartments/mqtt_hostile.c, an MQTT compartment that imports
 #    every socket and TLS call: it can reach nothing but the session it
-#    was handed.
+#    was handed, and a receive it parks there is answered as soon as
+#    the session's owner exits.
 #
 # Needs root.
 set -uo pipefail
@@ -587,6 +588,16 @@ check "... only use the session it was handed" \
 	has 'RESULT hostile send on the presented session: ok'
 check "04.mqtt is refused, and says so" \
 	quietly wait_line "$log" '^mqtt_demo: cannot reach the broker: Permission denied' 10
+# 04.mqtt exits then, and TLS frees the session it owned: the receive
+# the hostile MQTT left parked on it is answered then (-EPIPE), not at
+# its 20 s deadline; or the socket's end, which TCPIP sees when 04.mqtt
+# dies, reaches TLS first (SEALNET_TLS_EPEER_RESET, -2009).
+check "the receive parked on the session is answered once its owner exits" \
+	quietly wait_line "$log" 'RESULT hostile receive parked on the session: ' 25
+parked=$(lines "$log" 'RESULT hostile receive parked on the session: ')
+say "${parked#*RESULT }"
+check "... with -EPIPE or -2009, within 3 s" \
+	grep -qE 'session: (Broken pipe|Unknown error 2009) after ([0-9]{1,3}|[0-2][0-9]{3}) ms$' <<<"$parked"
 stack_stop hostile
 sleep 0.3
 # The capture since the hostile image started.

@@ -102,11 +102,24 @@ session_lookup(struct sn_peer *p, sn_handle h)
 	return object;
 }
 
+/* Calls parked on a session that goes without its pump ending them: a
+ * delegate's receive when the owner dies, above all.  Unanswered, each
+ * would stay among its caller's waits here until that caller died. */
+static void
+answer_parked(struct session *s)
+{
+	(void)sn_deferred_error(&s->create_wait, -EPIPE);
+	(void)sn_deferred_error(&s->receive_wait, -EPIPE);
+	(void)sn_deferred_error(&s->send_wait, -EPIPE);
+	(void)sn_deferred_error(&s->close_wait, -EPIPE);
+}
+
 void
 session_free(struct session *s)
 {
 	if (!s->in_use)
 		return;
+	answer_parked(s);
 	tls_session_free(&s->engine);
 	if (sn_handle_release(&handles, s->user_identity, &s->id, NULL) < 0)
 		sn_log("a session's handle was not its user's");

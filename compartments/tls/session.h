@@ -59,7 +59,8 @@ struct session *session_alloc(struct sn_peer *owner, int *rc);
 /* The session `h` names, if the caller `p` owns it; else NULL (-EPERM),
  * counted and logged. */
 struct session *session_lookup(struct sn_peer *p, sn_handle h);
-/* Lets the quota and the handle go, and the slot. */
+/* Lets the quota and the handle go, and the slot; calls still parked on
+ * it, whoever made them, are answered -EPIPE. */
 void session_free(struct session *s);
 /* The handle moves to `to`: the user's stops working, and *out is the
  * one `to` uses from now on.  0, or -EIO (no randomness: the session is

@@ -78,6 +78,42 @@ delegate_back(sn_handle h, const char *to)
 			    SN_BODY_SESSION_DELEGATE, body, NULL);
 }
 
+/* When the receive parked on the presented session was made. */
+static uint64_t parked_at_ns;
+
+static void
+on_parked_answer(void *ctx, int status, const sn_message_ref *reply)
+{
+	sn_log("RESULT hostile receive parked on the session: %s after %llu "
+	       "ms",
+	       hostile_said(status),
+	       (unsigned long long)((sn_now_ns() - parked_at_ns) / SN_MS));
+}
+
+/* A receive left waiting on the session: the broker sends nothing before
+ * a CONNECT, so only the session's end answers it, which its owner's
+ * exit after the refusal brings. */
+static void
+park_receive(sn_handle h)
+{
+	struct sn_peer *tls =
+	    sn_export_peer(&compartment, SN_EXPORT_TLS_CONNECTION_RECEIVE);
+	sn_builder *b = sn_call_builder(&compartment);
+	uint32_t body = sn_tls_receive_start(b);
+	int rc;
+
+	sn_tls_receive_add_session(b, body, &h);
+	parked_at_ns = sn_now_ns();
+	rc = tls == NULL
+		 ? -EPERM
+		 : sn_call_async(tls, SN_EXPORT_TLS_CONNECTION_RECEIVE,
+				 SN_BODY_TLS_RECEIVE, body, 20 * SN_SECOND,
+				 on_parked_answer, NULL);
+	if (rc < 0)
+		sn_log("RESULT hostile receive parked on the session: %s",
+		       hostile_said(rc));
+}
+
 static void
 attack(struct hostile_presented *p)
 {
@@ -97,9 +133,12 @@ attack(struct hostile_presented *p)
 	hostile_udp_attempts(&compartment, "MQTT", p->host, 1883);
 	sn_log("RESULT hostile passes the session on: %s",
 	       hostile_said(delegate_back(p->handle, "mqtt_demo")));
-	/* Last, what it was handed: that much it may use. */
+	/* Last, what it was handed: that much it may use.  The start of a
+	 * CONNECT whose rest never comes, which the broker waits for rather
+	 * than closing: the session lives on until its owner goes. */
 	sn_log("RESULT hostile send on the presented session: %s",
-	       hostile_said(tls_send_on(p->handle, "hostile\n")));
+	       hostile_said(tls_send_on(p->handle, "\x10")));
+	park_receive(p->handle);
 }
 
 static void
