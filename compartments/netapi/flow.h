@@ -144,7 +144,9 @@
  *     arguments it was added with before it answers with an error (the
  *     outcome of a close does not change what comes next: the hole may
  *     be gone or not, and there is nothing better to do);
- *   - a step that failed opened nothing, so nothing is closed for it;
+ *   - a step that failed opened nothing, so nothing is closed for it
+ *     (a Firewall opening that timed out and succeeded all the same is
+ *     undone by the shell when its answer lands: late_undos.h);
  *   - it takes at most FLOW_MAX_STEPS events.
  */
 #ifndef SEALNET_NETAPI_FLOW_H
