@@ -93,6 +93,12 @@ sn_peer_on_late_reply(struct sn_peer *p, sn_late_reply_fn fn)
 	p->late_reply = fn;
 }
 
+uint64_t
+sn_peer_last_call_id(const struct sn_peer *p)
+{
+	return p->next_call_id;
+}
+
 static void
 pending_free(struct sn_pending_call *pc)
 {

@@ -430,6 +430,11 @@ int sn_notify(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
  * counted and dropped.
  */
 void sn_peer_on_late_reply(struct sn_peer *p, sn_late_reply_fn fn);
+/* The id of the last call sent to p, right after sn_call_async returned
+ * 0: a late reply to it carries the same (sn_message_call_id), for a
+ * caller whose replies say nothing of what was asked (an Empty one) and
+ * who must undo what that call did. */
+uint64_t sn_peer_last_call_id(const struct sn_peer *p);
 
 /* The builder for a reply body to `in`, already holding the reply. */
 sn_builder *sn_reply_builder(struct sn_compartment *c);

@@ -132,6 +132,37 @@ TEST(a_late_release_is_still_served)
 	CHECK_EQ_INT(async_ok, 1);
 }
 
+static uint64_t late_call_id;
+
+static void
+take_late(struct sn_peer *p, uint16_t export_id, const sn_message_ref *reply)
+{
+	late_call_id = sn_message_call_id(*reply);
+}
+
+/* A caller whose reply says nothing of what it asked (Empty) knows which
+ * of its calls a late reply answers. */
+TEST(a_late_reply_names_the_call_it_answers)
+{
+	uint64_t id, until = sn_now_ns() + 2000 * SN_MS;
+
+	late_call_id = 0;
+	sn_peer_on_late_reply(&callee, take_late);
+	async_done = async_ok = 0;
+	CHECK_EQ_INT(sn_call_async(&callee, SN_EXPORT_RUNTIME_NULL,
+				   SN_BODY_EMPTY,
+				   sn_empty_start(sn_call_builder(&caller)),
+				   10 * SN_MS, count_reply, NULL),
+		     0);
+	id = sn_peer_last_call_id(&callee);
+	while (late_call_id == 0 && sn_now_ns() < until)
+		if (sn_compartment_serve_step_until(&caller, until) < 0)
+			break;
+	sn_peer_on_late_reply(&callee, NULL);
+	CHECK_EQ_INT(async_done, 1);
+	CHECK(id != 0 && late_call_id == id);
+}
+
 TEST(flood_is_held_back_not_dropped)
 {
 	/* More calls than the callee takes in flight, each parked 50 ms:
@@ -377,6 +408,7 @@ main(void)
 	RUN(deferred_reply_arrives_later);
 	RUN(deadline_passes_before_the_answer);
 	RUN(a_late_release_is_still_served);
+	RUN(a_late_reply_names_the_call_it_answers);
 	RUN(flood_is_held_back_not_dropped);
 	RUN(waits_do_not_hold_back_other_calls);
 	RUN(notices_are_served_in_order_and_never_answered);

@@ -3,7 +3,7 @@
 # call is a pure state machine (flow.c), tested and fuzzed alone.
 NETAPI_DIR := compartments/netapi
 NETAPI_PURE := $(NETAPI_DIR)/flow.c $(NETAPI_DIR)/dns_cache.c \
-	$(NETAPI_DIR)/port_draws.c
+	$(NETAPI_DIR)/port_draws.c $(NETAPI_DIR)/late_undos.c
 
 STACK_COMPARTMENTS += netapi
 COMPARTMENT_SRCS_netapi := $(NETAPI_DIR)/netapi.c $(NETAPI_PURE) \
@@ -27,6 +27,9 @@ TEST_SRCS_port_draws_test := $(NETAPI_PURE)
 # TCPIP's lwIP configuration, for the size of its pcb pool.
 $(OBJ)/$(NETAPI_DIR)/tests/port_draws_test.o: CFLAGS += \
 	-Icompartments/tcpip/port
+TEST_NAMES += netapi_late_undos_test
+TEST_MAIN_netapi_late_undos_test := $(NETAPI_DIR)/tests/late_undos_test.c
+TEST_SRCS_netapi_late_undos_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c
 TEST_NAMES += netapi_messages_test
 TEST_MAIN_netapi_messages_test := $(NETAPI_DIR)/tests/messages_test.c
 TEST_SRCS_netapi_messages_test := $(NETAPI_PURE) $(NETAPI_DIR)/messages.c

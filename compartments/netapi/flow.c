@@ -308,12 +308,43 @@ after_port_picked(struct flow *f, int status, const struct flow_event *ev)
 }
 
 /* UDP only: a connection's rule goes with its socket (below).  -EEXIST:
- * the Firewall has that very rule, so the peer is this socket's already. */
+ * the Firewall has that very rule, so the peer is this socket's already,
+ * and nothing was added that could outlive it.
+ *
+ * A rule added is kept only if TCPIP still has the socket afterwards.
+ * The socket may close while the name is resolved or the rule is on its
+ * way, and TCPIP's firewall_port_close for it may reach the Firewall
+ * before the rule does: the rule would then belong to no socket, and the
+ * next one bound to the port would inherit the peer.  Asking again after
+ * the Firewall answered leaves no interleaving with a rule behind:
+ *   - the Firewall added the rule before it answered, so before TCPIP is
+ *     asked again;
+ *   - if TCPIP still has the socket on that port, its close comes after
+ *     that, and so does the firewall_port_close TCPIP sends for it (and
+ *     sends again until the Firewall has served it): the Firewall serves
+ *     it after the rule was added, and it takes the rule;
+ *   - otherwise (closed, another socket's handle or port, or no answer)
+ *     the flow removes the rule itself before it answers the error.
+ * A rule_add answered too late for the flow is undone where its answer
+ * lands (netapi.c). */
 static struct flow_action
 after_rule_added(struct flow *f, int status, const struct flow_event *ev)
 {
-	if (status < 0 && status != -EEXIST)
+	if (status == -EEXIST)
+		return answer(f, FLOW_DO_REPLY_AUTHORISED);
+	if (status < 0)
 		return answer_error(f, status);
+	return go(f, FLOW_CONFIRMING_SOCKET, FLOW_DO_GET_SOCKET_PORT);
+}
+
+static struct flow_action
+after_socket_confirmed(struct flow *f, int status, const struct flow_event *ev)
+{
+	if (status == 0 && ev->local_port != f->local_port)
+		status = -EPERM; /* the handle names a socket not authorised */
+	if (status < 0)
+		return close_then_fail(f, FLOW_REMOVING_RULE_AFTER_FAILURE,
+				       FLOW_DO_REMOVE_RULE, status);
 	return answer(f, FLOW_DO_REPLY_AUTHORISED);
 }
 
@@ -467,6 +498,7 @@ static const flow_after_fn after[FLOW_STATES] = {
     [FLOW_CLOSING_DNS_HOLE_AFTER_FAILURE] = after_closed_on_failure,
     [FLOW_PICKING_PORT] = after_port_picked,
     [FLOW_ADDING_RULE] = after_rule_added,
+    [FLOW_CONFIRMING_SOCKET] = after_socket_confirmed,
     [FLOW_ADDING_RULE_AND_CONNECTING] = after_rule_or_socket,
     [FLOW_ABORTING_SOCKET] = after_socket_aborted,
     [FLOW_REMOVING_RULE_TO_RETRY] = after_rule_removed_to_retry,
@@ -497,6 +529,7 @@ static const char *const state_names[FLOW_STATES] = {
 	"closing the DNS hole after a failure",
     [FLOW_PICKING_PORT] = "picking a port",
     [FLOW_ADDING_RULE] = "adding the rule",
+    [FLOW_CONFIRMING_SOCKET] = "confirming the socket after its rule",
     [FLOW_ADDING_RULE_AND_CONNECTING] = "adding the rule and connecting",
     [FLOW_ABORTING_SOCKET] = "aborting the socket",
     [FLOW_REMOVING_RULE_TO_RETRY] = "removing the rule to try another port",

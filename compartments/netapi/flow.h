@@ -62,9 +62,17 @@
  *     error E             answer E
  * ADDING_RULE: firewall_rule_add [protocol, local_port, remote,
  *              remote_port]                               (udp only)
- *     ok, -EEXIST         answer Authorised (-EEXIST: the peer is already
- *                         this socket's)
+ *     ok                  CONFIRMING_SOCKET
+ *     -EEXIST             answer Authorised (the peer is already this
+ *                         socket's; nothing was added)
  *     error E             answer E
+ * CONFIRMING_SOCKET: tcpip_socket_port [owner, socket], again: a socket
+ *                    closed before the rule landed would leave it to
+ *                    the port's next socket (flow.c says why this
+ *                    closes that race)
+ *     ok(same port)       answer Authorised
+ *     ok(another port)    REMOVING_RULE_AFTER_FAILURE (-EPERM)
+ *     error E             REMOVING_RULE_AFTER_FAILURE (E)
  * ADDING_RULE_AND_CONNECTING: firewall_rule_add [as above] and
  *              tcpip_socket_connect [owner, remote, remote_port,
  *              local_port], both at once, the rule queued first
@@ -136,7 +144,9 @@
  *     arguments it was added with before it answers with an error (the
  *     outcome of a close does not change what comes next: the hole may
  *     be gone or not, and there is nothing better to do);
- *   - a step that failed opened nothing, so nothing is closed for it;
+ *   - a step that failed opened nothing, so nothing is closed for it
+ *     (a Firewall opening that timed out and succeeded all the same is
+ *     undone by the shell when its answer lands: late_undos.h);
  *   - it takes at most FLOW_MAX_STEPS events.
  */
 #ifndef SEALNET_NETAPI_FLOW_H
@@ -165,6 +175,7 @@ enum flow_state {
 	FLOW_CLOSING_DNS_HOLE_AFTER_FAILURE,
 	FLOW_PICKING_PORT,
 	FLOW_ADDING_RULE,
+	FLOW_CONFIRMING_SOCKET,
 	FLOW_ADDING_RULE_AND_CONNECTING,
 	FLOW_ABORTING_SOCKET,
 	FLOW_REMOVING_RULE_TO_RETRY,
@@ -213,7 +224,8 @@ enum flow_do {
 
 /* The most events one flow takes: socket port, DNS server, open, resolve,
  * close, then per port tried a draw, a rule, a socket, and a removal or
- * up to two aborts. */
+ * up to two aborts (a UDP authorisation: one rule, the socket again and
+ * a removal). */
 #define FLOW_MAX_STEPS (5u + 5u * NETAPI_PORT_TRIES)
 
 struct flow_action {

@@ -19,6 +19,7 @@
 #include "boot.h"
 #include "dns_cache.h"
 #include "flow.h"
+#include "late_undos.h"
 #include "log.h"
 #include "messages.h"
 #include "netapi_const.h"
@@ -45,6 +46,8 @@ _Static_assert(SN_PEER_NAME_MAX <= NETAPI_OWNER_MAX,
 	       "a caller's name fits a flow's owner");
 _Static_assert(SN_HOST_MAX + 1 <= NETAPI_HOST_MAX,
 	       "a capability's host fits a flow's");
+_Static_assert(NETAPI_LATE_UNDOS >= SN_MAX_ABANDONED,
+	       "every late answer the runtime passes on finds its undo");
 
 struct op;
 
@@ -54,6 +57,7 @@ struct op_call {
 	bool in_flight;
 	enum flow_do doing;
 	uint64_t since_ns;
+	uint64_t call_id; /* the runtime's, for a late answer */
 };
 
 /* One call in progress: the caller's, and the op's own calls in flight,
@@ -71,6 +75,7 @@ static struct sn_compartment compartment;
 static struct sn_peer *firewall, *tcpip, *dns;
 static struct op ops[NETAPI_MAX_FLOWS];
 static struct dns_cache answers;
+static struct late_undos late;
 static struct port_draws ports;
 
 /* Where a connect's time goes: each step's calls, and whole connects,
@@ -104,7 +109,7 @@ static struct server_ports servers;
 /* Events a hostile caller could repeat at will: logged as they pass
  * powers of two. */
 static uint64_t ops_refused, sends_failed, answers_failed, closes_failed,
-    names_unreachable;
+    names_unreachable, openings_given_up, late_openings;
 
 static uint64_t
 timeout(const struct op *op, enum netapi_wait wait)
@@ -205,6 +210,8 @@ call(struct op *op, enum flow_do what)
 	    sn_call_async(to, c->export_id, c->body_type, c->body(b, &op->flow),
 			  timeout(op, c->wait), step_done, slot);
 	slot->in_flight = rc == 0;
+	if (rc == 0)
+		slot->call_id = sn_peer_last_call_id(to);
 	return rc;
 }
 
@@ -317,6 +324,15 @@ step_done(void *ctx, int status, const sn_message_ref *reply)
 	if (!slot->in_flight || !op->in_use)
 		return; /* cannot be: the runtime answers a call once */
 	slot->in_flight = false;
+	/* The flow takes it as having opened nothing; if the Firewall did
+	 * open it after all, its late answer says so (firewall_late). */
+	if (status == -ETIMEDOUT &&
+	    late_undos_keep(&late, slot->call_id, doing, &op->flow) &&
+	    sn_log_worth(++openings_given_up))
+		sn_log("%s: %s timed out; it is undone if it lands after all "
+		       "(%llu so far)",
+		       op->flow.owner, flow_do_name(doing),
+		       (unsigned long long)openings_given_up);
 	if (op->flow.kind == FLOW_CONNECT) {
 		timing.ns[doing] += sn_now_ns() - slot->since_ns;
 		timing.calls[doing]++;
@@ -338,6 +354,52 @@ step_done(void *ctx, int status, const sn_message_ref *reply)
 			   : "the Firewall may keep that hole",
 		       (unsigned long long)closes_failed);
 	run(op, flow_step(&op->flow, &ev), status == 0 ? reply : NULL);
+}
+
+/* ---- Firewall answers that came after the flow gave up ---- */
+
+static void
+count_late_failure(enum flow_do undo, int rc)
+{
+	if (sn_log_worth(++closes_failed))
+		sn_log("%s, for a late opening, failed (%d): the Firewall may "
+		       "keep that hole (%llu so far)",
+		       flow_do_name(undo), rc,
+		       (unsigned long long)closes_failed);
+}
+
+static void
+late_undone(void *ctx, int status, const sn_message_ref *reply)
+{
+	if (status < 0)
+		count_late_failure((enum flow_do)(uintptr_t)ctx, status);
+}
+
+/* What the Firewall opened for a flow that had moved on as if it had not:
+ * closed again, with the arguments it was opened with. */
+static void
+firewall_late(struct sn_peer *p, uint16_t export_id,
+	      const sn_message_ref *reply)
+{
+	struct late_undo u;
+	const struct netapi_call *c;
+	int rc;
+
+	if (!late_undos_take(&late, sn_message_call_id(*reply), &u))
+		return;
+	c = netapi_call_for(u.undo);
+	rc =
+	    c == NULL
+		? -EINVAL
+		: sn_call_async(p, c->export_id, c->body_type,
+				c->body(sn_call_builder(&compartment), &u.flow),
+				NETAPI_STEP_TIMEOUT_NS, late_undone,
+				(void *)(uintptr_t)u.undo);
+	if (rc < 0)
+		count_late_failure(u.undo, rc);
+	else if (sn_log_worth(++late_openings))
+		sn_log("undoing %llu Firewall openings answered too late",
+		       (unsigned long long)late_openings);
 }
 
 static struct op *
@@ -478,6 +540,9 @@ peer_restarted(void *ctx, struct sn_peer *p)
 {
 	if (p == tcpip)
 		server_ports_forget(&servers);
+	/* A new Firewall has none of the old one's holes to undo. */
+	if (p == firewall)
+		late_undos_init(&late);
 }
 
 /* The exports this compartment serves, each with its handler. */
@@ -502,6 +567,8 @@ main(void)
 	if (firewall == NULL || tcpip == NULL)
 		return 1;
 	server_ports_init(&servers, &compartment, firewall);
+	late_undos_init(&late);
+	sn_peer_on_late_reply(firewall, firewall_late);
 	port_draws_init(&ports);
 	return sn_compartment_run(&compartment) < 0;
 }

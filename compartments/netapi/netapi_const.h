@@ -14,6 +14,11 @@
  * socket, or the socket and its abort (flow.h). */
 #define NETAPI_CALLS_AT_ONCE 2
 
+/* Firewall calls given up on whose late success is undone
+ * (late_undos.h): as many as the runtime remembers (SN_MAX_ABANDONED,
+ * which netapi.c checks). */
+#define NETAPI_LATE_UNDOS 32
+
 /* How long a step that is NetAPI's own business (a Firewall change, the
  * DNS server's address) may take, whatever the caller's deadline. */
 #define NETAPI_STEP_TIMEOUT_NS (2000ull * 1000000ull)

@@ -346,7 +346,8 @@ TEST(udp_authorises_the_sockets_own_port)
 {
 	world_init(&w);
 	CHECK_EQ_INT(authorise("10.0.0.1").what, FLOW_DO_REPLY_AUTHORISED);
-	CHECK(ACTIONS_WERE(FLOW_DO_GET_SOCKET_PORT, FLOW_DO_ADD_RULE));
+	CHECK(ACTIONS_WERE(FLOW_DO_GET_SOCKET_PORT, FLOW_DO_ADD_RULE,
+			   FLOW_DO_GET_SOCKET_PORT));
 	CHECK_EQ_INT(w.rules[0].protocol, SN_PROTOCOL_UDP);
 	CHECK_EQ_INT(w.rules[0].local_port, 40000);
 	CHECK_EQ_INT(w.rules[0].remote_port, 7009);
@@ -381,7 +382,8 @@ TEST(udp_by_name_resolves_with_the_hole_open_only_meanwhile)
 	CHECK_EQ_INT(authorise("echo.test").what, FLOW_DO_REPLY_AUTHORISED);
 	CHECK(ACTIONS_WERE(FLOW_DO_GET_SOCKET_PORT, FLOW_DO_GET_DNS_SERVER,
 			   FLOW_DO_OPEN_DNS_HOLE, FLOW_DO_RESOLVE,
-			   FLOW_DO_CLOSE_DNS_HOLE, FLOW_DO_ADD_RULE));
+			   FLOW_DO_CLOSE_DNS_HOLE, FLOW_DO_ADD_RULE,
+			   FLOW_DO_GET_SOCKET_PORT));
 	CHECK(memcmp(w.rules[0].remote.bytes, server4, 4) == 0);
 	CHECK(world_clean_after(&w, &w.answer));
 }
@@ -395,6 +397,48 @@ TEST(udp_with_a_socket_not_the_callers_is_refused)
 	CHECK_EQ_INT(w.answer.error, -EPERM);
 	CHECK(ACTIONS_WERE(FLOW_DO_GET_SOCKET_PORT));
 	CHECK(world_clean_after(&w, &w.answer));
+}
+
+/* The socket closes, and TCPIP closes its port's holes, while the peer
+ * is resolved or its rule is on its way: the rule that lands after is
+ * nobody's, and the next socket on the port would inherit the peer. */
+TEST(udp_a_socket_closed_before_its_rule_landed_keeps_none)
+{
+	static const int closes_at[] = {3, 4, 5};
+
+	for (unsigned i = 0; i < 3; i++) {
+		world_init(&w);
+		w.socket_closes_at = closes_at[i];
+		CHECK_EQ_INT(authorise("echo.test").what, FLOW_DO_REPLY_ERROR);
+		CHECK_EQ_INT(w.answer.error, -EPERM);
+		CHECK(ACTIONS_WERE(
+		    FLOW_DO_GET_SOCKET_PORT, FLOW_DO_GET_DNS_SERVER,
+		    FLOW_DO_OPEN_DNS_HOLE, FLOW_DO_RESOLVE,
+		    FLOW_DO_CLOSE_DNS_HOLE, FLOW_DO_ADD_RULE,
+		    FLOW_DO_GET_SOCKET_PORT, FLOW_DO_REMOVE_RULE));
+		CHECK_EQ_INT(w.nrules, 0);
+		CHECK(answered_once());
+		CHECK(world_clean_after(&w, &w.answer));
+	}
+	world_init(&w);
+	w.socket_closes_at = 1;
+	CHECK_EQ_INT(authorise("10.0.0.1").what, FLOW_DO_REPLY_ERROR);
+	CHECK(ACTIONS_WERE(FLOW_DO_GET_SOCKET_PORT, FLOW_DO_ADD_RULE,
+			   FLOW_DO_GET_SOCKET_PORT, FLOW_DO_REMOVE_RULE));
+	CHECK_EQ_INT(w.nrules, 0);
+	CHECK(world_clean_after(&w, &w.answer));
+}
+
+/* Closed once the rule is confirmed, the socket takes the rule with it:
+ * TCPIP's close comes after the Firewall added it. */
+TEST(udp_a_socket_closed_after_it_was_confirmed_takes_its_rule)
+{
+	world_init(&w);
+	CHECK_EQ_INT(authorise("10.0.0.1").what, FLOW_DO_REPLY_AUTHORISED);
+	CHECK_EQ_INT(w.nrules, 1);
+	w.socket_closes_at = (int)w.nactions;
+	world_respond(&w, &f, FLOW_DO_GET_SOCKET_PORT);
+	CHECK_EQ_INT(w.nrules, 0);
 }
 
 TEST(a_capability_of_the_wrong_kind_or_shape_is_refused_at_once)
@@ -546,6 +590,8 @@ main(void)
 	RUN(udp_a_peer_authorised_twice_is_authorised_once);
 	RUN(udp_by_name_resolves_with_the_hole_open_only_meanwhile);
 	RUN(udp_with_a_socket_not_the_callers_is_refused);
+	RUN(udp_a_socket_closed_before_its_rule_landed_keeps_none);
+	RUN(udp_a_socket_closed_after_it_was_confirmed_takes_its_rule);
 	RUN(a_capability_of_the_wrong_kind_or_shape_is_refused_at_once);
 	RUN(host_get_passes_on_the_addresses_or_the_error);
 	RUN(a_positive_status_is_no_success);

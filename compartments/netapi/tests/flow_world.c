@@ -19,6 +19,7 @@ world_init(struct world *w)
 	w->draws = draws;
 	w->ndraws = sizeof(draws) / sizeof(draws[0]);
 	w->fail_at = -1;
+	w->socket_closes_at = -1;
 }
 
 static bool
@@ -172,13 +173,30 @@ world_calls_of(enum flow_do a, enum flow_do calls[2])
 	return 1;
 }
 
+/* TCPIP's firewall_port_close: every UDP hole of the port goes, whoever
+ * added it. */
+static void
+udp_socket_close(struct world *w)
+{
+	w->socket_closed = true;
+	for (unsigned i = w->nrules; i-- > 0;)
+		if (w->rules[i].protocol == SN_PROTOCOL_UDP &&
+		    w->rules[i].local_port == w->udp_port)
+			w->rules[i] = w->rules[--w->nrules];
+}
+
 struct flow_event
 world_respond(struct world *w, const struct flow *f, enum flow_do a)
 {
 	struct flow_event ev = {.status = 0, .call = a};
 
+	if (w->socket_closes_at >= 0 &&
+	    w->nactions == (unsigned)w->socket_closes_at)
+		udp_socket_close(w);
 	if (fails(w, w->nactions))
 		ev.status = w->fail_with;
+	else if (a == FLOW_DO_GET_SOCKET_PORT && w->socket_closed)
+		ev.status = -EPERM;
 	else if (a == FLOW_DO_GET_SOCKET_PORT)
 		ev.local_port = w->udp_port;
 	else if (a == FLOW_DO_GET_DNS_SERVER)

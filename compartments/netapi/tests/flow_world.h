@@ -34,8 +34,12 @@ struct world {
 	struct flow_address dns_server; /* family NONE: not known yet */
 	struct flow_address resolved;	/* family NONE: no address */
 	uint16_t udp_port;		/* the UDP socket's */
-	sn_handle socket;		/* what TCPIP makes */
-	const uint16_t *draws;		/* each PICK_PORT takes the next */
+	/* The UDP socket closes just before the call with this index (0
+	 * first) is answered, -1 never: TCPIP no longer names its port, and
+	 * asks the Firewall to close every hole of the port at once. */
+	int socket_closes_at;
+	sn_handle socket;      /* what TCPIP makes */
+	const uint16_t *draws; /* each PICK_PORT takes the next */
 	unsigned ndraws;
 	unsigned ports_in_use; /* the first this many connects */
 	/* The call with this index (0 first) fails with fail_with; with
@@ -59,6 +63,7 @@ struct world {
 	 * connect in flight, which TCPIP then answers -ECANCELED. */
 	unsigned sockets;
 	bool connect_cancelled;
+	bool socket_closed;
 	uint16_t server_ports[WORLD_MAX_HOLES];
 	unsigned nserver_ports;
 	/* The caller's server port, registered before the flow began (a
