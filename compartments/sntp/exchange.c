@@ -114,6 +114,8 @@ log_refusal(unsigned server, const struct sync_counters *before)
 	    REASON(unauthenticated, "not authenticated, and NTS is required"),
 	    REASON(not_authentic, "its NTS authenticator does not verify"),
 	    REASON(replayed, "an answer to a request answered already"),
+	    REASON(kiss_ntsn, "an NTS NAK, unauthenticated; waiting for "
+			      "an authentic reply"),
 #undef REASON
 	};
 
