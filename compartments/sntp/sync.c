@@ -103,8 +103,13 @@ sync_request(struct sync *s, unsigned i, uint64_t transmit_ts, uint64_t now,
 	} else {
 		len = ntp_request_encode(buf, cap, transmit_ts);
 	}
-	if (len < 0)
+	if (len < 0) {
+		/* Out of cookies is for NTS-KE; anything else would fail
+		 * again at once, so it waits like a lost request. */
+		if (len != -ENOENT)
+			sync_not_sent(s, i, now);
 		return len;
+	}
 	srv->in_flight = true;
 	srv->nak = false;
 	srv->transmit_ts = transmit_ts;
@@ -295,19 +300,17 @@ sync_reply(struct sync *s, unsigned i, const uint8_t *pkt, size_t len,
 			: plain_reply(srv, pkt, len, t4_unix_ns, now);
 }
 
-void
-sync_timeout(struct sync *s, unsigned i, uint64_t now)
+/* No answer that counted: the next try after a quick retry or, once
+ * they are used up, the poll interval, backed off. */
+static void
+lost(struct sync_server *srv, uint64_t now)
 {
-	struct sync_server *srv = &s->servers[i];
-
-	if (i >= s->n || !srv->in_flight)
-		return;
-	srv->in_flight = false;
 	srv->counters.timeouts++;
 	/* A NAK and no authentic reply: the server has likely lost our
 	 * keys.  The cookies left are still used until new ones come. */
 	if (srv->nak)
 		srv->rekey = true;
+	srv->nak = false;
 	if (!srv->have_sample && srv->quick_retries < SYNC_QUICK_RETRIES) {
 		srv->next_ns =
 		    now + (SYNC_QUICK_RETRY_NS << srv->quick_retries);
@@ -316,6 +319,29 @@ sync_timeout(struct sync *s, unsigned i, uint64_t now)
 	}
 	select_server_timeout(&srv->poll);
 	srv->next_ns = now + interval_ns(srv);
+}
+
+void
+sync_timeout(struct sync *s, unsigned i, uint64_t now)
+{
+	struct sync_server *srv = &s->servers[i];
+
+	if (i >= s->n || !srv->in_flight)
+		return;
+	srv->in_flight = false;
+	lost(srv, now);
+}
+
+void
+sync_not_sent(struct sync *s, unsigned i, uint64_t now)
+{
+	struct sync_server *srv = &s->servers[i];
+
+	if (i >= s->n || srv->in_flight)
+		return;
+	/* sync_hurry may not undo the wait. */
+	srv->not_before_ns = now + SYNC_MIN_GAP_NS;
+	lost(srv, now);
 }
 
 bool

@@ -163,9 +163,10 @@ void sync_hurry(struct sync *s, uint64_t now);
 
 /*
  * The request to server i into buf: its length, or a negative errno
- * (ntp_request_encode's or nts_request_encode's; -ENOENT: an NTS server
- * has no cookie left, run NTS-KE).  transmit_ts is random and never 0.
- * The server is then in flight until its reply or sync_timeout.
+ * (ntp_request_encode's or nts_request_encode's, after which the server
+ * waits as if the request was lost; -ENOENT: an NTS server has no cookie
+ * left, run NTS-KE).  transmit_ts is random and never 0.  The server is
+ * then in flight until its reply or sync_timeout.
  */
 int sync_request(struct sync *s, unsigned i, uint64_t transmit_ts, uint64_t now,
 		 uint8_t *buf, size_t cap);
@@ -183,6 +184,11 @@ enum sync_outcome sync_reply(struct sync *s, unsigned i, const uint8_t *pkt,
 
 /* Server i's request went unanswered (or could not be sent). */
 void sync_timeout(struct sync *s, unsigned i, uint64_t now);
+/* No request could be built for server i (no randomness, libcrypto
+ * failed): it counts as lost, so the server waits as after a timeout
+ * rather than falling due again at once.  sync_request does this
+ * itself for its own failures. */
+void sync_not_sent(struct sync *s, unsigned i, uint64_t now);
 
 /* No request in flight and no key exchange under way. */
 bool sync_settled(const struct sync *s);

@@ -256,6 +256,31 @@ TEST(lost_replies_retry_then_back_off)
 	}
 }
 
+/* A request that cannot be built counts as lost: the server waits as
+ * after a timeout, rather than staying due at once. */
+TEST(a_request_not_built_waits_like_a_lost_one)
+{
+	uint64_t when;
+	unsigned i;
+
+	sync_init(&s, false);
+	sync_add_server(&s, "ntp.test", 123, false);
+	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 1);
+	CHECK(sync_request(&s, 0, 1, NOW0, req, 10) < 0);
+	CHECK(!s.servers[0].in_flight);
+	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 0);
+	CHECK_EQ_INT(when, NOW0 + 2 * S);
+	CHECK_EQ_INT(s.servers[0].counters.timeouts, 1);
+	/* Nor may sntp_update bring it back at once. */
+	sync_hurry(&s, NOW0 + S);
+	CHECK_EQ_INT(sync_due(&s, NOW0 + S, &i, &when), 0);
+	/* The same when the shell had no transmit timestamp to give. */
+	sync_not_sent(&s, 0, NOW0 + 2 * S);
+	CHECK_EQ_INT(sync_due(&s, NOW0 + 2 * S, &i, &when), 0);
+	CHECK_EQ_INT(when, NOW0 + 6 * S);
+	CHECK(sync_request(&s, 0, 1, when, req, sizeof(req)) > 0);
+}
+
 /* The first samples come 2 s apart, then at the poll interval;
  * sntp_update may hurry a server, never closer than 2 s to its last
  * request. */
@@ -335,6 +360,7 @@ main(void)
 	RUN(a_falseticker_is_outvoted);
 	RUN(after_2036);
 	RUN(lost_replies_retry_then_back_off);
+	RUN(a_request_not_built_waits_like_a_lost_one);
 	RUN(burst_then_poll_and_hurrying_keeps_the_gap);
 	RUN(the_filter_prefers_the_quickest_sample);
 	RUN(nts_required_admits_no_plain_server);
