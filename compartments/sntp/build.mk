@@ -116,6 +116,12 @@ SNTP_TESTS += sync
 TEST_MAIN_sntp_sync_test := $(SNTP_DIR)/tests/sync_test.c
 TEST_SRCS_sntp_sync_test := $(SNTP_SYNC_SRCS) $(SNTP_DIR)/tests/nts_server.c
 TEST_LDLIBS_sntp_sync_test := -lcrypto -lm
+# Its NTS half: key exchanges, NAKs, cookies.
+FORMAT_SRCS += $(SNTP_DIR)/tests/sync_nts_test.c $(SNTP_DIR)/tests/sync_wire.h
+SNTP_TESTS += sync_nts
+TEST_MAIN_sntp_sync_nts_test := $(SNTP_DIR)/tests/sync_nts_test.c
+TEST_SRCS_sntp_sync_nts_test := $(SNTP_SYNC_SRCS) $(SNTP_DIR)/tests/nts_server.c
+TEST_LDLIBS_sntp_sync_nts_test := -lcrypto -lm
 
 # ---- which capabilities are servers ----
 FORMAT_SRCS += $(SNTP_DIR)/tests/servers_test.c

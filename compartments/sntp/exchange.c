@@ -114,6 +114,8 @@ log_refusal(unsigned server, const struct sync_counters *before)
 	    REASON(unauthenticated, "not authenticated, and NTS is required"),
 	    REASON(not_authentic, "its NTS authenticator does not verify"),
 	    REASON(replayed, "an answer to a request answered already"),
+	    REASON(kiss_ntsn, "an NTS NAK, unauthenticated; waiting for "
+			      "an authentic reply"),
 #undef REASON
 	};
 
@@ -269,8 +271,16 @@ exchange_start(unsigned server)
 	uint64_t xmt;
 	int len;
 
-	if (sntp.ntp_cap[server] < 0 || random_timestamp(&xmt) < 0)
+	/* A server left due would spin the timer: whatever keeps the
+	 * request from being built counts to the core as lost, and
+	 * sync_request sees to its own failures. */
+	if (sntp.ntp_cap[server] < 0 || random_timestamp(&xmt) < 0) {
+		sn_log("no request for %s: %s", sntp.sync.servers[server].host,
+		       sntp.ntp_cap[server] < 0 ? "no capability for it"
+						: "no randomness");
+		sync_not_sent(&sntp.sync, server, sn_now_ns());
 		return;
+	}
 	len = sync_request(&sntp.sync, server, xmt, sn_now_ns(),
 			   packets[server], sizeof(packets[server]));
 	if (len < 0) {

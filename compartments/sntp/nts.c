@@ -307,14 +307,10 @@ nts_reply_verify(struct nts_client *c, const uint8_t *pkt, size_t len,
 		return -ENOMSG;
 	if (!have_auth) {
 		/* A server that cannot read our cookie cannot authenticate
-		 * its answer either: an NTS NAK is believed on the
-		 * strength of the origin timestamp and identifier. */
-		if (decoded == -EKEYEXPIRED) {
-			c->waiting = false;
-			nts_jar_clear(&c->jar);
-			return decoded;
-		}
-		return -ENOKEY;
+		 * its answer either, and anyone who saw the request can
+		 * echo its origin and identifier: the request keeps waiting
+		 * for an authentic reply and the jar stays (RFC 8915 5.7). */
+		return decoded == -EKEYEXPIRED ? decoded : -ENOKEY;
 	}
 	rc = open_authenticator(c, pkt, &auth, plain, sizeof(plain));
 	if (rc >= 0)

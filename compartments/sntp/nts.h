@@ -25,8 +25,11 @@
  *   -ENOKEY       no NTS field at all, and NTS is required
  *   -ENOMSG       the Unique Identifier is missing or not ours
  *   -EKEYEXPIRED  an NTS NAK (Kiss-o'-Death NTSN with our identifier and
- *                 no Authenticator): the server no longer knows our
- *                 keys; the jar is emptied, run NTS-KE again
+ *                 no Authenticator): the server may no longer know our
+ *                 keys, or someone on the path wrote it; like every
+ *                 failed check it leaves the request waiting and the
+ *                 jar as it was (RFC 8915 5.7: only silence after it
+ *                 calls for NTS-KE)
  *   -ENOKEY       our Unique Identifier but no Authenticator
  *   -EKEYREJECTED the Authenticator does not verify under the S2C key
  *   -EIO          libcrypto failed

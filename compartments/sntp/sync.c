@@ -103,9 +103,15 @@ sync_request(struct sync *s, unsigned i, uint64_t transmit_ts, uint64_t now,
 	} else {
 		len = ntp_request_encode(buf, cap, transmit_ts);
 	}
-	if (len < 0)
+	if (len < 0) {
+		/* Out of cookies is for NTS-KE; anything else would fail
+		 * again at once, so it waits like a lost request. */
+		if (len != -ENOENT)
+			sync_not_sent(s, i, now);
 		return len;
+	}
 	srv->in_flight = true;
+	srv->nak = false;
 	srv->transmit_ts = transmit_ts;
 	srv->not_before_ns = now + SYNC_MIN_GAP_NS;
 	memset(&srv->remote, 0, sizeof(srv->remote));
@@ -257,14 +263,19 @@ nts_reply(struct sync_server *srv, const uint8_t *pkt, size_t len,
 		srv->counters.malformed++;
 		return SYNC_WAITING;
 	case -EKEYEXPIRED:
-		/* The NAK carries our identifier and is not authenticated
-		 * (RFC 8915 5.7): it costs a key exchange, no more. */
+		/* Unauthenticated, so anyone on the path can send it ahead
+		 * of the real reply (RFC 8915 5.7): it means something only
+		 * if no authentic reply comes before the timeout. */
 		srv->counters.kiss_ntsn++;
-		srv->in_flight = false;
-		srv->keyed = false;
-		nts_client_clear(&srv->client);
-		return SYNC_REKEY;
+		srv->nak = true;
+		return SYNC_WAITING;
 	default:
+		if (info.authenticated && rc != -EKEYEXPIRED) {
+			/* The keys work: no new ones needed, and the next
+			 * key exchange need not wait longer. */
+			srv->rekey = false;
+			srv->ke_rekeys = 0;
+		}
 		return answered(srv, rc, &info.ntp, info.authenticated,
 				t4_unix_ns, now);
 	}
@@ -289,15 +300,17 @@ sync_reply(struct sync *s, unsigned i, const uint8_t *pkt, size_t len,
 			: plain_reply(srv, pkt, len, t4_unix_ns, now);
 }
 
-void
-sync_timeout(struct sync *s, unsigned i, uint64_t now)
+/* No answer that counted: the next try after a quick retry or, once
+ * they are used up, the poll interval, backed off. */
+static void
+lost(struct sync_server *srv, uint64_t now)
 {
-	struct sync_server *srv = &s->servers[i];
-
-	if (i >= s->n || !srv->in_flight)
-		return;
-	srv->in_flight = false;
 	srv->counters.timeouts++;
+	/* A NAK and no authentic reply: the server has likely lost our
+	 * keys.  The cookies left are still used until new ones come. */
+	if (srv->nak)
+		srv->rekey = true;
+	srv->nak = false;
 	if (!srv->have_sample && srv->quick_retries < SYNC_QUICK_RETRIES) {
 		srv->next_ns =
 		    now + (SYNC_QUICK_RETRY_NS << srv->quick_retries);
@@ -306,6 +319,29 @@ sync_timeout(struct sync *s, unsigned i, uint64_t now)
 	}
 	select_server_timeout(&srv->poll);
 	srv->next_ns = now + interval_ns(srv);
+}
+
+void
+sync_timeout(struct sync *s, unsigned i, uint64_t now)
+{
+	struct sync_server *srv = &s->servers[i];
+
+	if (i >= s->n || !srv->in_flight)
+		return;
+	srv->in_flight = false;
+	lost(srv, now);
+}
+
+void
+sync_not_sent(struct sync *s, unsigned i, uint64_t now)
+{
+	struct sync_server *srv = &s->servers[i];
+
+	if (i >= s->n || srv->in_flight)
+		return;
+	/* sync_hurry may not undo the wait. */
+	srv->not_before_ns = now + SYNC_MIN_GAP_NS;
+	lost(srv, now);
 }
 
 bool
@@ -450,7 +486,8 @@ sync_wants_key_exchange(const struct sync *s, uint64_t now, unsigned *server,
 
 		if (!srv->nts || !srv->poll.usable || srv->keying ||
 		    srv->in_flight ||
-		    (srv->keyed && nts_jar_count(&srv->client.jar) > 0))
+		    (srv->keyed && nts_jar_count(&srv->client.jar) > 0 &&
+		     !srv->rekey))
 			continue;
 		if (srv->ke_next_ns < first) {
 			first = srv->ke_next_ns;
@@ -468,34 +505,53 @@ sync_key_exchange_started(struct sync *s, unsigned i)
 		s->servers[i].keying = true;
 }
 
+/* SYNC_KE_RETRY_MIN_NS doubled n times, at most SYNC_KE_RETRY_MAX_NS. */
+static uint64_t
+ke_wait(unsigned n)
+{
+	uint64_t wait = SYNC_KE_RETRY_MIN_NS;
+
+	for (unsigned k = 0; k < n && wait < SYNC_KE_RETRY_MAX_NS; k++)
+		wait *= 2;
+	return wait < SYNC_KE_RETRY_MAX_NS ? wait : SYNC_KE_RETRY_MAX_NS;
+}
+
 int
 sync_key_exchange_done(struct sync *s, unsigned i, const struct nts_keys *keys,
 		       const struct nts_ke_response *ke, uint64_t now)
 {
 	struct sync_server *srv = &s->servers[i];
+	struct nts_client fresh;
 	const char *host;
 	int rc;
 
 	if (i >= s->n)
 		return -EINVAL;
 	srv->keying = false;
-	rc = nts_client_init(&srv->client, keys, ke);
+	/* Into a copy: an unusable response must not cost the keys and
+	 * cookies still held. */
+	rc = nts_client_init(&fresh, keys, ke);
+	host = ke->have_server ? ke->server : srv->host;
+	if (rc == 0 && strlen(host) > SYNC_HOST_MAX)
+		rc = -EINVAL;
 	if (rc < 0) {
+		nts_client_clear(&fresh);
 		sync_key_exchange_failed(s, i, now);
 		return rc;
 	}
-	host = ke->have_server ? ke->server : srv->host;
-	if (strlen(host) > SYNC_HOST_MAX) {
-		nts_client_clear(&srv->client);
-		sync_key_exchange_failed(s, i, now);
-		return -EINVAL;
-	}
+	srv->client = fresh;
+	nts_client_clear(&fresh);
 	memcpy(srv->ntp_host, host, strlen(host) + 1);
 	srv->ntp_port = ke->have_port ? ke->port : NTP_PORT;
 	srv->keyed = true;
+	srv->rekey = false;
 	srv->ke_failures = 0;
 	srv->counters.key_exchanges++;
 	srv->next_ns = now;
+	/* Until an authentic reply shows the keys work, each exchange
+	 * waits twice as long as the one before: NAKs or lost replies
+	 * cannot call for TLS handshakes at the pace of requests. */
+	srv->ke_next_ns = now + ke_wait(srv->ke_rekeys++);
 	return 0;
 }
 
@@ -503,17 +559,10 @@ void
 sync_key_exchange_failed(struct sync *s, unsigned i, uint64_t now)
 {
 	struct sync_server *srv = &s->servers[i];
-	uint64_t wait = SYNC_KE_RETRY_MIN_NS;
 
 	if (i >= s->n)
 		return;
 	srv->keying = false;
 	srv->counters.key_exchange_failures++;
-	for (unsigned k = 0;
-	     k < srv->ke_failures && wait < SYNC_KE_RETRY_MAX_NS; k++)
-		wait *= 2;
-	if (wait > SYNC_KE_RETRY_MAX_NS)
-		wait = SYNC_KE_RETRY_MAX_NS;
-	srv->ke_failures++;
-	srv->ke_next_ns = now + wait;
+	srv->ke_next_ns = now + ke_wait(srv->ke_failures++);
 }

@@ -22,10 +22,15 @@
  *   SYNC_NO_SAMPLE  an answer without a time: a Kiss-o'-Death (RATE
  *                   slows polling, DENY and RSTR retire the server) or
  *                   a server that says it is unsynchronised; done
- *   SYNC_REKEY      NTS NAK (Kiss-o'-Death NTSN with our identifier):
- *                   the cookies are gone; run NTS-KE again
+ *   SYNC_REKEY      an authenticated Kiss-o'-Death NTSN: the cookies
+ *                   are gone; run NTS-KE again
  * With NTS required, a Kiss-o'-Death counts only once authenticated, so
- * an off-path forger cannot make us drop or slow a server.
+ * a forger cannot make us drop or slow a server.  An NTS NAK (NTSN with
+ * our identifier, unauthenticated) is counted and the request keeps
+ * waiting (RFC 8915 5.7): if it then times out with no authentic reply,
+ * the server wants new keys, and uses the cookies it has until they
+ * come.  Key exchanges that no authentic reply follows come further
+ * and further apart (sync_key_exchange_done).
  *
  * sync_choose runs the selection (select_time) over one sample of each
  * server: of its last SYNC_FILTER_SAMPLES younger than
@@ -83,16 +88,20 @@ struct sync_server {
 	unsigned quick_retries;
 
 	/* NTS: keys and cookies once a key exchange has given them, the
-	 * NTP server it named, and when to try a failed one again. */
-	bool keyed, keying;
+	 * NTP server it named, and when the next exchange may start.
+	 * rekey: a NAKed request timed out, so new keys are wanted while
+	 * the cookies left are still used.  ke_rekeys: exchanges since
+	 * the last authentic reply. */
+	bool keyed, keying, rekey;
 	struct nts_client client;
 	char ntp_host[SYNC_HOST_MAX + 1];
 	uint16_t ntp_port;
 	uint64_t ke_next_ns;
-	unsigned ke_failures;
+	unsigned ke_failures, ke_rekeys;
 
-	/* The request in flight, and where it went. */
-	bool in_flight;
+	/* The request in flight, where it went, and whether an NTS NAK
+	 * has come for it. */
+	bool in_flight, nak;
 	uint64_t transmit_ts;
 	int64_t t1_unix_ns;
 	struct sync_address remote;
@@ -154,9 +163,10 @@ void sync_hurry(struct sync *s, uint64_t now);
 
 /*
  * The request to server i into buf: its length, or a negative errno
- * (ntp_request_encode's or nts_request_encode's; -ENOENT: an NTS server
- * has no cookie left, run NTS-KE).  transmit_ts is random and never 0.
- * The server is then in flight until its reply or sync_timeout.
+ * (ntp_request_encode's or nts_request_encode's, after which the server
+ * waits as if the request was lost; -ENOENT: an NTS server has no cookie
+ * left, run NTS-KE).  transmit_ts is random and never 0.  The server is
+ * then in flight until its reply or sync_timeout.
  */
 int sync_request(struct sync *s, unsigned i, uint64_t transmit_ts, uint64_t now,
 		 uint8_t *buf, size_t cap);
@@ -174,6 +184,11 @@ enum sync_outcome sync_reply(struct sync *s, unsigned i, const uint8_t *pkt,
 
 /* Server i's request went unanswered (or could not be sent). */
 void sync_timeout(struct sync *s, unsigned i, uint64_t now);
+/* No request could be built for server i (no randomness, libcrypto
+ * failed): it counts as lost, so the server waits as after a timeout
+ * rather than falling due again at once.  sync_request does this
+ * itself for its own failures. */
+void sync_not_sent(struct sync *s, unsigned i, uint64_t now);
 
 /* No request in flight and no key exchange under way. */
 bool sync_settled(const struct sync *s);
@@ -194,7 +209,10 @@ void sync_key_exchange_started(struct sync *s, unsigned i);
 /*
  * A key exchange succeeded: the keys exported from TLS, the response
  * (cookies, and the NTP server and port it names, or the NTS-KE host
- * and port 123), due at once.  -EINVAL if the response is incomplete.
+ * and port 123), due at once.  -EINVAL if the response is incomplete,
+ * counted as a failure; the keys and cookies held stay.  The next
+ * exchange may start SYNC_KE_RETRY_MIN_NS later, doubling with each
+ * exchange up to SYNC_KE_RETRY_MAX_NS until an authentic reply.
  */
 int sync_key_exchange_done(struct sync *s, unsigned i,
 			   const struct nts_keys *keys,

@@ -366,27 +366,33 @@ TEST(the_unique_identifier_must_be_ours)
 	CHECK_EQ_INT(nts_jar_count(&client.jar), 7);
 }
 
-TEST(nts_nak_means_key_exchange_again)
+/* A NAK is believed on its identifier alone, so it ends nothing: the
+ * request waits for an authentic reply, with the jar as it was. */
+TEST(nts_nak_leaves_the_request_waiting)
 {
+	struct nts_server_reply honest;
+
 	CHECK_EQ_INT(start(8, 100), 0);
 	CHECK_EQ_INT(exchange(), 0);
+	honest = opt;
 	opt.stratum = 0;
 	opt.reference_id = NTP_KISS_NTSN;
 	opt.authenticate = false;
 	opt.cookies = 0;
-	/* Someone else's identifier: not believed. */
+	/* Someone else's identifier: not even a NAK. */
 	opt.corrupt_uid = true;
 	CHECK(reply() > 0);
 	CHECK_EQ_INT(verify(NTS_REQUIRED), -ENOMSG);
-	CHECK_EQ_INT(nts_jar_count(&client.jar), 7);
 	opt.corrupt_uid = false;
 	CHECK(reply() > 0);
 	CHECK_EQ_INT(verify(NTS_REQUIRED), -EKEYEXPIRED);
-	CHECK_EQ_INT(nts_jar_count(&client.jar), 0);
-	CHECK(!client.waiting);
-	CHECK_EQ_INT(
-	    nts_request_encode(&client, req, sizeof(req), XMT, NULL, NULL),
-	    -ENOENT);
+	CHECK_EQ_INT(nts_jar_count(&client.jar), 7);
+	CHECK(client.waiting);
+	opt = honest;
+	CHECK(reply() > 0);
+	CHECK_EQ_INT(verify(NTS_REQUIRED), 0);
+	CHECK(info.authenticated);
+	CHECK_EQ_INT(nts_jar_count(&client.jar), 8);
 }
 
 TEST(other_kisses_count_only_when_authenticated)
@@ -567,7 +573,7 @@ main(void)
 	RUN(a_reply_without_nts_is_refused_when_required);
 	RUN(optional_nts_is_still_checked_in_full);
 	RUN(the_unique_identifier_must_be_ours);
-	RUN(nts_nak_means_key_exchange_again);
+	RUN(nts_nak_leaves_the_request_waiting);
 	RUN(other_kisses_count_only_when_authenticated);
 	RUN(an_authentic_unsynchronised_reply_is_still_unsynchronised);
 	RUN(the_authenticator_must_be_last);

@@ -1,65 +1,15 @@
 /*
  * The SNTP compartment's core: which replies count, what a Kiss-o'-Death
- * does to polling, how a falseticker is outvoted, when servers are asked,
- * and NTS replies refused for each reason, all with time passed in.
+ * does to polling, how a falseticker is outvoted and when servers are
+ * asked, all with time passed in (NTS: sync_nts_test.c).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "../../../tests/harness.h"
-#include "nts_server.h"
-#include "sync.h"
+#include "sync_wire.h"
 
-#define S     1000000000ll
-#define MS    1000000ll
-#define NOW0  (1000 * S) /* CLOCK_MONOTONIC at the start */
-#define T2024 (1718000000ll * S)
-
-static struct sync s;
-static uint8_t req[NTP_MAX_PACKET_LEN], rep[NTP_MAX_PACKET_LEN];
 static const struct sync_address server_a = {4, {10, 0, 0, 1}, 123};
-
-/* v into p[0..n), network byte order. */
-static void
-put_be(uint8_t *p, uint64_t v, int n)
-{
-	while (n-- > 0) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t
-ntp_ts(int64_t unix_ns)
-{
-	struct ntp_unix_time t = {.seconds = unix_ns / S,
-				  .nanoseconds = (uint32_t)(unix_ns % S)};
-	uint64_t v = 0;
-
-	ntp_from_unix(&t, &v);
-	return v;
-}
-
-/* A server's reply: origin, its receive and transmit times. */
-static size_t
-reply(uint64_t origin, int64_t t2, int64_t t3, uint8_t stratum,
-      const char *kiss, int8_t poll)
-{
-	memset(rep, 0, 48);
-	rep[0] = 0x24; /* LI 0, version 4, mode 4 */
-	rep[1] = stratum;
-	rep[2] = (uint8_t)poll;
-	rep[3] = (uint8_t)-20;
-	put_be(rep + 4, 0x00000100, 4); /* root delay: 4 ms */
-	put_be(rep + 8, 0x00000100, 4); /* root dispersion */
-	if (kiss != NULL)
-		memcpy(rep + 12, kiss, 4);
-	put_be(rep + 16, ntp_ts(t2 - 10 * S), 8);
-	put_be(rep + 24, origin, 8);
-	put_be(rep + 32, ntp_ts(t2), 8);
-	put_be(rep + 40, ntp_ts(t3), 8);
-	return 48;
-}
 
 /* One exchange with server i: request at t1 (local clock), the server
  * `skew_ns` ahead of us and 1 ms away each way. */
@@ -306,6 +256,31 @@ TEST(lost_replies_retry_then_back_off)
 	}
 }
 
+/* A request that cannot be built counts as lost: the server waits as
+ * after a timeout, rather than staying due at once. */
+TEST(a_request_not_built_waits_like_a_lost_one)
+{
+	uint64_t when;
+	unsigned i;
+
+	sync_init(&s, false);
+	sync_add_server(&s, "ntp.test", 123, false);
+	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 1);
+	CHECK(sync_request(&s, 0, 1, NOW0, req, 10) < 0);
+	CHECK(!s.servers[0].in_flight);
+	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 0);
+	CHECK_EQ_INT(when, NOW0 + 2 * S);
+	CHECK_EQ_INT(s.servers[0].counters.timeouts, 1);
+	/* Nor may sntp_update bring it back at once. */
+	sync_hurry(&s, NOW0 + S);
+	CHECK_EQ_INT(sync_due(&s, NOW0 + S, &i, &when), 0);
+	/* The same when the shell had no transmit timestamp to give. */
+	sync_not_sent(&s, 0, NOW0 + 2 * S);
+	CHECK_EQ_INT(sync_due(&s, NOW0 + 2 * S, &i, &when), 0);
+	CHECK_EQ_INT(when, NOW0 + 6 * S);
+	CHECK(sync_request(&s, 0, 1, when, req, sizeof(req)) > 0);
+}
+
 /* The first samples come 2 s apart, then at the poll interval;
  * sntp_update may hurry a server, never closer than 2 s to its last
  * request. */
@@ -373,207 +348,6 @@ TEST(nts_required_admits_no_plain_server)
 	CHECK_EQ_INT(sync_add_server(&s, "", 4460, true), -EINVAL);
 }
 
-/* ---- NTS ---- */
-
-static struct nts_keys keys;
-
-static int
-keyed_server(uint64_t now)
-{
-	static const uint8_t stream_head[] = {0x80, 1, 0, 2, 0, 0,
-					      0x80, 4, 0, 2, 0, 15};
-	uint8_t stream[512];
-	struct nts_ke_response ke;
-	size_t pos = sizeof(stream_head);
-	unsigned i;
-	uint64_t when;
-
-	for (int k = 0; k < NTS_KEY_LEN; k++) {
-		keys.c2s[k] = (uint8_t)k;
-		keys.s2c[k] = (uint8_t)(0x40 + k);
-	}
-	memcpy(stream, stream_head, pos);
-	for (unsigned c = 0; c < 2; c++) {
-		memcpy(stream + pos, "\0\5\0\x20", 4);
-		memset(stream + pos + 4, 0x30 + (int)c, 32);
-		pos += 36;
-	}
-	memcpy(stream + pos, "\x80\0\0\0", 4);
-	nts_ke_response_init(&ke);
-	if (nts_ke_response_feed(&ke, stream, pos + 4) != 1)
-		return -1;
-	sync_init(&s, true);
-	sync_add_server(&s, "nts.test", 4460, true);
-	if (sync_wants_key_exchange(&s, now, &i, &when) != 1)
-		return -1;
-	sync_key_exchange_started(&s, i);
-	return sync_key_exchange_done(&s, 0, &keys, &ke, now);
-}
-
-static size_t
-nts_answer(const uint8_t *request, size_t len,
-	   void (*spoil)(struct nts_server_reply *))
-{
-	struct nts_server_request seen;
-	struct nts_server_reply opt;
-
-	if (nts_server_read_request(&keys, request, len, &seen) < 0)
-		return 0;
-	nts_server_default(&opt, &seen);
-	opt.receive_ts = opt.transmit_ts = ntp_ts(T2024 + MS);
-	if (spoil)
-		spoil(&opt);
-	int n = nts_server_write_reply(&keys, &seen, &opt, rep, sizeof(rep));
-	return n > 0 ? (size_t)n : 0;
-}
-
-static void
-wrong_key(struct nts_server_reply *o)
-{
-	static const uint8_t bad[NTS_KEY_LEN] = {1};
-	o->s2c = bad;
-}
-
-static void
-no_authenticator(struct nts_server_reply *o)
-{
-	o->authenticate = false;
-}
-
-TEST(nts_replies_refused_for_each_reason)
-{
-	const struct sync_address ntp = {4, {10, 0, 0, 1}, 123};
-	uint64_t when;
-	unsigned i;
-	int len;
-	size_t n;
-	struct sync_choice c;
-
-	CHECK_EQ_INT(keyed_server(NOW0), 0);
-	CHECK_EQ_INT(strcmp(s.servers[0].ntp_host, "nts.test"), 0);
-	CHECK_EQ_INT(s.servers[0].ntp_port, 123);
-	CHECK_EQ_INT(sync_due(&s, NOW0, &i, &when), 1);
-	len = sync_request(&s, 0, 42, NOW0, req, sizeof(req));
-	CHECK(len > 48);
-	sync_sent_to(&s, 0, &ntp, T2024);
-	n = nts_answer(req, (size_t)len, wrong_key);
-	CHECK(n > 0);
-	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0),
-		     SYNC_WAITING);
-	CHECK_EQ_INT(s.servers[0].counters.not_authentic, 1);
-	n = nts_answer(req, (size_t)len, no_authenticator);
-	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0),
-		     SYNC_WAITING);
-	CHECK_EQ_INT(s.servers[0].counters.unauthenticated, 1);
-	/* A plain reply with our origin is no substitute either. */
-	n = reply(42, T2024 + MS, T2024 + MS, 2, NULL, 4);
-	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0),
-		     SYNC_WAITING);
-	CHECK_EQ_INT(s.servers[0].counters.unauthenticated, 2);
-	CHECK(!s.servers[0].have_sample);
-	n = nts_answer(req, (size_t)len, NULL);
-	CHECK_EQ_INT(
-	    sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0 + 2 * MS),
-	    SYNC_SAMPLE);
-	CHECK(s.servers[0].authenticated);
-	/* The same reply again: a replay. */
-	CHECK_EQ_INT(
-	    sync_reply(&s, 0, rep, n, &ntp, T2024 + 3 * MS, NOW0 + 3 * MS),
-	    SYNC_WAITING);
-	CHECK_EQ_INT(s.servers[0].counters.replayed, 1);
-	CHECK_EQ_INT(sync_choose(&s, NOW0 + 3 * MS, &c), 0);
-	CHECK(c.authenticated);
-}
-
-/* A replayed reply to a later request: its origin and identifier are
- * the old request's. */
-TEST(nts_old_reply_to_a_new_request)
-{
-	const struct sync_address ntp = {4, {10, 0, 0, 1}, 123};
-	uint8_t old[NTP_MAX_PACKET_LEN];
-	int len;
-	size_t n;
-
-	CHECK_EQ_INT(keyed_server(NOW0), 0);
-	len = sync_request(&s, 0, 42, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &ntp, T2024);
-	n = nts_answer(req, (size_t)len, NULL);
-	memcpy(old, rep, n);
-	CHECK_EQ_INT(sync_reply(&s, 0, rep, n, &ntp, T2024 + 2 * MS, NOW0),
-		     SYNC_SAMPLE);
-	len = sync_request(&s, 0, 43, NOW0 + 100 * S, req, sizeof(req));
-	CHECK(len > 0);
-	sync_sent_to(&s, 0, &ntp, T2024 + 100 * S);
-	/* Even with its origin rewritten to the new request's. */
-	put_be(old + 24, 43, 8);
-	CHECK_EQ_INT(
-	    sync_reply(&s, 0, old, n, &ntp, T2024 + 100 * S, NOW0 + 100 * S),
-	    SYNC_WAITING);
-	CHECK_EQ_INT(s.servers[0].counters.not_ours +
-			 s.servers[0].counters.not_authentic,
-		     1);
-	CHECK_EQ_INT(s.servers[0].counters.accepted, 1);
-}
-
-TEST(nts_nak_asks_for_new_keys)
-{
-	const struct sync_address ntp = {4, {10, 0, 0, 1}, 123};
-	struct nts_server_request seen;
-	struct nts_server_reply opt;
-	uint64_t when;
-	unsigned i;
-	int len, n;
-
-	CHECK_EQ_INT(keyed_server(NOW0), 0);
-	len = sync_request(&s, 0, 42, NOW0, req, sizeof(req));
-	sync_sent_to(&s, 0, &ntp, T2024);
-	CHECK_EQ_INT(nts_server_read_request(&keys, req, (size_t)len, &seen),
-		     0);
-	nts_server_default(&opt, &seen);
-	opt.stratum = 0;
-	opt.reference_id = NTP_KISS_NTSN;
-	opt.authenticate = false;
-	opt.cookies = 0;
-	n = nts_server_write_reply(&keys, &seen, &opt, rep, sizeof(rep));
-	CHECK(n > 0);
-	CHECK_EQ_INT(sync_reply(&s, 0, rep, (size_t)n, &ntp, T2024, NOW0),
-		     SYNC_REKEY);
-	CHECK_EQ_INT(s.servers[0].counters.kiss_ntsn, 1);
-	CHECK_EQ_INT(sync_due(&s, NOW0 + 100 * S, &i, &when), 0);
-	CHECK_EQ_INT(sync_wants_key_exchange(&s, NOW0, &i, &when), 1);
-	/* Failed exchanges back off: 2 s, 4 s, 8 s... */
-	sync_key_exchange_started(&s, 0);
-	CHECK(!sync_settled(&s));
-	sync_key_exchange_failed(&s, 0, NOW0);
-	CHECK_EQ_INT(sync_wants_key_exchange(&s, NOW0 + S, &i, &when), 0);
-	CHECK_EQ_INT(when, NOW0 + 2 * S);
-	sync_key_exchange_started(&s, 0);
-	sync_key_exchange_failed(&s, 0, NOW0 + 2 * S);
-	sync_wants_key_exchange(&s, NOW0 + 2 * S, &i, &when);
-	CHECK_EQ_INT(when, NOW0 + 6 * S);
-	CHECK_EQ_INT(s.servers[0].counters.key_exchange_failures, 2);
-}
-
-/* Cookies used up: the server wants a key exchange, not a request. */
-TEST(nts_cookies_run_out)
-{
-	const struct sync_address ntp = {4, {10, 0, 0, 1}, 123};
-	uint64_t when, now = NOW0;
-	unsigned i;
-
-	CHECK_EQ_INT(keyed_server(now), 0);
-	for (int k = 0; k < 2; k++) {
-		CHECK_EQ_INT(sync_due(&s, now, &i, &when), 1);
-		CHECK(sync_request(&s, 0, 42, now, req, sizeof(req)) > 0);
-		sync_sent_to(&s, 0, &ntp, T2024);
-		sync_timeout(&s, 0, now + S);
-		now += 100 * S;
-	}
-	CHECK_EQ_INT(nts_jar_count(&s.servers[0].client.jar), 0);
-	CHECK_EQ_INT(sync_due(&s, now, &i, &when), 0);
-	CHECK_EQ_INT(sync_wants_key_exchange(&s, now, &i, &when), 1);
-}
-
 int
 main(void)
 {
@@ -586,12 +360,9 @@ main(void)
 	RUN(a_falseticker_is_outvoted);
 	RUN(after_2036);
 	RUN(lost_replies_retry_then_back_off);
+	RUN(a_request_not_built_waits_like_a_lost_one);
 	RUN(burst_then_poll_and_hurrying_keeps_the_gap);
 	RUN(the_filter_prefers_the_quickest_sample);
 	RUN(nts_required_admits_no_plain_server);
-	RUN(nts_replies_refused_for_each_reason);
-	RUN(nts_old_reply_to_a_new_request);
-	RUN(nts_nak_asks_for_new_keys);
-	RUN(nts_cookies_run_out);
 	HARNESS_EXIT();
 }
