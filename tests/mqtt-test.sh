@@ -185,8 +185,8 @@ image "$tmp/demo.json" "$build/compartments/mqtt" \
 expect "the audit shows the MQTT capability: broker, transport, topics" \
 	'[{"owner":"mqtt_demo","host":"test.mosquitto.org","port":8883,"version":"5.0","transport":"tls","credentials":null,"publish":["sealnet/demo/#"],"subscribe":["sealnet/demo/#"]}]' \
 	"$(audit "$tmp/demo.json" all_mqtt_capabilities)"
-expect "MQTT holds no capability and calls only send, receive and close on what it is handed" \
-	'TCPIP:network_socket_close TCPIP:network_socket_receive TCPIP:network_socket_send TLS:tls_connection_close TLS:tls_connection_receive TLS:tls_connection_send' \
+expect "MQTT holds no capability and calls only send, receive, close and (TLS) whose session it is on what it is handed" \
+	'TCPIP:network_socket_close TCPIP:network_socket_receive TCPIP:network_socket_send TLS:tls_connection_close TLS:tls_connection_peer TLS:tls_connection_receive TLS:tls_connection_send' \
 	"$(audit "$tmp/demo.json" '.compartments.MQTT.imports[] | if .kind == "call" then "\(.compartment):\(.export)" else .kind end' |
 		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect "the image with MQTT has the stack's intended shape" true \
