@@ -309,6 +309,25 @@ reply_tls_created(sn_builder *b)
 	return body;
 }
 
+/* Whom a session was made for: the broker the MQTT seeds' capability
+ * names, as TLS keeps it or in other case, or another server, at the
+ * broker's port or the script's, so that a connect both goes on and is
+ * refused. */
+static uint32_t
+reply_tls_peer(sn_builder *b)
+{
+	static const char *const hosts[] = {"broker.test", "Broker.TEST",
+					    "other.test", "broker.test."};
+	uint8_t shape = script_byte();
+	const char *host = hosts[shape & 3];
+	uint16_t port = shape & 4 ? script_u16() : 8883;
+	uint32_t body = sn_tls_peer_start(b);
+
+	sn_tls_peer_add_host(b, body, host, strlen(host));
+	sn_tls_peer_add_port(b, body, port);
+	return body;
+}
+
 /* Bytes from the script: a length byte, then that many. */
 static uint32_t
 reply_bytes(sn_builder *b)
@@ -364,6 +383,8 @@ static const struct reply_builder {
     {SN_EXPORT_TLS_CONNECTION_SEND, SN_BODY_SENT, reply_sent},
     {SN_EXPORT_TLS_CONNECTION_RECEIVE, SN_BODY_RECEIVED, reply_received},
     {SN_EXPORT_TLS_CONNECTION_CLOSE, SN_BODY_EMPTY, reply_empty},
+    /* Which server MQTT's delegated session was made for. */
+    {SN_EXPORT_TLS_CONNECTION_PEER, SN_BODY_TLS_PEER, reply_tls_peer},
     /* What else the SNTP compartment asks of NetAPI, TCPIP and TLS for
      * its requests and for NTS key establishment. */
     {SN_EXPORT_NETWORK_SOCKET_UDP_AUTHORISE_HOST, SN_BODY_AUTHORISED,

@@ -48,12 +48,15 @@ $(BUILD)/compartments/tls_test: $(OBJ)/tests/compartments/tls_test.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# mqtt_test's steps that count topic aliases on the wire live apart.
+# mqtt_test's steps that count topic aliases on the wire, and its
+# connect over a session made for another server, live apart.
 $(BUILD)/compartments/mqtt_test: $(OBJ)/tests/compartments/mqtt_test.o \
-		$(OBJ)/tests/compartments/mqtt_aliases.o $(SDK_LIB)
+		$(OBJ)/tests/compartments/mqtt_aliases.o \
+		$(OBJ)/tests/compartments/mqtt_swap.o $(SDK_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $(COMPARTMENT_LDFLAGS) -o $@ $^ $(LDLIBS)
-compartment-objs: $(OBJ)/tests/compartments/mqtt_aliases.o
+compartment-objs: $(OBJ)/tests/compartments/mqtt_aliases.o \
+	$(OBJ)/tests/compartments/mqtt_swap.o
 
 compartments: $(COMPARTMENT_BINS)
 .PHONY: compartments

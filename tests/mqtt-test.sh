@@ -6,8 +6,9 @@
 #        mosquitto with a TLS listener on 8883 whose certificate a CA
 #        made here signs and a plain one on 1883 for the test's own
 #        clients, a second mosquitto on 8884 asking for a client
-#        certificate and a password, two s_servers posing as brokers
-#        (8885, 8886); tcpdump on the wire
+#        certificate and a password, s_servers posing as brokers
+#        (8885 to 8890) and one that is some other server (8891);
+#        tcpdump on the wire
 #   dev: the TAP device; sealnet runs here with a static address
 #
 # 1. examples/04.mqtt connects over TLS through the TLS and MQTT
@@ -19,7 +20,9 @@
 #    them, one the broker's ACL refuses with -EPERM and reason 0x87;
 #    tests/compartments/mqtt_will.c is killed and the broker publishes
 #    its Will; a listener asking for a client certificate and a password
-#    accepts the image's and no other; fake brokers' malformed or
+#    accepts the image's and no other; a TLS session made for another
+#    server, handed to MQTT with the credentialed capability, is refused
+#    (-EPERM) before CONNECT reaches that server; fake brokers' malformed or
 #    unexpected packets and a fake broker gone silent end their
 #    connections with the right code and rule and leave MQTT running;
 #    mosquitto silenced (its packets dropped) is detected within 1.5
@@ -140,6 +143,11 @@ for b in $hostile_brokers; do
 		-accept ${b#*:} -naccept 1 -quiet -cert '$pki/broker.pem' \
 		-key '$pki/server.key' >'$tmp/${b%:*}.out' 2>&1"
 done
+# A server that is not a broker, which mqtt_test may reach over TLS: it
+# sends nothing, and writes what it receives, decrypted, down.
+testnet_spawn bash -c "sleep 100000 | exec openssl s_server -accept 8891 \
+	-naccept 1 -quiet -cert '$pki/broker.pem' -key '$pki/server.key' \
+	>'$tmp/elsewhere.out' 2>&1"
 check "the broker is up" wait_until 5 ip netns exec "$TESTNET_SRV" \
 	mosquitto_sub -h 10.0.0.1 -p 1883 -t probe -W 1 -E
 # What reaches the broker, as clients on the network see it: under
@@ -185,8 +193,8 @@ image "$tmp/demo.json" "$build/compartments/mqtt" \
 expect "the audit shows the MQTT capability: broker, transport, topics" \
 	'[{"owner":"mqtt_demo","host":"test.mosquitto.org","port":8883,"version":"5.0","transport":"tls","credentials":null,"publish":["sealnet/demo/#"],"subscribe":["sealnet/demo/#"]}]' \
 	"$(audit "$tmp/demo.json" all_mqtt_capabilities)"
-expect "MQTT holds no capability and calls only send, receive and close on what it is handed" \
-	'TCPIP:network_socket_close TCPIP:network_socket_receive TCPIP:network_socket_send TLS:tls_connection_close TLS:tls_connection_receive TLS:tls_connection_send' \
+expect "MQTT holds no capability and calls only send, receive, close and (TLS) whose session it is on what it is handed" \
+	'TCPIP:network_socket_close TCPIP:network_socket_receive TCPIP:network_socket_send TLS:tls_connection_close TLS:tls_connection_peer TLS:tls_connection_receive TLS:tls_connection_send' \
 	"$(audit "$tmp/demo.json" '.compartments.MQTT.imports[] | if .kind == "call" then "\(.compartment):\(.export)" else .kind end' |
 		tr -d '"' | sort | tr '\n' ' ' | sed 's/ $//')"
 expect "the image with MQTT has the stack's intended shape" true \
@@ -438,6 +446,19 @@ check "without the client certificate: the connect fails" \
 	has 'RESULT no certificate connect: -[0-9]+$'
 check "the broker let neither of them in" \
 	not grep -qE "(New client connected from .* as |Sending CONNACK to )sealnet-mqtt-(intruder|nocert) \(0, 0\)|New client connected from .* as sealnet-mqtt-(intruder|nocert) " "$tmp/secure.log"
+check "the swapped session's section ran" \
+	quietly wait_line "$log" 'RESULT swapped session connect' 30
+lines "$log" 'RESULT swapped' | sed 's/^/  /'
+check "mqtt_test made a TLS session to hostile.test:8891, which it may reach" \
+	has 'RESULT swapped session made: ok'
+check "... handed to MQTT with secure.test's credentialed capability: -EPERM" \
+	has 'RESULT swapped session connect: Operation not permitted'
+check "... and MQTT says why, naming the application and both servers" \
+	has "MQTT: refused mqtt_test's connect to secure\.test:8884 over a TLS session made for hostile\.test:8891"
+check "... and closes the session (the capture sees it end)" \
+	wait_until 5 bash -c "tcpdump -r '$tmp/wire.pcap' -n 'src host 10.0.0.75 and tcp dst port 8891 and tcp[tcpflags] & (tcp-fin|tcp-rst) != 0' 2>/dev/null | grep -q ."
+check "... the other server received nothing of a CONNECT: no client id, user name or password" \
+	not grep -qa -e 'sealnet-mqtt-swapped' -e 'sensor' -e "$password" -e MQTT "$tmp/elsewhere.out"
 check "level 3.1.1 over a plain socket: subscribed, published, got it back" \
 	has 'RESULT plain: ok, granted QoS 1, acknowledged 1, received 1'
 check "... the broker saw a 3.1.1 client on its plain port" \

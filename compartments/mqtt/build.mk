@@ -41,13 +41,14 @@ $(FUZZ_BIN_DIR)/mqtt_packet $(FUZZ_BIN_DIR)/mqtt_session: CFLAGS += \
 	-Icompartments/mqtt -Icompartments/mqtt/tests
 
 # The compartment: mqtt.c (main, the exports, the image's credentials)
-# first; connection.c drives each connection, transport.c makes its
+# first; connection.c drives each connection, check.c asks TLS whose
+# session it was handed before CONNECT goes out, transport.c makes its
 # calls on the transport its owner delegated, events.c turns what its
 # session reports into what the owner learns; inbox.c and grant.c are
 # pure.
 STACK_COMPARTMENTS += mqtt
 COMPARTMENT_SRCS_mqtt := $(addprefix compartments/mqtt/,mqtt.c connection.c \
-	transport.c events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
+	check.c transport.c events.c inbox.c grant.c) $(MQTT_SESSION_SRCS)
 
 # tests/mqtt-test.sh's compartments: an application that tries what its
 # capability does not allow and streams through restarts, one that

@@ -199,7 +199,8 @@ conn_back_off(struct conn *c)
 void
 conn_transport_failed(struct conn *c, int error)
 {
-	if (c->state != CONN_WAITING || !c->transport_asked)
+	/* While a transport is checked, the owner has made one. */
+	if (c->state != CONN_WAITING || !c->transport_asked || c->checking)
 		return;
 	sn_log("%s could not make a transport to %s:%u (%d); trying again",
 	       c->owner->name, c->cap.host, c->cap.port, error);
@@ -225,6 +226,8 @@ conn_free(struct conn *c)
 	uintptr_t closed = transport_close(c);
 	answer_waiting(&c->connect_waiting, &c->connect_wait, -ENOTCONN);
 	answer_waiting(&c->run_waiting, &c->run_wait, -ENOTCONN);
+	answer_waiting(&c->reconnect_waiting, &c->reconnect_wait, -ENOTCONN);
+	c->checking = false;
 	for (unsigned i = 0; i < MQTT_REQUESTS; i++)
 		answer_waiting(&c->requests[i].waiting, &c->requests[i].wait,
 			       -ENOTCONN);
@@ -312,6 +315,9 @@ step(struct conn *c)
 {
 	const uint8_t *out;
 
+	/* Nothing moves on a transport until its server is known. */
+	if (c->checking)
+		return false;
 	feed(c);
 	conn_take_events(c);
 	if (c->state == CONN_FREE)
@@ -387,6 +393,11 @@ connections_peer_died(struct sn_peer *p)
 		if (c->owner == p) {
 			/* No DISCONNECT: the broker publishes the Will. */
 			conn_free(c);
+		} else if (c->checking &&
+			   transport_peer(c, SN_EXPORT_TLS_CONNECTION_SEND,
+					  SN_EXPORT_NETWORK_SOCKET_SEND) == p) {
+			/* Its session went before it said whose it was. */
+			conn_check_done(c, -SEALNET_ECOMPARTMENT);
 		} else if (c->have_transport &&
 			   transport_peer(c, SN_EXPORT_TLS_CONNECTION_SEND,
 					  SN_EXPORT_NETWORK_SOCKET_SEND) == p) {

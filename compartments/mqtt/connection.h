@@ -1,8 +1,8 @@
 /*
- * The MQTT compartment's connections (connection.c, transport.c,
- * events.c): each one a durable session (session.h) driven over a
- * transport its owner delegated to us, a TLS session or, for a broker
- * its capability declares plaintext, a TCP socket.  We hold no
+ * The MQTT compartment's connections (connection.c, check.c,
+ * transport.c, events.c): each one a durable session (session.h) driven
+ * over a transport its owner delegated to us, a TLS session or, for a
+ * broker its capability declares plaintext, a TCP socket.  We hold no
  * capability and open no connection: when a transport ends, the
  * connection waits, backing off, until the owner's mqtt_run is told a
  * new one is wanted and the owner hands one over (mqtt_reconnect).
@@ -70,6 +70,11 @@ struct conn {
 	unsigned attempts;
 	uint64_t retry_ms;
 	bool transport_asked;
+	/* The transport is held, unused, until TLS has said that its
+	 * session was made for this capability's broker (check.c); a
+	 * reconnect that gave it waits meanwhile. */
+	bool checking, reconnect_waiting;
+	struct sn_deferred reconnect_wait;
 	/* Calls that wait. */
 	bool connect_waiting, run_waiting, disconnect_waiting;
 	struct sn_deferred connect_wait, run_wait, disconnect_wait;
@@ -120,6 +125,18 @@ void connections_peer_died(struct sn_peer *p);
  * connection freed. */
 void *conn_ticket(const struct conn *c);
 struct conn *conn_from_ticket(void *ctx);
+
+/* check.c: what a transport must be before CONNECT, with the
+ * capability's credentials, goes out over it. */
+/* Starts the session over the transport given, once TLS has said its
+ * session was made for the capability's broker (a plaintext socket is
+ * started at once): 0 (c->checking while TLS is asked), or a negative
+ * errno, the transport then closed or left to the caller's clean-up. */
+int conn_check_and_start(struct conn *c, sn_handle transport);
+/* The check's end, whatever ended it: 0 for a session made for the
+ * broker, else why not.  A connect refused frees the connection; a
+ * reconnect refused backs off.  The connection may be freed on return. */
+void conn_check_done(struct conn *c, int rc);
 
 /* transport.c: the calls on the delegated transport. */
 /* The compartment serving the transport's export (TLS's, or TCPIP's for

@@ -11,8 +11,8 @@
  * filters before anything reaches the broker.  Credentials come from the
  * image, with the boot message, and never from the application.
  *
- * connection.c, transport.c and events.c hold the connections; this file
- * serves the exports.
+ * connection.c, check.c, transport.c and events.c hold the connections;
+ * this file serves the exports.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +33,7 @@ SEALNET_COMPARTMENT("MQTT");
 SEALNET_IMPORT(tls_connection_send);
 SEALNET_IMPORT(tls_connection_receive);
 SEALNET_IMPORT(tls_connection_close);
+SEALNET_IMPORT(tls_connection_peer);
 SEALNET_IMPORT(network_socket_send);
 SEALNET_IMPORT(network_socket_receive);
 SEALNET_IMPORT(network_socket_close);
@@ -296,12 +297,14 @@ serve_connect(void *ctx, struct sn_incoming *in)
 	if (rc == 0)
 		rc = restore(c, req);
 	if (rc == 0)
-		rc = conn_start(c, transport);
+		rc = conn_check_and_start(c, transport);
 	if (rc < 0) {
 		conn_free(c);
 		answer_error(in, rc);
 		return;
 	}
+	/* Answered once connected, or refused by the broker or by the
+	 * check of the session's server. */
 	sn_defer_wait(in, &c->connect_wait);
 	c->connect_waiting = true;
 	conn_run(c);
@@ -324,16 +327,22 @@ serve_reconnect(void *ctx, struct sn_incoming *in)
 		return;
 	}
 	/* Only a transport that was asked for: one at a time. */
-	if (c->state != CONN_WAITING || !c->transport_asked) {
+	if (c->state != CONN_WAITING || !c->transport_asked || c->checking) {
 		answer_error(in, -EALREADY);
 		return;
 	}
-	rc = conn_start(c, transport);
+	rc = conn_check_and_start(c, transport);
 	if (rc < 0)
 		conn_back_off(c);
-	rc < 0 ? answer_error(in, rc)
-	       : sn_reply_ok(in, SN_BODY_EMPTY,
-			     sn_empty_start(sn_reply_builder(&compartment)));
+	if (rc == 0 && c->checking) {
+		sn_defer_wait(in, &c->reconnect_wait);
+		c->reconnect_waiting = true;
+	} else if (rc < 0) {
+		answer_error(in, rc);
+	} else {
+		sn_reply_ok(in, SN_BODY_EMPTY,
+			    sn_empty_start(sn_reply_builder(&compartment)));
+	}
 	conn_run(c);
 }
 

@@ -57,6 +57,9 @@
  * closing with its packets unread would answer them with a reset, which
  * can discard the DISCONNECT before the broker has read it. */
 #define MQTT_CLOSE_LINGER_MS 1000u
+/* TLS answers which server a session was made for at once; longer
+ * than this, and the connect or reconnect waiting on it fails. */
+#define MQTT_PEER_CHECK_TIMEOUT_NS (5ull * SN_SECOND)
 /* A CONNACK must come within this. */
 #define MQTT_CONNECT_TIMEOUT_MS 10000u
 /* Client identifiers (5.0 and 3.1.1 brokers accept at least 23 bytes;

@@ -488,12 +488,47 @@ serve_delegate(void *ctx, struct sn_incoming *in)
 	sn_reply_ok(in, SN_BODY_TLS_CREATED, body);
 }
 
+/* The host and port the session was made for, from the capability its
+ * creator presented, and which its certificate was verified against:
+ * for its user alone (after a delegation, the delegate), which then
+ * knows whom it talks to without trusting whoever handed it over.
+ * Before the handshake ends nothing is verified yet. */
+static void
+serve_peer(void *ctx, struct sn_incoming *in)
+{
+	sn_session_reference_ref req =
+	    sn_message_body_as_session_reference(in->request);
+	enum tls_session_state state;
+	struct session *s;
+	sn_handle h;
+
+	sn_session_reference_session(req, &h);
+	s = session_lookup(in->peer, h);
+	if (s == NULL) {
+		(void)answer_error(in, -EPERM);
+		return;
+	}
+	state = tls_session_state(&s->engine);
+	if (state != TLS_SESSION_ESTABLISHED) {
+		(void)answer_error(in, state == TLS_SESSION_HANDSHAKING
+					   ? -ENOTCONN
+					   : session_failure(s));
+		return;
+	}
+	sn_builder *b = sn_reply_builder(&compartment);
+	uint32_t body = sn_tls_peer_start(b);
+	sn_tls_peer_add_host(b, body, s->engine.host, strlen(s->engine.host));
+	sn_tls_peer_add_port(b, body, s->engine.port);
+	(void)sn_reply_ok(in, SN_BODY_TLS_PEER, body);
+}
+
 SEALNET_EXPORT(tls_connection_create, serve_create);
 SEALNET_EXPORT(tls_connection_delegate, serve_delegate);
 SEALNET_EXPORT(tls_connection_send, serve_send);
 SEALNET_EXPORT(tls_connection_receive, serve_receive);
 SEALNET_EXPORT(tls_connection_close, serve_close);
 SEALNET_EXPORT(tls_connection_keying_material, serve_keying_material);
+SEALNET_EXPORT(tls_connection_peer, serve_peer);
 
 static void
 owner_died(void *ctx, struct sn_peer *p)

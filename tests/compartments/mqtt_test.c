@@ -15,7 +15,8 @@
  *
  * With a second connection to the broker's listener that asks for a
  * client certificate and a password, it connects with both, with the
- * wrong password and without the certificate.  Then at level 3.1.1 to
+ * wrong password and without the certificate, and with a TLS session
+ * made for another server (mqtt_swap.c).  Then at level 3.1.1 to
  * the broker's plain listener, over a socket.  Then to six brokers that
  * are not mosquitto (HOSTILE_BROKER below): five send, after their
  * CONNACK, a packet no broker may send, one falls silent, while
@@ -515,6 +516,7 @@ main(void)
 	aliases(c);
 	quiet(c);
 	credentials();
+	swapped_session(SEALNET_CAPABILITY(secure));
 	plain();
 	watch("garbage", SEALNET_CAPABILITY(garbage), 30);
 	watch("silent", SEALNET_CAPABILITY(silent), 1);

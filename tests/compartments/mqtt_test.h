@@ -1,7 +1,8 @@
 /*
- * What the two files of the mqtt_test compartment share: mqtt_test.c
- * holds its connection, callbacks and steps, mqtt_aliases.c the steps
- * that count a series of publishes on the wire.
+ * What the files of the mqtt_test compartment share: mqtt_test.c holds
+ * its connection, callbacks and steps, mqtt_aliases.c the steps that
+ * count a series of publishes on the wire, mqtt_swap.c a session for
+ * one server presented with another's capability.
  */
 #ifndef SEALNET_TESTS_MQTT_TEST_H
 #define SEALNET_TESTS_MQTT_TEST_H
@@ -26,5 +27,9 @@ int publish_one(sealnet_mqtt_connection c, const char *name, int qos,
  * aliases change hands, each series' bytes left for the capture to count
  * (mqtt_aliases.c). */
 void aliases(sealnet_mqtt_connection c);
+
+/* Hands MQTT a TLS session made for another server and connects over it
+ * with the credentialed capability `broker` (mqtt_swap.c). */
+void swapped_session(const struct sealnet_declaration *broker);
 
 #endif

@@ -5,8 +5,9 @@ Each is a request from the fuzzing caller, made with flatc from JSON,
 presenting the MQTT capability fuzz/compartment_calls.c gives it
 (broker.test:8883, publish sensors/#, subscribe commands/+), and for
 some a script that answers the MQTT compartment's calls to TLS in the
-order it makes them (fuzz/call_replies.c): the CONNECT taken whole, then
-the broker's bytes in receives of at most 255 bytes.
+order it makes them (fuzz/call_replies.c): the session made for the
+broker, the CONNECT taken whole, then the broker's bytes in receives of
+at most 255 bytes.
 
     make_calls_seeds.py SCHEMA OUT_DIR
 """
@@ -43,6 +44,11 @@ def seed(name, msg, script=None):
 
 ok_sent = call_seeds.ok_sent
 ok_received = call_seeds.ok_received
+# tls_connection_peer's answer: the session was made for broker.test:8883
+# (call_replies.c's first host, at the broker's port), or for another
+# server.
+PEER_BROKER = bytes([0x00, 0x00])
+PEER_OTHER = bytes([0x00, 0x02])
 
 
 def connect(**extra):
@@ -71,10 +77,10 @@ def encode_remaining(n):
 
 os.makedirs(OUT, exist_ok=True)
 seed("00_connect", connect())
-seed("01_connect_connack", connect(), ok_sent(CONNECT_BYTES) +
+seed("01_connect_connack", connect(), PEER_BROKER + ok_sent(CONNECT_BYTES) +
      ok_received(CONNACK))
 # The broker delivers a QoS 1 and a QoS 2 message, and a PUBREL.
-seed("02_connect_messages", connect(), ok_sent(CONNECT_BYTES) +
+seed("02_connect_messages", connect(), PEER_BROKER + ok_sent(CONNECT_BYTES) +
      ok_received(CONNACK + publish(b"commands/a", 1, 7) +
                  publish(b"commands/b", 2, 8) + bytes([0x62, 2, 0, 8])))
 # A resumed session with what an earlier MQTT kept: a QoS 1 message, a
@@ -86,12 +92,13 @@ seed("03_connect_restore",
                    {"packet_id": 4, "topic": "sensors/t", "qos": 2,
                     "released": True}],
              subscriptions=[{"filter": "commands/+", "options": 1}]),
-     ok_sent(200) + ok_received(CONNACK_PRESENT))
+     PEER_BROKER + ok_sent(200) + ok_received(CONNACK_PRESENT))
 seed("04_connect_will",
      connect(will={"topic": "sensors/status", "payload": list(b"gone"),
                    "qos": 1, "retain": True}),
-     ok_sent(60) + ok_received(CONNACK))
-seed("05_connect_transport_refused", connect(), bytes([0x85, 0x85]))
+     PEER_BROKER + ok_sent(60) + ok_received(CONNACK))
+seed("05_connect_transport_refused", connect(),
+     PEER_BROKER + bytes([0x85, 0x85]))
 seed("06_publish_unknown",
      message("mqtt_publish", "MqttPublish",
              {"connection": CONNECTION, "packet_id": 1,
@@ -112,3 +119,7 @@ seed("10_disconnect_unknown",
 seed("11_reconnect_unknown",
      message("mqtt_reconnect", "MqttTransport",
              {"connection": CONNECTION, "transport": SESSION}))
+# A session made for another server: refused before any CONNECT.
+seed("12_connect_other_server", connect(), PEER_OTHER)
+# TLS cannot say whose the session is: refused too.
+seed("13_connect_peer_refused", connect(), bytes([0x81]))

@@ -84,3 +84,6 @@ seed("10_keying_material_unknown",
      message("tls_connection_keying_material", "TlsKeyingMaterial",
              {"session": SESSION, "label": "EXPORTER-network-time-security",
               "context": [0, 0, 0, 15, 0], "length": 32}))
+seed("11_peer_unknown",
+     message("tls_connection_peer", "SessionReference",
+             {"session": SESSION}))
