@@ -389,6 +389,11 @@ int sn_compartment_serve_ready(struct sn_compartment *c);
  *                         reply_cap
  *   -EINVAL               the request body was built wrongly
  *   -ECANCELED            the loop was stopped (the supervisor is gone)
+ *
+ * Not from a handler: while sn_call waits, the loop reads every peer's
+ * messages into the buffer the handler's request lives in, so the
+ * request would be another message's bytes afterwards.  A handler calls
+ * with sn_call_async and answers later (sn_defer).
  */
 int sn_call(struct sn_peer *p, uint16_t export_id, uint8_t body_type,
 	    uint32_t body, uint64_t timeout_ns, uint8_t *reply_buf,
