@@ -9,12 +9,11 @@
 
 #include "bytes.h"
 #include "filter.h"
+#include "frames.h"
 #include "harness.h"
 
 static struct filter f;
 static struct filter_reply reply;
-/* Room for an ICMPv6 error quoting as much as it may: 1,280 bytes. */
-static uint8_t frame[1514];
 
 static const uint8_t server4[4] = {10, 0, 0, 1};
 static const uint8_t other4[4] = {10, 0, 0, 9};
@@ -25,46 +24,6 @@ static const uint8_t router6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 				    0,	  0,	0,    0,    0, 0, 0, 0xfe};
 static const uint8_t us6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 				0,    0,    0,	  0,	0, 0, 0, 0x50};
-
-/* An IPv4 packet from src to dst carrying an L4 header of l4len bytes. */
-static size_t
-ipv4(const uint8_t *src, const uint8_t *dst, uint8_t proto, size_t l4len)
-{
-	memset(frame, 0, sizeof(frame));
-	write_be16(frame + 12, 0x0800);
-	uint8_t *ip = frame + 14;
-	ip[0] = 0x45;
-	write_be16(ip + 2, (unsigned)(20 + l4len));
-	ip[8] = 64;
-	ip[9] = proto;
-	memcpy(ip + 12, src, 4);
-	memcpy(ip + 16, dst, 4);
-	return 14 + 20 + l4len;
-}
-
-static size_t
-ipv6(const uint8_t *src, const uint8_t *dst, uint8_t proto, uint8_t hop,
-     size_t l4len)
-{
-	memset(frame, 0, sizeof(frame));
-	write_be16(frame + 12, 0x86dd);
-	uint8_t *ip = frame + 14;
-	ip[0] = 0x60;
-	write_be16(ip + 4, (unsigned)l4len);
-	ip[6] = proto;
-	ip[7] = hop;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
-	return 14 + 40 + l4len;
-}
-
-static void
-ports(size_t l4_offset, unsigned sport, unsigned dport, uint8_t flags)
-{
-	write_be16(frame + l4_offset, sport);
-	write_be16(frame + l4_offset + 2, dport);
-	frame[l4_offset + 13] = flags;
-}
 
 static size_t
 tcp4_in(const uint8_t *from, unsigned sport, unsigned dport, uint8_t flags)

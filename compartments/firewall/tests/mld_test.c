@@ -7,11 +7,11 @@
 
 #include "bytes.h"
 #include "filter.h"
+#include "frames.h"
 #include "harness.h"
 
 static struct filter f;
 static struct filter_reply reply;
-static uint8_t frame[128];
 
 static const uint8_t server6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 				    0,	  0,	0,    0,    0, 0, 0, 1};
@@ -22,32 +22,6 @@ static const uint8_t link6[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
 /* The solicited-node group of us6 and link6. */
 static const uint8_t group6[16] = {0xff, 0x02, 0, 0, 0,	   0, 0, 0,
 				   0,	 0,    0, 1, 0xff, 0, 0, 0x50};
-
-/* An IPv6 packet from src to dst whose next header is next, with
- * l4len bytes after the IPv6 header. */
-static size_t
-ipv6(const uint8_t *src, const uint8_t *dst, uint8_t next, uint8_t hop,
-     size_t l4len)
-{
-	memset(frame, 0, sizeof(frame));
-	write_be16(frame + 12, 0x86dd);
-	uint8_t *ip = frame + 14;
-	ip[0] = 0x60;
-	write_be16(ip + 4, (unsigned)l4len);
-	ip[6] = next;
-	ip[7] = hop;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
-	return 14 + 40 + l4len;
-}
-
-static void
-ports(size_t l4_offset, unsigned sport, unsigned dport, uint8_t flags)
-{
-	write_be16(frame + l4_offset, sport);
-	write_be16(frame + l4_offset + 2, dport);
-	frame[l4_offset + 13] = flags;
-}
 
 static enum filter_verdict
 in(size_t n)
